@@ -1,0 +1,5 @@
+import sys
+
+from gateviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data files shipped with gateviz (bundled models, samples, icons, stylesheets)."""
