@@ -1,0 +1,127 @@
+"""The app's view state: one QObject every panel listens to (napari-style model/view).
+
+The window owns one ``ViewState``. Panels take it in ``__init__``, connect to its
+signals, and never talk to each other. Changing anything goes through the setters,
+which emit only when the value really changed.
+
+    traceChanged()          a new model and/or trace (re-read everything)
+    stepChanged(int)        the time cursor moved (move cursors; do not redraw images)
+    selectionChanged()      layer, direction, pinned units or row order changed
+    themeChanged()          theme / presentation mode / colour map changed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from gateviz.core.model import RecurrentModel
+from gateviz.core.trace import Trace
+
+# distinct colours for pinned units (Okabe-Ito, colour-blind safe)
+PIN_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442", "#000000"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str = "light"  # "light" | "dark"
+    presentation: bool = False  # larger fonts, thicker lines for a lecture hall
+    colormap: str = "viridis"  # colour-blind-safe maps only: viridis, cividis, magma; diverging for c/h
+
+    @property
+    def background(self) -> str:
+        return "#ffffff" if self.name == "light" else "#1e1e1e"
+
+    @property
+    def foreground(self) -> str:
+        return "#202020" if self.name == "light" else "#e6e6e6"
+
+    @property
+    def font_pt(self) -> int:
+        return 16 if self.presentation else 10
+
+    @property
+    def line_width(self) -> float:
+        return 3.0 if self.presentation else 1.5
+
+
+class ViewState(QObject):
+    traceChanged = Signal()
+    stepChanged = Signal(int)
+    selectionChanged = Signal()
+    themeChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model: RecurrentModel | None = None
+        self.trace: Trace | None = None
+        self.sequence = None  # what the user fed in: str for text models, else an array (T, F)
+        self.task = None  # gateviz.tasks Task of the model, when it has one
+        self.step = 0
+        self.layer = 0
+        self.direction = "forward"
+        self.pinned: list[int] = [0]
+        self.row_order: np.ndarray | None = None  # heatmap row order (unit indices); None = by index
+        self.theme = Theme()
+
+    # ---- setters ----------------------------------------------------------
+    def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None) -> None:
+        self.model, self.trace, self.sequence, self.task = model, trace, sequence, task
+        self.step = min(self.step, trace.length - 1)
+        if self.layer >= trace.num_layers:
+            self.layer = 0
+        if self.direction not in trace.directions(self.layer):
+            self.direction = trace.directions(self.layer)[0]
+        units = trace.units(self.layer)
+        self.pinned = [u for u in self.pinned if u < units] or [0]
+        if self.row_order is not None and len(self.row_order) != units:
+            self.row_order = None
+        self.traceChanged.emit()
+
+    def set_step(self, step: int) -> None:
+        if self.trace is None:
+            return
+        step = int(max(0, min(step, self.trace.length - 1)))
+        if step != self.step:
+            self.step = step
+            self.stepChanged.emit(step)
+
+    def set_layer_direction(self, layer: int, direction: str) -> None:
+        if (layer, direction) != (self.layer, self.direction):
+            self.layer, self.direction = layer, direction
+            units = self.trace.units(layer) if self.trace is not None else 0
+            self.pinned = [u for u in self.pinned if u < units] or [0]
+            self.row_order = None
+            self.selectionChanged.emit()
+
+    def set_pinned(self, units: list[int]) -> None:
+        units = list(dict.fromkeys(int(u) for u in units))[: len(PIN_COLOURS)]
+        if units != self.pinned:
+            self.pinned = units
+            self.selectionChanged.emit()
+
+    def toggle_pin(self, unit: int) -> None:
+        if unit in self.pinned:
+            if len(self.pinned) > 1:
+                self.set_pinned([u for u in self.pinned if u != unit])
+        else:
+            self.set_pinned(self.pinned + [unit])
+
+    def set_row_order(self, order: np.ndarray | None) -> None:
+        self.row_order = order
+        self.selectionChanged.emit()
+
+    def set_theme(self, theme: Theme) -> None:
+        if theme != self.theme:
+            self.theme = theme
+            self.themeChanged.emit()
+
+    # ---- convenience --------------------------------------------------------
+    def quantity(self, name: str) -> np.ndarray:
+        """(T, units) array of the current layer and direction."""
+        return self.trace.get(self.layer, self.direction, name)
+
+    def pin_colour(self, unit: int) -> str:
+        return PIN_COLOURS[self.pinned.index(unit) % len(PIN_COLOURS)] if unit in self.pinned else PIN_COLOURS[0]
