@@ -1,0 +1,108 @@
+"""Recognise a model file by its content (magic bytes), not by its extension.
+
+    safetensors  8-byte little-endian header length, then a JSON header starting with "{"
+                 -> "gateviz" when its metadata carries ``gateviz_format``, else "safetensors"
+    zip          ``*/data.pkl`` inside -> "pytorch" (torch.save's zip format)
+                 ``config.json`` + ``model.weights.h5`` -> "keras-zip"
+    HDF5         ``\\x89HDF\\r\\n\\x1a\\n`` -> "keras-h5"
+    pickle       ``\\x80\\x02``.. (legacy torch.save) -> "pytorch"
+    ONNX         protobuf, no magic: tried last, by extension or a cheap parse of the first field
+
+Nothing here executes or unpickles anything; at most a few KiB and the zip directory are read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+from ..core.errors import FormatError
+
+FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx")
+SUPPORTED_TEXT = ("a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, "
+                  "Keras (.h5/.keras) or ONNX (.onnx)")
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # safetensors itself refuses larger headers
+
+
+def _check_file(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise FormatError(f"no such file: {p}")
+    if p.is_dir():
+        raise FormatError(f"{p} is a folder; give a model file ({SUPPORTED_TEXT})")
+    if p.stat().st_size == 0:
+        raise FormatError(f"{p} is empty (0 bytes); expected {SUPPORTED_TEXT}")
+    return p
+
+
+def read_safetensors_header(path: str | os.PathLike) -> dict | None:
+    """The JSON header of a safetensors file, or None when the file is not one."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            return None
+        (n,) = struct.unpack("<Q", head)
+        size = os.fstat(fh.fileno()).st_size
+        if n < 2 or n > _MAX_SAFETENSORS_HEADER or 8 + n > size:
+            return None
+        first = fh.read(1)
+        if first != b"{":
+            return None
+        raw = first + fh.read(n - 1)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def _zip_kind(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
+        return "pytorch"
+    if "config.json" in names and any(n.endswith("model.weights.h5") for n in names):
+        return "keras-zip"
+    return "zip"
+
+
+def _looks_like_onnx(path: Path, head: bytes) -> bool:
+    """A cheap check of the ModelProto's first field: onnx writes ir_version (field 1, varint)."""
+    if path.suffix.lower() == ".onnx":
+        return True
+    # 0x08 = field 1, wire type 0 (varint); ir_version is a small number (3..20 today)
+    return len(head) >= 2 and head[0] == 0x08 and 1 <= head[1] <= 30
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """One of FORMATS. FormatError for a missing, empty or unrecognised file."""
+    p = _check_file(path)
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    header = read_safetensors_header(p)
+    if header is not None:
+        meta = header.get("__metadata__") or {}
+        return "gateviz" if isinstance(meta, dict) and "gateviz_format" in meta else "safetensors"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        kind = _zip_kind(p)
+        if kind in ("pytorch", "keras-zip"):
+            return kind
+        if kind == "zip":
+            raise FormatError(f"{p} is a zip archive but neither a PyTorch file (no data.pkl inside) nor a "
+                              f"Keras .keras file (no config.json + model.weights.h5); expected {SUPPORTED_TEXT}")
+        raise FormatError(f"{p} looks like a zip archive but it is damaged (truncated?); expected {SUPPORTED_TEXT}")
+    if head.startswith(HDF5_MAGIC):
+        return "keras-h5"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "pytorch"  # a pickle protocol 2..5 stream: legacy torch.save
+    if _looks_like_onnx(p, head):
+        return "onnx"
+    raise FormatError(f"{p}: unrecognised file format; gateviz reads {SUPPORTED_TEXT}")

@@ -1,0 +1,163 @@
+"""The gateviz model file (``.gvm``): one safetensors file, nothing executed on load.
+
+Tensors (dtypes kept as they are):
+    layers.{k}.dir{j}.{Wx,Wh,bx,bh[,peephole][,Whr]}   j = 0 forward (or the lone direction), 1 backward
+    input.embedding                                     (V, E), embedding input stage only
+    head.weight, head.bias                              the linear read-out, when there is one
+Metadata (safetensors metadata is a str -> str map):
+    gateviz_format  "1"
+    model           JSON of everything that is not an array: each layer's options, the input
+                    stage (kind, features, vocab, feature_names), the head's options, task, name
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.activations import Activation
+from ..core.errors import FormatError, GatevizError
+from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
+
+FORMAT_VERSION = 1
+EXTENSION = ".gvm"
+_DIRECTION_ARRAYS = ("Wx", "Wh", "bx", "bh", "peephole", "Whr")
+
+
+def _model_json(model: RecurrentModel) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "framework": model.framework,  # where the weights came from originally
+        "layers": [layer.options() for layer in model.layers],
+        "input": model.input.options(),
+        "head": None if model.head is None else model.head.options(),
+        "task": model.task,
+    }
+
+
+def _tensors(model: RecurrentModel) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for k, layer in enumerate(model.layers):
+        for j, d in enumerate(layer.directions):
+            for name, a in d.arrays().items():
+                out[f"layers.{k}.dir{j}.{name}"] = np.ascontiguousarray(a)
+    if model.input.embedding is not None:
+        out["input.embedding"] = np.ascontiguousarray(model.input.embedding)
+    if model.head is not None:
+        out["head.weight"] = np.ascontiguousarray(model.head.weight)
+        if model.head.bias is not None:
+            out["head.bias"] = np.ascontiguousarray(model.head.bias)
+    return out
+
+
+def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write ``model`` as a gateviz model file. Refuses to replace an existing file unless asked.
+
+    The file is written next to its destination and renamed into place, so an interrupted
+    save never leaves a half-written model behind.
+    """
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    if path.is_dir():
+        raise FormatError(f"{path} is a folder; give a file name such as model{EXTENSION}")
+    if path.exists() and not overwrite:
+        raise FormatError(f"{path} already exists; choose another name or allow overwriting "
+                          "(--force on the command line)")
+    model.validate()
+    try:
+        meta = json.dumps(_model_json(model))
+    except (TypeError, ValueError) as e:
+        raise FormatError(f"the model's description cannot be stored as JSON ({e}); keep task values to "
+                          "numbers, strings, lists and dicts") from None
+    tensors = _tensors(model)
+    fd, tmp = tempfile.mkstemp(prefix=".gateviz-", suffix=EXTENSION, dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
+    """Read a gateviz model file. FormatError for anything that is not a valid one."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    from .detect import _check_file, read_safetensors_header
+
+    path = _check_file(path)
+    header = read_safetensors_header(path)
+    meta = (header or {}).get("__metadata__") or {}
+    if "gateviz_format" not in meta:
+        raise FormatError(f"{path} is not a gateviz model file (no gateviz_format in its safetensors metadata)")
+    try:
+        version = int(meta["gateviz_format"])
+    except ValueError:
+        raise FormatError(f"{path}: gateviz_format {meta['gateviz_format']!r} is not a number") from None
+    if version > FORMAT_VERSION:
+        raise FormatError(f"{path} was written by a newer gateviz (model file format {version}; this gateviz "
+                          f"reads up to {FORMAT_VERSION}); update gateviz")
+    try:
+        desc = json.loads(meta["model"])
+        tensors = load_file(str(path))
+    except KeyError:
+        raise FormatError(f"{path}: the gateviz metadata lacks the model description") from None
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{path}: the model description is not valid JSON ({e})") from None
+    except (SafetensorError, OSError, ValueError) as e:
+        raise FormatError(f"{path}: cannot read the weights, the file is damaged ({e})") from None
+    try:
+        model = _model_from(desc, tensors)
+    except GatevizError as e:
+        raise FormatError(f"{path}: {e}") from None
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise FormatError(f"{path}: the model description is incomplete or inconsistent "
+                          f"({type(e).__name__}: {e})") from None
+    model.source = str(path)
+    return model
+
+
+def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> RecurrentModel:
+    def need(name: str) -> np.ndarray:
+        if name not in tensors:
+            raise FormatError(f"missing tensor {name}")
+        return tensors[name]
+
+    layers = []
+    for k, opt in enumerate(desc["layers"]):
+        directions = []
+        for j, direction in enumerate(opt["directions"]):
+            base = f"layers.{k}.dir{j}."
+            arrays = {n: tensors.get(base + n) for n in _DIRECTION_ARRAYS}
+            for n in ("Wx", "Wh", "bx", "bh"):
+                arrays[n] = need(base + n)
+            directions.append(DirectionWeights(reverse=direction == "backward", **arrays))
+        layers.append(RecurrentLayer(
+            cell=opt["cell"], units=int(opt["units"]), input_size=int(opt["input_size"]), directions=directions,
+            activation=Activation.from_dict(opt["activation"]),
+            recurrent_activation=Activation.from_dict(opt["recurrent_activation"]),
+            reset_after=bool(opt.get("reset_after", True)), forget_bias=float(opt.get("forget_bias") or 0.0),
+            cell_clip=opt.get("cell_clip"), proj_clip=opt.get("proj_clip"), gate_clip=opt.get("gate_clip"),
+            input_forget=bool(opt.get("input_forget", False)), merge=opt.get("merge", "concat"),
+        ))
+    inp = desc.get("input") or {}
+    stage = InputStage(kind=inp.get("kind", "raw"), features=int(inp.get("features", 1)), vocab=inp.get("vocab"),
+                       embedding=tensors.get("input.embedding"), feature_names=inp.get("feature_names"))
+    if stage.kind == "embedding" and stage.embedding is None:
+        raise FormatError("the input stage is an embedding but the file has no input.embedding tensor")
+    head = None
+    if desc.get("head") is not None:
+        h = desc["head"]
+        head = Head(weight=need("head.weight"), bias=tensors.get("head.bias"), activation=h.get("activation", "identity"),
+                    on=h.get("on", "every_step"), labels=h.get("labels"))
+    return RecurrentModel(layers=layers, input=stage, head=head, task=desc.get("task"),
+                          name=desc.get("name") or "model", framework=desc.get("framework") or "gateviz").validate()
