@@ -109,7 +109,11 @@ def _is_native(layer: RecurrentLayer) -> bool:
     """Can torch's fused module compute this layer exactly?"""
     if layer.gate_clip is not None:
         return False
-    act, rec = layer.activation.name, layer.recurrent_activation.name
+    if any(d.activation is not None or d.recurrent_activation is not None for d in layer.directions):
+        pairs = {(a.name, r.name) for a, r in (layer.activations(j) for j in range(len(layer.directions)))}
+        if len(pairs) > 1:
+            return False  # directions with different activations: one fused module cannot run both
+    act, rec = (a.name for a in layer.activations(0))
     if layer.cell == "rnn":
         return act in ("tanh", "relu")
     if act != "tanh" or rec != "sigmoid":
@@ -217,7 +221,7 @@ class Tracer:
         elif layer.cell == "gru":
             mod = torch.nn.GRU(**kw)
         else:
-            mod = torch.nn.RNN(nonlinearity=layer.activation.name, **kw)
+            mod = torch.nn.RNN(nonlinearity=layer.activations(0)[0].name, **kw)
         with torch.no_grad():
             for j, d in enumerate(layer.directions):
                 sfx = "_reverse" if (layer.bidirectional and j == 1) else ""
@@ -237,7 +241,7 @@ class Tracer:
         """x (T, N, I) -> per direction a dict quantity -> (T, N, units)."""
         layer = self.model.layers[k]
         if not _is_native(layer):
-            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x)
+            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j)
                     for j, d in enumerate(layer.directions)]
         mod = self._native_module(k)
         Hr = layer.hidden_size
@@ -283,11 +287,12 @@ class Tracer:
                 "cell_state": c, "hidden_state": h}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
-                            x: Tensor) -> dict[str, Tensor]:
+                            x: Tensor, j: int = 0) -> dict[str, Tensor]:
         """Exact step loop for cells torch lacks (peepholes, clips, other activations...)."""
         T, N, _ = x.shape
         H, Hr = layer.units, layer.hidden_size
-        sig, act = layer.recurrent_activation.torch, layer.activation.torch
+        phi, sigma = layer.activations(j)
+        sig, act = sigma.torch, phi.torch
         clip = layer.gate_clip
 
         def clipped(a: Tensor) -> Tensor:

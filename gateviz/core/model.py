@@ -43,6 +43,10 @@ class DirectionWeights:
     peephole: np.ndarray | None = None
     Whr: np.ndarray | None = None
     reverse: bool = False  # processes the sequence from the end; stored time-aligned
+    # Per-direction overrides of the layer's activations (None = the layer's): a Keras
+    # Bidirectional with its own backward_layer, ONNX per-direction `activations`.
+    activation: Activation | None = None
+    recurrent_activation: Activation | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {"Wx": self.Wx, "Wh": self.Wh, "bx": self.bx, "bh": self.bh}
@@ -104,6 +108,11 @@ class RecurrentLayer:
     def has_peepholes(self) -> bool:
         return self.directions[0].peephole is not None
 
+    def activations(self, j: int) -> tuple[Activation, Activation]:
+        """(φ, σ) of direction j: its own override, else the layer's."""
+        d = self.directions[j]
+        return (d.activation or self.activation, d.recurrent_activation or self.recurrent_activation)
+
     def direction_names(self) -> list[str]:
         return ["backward" if d.reverse else "forward" for d in self.directions]
 
@@ -142,6 +151,11 @@ class RecurrentLayer:
             "reset_after": self.reset_after, "forget_bias": self.forget_bias,
             "cell_clip": self.cell_clip, "proj_clip": self.proj_clip, "gate_clip": self.gate_clip,
             "input_forget": self.input_forget, "merge": self.merge,
+            **({"direction_activations": [
+                {"activation": None if d.activation is None else d.activation.to_dict(),
+                 "recurrent_activation": None if d.recurrent_activation is None else d.recurrent_activation.to_dict()}
+                for d in self.directions]}
+               if any(d.activation or d.recurrent_activation for d in self.directions) else {}),
         }
 
 
@@ -301,6 +315,12 @@ class RecurrentModel:
                 extras.append(f"activation={layer.activation.label()}")
             if layer.cell != "rnn" and layer.recurrent_activation.name != "sigmoid":
                 extras.append(f"recurrent_activation={layer.recurrent_activation.label()}")
+            for j, (d, dname) in enumerate(zip(layer.directions, layer.direction_names())):
+                act, rec = layer.activations(j)
+                if d.activation is not None and act != layer.activation:
+                    extras.append(f"{dname} activation={act.label()}")
+                if d.recurrent_activation is not None and rec != layer.recurrent_activation:
+                    extras.append(f"{dname} recurrent_activation={rec.label()}")
             if layer.forget_bias:
                 extras.append(f"forget_bias={layer.forget_bias:g}")
             if layer.cell_clip is not None:
