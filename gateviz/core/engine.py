@@ -80,8 +80,8 @@ def encode_sequence(model: RecurrentModel, sequence) -> tuple[np.ndarray, np.nda
         if arr.ndim not in (2, 3):
             raise SequenceError(f"a sequence has shape (T, features) or (N, T, features); got shape {arr.shape}")
         batched = arr.ndim == 3
-        arr = arr.reshape((-1,) + arr.shape[-2:])
-        if arr.shape[1] == 0:
+        arr = arr.reshape((int(np.prod(arr.shape[:-2])),) + arr.shape[-2:])  # (N, T, F), also when empty
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
             raise SequenceError("the sequence is empty (0 steps); give at least one step")
         if arr.shape[2] != F:
             raise SequenceError(f"the model expects {F} feature(s) per step but the sequence has {arr.shape[2]}; "

@@ -96,7 +96,11 @@ def _inspect(prefix: str, t: Mapping[str, object]) -> RecurrentModuleInfo:
 def layers_from_state_dict(state: Mapping[str, object], prefix: str = "", *,
                            nonlinearity: str = "tanh") -> list[RecurrentLayer]:
     """Canonical layers of the recurrent module stored under ``prefix``."""
-    sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix) and _KEY.match(k[len(prefix):])}
+    sub = {}
+    for key, value in state.items():
+        m = _KEY.match(key)
+        if m and m["prefix"] == prefix:  # exactly this module, not one nested deeper under it
+            sub[key[len(prefix):]] = value
     info = _inspect(prefix, sub)
     G, H = {"rnn": 1, "gru": 3, "lstm": 4}[info.cell], info.hidden_size
     layers = []

@@ -1,0 +1,137 @@
+"""PyTorch files (``torch.save`` of a state_dict, and ``.safetensors``) -> RecurrentModel.
+
+Reading is split in two so other readers can reuse the second half:
+    read_state_dict(path)         a flat {name: array} from a .pt/.pth/.bin or .safetensors file,
+                                  with ``torch.load(..., weights_only=True)`` only (never unpickling)
+    model_from_state_dict(state)  the seam that turns a flat dict into a model: finds the
+                                  nn.RNN/LSTM/GRU groups (``torch_state``), picks one (--module),
+                                  and builds the input stage and the head around it
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..core.errors import FormatError
+from ..core.model import InputStage, RecurrentModel
+from .torch_state import RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
+
+SAVE_HINT = "save the weights instead with torch.save(model.state_dict(), path)"
+TOP_LEVEL = "(top level)"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _flatten(obj: Mapping, prefix: str = "") -> dict[str, object]:
+    """Nested dicts of tensors -> one flat dict with dotted names; non-tensors are dropped."""
+    out: dict[str, object] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, name + "."))
+        elif hasattr(value, "shape") and hasattr(value, "dtype"):
+            out[name] = value
+    return out
+
+
+def _pick_state_dict(loaded: object, path: Path) -> dict[str, object]:
+    """A checkpoint may be the state_dict itself or a dict with a 'state_dict' / 'model' entry."""
+    if not isinstance(loaded, Mapping):
+        raise FormatError(f"{path} holds a {type(loaded).__name__}, not a state_dict; {SAVE_HINT}")
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(loaded.get(key), Mapping):
+            return _flatten(loaded[key])
+    return _flatten(loaded)
+
+
+def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str, object]:
+    """A flat {name: tensor} from a torch.save file or a .safetensors file (``fmt`` as detect_format says)."""
+    from .detect import detect_format
+
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if fmt == "safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as e:
+            raise FormatError(f"{path}: cannot read the safetensors file, it is damaged ({e})") from None
+    if fmt != "pytorch":
+        raise FormatError(f"{path} is a {fmt} file, not a PyTorch file")
+
+    import pickle
+
+    import torch
+
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
+        what = f" (it contains a pickled {found.group(1)})" if found else ""
+        raise FormatError(f"{path} holds a pickled Python object, not a state_dict{what}; gateviz never "
+                          f"unpickles files, so {SAVE_HINT}") from None
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise FormatError(f"{path}: cannot read the PyTorch file, it is damaged or truncated ({first})") from None
+    return _pick_state_dict(loaded, path)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _choose(modules: list[RecurrentModuleInfo], module: str | None, where: str) -> RecurrentModuleInfo:
+    if module is not None:
+        wanted = module.rstrip(".")
+        for info in modules:
+            if info.name == wanted or (wanted in ("", TOP_LEVEL) and info.prefix == ""):
+                return info
+        raise FormatError(f"{where} has no recurrent module named {module!r}; it holds: "
+                          + "; ".join(i.name for i in modules))
+    if len(modules) > 1:
+        raise FormatError(f"{where} holds {len(modules)} recurrent modules ("
+                          + "; ".join(i.describe() for i in modules)
+                          + "); choose one with --module NAME")
+    return modules[0]
+
+
+def model_from_state_dict(state: Mapping[str, object], *, module: str | None = None, nonlinearity: str = "tanh",
+                          source: str = "", name: str | None = None) -> RecurrentModel:
+    """The seam: a flat state_dict -> a RecurrentModel of one of its recurrent modules.
+
+    The model reads raw features of the recurrent module's input size and has no head;
+    discovering an nn.Embedding before and an nn.Linear after the module belongs here.
+    """
+    where = source or "the state_dict"
+    if nonlinearity not in ("tanh", "relu"):
+        raise FormatError(f"--nonlinearity must be tanh or relu (an nn.RNN's choice), not {nonlinearity!r}")
+    modules = find_recurrent_modules(state)
+    if not modules:
+        shown = ", ".join(list(state)[:6]) + (", ..." if len(state) > 6 else "")
+        raise FormatError(f"{where} holds no nn.RNN/nn.LSTM/nn.GRU weights (looked for keys like "
+                          f"weight_ih_l0; found {shown or 'no tensors'})")
+    info = _choose(modules, module, where)
+    layers = layers_from_state_dict(state, info.prefix, nonlinearity=nonlinearity)
+    model = RecurrentModel(layers=layers, input=InputStage("raw", features=layers[0].input_size),
+                           name=name or (info.name if info.prefix else "model"), source=source,
+                           framework="pytorch")
+    return model.validate()
+
+
+def list_pytorch_modules(path: str | os.PathLike, fmt: str | None = None) -> list[RecurrentModuleInfo]:
+    return find_recurrent_modules(read_state_dict(path, fmt))
+
+
+def read_pytorch(path: str | os.PathLike, *, module: str | None = None, nonlinearity: str = "tanh",
+                 fmt: str | None = None) -> RecurrentModel:
+    path = Path(path)
+    state = read_state_dict(path, fmt)
+    model = model_from_state_dict(state, module=module, nonlinearity=nonlinearity, source=str(path))
+    if model.name == "model":
+        model.name = path.stem
+    return model
