@@ -25,7 +25,8 @@ def reference_direction(layer: RecurrentLayer, d: DirectionWeights, x: np.ndarra
     """x (T, I) -> quantity -> (T, units), time-aligned (a backward direction runs from the end)."""
     T = x.shape[0]
     H, Hr = layer.units, layer.hidden_size
-    sig, act = layer.recurrent_activation.numpy, layer.activation.numpy
+    phi, sigma = layer.activations(next(j for j, e in enumerate(layer.directions) if e is d))  # a direction may override the layer's
+    sig, act = sigma.numpy, phi.numpy
     clip = layer.gate_clip
     Wx, Wh, bx, bh = (np.asarray(a, dtype=np.float64) for a in (d.Wx, d.Wh, d.bx, d.bh))
     h, c = np.zeros(Hr), np.zeros(H)

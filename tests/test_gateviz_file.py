@@ -124,3 +124,15 @@ def test_head_without_bias_round_trips(tmp_path):
                       labels=["no", "yes"])
     loaded = load_gateviz_model(save_model(model, tmp_path / "m.gvm"))
     assert loaded.head.bias is None and loaded.head.labels == ["no", "yes"] and loaded.head.on == "final_state"
+
+
+def test_per_direction_activations_round_trip(tmp_path):
+    model = random_model(4, "lstm", units=(3,), input_size=2, bidirectional=True)
+    model.layers[0].directions[1].activation = Activation("relu")
+    model.layers[0].directions[1].recurrent_activation = Activation("hard_sigmoid_keras2")
+    loaded = load_gateviz_model(save_model(model, tmp_path / "m.gvm"))
+    back = loaded.layers[0].directions[1]
+    assert back.activation == Activation("relu") and back.recurrent_activation == Activation("hard_sigmoid", 0.2, 0.5)
+    assert loaded.layers[0].directions[0].activation is None
+    x = np.random.default_rng(1).standard_normal((9, 2))
+    _assert_same_trace(trace(model, x), trace(loaded, x))

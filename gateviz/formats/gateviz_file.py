@@ -135,12 +135,14 @@ def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Recurre
     layers = []
     for k, opt in enumerate(desc["layers"]):
         directions = []
+        overrides = opt.get("direction_activations") or [{} for _ in opt["directions"]]
         for j, direction in enumerate(opt["directions"]):
             base = f"layers.{k}.dir{j}."
             arrays = {n: tensors.get(base + n) for n in _DIRECTION_ARRAYS}
             for n in ("Wx", "Wh", "bx", "bh"):
                 arrays[n] = need(base + n)
-            directions.append(DirectionWeights(reverse=direction == "backward", **arrays))
+            own = {key: Activation.from_dict(v) for key, v in overrides[j].items() if v is not None}
+            directions.append(DirectionWeights(reverse=direction == "backward", **arrays, **own))
         layers.append(RecurrentLayer(
             cell=opt["cell"], units=int(opt["units"]), input_size=int(opt["input_size"]), directions=directions,
             activation=Activation.from_dict(opt["activation"]),
