@@ -103,6 +103,9 @@ def read_sequence(path: str | os.PathLike, model: RecurrentModel) -> np.ndarray 
             suffix = ".npy" if fh.read(6) == _NPY_MAGIC else suffix
     if suffix == ".npy":
         sequence: np.ndarray | str = _read_npy(path)
+        if model.input.takes_tokens and sequence.ndim != 1:
+            raise SequenceError(f"{path}: a text model takes token ids of shape (T,) or a .txt file; "
+                                f"found shape {sequence.shape}")
     elif suffix == ".csv":
         sequence = _read_csv(path)
     elif suffix == ".txt":

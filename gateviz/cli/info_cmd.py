@@ -1,0 +1,50 @@
+"""``gateviz info MODEL``: what a model file holds (cell, layers, units, directions, input, head, task)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL",
+                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX")
+    parser.add_argument("--module", metavar="NAME", help="describe this recurrent module of several")
+    parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
+                        help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
+    parser.add_argument("--json", action="store_true", help="print the description as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from gateviz.formats import describe_modules, detect_format, load_model
+
+    fmt = detect_format(args.model)
+    modules = describe_modules(args.model)
+    if len(modules) > 1 and not args.module:
+        if args.json:
+            print(json.dumps({"format": fmt, "modules": modules}))
+            return 0
+        print(f"{args.model} ({fmt}) holds {len(modules)} recurrent modules:")
+        for line in modules:
+            print(f"  {line}")
+        print("choose one with --module NAME to see its details or trace it")
+        return 0
+    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    if args.json:
+        desc = model.describe()
+        desc["format"] = fmt
+        print(json.dumps(desc, indent=2))
+        return 0
+    units = ", ".join(str(layer.units) for layer in model.layers)
+    directions = ", ".join("+".join(layer.direction_names()) for layer in model.layers)
+    print(f"format:     {fmt}")
+    print(f"cell:       {model.cell.upper()}, {len(model.layers)} layer(s), units {units}, directions {directions}, "
+          f"input size {model.input_size}")
+    for line in model.summary_lines():
+        print(line)
+    if len(modules) > 1:
+        print("modules in this file:")
+        for line in modules:
+            print(f"  {line}")
+    return 0

@@ -1,0 +1,60 @@
+"""``gateviz trace MODEL INPUT -o OUT.npz``: write the trace file (design.md, "Contracts").
+
+Keys ``layer{k}.{forward|backward}.{quantity}`` (T, units), ``output`` and ``meta`` (JSON).
+Heavy modules (torch, the readers) are imported in ``run`` so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL",
+                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX")
+    parser.add_argument("input", metavar="INPUT",
+                        help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="the trace file to write")
+    parser.add_argument("--module", metavar="NAME",
+                        help="which recurrent module to trace when the file holds several (see gateviz info)")
+    parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
+                        help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
+    parser.add_argument("--float64", action="store_true", help="trace in float64 (default: the weights' dtype)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from gateviz.core.errors import FormatError
+    from gateviz.formats import load_model, read_sequence
+
+    out = Path(args.output)
+    if out.is_dir():
+        raise FormatError(f"{out} is a folder; give a file name such as trace.npz")
+    if out.exists() and not args.force:
+        raise FormatError(f"{out} already exists; pass --force to overwrite it")
+    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    sequence = read_sequence(args.input, model)
+
+    import torch
+
+    from gateviz.core.engine import Tracer
+
+    trace = Tracer(model, dtype=torch.float64 if args.float64 else None).trace(sequence)
+    trace.meta["input_file"] = str(args.input)
+    # write beside the destination, then rename: an interrupted run never leaves half a file
+    fd, tmp = tempfile.mkstemp(prefix=".gateviz-", suffix=".npz", dir=out.parent if str(out.parent) else ".")
+    os.close(fd)
+    try:
+        trace.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    dirs = "+".join(trace.directions(0))
+    print(f"wrote {out}: {trace.length} steps, {trace.num_layers} {model.cell.upper()} layer(s) ({dirs}), "
+          f"{len(list(trace.keys()))} arrays" + (", output" if trace.output is not None else ""))
+    return 0
