@@ -1,0 +1,16 @@
+"""The app's panels. Each is a QWidget built as ``Panel(state, parent=None)`` (see common.Panel).
+
+``PANEL_CLASSES`` maps panel ids to classes in display order; the window and the figure export
+iterate over it.
+"""
+
+from __future__ import annotations
+
+from .common import Panel
+from .heatmaps import HeatmapPanel
+
+PANEL_CLASSES: dict[str, type[Panel]] = {
+    HeatmapPanel.panel_id: HeatmapPanel,
+}
+
+__all__ = ["PANEL_CLASSES", "Panel", "HeatmapPanel"]

@@ -1,0 +1,173 @@
+"""What every panel shares: gate descriptions, value ranges, colour maps, theme styling, the base class.
+
+A panel is a QWidget built as ``Panel(state, parent=None)``. It draws what the state holds at
+construction and listens to the state's four signals:
+
+    traceChanged      -> rebuild()        (new arrays: update items in place, create them only
+                                            when the cell kind / layout changes)
+    stepChanged(int)  -> on_step(step)    (cheap: move cursors, relabel; never redraw images)
+    selectionChanged  -> on_selection()   (layer/direction, pinned units, row order)
+    themeChanged      -> apply_theme()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QWidget
+
+from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
+from gateviz.ui.state import Theme, ViewState
+
+pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+
+
+@dataclass(frozen=True)
+class QuantityInfo:
+    symbol: str
+    name: str
+    kind: str  # "sigmoid" (0..1), "tanh" (-1..1) or "cell" (unbounded, symmetric range from data)
+    tip: str  # one sentence with the formula, for tooltips
+
+
+# GRU formulas follow the frameworks' (Cho 2014) convention: h = z⊙h₋₁ + (1−z)⊙n (gate-conventions.md §5)
+QUANTITY_INFO: dict[str, QuantityInfo] = {
+    "input_gate": QuantityInfo("i", "input gate", "sigmoid",
+                               "Input gate i = σ(Wᵢx + Uᵢh₋₁ + bᵢ): how much of the candidate g is written into the cell."),
+    "forget_gate": QuantityInfo("f", "forget gate", "sigmoid",
+                                "Forget gate f = σ(W_f x + U_f h₋₁ + b_f): how much of the old cell state c₋₁ is kept."),
+    "cell_candidate": QuantityInfo("g", "cell candidate", "tanh",
+                                   "Cell candidate g = tanh(W_g x + U_g h₋₁ + b_g): the new content proposed for the cell."),
+    "output_gate": QuantityInfo("o", "output gate", "sigmoid",
+                                "Output gate o = σ(W_o x + U_o h₋₁ + b_o): how much of tanh(c) is shown as h."),
+    "cell_state": QuantityInfo("c", "cell state", "cell",
+                               "Cell state c = f⊙c₋₁ + i⊙g: the LSTM's long-term memory, unbounded."),
+    "hidden_state": QuantityInfo("h", "hidden state", "tanh",
+                                 "Hidden state h: what the cell outputs and feeds back at the next step."),
+    "reset_gate": QuantityInfo("r", "reset gate", "sigmoid",
+                               "Reset gate r = σ(W_r x + U_r h₋₁ + b_r): how much of h₋₁ the candidate n may use."),
+    "update_gate": QuantityInfo("z", "update gate", "sigmoid",
+                                "Update gate z = σ(W_z x + U_z h₋₁ + b_z): high z keeps the old state "
+                                "(h = z⊙h₋₁ + (1−z)⊙n, the PyTorch/Keras/ONNX convention)."),
+    "candidate": QuantityInfo("n", "candidate", "tanh",
+                              "Candidate n = tanh(W_n x + b_n + r⊙(U_n h₋₁ + b_hn)): the proposed new state."),
+}
+
+HIDDEN_TIPS = {
+    "lstm": "Hidden state h = o⊙tanh(c): what the LSTM outputs and feeds back at the next step.",
+    "gru": "Hidden state h = z⊙h₋₁ + (1−z)⊙n (PyTorch/Keras/ONNX convention: high z keeps the old state).",
+    "rnn": "Hidden state h = tanh(W x + U h₋₁ + b): the plain RNN's only state.",
+}
+
+DIVERGING_MAP = "CET-D1A"  # blue-white-red, for signed quantities (g, n, c, h)
+
+
+def tooltip(quantity: str, cell: str) -> str:
+    if quantity == "hidden_state":
+        return HIDDEN_TIPS.get(cell, QUANTITY_INFO[quantity].tip)
+    return QUANTITY_INFO[quantity].tip
+
+
+def title_html(quantity: str, theme: Theme) -> str:
+    info = QUANTITY_INFO[quantity]
+    rng = {"sigmoid": "σ ∈ [0, 1]", "tanh": "∈ [−1, 1]", "cell": "unbounded"}[info.kind]
+    return (f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'><b>{info.symbol}</b>"
+            f"&nbsp; {info.name}</span> <span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>"
+            f"&nbsp;{rng}</span>")
+
+
+def symmetric_limit(a: np.ndarray) -> float:
+    """A symmetric range ±L for an unbounded quantity (the cell state): max |value|, at least 1, nicely rounded."""
+    m = float(np.nanmax(np.abs(a))) if a.size else 1.0
+    if not np.isfinite(m) or m <= 1.0:
+        return 1.0
+    return float(np.ceil(m * 2) / 2)  # to 0.5
+
+
+def levels_for(quantity: str, data: np.ndarray | None = None) -> tuple[float, float]:
+    kind = QUANTITY_INFO[quantity].kind
+    if kind == "sigmoid":
+        return (0.0, 1.0)
+    if kind == "tanh":
+        return (-1.0, 1.0)
+    lim = symmetric_limit(data) if data is not None else 1.0
+    return (-lim, lim)
+
+
+def colormap_for(quantity: str, theme: Theme) -> pg.ColorMap:
+    if quantity in SIGMOID_GATES:
+        return pg.colormap.get(theme.colormap if theme.colormap in pg.colormap.listMaps() else "viridis")
+    return pg.colormap.get(DIVERGING_MAP)
+
+
+def muted(theme: Theme) -> str:
+    return "#707070" if theme.name == "light" else "#a0a0a0"
+
+
+def grid_colour(theme: Theme) -> QColor:
+    c = QColor(theme.foreground)
+    c.setAlpha(40)
+    return c
+
+
+def symbol(quantity: str) -> str:
+    return SYMBOLS.get(quantity, quantity)
+
+
+def style_axis(axis: pg.AxisItem, theme: Theme) -> None:
+    fg = theme.foreground
+    axis.setPen(pg.mkPen(fg, width=1))
+    axis.setTextPen(pg.mkPen(fg))
+    font = QFont()
+    font.setPointSize(max(6, theme.font_pt - 1))
+    axis.setStyle(tickFont=font)
+    if axis.labelText:
+        axis.setLabel(axis.labelText, units=axis.labelUnits, color=fg, **{"font-size": f"{theme.font_pt}pt"})
+
+
+def style_plot(plot: pg.PlotItem, theme: Theme) -> None:
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        style_axis(axis, theme)
+
+
+class Panel(QWidget):
+    """Base class: wires the state's signals to the four hooks and draws the current state."""
+
+    panel_id = ""
+    title = ""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.setToolTip(self.description())
+        self.build()
+        state.traceChanged.connect(self.rebuild)
+        state.stepChanged.connect(self.on_step)
+        state.selectionChanged.connect(self.on_selection)
+        state.themeChanged.connect(self.apply_theme)
+        self.apply_theme()
+        if state.trace is not None:
+            self.rebuild()
+
+    # ---- hooks ------------------------------------------------------------------
+    def description(self) -> str:
+        return self.title
+
+    def build(self) -> None:
+        """Create the widgets that do not depend on the trace."""
+
+    def rebuild(self) -> None:
+        raise NotImplementedError
+
+    def on_step(self, step: int) -> None:
+        raise NotImplementedError
+
+    def on_selection(self) -> None:
+        self.rebuild()
+
+    def apply_theme(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,217 @@
+"""Gate heatmaps: one units x time image per gate and state of the chosen layer and direction.
+
+Items are created once per cell kind and updated in place (``setImage``); the time cursor is an
+``InfiniteLine`` that moves on stepChanged, so playback never re-uploads an image. Long traces
+are reduced for display by block means (``analysis.downsample_time``); the image keeps step
+coordinates (``setRect``), so cursors, clicks and tooltips stay in steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QVBoxLayout
+
+from gateviz.core.analysis import downsample_time
+
+from .common import Panel, colormap_for, levels_for, style_axis, style_plot, title_html, tooltip
+
+MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
+
+
+def _nice_step(n: int, ticks: int = 6) -> int:
+    raw = max(1, n / ticks)
+    base = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * base >= raw:
+            return int(m * base)
+    return int(10 * base)
+
+
+class _HeatRow:
+    """The items of one heatmap: plot, image, colour bar, cursor (with a halo), pin markers."""
+
+    def __init__(self, quantity: str, layout: pg.GraphicsLayout, row: int):
+        self.quantity = quantity
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.disableAutoRange()
+        self.plot.invertY(True)  # unit rows from the top
+        self.plot.setLabel("left", "unit")
+        self.plot.getAxis("left").setWidth(44)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.cursor_halo = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.cursor_halo)
+        self.plot.addItem(self.cursor)
+        self.pins = pg.ScatterPlotItem(symbol="t2", pxMode=True)
+        self.plot.addItem(self.pins)
+        self.bar = pg.ColorBarItem(values=(0, 1), width=14, interactive=False, colorMapMenu=False)
+        self.bar.setImageItem(self.image)
+        layout.addItem(self.bar, row=row, col=1)
+        self.data: np.ndarray | None = None  # (T, units) full resolution, for tooltips
+        self.levels = (0.0, 1.0)
+
+
+class HeatmapPanel(Panel):
+    panel_id = "heatmaps"
+    title = "Gate heatmaps"
+
+    def description(self) -> str:
+        return ("Units × time for every gate and state of the chosen layer and direction. "
+                "Click a row to pin that unit; hover for its value.")
+
+    # ---- construction ---------------------------------------------------------------
+    def build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.ci.setSpacing(4)
+        layout.addWidget(self.view)
+        self.rows: list[_HeatRow] = []
+        self.order = np.arange(0)  # display row -> unit
+        self.length = 0
+        self._cache: dict[tuple, tuple[np.ndarray, int]] = {}  # (id(trace), layer, dir, q) -> (disp (C, U), block)
+        self._cache_trace = None
+        self.view.scene().sigMouseClicked.connect(self._clicked)
+        self.view.scene().sigMouseMoved.connect(self._hovered)
+
+    def _make_rows(self, quantities: tuple[str, ...]) -> None:
+        self.view.ci.clear()
+        self.rows = [_HeatRow(q, self.view.ci, r) for r, q in enumerate(quantities)]
+        for row in self.rows:  # zoom/pan in time together (by value, not pixel-linked like setXLink)
+            row.plot.vb.sigRangeChangedManually.connect(lambda *_, vb=row.plot.vb: self._sync_x(vb))
+        for row in self.rows[:-1]:
+            row.plot.getAxis("bottom").setStyle(showValues=False)
+        self.rows[-1].plot.setLabel("bottom", "step")
+        self.apply_theme()
+
+    # ---- hooks ------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        state, trace = self.state, self.state.trace
+        if trace is None:
+            return
+        if self._cache_trace is not trace:
+            self._cache.clear()
+            self._cache_trace = trace
+        quantities = tuple(trace.quantities)
+        if tuple(r.quantity for r in self.rows) != quantities:
+            self._make_rows(quantities)
+        T = trace.length
+        self.length = T
+        units = trace.units(state.layer)
+        order = state.row_order if state.row_order is not None and len(state.row_order) == units else None
+        self.order = np.arange(units) if order is None else np.asarray(order, dtype=int)
+        margin = max(T * 0.015, 0.5)  # room left of the image for the pin markers
+        for row in self.rows:
+            data = state.quantity(row.quantity)  # (T, units)
+            row.data = data
+            key = (state.layer, state.direction, row.quantity)
+            if key not in self._cache:
+                self._cache[key] = downsample_time(data, MAX_COLUMNS)
+            disp, _ = self._cache[key]  # (C, units)
+            img = disp.T if order is None else disp[:, self.order].T
+            row.levels = levels_for(row.quantity, data)
+            row.image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=row.levels)
+            row.image.setRect(QRectF(0, 0, T, units))
+            row.bar.setLevels(values=row.levels)
+            lo, hi = row.levels
+            row.bar.axis.setTicks([[(v, f"{v:g}") for v in (lo, (lo + hi) / 2, hi)], []])
+            row.plot.setXRange(-margin, T, padding=0)
+            row.plot.setYRange(0, units, padding=0)
+            row.plot.setLimits(xMin=-margin, xMax=T, yMin=0, yMax=units)
+            self._set_unit_ticks(row, units)
+            tip = tooltip(row.quantity, trace.cell)
+            row.plot.setToolTip(tip)
+            row.image.setToolTip(tip)
+        self._update_pins()
+        self.on_step(state.step)
+
+    def on_step(self, step: int) -> None:
+        x = step + 0.5  # centre of the step's column
+        for row in self.rows:
+            row.cursor_halo.setValue(x)
+            row.cursor.setValue(x)
+
+    def on_selection(self) -> None:
+        self.rebuild()
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.view.setBackground(theme.background)
+        dark_halo = theme.name == "light"
+        for row in self.rows:
+            style_plot(row.plot, theme)
+            style_axis(row.bar.axis, theme)
+            row.bar.setColorMap(colormap_for(row.quantity, theme))
+            row.plot.setTitle(title_html(row.quantity, theme))
+            w = theme.line_width
+            row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
+            row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
+        self._update_pins()
+
+    def _sync_x(self, source) -> None:
+        x0, x1 = source.viewRange()[0]
+        for row in self.rows:
+            if row.plot.vb is not source:
+                row.plot.setXRange(x0, x1, padding=0)
+
+    # ---- pins, ticks ----------------------------------------------------------------
+    def _row_of_unit(self) -> dict[int, int]:
+        return {int(u): r for r, u in enumerate(self.order)}
+
+    def _update_pins(self) -> None:
+        if not self.rows or self.state.trace is None:
+            return
+        where = self._row_of_unit()
+        pinned = [u for u in self.state.pinned if u in where]
+        x = -max(self.length * 0.015, 0.5) / 2
+        size = 9 + 3 * self.state.theme.presentation
+        spots = [dict(pos=(x, where[u] + 0.5), brush=pg.mkBrush(self.state.pin_colour(u)),
+                      pen=pg.mkPen(self.state.theme.foreground, width=0.8), size=size) for u in pinned]
+        for row in self.rows:
+            row.pins.setData(spots)
+
+    def _set_unit_ticks(self, row: _HeatRow, units: int) -> None:
+        step = _nice_step(units)
+        shown = range(0, units, step) if units > 1 else [0]
+        ticks = [(r + 0.5, str(int(self.order[r]))) for r in shown]
+        row.plot.getAxis("left").setTicks([ticks, []])
+
+    # ---- mouse ------------------------------------------------------------------------
+    def _row_at(self, scene_pos):
+        for row in self.rows:
+            if row.plot.vb.sceneBoundingRect().contains(scene_pos):
+                p = row.plot.vb.mapSceneToView(scene_pos)
+                r, t = int(math.floor(p.y())), int(math.floor(p.x()))
+                if 0 <= r < len(self.order):
+                    return row, r, t
+        return None
+
+    def unit_at_row(self, r: int) -> int:
+        return int(self.order[r])
+
+    def _clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.state.trace is None:
+            return
+        hit = self._row_at(ev.scenePos())
+        if hit is not None:
+            ev.accept()
+            self.state.toggle_pin(self.unit_at_row(hit[1]))
+
+    def _hovered(self, scene_pos) -> None:
+        hit = self._row_at(scene_pos)
+        if hit is None or hit[0].data is None:
+            return
+        row, r, t = hit
+        unit = self.unit_at_row(r)
+        t = min(max(t, 0), self.length - 1)
+        value = float(row.data[t, unit])
+        row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell)}\n"
+                               f"unit {unit}, step {t}: {value:.3f}   (click to pin)")

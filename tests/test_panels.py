@@ -1,0 +1,167 @@
+"""The app's panels, offscreen: they draw, follow the time cursor, pins, row order and themes."""
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+
+from gateviz.core.engine import Tracer  # noqa: E402
+from gateviz.core.model import InputStage, RecurrentModel  # noqa: E402
+from gateviz.formats.torch_state import layers_from_module  # noqa: E402
+from gateviz.ui.panels import PANEL_CLASSES  # noqa: E402
+from gateviz.ui.state import Theme, ViewState  # noqa: E402
+
+CELLS = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
+
+
+def make_state(cell="lstm", units=12, steps=60, features=2, num_layers=1, bidirectional=False, seed=0):
+    torch.manual_seed(seed)
+    module = CELLS[cell](features, units, num_layers=num_layers, bidirectional=bidirectional)
+    with torch.no_grad():  # larger weights so gates really open and close
+        for p in module.parameters():
+            p.mul_(3)
+    model = RecurrentModel(layers_from_module(module), input=InputStage(features=features))
+    t = np.arange(steps)
+    seq = np.stack([np.sin(t / 6 + k) for k in range(features)], axis=1).astype(np.float32)
+    state = ViewState()
+    state.set_trace(model, Tracer(model).trace(seq), seq)
+    return state
+
+
+def grab(widget, size=(900, 700)) -> QImage:
+    widget.resize(*size)
+    return widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """(H, W) uint32 RGB values of a Format_RGB32 image."""
+    w, h = image.width(), image.height()
+    ptr = image.constBits()
+    return np.frombuffer(ptr, dtype=np.uint32, count=h * image.bytesPerLine() // 4).reshape(h, -1)[:, :w].copy()
+
+
+def assert_not_blank(image: QImage, background: str, min_colours=20):
+    px = pixels(image) & 0xFFFFFF
+    assert len(np.unique(px)) >= min_colours, "the panel drew almost nothing"
+    bg = int(background.lstrip("#"), 16)
+    assert (px != bg).mean() > 0.2, "the panel is mostly background"
+
+
+def test_panel_registry_contract():
+    assert list(PANEL_CLASSES)[: len(PANEL_CLASSES)] == [p for p in ("io", "heatmaps", "traces", "cell", "saturation")
+                                                          if p in PANEL_CLASSES]
+    for pid, cls in PANEL_CLASSES.items():
+        assert cls.panel_id == pid and cls.title
+
+
+@pytest.mark.parametrize("pid", list(PANEL_CLASSES))
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_panels_draw_on_a_traced_state(qtbot, pid, cell):
+    state = make_state(cell)
+    panel = PANEL_CLASSES[pid](state)
+    qtbot.addWidget(panel)
+    assert_not_blank(grab(panel), state.theme.background)
+    state.set_theme(Theme(name="dark", presentation=True))
+    assert_not_blank(grab(panel), state.theme.background)
+
+
+@pytest.mark.parametrize("pid", list(PANEL_CLASSES))
+def test_panels_built_before_the_trace_draw_it_when_it_arrives(qtbot, pid):
+    empty = ViewState()
+    panel = PANEL_CLASSES[pid](empty)
+    qtbot.addWidget(panel)
+    panel.grab()  # must not fail without a trace
+    full = make_state("lstm")
+    with qtbot.waitSignal(empty.traceChanged):
+        empty.set_trace(full.model, full.trace, full.sequence)
+    assert_not_blank(grab(panel), empty.theme.background)
+
+
+# --------------------------------------------------------------------------- heatmaps
+
+
+def test_heatmaps_one_per_quantity_with_fixed_levels(qtbot):
+    state = make_state("lstm")
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    assert [r.quantity for r in panel.rows] == list(state.trace.quantities)
+    levels = {r.quantity: r.levels for r in panel.rows}
+    assert levels["forget_gate"] == (0.0, 1.0) and levels["hidden_state"] == (-1.0, 1.0)
+    lim = levels["cell_state"][1]
+    assert levels["cell_state"] == (-lim, lim) and lim >= np.abs(state.quantity("cell_state")).max()
+    f = next(r for r in panel.rows if r.quantity == "forget_gate")
+    img = f.image.image  # (units, T) row-major
+    np.testing.assert_allclose(img, state.quantity("forget_gate").T)
+    assert "Forget gate" in f.plot.toolTip() and "σ" in f.plot.toolTip()
+
+
+def test_heatmap_cursor_follows_step(qtbot):
+    state = make_state("gru")
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(state.stepChanged):
+        state.set_step(37)
+    assert all(r.cursor.value() == pytest.approx(37.5) for r in panel.rows)
+    before = pixels(grab(panel))
+    state.set_step(5)
+    after = pixels(grab(panel))
+    changed_cols = np.nonzero((before != after).any(axis=0))[0]
+    assert changed_cols.size > 0 and changed_cols.size < before.shape[1] // 4  # only around the cursors
+
+
+def test_heatmap_row_order_reorders_image(qtbot):
+    state = make_state("lstm")
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    before = pixels(grab(panel))
+    order = np.arange(state.trace.units())[::-1].copy()
+    with qtbot.waitSignal(state.selectionChanged):
+        state.set_row_order(order)
+    h = next(r for r in panel.rows if r.quantity == "hidden_state")
+    np.testing.assert_allclose(h.image.image[0], state.quantity("hidden_state")[:, order[0]])
+    assert (pixels(grab(panel)) != before).mean() > 0.05
+    labels = [label for _, label in panel.rows[0].plot.getAxis("left")._tickLevels[0]]
+    assert labels[0] == str(order[0])
+
+
+def test_clicking_a_heatmap_row_pins_that_unit(qtbot):
+    state = make_state("lstm", units=8)
+    state.set_row_order(np.array([5, 1, 2, 3, 4, 0, 6, 7]))
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    panel.resize(900, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    row = panel.rows[0]
+    scene_pt = row.plot.vb.mapViewToScene(pg_point(30.0, 0.5))  # display row 0 -> unit 5
+    view_pt = panel.view.mapFromScene(scene_pt)
+    with qtbot.waitSignal(state.selectionChanged):
+        qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(int(view_pt.x()), int(view_pt.y())))
+    assert 5 in state.pinned
+    assert len(row.pins.data) == len(state.pinned)
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+    return QPointF(x, y)
+
+
+def test_heatmaps_downsample_long_traces(qtbot):
+    from gateviz.core.trace import Trace
+    rng = np.random.default_rng(0)
+    T, U = 10000, 64
+    states = {(0, "forward"): {"hidden_state": rng.uniform(-1, 1, (T, U)).astype(np.float32)}}
+    trace = Trace("rnn", states)
+    state = ViewState()
+    model = make_state("rnn").model
+    state.set_trace(model, trace)
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    img = panel.rows[0].image.image
+    assert img.shape == (U, 3334) and img.dtype == np.float32 and img.flags.c_contiguous
+    state.set_step(9999)
+    assert panel.rows[0].cursor.value() == pytest.approx(9999.5)
