@@ -328,8 +328,7 @@ class Tracer:
             if peep is not None:
                 ai = ai + peep[0] * c
                 af = af + peep[1] * c
-            if layer.forget_bias:
-                af = af + layer.forget_bias
+            # forget_bias is already folded into bx (Tracer.__init__)
             i = sig(clipped(ai))
             f = 1 - i if layer.input_forget else sig(clipped(af))
             g = act(clipped(ag))
