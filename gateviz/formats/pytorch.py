@@ -73,6 +73,9 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
+        if found and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", found.group(1)):
+            # a name cut off mid-way ("torch._u."): the stream ended early, not a pickled object
+            raise FormatError(f"{path}: cannot read the PyTorch file, it is damaged or truncated") from None
         what = f" (it contains a pickled {found.group(1)})" if found else ""
         raise FormatError(f"{path} holds a pickled Python object, not a state_dict{what}; gateviz never "
                           f"unpickles files, so {SAVE_HINT}") from None
