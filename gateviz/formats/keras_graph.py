@@ -1,0 +1,124 @@
+"""A Keras model config -> the chain of layers a sequence flows through, in order.
+
+Handles every config shape Keras has written:
+- Sequential: Keras 3 / tf.keras ``{"layers": [...]}``, Keras 2.0-2.2 a bare list of layers;
+- Functional (``Functional``, ``Model``): walked from the (first) output back to the input
+  along each layer's inbound node, Keras 3 (``{"args": [{"config": {"keras_history": [...]}}]}``)
+  and Keras 2 (``[[["name", node, tensor, {}]]]``) node formats.
+A graph that merges several tensors (Concatenate, Add, a second input) is not a chain:
+FormatError naming the layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.errors import FormatError
+
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+@dataclass
+class LayerSpec:
+    name: str
+    class_name: str
+    config: dict[str, Any]
+
+
+def _spec(entry: dict[str, Any]) -> LayerSpec:
+    cfg = entry.get("config") or {}
+    name = entry.get("name") or cfg.get("name") or entry.get("class_name", "?")
+    return LayerSpec(name=name, class_name=entry.get("class_name", "?"), config=cfg)
+
+
+def _inbound_names(entry: dict[str, Any]) -> list[str]:
+    """Names of the layers feeding this layer's first call (node 0)."""
+    nodes = entry.get("inbound_nodes") or []
+    if not nodes:
+        return []
+    node = nodes[0]
+    names: list[str] = []
+
+    def visit(obj: Any) -> None:  # Keras 3: tensors nested anywhere in args/kwargs carry keras_history
+        if isinstance(obj, dict):
+            hist = (obj.get("config") or {}).get("keras_history") if obj.get("class_name") == "__keras_tensor__" else None
+            if hist:
+                names.append(hist[0])
+                return
+            for v in obj.values():
+                visit(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                visit(v)
+
+    if isinstance(node, dict):  # Keras 3
+        visit(node.get("args", []))
+        visit(node.get("kwargs", {}))
+    else:  # Keras 2: a list of [layer_name, node_index, tensor_index, kwargs]
+        for item in node:
+            if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+                names.append(item[0])
+    return names
+
+
+def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[LayerSpec], list[str]]:
+    """(model name, layers from input to output, notes). Nested models are not flattened."""
+    class_name = model_config.get("class_name")
+    cfg = model_config.get("config")
+    notes: list[str] = []
+    if class_name not in MODEL_CLASSES:
+        raise FormatError(f"{where}: the saved object is a {class_name!r}, not a Keras model "
+                          "(Sequential or functional); save the whole model with model.save()")
+    if isinstance(cfg, list):  # Keras 2.0-2.2 Sequential
+        return "sequential", [_spec(e) for e in cfg], notes
+    if not isinstance(cfg, dict) or "layers" not in cfg:
+        raise FormatError(f"{where}: the model config has no list of layers; the file is damaged or from an "
+                          "unsupported Keras version")
+    name = cfg.get("name") or class_name.lower()
+    entries = cfg["layers"]
+    if class_name == "Sequential":
+        chain = [_spec(e) for e in entries]
+    else:
+        chain = _functional_chain(entries, cfg, where, notes)
+    for spec in chain:
+        if spec.class_name in MODEL_CLASSES:
+            raise FormatError(f"{where}: layer {spec.name!r} is a nested {spec.class_name} model; gateviz reads one "
+                              "level of layers. Rebuild the model flat (add the inner layers directly) and save again")
+    return name, chain, notes
+
+
+def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where: str,
+                      notes: list[str]) -> list[LayerSpec]:
+    by_name = {}
+    for e in entries:
+        spec = _spec(e)
+        by_name[spec.name] = (spec, e)
+    outputs = cfg.get("output_layers") or []
+    # Keras 3 may store a single output as ["dense", 0, 0]; Keras 2 always as [["dense", 0, 0]]
+    if outputs and isinstance(outputs[0], str):
+        outputs = [outputs]
+    if not outputs:
+        raise FormatError(f"{where}: the functional model config names no output layer")
+    if len(outputs) > 1:
+        notes.append(f"model output {outputs[0][0]} of {len(outputs)} shown")
+    chain: list[LayerSpec] = []
+    current = outputs[0][0]
+    seen = set()
+    while current is not None:
+        if current not in by_name:
+            raise FormatError(f"{where}: the model config refers to layer {current!r} but does not define it")
+        if current in seen:
+            raise FormatError(f"{where}: layer {current!r} is used twice on the path to the output; "
+                              "gateviz follows a simple chain of layers")
+        seen.add(current)
+        spec, entry = by_name[current]
+        chain.append(spec)
+        inbound = list(dict.fromkeys(_inbound_names(entry)))
+        if len(inbound) > 1:
+            raise FormatError(f"{where}: layer {spec.name!r} ({spec.class_name}) combines several inputs "
+                              f"({', '.join(inbound)}); gateviz follows a single chain input -> recurrent "
+                              "layers -> Dense")
+        current = inbound[0] if inbound else None
+    chain.reverse()
+    return chain

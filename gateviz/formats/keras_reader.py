@@ -1,0 +1,421 @@
+"""Keras models (legacy ``.h5`` and Keras 3 ``.keras``) -> the canonical RecurrentModel.
+
+Reads with h5py and zipfile only (keras_files.py): TensorFlow and keras are not needed.
+Conversion follows gate-conventions.md §2:
+    Wx = kernel.T, Wh = recurrent_kernel.T; LSTM keeps i|f|c|o (= i,f,g,o), bx = bias, bh = 0;
+    GRU permutes blocks z|r|h -> r|z|n, reset_after=True: bx = bias[0], bh = bias[1].
+
+The model's layers (keras_graph.py) are split into *runs*: consecutive recurrent layers of
+one cell kind (LSTM/GRU/SimpleRNN, also inside Bidirectional or RNN(cell)), with inference
+no-ops (Dropout, GaussianNoise...) allowed between them. A model with exactly one run and
+nothing unsupported before it opens as is: an Embedding right before it becomes the input
+stage, a Dense (or TimeDistributed(Dense)) right after it becomes the head (an Activation
+layer after that Dense folds into it). Otherwise FormatError names the layers in the way;
+``module=`` (CLI ``--module``) opens one run on its raw input features.
+
+Direction bookkeeping: Keras ``go_backwards`` returns a sequence in processing order, i.e.
+reversed. Tracking that parity through the stack, a layer runs backward in input time iff
+(its input is reversed) xor (go_backwards); the canonical model stores it time-aligned.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.activations import Activation
+from ..core.errors import FormatError, GatevizError
+from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
+from .keras_files import KerasFile, open_keras_file
+from .keras_graph import LayerSpec, layer_chain
+
+RECURRENT_CLASSES = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn", "LSTMV1": "lstm", "GRUV1": "gru"}
+CELL_CLASSES = {"LSTMCell": "lstm", "GRUCell": "gru", "SimpleRNNCell": "rnn"}
+# Layers that do nothing at inference time: a sequence passes through unchanged.
+PASSTHROUGH_CLASSES = {"InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+                       "AlphaDropout", "ActivityRegularization"}
+HEAD_ACTIVATIONS = {"linear": "identity", None: "identity", "softmax": "softmax", "sigmoid": "sigmoid",
+                    "tanh": "tanh", "relu": "relu"}
+KERAS_ACTIVATIONS = {"tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "softsign", "softplus", "elu"}
+SUPPORTED_TEXT = "LSTM, GRU, SimpleRNN, RNN(LSTMCell/GRUCell/SimpleRNNCell) and Bidirectional of these"
+
+
+# --------------------------------------------------------------------------- layer kinds
+
+
+@dataclass
+class _Recurrent:
+    """One top-level recurrent layer, resolved: its cell and per-direction configs."""
+
+    spec: LayerSpec
+    cell: str
+    forward: dict[str, Any]  # the (only, or forward) layer's config, cell options merged in
+    backward: dict[str, Any] | None = None  # Bidirectional's backward layer config
+    merge: str | None = "concat"
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.backward is not None
+
+    @property
+    def return_sequences(self) -> bool:
+        return bool(self.forward.get("return_sequences", False))
+
+
+def _rnn_config(class_name: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(cell, config with the cell's options) for LSTM/GRU/SimpleRNN or RNN(cell); None otherwise."""
+    if class_name in RECURRENT_CLASSES:
+        return RECURRENT_CLASSES[class_name], config
+    if class_name == "RNN":
+        cell = config.get("cell") or {}
+        kind = CELL_CLASSES.get(cell.get("class_name"))
+        if kind is None:
+            return None
+        merged = dict(cell.get("config") or {})
+        merged.update({k: v for k, v in config.items() if k != "cell"})
+        return kind, merged
+    return None
+
+
+def _as_recurrent(spec: LayerSpec) -> _Recurrent | None:
+    if spec.class_name == "Bidirectional":
+        inner = spec.config.get("layer") or {}
+        fwd = _rnn_config(inner.get("class_name"), inner.get("config") or {})
+        if fwd is None:
+            return None
+        back_entry = spec.config.get("backward_layer")
+        if back_entry:
+            bwd = _rnn_config(back_entry.get("class_name"), back_entry.get("config") or {})
+            if bwd is None:
+                return None
+            if bwd[0] != fwd[0]:
+                raise FormatError(f"Bidirectional layer {spec.name!r} has a {fwd[0].upper()} forward and a "
+                                  f"{bwd[0].upper()} backward layer; gateviz needs one cell kind per layer")
+            back_cfg = bwd[1]
+        else:  # Keras copies the forward layer with go_backwards flipped
+            back_cfg = dict(fwd[1], go_backwards=not fwd[1].get("go_backwards", False))
+        return _Recurrent(spec, fwd[0], fwd[1], back_cfg, spec.config.get("merge_mode", "concat"))
+    found = _rnn_config(spec.class_name, spec.config)
+    if found is None:
+        return None
+    return _Recurrent(spec, found[0], found[1])
+
+
+def _kind(spec: LayerSpec) -> str:
+    if spec.class_name in PASSTHROUGH_CLASSES:
+        return "pass"
+    if spec.class_name in ("CuDNNLSTM", "CuDNNGRU"):
+        return "other"
+    if _as_recurrent(spec) is not None:
+        return "rnn"
+    if spec.class_name == "Embedding":
+        return "embedding"
+    if spec.class_name == "Dense" or (spec.class_name == "TimeDistributed"
+                                       and (spec.config.get("layer") or {}).get("class_name") == "Dense"):
+        return "dense"
+    if spec.class_name in ("Activation", "Softmax"):
+        return "activation"
+    return "other"
+
+
+def _describe(spec: LayerSpec) -> str:
+    return f"{spec.name} ({spec.class_name})"
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@dataclass
+class _Run:
+    cell: str
+    indices: list[int] = field(default_factory=list)
+
+    def names(self, chain: list[LayerSpec]) -> list[str]:
+        return [chain[i].name for i in self.indices]
+
+
+def _runs(chain: list[LayerSpec]) -> list[_Run]:
+    runs: list[_Run] = []
+    current: _Run | None = None
+    for idx, spec in enumerate(chain):
+        kind = _kind(spec)
+        if kind == "rnn":
+            cell = _as_recurrent(spec).cell
+            if current is None or current.cell != cell:
+                current = _Run(cell)
+                runs.append(current)
+            current.indices.append(idx)
+        elif kind != "pass":
+            current = None
+    return runs
+
+
+def _blockers(chain: list[LayerSpec], run: _Run) -> list[LayerSpec]:
+    """Layers before the run that gateviz cannot put in front of it (an Embedding right before is fine)."""
+    before = [s for s in chain[:run.indices[0]] if _kind(s) != "pass"]
+    if before and _kind(before[-1]) == "embedding":
+        before = before[:-1]
+    return before
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def _activation(value: Any, major: int, where: str) -> Activation:
+    """A Keras activation from the config (a name, or Keras 3's serialized function dict)."""
+    if isinstance(value, dict):
+        cfg = value.get("config")
+        value = cfg if isinstance(cfg, str) else value.get("class_name")
+    name = (value or "linear").lower()
+    if name == "hard_sigmoid":
+        return Activation("hard_sigmoid_keras3" if major >= 3 else "hard_sigmoid_keras2")
+    if name not in KERAS_ACTIVATIONS:
+        raise FormatError(f"{where}: activation {value!r} is not supported; gateviz knows "
+                          f"{', '.join(sorted(KERAS_ACTIVATIONS))}")
+    return Activation(name)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def _direction(cell: str, cfg: dict[str, Any], arrays: list[np.ndarray], reverse: bool, where: str) -> DirectionWeights:
+    """Keras kernel/recurrent_kernel/bias of one direction -> canonical DirectionWeights."""
+    units = int(cfg["units"])
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    use_bias = cfg.get("use_bias", True)
+    expected = 3 if use_bias else 2
+    if len(arrays) != expected:
+        raise FormatError(f"{where}: expected {expected} weight tensors (kernel, recurrent_kernel"
+                          f"{', bias' if use_bias else ''}), found {len(arrays)}; the file is damaged")
+    kernel, recurrent = arrays[0], arrays[1]
+    if kernel.ndim != 2 or kernel.shape[1] != gates * units or recurrent.shape != (units, gates * units):
+        raise FormatError(f"{where}: kernel {kernel.shape} / recurrent_kernel {recurrent.shape} do not fit a "
+                          f"{cell.upper()} with {units} units (expected (in, {gates * units}) and "
+                          f"({units}, {gates * units}))")
+    Wx, Wh = np.ascontiguousarray(kernel.T), np.ascontiguousarray(recurrent.T)  # (G*U, in), (G*U, U)
+    zeros = np.zeros(gates * units, dtype=Wx.dtype)
+    bx, bh = zeros, zeros.copy()
+    if use_bias:
+        bias = arrays[2]
+        if cell == "gru" and bias.ndim == 2:  # reset_after=True: row 0 input bias, row 1 recurrent bias
+            bx, bh = bias[0].copy(), bias[1].copy()
+        else:
+            bx = bias.reshape(-1).copy()
+        if bx.shape != (gates * units,):
+            raise FormatError(f"{where}: bias has shape {bias.shape}, which does not fit a {cell.upper()} with "
+                              f"{units} units")
+    if cell == "gru":  # blocks z|r|h -> r|z|n
+        perm = np.concatenate([np.arange(units, 2 * units), np.arange(units), np.arange(2 * units, 3 * units)])
+        Wx, Wh, bx, bh = Wx[perm], Wh[perm], bx[perm], bh[perm]
+    return DirectionWeights(Wx=Wx, Wh=Wh, bx=bx, bh=bh, reverse=reverse)
+
+
+def _reset_after(cfg: dict[str, Any], arrays: list[np.ndarray]) -> bool:
+    if "reset_after" in cfg:
+        return bool(cfg["reset_after"])
+    # key missing before Keras 2.1.5 (-> False); trust a 2-row bias if one is there
+    return len(arrays) > 2 and arrays[2].ndim == 2
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class _Builder:
+    def __init__(self, kf: KerasFile):
+        self.kf = kf
+        self.where = kf.path
+        self.major = kf.major_version
+        self.name, self.chain, self.notes = layer_chain(kf.config, kf.path)
+        self.order = [(s.name, s.class_name) for s in self.chain]
+        self.runs = _runs(self.chain)
+
+    def weights(self, spec: LayerSpec) -> list[np.ndarray]:
+        return self.kf.layer_weights(spec.name, spec.class_name, self.order)
+
+    # ---- choosing what to open ------------------------------------------------
+    def module_names(self) -> list[str]:
+        return [self.chain[r.indices[0]].name for r in self.runs]
+
+    def pick_run(self, module: str | None) -> _Run:
+        chain = self.chain
+        if not self.runs:
+            found = ", ".join(_describe(s) for s in chain if _kind(s) != "pass") or "no layers"
+            raise FormatError(f"{self.where}: this Keras model has no recurrent layer (found {found}); gateviz "
+                              f"opens models with {SUPPORTED_TEXT}")
+        listing = "; ".join(f"{self.chain[r.indices[0]].name} ({' + '.join(r.names(chain))})" for r in self.runs)
+        if module is not None:
+            for run in self.runs:
+                if module in run.names(chain) or module == "+".join(run.names(chain)):
+                    return run
+            raise FormatError(f"{self.where}: no recurrent layers named {module!r}; this model has: {listing}")
+        if len(self.runs) > 1:
+            first, second = self.runs[0], self.runs[1]
+            between = [s for s in chain[first.indices[-1] + 1:second.indices[0]] if _kind(s) != "pass"]
+            why = (f"separated by {', '.join(_describe(s) for s in between)}, which gateviz cannot trace"
+                   if between else f"of different cell kinds ({first.cell.upper()} then {second.cell.upper()})")
+            raise FormatError(f"{self.where}: the recurrent layers are {why}; open one group of them on its own "
+                              f"input features with --module NAME: {listing}")
+        run = self.runs[0]
+        blockers = _blockers(chain, run)
+        if blockers:
+            raise FormatError(f"{self.where}: {', '.join(_describe(s) for s in blockers)} before the recurrent "
+                              f"layers cannot be traced (gateviz reads Input, Embedding, Dropout, then {SUPPORTED_TEXT}); "
+                              f"open the recurrent layers on their raw input features with --module "
+                              f"{chain[run.indices[0]].name}")
+        return run
+
+    # ---- building ------------------------------------------------------------
+    def build(self, module: str | None) -> RecurrentModel:
+        run = self.pick_run(module)
+        layers, reversed_out, last = self._layers(run)
+        stage = self._input_stage(run, layers[0].input_size)
+        head = self._head(run, last, layers[-1], reversed_out)
+        if len(layers[-1].directions) == 2 and last.merge is None:
+            if head is None:
+                self.notes.append("merge_mode=None shown as concat")
+        name = self.name + (f" ({'; '.join(self.notes)})" if self.notes else "")
+        model = RecurrentModel(layers=layers, input=stage, head=head, name=name, source=str(self.kf.path),
+                               framework="keras")
+        try:
+            return model.validate()
+        except GatevizError as e:
+            raise FormatError(f"{self.where}: {e}") from None
+
+    def _layers(self, run: _Run) -> tuple[list[RecurrentLayer], bool, _Recurrent]:
+        layers = []
+        reversed_in = False  # is this layer's input in reversed time order (after a lone go_backwards)?
+        rec = None
+        for idx in run.indices:
+            spec = self.chain[idx]
+            rec = _as_recurrent(spec)
+            where = f"{self.where}: layer {spec.name!r}"
+            arrays = self.weights(spec)
+            if not arrays:
+                raise FormatError(f"{where}: its weights are missing from the file; save the model again with "
+                                  "model.save() after building it")
+            fcfg = rec.forward
+            act = _activation(fcfg.get("activation", "tanh"), self.major, where)
+            rec_act = _activation(fcfg.get("recurrent_activation", "sigmoid"), self.major, where)
+            if not rec.bidirectional:
+                reverse = reversed_in != bool(fcfg.get("go_backwards", False))
+                directions = [_direction(rec.cell, fcfg, arrays, reverse, where)]
+                reset_after = _reset_after(fcfg, arrays)
+                merge = "concat"
+                reversed_in = reverse if rec.return_sequences else False
+            else:
+                if reversed_in:
+                    raise FormatError(f"{where}: a Bidirectional layer after a go_backwards layer is not supported")
+                if fcfg.get("go_backwards", False):
+                    raise FormatError(f"{where}: a Bidirectional layer whose forward layer has go_backwards=True "
+                                      "is not supported")
+                bcfg = rec.backward
+                n_fwd = 3 if fcfg.get("use_bias", True) else 2
+                directions = [_direction(rec.cell, fcfg, arrays[:n_fwd], False, where + " (forward)"),
+                              _direction(rec.cell, bcfg, arrays[n_fwd:], True, where + " (backward)")]
+                reset_after = _reset_after(fcfg, arrays[:n_fwd])
+                if rec.cell == "gru" and _reset_after(bcfg, arrays[n_fwd:]) != reset_after:
+                    raise FormatError(f"{where}: forward and backward GRUs disagree on reset_after")
+                if int(bcfg["units"]) != int(fcfg["units"]):
+                    raise FormatError(f"{where}: forward ({fcfg['units']}) and backward ({bcfg['units']}) layers "
+                                      "have different sizes; gateviz needs equal sizes")
+                b_act = _activation(bcfg.get("activation", "tanh"), self.major, where)
+                b_rec = _activation(bcfg.get("recurrent_activation", "sigmoid"), self.major, where)
+                if b_act != act:
+                    directions[1].activation = b_act
+                if b_rec != rec_act:
+                    directions[1].recurrent_activation = b_rec
+                merge = rec.merge or "concat"
+            layers.append(RecurrentLayer(
+                cell=rec.cell, units=int(fcfg["units"]), input_size=int(directions[0].Wx.shape[1]),
+                directions=directions, activation=act, recurrent_activation=rec_act,
+                reset_after=reset_after if rec.cell == "gru" else True, merge=merge))
+        return layers, reversed_in, rec
+
+    def _input_stage(self, run: _Run, features: int) -> InputStage:
+        before = [s for s in self.chain[:run.indices[0]] if _kind(s) != "pass"]
+        if before and _kind(before[-1]) == "embedding" and len(before) == 1:
+            spec = before[-1]
+            arrays = self.weights(spec)
+            if len(arrays) != 1 or arrays[0].ndim != 2:
+                raise FormatError(f"{self.where}: Embedding layer {spec.name!r} has no (vocabulary, dim) matrix "
+                                  "in the file; the file is damaged")
+            if spec.config.get("mask_zero"):
+                self.notes.append("Embedding mask_zero ignored: token 0 is traced like any other")
+            return InputStage(kind="embedding", features=int(arrays[0].shape[1]), embedding=arrays[0])
+        if before:
+            self.notes.append(f"recurrent layers traced on the outputs of {before[-1].name}")
+        return InputStage(kind="raw", features=features)
+
+    def _head(self, run: _Run, last: _Recurrent, last_layer: RecurrentLayer, reversed_out: bool) -> Head | None:
+        after = [s for s in self.chain[run.indices[-1] + 1:] if _kind(s) != "pass"]
+        if not after:
+            if reversed_out:
+                self.notes.append(f"Keras returns {last.spec.name}'s outputs in reverse order (go_backwards); "
+                                  "shown aligned with the input")
+            return None
+        spec = after[0]
+        if _kind(spec) != "dense":
+            self.notes.append(f"the model continues with {_describe(spec)}, not traced")
+            return None
+        dense_cfg = spec.config if spec.class_name == "Dense" else (spec.config["layer"].get("config") or {})
+        arrays = self.weights(spec)
+        if not arrays or arrays[0].ndim != 2:
+            raise FormatError(f"{self.where}: Dense layer {spec.name!r} has no kernel in the file; the file is damaged")
+        kernel = arrays[0]  # (in, out)
+        bias = arrays[1] if len(arrays) > 1 and dense_cfg.get("use_bias", True) else None
+        act_value = dense_cfg.get("activation")
+        if isinstance(act_value, dict):
+            act_value = act_value.get("config") if isinstance(act_value.get("config"), str) else act_value.get("class_name")
+        activation = HEAD_ACTIVATIONS.get(act_value)
+        rest = after[1:]
+        if activation is not None and rest and _kind(rest[0]) == "activation" and activation == "identity":
+            extra = "softmax" if rest[0].class_name == "Softmax" else rest[0].config.get("activation")
+            if extra in HEAD_ACTIVATIONS:
+                activation = HEAD_ACTIVATIONS[extra]
+                rest = rest[1:]
+        if activation is None:
+            self.notes.append(f"{spec.name} has activation {act_value!r}, not shown as the head")
+            return None
+        if kernel.shape[0] != last_layer.output_size:
+            self.notes.append(f"{spec.name} reads {kernel.shape[0]} features, not the last layer's "
+                              f"{last_layer.output_size}; not shown as the head")
+            return None
+        if rest:
+            self.notes.append(f"head = {spec.name}; later layers not traced: {', '.join(s.name for s in rest)}")
+        if reversed_out and last.return_sequences:
+            self.notes.append(f"Keras returns {last.spec.name}'s outputs in reverse order (go_backwards); "
+                              "shown aligned with the input")
+        return Head(weight=np.ascontiguousarray(kernel.T), bias=None if bias is None else bias.reshape(-1),
+                    activation=activation, on="every_step" if last.return_sequences else "final_state")
+
+
+def _open(path: str | os.PathLike) -> KerasFile:
+    if not os.path.exists(path):
+        raise FormatError(f"no such file: {path}")
+    return open_keras_file(path)
+
+
+def _guard(path, fn):
+    """Run fn; configs or weights shaped in ways we did not foresee become a FormatError, not a traceback."""
+    try:
+        return fn()
+    except GatevizError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise FormatError(f"{path}: unexpected structure in this Keras file ({type(e).__name__}: {e}); "
+                          "save the model again with Keras 3 model.save('model.keras')") from None
+
+
+def read_keras(path: str | os.PathLike, module: str | None = None) -> RecurrentModel:
+    """A Keras ``.h5`` or ``.keras`` file -> a validated RecurrentModel (framework "keras")."""
+    with _open(path) as kf:
+        return _guard(path, lambda: _Builder(kf).build(module))
+
+
+def list_keras_modules(path: str | os.PathLike) -> list[str]:
+    """Names that ``module=`` accepts: the first layer of each group of recurrent layers."""
+    with _open(path) as kf:
+        return _guard(path, lambda: _Builder(kf).module_names())
