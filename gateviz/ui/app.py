@@ -1,0 +1,74 @@
+"""Start the app: ``gateviz [MODEL [INPUT]]`` and ``python main.py``.
+
+The window paints first and loads afterwards: at the first paint event the model is
+loaded and traced in a worker thread (torch is imported there) while the GUI thread
+builds the panels (pyqtgraph). Neither torch nor pyqtgraph is on the path to the
+first paint.
+
+``GATEVIZ_STARTUP_T0`` (a ``time.time()`` value set by whoever launches the process,
+see ``benchmarks/startup_time.py``) makes the app print how long after it the first
+paint and the first traced model came; ``GATEVIZ_STARTUP_EXIT=1`` then quits.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def run_app(*argv: str) -> int:
+    """Open the main window; returns the exit code. argv: () | (MODEL,) | (MODEL, INPUT)."""
+    if len(argv) > 2:
+        print("gateviz: error: usage: gateviz [MODEL [INPUT]]", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gateviz"])
+    app.setApplicationName("gateviz")
+    app.setOrganizationName("gateviz")
+    app.setApplicationDisplayName("gateviz")
+
+    from gateviz.ui.main_window import MainWindow
+
+    window = MainWindow(build_dashboard=False)
+    t0 = _startup_t0()
+
+    class FirstPaint(QObject):
+        """After the first paint: start loading (worker) and build the panels (GUI thread)."""
+
+        done = False
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt name
+            if not self.done and event.type() == QEvent.Type.Paint:
+                self.done = True
+                if t0 is not None:
+                    print(f"gateviz: first paint {time.time() - t0:.3f} s after launch", file=sys.stderr, flush=True)
+                QTimer.singleShot(0, start)
+            return False
+
+    def start() -> None:
+        window.open_startup(*argv)  # the worker imports torch and traces meanwhile
+        window.build_dashboard()
+
+    def ready() -> None:
+        if t0 is not None:
+            print(f"gateviz: model traced and shown {time.time() - t0:.3f} s after launch", file=sys.stderr, flush=True)
+            if os.environ.get("GATEVIZ_STARTUP_EXIT"):
+                QTimer.singleShot(0, window.close)
+
+    first_paint = FirstPaint(window)
+    window.installEventFilter(first_paint)
+    window.traceReady.connect(ready)
+    QTimer.singleShot(2000, lambda: first_paint.done or first_paint.eventFilter(window, QEvent(QEvent.Type.Paint)))
+    window.show()
+    return int(app.exec())
+
+
+def _startup_t0() -> float | None:
+    value = os.environ.get("GATEVIZ_STARTUP_T0")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

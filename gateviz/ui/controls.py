@@ -1,0 +1,296 @@
+"""The controls dock: model, sequence and unit selection.
+
+Three group boxes stacked in one scrollable column. They only emit signals or call
+ViewState setters; the window decides what loading or tracing means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
+
+from gateviz.ui.state import ViewState
+
+ORDERINGS = (("index", "Unit index", "Rows in unit order 0, 1, 2, …"),
+             ("variance", "Variance over time", "Most active units (largest variance of h over time) first"),
+             ("saturation", "Saturation", "Units whose gates sit most often near 0 or 1 first"),
+             ("correlation", "Correlation with input", "Units whose h follows the input most closely first"))
+
+
+class ModelBox(QGroupBox):
+    """Which model: bundled choice, file, training, saving; a one-paragraph summary."""
+
+    bundledChosen = Signal(str)
+    openRequested = Signal()
+    trainRequested = Signal()
+    saveRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Model", parent)
+        self.bundled_combo = QComboBox(self)
+        self.bundled_combo.setToolTip("Pretrained models that ship with gateviz, one per task and cell kind")
+        self.bundled_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.bundled_combo.setMinimumContentsLength(16)
+        self.bundled_combo.activated.connect(self._bundled_activated)
+        self.open_button = QPushButton("Open…", self)
+        self.open_button.setToolTip("Open a model file: gateviz .gvm, PyTorch .pt/.pth/.safetensors, "
+                                    "Keras .h5/.keras or ONNX .onnx (Ctrl+O). You can also drop a file on the window.")
+        self.open_button.clicked.connect(self.openRequested)
+        self.train_button = QPushButton("Train…", self)
+        self.train_button.setToolTip("Train a small model on a built-in task and watch its loss (Ctrl+T)")
+        self.train_button.clicked.connect(self.trainRequested)
+        self.save_button = QPushButton("Save…", self)
+        self.save_button.setToolTip("Save the current model as a gateviz model file (.gvm) (Ctrl+S)")
+        self.save_button.clicked.connect(self.saveRequested)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("hint")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        for b in (self.open_button, self.train_button, self.save_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.bundled_combo)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+
+    def set_bundled(self, entries: list[tuple[str, str]]) -> None:
+        """entries: (name, label) pairs."""
+        with QSignalBlocker(self.bundled_combo):
+            self.bundled_combo.clear()
+            self.bundled_combo.addItem("Bundled models…", None)
+            for name, label in entries:
+                self.bundled_combo.addItem(label, name)
+        self.bundled_combo.setVisible(bool(entries))
+
+    def show_current(self, model, bundled_name: str | None) -> None:
+        with QSignalBlocker(self.bundled_combo):
+            index = self.bundled_combo.findData(bundled_name) if bundled_name else -1
+            self.bundled_combo.setCurrentIndex(max(0, index))
+        if model is None:
+            self.summary.setText("")
+            return
+        layers = model.layers
+        units = "×".join(str(layer.units) for layer in layers)
+        bi = ", bidirectional" if any(layer.bidirectional for layer in layers) else ""
+        task = (model.task or {}).get("name")
+        lines = [f"<b>{model.name}</b>", f"{model.cell.upper()} {units} units, {len(layers)} layer(s){bi}"]
+        if model.input.kind == "raw":
+            lines.append(f"input: {model.input.features} feature(s) per step")
+        else:
+            lines.append(f"input: text, {len(model.input.vocab or [])} characters")
+        if task:
+            lines.append(f"task: {task}")
+        if model.framework:
+            lines.append(f"from: {model.framework}")
+        self.summary.setText("<br>".join(lines))
+        self.summary.setToolTip("\n".join(model.summary_lines()))
+
+    def _bundled_activated(self, index: int) -> None:
+        name = self.bundled_combo.itemData(index)
+        if name:
+            self.bundledChosen.emit(name)
+
+
+class SequenceBox(QGroupBox):
+    """Which input: the task's samples, an editor fitted to the model, or a file."""
+
+    sampleChosen = Signal(int)
+    loadRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Input sequence", parent)
+        self.sample_combo = QComboBox(self)
+        self.sample_combo.setToolTip("Inputs chosen to tell a story for this model's task")
+        self.sample_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sample_combo.setMinimumContentsLength(16)
+        self.sample_combo.activated.connect(self._sample_activated)
+        self.description = QLabel("", self)
+        self.description.setObjectName("hint")
+        self.description.setWordWrap(True)
+        self.load_button = QPushButton("Load sequence file…", self)
+        self.load_button.setToolTip("Read an input from .npy (T, features), .csv (one row per step) or .txt (text models)")
+        self.load_button.clicked.connect(self.loadRequested)
+        self.editor_stack = QStackedWidget(self)
+        self.editor_stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._samples: list = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.sample_combo)
+        layout.addWidget(self.description)
+        layout.addWidget(self.editor_stack)
+        layout.addWidget(self.load_button)
+
+    def set_samples(self, samples: list, current: str | None) -> None:
+        self._samples = list(samples)
+        with QSignalBlocker(self.sample_combo):
+            self.sample_combo.clear()
+            for s in self._samples:
+                self.sample_combo.addItem(s.name)
+                self.sample_combo.setItemData(self.sample_combo.count() - 1, s.description, Qt.ItemDataRole.ToolTipRole)
+            self.sample_combo.addItem("(your own input)")
+        self.show_current(current)
+
+    def show_current(self, name: str | None) -> None:
+        names = [s.name for s in self._samples]
+        with QSignalBlocker(self.sample_combo):
+            if name in names:
+                k = names.index(name)
+                self.sample_combo.setCurrentIndex(k)
+                self.description.setText(self._samples[k].description)
+            else:
+                self.sample_combo.setCurrentIndex(self.sample_combo.count() - 1)
+                self.description.setText(f"from {name}" if name else "")
+        self.sample_combo.setEnabled(bool(self._samples))
+
+    def set_editor(self, editor: QWidget | None) -> None:
+        while self.editor_stack.count():
+            w = self.editor_stack.widget(0)
+            self.editor_stack.removeWidget(w)
+            w.deleteLater()
+        if editor is not None:
+            self.editor_stack.addWidget(editor)
+        self.editor_stack.setVisible(editor is not None)
+
+    @property
+    def editor(self) -> QWidget | None:
+        return self.editor_stack.currentWidget()
+
+    def _sample_activated(self, index: int) -> None:
+        if 0 <= index < len(self._samples):
+            self.description.setText(self._samples[index].description)
+            self.sampleChosen.emit(index)
+
+
+class UnitsBox(QGroupBox):
+    """Layer and direction, heatmap row order, pinned units: all straight into the ViewState."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__("Units", parent)
+        self.state = state
+        self.layer_combo = QComboBox(self)
+        self.layer_combo.setToolTip("Which layer and direction every panel shows")
+        self.layer_combo.activated.connect(self._layer_activated)
+        self.order_combo = QComboBox(self)
+        for key, label, tip in ORDERINGS:
+            self.order_combo.addItem(label, key)
+            self.order_combo.setItemData(self.order_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.order_combo.setToolTip("Order of the heatmap rows")
+        self.order_combo.activated.connect(lambda _i: self.apply_order())
+        self.pins_edit = QLineEdit(self)
+        self.pins_edit.setPlaceholderText("e.g. 0, 5, 12")
+        self.pins_edit.setToolTip("Pinned units (comma separated, up to 8): their traces, diagram values and text "
+                                  "colouring. Clicking a heatmap row pins or unpins that unit.")
+        self.pins_edit.editingFinished.connect(self._pins_edited)
+        self.pins_legend = QLabel("", self)
+        self.pins_legend.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Layer", self.layer_combo)
+        form.addRow("Sort rows", self.order_combo)
+        form.addRow("Pinned", self.pins_edit)
+        form.addRow("", self.pins_legend)
+        state.traceChanged.connect(self._on_trace)
+        state.selectionChanged.connect(self._on_selection)
+
+    # ---- from the state --------------------------------------------------------
+    def _on_trace(self) -> None:
+        trace = self.state.trace
+        with QSignalBlocker(self.layer_combo):
+            self.layer_combo.clear()
+            if trace is not None:
+                for k in range(trace.num_layers):
+                    for d in trace.directions(k):
+                        label = f"layer {k}" + (f" · {d}" if len(trace.directions(k)) > 1 or d != "forward" else "")
+                        self.layer_combo.addItem(f"{label}  ({trace.units(k)} units)", (k, d))
+        self.layer_combo.setEnabled(self.layer_combo.count() > 1)
+        self._on_selection()
+        if self.order_combo.currentData() != "index":
+            self.apply_order()  # keep the chosen ordering for the new trace
+
+    def _on_selection(self) -> None:
+        s = self.state
+        with QSignalBlocker(self.layer_combo):
+            index = self.layer_combo.findData((s.layer, s.direction))
+            if index >= 0:
+                self.layer_combo.setCurrentIndex(index)
+        if not self.pins_edit.hasFocus():
+            self.pins_edit.setText(", ".join(str(u) for u in s.pinned))
+        self.pins_legend.setText("  ".join(
+            f"<span style='color:{s.pin_colour(u)}; font-size:14pt'>■</span> unit {u}" for u in s.pinned))
+        if s.row_order is None and self.order_combo.currentData() != "index":
+            with QSignalBlocker(self.order_combo):
+                self.order_combo.setCurrentIndex(0)
+
+    # ---- to the state ----------------------------------------------------------
+    def _layer_activated(self, index: int) -> None:
+        data = self.layer_combo.itemData(index)
+        if data:
+            keep = self.order_combo.currentData()
+            self.state.set_layer_direction(*data)
+            if keep != "index":
+                with QSignalBlocker(self.order_combo):
+                    self.order_combo.setCurrentIndex(self.order_combo.findData(keep))
+                self.apply_order()
+
+    def apply_order(self) -> None:
+        by = self.order_combo.currentData()
+        s = self.state
+        if s.trace is None:
+            return
+        if by == "index":
+            s.set_row_order(None)
+            return
+        s.set_row_order(compute_order(s, by))
+
+    def _pins_edited(self) -> None:
+        s = self.state
+        if s.trace is None:
+            return
+        units = s.trace.units(s.layer)
+        picked = []
+        for part in self.pins_edit.text().replace(";", ",").replace(" ", ",").split(","):
+            part = part.strip()
+            if part.isdigit() and int(part) < units:
+                picked.append(int(part))
+        if picked:
+            s.set_pinned(picked)
+        self._on_selection()
+
+
+def compute_order(state: ViewState, by: str) -> np.ndarray:
+    """Heatmap row order (unit indices) for the current layer and direction, best first.
+
+    Correlation is with the model's input features (time-aligned at every layer); a trace
+    without inputs (read from a file) falls back to variance.
+    """
+    from gateviz.core.analysis import unit_order
+
+    trace = state.trace
+    quantities = trace.states[(state.layer, state.direction)]
+    if by == "correlation" and trace.inputs is None:
+        by = "variance"
+    return np.asarray(unit_order(quantities, by=by, inputs=trace.inputs))
+
+
+class ControlsPanel(QScrollArea):
+    """The dock's content: the three boxes in a scrollable column."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_box = ModelBox()
+        self.sequence_box = SequenceBox()
+        self.units_box = UnitsBox(state)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.model_box)
+        column.addWidget(self.sequence_box)
+        column.addWidget(self.units_box)
+        column.addStretch(1)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(250)

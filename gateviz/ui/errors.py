@@ -1,0 +1,44 @@
+"""Error dialogs. Every user-facing failure in the app goes through ``show_error``.
+
+Call it as ``errors.show_error(...)`` (module attribute, not a from-import) so tests
+can monkeypatch it and assert the message instead of a modal dialog blocking them.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    """A modal message box with the user-ready message."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.exec()
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The text a dialog shows: a GatevizError's own message, or a short bug report otherwise."""
+    from gateviz.core.errors import GatevizError
+
+    if isinstance(exc, GatevizError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"no such file: {exc.filename or exc}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename} is a folder; choose a file"
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}"
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this model and input; try a shorter sequence"
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    loc = f" (in {where[0].name}, {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
+    return f"unexpected {type(exc).__name__}: {exc}{loc}"
+
+
+def confirm_overwrite(parent: QWidget | None, path: str) -> bool:
+    """The standard 'replace it?' question before writing over an existing file."""
+    answer = QMessageBox.question(
+        parent, "Replace file?", f"{path} already exists.\nDo you want to replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

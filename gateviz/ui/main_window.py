@@ -1,0 +1,686 @@
+"""The main window: dashboard in the middle, controls dock on the left, playback bar below.
+
+It owns the one ``ViewState`` (``window.state``), the ``Player`` and a ``TraceRunner``
+that loads and traces off the GUI thread. Everything a user can do ends in one of:
+
+    open_model(path | "bundled:NAME" | RecurrentModel, input_path=None)
+    set_sequence(sequence, name)          re-trace the current model
+    use_model(model)                      a model trained in the Train dialog
+
+Each finishes asynchronously and emits ``traceReady`` (the state holds the new trace)
+or ``loadFailed(message)`` (an error dialog was shown; the current model stays).
+
+Attributes other parts rely on (export hooks in through ``install_export_actions``):
+``state``, ``player``, ``dashboard`` (None until built), ``panels`` (id -> widget).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QEvent, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QLabel, QLineEdit,
+                               QMainWindow, QPlainTextEdit, QProgressBar, QTextEdit, QToolBar, QWidget)
+
+from gateviz.core.model import RecurrentModel
+from gateviz.ui import errors, settings
+from gateviz.ui.controls import ControlsPanel
+from gateviz.ui.player import PlaybackBar, Player
+from gateviz.ui.state import Theme, ViewState
+from gateviz.ui.theme import COLORMAPS, apply_theme
+from gateviz.ui.workers import Loaded, TraceRunner
+
+MODEL_FILTER = ("Model files (*.gvm *.pt *.pth *.bin *.ckpt *.safetensors *.h5 *.hdf5 *.keras *.onnx);;"
+                "All files (*)")
+SEQUENCE_FILTER = "Sequences (*.npy *.csv *.txt);;All files (*)"
+SEQUENCE_SUFFIXES = (".npy", ".csv", ".txt")
+TEXT_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
+SHORTCUT_KEYS = {Qt.Key.Key_Space: "toggle", Qt.Key.Key_Left: "back", Qt.Key.Key_Right: "forward",
+                 Qt.Key.Key_Home: "start", Qt.Key.Key_End: "end"}
+
+
+class MainWindow(QMainWindow):
+    traceReady = Signal()  # the state holds a new model/sequence trace
+    loadFailed = Signal(str)  # a load or trace failed; the message was shown in a dialog
+
+    def __init__(self, state: ViewState | None = None, *, build_dashboard: bool = True, restore: bool = True,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("gateviz_main_window")
+        self.setWindowTitle("gateviz")
+        self.setAcceptDrops(True)
+        self.state = state or ViewState(self)
+        self.player = Player(self.state, self)
+        self.runner = TraceRunner(self)
+        self.runner.done.connect(self._job_done)
+        self.runner.failed.connect(self._job_failed)
+        self.runner.busy.connect(self._on_busy)
+        self.runner.progress.connect(self._on_progress)
+        self.dashboard = None
+        self.panels: dict[str, QWidget] = {}
+        self.samples: list = []
+        self.model_source = ""  # the file or bundled name the current model came from
+        self.bundled_name: str | None = None
+        self.train_dialog = None
+        self._panel_actions: dict[str, QAction] = {}
+        self._saved_dashboard_layout: dict | None = None
+
+        # controls dock (left)
+        self.controls = ControlsPanel(self.state)
+        self.controls_dock = QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("controls_dock")
+        self.controls_dock.setWidget(self.controls)
+        self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                       | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                       | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        mb, sb = self.controls.model_box, self.controls.sequence_box
+        mb.bundledChosen.connect(lambda name: self.open_model(f"bundled:{name}"))
+        mb.openRequested.connect(self.open_model_dialog)
+        mb.trainRequested.connect(self.open_train_dialog)
+        mb.saveRequested.connect(self.save_model_dialog)
+        sb.sampleChosen.connect(self._sample_chosen)
+        sb.loadRequested.connect(self.open_sequence_dialog)
+
+        # playback bar (bottom toolbar, so its place is saved with the window state)
+        self.playback_bar = PlaybackBar(self.player)
+        self.playback_toolbar = QToolBar("Playback", self)
+        self.playback_toolbar.setObjectName("playback_toolbar")
+        self.playback_toolbar.setMovable(False)
+        self.playback_toolbar.addWidget(self.playback_bar)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.playback_toolbar)
+
+        # central area: a placeholder until the dashboard is built
+        self._placeholder = QLabel("Loading…", self)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setObjectName("hint")
+        self.setCentralWidget(self._placeholder)
+
+        self._build_status_bar()
+        self._build_menus()
+        self._install_shortcuts()
+        self.state.stepChanged.connect(self._update_status)
+        self.state.selectionChanged.connect(self._update_status)
+        self.state.traceChanged.connect(self._update_status)
+
+        self._populate_bundled()
+        if restore:
+            self._restore_settings()
+        else:
+            self.resize(1400, 860)
+        apply_theme(self.state.theme)
+        self._sync_theme_actions()
+        try:  # figure/animation/data export (issue 6) hooks into the File menu when present
+            from gateviz.ui.export_dialog import install_export_actions
+        except ImportError:
+            install_export_actions = None
+        if install_export_actions is not None:
+            install_export_actions(self)
+        if build_dashboard:
+            self.build_dashboard()
+
+    # ------------------------------------------------------------------ building
+    def build_dashboard(self) -> None:
+        """Create the panels (imports pyqtgraph; the start-up path calls it after the first paint)."""
+        if self.dashboard is not None:
+            return
+        from gateviz.ui.dashboard import PANEL_TITLES, Dashboard
+
+        self.dashboard = Dashboard(self.state, parent=self)
+        self.panels = self.dashboard.panels
+        self.setCentralWidget(self.dashboard)
+        self._placeholder = None
+        menu = self.panels_menu
+        menu.clear()
+        self._panel_actions.clear()
+        for pid, panel in self.panels.items():
+            action = QAction(getattr(panel, "title", "") or PANEL_TITLES.get(pid, pid), self, checkable=True)
+            action.setChecked(True)
+            action.setToolTip(f"Show or hide the {PANEL_TITLES.get(pid, pid).lower()} panel")
+            action.toggled.connect(lambda on, p=pid: self.dashboard.set_panel_visible(p, on))
+            menu.addAction(action)
+            self._panel_actions[pid] = action
+        self.dashboard.panelVisibilityChanged.connect(self._panel_visibility_changed)
+        if self._saved_dashboard_layout:
+            self.dashboard.restore_layout(self._saved_dashboard_layout)
+
+    def _panel_visibility_changed(self, pid: str, visible: bool) -> None:
+        action = self._panel_actions.get(pid)
+        if action is not None and action.isChecked() != visible:
+            with QSignalBlocker(action):
+                action.setChecked(visible)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel("no model")
+        self.model_label.setToolTip("The current model and input")
+        self.value_label = QLabel("")
+        self.value_label.setToolTip("The first pinned unit's gates and states at the current step")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setVisible(False)
+        self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
+        bar.addWidget(self.model_label)
+        bar.addWidget(self.value_label, 1)
+        bar.addPermanentWidget(self.progress_bar)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.timeout.connect(lambda: self.progress_bar.setVisible(self.runner.is_busy))
+
+    def _build_menus(self) -> None:
+        menubar = self.menuBar()
+        # File
+        file_menu = menubar.addMenu("&File")
+        self.file_menu = file_menu
+        self.open_action = self._action(file_menu, "&Open model…", self.open_model_dialog, QKeySequence.StandardKey.Open,
+                                        "Open a model file (gateviz, PyTorch, Keras, ONNX)")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "Open &sequence…", self.open_sequence_dialog, "Ctrl+Shift+O",
+                     "Feed the model an input from a .npy, .csv or .txt file")
+        self.save_action = self._action(file_menu, "&Save model…", self.save_model_dialog, QKeySequence.StandardKey.Save,
+                                        "Save the current model as a gateviz model file (.gvm)")
+        file_menu.addSeparator()
+        self.export_separator = file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Close gateviz")
+        # Model
+        model_menu = menubar.addMenu("&Model")
+        self.bundled_menu = model_menu.addMenu("&Bundled models")
+        self._action(model_menu, "&Train…", self.open_train_dialog, "Ctrl+T",
+                     "Train a small model on a built-in task, with a live loss curve")
+        # View
+        view_menu = menubar.addMenu("&View")
+        self.panels_menu = view_menu.addMenu("&Panels")
+        toggle = self.controls_dock.toggleViewAction()
+        toggle.setText("&Controls")
+        toggle.setToolTip("Show or hide the model, input and unit controls")
+        view_menu.addAction(toggle)
+        bar_toggle = self.playback_toolbar.toggleViewAction()
+        bar_toggle.setText("Play&back bar")
+        view_menu.addAction(bar_toggle)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("light", "dark"):
+            a = QAction(name.capitalize(), self, checkable=True)
+            a.setToolTip(f"{name.capitalize()} background for the window and every plot")
+            a.triggered.connect(lambda _=False, n=name: self.set_theme(name=n))
+            self.theme_group.addAction(a)
+            theme_menu.addAction(a)
+            self.theme_actions[name] = a
+        self.presentation_action = QAction("&Presentation mode", self, checkable=True)
+        self.presentation_action.setShortcut("F5")
+        self.presentation_action.setToolTip("Larger fonts and thicker lines for a lecture hall (F5)")
+        self.presentation_action.toggled.connect(lambda on: self.set_theme(presentation=on))
+        view_menu.addAction(self.presentation_action)
+        cmap_menu = view_menu.addMenu("&Colour map")
+        self.cmap_group = QActionGroup(self)
+        self.cmap_actions = {}
+        for name in COLORMAPS:
+            a = QAction(name, self, checkable=True)
+            a.setToolTip(f"{name}: perceptually uniform and readable with colour-vision deficiencies")
+            a.triggered.connect(lambda _=False, n=name: self.set_theme(colormap=n))
+            self.cmap_group.addAction(a)
+            cmap_menu.addAction(a)
+            self.cmap_actions[name] = a
+        view_menu.addSeparator()
+        self._action(view_menu, "&Full screen", self._toggle_full_screen, "F11", "Fill the screen with the window")
+        # Playback (the keys are window shortcuts, see _install_shortcuts; the menu shows them)
+        play_menu = menubar.addMenu("&Playback")
+        for text, key, slot in (("Play / pause", "Space", self.player.toggle),
+                                ("Step back", "Left", lambda: self.player.step_by(-1)),
+                                ("Step forward", "Right", lambda: self.player.step_by(1)),
+                                ("Jump to start", "Home", self.player.to_start),
+                                ("Jump to end", "End", self.player.to_end)):
+            a = QAction(f"{text}\t{key}", self)
+            a.triggered.connect(slot)
+            play_menu.addAction(a)
+        self.loop_action = QAction("&Loop", self, checkable=True)
+        self.loop_action.setChecked(self.player.loop)
+        self.loop_action.toggled.connect(self.player.set_loop)
+        self.player.loopChanged.connect(self.loop_action.setChecked)
+        play_menu.addAction(self.loop_action)
+        # Help
+        help_menu = menubar.addMenu("&Help")
+        self._action(help_menu, "&Gate equations", self._show_equations, None, "The equations every panel uses")
+        self._action(help_menu, "&About gateviz", self._show_about, None, "Version and what gateviz is")
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _install_shortcuts(self) -> None:
+        """Space, ←/→, Home/End work whatever has focus; text editors keep their own keys."""
+        self._shortcuts = []
+        for key, name in SHORTCUT_KEYS.items():
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(lambda k=key: self._playback_key(k))
+            self._shortcuts.append(sc)
+
+    def _playback_key(self, key: Qt.Key) -> None:
+        focus = QApplication.focusWidget()
+        if isinstance(focus, TEXT_WIDGETS) or isinstance(getattr(focus, "parent", lambda: None)(), QAbstractSpinBox):
+            # a text box has the focus: the key is theirs (move the caret, type a space)
+            text = " " if key == Qt.Key.Key_Space else ""
+            for etype in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(focus, QKeyEvent(etype, key, Qt.KeyboardModifier.NoModifier, text))
+            return
+        action = SHORTCUT_KEYS[key]
+        if action == "toggle":
+            self.player.toggle()
+        elif action == "back":
+            self.player.step_by(-1)
+        elif action == "forward":
+            self.player.step_by(1)
+        elif action == "start":
+            self.player.to_start()
+        else:
+            self.player.to_end()
+
+    # ------------------------------------------------------------------ bundled models
+    def _populate_bundled(self) -> None:
+        entries = bundled_entries()
+        self.controls.model_box.set_bundled(entries)
+        self.bundled_menu.clear()
+        for name, label in entries:
+            a = QAction(label, self)
+            a.triggered.connect(lambda _=False, n=name: self.open_model(f"bundled:{n}"))
+            self.bundled_menu.addAction(a)
+        self.bundled_menu.setEnabled(bool(entries))
+
+    # ------------------------------------------------------------------ opening models
+    def open_startup(self, model_path: str | None = None, input_path: str | None = None) -> None:
+        """What `gateviz [MODEL [INPUT]]` opens. A bad MODEL: the bundled model opens, then a dialog says why."""
+        if model_path:
+            self._after_failure = self.open_default_model
+            self.open_model(model_path, input_path)
+        else:
+            self.open_default_model()
+
+    def open_default_model(self) -> None:
+        from gateviz.ui.workers import startup_model_spec
+
+        try:
+            spec = startup_model_spec()
+        except Exception:  # no bundled models in this installation: a seeded demo LSTM instead
+            from gateviz.ui.workers import demo_model
+
+            spec = demo_model()
+        self.open_model(spec)
+
+    def open_model(self, spec: Any, input_path: str | None = None) -> None:
+        """Load (a path, ``bundled:NAME`` or a RecurrentModel), trace its default input, show it."""
+        from gateviz.ui.workers import load_and_trace
+
+        label = spec.name if isinstance(spec, RecurrentModel) else os.path.basename(str(spec))
+        self.statusBar().showMessage(f"Opening {label}…")
+        self.runner.submit(("load", spec, input_path),
+                           lambda progress: load_and_trace(spec, input_path, progress=progress))
+
+    def open_model_dialog(self) -> None:
+        start = os.path.dirname(settings.recent_files()[0]) if settings.recent_files() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        if path:
+            self.open_model(path)
+
+    def open_path(self, path: str) -> None:
+        """A dropped or recent file: a sequence file feeds the current model, anything else is a model."""
+        if os.path.splitext(path)[1].lower() in SEQUENCE_SUFFIXES and self.state.model is not None:
+            self.open_sequence_file(path)
+        else:
+            self.open_model(path)
+
+    def use_model(self, model: RecurrentModel, source: str = "trained") -> None:
+        """Show a model object (e.g. just trained) with its default input."""
+        self.open_model(model)
+        self.model_source = source
+
+    # ------------------------------------------------------------------ sequences
+    def set_sequence(self, sequence, name: str | None = None) -> None:
+        """Re-trace the current model on a new input (coalesced: the newest request wins)."""
+        model = self.state.model
+        if model is None:
+            return
+        from gateviz.ui.workers import trace_model
+
+        self.runner.submit(("trace", model, sequence, name), lambda progress: trace_model(model, sequence, progress))
+
+    def _sample_chosen(self, index: int) -> None:
+        if 0 <= index < len(self.samples):
+            sample = self.samples[index]
+            self.set_sequence(sample.sequence, sample.name)
+
+    def open_sequence_dialog(self) -> None:
+        if self.state.model is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open input sequence", "", SEQUENCE_FILTER)
+        if path:
+            self.open_sequence_file(path)
+
+    def open_sequence_file(self, path: str) -> None:
+        model = self.state.model
+        try:
+            from gateviz.formats import read_sequence
+
+            sequence = read_sequence(path, model)
+        except Exception as exc:  # noqa: BLE001 - every reader failure becomes a dialog
+            self._report_failure("Cannot read the sequence", exc)
+            return
+        self.set_sequence(sequence, os.path.basename(path))
+
+    # ------------------------------------------------------------------ job results
+    def _job_done(self, tag, result) -> None:
+        kind = tag[0]
+        if kind == "load":
+            self._show_loaded(result, tag[1])
+        elif kind == "trace":
+            _, model, sequence, name = tag
+            if model is not self.state.model:
+                return  # the model changed meanwhile
+            self.state.set_trace(model, result, sequence, self.state.task)
+            self.controls.sequence_box.show_current(name)
+            self._sync_editor(sequence, name)
+            self.statusBar().clearMessage()
+            self.traceReady.emit()
+
+    def _show_loaded(self, loaded: Loaded, spec) -> None:
+        self._after_failure = None
+        model = loaded.model
+        self.samples = loaded.samples
+        if isinstance(spec, str) and spec.startswith("bundled:"):
+            self.bundled_name = spec[len("bundled:"):]
+            self.model_source = spec
+        elif isinstance(spec, str):
+            self.bundled_name = None
+            self.model_source = spec
+            self._remember_recent(spec)
+        else:
+            self.bundled_name = None
+            self.model_source = model.source or "trained"
+        self.state.set_trace(model, loaded.trace, loaded.sequence, loaded.task)
+        self.controls.model_box.show_current(model, self.bundled_name)
+        self.controls.sequence_box.set_samples(self.samples, loaded.sample_name)
+        self._install_editor(model, loaded.task)
+        self._sync_editor(loaded.sequence, loaded.sample_name)
+        self.setWindowTitle(f"gateviz — {model.name}")
+        self.statusBar().clearMessage()
+        self.traceReady.emit()
+
+    def _job_failed(self, tag, exc) -> None:
+        kind = tag[0]
+        if kind == "load":
+            label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
+            self._report_failure(f"Cannot open {label}", exc)
+            fallback = getattr(self, "_after_failure", None)
+            self._after_failure = None
+            if fallback is not None and self.state.model is None:
+                fallback()
+        else:
+            self._report_failure("Cannot trace this input", exc)
+
+    def _report_failure(self, title: str, exc: BaseException) -> None:
+        message = errors.describe_exception(exc)
+        self.statusBar().clearMessage()
+        errors.show_error(self, title, message)
+        self.loadFailed.emit(message)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self.progress_bar.setRange(0, 0)  # busy indicator until the first progress report
+            self._progress_timer.start(250)  # short jobs never flash a progress bar
+        else:
+            self._progress_timer.stop()
+            self.progress_bar.setVisible(False)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(int(round(100 * fraction)))
+        self.progress_bar.setFormat(message)
+
+    # ------------------------------------------------------------------ editors
+    def _install_editor(self, model: RecurrentModel, task) -> None:
+        from gateviz.ui.sequence_editors import editor_for
+
+        editor = editor_for(model, task)
+        if editor is not None:
+            editor.sequenceEdited.connect(lambda seq, name: self.set_sequence(seq, name))
+        self.controls.sequence_box.set_editor(editor)
+
+    def _sync_editor(self, sequence, name) -> None:
+        editor = self.controls.sequence_box.editor
+        if editor is not None and hasattr(editor, "show_sequence"):
+            editor.show_sequence(sequence)
+
+    # ------------------------------------------------------------------ saving
+    def save_model_dialog(self) -> None:
+        model = self.state.model
+        if model is None:
+            return
+        suggested = (model.name or "model").replace(os.sep, "_") + ".gvm"
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", suggested, "gateviz model (*.gvm)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.save_model_to(path)
+
+    def save_model_to(self, path: str) -> bool:
+        """Write the current model; an existing file is replaced only after the user confirms."""
+        from gateviz.formats.gateviz_file import save_model
+
+        if not os.path.splitext(path)[1]:
+            path += ".gvm"
+        overwrite = False
+        if os.path.exists(path):
+            if not errors.confirm_overwrite(self, path):
+                return False
+            overwrite = True
+        try:
+            save_model(self.state.model, path, overwrite=overwrite)
+        except Exception as exc:  # noqa: BLE001
+            self._report_failure("Cannot save the model", exc)
+            return False
+        self._remember_recent(path)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    # ------------------------------------------------------------------ training
+    def open_train_dialog(self) -> None:
+        from gateviz.ui.train_dialog import TrainDialog
+
+        if self.train_dialog is None:
+            self.train_dialog = TrainDialog(self)
+            self.train_dialog.modelTrained.connect(lambda model: self.use_model(model, "trained"))
+        self.train_dialog.show()
+        self.train_dialog.raise_()
+        self.train_dialog.activateWindow()
+
+    # ------------------------------------------------------------------ theme
+    def set_theme(self, name: str | None = None, presentation: bool | None = None, colormap: str | None = None) -> None:
+        t = self.state.theme
+        theme = Theme(name=name or t.name, presentation=t.presentation if presentation is None else presentation,
+                      colormap=colormap or t.colormap)
+        if theme == t:
+            return
+        apply_theme(theme)
+        self.state.set_theme(theme)
+        self._sync_theme_actions()
+        settings.write("view/theme", theme.name)
+        settings.write("view/presentation", theme.presentation)
+        settings.write("view/colormap", theme.colormap)
+
+    def _sync_theme_actions(self) -> None:
+        t = self.state.theme
+        for name, a in self.theme_actions.items():
+            a.setChecked(name == t.name)
+        for name, a in self.cmap_actions.items():
+            a.setChecked(name == t.colormap)
+        with QSignalBlocker(self.presentation_action):
+            self.presentation_action.setChecked(t.presentation)
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # ------------------------------------------------------------------ status bar
+    def _update_status(self, *_args) -> None:
+        s = self.state
+        if s.model is None or s.trace is None:
+            self.model_label.setText("no model")
+            self.value_label.setText("")
+            return
+        model = s.model
+        self.model_label.setText(f"{model.name} · {model.cell.upper()} · t = {s.step} / {s.trace.length - 1}")
+        unit = s.pinned[0] if s.pinned else 0
+        try:
+            quantities = s.trace.states[(s.layer, s.direction)]
+        except KeyError:
+            return
+        from gateviz.core.trace import SYMBOLS
+
+        parts = []
+        for q, a in quantities.items():
+            if unit < a.shape[-1]:
+                parts.append(f"{SYMBOLS.get(q, q)} {float(a[s.step, unit]):+.3f}")
+        self.value_label.setText(f"unit {unit}:  " + "   ".join(parts))
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    # ------------------------------------------------------------------ settings
+    def _remember_recent(self, path: str) -> None:
+        if os.path.isfile(path):
+            settings.add_recent_file(path)
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = settings.recent_files()
+        for path in files:
+            a = QAction(os.path.basename(path), self)
+            a.setToolTip(path)
+            a.setStatusTip(path)
+            a.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            menu.addAction(a)
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear list", settings.clear_recent_files)
+        else:
+            a = menu.addAction("(no recent files)")
+            a.setEnabled(False)
+
+    def _restore_settings(self) -> None:
+        s = settings.settings()
+        geometry = s.value("window/geometry", QByteArray(), type=QByteArray)
+        if geometry is not None and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+        window_state = s.value("window/state", QByteArray(), type=QByteArray)
+        if window_state is not None and not window_state.isEmpty():
+            self.restoreState(window_state)
+        theme_name = settings.read_str("view/theme", "light")
+        colormap = settings.read_str("view/colormap", "viridis")
+        self.state.set_theme(Theme(name=theme_name if theme_name in ("light", "dark") else "light",
+                                   presentation=settings.read_bool("view/presentation", False),
+                                   colormap=colormap if colormap in COLORMAPS else "viridis"))
+        self.player.set_speed(settings.read_float("playback/speed", 10.0))
+        self.player.set_loop(settings.read_bool("playback/loop", True))
+        layout = {key: s.value(f"dashboard/{key}", QByteArray(), type=QByteArray)
+                  for key in ("main", "left", "right", "bottom_right")}
+        layout["hidden"] = [str(p) for p in (s.value("dashboard/hidden", [], type=list) or [])]
+        self._saved_dashboard_layout = layout
+
+    def save_settings(self) -> None:
+        s = settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("playback/speed", float(self.player.speed))
+        s.setValue("playback/loop", bool(self.player.loop))
+        if self.dashboard is not None:
+            layout = self.dashboard.save_layout()
+            for key in ("main", "left", "right", "bottom_right"):
+                s.setValue(f"dashboard/{key}", layout[key])
+            s.setValue("dashboard/hidden", layout["hidden"])
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.player.pause()
+        if self.train_dialog is not None:
+            self.train_dialog.stop_training(wait=True)
+            self.train_dialog.close()
+        self.runner.cancel_pending()
+        self.save_settings()
+        self.runner.wait(60000)
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ help
+    def _show_equations(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.information(self, "Gate equations", GATE_EQUATIONS)
+
+    def _show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from gateviz import __version__
+
+        QMessageBox.about(self, "About gateviz",
+                          f"<b>gateviz {__version__}</b><br>Watch every gate of an LSTM, GRU or RNN, step by step, "
+                          "and export it for lectures.")
+
+
+GATE_EQUATIONS = """LSTM (blocks i, f, g, o):
+  i = σ(Wᵢx + Uᵢh₋₁ + bᵢ)      input gate: how much new content is written
+  f = σ(W_f x + U_f h₋₁ + b_f)  forget gate: how much of c₋₁ is kept
+  g = tanh(W_g x + U_g h₋₁ + b_g)  candidate content
+  o = σ(W_o x + U_o h₋₁ + b_o)  output gate
+  c = f⊙c₋₁ + i⊙g             kept + written
+  h = o⊙tanh(c)
+
+GRU (blocks r, z, n; PyTorch/Keras/ONNX convention):
+  r = σ(W_r x + U_r h₋₁ + b_r)
+  z = σ(W_z x + U_z h₋₁ + b_z)
+  n = tanh(W_n x + b_n + r⊙(U_n h₋₁ + b_hn))
+  h = z⊙h₋₁ + (1−z)⊙n          high z keeps the old state
+  (some textbooks write h = (1−z)⊙h₋₁ + z⊙n: the same cell with z renamed 1−z)
+
+RNN:
+  h = tanh(W x + U h₋₁ + b)"""
+
+
+def bundled_entries() -> list[tuple[str, str]]:
+    """(name, label) of every bundled model; [] when the catalogue is missing."""
+    try:
+        from gateviz.bundled import list_bundled
+    except ImportError:
+        return []
+    try:
+        found = list_bundled()
+    except Exception:
+        return []
+    entries = []
+    for item in found:
+        name = getattr(item, "name", item)
+        label = getattr(item, "label", None) or getattr(item, "title", None) or str(name)
+        entries.append((str(name), str(label)))
+    return entries

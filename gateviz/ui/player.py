@@ -1,0 +1,231 @@
+"""Playback: a QTimer that moves ``ViewState.step``, and the bar of buttons that drive it.
+
+The timer never redraws anything itself: it calls ``state.set_step`` and every panel
+moves its own cursor on ``stepChanged``. Speed is in steps per second; above ~60
+steps/s the timer ticks at 60 Hz and advances several steps per tick, so fast
+playback does not ask for more frames than a screen shows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
+                               QWidget)
+
+from gateviz.ui.state import ViewState
+
+MAX_TICK_HZ = 60.0
+SPEEDS = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+
+
+class Player(QObject):
+    """Play, pause, step and seek through the trace held by a ViewState."""
+
+    playingChanged = Signal(bool)
+    speedChanged = Signal(float)
+    loopChanged = Signal(bool)
+
+    def __init__(self, state: ViewState, parent: QObject | None = None):
+        super().__init__(parent)
+        self.state = state
+        self._speed = 10.0  # steps per second
+        self._loop = True
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._carry = 0.0  # fractional steps owed by the clock
+        self._last_tick = 0.0
+        state.traceChanged.connect(self._on_trace)
+
+    # ---- properties ---------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def loop(self) -> bool:
+        return self._loop
+
+    @property
+    def length(self) -> int:
+        return self.state.trace.length if self.state.trace is not None else 0
+
+    # ---- commands -----------------------------------------------------------
+    def set_speed(self, steps_per_second: float) -> None:
+        speed = float(min(max(steps_per_second, 0.1), 10000.0))
+        if speed != self._speed:
+            self._speed = speed
+            if self.playing:
+                self._timer.setInterval(self._interval_ms())
+            self.speedChanged.emit(speed)
+
+    def set_loop(self, loop: bool) -> None:
+        if bool(loop) != self._loop:
+            self._loop = bool(loop)
+            self.loopChanged.emit(self._loop)
+
+    def play(self) -> None:
+        if self.playing or self.length < 2:
+            return
+        if self.state.step >= self.length - 1:  # at the end: start over
+            self.state.set_step(0)
+        self._carry = 0.0
+        self._last_tick = time.perf_counter()
+        self._timer.start(self._interval_ms())
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if self.playing:
+            self._timer.stop()
+            self.playingChanged.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def step_by(self, delta: int) -> None:
+        self.pause()
+        self.state.set_step(self.state.step + delta)
+
+    def seek(self, step: int) -> None:
+        self.state.set_step(step)
+
+    def to_start(self) -> None:
+        self.pause()
+        self.state.set_step(0)
+
+    def to_end(self) -> None:
+        self.pause()
+        self.state.set_step(self.length - 1)
+
+    # ---- internals ----------------------------------------------------------
+    def _interval_ms(self) -> int:
+        return max(1, int(round(1000.0 / min(self._speed, MAX_TICK_HZ))))
+
+    def _tick(self) -> None:
+        n = self.length
+        if n < 2:
+            self.pause()
+            return
+        now = time.perf_counter()
+        # advance by elapsed wall time so a slow frame does not slow the playback clock
+        self._carry += (now - self._last_tick) * self._speed
+        self._last_tick = now
+        advance = int(self._carry)
+        if advance < 1:
+            return
+        self._carry -= advance
+        advance = min(advance, max(1, math.ceil(self._speed / MAX_TICK_HZ) * 2))  # no huge jumps after a stall
+        target = self.state.step + advance
+        if target > n - 1:
+            if self._loop:
+                target = 0
+            else:
+                self.state.set_step(n - 1)
+                self.pause()
+                return
+        self.state.set_step(target)
+
+    def _on_trace(self) -> None:
+        if self.length < 2:
+            self.pause()
+
+
+def _tool_button(parent: QWidget, icon: QStyle.StandardPixmap, tip: str, slot) -> QToolButton:
+    b = QToolButton(parent)
+    b.setIcon(parent.style().standardIcon(icon))
+    b.setToolTip(tip)
+    b.setAutoRaise(True)
+    b.clicked.connect(slot)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window shortcuts
+    return b
+
+
+class PlaybackBar(QWidget):
+    """Start | step back | play/pause | step forward | end | time slider | step label | speed | loop."""
+
+    def __init__(self, player: Player, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.player = player
+        self.state = player.state
+        SP = QStyle.StandardPixmap
+        self.start_button = _tool_button(self, SP.SP_MediaSkipBackward, "Jump to the first step (Home)", player.to_start)
+        self.back_button = _tool_button(self, SP.SP_MediaSeekBackward, "One step back (←)", lambda: player.step_by(-1))
+        self.play_button = _tool_button(self, SP.SP_MediaPlay, "Play / pause (Space)", player.toggle)
+        self.forward_button = _tool_button(self, SP.SP_MediaSeekForward, "One step forward (→)", lambda: player.step_by(1))
+        self.end_button = _tool_button(self, SP.SP_MediaSkipForward, "Jump to the last step (End)", player.to_end)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setToolTip("Time: drag to move every panel's cursor to that step")
+        self.slider.setMinimum(0)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        self.step_label = QLabel("t = – / –", self)
+        self.step_label.setToolTip("Current time step t / last step (steps count from 0)")
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("t = 00000 / 00000"))
+
+        self.speed_box = QDoubleSpinBox(self)
+        self.speed_box.setRange(0.5, 5000)
+        self.speed_box.setDecimals(1)
+        self.speed_box.setSuffix(" steps/s")
+        self.speed_box.setValue(player.speed)
+        self.speed_box.setToolTip("Playback speed in time steps per second")
+        self.speed_box.valueChanged.connect(player.set_speed)
+
+        self.loop_box = QCheckBox("Loop", self)
+        self.loop_box.setChecked(player.loop)
+        self.loop_box.setToolTip("Start again from step 0 after the last step")
+        self.loop_box.toggled.connect(player.set_loop)
+        self.loop_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        for w in (self.start_button, self.back_button, self.play_button, self.forward_button, self.end_button):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.step_label)
+        row.addWidget(self.speed_box)
+        row.addWidget(self.loop_box)
+
+        player.playingChanged.connect(self._on_playing)
+        player.speedChanged.connect(self._on_speed)
+        player.loopChanged.connect(self.loop_box.setChecked)
+        self.state.stepChanged.connect(self._on_step)
+        self.state.traceChanged.connect(self._on_trace)
+        self._on_trace()
+
+    def _on_playing(self, playing: bool) -> None:
+        SP = QStyle.StandardPixmap
+        self.play_button.setIcon(self.style().standardIcon(SP.SP_MediaPause if playing else SP.SP_MediaPlay))
+
+    def _on_speed(self, speed: float) -> None:
+        with QSignalBlocker(self.speed_box):
+            self.speed_box.setValue(speed)
+
+    def _on_trace(self) -> None:
+        n = self.player.length
+        with QSignalBlocker(self.slider):
+            self.slider.setMaximum(max(0, n - 1))
+            self.slider.setPageStep(max(1, n // 20))
+            self.slider.setValue(self.state.step)
+        self.setEnabled(n > 0)
+        self._update_label()
+
+    def _on_step(self, step: int) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(step)
+        self._update_label()
+
+    def _slider_moved(self, value: int) -> None:
+        self.state.set_step(value)
+
+    def _update_label(self) -> None:
+        n = self.player.length
+        self.step_label.setText(f"t = {self.state.step} / {n - 1}" if n else "t = – / –")

@@ -1,0 +1,261 @@
+"""Work that must not block the GUI thread: loading a model, tracing a sequence.
+
+``TraceRunner`` runs one job at a time on Qt's thread pool (superqt workers) and
+coalesces requests: while a trace runs, only the newest request waits; older ones are
+dropped, and a finished job whose request has been superseded is ignored. Typing in
+the text box therefore never queues up a trace per key press.
+
+The plain functions below (``load_model_file``, ``find_task``, ``default_sequence``,
+``trace_model``) are Qt-free and run inside the worker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from gateviz.core.model import RecurrentModel
+
+# --------------------------------------------------------------------------- Qt-free helpers
+
+
+def load_model_file(path: str) -> RecurrentModel:
+    """Any model file the readers support (by content, not extension)."""
+    from gateviz.formats import load_model
+
+    model = load_model(path)
+    if not model.name or model.name == "model":
+        model.name = os.path.splitext(os.path.basename(path))[0]
+    return model
+
+
+def find_task(model: RecurrentModel):
+    """The built-in task a model was trained on, or None (a foreign model)."""
+    if not model.task:
+        return None
+    try:
+        from gateviz.tasks import get_task_for_model
+    except ImportError:
+        return None
+    try:
+        return get_task_for_model(model)
+    except Exception:  # an unknown or newer task description: show the model without task decoding
+        return None
+
+
+def task_samples(task) -> list:
+    if task is None:
+        return []
+    try:
+        return list(task.samples())
+    except Exception:  # e.g. MNIST files that moved: no samples, but the model still opens
+        return []
+
+
+def synthetic_sequence(model: RecurrentModel, steps: int = 200):
+    """Something meaningful to trace for a model without a task: text or phase-shifted sines."""
+    stage = model.input
+    if stage.takes_tokens:
+        vocab = stage.vocab or []
+        if not vocab:  # embedding without vocabulary: token ids
+            n = stage.embedding.shape[0]
+            return np.arange(steps, dtype=np.int64) % n
+        text = "The quick brown fox jumps over the lazy dog. (It (really) did!)\n"
+        usable = "".join(ch for ch in text if ch in vocab) or "".join(vocab[: min(len(vocab), 40)])
+        return (usable * (steps // max(1, len(usable)) + 1))[:steps]
+    t = np.arange(steps, dtype=np.float32)[:, None]
+    phases = np.arange(stage.features, dtype=np.float32)[None, :] * (np.pi / 4)
+    return np.sin(2 * np.pi * t / 32.0 + phases).astype(np.float32)  # (T, F)
+
+
+def default_sequence(model: RecurrentModel, task, samples: list) -> tuple[Any, str | None]:
+    """(sequence, sample name): the model's most telling sample, else the first, else synthetic."""
+    try:
+        from gateviz.bundled import default_sample
+
+        sample = default_sample(model)
+        if sample is not None:
+            return sample.sequence, sample.name
+    except Exception:  # no bundled catalogue for this model
+        pass
+    if samples:
+        return samples[0].sequence, samples[0].name
+    return synthetic_sequence(model), None
+
+
+_tracer_cache: dict[int, Any] = {}
+
+
+def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str], None] | None = None):
+    """Trace one sequence; the Tracer (weights as tensors) is reused while the model stays the same."""
+    from gateviz.core.engine import Tracer
+
+    key = id(model)
+    tracer = _tracer_cache.get(key)
+    if tracer is None or tracer.model is not model:
+        _tracer_cache.clear()
+        tracer = Tracer(model)
+        _tracer_cache[key] = tracer
+    return tracer.trace(sequence, progress=progress)
+
+
+@dataclass
+class Loaded:
+    """What the window needs to show a model: everything computed off the GUI thread."""
+
+    model: RecurrentModel
+    task: Any
+    samples: list
+    sequence: Any
+    sample_name: str | None
+    trace: Any
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
+                   progress: Callable[[float, str], None] | None = None) -> Loaded:
+    """A model (object, file path, or ``bundled:NAME``) and an optional input -> a traced Loaded."""
+    source = ""
+    if isinstance(model_or_path, RecurrentModel):
+        model = model_or_path
+    elif str(model_or_path).startswith("bundled:"):
+        from gateviz.bundled import load_bundled
+
+        model = load_bundled(str(model_or_path)[len("bundled:"):])
+        source = str(model_or_path)
+    else:
+        if progress:
+            progress(0.0, f"reading {os.path.basename(str(model_or_path))}")
+        model = load_model_file(str(model_or_path))
+        source = str(model_or_path)
+    task = find_task(model)
+    samples = task_samples(task)
+    sample_name = None
+    if sequence is None and input_path:
+        from gateviz.formats import read_sequence
+
+        sequence = read_sequence(input_path, model)
+        sample_name = os.path.basename(input_path)
+    elif sequence is None:
+        sequence, sample_name = default_sequence(model, task, samples)
+    trace = trace_model(model, sequence, progress)
+    return Loaded(model, task, samples, sequence, sample_name, trace, source)
+
+
+def startup_model_spec() -> str | RecurrentModel:
+    """What the app opens on: the bundled default LSTM (``bundled:NAME``) or its model object."""
+    from gateviz.bundled import default_bundled
+
+    found = default_bundled()
+    if isinstance(found, RecurrentModel):
+        return found
+    name = getattr(found, "name", found)
+    return f"bundled:{name}"
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+class TraceRunner(QObject):
+    """One background job at a time; newest request wins.
+
+    Signals (delivered on the GUI thread):
+        busy(bool)                   a job started / everything finished
+        progress(float, str)         fraction 0..1 and what is happening
+        done(object, object)         (tag, result) of the newest request
+        failed(object, object)       (tag, exception) of the newest request
+    """
+
+    busy = Signal(bool)
+    progress = Signal(float, str)
+    done = Signal(object, object)
+    failed = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._generation = 0
+        self._running = None  # (generation, worker)
+        self._pending = None  # (generation, tag, fn)
+
+    @property
+    def is_busy(self) -> bool:
+        return self._running is not None or self._pending is not None
+
+    def submit(self, tag, fn: Callable[[Callable[[float, str], None]], Any]) -> int:
+        """Run ``fn(progress)`` in the background; returns the request's generation."""
+        self._generation += 1
+        self._pending = (self._generation, tag, fn)
+        if self._running is None:
+            self._start_pending()
+        return self._generation
+
+    def cancel_pending(self) -> None:
+        """Forget queued work and ignore the running job's result."""
+        self._pending = None
+        self._generation += 1
+
+    def _start_pending(self) -> None:
+        from superqt.utils import create_worker
+
+        generation, tag, fn = self._pending
+        self._pending = None
+        relay = _ProgressRelay()
+        relay.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
+        worker = create_worker(fn, relay.emit, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda result, g=generation, t=tag: self._finish(g, t, result, None))
+        worker.errored.connect(lambda exc, g=generation, t=tag: self._finish(g, t, None, exc))
+        worker._relay = relay  # keep the relay alive as long as the worker
+        self._running = (generation, worker)
+        self.busy.emit(True)
+        worker.start()
+
+    def _on_progress(self, generation: int, fraction: float, message: str) -> None:
+        if generation == self._generation:
+            self.progress.emit(fraction, message)
+
+    def _finish(self, generation: int, tag, result, exc) -> None:
+        self._running = None
+        current = generation == self._generation
+        if self._pending is not None:
+            self._start_pending()
+        else:
+            self.busy.emit(False)
+        if current:
+            if exc is None:
+                self.done.emit(tag, result)
+            else:
+                self.failed.emit(tag, exc)
+
+    def wait(self, msecs: int = 30000) -> None:
+        """Block until background jobs end (closing the window, tests)."""
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(msecs)
+
+
+class _ProgressRelay(QObject):
+    """Carries progress from the worker thread to the GUI thread (queued signal)."""
+
+    progress = Signal(float, str)
+
+    def emit(self, fraction: float, message: str) -> None:
+        self.progress.emit(float(fraction), str(message))
+
+
+def demo_model() -> RecurrentModel:
+    """A seeded, untrained 1-layer LSTM(32) on one feature: what opens when no bundled model exists."""
+    import torch
+
+    from gateviz.core.model import InputStage
+    from gateviz.formats.torch_state import layers_from_module
+
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(1, 32)
+    model = RecurrentModel(layers_from_module(module), InputStage(kind="raw", features=1),
+                           name="demo LSTM (untrained)", framework="pytorch")
+    return model.validate()
