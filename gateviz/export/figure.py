@@ -1,0 +1,322 @@
+"""A widget (one panel or the whole dashboard) as a figure: PNG, SVG, PDF, clipboard.
+
+How sizes work. A widget is laid out at a *logical* size (what Qt calls device-
+independent pixels, 96 per inch) and painted at a *scale* onto the output, so text
+keeps its point size relative to the picture: a 10 pt label on a 300-dpi print is
+10 pt on paper, not 10 screen pixels lost in 3000. ``plan_render`` picks both:
+
+    size only   (W, H) pixels; laid out at W/s x H/s with s = max(1, min(W/1280, H/720)),
+                so a 1920x1080 slide is a 1280x720 layout drawn at 1.5x
+    dpi only    the widget's own logical size, drawn at s = dpi/96
+    both        (W, H) pixels at s = dpi/96
+    neither     the widget's own size at 1x
+
+SVG and PDF draw the same layout with real vectors (QSvgGenerator, QPdfWriter; the
+pyqtgraph SVG exporter is broken on PySide6 >= 6.11, design.md "Known traps");
+heatmaps stay images inside them, axes, curves, text and shapes are paths and text.
+
+The widget passed in is resized to the logical size: give an offscreen copy
+(``headless.build_view``), not a panel living in the user's window, unless you
+render it at its current size (the clipboard does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush, QGuiApplication, QImage, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (QAbstractGraphicsShapeItem, QApplication, QGraphicsLineItem, QGraphicsView,
+                               QWidget)
+
+from .files import ExportError, atomic_target
+
+BASE_DPI = 96.0
+SLIDE_LAYOUT = (1280, 720)  # a slide-sized picture is laid out at this logical size, then scaled
+PRESETS = {
+    "slide": {"size": (1920, 1080), "dpi": None, "label": "Slide 1920×1080"},
+    "print": {"size": None, "dpi": 300, "label": "Print 300 dpi"},
+}
+MAX_PIXELS = 16384  # per side; QImage and viewers struggle beyond
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    logical: tuple[int, int]  # the widget's layout size (device-independent pixels)
+    scale: float  # output pixels per logical pixel
+    pixels: tuple[int, int]  # output size in pixels (PNG, frames)
+
+    @property
+    def dpi(self) -> float:
+        return BASE_DPI * self.scale
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); ExportError for anything else."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        w, h = (int(p) for p in parts)
+    except ValueError:
+        raise ExportError(f"bad size {text!r}; give WIDTHxHEIGHT in pixels, e.g. 1920x1080") from None
+    check_size((w, h))
+    return w, h
+
+
+def check_size(size: tuple[int, int]) -> None:
+    w, h = size
+    if not (16 <= w <= MAX_PIXELS and 16 <= h <= MAX_PIXELS):
+        raise ExportError(f"bad size {w}x{h}; width and height must lie between 16 and {MAX_PIXELS} pixels")
+
+
+def plan_render(natural: tuple[int, int], size: tuple[int, int] | None = None, dpi: float | None = None,
+                minimum: tuple[int, int] = (0, 0)) -> RenderPlan:
+    """Choose the logical layout size and the scale (see the module docstring).
+
+    ``natural``: the widget's own logical size; ``minimum``: the smallest layout it
+    accepts (the scale drops below the rule when the rule would squeeze it smaller).
+    """
+    if dpi is not None and not 10 <= dpi <= 2400:
+        raise ExportError(f"bad dpi {dpi:g}; give a resolution between 10 and 2400")
+    if size is not None:
+        check_size(size)
+        W, H = size
+        s = dpi / BASE_DPI if dpi else max(1.0, min(W / SLIDE_LAYOUT[0], H / SLIDE_LAYOUT[1]))
+        min_w, min_h = max(minimum[0], 1), max(minimum[1], 1)
+        s = min(s, W / min_w, H / min_h) if (W / s < min_w or H / s < min_h) else s
+        return RenderPlan((max(1, round(W / s)), max(1, round(H / s))), s, (W, H))
+    s = dpi / BASE_DPI if dpi else 1.0
+    w, h = natural
+    pixels = (max(1, round(w * s)), max(1, round(h * s)))
+    check_size(pixels)
+    return RenderPlan((w, h), s, pixels)
+
+
+def natural_size(widget: QWidget) -> tuple[int, int]:
+    """The widget's logical size now, or its size hint while it has never been laid out."""
+    size = widget.size() if widget.testAttribute(Qt.WidgetAttribute.WA_Resized) else widget.sizeHint()
+    return max(size.width(), 64), max(size.height(), 64)
+
+
+def prepare_widget(widget: QWidget, logical: tuple[int, int]) -> None:
+    """Lay the widget out at ``logical`` size, offscreen if it is not shown yet."""
+    if widget.isVisible() and (widget.width(), widget.height()) == logical:
+        return  # laid out already (the frames of an animation after the first)
+    if not widget.isVisible():
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        widget.show()
+    widget.resize(*logical)
+    QApplication.processEvents()  # let layouts and pyqtgraph's view boxes settle at the new size
+    if (widget.width(), widget.height()) != logical:
+        raise ExportError(f"this view cannot be laid out at {logical[0]}x{logical[1]} (it needs at least "
+                          f"{widget.minimumWidth()}x{widget.minimumHeight()}); choose a larger size or a lower dpi")
+
+
+def _scaled_pen(pen: QPen, factor: float) -> QPen | None:
+    """A cosmetic pen (width in device pixels) made ``factor`` times wider; None if not cosmetic."""
+    if pen is None or not pen.isCosmetic() or pen.style() == Qt.PenStyle.NoPen:
+        return None
+    wider = QPen(pen)
+    wider.setWidthF(max(pen.widthF(), 1.0) * factor)
+    return wider
+
+
+def _thicken_lines(items, factor: float) -> list:
+    """Widen the cosmetic pens of lines, curves and shapes so that a picture drawn at ``factor``
+    times the screen's pixels keeps the lines' weight (pyqtgraph's pens are cosmetic: always
+    N device pixels, hairlines on a 300-dpi print). Returns undo callables."""
+    undo = []
+    for item in items:
+        if isinstance(item, pg.PlotCurveItem):
+            for key in ("pen", "shadowPen"):
+                pen = item.opts.get(key)
+                wider = _scaled_pen(pen, factor) if isinstance(pen, QPen) else None
+                if wider is not None:
+                    item.opts[key] = wider
+                    undo.append(lambda item=item, key=key, pen=pen: item.opts.__setitem__(key, pen))
+        elif isinstance(item, pg.InfiniteLine):
+            pen, current = item.pen, item.currentPen
+            wider = _scaled_pen(pen, factor)
+            if wider is not None:
+                item.pen = wider
+                item.currentPen = wider if current is pen else current
+                undo.append(lambda item=item, pen=pen, current=current: (setattr(item, "pen", pen),
+                                                                         setattr(item, "currentPen", current)))
+        elif isinstance(item, (QAbstractGraphicsShapeItem, QGraphicsLineItem)):
+            pen = item.pen()
+            wider = _scaled_pen(pen, factor)
+            if wider is not None:
+                item.setPen(wider)
+                undo.append(lambda item=item, pen=pen: item.setPen(pen))
+    return undo
+
+
+@contextlib.contextmanager
+def export_mode(widget: QWidget, scale: float, transparent: bool = False):
+    """While painting a figure: pyqtgraph's export mode (hides the auto-range button,
+    antialiases curves), lines as heavy as on screen at the output scale, and no
+    backgrounds when transparent."""
+    views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
+    all_items = [item for view in views for item in view.items()]
+    items = [item for item in all_items if hasattr(item, "setExportMode")]
+    opts = {"antialias": True}
+    saved_brushes = []
+    saved_fill = []
+    undo = []
+    try:
+        for item in items:
+            item.setExportMode(True, opts)
+        if scale >= 1.25:
+            undo = _thicken_lines(all_items, scale)
+        if transparent:
+            for view in views:
+                # the background cache is filled with the opaque palette colour first: bypass it
+                saved_brushes.append((view, view.backgroundBrush(), view.cacheMode()))
+                view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+                view.setBackgroundBrush(QBrush(Qt.BrushStyle.NoBrush))
+            for w in [widget] + widget.findChildren(QWidget):
+                if w.autoFillBackground():
+                    saved_fill.append(w)
+                    w.setAutoFillBackground(False)
+        yield
+    finally:
+        for item in items:
+            with contextlib.suppress(RuntimeError):  # an item deleted meanwhile
+                item.setExportMode(False)
+        for restore in undo:
+            with contextlib.suppress(RuntimeError):
+                restore()
+        for view, brush, cache in saved_brushes:
+            view.setBackgroundBrush(brush)
+            view.setCacheMode(cache)
+            view.resetCachedContent()
+        for w in saved_fill:
+            w.setAutoFillBackground(True)
+
+
+def _render_flags(transparent: bool):
+    flags = QWidget.RenderFlag.DrawChildren
+    if not transparent:
+        flags |= QWidget.RenderFlag.DrawWindowBackground
+    return flags
+
+
+def paint_widget(widget: QWidget, painter: QPainter, transparent: bool = False) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    widget.render(painter, QPoint(0, 0), QRect(0, 0, widget.width(), widget.height()), _render_flags(transparent))
+
+
+def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False,
+                 target: QImage | None = None) -> QImage:
+    """Paint the widget at the plan's size into a QImage (ARGB32 premultiplied; RGB32 reused if given)."""
+    prepare_widget(widget, plan.logical)
+    W, H = plan.pixels
+    image = target
+    if image is None or image.size() != QSize(W, H):
+        fmt = QImage.Format.Format_ARGB32_Premultiplied if transparent else QImage.Format.Format_RGB32
+        image = QImage(W, H, fmt)
+    # scale so the logical layout fills the pixels exactly (the two axes may differ by rounding)
+    image.setDevicePixelRatio(1.0)
+    image.fill(Qt.GlobalColor.transparent if transparent else widget.palette().window().color())
+    painter = QPainter(image)
+    try:
+        painter.scale(W / plan.logical[0], H / plan.logical[1])
+        with export_mode(widget, plan.scale, transparent):
+            paint_widget(widget, painter, transparent)
+    finally:
+        painter.end()
+    dpm = round(plan.dpi / 0.0254)  # dots per metre, so viewers and print layouts know the physical size
+    image.setDotsPerMeterX(dpm)
+    image.setDotsPerMeterY(dpm)
+    return image
+
+
+def save_png(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,
+             overwrite: bool = False) -> RenderPlan:
+    plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
+    image = render_image(widget, plan, transparent=transparent)
+    with atomic_target(path, overwrite=overwrite) as tmp:
+        if not image.save(str(tmp), "PNG"):
+            raise ExportError(f"could not write {path}")
+    return plan
+
+
+def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,
+             overwrite: bool = False, title: str = "gateviz figure") -> RenderPlan:
+    """Vector SVG: the layout at its logical size, shown at the plan's pixel size."""
+    plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
+    prepare_widget(widget, plan.logical)
+    w, h = plan.logical
+    with atomic_target(path, overwrite=overwrite) as tmp:
+        generator = QSvgGenerator()
+        generator.setFileName(str(tmp))
+        generator.setSize(QSize(*plan.pixels))
+        generator.setViewBox(QRect(0, 0, w, h))
+        generator.setResolution(round(BASE_DPI))
+        generator.setTitle(title)
+        generator.setDescription("exported by gateviz")
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise ExportError(f"could not write {path}")
+        try:
+            with export_mode(widget, 1.0, transparent):
+                paint_widget(widget, painter, transparent)
+        finally:
+            painter.end()
+    return plan
+
+
+def save_pdf(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,
+             overwrite: bool = False, title: str = "gateviz figure") -> RenderPlan:
+    """One-page vector PDF whose page is the figure (logical size at 96 per inch)."""
+    plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
+    prepare_widget(widget, plan.logical)
+    w, h = plan.logical
+    resolution = 1200  # PDF user-space resolution; vectors do not depend on it, embedded images keep theirs
+    with atomic_target(path, overwrite=overwrite) as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setTitle(title)
+        writer.setCreator("gateviz")
+        writer.setResolution(resolution)
+        writer.setPageSize(QPageSize(QSizeF(w / BASE_DPI, h / BASE_DPI), QPageSize.Unit.Inch, "gateviz",
+                                     QPageSize.SizeMatchPolicy.ExactMatch))
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+        painter = QPainter()
+        if not painter.begin(writer):
+            raise ExportError(f"could not write {path}")
+        try:
+            painter.scale(resolution / BASE_DPI, resolution / BASE_DPI)
+            with export_mode(widget, 1.0, transparent):
+                paint_widget(widget, painter, transparent)
+        finally:
+            painter.end()
+        del writer  # flush and close the file before the rename
+    return plan
+
+
+def save_figure(widget: QWidget, path: str | os.PathLike, fmt: str | None = None, **options) -> RenderPlan:
+    """Dispatch on ``fmt`` (png, svg, pdf) or the file's extension."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    savers = {"png": save_png, "svg": save_svg, "pdf": save_pdf}
+    if fmt not in savers:
+        raise ExportError(f"cannot save a figure as {fmt or 'a file without extension'!r}; use png, svg or pdf")
+    return savers[fmt](widget, path, **options)
+
+
+def copy_to_clipboard(widget: QWidget, scale: float | None = None) -> QImage:
+    """Put the widget's picture, as it is on screen now, on the clipboard (at 2x for crisp slides)."""
+    s = scale or max(2.0, widget.devicePixelRatioF())
+    plan = RenderPlan((widget.width(), widget.height()), s, (round(widget.width() * s), round(widget.height() * s)))
+    image = render_image(widget, plan)
+    QGuiApplication.clipboard().setImage(image)
+    return image
+
+
+def _minimum(widget: QWidget) -> tuple[int, int]:
+    hint = widget.minimumSizeHint()
+    return max(widget.minimumWidth(), hint.width(), 0), max(widget.minimumHeight(), hint.height(), 0)
