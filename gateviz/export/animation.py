@@ -1,0 +1,229 @@
+"""A range of steps of a view (one panel or the dashboard) as a GIF or an MP4 (H.264).
+
+``AnimationExport`` renders one frame per step: it moves the view's ViewState to the
+step, paints the widget into one reused QImage, and hands the pixels to the encoder
+without copying (a numpy view of the QImage's memory):
+
+    MP4  imageio-ffmpeg's bundled ffmpeg (libx264, yuv420p, even width and height),
+         fed raw BGRA frames through a pipe; ffmpeg encodes in its own process while
+         the next frame is painted.
+    GIF  imageio's pillow writer, each frame quantised to a 256-colour palette as it comes.
+
+It runs frame by frame (``start``, ``render_next``, ``finish``/``abort``) so the app
+can drive it from a QTimer and stay responsive, or all at once (``run``) for the CLI.
+Output goes to a temporary sibling that is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from .figure import RenderPlan, natural_size, plan_render, render_image, _minimum
+from .files import ExportCancelled, ExportError, check_target
+
+MAX_FPS = 120
+MP4_PRESET = "veryfast"  # x264: panel pictures are flat colour; slower presets buy little here
+MP4_QUALITY = 8  # imageio-ffmpeg's 1..10 scale (-> x264 crf); 8 keeps text and thin lines crisp
+
+
+def parse_range(text: str, length: int) -> range:
+    """'A:B' -> range(A, B) (B exclusive, either side may be empty), checked against the sequence."""
+    try:
+        a, b = text.split(":")
+        start = int(a) if a.strip() else 0
+        stop = int(b) if b.strip() else length
+    except ValueError:
+        raise ExportError(f"bad range {text!r}; give START:STOP steps, e.g. 0:100 (STOP excluded)") from None
+    return check_range(range(start, stop), length)
+
+
+def check_range(steps: range, length: int) -> range:
+    if steps.start < 0 or steps.stop > length or len(steps) == 0:
+        raise ExportError(f"steps {steps.start}:{steps.stop} are outside the sequence or empty; "
+                          f"it has steps 0..{length - 1} (use START:STOP with 0 <= START < STOP <= {length})")
+    return steps
+
+
+def even_size(size: tuple[int, int]) -> tuple[int, int]:
+    """H.264 in yuv420p needs even width and height: round odd ones down."""
+    return size[0] - size[0] % 2, size[1] - size[1] % 2
+
+
+def qimage_bgra(image: QImage) -> np.ndarray:
+    """(H, W, 4) uint8 view of a 32-bit QImage's memory (B, G, R, A on little-endian); no copy."""
+    w, h = image.width(), image.height()
+    buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return buf.reshape(h, image.bytesPerLine())[:, : w * 4].reshape(h, w, 4)
+
+
+class _Mp4Encoder:
+    def __init__(self, path: Path, size: tuple[int, int], fps: float):
+        import imageio_ffmpeg
+
+        self._gen = imageio_ffmpeg.write_frames(
+            str(path), size, pix_fmt_in="bgra", pix_fmt_out="yuv420p", fps=fps, codec="libx264",
+            quality=MP4_QUALITY, macro_block_size=2, output_params=["-preset", MP4_PRESET],
+            ffmpeg_log_level="error")
+        self._gen.send(None)  # start ffmpeg
+
+    def add(self, image: QImage) -> None:
+        frame = qimage_bgra(image)
+        self._gen.send(frame if frame.flags.c_contiguous else np.ascontiguousarray(frame))
+
+    def close(self) -> None:
+        self._gen.close()  # waits for ffmpeg to finish the file
+
+    def abort(self) -> None:
+        self._gen.close()
+
+
+class _GifEncoder:
+    def __init__(self, path: Path, size: tuple[int, int], fps: float):
+        import imageio.v3 as iio
+
+        self._file = iio.imopen(str(path), "w", plugin="pillow", extension=".gif")
+        # GIF delays are in 1/100 s: the nearest the format can do
+        self._duration = max(20, round(100 / fps) * 10)
+
+    def add(self, image: QImage) -> None:
+        rgb = qimage_bgra(image)[:, :, 2::-1]  # BGRA -> RGB (a strided view; pillow copies it)
+        self._file.write(np.ascontiguousarray(rgb), is_batch=False, duration=self._duration, loop=0, bits=8)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def abort(self) -> None:
+        getattr(self._file, "images_to_write", []).clear()  # drop the frames instead of saving them
+        self._file.close()
+
+
+ENCODERS = {"mp4": _Mp4Encoder, "gif": _GifEncoder}
+
+
+class AnimationExport:
+    """Render ``steps`` of ``widget`` (which draws ``state``) into ``path``.
+
+    ``size``: output pixels (W, H); default: the widget's own size. ``dpi`` scales like
+    a figure. ``fps``: frames per second of the file. The widget is resized to the
+    plan's layout size: give an offscreen view (``headless.build_view``).
+    """
+
+    def __init__(self, widget, state, path: str | os.PathLike, *, fmt: str | None = None,
+                 steps: range | None = None, fps: float = 10, size: tuple[int, int] | None = None,
+                 dpi: float | None = None, overwrite: bool = False):
+        if state.trace is None:
+            raise ExportError("nothing to animate: no trace is loaded")
+        self.widget, self.state = widget, state
+        self.path = Path(path)
+        self.fmt = (fmt or self.path.suffix.lstrip(".")).lower()
+        if self.fmt not in ENCODERS:
+            raise ExportError(f"cannot write an animation as {self.fmt!r}; use gif or mp4")
+        if not 0 < fps <= MAX_FPS:
+            raise ExportError(f"bad frame rate {fps:g}; give 1..{MAX_FPS} frames per second")
+        self.fps = fps
+        self.steps = check_range(steps if steps is not None else range(state.trace.length), state.trace.length)
+        self.overwrite = overwrite
+        plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
+        if self.fmt == "mp4" and even_size(plan.pixels) != plan.pixels:
+            W, H = even_size(plan.pixels)
+            plan = RenderPlan(plan.logical, plan.scale, (W, H))
+        self.plan = plan
+        self.done = 0
+        self._encoder = None
+        self._image: QImage | None = None
+        self._tmp: Path | None = None
+        self.timings = {"paint": 0.0, "encode": 0.0}
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    def start(self) -> None:
+        target = check_target(self.path, overwrite=self.overwrite)
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part.{self.fmt}",
+                                    dir=str(target.parent) if str(target.parent) else ".")
+        os.close(fd)
+        self._tmp = Path(name)
+        try:
+            self._encoder = ENCODERS[self.fmt](self._tmp, self.plan.pixels, self.fps)
+        except Exception:
+            self._tmp.unlink(missing_ok=True)
+            raise
+
+    def render_next(self) -> bool:
+        """Render and encode the next frame; False when every frame is done."""
+        if self._encoder is None:
+            raise RuntimeError("call start() first")
+        if self.finished:
+            return False
+        t0 = time.perf_counter()
+        self.state.set_step(self.steps[self.done])
+        self._image = render_image(self.widget, self.plan, target=self._image)
+        t1 = time.perf_counter()
+        self._encoder.add(self._image)
+        self.timings["paint"] += t1 - t0
+        self.timings["encode"] += time.perf_counter() - t1
+        self.done += 1
+        return not self.finished
+
+    def finish(self) -> Path:
+        """Close the file and move it into place."""
+        try:
+            self._encoder.close()
+            self._encoder = None
+            if not self.overwrite and self.path.exists():
+                raise ExportError(f"{self.path} appeared while exporting; not overwriting it")
+            os.replace(self._tmp, self.path)
+        finally:
+            self._cleanup()
+        return self.path
+
+    def abort(self) -> None:
+        """Stop and delete the partial file."""
+        try:
+            if self._encoder is not None:
+                self._encoder.abort()
+        finally:
+            self._encoder = None
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def run(self, progress: Callable[[int, int], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> Path:
+        """All frames at once. ``progress(done, total)`` after each frame; ``cancelled()``
+        returning True stops, deletes the partial file and raises ExportCancelled."""
+        self.start()
+        try:
+            while not self.finished:
+                if cancelled is not None and cancelled():
+                    raise ExportCancelled()
+                self.render_next()
+                if progress is not None:
+                    progress(self.done, self.total)
+        except BaseException:
+            self.abort()
+            raise
+        return self.finish()
+
+
+def export_animation(widget, state, path, **options) -> Path:
+    """One call: see ``AnimationExport``; ``progress`` and ``cancelled`` go to ``run``."""
+    progress = options.pop("progress", None)
+    cancelled = options.pop("cancelled", None)
+    return AnimationExport(widget, state, path, **options).run(progress, cancelled)
