@@ -122,3 +122,41 @@ def max_abs(a, b) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     assert a.shape == b.shape, (a.shape, b.shape)
     return float(np.max(np.abs(a - b)))
+
+
+# --------------------------------------------------------------------------- ONNX
+
+
+def onnx_run(path, feeds: dict, extra_outputs: list[str] = ()) -> dict[str, np.ndarray]:
+    """Run an ONNX file with onnxruntime on the CPU; extra_outputs exposes intermediate tensors too."""
+    import onnx
+    import onnxruntime as ort
+
+    proto = onnx.load(str(path))
+    present = {o.name for o in proto.graph.output}
+    for name in extra_outputs:
+        if name not in present:
+            proto.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds)))
+
+
+def onnx_recurrent_outputs(path, feeds: dict) -> list[list[np.ndarray]]:
+    """Per recurrent node (graph order), per direction: Y as (N, T, H), computed by onnxruntime."""
+    import onnx
+
+    proto = onnx.load(str(path))
+    nodes = [n for n in proto.graph.node if n.op_type in ("LSTM", "GRU", "RNN")]
+    outs = onnx_run(path, feeds, [n.output[0] for n in nodes])
+    result = []
+    for n in nodes:
+        y = outs[n.output[0]]
+        layout = next((a.i for a in n.attribute if a.name == "layout"), 0)
+        # layout 0: (T, D, N, H); layout 1: (N, T, D, H) -> (D, N, T, H)
+        y = y.transpose(1, 2, 0, 3) if layout == 0 else y.transpose(2, 0, 1, 3)
+        result.append(list(y))
+    return result
