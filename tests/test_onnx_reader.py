@@ -208,3 +208,27 @@ def test_onnx_without_recurrent_node(tmp_path):
     onnx.save(helper.make_model(graph), str(path))
     with pytest.raises(FormatError, match="no LSTM, GRU or RNN node.*MatMul"):
         open_model(path)
+
+
+def test_cli_info_onnx(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    good = tmp_path / "node.onnx"
+    _node_model(good, "GRU", dict(linear_before_reset=1, direction="bidirectional"), D=2, H=4, I=3, seed=0)
+    proc = subprocess.run([sys.executable, "-m", "gateviz", "info", str(good)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "GRU 4 units, input 3 (bidirectional, merge=concat; reset_after=True)" in proc.stdout
+    bad = tmp_path / "mlp.onnx"
+    w = numpy_helper.from_array(np.ones((3, 2), np.float32), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "mlp",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [w])
+    onnx.save(helper.make_model(graph), str(bad))
+    proc = subprocess.run([sys.executable, "-m", "gateviz", "info", str(bad)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode != 0 and len(lines) == 1 and "no LSTM, GRU or RNN node" in lines[0]
