@@ -25,9 +25,24 @@ def ensure_app():
 
     app = QApplication.instance()
     if app is None:
+        _quiet_offscreen_warnings()
         app = QApplication([sys.argv[0] if sys.argv else "gateviz"])
         app.setApplicationName("gateviz")
     return app
+
+
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_offscreen_warnings() -> None:
+    """The offscreen platform warns about window hints it ignores; keep the CLI's stderr to real news."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message):  # noqa: ARG001 - Qt's signature
+        if message not in _NOISE:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
 
 
 def clone_state(state):
@@ -64,3 +79,35 @@ def build_view(state, panel_id: str = "dashboard"):
     width, height = NATURAL_SIZES.get(panel_id, (960, 600))
     widget.resize(width, height)
     return widget
+
+
+def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, transparent: bool = False,
+                overwrite: bool = False, steps: range | None = None, fps: float = 10,
+                progress=None, cancelled=None, visible_panels=None):
+    """Render ``panel_id`` of a private copy of ``state`` to ``path`` as ``fmt``
+    (png, svg, pdf, gif, mp4). The one path the CLI and the app's dialog share, so both
+    make the same pictures. Returns the RenderPlan (figures) or the written path."""
+    from gateviz.export import ANIMATION_FORMATS, FIGURE_FORMATS
+    from gateviz.export.files import ExportError, check_target
+
+    if fmt not in FIGURE_FORMATS + ANIMATION_FORMATS:
+        raise ExportError(f"cannot render a picture as {fmt!r}")
+    check_target(path, overwrite=overwrite)  # before any rendering work
+    ensure_app()
+    view_state = clone_state(state)
+    widget = build_view(view_state, panel_id)
+    try:
+        if visible_panels is not None and hasattr(widget, "set_panel_visible"):
+            for pid in list(getattr(widget, "panels", {})):
+                widget.set_panel_visible(pid, pid in visible_panels)
+        if fmt in FIGURE_FORMATS:
+            from gateviz.export.figure import save_figure
+
+            return save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite)
+        from gateviz.export.animation import export_animation
+
+        return export_animation(widget, view_state, path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,
+                                overwrite=overwrite, progress=progress, cancelled=cancelled)
+    finally:
+        widget.close()
+        widget.deleteLater()

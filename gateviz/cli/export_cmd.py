@@ -1,0 +1,199 @@
+"""``gateviz export MODEL [INPUT] -o FILE``: figures, animations and data without opening the app.
+
+Runs headless: with no display (and QT_QPA_PLATFORM unset) Qt renders offscreen. The
+pictures come from the app's own panels (``gateviz.export.headless``), so they are the
+same as the app's File ▸ Export. Heavy imports happen in ``run``; ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation")
+FORMATS = ("png", "svg", "pdf", "gif", "mp4", "npz", "csv")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Render a panel or the whole dashboard as a figure (png, svg, pdf) or an animation "
+                          "(gif, mp4), or write the trace as data (npz, csv). Never overwrites a file "
+                          "unless --force is given.")
+    parser.add_argument("model", metavar="MODEL",
+                        help="model file (gateviz .gvm, PyTorch, .safetensors, Keras, ONNX) or bundled:NAME")
+    parser.add_argument("input", metavar="INPUT", nargs="?",
+                        help="input sequence (.npy, .csv, .txt); default: the model's task's default sample")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: from FILE's extension)")
+    parser.add_argument("--panel", choices=PANELS, default="dashboard",
+                        help="what to draw: one panel or the whole dashboard (default)")
+    parser.add_argument("--step", type=int, metavar="T",
+                        help="time step shown in a figure (default: the last step)")
+    parser.add_argument("--units", type=int, nargs="+", metavar="U",
+                        help="units to pin (figures, animations; up to 8) or to write (csv); default: unit 0 / all")
+    parser.add_argument("--layer", type=int, metavar="K", help="layer to show (default 0) or write (csv; default all)")
+    parser.add_argument("--direction", choices=("forward", "backward"),
+                        help="direction to show (default: the first) or write (csv; default both)")
+    parser.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1920x1080 (slide)")
+    parser.add_argument("--dpi", type=float, metavar="N",
+                        help="resolution: 300 for print; with --size the layout shrinks so text keeps its size")
+    parser.add_argument("--transparent", action="store_true", help="no background (png, svg, pdf)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colour theme (default light)")
+    parser.add_argument("--presentation", action="store_true", help="larger fonts and thicker lines")
+    parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
+                        help="colour map of the gate heatmaps (default viridis)")
+    parser.add_argument("--fps", type=float, default=10, metavar="N", help="frames per second of gif/mp4 (default 10)")
+    parser.add_argument("--range", metavar="A:B", dest="steps",
+                        help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
+    parser.add_argument("--module", metavar="NAME", help="which recurrent module, when the file holds several")
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+
+def _format(args) -> str:
+    from pathlib import Path
+
+    from gateviz.export.files import ExportError
+
+    if args.format:
+        return args.format
+    ext = Path(args.output).suffix.lstrip(".").lower()
+    if ext in FORMATS:
+        return ext
+    raise ExportError(f"cannot tell the format from {args.output!r}; end the file name in "
+                      f"{', '.join('.' + f for f in FORMATS)} or pass --format")
+
+
+def _check_option_fits(args, fmt: str) -> None:
+    """Options that do nothing for this format are mistakes: say so rather than ignore them."""
+    from gateviz.export.files import ExportError
+
+    picture = fmt in ("png", "svg", "pdf", "gif", "mp4")
+    rules = [
+        (args.step is not None and fmt not in ("png", "svg", "pdf"), "--step applies to figures (png, svg, pdf); "
+         "use --range A:B for animations and csv"),
+        (args.steps is not None and fmt not in ("gif", "mp4", "csv"), "--range applies to gif, mp4 and csv; "
+         "use --step T for a figure"),
+        (args.size is not None and not picture, "--size applies to pictures, not to npz/csv data"),
+        (args.dpi is not None and not picture, "--dpi applies to pictures, not to npz/csv data"),
+        (args.transparent and fmt not in ("png", "svg", "pdf"), "--transparent applies to png, svg and pdf"),
+        (fmt == "npz" and (args.units or args.layer is not None or args.direction),
+         "the npz trace file holds every layer, direction and unit; use csv to choose some"),
+    ]
+    for bad, message in rules:
+        if bad:
+            raise ExportError(message)
+
+
+def _load(args):
+    """(model, trace, sequence, task), loaded as the app loads them."""
+    from gateviz.export.files import ExportError
+
+    if args.model.startswith("bundled:"):
+        from gateviz.bundled import load_bundled
+
+        model = load_bundled(args.model[len("bundled:"):])
+    else:
+        from gateviz.formats import load_model
+
+        model = load_model(args.model, module=args.module)
+    from gateviz.ui.workers import default_sequence, find_task, task_samples, trace_model
+
+    task = find_task(model)
+    if args.input:
+        from gateviz.formats import read_sequence
+
+        sequence = read_sequence(args.input, model)
+    else:
+        if task is None:
+            raise ExportError(f"{args.model} has no built-in task, so there is no default input; "
+                              "give INPUT (.npy, .csv or .txt)")
+        sequence, _ = default_sequence(model, task, task_samples(task))
+    return model, trace_model(model, sequence), sequence, task
+
+
+def _view_state(args, model, trace, sequence, task):
+    from gateviz.export.data import check_units
+    from gateviz.export.files import ExportError
+    from gateviz.ui.state import PIN_COLOURS, Theme, ViewState
+
+    state = ViewState()
+    state.theme = Theme(args.theme, args.presentation, args.colormap)
+    state.set_trace(model, trace, sequence, task)
+    layer = args.layer if args.layer is not None else 0
+    if not 0 <= layer < trace.num_layers:
+        raise ExportError(f"layer {layer} does not exist; the model has layers 0..{trace.num_layers - 1}")
+    directions = trace.directions(layer)
+    direction = args.direction or directions[0]
+    if direction not in directions:
+        raise ExportError(f"layer {layer} has no {direction} direction; it has {', '.join(directions)}")
+    state.set_layer_direction(layer, direction)
+    if args.units:
+        units = check_units(args.units, trace.units(layer))
+        if len(units) > len(PIN_COLOURS):
+            raise ExportError(f"at most {len(PIN_COLOURS)} units can be pinned at once; got {len(units)}")
+        state.set_pinned(units)
+    T = trace.length
+    step = T - 1 if args.step is None else args.step
+    if not 0 <= step < T:
+        raise ExportError(f"step {step} is outside the sequence; it has steps 0..{T - 1}")
+    state.set_step(step)
+    return state
+
+
+def run(args: argparse.Namespace) -> int:
+    from gateviz.export.files import ExportError, check_target
+
+    fmt = _format(args)
+    _check_option_fits(args, fmt)
+    check_target(args.output, overwrite=args.force)  # refuse before any slow work
+    size = dpi = None
+    if args.size is not None or args.dpi is not None:
+        from gateviz.export.figure import parse_size, plan_render
+
+        size = parse_size(args.size) if args.size else None
+        dpi = args.dpi
+        plan_render((1280, 800), size, dpi)  # checks the dpi range
+    if not 0 < args.fps <= 120:
+        raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
+
+    model, trace, sequence, task = _load(args)
+    steps = None
+    if args.steps is not None:
+        from gateviz.export.animation import parse_range
+
+        steps = parse_range(args.steps, trace.length)
+
+    if fmt == "npz":
+        from gateviz.export.data import save_npz
+
+        save_npz(trace, args.output, overwrite=args.force)
+        print(f"wrote {args.output}: the trace file, {trace.length} steps, {len(list(trace.keys()))} arrays")
+        return 0
+    if fmt == "csv":
+        from gateviz.export.data import save_csv
+
+        rows = save_csv(trace, args.output, layer=args.layer, direction=args.direction, units=args.units,
+                        steps=steps, overwrite=args.force)
+        print(f"wrote {args.output}: {rows} rows (one per layer, direction, step and unit)")
+        return 0
+
+    from gateviz.export import headless
+
+    headless.ensure_app()
+    from gateviz.ui.theme import apply_theme
+
+    state = _view_state(args, model, trace, sequence, task)
+    apply_theme(state.theme)
+    progress = None
+    if fmt in ("gif", "mp4") and sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    result = headless.export_view(state, args.panel, args.output, fmt, size=size, dpi=dpi,
+                                  transparent=args.transparent, overwrite=args.force, steps=steps, fps=args.fps,
+                                  progress=progress)
+    if fmt in ("gif", "mp4"):
+        frames = len(steps) if steps is not None else trace.length
+        print(f"wrote {args.output}: {frames} frames of the {args.panel} at {args.fps:g} fps")
+    else:
+        w, h = result.pixels
+        print(f"wrote {args.output}: {args.panel} at step {state.step}, {w}x{h} px ({result.dpi:.0f} dpi)")
+    return 0
