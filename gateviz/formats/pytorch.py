@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..core.errors import FormatError
 from ..core.model import InputStage, RecurrentModel
+from .torch_context import find_embedding, find_head
 from .torch_state import RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
 
 SAVE_HINT = "save the weights instead with torch.save(model.state_dict(), path)"
@@ -120,9 +121,18 @@ def model_from_state_dict(state: Mapping[str, object], *, module: str | None = N
                           f"weight_ih_l0; found {shown or 'no tensors'})")
     info = _choose(modules, module, where)
     layers = layers_from_state_dict(state, info.prefix, nonlinearity=nonlinearity)
-    model = RecurrentModel(layers=layers, input=InputStage("raw", features=layers[0].input_size),
-                           name=name or (info.name if info.prefix else "model"), source=source,
-                           framework="pytorch")
+    stage, head, found = InputStage("raw", features=layers[0].input_size), None, []
+    embedding = find_embedding(state, info)  # an nn.Embedding before / nn.Linear after (torch_context)
+    if embedding is not None:
+        stage = embedding[1]
+        found.append(f"embedding {embedding[0]}")
+    linear = find_head(state, info, layers[-1].output_size, exclude=embedding and embedding[0])
+    if linear is not None:
+        head = linear[1]
+        found.append(f"head {linear[0]}")
+    base = name or (info.name if info.prefix else "model")
+    model = RecurrentModel(layers=layers, input=stage, head=head, source=source, framework="pytorch",
+                           name=base + (f" ({', '.join(found)})" if found else ""))
     return model.validate()
 
 
