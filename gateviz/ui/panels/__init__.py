@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from .common import Panel
 from .heatmaps import HeatmapPanel
+from .traces import TracesPanel
 
 PANEL_CLASSES: dict[str, type[Panel]] = {
     HeatmapPanel.panel_id: HeatmapPanel,
+    TracesPanel.panel_id: TracesPanel,
 }
 
-__all__ = ["PANEL_CLASSES", "Panel", "HeatmapPanel"]
+__all__ = ["PANEL_CLASSES", "Panel", "HeatmapPanel", "TracesPanel"]

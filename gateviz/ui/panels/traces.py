@@ -1,0 +1,157 @@
+"""Unit traces: line plots over time of the pinned units' gates and states.
+
+One small plot per quantity (two columns), one line per pinned unit in its pin colour, a
+legend, the shared time cursor and a dot on each line at the current step. Lines are created
+when the pinned set changes (a selection change) and only their data is set otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from .common import Panel, levels_for, muted, style_plot, title_html, tooltip
+
+
+class _TracePlot:
+    def __init__(self, quantity: str, layout: pg.GraphicsLayout, row: int, col: int):
+        self.quantity = quantity
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.disableAutoRange()
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")  # long traces stay fast
+        self.plot.getAxis("left").setWidth(40)
+        self.zero = pg.InfiniteLine(angle=0, movable=False)
+        self.plot.addItem(self.zero)
+        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.cursor)
+        self.lines: dict[int, pg.PlotDataItem] = {}
+        self.dots = pg.ScatterPlotItem(pxMode=True)
+        self.dots.setZValue(10)
+        self.plot.addItem(self.dots)
+        self.data: np.ndarray | None = None  # (T, units)
+
+
+class TracesPanel(Panel):
+    panel_id = "traces"
+    title = "Unit traces"
+
+    def description(self) -> str:
+        return "The pinned units' gates and states over time, one line per unit. Click a heatmap row to pin a unit."
+
+    def build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.ci.setSpacing(2)
+        self.legend = QLabel()  # the pinned units in their colours
+        self.legend.setContentsMargins(8, 2, 8, 0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.view, 1)
+        self.plots: list[_TracePlot] = []
+        self.length = 0
+        self.legend_units: list[int] = []
+
+    def _make_plots(self, quantities: tuple[str, ...]) -> None:
+        self.view.ci.clear()
+        cols = 2 if len(quantities) > 2 else 1
+        self.plots = [_TracePlot(q, self.view.ci, k // cols, k % cols) for k, q in enumerate(quantities)]
+        n_rows = (len(quantities) + cols - 1) // cols
+        for k, p in enumerate(self.plots):
+            if k // cols == n_rows - 1 or k + cols >= len(self.plots):
+                p.plot.setLabel("bottom", "step")
+            else:
+                p.plot.getAxis("bottom").setStyle(showValues=False)
+            p.plot.vb.sigRangeChangedManually.connect(lambda *_, vb=p.plot.vb: self._sync_x(vb))
+        self.apply_theme()
+
+    def _sync_x(self, source) -> None:
+        x0, x1 = source.viewRange()[0]
+        for p in self.plots:
+            if p.plot.vb is not source:
+                p.plot.setXRange(x0, x1, padding=0)
+
+    # ---- hooks ----------------------------------------------------------------------
+    def rebuild(self) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        quantities = tuple(trace.quantities)
+        if tuple(p.quantity for p in self.plots) != quantities:
+            self._make_plots(quantities)
+        self.length = trace.length
+        for p in self.plots:
+            p.data = self.state.quantity(p.quantity)
+            tip = tooltip(p.quantity, trace.cell)
+            p.plot.setToolTip(tip)
+            p.plot.vb.setToolTip(tip)
+            p.plot.setXRange(0, max(self.length - 1, 1), padding=0.01)
+        self.on_selection()
+
+    def on_selection(self) -> None:
+        if self.state.trace is None or not self.plots:
+            return
+        units = self.state.trace.units(self.state.layer)
+        pinned = [u for u in self.state.pinned if u < units]
+        steps = np.arange(self.length, dtype=np.float32)
+        width = self.state.theme.line_width
+        for p in self.plots:
+            p.data = self.state.quantity(p.quantity)
+            for u in list(p.lines):
+                if u not in pinned:
+                    p.plot.removeItem(p.lines.pop(u))
+            for u in pinned:
+                if u not in p.lines:
+                    p.lines[u] = p.plot.plot()
+                p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
+                p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
+            lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
+            pad = 0.05 * (hi - lo)
+            p.plot.setYRange(lo - pad, hi + pad, padding=0)
+        self._update_legend(pinned)
+        self.on_step(self.state.step)
+
+    def on_step(self, step: int) -> None:
+        if self.state.trace is None:
+            return
+        step = min(step, self.length - 1)
+        size = 7 + 3 * self.state.theme.presentation
+        fg = self.state.theme.foreground
+        for p in self.plots:
+            p.cursor.setValue(step)
+            if p.data is None:
+                continue
+            units = list(p.lines)
+            p.dots.setData(x=np.full(len(units), step, dtype=np.float32),
+                           y=np.array([p.data[step, u] for u in units], dtype=np.float32),
+                           brush=[pg.mkBrush(self.state.pin_colour(u)) for u in units],
+                           pen=pg.mkPen(fg, width=1), size=size)
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.view.setBackground(theme.background)
+        self.setStyleSheet(f"TracesPanel {{ background: {theme.background}; }}")
+        self.setAutoFillBackground(True)
+        for p in self.plots:
+            style_plot(p.plot, theme)
+            p.plot.setTitle(title_html(p.quantity, theme))
+            p.cursor.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+            p.zero.setPen(pg.mkPen(muted(theme), width=0.8, style=pg.QtCore.Qt.PenStyle.DashLine))
+            p.zero.setVisible(p.quantity not in ("input_gate", "forget_gate", "output_gate",
+                                                 "reset_gate", "update_gate"))
+            p.plot.showGrid(x=False, y=True, alpha=0.15)
+        if self.state.trace is not None and self.plots:
+            self.on_selection()
+
+    def _update_legend(self, pinned: list[int]) -> None:
+        theme = self.state.theme
+        entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;unit {u}" for u in pinned]
+        where = f"layer {self.state.layer}, {self.state.direction}"
+        self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>pinned: "
+                            + " &nbsp;&nbsp; ".join(entries)
+                            + f" &nbsp;&nbsp; <span style='color:{muted(theme)}'>({where})</span></span>")
+        self.legend_units = list(pinned)
