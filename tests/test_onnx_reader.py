@@ -38,6 +38,8 @@ def check_against_ort(path, feeds: dict, sequence, *, module=None) -> dict[str, 
         y = onnx_run(path, feeds)[onnx.load(str(path)).graph.output[0].name]
         mode = tr.meta["output_mode"]
         got = {"final": lambda: tr.output[:, 0], "running": lambda: tr.output[:, -1]}.get(mode, lambda: tr.output)()
+        if mode == "per_step" and y.ndim == got.ndim - 1:  # the graph keeps only the last step's output
+            got = got[:, -1]
         errors["output"] = max_abs(got, y)
     assert max(errors.values()) <= TOL, errors
     return errors
@@ -232,3 +234,62 @@ def test_cli_info_onnx(tmp_path):
                           text=True, timeout=120)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode != 0 and len(lines) == 1 and "no LSTM, GRU or RNN node" in lines[0]
+
+
+class Classifier(torch.nn.Module):
+    """A classifier head on the final state, in the two ways people write it."""
+
+    def __init__(self, cell, bidirectional, use_h_n):
+        super().__init__()
+        rnn = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell]
+        self.rnn = rnn(3, 5, batch_first=True, bidirectional=bidirectional)
+        self.fc = torch.nn.Linear(10 if bidirectional else 5, 4)
+        self.use_h_n = use_h_n
+
+    def forward(self, x):
+        y, h = self.rnn(x)
+        h = h[0] if isinstance(h, tuple) else h
+        if self.use_h_n:  # each direction's final state
+            last = torch.cat([h[-2], h[-1]], 1) if self.rnn.bidirectional else h[-1]
+        else:  # the last step of y
+            last = y[:, -1]
+        return torch.softmax(self.fc(last), -1)
+
+
+@pytest.mark.parametrize("cell,bidirectional,use_h_n,expected_on", [
+    ("gru", True, True, "final_state"),
+    ("lstm", False, False, "final_state"),
+    ("lstm", True, False, "every_step"),  # a backward direction's last step is not its final state
+])
+def test_torch_export_classifier_heads(tmp_path, cell, bidirectional, use_h_n, expected_on):
+    torch.manual_seed(3)
+    model = Classifier(cell, bidirectional, use_h_n).eval()
+    x = torch.randn(2, 8, 3)
+    path = tmp_path / "clf.onnx"
+    torch.onnx.export(model, (x,), str(path), dynamo=False, input_names=["x"], output_names=["p"])
+    gm = open_model(path)
+    assert gm.head.on == expected_on and gm.head.activation == "softmax"
+    check_against_ort(path, {"x": x.numpy()}, x.numpy())
+    tr = trace(gm, x.numpy())
+    got = tr.output[:, 0] if tr.meta["output_mode"] == "final" else tr.output[:, -1]
+    with torch.no_grad():
+        assert max_abs(got, model(x).numpy()) <= TOL
+
+
+def test_untraceable_op_before_the_node_needs_module(tmp_path):
+    rng = np.random.default_rng(5)
+    H, I = 3, 2
+    inits = [numpy_helper.from_array(rng.normal(size=(1, 4 * H, I)).astype(np.float32), "W"),
+             numpy_helper.from_array(rng.normal(size=(1, 4 * H, H)).astype(np.float32), "R")]
+    nodes = [helper.make_node("Relu", ["X"], ["Xr"], name="rectify"),
+             helper.make_node("LSTM", ["Xr", "W", "R"], ["Y"], hidden_size=H, name="lstm_a")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], inits)
+    path = tmp_path / "relu_lstm.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(path))
+    with pytest.raises(FormatError, match=r"rectify \(Relu\).*--module lstm_a"):
+        open_model(path)
+    gm = open_model(path, module="lstm_a")
+    x = rng.normal(size=(6, 1, I)).astype(np.float32)
+    y = onnx_run(path, {"X": x})["Y"]  # (T, 1, 1, H)
+    assert max_abs(trace(gm, np.maximum(x[:, 0], 0)).states[(0, "forward")]["hidden_state"], y[:, 0, 0]) <= TOL

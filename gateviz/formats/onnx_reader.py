@@ -279,21 +279,28 @@ def _stacks(g: _Graph) -> list[_Stack]:
     return stacks
 
 
-def _find_head(g: _Graph, last_node, out_size: int, notes: list[str]) -> Head | None:
+def _find_head(g: _Graph, last_node, out_size: int, bidirectional: bool, notes: list[str]) -> Head | None:
     """A constant-weight MatMul(+Add)/Gemm reached from the last node's Y or Y_h through shape/pick ops."""
-    frontier = [(name, idx == 1) for idx, name in enumerate(last_node.output[:2]) if name]
+    # (tensor, reached from Y_h, a step was picked from Y on the way)
+    frontier = [(name, idx == 1, False) for idx, name in enumerate(last_node.output[:2]) if name]
     seen = set()
     while frontier:
-        name, final = frontier.pop(0)
+        name, from_yh, picked = frontier.pop(0)
         for node in g.consumers.get(name, []):
             if id(node) in seen:
                 continue
             seen.add(id(node))
             if node.op_type in HEAD_PATH_OPS:
                 picks = node.op_type in ("Gather", "Slice")
-                frontier.extend((o, final or picks) for o in node.output)
+                frontier.extend((o, from_yh, picked or picks) for o in node.output)
                 continue
             if node.op_type in ("MatMul", "Gemm"):
+                # Y_h holds each direction's final state; a step picked from Y (out[:, -1]) is the final
+                # state only for a forward layer: a backward direction's last step is its first state,
+                # so there the head reads every step and the model's output is the last row.
+                final = from_yh or (picked and not bidirectional)
+                if picked and bidirectional:
+                    notes.append("the head reads the last step of both directions")
                 return _head_from(g, node, name, final, out_size, notes)
     return None
 
@@ -404,7 +411,7 @@ def _build(g: _Graph, proto, path: str, module: str | None) -> RecurrentModel:
         if kind == "other":
             notes.append(f"traced on the outputs of {g.name(src) if src is not None else 'a computed tensor'}")
         stage = InputStage(kind="raw", features=layers[0].input_size)
-    head = _find_head(g, stack.nodes[-1], layers[-1].output_size, notes)
+    head = _find_head(g, stack.nodes[-1], layers[-1].output_size, layers[-1].bidirectional, notes)
     name = proto.graph.name or os.path.splitext(os.path.basename(path))[0]
     name = name + (f" ({'; '.join(notes)})" if notes else "")
     model = RecurrentModel(layers=layers, input=stage, head=head, name=name, source=path, framework="onnx")
