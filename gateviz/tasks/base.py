@@ -1,0 +1,180 @@
+"""What every built-in task provides: data, samples, decoding and a quality metric.
+
+A task knows how its sequences are encoded (the model's ``InputStage``), what the
+read-out head looks like (size, activation, whether it reads every step or the final
+state), which loss trains it, and how to judge a trained model. Training
+(``gateviz.training``) is generic over these; the app uses ``samples()`` and
+``decode()``.
+
+Batches handed to the trainer are numpy arrays:
+    x     float32 (N, T, F) for numeric tasks, int64 token ids (N, T) for text-like tasks
+    y     every-step head: (N, T, out) float32 targets (mse/bce) or (N, T) int64 classes (ce)
+          final-state head: (N, out) float32 targets or (N,) int64 classes
+    mask  optional float32 (N, T): which steps count in an every-step loss
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..core.errors import GatevizError
+from ..core.model import InputStage, RecurrentModel
+
+
+@dataclass
+class Sample:
+    """A named input for the app's sample list.
+
+    ``sequence`` is a (T, F) float array for numeric tasks and a str for tasks whose
+    model reads characters (text, brackets). ``extra`` carries what a panel needs beyond
+    the sequence itself (binary addition: the two operands; sine: the true continuation).
+    """
+
+    name: str
+    description: str
+    sequence: np.ndarray | str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray | None = None
+
+
+class TrainingData:
+    """Yields the batches of one epoch; fixed datasets shuffle, generated tasks draw fresh data."""
+
+    def __init__(self, batches_fn, steps_per_epoch_fn):
+        self._batches = batches_fn
+        self._steps = steps_per_epoch_fn
+
+    def steps_per_epoch(self, batch_size: int) -> int:
+        return max(1, int(self._steps(batch_size)))
+
+    def epoch(self, rng: np.random.Generator, batch_size: int) -> Iterator[Batch]:
+        return self._batches(rng, batch_size)
+
+
+def fixed_dataset(x: np.ndarray, y: np.ndarray, mask: np.ndarray | None = None) -> TrainingData:
+    """Shuffled mini-batches over arrays whose first axis is the example."""
+    n = len(x)
+
+    def batches(rng: np.random.Generator, batch_size: int) -> Iterator[Batch]:
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            yield Batch(x[idx], y[idx], None if mask is None else mask[idx])
+
+    return TrainingData(batches, lambda bs: -(-n // bs))
+
+
+def generated_dataset(make_batch, examples_per_epoch: int) -> TrainingData:
+    """Fresh examples drawn from ``make_batch(rng, n) -> Batch`` every step."""
+
+    def batches(rng: np.random.Generator, batch_size: int) -> Iterator[Batch]:
+        for _ in range(max(1, examples_per_epoch // batch_size)):
+            yield make_batch(rng, batch_size)
+
+    return TrainingData(batches, lambda bs: examples_per_epoch // bs)
+
+
+class Task:
+    """Base class of the built-in tasks. Subclasses fill in the class attributes and methods."""
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    predicts_next_step: bool = False  # bidirectional models are refused for these
+    head_on: str = "every_step"  # or "final_state"
+    head_activation: str = "identity"  # applied by the saved model's head, not during training
+    loss: str = "mse"  # "mse", "bce" (logits) or "ce" (logits, class indices)
+    metric: str = ""  # the key of evaluate() that the quality bar is about
+    metric_goal: str = "min"  # "min": lower is better, "max": higher is better
+    quality_bar: float = 0.0  # the bar an LSTM of the default size must meet
+    # Hyper-parameters that reach the bar quickly on a CPU (overridable by TrainConfig).
+    defaults: dict[str, Any] = {"units": 32, "epochs": 10, "lr": 1e-2, "batch_size": 32}
+
+    # ---- description --------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        """The model file's ``task`` dict: everything needed to rebuild this task."""
+        return {"name": self.name}
+
+    def input_stage(self) -> InputStage:
+        raise NotImplementedError
+
+    @property
+    def input_size(self) -> int:
+        return self.input_stage().output_size
+
+    @property
+    def output_size(self) -> int:
+        raise NotImplementedError
+
+    def output_labels(self) -> list[str] | None:
+        return None
+
+    def meets_bar(self, metrics: dict[str, float]) -> bool:
+        value = metrics.get(self.metric)
+        if value is None or not np.isfinite(value):
+            return False
+        return value < self.quality_bar if self.metric_goal == "min" else value >= self.quality_bar
+
+    # ---- data ------------------------------------------------------------
+    def training_data(self, seed: int) -> TrainingData:
+        raise NotImplementedError
+
+    def samples(self) -> list[Sample]:
+        raise NotImplementedError
+
+    def decode(self, sequence, trace, model: RecurrentModel | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def evaluate(self, model: RecurrentModel) -> dict[str, float]:
+        raise NotImplementedError
+
+    # ---- helpers -----------------------------------------------------------
+    def check_model(self, model: RecurrentModel) -> None:
+        """A clear error when a model cannot be judged on this task."""
+        if model.head is None:
+            raise GatevizError(f"the model has no read-out head, so it cannot be evaluated on the {self.name} task")
+        if model.input.output_size != self.input_size:
+            raise GatevizError(f"the {self.name} task feeds {self.input_size} feature(s) per step but the model "
+                               f"takes {model.input.output_size}")
+        if model.head.out_features != self.output_size:
+            raise GatevizError(f"the {self.name} task needs {self.output_size} output(s) but the model's head "
+                               f"gives {model.head.out_features}")
+
+    def __repr__(self) -> str:
+        return f"<Task {self.name} {self.options()}>"
+
+
+def trace_outputs(model: RecurrentModel, x: np.ndarray, *, chunk: int = 512) -> np.ndarray:
+    """The saved model's head output for a batch, traced with the gateviz engine.
+
+    x (N, T, F) float or (N, T) int tokens -> (N, T, out) (every-step or running head).
+    Traced in chunks of ``chunk`` sequences to bound memory.
+    """
+    from ..core.engine import Tracer
+
+    tracer = Tracer(model)
+    parts = []
+    for start in range(0, len(x), chunk):
+        tr = tracer.trace(x[start:start + chunk])
+        parts.append(np.asarray(tr.output))  # (n, T, out)
+    return np.concatenate(parts, axis=0)
+
+
+def final_outputs(model: RecurrentModel, x: np.ndarray, *, chunk: int = 512) -> np.ndarray:
+    """The model's real (final-state) output per sequence: (N, out).
+
+    A unidirectional final-state head is evaluated at every step by the engine (the
+    running prediction); its last row is the model's output. A bidirectional one gives
+    only the final row.
+    """
+    out = trace_outputs(model, x, chunk=chunk)  # (N, T or 1, out)
+    return out[:, -1, :]
