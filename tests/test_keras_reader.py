@@ -263,3 +263,32 @@ def test_mixed_cells_need_a_module(K, tmp_path):
     assert open_model(path, module="second").cell == "gru"
     with pytest.raises(FormatError, match="no recurrent layers named 'nope'"):
         open_model(path, module="nope")
+
+
+def test_keras_zip_without_var_names_matches_layers_by_class_order(K, tmp_path):
+    """Older Keras 3 files carry no layer name on `vars`: datasets are matched to the config by the
+    snake_case class name numbered in order (lstm, lstm_1, ...). Also use_bias=False."""
+    import io
+    import zipfile
+
+    import h5py
+
+    model = K.Sequential([K.Input((6, 2)), K.layers.LSTM(5, return_sequences=True, use_bias=False, name="a"),
+                          K.layers.LSTM(4, return_sequences=True, name="b"), K.layers.LSTM(3, name="c"),
+                          K.layers.Dense(2)])
+    _randomise_biases(model, np.random.default_rng(21))
+    original = tmp_path / "named.keras"
+    model.save(str(original))
+    stripped = tmp_path / "unnamed.keras"
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "model.weights.h5":
+                buf = io.BytesIO(data)
+                with h5py.File(buf, "r+") as f:
+                    f.visititems(lambda name, obj: obj.attrs.__delitem__("name") if "name" in obj.attrs else None)
+                data = buf.getvalue()
+            dst.writestr(item, data)
+    x = np.random.default_rng(22).normal(size=(2, 6, 2)).astype("float32")
+    check_keras(model, stripped, x)
+    assert not open_model(stripped).layers[0].directions[0].bx.any()

@@ -133,7 +133,7 @@ def test_torch_export_relu_rnn_batch_first_last_step(tmp_path):
 # --------------------------------------------------------------------------- hand-built nodes
 
 
-def _node_model(path, op, attrs, *, D, H, I, seed, peepholes=False, bias=True, scale=0.6):
+def _node_model(path, op, attrs, *, D, H, I, seed, peepholes=False, bias=True, scale=0.6, as_constants=False):
     """One LSTM/GRU/RNN node with random initializers; input X (T, 1, I); outputs Y."""
     G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     rng = np.random.default_rng(seed)
@@ -146,8 +146,11 @@ def _node_model(path, op, attrs, *, D, H, I, seed, peepholes=False, bias=True, s
     if peepholes:
         inits.append(numpy_helper.from_array(rng.normal(0, 0.5, (D, 3 * H)).astype(np.float32), "P"))
         inputs += ["", "", "", "P"]
-    node = helper.make_node(op, inputs, ["Y", "Y_h"], hidden_size=H, **attrs)
-    graph = helper.make_graph([node], f"{op.lower()}_node",
+    nodes = [helper.make_node(op, inputs, ["Y", "Y_h"], hidden_size=H, **attrs)]
+    if as_constants:  # weights as Constant nodes instead of initializers
+        nodes = [helper.make_node("Constant", [], [t.name], value=t) for t in inits] + nodes
+        inits = []
+    graph = helper.make_graph(nodes, f"{op.lower()}_node",
                               [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
                               [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(path))
@@ -166,6 +169,7 @@ HAND_BUILT = {
                                                     activation_alpha=[0.25, 1.5, 1.5],
                                                     activation_beta=[0.5, 0.7, 0.7]), {}),
     "gru_linear_before_reset_0": ("GRU", dict(linear_before_reset=0, direction="bidirectional"), {}),
+    "gru_weights_in_constant_nodes": ("GRU", dict(linear_before_reset=1), dict(as_constants=True)),
     "gru_linear_before_reset_1_clip": ("GRU", dict(linear_before_reset=1, clip=0.9), {}),
     "gru_activations": ("GRU", dict(activations=["HardSigmoid", "LeakyRelu"], activation_alpha=[0.3, 0.05],
                                     activation_beta=[0.45]), {}),
