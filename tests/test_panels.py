@@ -200,3 +200,39 @@ def test_traces_cursor_and_dots_follow_step(qtbot):
     xs, ys = z.dots.getData()
     np.testing.assert_allclose(xs, [42, 42])
     np.testing.assert_allclose(ys, state.quantity("update_gate")[42, [1, 5]], rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- input / output
+
+
+def add_head(state, out=3, activation="softmax"):
+    from gateviz.core.model import Head
+    rng = np.random.default_rng(0)
+    units = state.trace.units(state.trace.num_layers - 1)
+    state.model.head = Head(weight=rng.standard_normal((out, units)).astype(np.float32), bias=None,
+                            activation=activation)
+    state.set_trace(state.model, Tracer(state.model).trace(state.sequence), state.sequence)
+    return state
+
+
+def test_io_generic_view_plots_inputs_and_outputs(qtbot):
+    state = add_head(make_state("gru", features=3))
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    view = panel.view
+    assert type(view).__name__ == "GenericView" and len(view.plots) == 2
+    ys = [item.getData()[1] for item, _ in view.lines]
+    assert len(ys) == 3 + 3
+    np.testing.assert_allclose(ys[1], state.trace.inputs[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(ys[5], state.trace.output[:, 2], rtol=1e-6)
+    state.set_step(17)
+    assert all(c.value() == 17 for c in view.cursors)
+    assert "softmax" in panel.caption.text()
+
+
+def test_io_generic_view_many_features_as_image(qtbot):
+    state = make_state("rnn", features=20)
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    images = [it for it in panel.view.plots[0].items if type(it).__name__ == "ImageItem"]
+    assert len(images) == 1 and images[0].image.shape == (20, state.trace.length)

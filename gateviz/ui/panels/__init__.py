@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from .common import Panel
 from .heatmaps import HeatmapPanel
+from .io import IOPanel
 from .traces import TracesPanel
 
 PANEL_CLASSES: dict[str, type[Panel]] = {
+    IOPanel.panel_id: IOPanel,
     HeatmapPanel.panel_id: HeatmapPanel,
     TracesPanel.panel_id: TracesPanel,
 }
 
-__all__ = ["PANEL_CLASSES", "Panel", "HeatmapPanel", "TracesPanel"]
+__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel"]

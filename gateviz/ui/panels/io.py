@@ -1,0 +1,93 @@
+"""Input and output, aware of the task.
+
+The panel picks a view for the state's task (``state.task.name``) and hands it what the task
+decodes from the sequence and the trace (``task.decode(sequence, trace, model)``); without a
+task (a foreign model) the generic view plots the input features and the model's output over
+time. Every view shows the shared time cursor. Views are created when the task changes and
+updated in place otherwise; ``on_step`` only moves cursors and markers.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from .common import Panel
+from .io_views import VIEW_CLASSES, GenericView, IOView
+
+
+class IOPanel(Panel):
+    panel_id = "io"
+    title = "Input and output"
+
+    def description(self) -> str:
+        return "What goes into the network and what comes out, step by step."
+
+    def build(self) -> None:
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self.caption = QLabel()  # one line: what the task's output means at this sequence
+        self.caption.setContentsMargins(8, 3, 8, 3)
+        self.caption.setWordWrap(True)
+        self._layout.addWidget(self.caption)
+        self.view: IOView | None = None
+        self.decoded: dict | None = None
+        self.decode_error: str | None = None
+
+    def _view_class(self) -> type[IOView]:
+        task = self.state.task
+        if task is None or self.decoded is None:
+            # a text model without a built-in task still gets the coloured-text view
+            return VIEW_CLASSES["text"] if isinstance(self.state.sequence, str) else GenericView
+        return VIEW_CLASSES.get(task.name, GenericView)
+
+    def rebuild(self) -> None:
+        state = self.state
+        if state.trace is None:
+            return
+        self.decoded, self.decode_error = None, None
+        if state.task is not None and state.sequence is not None:
+            try:
+                self.decoded = state.task.decode(state.sequence, state.trace, state.model)
+            except Exception as e:  # a sequence the task cannot read: fall back to the generic view
+                self.decode_error = f"{state.task.name}: {e}"
+        cls = self._view_class()
+        if type(self.view) is not cls:
+            if self.view is not None:
+                self._layout.removeWidget(self.view)
+                self.view.deleteLater()
+            self.view = cls(state)
+            self._layout.addWidget(self.view, 1)
+            self.view.apply_theme()
+        self.view.rebuild(self.decoded)
+        self._set_caption()
+        self.on_step(state.step)
+
+    def _set_caption(self) -> None:
+        theme = self.state.theme
+        text = self.view.caption() if self.view is not None else ""
+        if self.decode_error:
+            text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
+        self.caption.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>")
+        self.caption.setVisible(bool(text))
+
+    def on_step(self, step: int) -> None:
+        if self.view is not None and self.state.trace is not None:
+            self.view.on_step(step)
+
+    def on_selection(self) -> None:
+        if self.view is not None and self.state.trace is not None:
+            self.view.on_selection()
+            self.on_step(self.state.step)
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.setStyleSheet(f"IOPanel {{ background: {theme.background}; }}")
+        self.setAutoFillBackground(True)
+        if self.view is not None:
+            self.view.apply_theme()
+            if self.state.trace is not None:
+                self.view.on_selection()
+                self.on_step(self.state.step)
+        self._set_caption()
+
