@@ -261,6 +261,9 @@ def test_mixed_cells_need_a_module(K, tmp_path):
     with pytest.raises(FormatError, match="different cell kinds.*--module"):
         open_model(path)
     assert open_model(path, module="second").cell == "gru"
+    from gateviz.formats import describe_modules
+
+    assert describe_modules(path) == ["first: LSTM(4)  [first]", "second: GRU(3)  [second]"]
     with pytest.raises(FormatError, match="no recurrent layers named 'nope'"):
         open_model(path, module="nope")
 

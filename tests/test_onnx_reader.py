@@ -70,6 +70,9 @@ def test_torch_export_bidirectional_lstm(tmp_path, dynamo):
     path = tmp_path / "bilstm.onnx"
     torch.onnx.export(model, (tokens,), str(path), dynamo=dynamo, input_names=["tokens"], output_names=["probs"])
     gm = open_model(path)
+    from gateviz.formats import describe_modules
+
+    assert ": LSTM(5, bidirectional) -> LSTM(5, bidirectional)  [" in describe_modules(path)[0]
     assert gm.input.kind == "embedding" and gm.input.embedding.shape == (10, 4)
     assert len(gm.layers) == 2 and all(layer.bidirectional for layer in gm.layers)
     assert gm.head.activation == "softmax" and gm.head.on == "every_step"

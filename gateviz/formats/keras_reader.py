@@ -239,6 +239,19 @@ class _Builder:
     def module_names(self) -> list[str]:
         return [self.chain[r.indices[0]].name for r in self.runs]
 
+    def module_lines(self) -> list[str]:
+        lines = []
+        for run in self.runs:
+            parts = []
+            for i in run.indices:
+                rec = _as_recurrent(self.chain[i])
+                kind = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[rec.cell]
+                part = f"{kind}({rec.forward.get('units', '?')})"
+                parts.append(f"Bidirectional({part}, merge={rec.merge})" if rec.bidirectional else part)
+            lines.append(f"{self.chain[run.indices[0]].name}: {' -> '.join(parts)}  "
+                         f"[{', '.join(run.names(self.chain))}]")
+        return lines
+
     def pick_run(self, module: str | None) -> _Run:
         chain = self.chain
         if not self.runs:
@@ -413,6 +426,12 @@ def read_keras(path: str | os.PathLike, module: str | None = None) -> RecurrentM
     """A Keras ``.h5`` or ``.keras`` file -> a validated RecurrentModel (framework "keras")."""
     with _open(path) as kf:
         return _guard(path, lambda: _Builder(kf).build(module))
+
+
+def describe_keras_modules(path: str | os.PathLike) -> list[str]:
+    """One line per group of recurrent layers: its --module name, cells and sizes, layer names."""
+    with _open(path) as kf:
+        return _guard(path, lambda: _Builder(kf).module_lines())
 
 
 def list_keras_modules(path: str | os.PathLike) -> list[str]:

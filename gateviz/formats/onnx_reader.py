@@ -370,6 +370,21 @@ def list_onnx_modules(path) -> list[str]:
     return [_stack_name(g, s) for s in _stacks(g)]
 
 
+def describe_onnx_modules(path) -> list[str]:
+    """One line per stack of recurrent nodes: its --module name, cells, sizes and directions."""
+    g, _ = _load(path)
+    lines = []
+    for s in _stacks(g):
+        parts = []
+        for n in s.nodes:
+            a = _attrs(n)
+            W = g.const(n.input[1]) if len(n.input) > 1 else None
+            size = a.get("hidden_size") or (W.shape[1] // GATES[RECURRENT_OPS[n.op_type]] if W is not None else "?")
+            parts.append(f"{n.op_type}({size}, {a.get('direction', 'forward')})")
+        lines.append(f"{_stack_name(g, s)}: {' -> '.join(parts)}  [{', '.join(g.name(n) for n in s.nodes)}]")
+    return lines
+
+
 def read_onnx(path, module: str | None = None) -> RecurrentModel:
     """An ``.onnx`` file -> a validated RecurrentModel (framework "onnx")."""
     g, proto = _load(path)
