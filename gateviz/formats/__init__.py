@@ -89,6 +89,10 @@ def describe_modules(path: str | os.PathLike) -> list[str]:
         from .pytorch import list_pytorch_modules
 
         return [info.describe() for info in list_pytorch_modules(path, fmt)]
+    if fmt in _FOREIGN:  # the Keras/ONNX readers' describe_* (name, cells, sizes), else just the names
+        describer = getattr(_foreign_module(fmt, path), _FOREIGN[fmt][2].replace("list_", "describe_"), None)
+        if describer is not None:
+            return list(describer(path))
     return list_modules(path)
 
 
