@@ -81,9 +81,9 @@ class TracesPanel(Panel):
         if trace is None:
             return
         quantities = tuple(trace.quantities)
+        self.length = trace.length  # before _make_plots: its apply_theme redraws the lines with this length
         if tuple(p.quantity for p in self.plots) != quantities:
             self._make_plots(quantities)
-        self.length = trace.length
         for p in self.plots:
             p.data = self.state.quantity(p.quantity)
             tip = tooltip(p.quantity, trace.cell)
