@@ -1,0 +1,332 @@
+"""The Train dialog: pick a task and a cell, train in a worker thread, watch loss and metric live.
+
+Training is ``gateviz.training.Trainer(config).run()``, a generator run by a superqt
+GeneratorWorker on Qt's thread pool; every yielded ``TrainProgress`` updates the curves
+and the progress bar on the GUI thread. Cancel asks the trainer to stop after its current
+step (``request_stop``), which still leaves a valid model from the last completed step:
+"Use this model" then shows it. A run that completes becomes the window's model at once.
+
+The dialog is not modal: the main window stays usable (and keeps playing) while it trains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from gateviz.ui import errors
+
+CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "RNN (tanh)"))
+METRIC_LABELS = {"test_mse": "test MSE", "exact_sums": "exact sums", "test_accuracy": "test accuracy",
+                 "depth_accuracy": "depth accuracy", "bpc_gain": "bits/char below unigram"}
+
+
+def _train_generator(config, holder: dict):
+    """Runs in the worker thread: build the trainer (task data may take a moment), train, return the model."""
+    from gateviz.training import Trainer
+
+    trainer = Trainer(config)
+    holder["trainer"] = trainer
+    if holder.get("stop"):
+        trainer.request_stop()
+    yield from trainer.run()
+    return trainer.model()
+
+
+class TrainDialog(QDialog):
+    modelTrained = Signal(object)  # RecurrentModel the user wants to see (completed run or "Use this model")
+    progressed = Signal(object)  # every TrainProgress (tests, status)
+    trainingFinished = Signal(bool)  # True: ran to the end; False: cancelled or failed
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Train a model")
+        self.setObjectName("train_dialog")
+        self.setModal(False)
+        self._worker = None
+        self._holder: dict = {}
+        self._result = None
+        self._cancelled = False
+        self._steps: list[float] = []
+        self._losses: list[float] = []
+        self._metric_x: list[float] = []
+        self._metric_y: list[float] = []
+
+        from gateviz.tasks import TASK_NAMES
+
+        self.task_combo = QComboBox(self)
+        for name in TASK_NAMES:
+            self.task_combo.addItem(name, name)
+        self.task_combo.setToolTip("The built-in task: its data, its read-out head and its quality metric")
+        self.task_combo.currentIndexChanged.connect(self._task_changed)
+        self.cell_combo = QComboBox(self)
+        for key, label in CELL_LABELS:
+            self.cell_combo.addItem(label, key)
+        self.cell_combo.setToolTip("LSTM (gates i, f, g, o and a cell state), GRU (gates r, z) or a plain tanh RNN")
+        self.units_box = QSpinBox(self)
+        self.units_box.setRange(1, 1024)
+        self.units_box.setToolTip("Hidden units per layer (and direction)")
+        self.layers_box = QSpinBox(self)
+        self.layers_box.setRange(1, 4)
+        self.layers_box.setToolTip("Stacked recurrent layers")
+        self.bidirectional_box = QCheckBox("bidirectional", self)
+        self.epochs_box = QSpinBox(self)
+        self.epochs_box.setRange(1, 1000)
+        self.epochs_box.setToolTip("Passes over the training data")
+        self.seed_box = QSpinBox(self)
+        self.seed_box.setRange(0, 2**31 - 1)
+        self.seed_box.setToolTip("The same seed gives the same weights on this machine")
+        self.task_description = QLabel("", self)
+        self.task_description.setObjectName("hint")
+        self.task_description.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Task", self.task_combo)
+        form.addRow("", self.task_description)
+        form.addRow("Cell", self.cell_combo)
+        form.addRow("Units", self.units_box)
+        form.addRow("Layers", self.layers_box)
+        form.addRow("", self.bidirectional_box)
+        form.addRow("Epochs", self.epochs_box)
+        form.addRow("Seed", self.seed_box)
+
+        import pyqtgraph as pg
+
+        self.plot = pg.GraphicsLayoutWidget(self)
+        self.plot.setMinimumSize(460, 300)
+        self.loss_plot = self.plot.addPlot(row=0, col=0, title="training loss")
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
+        self.loss_plot.setLabel("bottom", "step")
+        self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#0072B2", width=2))
+        self.metric_plot = self.plot.addPlot(row=1, col=0, title="held-out metric")
+        self.metric_plot.showGrid(x=True, y=True, alpha=0.3)
+        self.metric_plot.setLabel("bottom", "step")
+        self.metric_plot.setXLink(self.loss_plot)
+        self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen("#D55E00", width=2), symbol="o",
+                                                  symbolSize=6, symbolBrush="#D55E00")
+        self.plot.setToolTip("Loss after every step (log scale) and the task's metric on held-out data")
+        self._state = getattr(parent, "state", None)
+        if self._state is not None:
+            self._state.themeChanged.connect(self._apply_theme)
+        self._apply_theme()
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(True)
+        self.status = QLabel("Choose a task and press Train.", self)
+        self.status.setWordWrap(True)
+
+        self.train_button = QPushButton("Train", self)
+        self.train_button.setDefault(True)
+        self.train_button.setToolTip("Start training in the background; the window stays usable")
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop after the current step; the model so far can still be used")
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.cancel_button.setEnabled(False)
+        self.use_button = QPushButton("Use this model", self)
+        self.use_button.setToolTip("Show the model of the last completed step in the window")
+        self.use_button.clicked.connect(self._use_result)
+        self.use_button.setEnabled(False)
+        close_button = QPushButton("Close", self)
+        close_button.clicked.connect(self.close)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(close_button)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.plot, 1)
+        right.addWidget(self.progress_bar)
+        right.addWidget(self.status)
+        top = QHBoxLayout()
+        top.addLayout(left, 0)
+        top.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addLayout(buttons)
+        self._task_changed()
+        self.resize(900, 520)
+
+    def _apply_theme(self) -> None:
+        import pyqtgraph as pg
+
+        from gateviz.ui.state import Theme
+
+        theme = self._state.theme if self._state is not None else Theme()
+        self.plot.setBackground(theme.background)
+        for plot in (self.loss_plot, self.metric_plot):
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(theme.foreground))
+                axis.setTextPen(pg.mkPen(theme.foreground))
+            plot.titleLabel.setAttr("color", theme.foreground)
+            plot.setTitle(plot.titleLabel.text)
+        width = theme.line_width
+        self.loss_curve.setPen(pg.mkPen("#0072B2", width=width))
+        self.metric_curve.setPen(pg.mkPen("#D55E00", width=width))
+
+    # ---- form -------------------------------------------------------------------
+    def _task_changed(self) -> None:
+        from gateviz.tasks import _task_class
+
+        try:
+            cls = _task_class(self.task_combo.currentData())
+        except Exception:
+            return
+        d = cls.defaults
+        self.units_box.setValue(int(d.get("units", 32)))
+        self.epochs_box.setValue(int(d.get("epochs", 10)))
+        self.task_description.setText(cls.description)
+        self.metric_plot.setTitle(f"held-out {METRIC_LABELS.get(cls.metric, cls.metric)}")
+        next_step = bool(cls.predicts_next_step)
+        self.bidirectional_box.setEnabled(not next_step)
+        if next_step:
+            self.bidirectional_box.setChecked(False)
+        self.bidirectional_box.setToolTip(
+            "A bidirectional model would read the future of a next-step task" if next_step
+            else "A second direction reads the sequence from the end; panels show either direction")
+
+    def set_config(self, **values) -> None:
+        """Fill the form (tests, presets): task, cell, units, layers, bidirectional, epochs, seed."""
+        if "task" in values:
+            self.task_combo.setCurrentIndex(self.task_combo.findData(values["task"]))
+        if "cell" in values:
+            self.cell_combo.setCurrentIndex(self.cell_combo.findData(values["cell"]))
+        for key, box in (("units", self.units_box), ("layers", self.layers_box), ("epochs", self.epochs_box),
+                         ("seed", self.seed_box)):
+            if key in values:
+                box.setValue(int(values[key]))
+        if "bidirectional" in values:
+            self.bidirectional_box.setChecked(bool(values["bidirectional"]))
+
+    def config(self):
+        from gateviz.training import TrainConfig
+
+        return TrainConfig(task=self.task_combo.currentData(), cell=self.cell_combo.currentData(),
+                           units=self.units_box.value(), layers=self.layers_box.value(),
+                           bidirectional=self.bidirectional_box.isChecked() and self.bidirectional_box.isEnabled(),
+                           epochs=self.epochs_box.value(), seed=self.seed_box.value())
+
+    # ---- running ---------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def start_training(self) -> None:
+        if self.running:
+            return
+        from superqt.utils import create_worker
+
+        config = self.config()
+        self._holder = {}
+        self._result = None
+        self._cancelled = False
+        self._steps, self._losses, self._metric_x, self._metric_y = [], [], [], []
+        self.loss_curve.setData([], [])
+        self.metric_curve.setData([], [])
+        self.progress_bar.setValue(0)
+        self.status.setText(f"Preparing the {config.task} data…")
+        worker = create_worker(_train_generator, config, self._holder, _start_thread=False, _ignore_errors=True)
+        worker.yielded.connect(self._on_progress)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_error)
+        worker.finished.connect(self._on_finished)
+        self._worker = worker
+        self._set_running(True)
+        worker.start()
+
+    def cancel_training(self) -> None:
+        """Stop after the current step (thread-safe); the worker then finishes normally."""
+        if not self.running:
+            return
+        self._cancelled = True
+        self._holder["stop"] = True
+        trainer = self._holder.get("trainer")
+        if trainer is not None:
+            trainer.request_stop()
+        self.status.setText("Stopping after the current step…")
+        self.cancel_button.setEnabled(False)
+
+    def stop_training(self, wait: bool = False) -> None:
+        self.cancel_training()
+        if wait and self._worker is not None:
+            from PySide6.QtCore import QThreadPool
+
+            QThreadPool.globalInstance().waitForDone(30000)
+
+    def _set_running(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for w in (self.task_combo, self.cell_combo, self.units_box, self.layers_box, self.epochs_box, self.seed_box):
+            w.setEnabled(not running)
+        if not running:
+            self._task_changed_enable_bidirectional()
+        else:
+            self.bidirectional_box.setEnabled(False)
+            self.use_button.setEnabled(False)
+
+    def _task_changed_enable_bidirectional(self) -> None:
+        from gateviz.tasks import _task_class
+
+        try:
+            self.bidirectional_box.setEnabled(not _task_class(self.task_combo.currentData()).predicts_next_step)
+        except Exception:
+            pass
+
+    def _on_progress(self, p) -> None:
+        self._steps.append(float(p.step))
+        self._losses.append(max(float(p.loss), 1e-12) if math.isfinite(p.loss) else np.nan)
+        if p.evaluated and p.metric is not None:
+            self._metric_x.append(float(p.step))
+            self._metric_y.append(float(p.metric))
+        self.loss_curve.setData(np.asarray(self._steps), np.asarray(self._losses))
+        self.metric_curve.setData(np.asarray(self._metric_x), np.asarray(self._metric_y))
+        self.progress_bar.setValue(int(round(1000 * p.fraction)))
+        self.progress_bar.setFormat(f"{100 * p.fraction:.0f} %")
+        metric = "" if p.metric is None else f", {METRIC_LABELS.get(p.metric_name, p.metric_name)} {p.metric:.4g}"
+        self.status.setText(f"epoch {p.epoch}, step {p.step}/{p.total_steps}, loss {p.loss:.4g}{metric}, "
+                            f"{p.elapsed:.1f} s")
+        self.progressed.emit(p)
+
+    def _on_returned(self, model) -> None:
+        self._result = model
+        self.use_button.setEnabled(True)
+        if self._cancelled:
+            self.status.setText(self.status.text() + "  — stopped; “Use this model” shows the model so far.")
+        else:
+            self.status.setText(self.status.text() + "  — done.")
+            self.modelTrained.emit(model)
+
+    def _on_error(self, exc) -> None:
+        self._cancelled = True
+        self.status.setText("Training failed.")
+        errors.show_error(self, "Training failed", errors.describe_exception(exc))
+
+    def _on_finished(self) -> None:
+        self._worker = None
+        self._set_running(False)
+        self.use_button.setEnabled(self._result is not None)
+        self.trainingFinished.emit(not self._cancelled and self._result is not None)
+
+    def _use_result(self) -> None:
+        if self._result is not None:
+            self.modelTrained.emit(self._result)
+
+    @property
+    def result_model(self):
+        return self._result
+
+    def closeEvent(self, event) -> None:
+        # closing does not stop a run: reopening the dialog shows it still going
+        super().closeEvent(event)

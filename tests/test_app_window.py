@@ -1,0 +1,326 @@
+"""The main window end to end (pytest-qt, offscreen): start-up, playback, units, errors, pixels, settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QColor  # noqa: E402
+
+from gateviz.ui import errors  # noqa: E402
+
+WAIT_MS = 60000  # generous: the CI machine is shared; waits end on the signal, never on time
+
+
+@pytest.fixture
+def shown_errors(monkeypatch):
+    """Error dialogs recorded instead of shown (a modal box would block the test)."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(errors, "show_error", lambda parent, title, message: shown.append((title, message)))
+    return shown
+
+
+@pytest.fixture
+def settings_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "settings"
+    monkeypatch.setenv("GATEVIZ_SETTINGS_DIR", str(folder))
+    return folder
+
+
+def _open_window(qtbot, *argv):
+    from gateviz.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1400, 860)
+    window.show()
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.open_startup(*argv)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, settings_dir, shown_errors):
+    w = _open_window(qtbot)
+    yield w
+    w.close()
+
+
+def _has_bundled() -> bool:
+    try:
+        from gateviz.bundled import list_bundled
+
+        return bool(list_bundled())
+    except ImportError:
+        return False
+
+
+def test_window_opens_on_the_bundled_lstm_traced_and_ready(window, shown_errors):
+    s = window.state
+    assert s.model is not None and s.trace is not None
+    assert s.model.cell == "lstm"
+    assert s.trace.length > 1
+    assert window.dashboard is not None and window.panels, "the dashboard holds real panels"
+    assert shown_errors == []
+    if _has_bundled():
+        assert window.bundled_name, "start-up opens a bundled model"
+        assert s.task is not None, "the bundled model knows its task"
+        assert window.controls.sequence_box.sample_combo.currentText() != "(your own input)"
+
+
+def test_playback_moves_every_panel_cursor(window, qtbot):
+    s, player = window.state, window.player
+    seen = []
+    s.stepChanged.connect(seen.append)
+    player.set_speed(200)
+    player.set_loop(False)
+    with qtbot.waitSignal(player.playingChanged, timeout=WAIT_MS) as blocker:
+        player.play()
+    assert blocker.args == [True]
+    # at 200 steps/s it runs to the last step and stops (no loop)
+    qtbot.waitUntil(lambda: not player.playing, timeout=WAIT_MS)
+    assert s.step == s.trace.length - 1
+    assert len(seen) >= 2 and seen == sorted(seen), "steps advance monotonically"
+    # every panel's time cursors (vertical InfiniteLines) follow the state
+    for step in (1, s.trace.length // 2):
+        s.set_step(step)
+        cursors = _time_cursors(window)
+        assert len(cursors) >= 2, "at least two panels draw a time cursor"
+        for pid, value in cursors:
+            assert abs(value - step) <= 0.5, (pid, value, step)  # heatmaps centre it in the step's column
+
+
+def _time_cursors(window) -> list[tuple[str, float]]:
+    """(panel id, x) of every vertical, fixed InfiniteLine in every panel's plots."""
+    import pyqtgraph as pg
+
+    found = []
+    for pid, panel in window.panels.items():
+        for view in panel.findChildren(pg.GraphicsView):
+            for item in view.scene().items():
+                if isinstance(item, pg.InfiniteLine) and item.angle == 90 and not item.movable and item.isVisible():
+                    found.append((pid, float(item.value())))
+    return found
+
+
+def test_playback_keys_work_from_the_window_but_not_in_text_boxes(window, qtbot):
+    s = window.state
+    s.set_step(3)
+    window.activateWindow()
+    window.playback_bar.slider.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert s.step == 4
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert s.step == 3
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert s.step == s.trace.length - 1
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert s.step == 0
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.player.playing
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.player.playing
+    # in the pinned-units text box the keys edit text instead
+    edit = window.controls.units_box.pins_edit
+    edit.setFocus()
+    edit.setText("0")
+    edit.setCursorPosition(1)
+    s.set_step(5)
+    qtbot.keyClick(edit, Qt.Key.Key_Left)
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    assert s.step == 5
+    assert edit.cursorPosition() == 0
+
+
+def test_pinning_a_unit_updates_traces_and_status(window, qtbot):
+    s = window.state
+    units = s.trace.units(s.layer)
+    assert units >= 2
+    target = units - 1
+    with qtbot.waitSignal(s.selectionChanged, timeout=WAIT_MS):
+        window.controls.units_box.pins_edit.setText(f"0, {target}")
+        window.controls.units_box.pins_edit.editingFinished.emit()
+    assert s.pinned == [0, target]
+    traces = window.panels.get("traces")
+    if traces is not None:
+        for plot in traces.plots:
+            assert sorted(plot.lines) == [0, target]
+            np.testing.assert_array_equal(plot.lines[target].getData()[1], s.quantity(plot.quantity)[:, target])
+    # the status bar shows the first pinned unit's values at the current step
+    s.set_pinned([target])
+    s.set_step(2)
+    h = s.quantity("hidden_state")[2, target]
+    assert f"unit {target}:" in window.value_label.text()
+    assert f"h {h:+.3f}" in window.value_label.text()
+
+
+def test_sorting_rows_sets_the_row_order(window, qtbot):
+    box = window.controls.units_box
+    s = window.state
+    box.order_combo.setCurrentIndex(box.order_combo.findData("variance"))
+    box.apply_order()
+    h = s.quantity("hidden_state")
+    var = h.var(axis=0)
+    assert s.row_order is not None and len(s.row_order) == h.shape[1]
+    assert var[s.row_order[0]] == pytest.approx(var.max())
+    box.order_combo.setCurrentIndex(box.order_combo.findData("index"))
+    box.apply_order()
+    assert s.row_order is None
+
+
+def test_opening_a_corrupt_file_shows_an_error_and_keeps_the_model(window, qtbot, tmp_path, shown_errors):
+    before_model, before_trace = window.state.model, window.state.trace
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip archive at all" * 3)
+    with qtbot.waitSignal(window.loadFailed, timeout=WAIT_MS) as blocker:
+        window.open_model(str(bad))
+    assert len(shown_errors) == 1
+    title, message = shown_errors[0]
+    assert "broken.pt" in title
+    assert message == blocker.args[0] and message
+    assert "Traceback" not in message
+    assert window.state.model is before_model and window.state.trace is before_trace
+
+
+def test_a_missing_model_on_the_command_line_opens_the_default_then_explains(qtbot, settings_dir, shown_errors,
+                                                                              tmp_path):
+    from gateviz.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    missing = tmp_path / "nope.gvm"
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.open_startup(str(missing))
+    assert shown_errors and "nope.gvm" in shown_errors[0][1]
+    assert window.state.model is not None
+    window.close()
+
+
+def test_model_file_and_input_from_the_command_line(qtbot, settings_dir, shown_errors, tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    lstm = torch.nn.LSTM(2, 5)
+    path = tmp_path / "two_features.pt"
+    torch.save(lstm.state_dict(), path)
+    seq = np.linspace(-1, 1, 34, dtype=np.float32).reshape(17, 2)
+    np.save(tmp_path / "input.npy", seq)
+    window = _open_window(qtbot, str(path), str(tmp_path / "input.npy"))
+    assert shown_errors == []
+    assert window.state.trace.length == 17
+    assert window.state.trace.units(0) == 5
+    with torch.no_grad():
+        out, _ = lstm(torch.from_numpy(seq)[:, None, :])
+    np.testing.assert_allclose(window.state.quantity("hidden_state"), out[:, 0].numpy(), atol=1e-5)
+    window.close()
+
+
+def test_saving_asks_before_replacing_a_file(window, tmp_path, monkeypatch):
+    from gateviz.formats import load_model
+
+    path = tmp_path / "saved.gvm"
+    assert window.save_model_to(str(path))
+    assert load_model(path).layers[0].units == window.state.model.layers[0].units
+    before = path.read_bytes()
+    asked = []
+    monkeypatch.setattr(errors, "confirm_overwrite", lambda parent, p: asked.append(p) or False)
+    assert not window.save_model_to(str(path))
+    assert asked == [str(path)] and path.read_bytes() == before
+    monkeypatch.setattr(errors, "confirm_overwrite", lambda parent, p: True)
+    assert window.save_model_to(str(path))
+
+
+def _colour_count(image) -> int:
+    """Distinct colours in a QImage, on a coarse grid of pixels."""
+    w, h = image.width(), image.height()
+    seen = set()
+    for y in range(0, h, max(1, h // 60)):
+        for x in range(0, w, max(1, w // 80)):
+            seen.add(image.pixel(x, y))
+    return len(seen)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "presentation"])
+def test_rendered_window_is_not_blank_in_every_theme(window, qtbot, theme, tmp_path):
+    if theme == "presentation":
+        window.set_theme(presentation=True)
+        assert window.state.theme.presentation and window.state.theme.font_pt > 10
+    else:
+        window.set_theme(name=theme)
+        assert window.state.theme.name == theme
+    window.state.set_step(window.state.trace.length // 2)
+    image = window.grab().toImage()
+    assert image.width() >= 1000 and image.height() >= 600
+    assert _colour_count(image) > 40, "a real picture: heatmaps and curves, not a flat background"
+    dash = window.dashboard.grab().toImage()
+    corner = QColor(dash.pixel(QPoint(dash.width() // 4, dash.height() // 2)))
+    assert corner.isValid()
+    if theme == "dark":  # the window chrome follows the theme
+        bg = QColor(window.statusBar().grab().toImage().pixel(2, 2))
+        assert bg.lightness() < 90
+    image.save(str(tmp_path / f"window-{theme}.png"))
+
+
+def test_view_menu_hides_and_shows_panels(window):
+    pid = next(iter(window.panels))
+    action = window._panel_actions[pid]
+    action.setChecked(False)
+    assert not window.dashboard.is_panel_visible(pid)
+    action.setChecked(True)
+    assert window.dashboard.is_panel_visible(pid)
+
+
+def test_layout_theme_and_recent_files_are_remembered(qtbot, settings_dir, shown_errors, tmp_path):
+    from gateviz.formats.gateviz_file import save_model
+    from gateviz.ui import settings
+
+    window = _open_window(qtbot)
+    path = tmp_path / "remember.gvm"
+    save_model(window.state.model, path)
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.open_model(str(path))
+    window.set_theme(name="dark", colormap="cividis")
+    window.player.set_speed(37)
+    window.player.set_loop(False)
+    pid = next(iter(window.panels))
+    window.dashboard.set_panel_visible(pid, False)
+    window.resize(700, 530)  # inside the offscreen screen (restoreGeometry clamps to it)
+    window.close()
+    assert (settings_dir / "gateviz.ini").exists()
+    assert settings.recent_files()[0] == str(path)
+
+    from gateviz.ui.main_window import MainWindow
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.state.theme.name == "dark" and again.state.theme.colormap == "cividis"
+    assert again.player.speed == 37 and again.player.loop is False
+    assert not again.dashboard.is_panel_visible(pid)
+    assert again.size().width() == 700 and again.size().height() == 530
+    again.close()
+
+
+def test_drawing_a_signal_retraces(window, qtbot):
+    from gateviz.ui.sequence_editors import SignalEditor
+
+    editor = SignalEditor()
+    qtbot.addWidget(editor)
+    got = []
+    editor.sequenceEdited.connect(lambda seq, name: got.append(seq))
+    editor.resize(400, 200)
+    editor.show()
+    editor.show_sequence(np.zeros((40, 1), dtype=np.float32))
+    canvas = editor.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(0, canvas.height() // 4))
+    qtbot.mouseMove(canvas, QPoint(canvas.width() - 1, canvas.height() // 4))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() - 1, canvas.height() // 4))
+    assert got and got[-1].shape == (40, 1)
+    assert np.all(got[-1] > 0.4), "a line drawn across the upper quarter is positive everywhere"
+    if window.state.model.input.features == 1 and not window.state.model.input.takes_tokens:
+        with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+            window.set_sequence(got[-1], "drawn signal")
+        assert window.state.trace.length == 40
+        np.testing.assert_allclose(window.state.trace.inputs[:, 0], got[-1][:, 0], atol=1e-6)

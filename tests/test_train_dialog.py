@@ -1,0 +1,101 @@
+"""The Train dialog: a tiny model trains in the background and becomes the window's model; Cancel works."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from gateviz.ui import errors  # noqa: E402
+
+WAIT_MS = 120000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GATEVIZ_SETTINGS_DIR", str(tmp_path / "settings"))
+    shown = []
+    monkeypatch.setattr(errors, "show_error", lambda parent, title, message: shown.append((title, message)))
+    from gateviz.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.traceReady, timeout=WAIT_MS):
+        w.open_startup()
+    w.shown_errors = shown
+    yield w
+    w.close()
+
+
+def test_training_a_tiny_model_completes_and_becomes_the_current_model(window, qtbot, tmp_path):
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    dialog.set_config(task="binary-addition", cell="gru", units=4, layers=1, epochs=1, seed=5)
+    reports = []
+    dialog.progressed.connect(reports.append)
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        with qtbot.waitSignal(dialog.trainingFinished, timeout=WAIT_MS) as finished:
+            qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+            assert dialog.running and not dialog.train_button.isEnabled() and dialog.cancel_button.isEnabled()
+    assert finished.args == [True]
+    assert window.shown_errors == []
+    # live curve: one point per report, the last report is the finished run
+    assert reports and reports[-1].done and reports[-1].step == reports[-1].total_steps
+    xs, ys = dialog.loss_curve.getData()
+    assert len(xs) == len(reports) and np.all(np.isfinite(ys))
+    assert dialog.progress_bar.value() == dialog.progress_bar.maximum()
+    # the window now shows the trained model, traced on its task's sample
+    model = window.state.model
+    assert model is dialog.result_model
+    assert model.cell == "gru" and model.layers[0].units == 4
+    assert (model.task or {}).get("name") == "binary-addition"
+    assert window.state.trace.cell == "gru" and window.state.trace.units(0) == 4
+    assert window.controls.sequence_box.sample_combo.count() > 1
+    # and it can be saved
+    path = tmp_path / "tiny.gvm"
+    assert window.save_model_to(str(path))
+    from gateviz.formats import load_model
+
+    assert load_model(path).layers[0].units == 4
+
+
+def test_cancelling_a_run_midway_leaves_the_window_responsive(window, qtbot):
+    before = window.state.model
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    dialog.set_config(task="adding", cell="lstm", units=8, epochs=200, seed=1)
+    with qtbot.waitSignal(dialog.progressed, timeout=WAIT_MS):
+        dialog.start_training()
+    # while it trains, the window answers keys and repaints
+    window.state.set_step(2)
+    window.activateWindow()  # the user clicks back into the main window
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    window.playback_bar.slider.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.state.step == 3
+    assert not window.grab().isNull()
+    assert dialog.running
+    with qtbot.waitSignal(dialog.trainingFinished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args == [False]
+    assert not dialog.running and dialog.train_button.isEnabled()
+    last = dialog._steps[-1]
+    total = dialog.config().epochs * 100  # adding: 100 steps per epoch at the default batch size
+    assert 0 < last < total, "stopped midway"
+    # a cancelled run does not replace the window's model by itself ...
+    assert window.state.model is before
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert window.state.step == 2
+    # ... but the model of the last completed step can be used
+    assert dialog.use_button.isEnabled()
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert window.state.model is dialog.result_model
+    assert (window.state.model.task or {}).get("name") == "adding"
+    assert window.shown_errors == []
