@@ -237,3 +237,17 @@ def test_cli_info_bad_keras_file_one_line(tmp_path, dense_only_h5, kind):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gateviz: error:") and "Traceback" not in proc.stderr
     assert ("no recurrent layer" if kind == "dense" else "truncated") in lines[0]
+
+
+def test_cudnn_lstm_is_refused_with_a_way_out(tmp_path):
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "CuDNNLSTM", "config": {"name": "fast", "units": 4, "batch_input_shape": [None, 5, 2]}}]}}
+    path = tmp_path / "cudnn.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "2.2.4"
+        f.attrs["model_config"] = json.dumps(config)
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([b"fast"], dtype="S")
+        _write_layer(mw, "fast", {"fast/kernel:0": np.zeros((2, 16), np.float32)})
+    with pytest.raises(FormatError, match=r"fast \(CuDNNLSTM\).*cuDNN layout.*rebuild the model with LSTM"):
+        open_model(path)

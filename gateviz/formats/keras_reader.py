@@ -254,6 +254,11 @@ class _Builder:
 
     def pick_run(self, module: str | None) -> _Run:
         chain = self.chain
+        cudnn = [s for s in chain if s.class_name in ("CuDNNLSTM", "CuDNNGRU")]
+        if cudnn:
+            raise FormatError(f"{self.where}: {_describe(cudnn[0])} stores its weights in the GPU-only cuDNN layout, "
+                              "which gateviz does not read; in Keras 2 rebuild the model with LSTM/GRU "
+                              "(GRU with reset_after=True), load_weights (Keras converts them) and save again")
         if not self.runs:
             found = ", ".join(_describe(s) for s in chain if _kind(s) != "pass") or "no layers"
             raise FormatError(f"{self.where}: this Keras model has no recurrent layer (found {found}); gateviz "

@@ -200,6 +200,8 @@ def _layer_from_node(g: _Graph, node, where: str, notes: list[str]) -> Recurrent
         if inputs[k] and g.is_zero(inputs[k]) is False:
             raise FormatError(f"{where}: its {label} is a non-zero constant; gateviz starts every sequence "
                               "from zero states")
+        if inputs[k] in g.inputs:
+            notes.append(f"{g.name(node)}: {label} is a graph input, traced from zeros")
     G = GATES[cell]
     D, rows, in_size = W.shape
     H = int(attrs.get("hidden_size") or R.shape[-1])
