@@ -236,3 +236,65 @@ def test_io_generic_view_many_features_as_image(qtbot):
     qtbot.addWidget(panel)
     images = [it for it in panel.view.plots[0].items if type(it).__name__ == "ImageItem"]
     assert len(images) == 1 and images[0].image.shape == (20, state.trace.length)
+
+
+# --------------------------------------------------------------------------- cell diagram
+
+
+def test_cell_diagram_labels_show_the_pinned_units_values(qtbot):
+    state = make_state("lstm")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    state.set_step(20)
+    q = {name: state.quantity(name) for name in state.trace.quantities}
+    u = state.pinned[0]
+    assert panel.labels["f"] == f"f = {q['forget_gate'][20, u]:.2f}".replace("-", "−")
+    kept = q["forget_gate"][20, u] * q["cell_state"][19, u]
+    written = q["input_gate"][20, u] * q["cell_candidate"][20, u]
+    assert panel.values["kept"] == pytest.approx(kept, abs=1e-6)
+    assert panel.values["written"] == pytest.approx(written, abs=1e-6)
+    assert panel.values["kept"] + panel.values["written"] == pytest.approx(q["cell_state"][20, u], abs=1e-5)
+    with qtbot.waitSignal(state.selectionChanged):
+        state.set_pinned([9])
+    assert panel.unit == 9
+    assert panel.values["h"] == pytest.approx(q["hidden_state"][20, 9])
+    assert panel.labels["h"].startswith("h = ")
+    state.set_step(0)  # the initial state is zero
+    assert panel.values["c-1"] == 0.0 and panel.values["h-1"] == 0.0
+    assert_not_blank(grab(panel), state.theme.background, min_drawn=0.1)
+
+
+def test_cell_diagram_gru_uses_framework_convention_and_says_so(qtbot):
+    state = make_state("gru")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    state.set_step(30)
+    u = state.pinned[0]
+    z, n = state.quantity("update_gate")[30, u], state.quantity("candidate")[30, u]
+    h_prev, h = state.quantity("hidden_state")[29, u], state.quantity("hidden_state")[30, u]
+    assert panel.values["kept"] + panel.values["written"] == pytest.approx(h, abs=1e-5)
+    assert panel.values["kept"] == pytest.approx(z * h_prev, abs=1e-6)
+    formulas = " ".join(line for line, _ in panel._formula_lines())
+    assert "h = z⊙h₋₁ + (1−z)⊙n" in formulas and "PyTorch" in formulas
+
+
+def test_cell_diagram_backward_direction_reads_the_next_step_as_previous(qtbot):
+    state = make_state("gru", bidirectional=True)
+    state.set_layer_direction(0, "backward")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    state.set_step(10)
+    u = state.pinned[0]
+    assert panel.values["h-1"] == pytest.approx(state.quantity("hidden_state")[11, u])
+    state.set_step(state.trace.length - 1)
+    assert panel.values["h-1"] == 0.0
+
+
+def test_cell_diagram_rnn_splits_the_preactivation(qtbot):
+    state = make_state("rnn", num_layers=2)
+    state.set_layer_direction(1, "forward")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    state.set_step(12)
+    v = panel.values
+    assert np.tanh(v["from x"] + v["from h"]) == pytest.approx(v["h"], abs=1e-5)

@@ -6,6 +6,7 @@ iterate over it.
 
 from __future__ import annotations
 
+from .cell import CellDiagramPanel
 from .common import Panel
 from .heatmaps import HeatmapPanel
 from .io import IOPanel
@@ -15,6 +16,7 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     IOPanel.panel_id: IOPanel,
     HeatmapPanel.panel_id: HeatmapPanel,
     TracesPanel.panel_id: TracesPanel,
+    CellDiagramPanel.panel_id: CellDiagramPanel,
 }
 
-__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel"]
+__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel", "CellDiagramPanel"]
