@@ -6,7 +6,8 @@ keeps its point size relative to the picture: a 10 pt label on a 300-dpi print i
 10 pt on paper, not 10 screen pixels lost in 3000. ``plan_render`` picks both:
 
     size only   (W, H) pixels; laid out at W/s x H/s with s = max(1, min(W/1280, H/720)),
-                so a 1920x1080 slide is a 1280x720 layout drawn at 1.5x
+                so a 1920x1080 slide is a 1280x720 layout drawn at 1.5x; pictures smaller
+                than 480x300 are a 480x300-or-larger layout drawn scaled down
     dpi only    the widget's own logical size, drawn at s = dpi/96
     both        (W, H) pixels at s = dpi/96
     neither     the widget's own size at 1x
@@ -38,6 +39,9 @@ from .files import ExportError, atomic_target
 
 BASE_DPI = 96.0
 SLIDE_LAYOUT = (1280, 720)  # a slide-sized picture is laid out at this logical size, then scaled
+# smaller pictures (thumbnails, small GIFs) are laid out at least this large and drawn scaled
+# down, so plots keep their room instead of collapsing to titles
+MIN_LAYOUT = (480, 300)
 PRESETS = {
     "slide": {"size": (1920, 1080), "dpi": None, "label": "Slide 1920×1080"},
     "print": {"size": None, "dpi": 300, "label": "Print 300 dpi"},
@@ -86,7 +90,7 @@ def plan_render(natural: tuple[int, int], size: tuple[int, int] | None = None, d
         check_size(size)
         W, H = size
         s = dpi / BASE_DPI if dpi else max(1.0, min(W / SLIDE_LAYOUT[0], H / SLIDE_LAYOUT[1]))
-        min_w, min_h = max(minimum[0], 1), max(minimum[1], 1)
+        min_w, min_h = max(minimum[0], MIN_LAYOUT[0]), max(minimum[1], MIN_LAYOUT[1])
         s = min(s, W / min_w, H / min_h) if (W / s < min_w or H / s < min_h) else s
         return RenderPlan((max(1, round(W / s)), max(1, round(H / s))), s, (W, H))
     s = dpi / BASE_DPI if dpi else 1.0

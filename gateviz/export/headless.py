@@ -83,10 +83,13 @@ def build_view(state, panel_id: str = "dashboard"):
 
 def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, transparent: bool = False,
                 overwrite: bool = False, steps: range | None = None, fps: float = 10,
-                progress=None, cancelled=None, visible_panels=None):
+                progress=None, cancelled=None, visible_panels=None, logical_size=None):
     """Render ``panel_id`` of a private copy of ``state`` to ``path`` as ``fmt``
     (png, svg, pdf, gif, mp4). The one path the CLI and the app's dialog share, so both
-    make the same pictures. Returns the RenderPlan (figures) or the written path."""
+    make the same pictures. ``visible_panels``: the dashboard's panels to keep (the app
+    passes the ones the user shows); ``logical_size``: the layout size when neither
+    ``size`` nor ``dpi`` is given (the app passes the on-screen size). Returns the
+    RenderPlan (figures) or the written path."""
     from gateviz.export import ANIMATION_FORMATS, FIGURE_FORMATS
     from gateviz.export.files import ExportError, check_target
 
@@ -96,6 +99,8 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
     ensure_app()
     view_state = clone_state(state)
     widget = build_view(view_state, panel_id)
+    if logical_size is not None:
+        widget.resize(*logical_size)
     try:
         if visible_panels is not None and hasattr(widget, "set_panel_visible"):
             for pid in list(getattr(widget, "panels", {})):

@@ -1,0 +1,517 @@
+"""File ▸ Export figure… / Export animation… / Export data…, and Ctrl+Shift+C (copy picture).
+
+Every export renders a private offscreen copy of what the window shows (same state,
+same theme, the panels the user shows), so it never resizes the window or moves its
+time cursor, and it draws exactly what ``gateviz export`` draws (``export.headless``).
+
+Animations render on the GUI thread in small batches driven by a QTimer (about 40 ms
+of work per tick), with a QProgressDialog whose Cancel stops at the next frame and
+deletes the partial file; ffmpeg encodes in its own process meanwhile, so the window
+stays responsive. An existing file is replaced only after the user says so.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
+                               QSpinBox, QWidget)
+
+from gateviz.export.files import ExportCancelled
+
+PANEL_LABELS = {"dashboard": "Whole dashboard", "io": "Input and output", "heatmaps": "Gate heatmaps",
+                "traces": "Unit traces", "cell": "Cell diagram", "saturation": "Saturation"}
+FIGURE_SIZES = [("Current size", None, None), ("Slide 1920×1080", (1920, 1080), None),
+                ("Print 300 dpi", None, 300.0), ("Custom…", "custom", None)]
+ANIMATION_SIZES = [("Current size", None), ("Slide 1920×1080", (1920, 1080)), ("HD 1280×720", (1280, 720)),
+                   ("Small 640×360", (640, 360)), ("Custom…", "custom")]
+FRAME_BUDGET_S = 0.04  # GUI-thread work per timer tick while rendering an animation
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def current_panel_id(window) -> str:
+    """The panel holding the keyboard focus (or under the mouse), else the dashboard."""
+    from PySide6.QtWidgets import QApplication
+
+    panels = getattr(window, "panels", {}) or {}
+    for probe in (QApplication.focusWidget(), QApplication.widgetAt(window.cursor().pos())):
+        w = probe
+        while w is not None:
+            for pid, panel in panels.items():
+                if panel is w:
+                    return pid
+            w = w.parentWidget()
+    return "dashboard"
+
+
+def _view_widget(window, panel_id: str) -> QWidget | None:
+    if panel_id == "dashboard":
+        return getattr(window, "dashboard", None)
+    return (getattr(window, "panels", {}) or {}).get(panel_id)
+
+
+def _visible_panels(window) -> list[str] | None:
+    dashboard = getattr(window, "dashboard", None)
+    if dashboard is None or not hasattr(dashboard, "is_panel_visible"):
+        return None
+    return [pid for pid in getattr(window, "panels", {}) if dashboard.is_panel_visible(pid)]
+
+
+def confirm_overwrite(parent: QWidget, path: str) -> bool:
+    """True when ``path`` is free or the user agrees to replace it."""
+    if not os.path.exists(path):
+        return True
+    answer = QMessageBox.question(
+        parent, "Replace file?", f"{os.path.basename(path)} already exists in {os.path.dirname(path) or '.'}.\n"
+        "Do you want to replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _with_suffix(path: str, fmt: str) -> str:
+    p = Path(path)
+    return str(p) if p.suffix.lower() == f".{fmt}" else str(p.with_suffix(f".{fmt}") if p.suffix else Path(f"{p}.{fmt}"))
+
+
+def _default_folder() -> str:
+    return os.path.expanduser("~")
+
+
+class _PathRow(QWidget):
+    """A file name box with a Browse… button (the overwrite question comes at export time)."""
+
+    def __init__(self, caption: str, filters: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.caption, self.filters = caption, filters
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("file to write")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self.browse)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(browse)
+
+    def browse(self) -> None:
+        start = self.edit.text() or _default_folder()
+        path, _ = QFileDialog.getSaveFileName(self, self.caption, start, self.filters,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.edit.setText(path)
+
+
+class _ExportDialog(QDialog):
+    """Shared frame: options in a form, a file row, Export/Cancel; errors become a message box."""
+
+    exported = Signal(str)
+
+    def __init__(self, window, title: str, filters: str):
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle(title)
+        self.form = QFormLayout(self)
+        self.path_row = _PathRow(title, filters)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish_form(self) -> None:
+        self.form.addRow("File:", self.path_row)
+        self.form.addRow(self.buttons)
+
+    def chosen_path(self, fmt: str) -> str | None:
+        """The file to write with the format's extension, or None (asked to pick one, or declined to replace)."""
+        text = self.path_row.edit.text().strip()
+        if not text:
+            self.path_row.browse()
+            text = self.path_row.edit.text().strip()
+            if not text:
+                return None
+        path = _with_suffix(os.path.expanduser(text), fmt)
+        self.path_row.edit.setText(path)
+        if not confirm_overwrite(self, path):
+            return None
+        return path
+
+    def fail(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, "Export failed", str(exc) or type(exc).__name__)
+
+    def export(self) -> None:  # overridden
+        raise NotImplementedError
+
+
+def _panel_combo(window) -> QComboBox:
+    combo = QComboBox()
+    ids = ["dashboard"] + [pid for pid in (getattr(window, "panels", {}) or {})]
+    for pid in ids:
+        combo.addItem(PANEL_LABELS.get(pid, pid), pid)
+    current = current_panel_id(window)
+    combo.setCurrentIndex(max(0, ids.index(current) if current in ids else 0))
+    return combo
+
+
+def _size_spins(default=(1920, 1080)) -> tuple[QSpinBox, QSpinBox]:
+    w, h = QSpinBox(), QSpinBox()
+    for spin, value in ((w, default[0]), (h, default[1])):
+        spin.setRange(16, 16384)
+        spin.setValue(value)
+        spin.setSuffix(" px")
+    return w, h
+
+
+# --------------------------------------------------------------------------- figure
+
+
+class FigureDialog(_ExportDialog):
+    def __init__(self, window):
+        super().__init__(window, "Export figure", "PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)")
+        self.panel = _panel_combo(window)
+        self.format = QComboBox()
+        for label, fmt in (("PNG image", "png"), ("SVG (vector)", "svg"), ("PDF (vector)", "pdf")):
+            self.format.addItem(label, fmt)
+        self.preset = QComboBox()
+        for label, size, dpi in FIGURE_SIZES:
+            self.preset.addItem(label, (size, dpi))
+        self.preset.setCurrentIndex(1)
+        self.width_spin, self.height_spin = _size_spins()
+        self.dpi_spin = QDoubleSpinBox()
+        self.dpi_spin.setRange(0, 2400)
+        self.dpi_spin.setDecimals(0)
+        self.dpi_spin.setSpecialValueText("auto")
+        self.dpi_spin.setSuffix(" dpi")
+        self.transparent = QCheckBox("Transparent background")
+        size_row = QWidget()
+        row = QHBoxLayout(size_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.width_spin, self.height_spin, self.dpi_spin):
+            row.addWidget(w)
+        self.size_row = size_row
+        self.form.addRow("Show:", self.panel)
+        self.form.addRow("Format:", self.format)
+        self.form.addRow("Size:", self.preset)
+        self.form.addRow("Custom size:", size_row)
+        self.form.addRow("", self.transparent)
+        self.finish_form()
+        self.preset.currentIndexChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        size, _ = self.preset.currentData()
+        self.size_row.setEnabled(size == "custom")
+
+    def options(self) -> dict:
+        size, dpi = self.preset.currentData()
+        if size == "custom":
+            size = (self.width_spin.value(), self.height_spin.value())
+            dpi = self.dpi_spin.value() or None
+        return {"size": size, "dpi": dpi, "transparent": self.transparent.isChecked()}
+
+    def export(self) -> None:
+        from gateviz.export import headless
+
+        window = self.window_
+        fmt = self.format.currentData()
+        panel_id = self.panel.currentData()
+        path = self.chosen_path(fmt)
+        if path is None:
+            return
+        live = _view_widget(window, panel_id)
+        logical = (live.width(), live.height()) if live is not None and live.isVisible() else None
+        try:
+            plan = headless.export_view(window.state, panel_id, path, fmt, overwrite=True, logical_size=logical,
+                                        visible_panels=_visible_panels(window), **self.options())
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
+            self.fail(exc)
+            return
+        w, h = plan.pixels
+        _status(window, f"Exported {PANEL_LABELS.get(panel_id, panel_id).lower()} to {path} ({w}×{h} px)")
+        self.exported.emit(path)
+        self.accept()
+
+
+# --------------------------------------------------------------------------- animation
+
+
+class AnimationRunner(QObject):
+    """Drives an AnimationExport from a QTimer with a QProgressDialog; owns the offscreen view."""
+
+    finished = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, job, view: QWidget, parent: QWidget):
+        super().__init__(parent)
+        self.job, self.view = job, view
+        self._cancel_requested = False
+        self.progress = QProgressDialog(f"Rendering {job.total} frames…", "Cancel", 0, job.total, parent)
+        self.progress.setWindowTitle("Export animation")
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(0)
+        self.progress.setAutoClose(False)
+        self.progress.setAutoReset(False)
+        self.progress.canceled.connect(self.cancel)
+        self.timer = QTimer(self)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        try:
+            self.job.start()
+        except Exception as exc:  # noqa: BLE001
+            self._end()
+            self.failed.emit(str(exc))
+            return
+        self.progress.setValue(0)
+        self.progress.show()
+        self.timer.start()
+
+    def cancel(self) -> None:
+        self._cancel_requested = True  # acted on at the next tick, never inside a frame
+
+    def _tick(self) -> None:
+        if self._cancel_requested or self.progress.wasCanceled():
+            self.job.abort()
+            self._end()
+            self.cancelled.emit()
+            return
+        try:
+            deadline = time.perf_counter() + FRAME_BUDGET_S
+            while self.job.render_next() and time.perf_counter() < deadline:
+                pass  # at least one frame per tick, more while the budget lasts
+            if not self.job.finished:
+                self.progress.setLabelText(f"Rendering frame {self.job.done + 1} of {self.job.total}…")
+                self.progress.setValue(self.job.done)
+                return
+            self.progress.setLabelText("Finishing the file…")
+            path = self.job.finish()
+        except Exception as exc:  # noqa: BLE001
+            self.job.abort()
+            self._end()
+            self.failed.emit(str(exc) or type(exc).__name__)
+            return
+        self._end()
+        self.finished.emit(str(path))
+
+    def _end(self) -> None:
+        self.timer.stop()
+        self.progress.canceled.disconnect(self.cancel)
+        self.progress.close()
+        self.progress.deleteLater()
+        self.view.close()
+        self.view.deleteLater()
+
+
+class AnimationDialog(_ExportDialog):
+    def __init__(self, window):
+        super().__init__(window, "Export animation", "MP4 video (*.mp4);;GIF animation (*.gif)")
+        state = window.state
+        length = state.trace.length if state.trace is not None else 1
+        self.panel = _panel_combo(window)
+        self.format = QComboBox()
+        self.format.addItem("MP4 video (H.264)", "mp4")
+        self.format.addItem("GIF animation", "gif")
+        self.preset = QComboBox()
+        for label, size in ANIMATION_SIZES:
+            self.preset.addItem(label, size)
+        self.preset.setCurrentIndex(2)
+        self.width_spin, self.height_spin = _size_spins((1280, 720))
+        size_row = QWidget()
+        row = QHBoxLayout(size_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.width_spin)
+        row.addWidget(self.height_spin)
+        self.size_row = size_row
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 120)
+        self.fps.setValue(10)
+        self.fps.setSuffix(" frames/s")
+        self.first, self.last = QSpinBox(), QSpinBox()
+        for spin, value in ((self.first, 0), (self.last, length - 1)):
+            spin.setRange(0, max(0, length - 1))
+            spin.setValue(value)
+        range_row = QWidget()
+        row = QHBoxLayout(range_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.first)
+        row.addWidget(self.last)
+        self.form.addRow("Show:", self.panel)
+        self.form.addRow("Format:", self.format)
+        self.form.addRow("Size:", self.preset)
+        self.form.addRow("Custom size:", size_row)
+        self.form.addRow("Frame rate:", self.fps)
+        self.form.addRow("Steps (first, last):", range_row)
+        self.finish_form()
+        self.preset.currentIndexChanged.connect(lambda: self.size_row.setEnabled(self.preset.currentData() == "custom"))
+        self.size_row.setEnabled(False)
+        self.runner: AnimationRunner | None = None
+
+    def export(self) -> None:
+        from gateviz.export import headless
+        from gateviz.export.animation import AnimationExport
+
+        window = self.window_
+        if window.state.trace is None:
+            self.fail(RuntimeError("nothing to animate: no model is traced yet"))
+            return
+        fmt = self.format.currentData()
+        panel_id = self.panel.currentData()
+        first, last = self.first.value(), self.last.value()
+        if last < first:
+            self.fail(ValueError(f"the last step ({last}) comes before the first ({first})"))
+            return
+        path = self.chosen_path(fmt)
+        if path is None:
+            return
+        size = self.preset.currentData()
+        if size == "custom":
+            size = (self.width_spin.value(), self.height_spin.value())
+        live = _view_widget(window, panel_id)
+        view_state = headless.clone_state(window.state)
+        view = headless.build_view(view_state, panel_id)
+        if size is None and live is not None and live.isVisible():
+            view.resize(live.width(), live.height())
+        visible = _visible_panels(window)
+        if visible is not None and hasattr(view, "set_panel_visible"):
+            for pid in list(getattr(view, "panels", {})):
+                view.set_panel_visible(pid, pid in visible)
+        try:
+            job = AnimationExport(view, view_state, path, fmt=fmt, steps=range(first, last + 1),
+                                  fps=self.fps.value(), size=size, overwrite=True)
+        except Exception as exc:  # noqa: BLE001
+            view.deleteLater()
+            self.fail(exc)
+            return
+        self.runner = AnimationRunner(job, view, window)
+        self.runner.finished.connect(lambda p: (_status(window, f"Exported {job.total} frames to {p}"),
+                                                self.exported.emit(p)))
+        self.runner.failed.connect(lambda message: QMessageBox.warning(window, "Export failed", message))
+        self.runner.cancelled.connect(lambda: _status(window, "Animation export cancelled; nothing was written"))
+        self.accept()
+        self.runner.start()
+
+
+# --------------------------------------------------------------------------- data
+
+
+class DataDialog(_ExportDialog):
+    def __init__(self, window):
+        super().__init__(window, "Export data", "Trace file (*.npz);;Tidy table (*.csv)")
+        self.format = QComboBox()
+        self.format.addItem("Trace file (.npz, every layer and quantity)", "npz")
+        self.format.addItem("Tidy table (.csv, a row per step and unit)", "csv")
+        self.only_view = QCheckBox("CSV: only the shown layer and direction")
+        self.only_pinned = QCheckBox("CSV: only the pinned units")
+        self.form.addRow("Format:", self.format)
+        self.form.addRow("", self.only_view)
+        self.form.addRow("", self.only_pinned)
+        self.finish_form()
+        self.format.currentIndexChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        csv = self.format.currentData() == "csv"
+        self.only_view.setEnabled(csv)
+        self.only_pinned.setEnabled(csv)
+
+    def export(self) -> None:
+        from gateviz.export.data import save_csv, save_npz
+
+        state = self.window_.state
+        if state.trace is None:
+            self.fail(RuntimeError("nothing to export: no model is traced yet"))
+            return
+        fmt = self.format.currentData()
+        path = self.chosen_path(fmt)
+        if path is None:
+            return
+        try:
+            if fmt == "npz":
+                save_npz(state.trace, path, overwrite=True)
+                message = f"Exported the trace file to {path}"
+            else:
+                only = self.only_view.isChecked()
+                rows = save_csv(state.trace, path, overwrite=True, layer=state.layer if only else None,
+                                direction=state.direction if only else None,
+                                units=list(state.pinned) if self.only_pinned.isChecked() else None)
+                message = f"Exported {rows} rows to {path}"
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc)
+            return
+        _status(self.window_, message)
+        self.exported.emit(path)
+        self.accept()
+
+
+# --------------------------------------------------------------------------- window hooks
+
+
+def _status(window, message: str) -> None:
+    bar = window.statusBar() if hasattr(window, "statusBar") else None
+    if bar is not None:
+        bar.showMessage(message, 8000)
+
+
+def copy_picture(window) -> None:
+    """Ctrl+Shift+C: the focused panel (or the whole dashboard) as it is now, on the clipboard."""
+    from gateviz.export.figure import copy_to_clipboard
+
+    panel_id = current_panel_id(window)
+    widget = _view_widget(window, panel_id) or window.centralWidget()
+    if widget is None or not widget.isVisible():
+        _status(window, "Nothing to copy yet")
+        return
+    image = copy_to_clipboard(widget)
+    _status(window, f"Copied {PANEL_LABELS.get(panel_id, panel_id).lower()} to the clipboard "
+                    f"({image.width()}×{image.height()} px)")
+
+
+def open_dialog(window, cls) -> _ExportDialog:
+    dialog = cls(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window._export_dialog = dialog  # keep a reference (tests reach it here too)
+    dialog.open()
+    return dialog
+
+
+def install_export_actions(window) -> dict[str, QAction]:
+    """Add the export actions to the window's File menu (created if missing); returns them by name."""
+    bar = window.menuBar()
+    menu = getattr(window, "file_menu", None)
+    if menu is None:
+        menu = next((a.menu() for a in bar.actions() if a.menu() is not None
+                     and a.text().replace("&", "").lower() == "file"), None) or bar.addMenu("&File")
+    before = getattr(window, "export_separator", None)
+    specs = [
+        ("figure", "Export &figure…", "Ctrl+E", "A panel or the dashboard as PNG, SVG or PDF",
+         lambda: open_dialog(window, FigureDialog)),
+        ("animation", "Export &animation…", "Ctrl+Shift+E", "A range of steps as MP4 or GIF",
+         lambda: open_dialog(window, AnimationDialog)),
+        ("data", "Export &data…", None, "The trace as a .npz trace file or a tidy .csv",
+         lambda: open_dialog(window, DataDialog)),
+        ("copy", "&Copy picture", "Ctrl+Shift+C", "The focused panel (or the dashboard) to the clipboard",
+         lambda: copy_picture(window)),
+    ]
+    actions = {}
+    for name, text, shortcut, tip, slot in specs:
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        if before is not None:
+            menu.insertAction(before, action)
+        else:
+            menu.addAction(action)
+        window.addAction(action)  # shortcuts work while the menu bar is hidden too
+        actions[name] = action
+    window.export_actions = actions
+    return actions
