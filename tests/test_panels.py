@@ -298,3 +298,42 @@ def test_cell_diagram_rnn_splits_the_preactivation(qtbot):
     state.set_step(12)
     v = panel.values
     assert np.tanh(v["from x"] + v["from h"]) == pytest.approx(v["h"], abs=1e-5)
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def test_saturation_scatter_points_per_unit_per_layer(qtbot):
+    from gateviz.core.analysis import saturation_fractions
+    state = make_state("lstm", num_layers=2, units=10)
+    state.set_pinned([3])
+    panel = PANEL_CLASSES["saturation"](state)
+    qtbot.addWidget(panel)
+    assert [g.quantity for g in panel.plots] == ["input_gate", "forget_gate", "output_gate"]
+    f = panel.plots[1]
+    assert len(f.layers) == 2
+    left, right = saturation_fractions(state.trace.get(1, "forward", "forget_gate"))
+    xs, ys = f.layers[1].getData()
+    np.testing.assert_allclose(xs, right)
+    np.testing.assert_allclose(ys, left)
+    # the pinned unit of the current layer is ringed at its own point
+    px, py = f.pins.getData()
+    l0, r0 = saturation_fractions(state.trace.get(0, "forward", "forget_gate"))
+    assert (px[0], py[0]) == pytest.approx((r0[3], l0[3]))
+    state.set_layer_direction(1, "forward")
+    px, py = f.pins.getData()
+    assert (px[0], py[0]) == pytest.approx((right[3], left[3]))
+    assert "layer 1, unit 4" in f.layers[1].opts["tip"](x=0.5, y=0.25, data=(1, 4))
+
+
+def test_saturation_gru_gates_and_rnn_fallback(qtbot):
+    state = make_state("gru")
+    panel = PANEL_CLASSES["saturation"](state)
+    qtbot.addWidget(panel)
+    assert [g.quantity for g in panel.plots] == ["reset_gate", "update_gate"]
+    rnn = make_state("rnn")
+    with qtbot.waitSignal(state.traceChanged):
+        state.set_trace(rnn.model, rnn.trace, rnn.sequence)
+    assert [g.quantity for g in panel.plots] == ["hidden_state"]
+    h = rnn.trace.get(0, "forward", "hidden_state")
+    np.testing.assert_allclose(panel.plots[0].layers[0].getData()[0], (h > 0.9).mean(axis=0))

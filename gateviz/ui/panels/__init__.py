@@ -10,6 +10,7 @@ from .cell import CellDiagramPanel
 from .common import Panel
 from .heatmaps import HeatmapPanel
 from .io import IOPanel
+from .saturation import SaturationPanel
 from .traces import TracesPanel
 
 PANEL_CLASSES: dict[str, type[Panel]] = {
@@ -17,6 +18,7 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     HeatmapPanel.panel_id: HeatmapPanel,
     TracesPanel.panel_id: TracesPanel,
     CellDiagramPanel.panel_id: CellDiagramPanel,
+    SaturationPanel.panel_id: SaturationPanel,
 }
 
-__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel", "CellDiagramPanel"]
+__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel", "CellDiagramPanel", "SaturationPanel"]
