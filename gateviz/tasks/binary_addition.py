@@ -51,7 +51,7 @@ class BinaryAdditionTask(Task):
     metric = "exact_sums"
     metric_goal = "max"
     quality_bar = 1.0
-    defaults = {"units": 16, "epochs": 12, "lr": 2e-2, "batch_size": 64}
+    defaults = {"units": 16, "epochs": 8, "lr": 2e-2, "batch_size": 64}
 
     def __init__(self, bits: int = 8, held_out: int = 1000):
         self.bits = int(bits)

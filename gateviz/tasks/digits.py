@@ -51,7 +51,7 @@ class DigitsTask(Task):
     metric = "test_accuracy"
     metric_goal = "max"
     quality_bar = 0.95
-    defaults = {"units": 64, "epochs": 25, "lr": 1e-2, "batch_size": 32}
+    defaults = {"units": 64, "epochs": 15, "lr": 1e-2, "batch_size": 32}
 
     def __init__(self, source: str = "sklearn", mnist_dir: str | None = None, train_limit: int | None = None,
                  stored_samples: list | None = None):

@@ -45,7 +45,7 @@ class SineTask(Task):
     metric = "test_mse"
     metric_goal = "min"
     quality_bar = 1e-3
-    defaults = {"units": 32, "epochs": 12, "lr": 1e-2, "batch_size": 32}
+    defaults = {"units": 32, "epochs": 8, "lr": 1e-2, "batch_size": 32}
 
     def __init__(self, window: int = 50, rollout_steps: int = 50):
         self.window = int(window)
