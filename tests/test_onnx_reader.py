@@ -171,7 +171,7 @@ HAND_BUILT = {
                                                                  "HardSigmoid", "ScaledTanh", "ScaledTanh"],
                                                     activation_alpha=[0.25, 1.5, 1.5],
                                                     activation_beta=[0.5, 0.7, 0.7]), {}),
-    "gru_linear_before_reset_0": ("GRU", dict(linear_before_reset=0, direction="bidirectional"), {}),
+    "gru_linear_before_reset_0_clip": ("GRU", dict(linear_before_reset=0, direction="bidirectional", clip=0.8), {}),
     "gru_weights_in_constant_nodes": ("GRU", dict(linear_before_reset=1), dict(as_constants=True)),
     "gru_linear_before_reset_1_clip": ("GRU", dict(linear_before_reset=1, clip=0.9), {}),
     "gru_activations": ("GRU", dict(activations=["HardSigmoid", "LeakyRelu"], activation_alpha=[0.3, 0.05],
