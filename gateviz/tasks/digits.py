@@ -80,8 +80,9 @@ class DigitsTask(Task):
                           "test_x": images[test], "test_y": labels[test]}
         else:
             if self.mnist_dir is None or not Path(self.mnist_dir).is_dir():
-                raise GatevizError("this digits model was trained on MNIST; its IDX files are not available here "
-                                   f"({self.mnist_dir or 'no folder given'}); pass the MNIST folder to evaluate it")
+                raise GatevizError(f"MNIST's IDX files are not available here ({self.mnist_dir or 'no folder given'} "
+                                   "is not a folder); give the folder holding train-images-idx3-ubyte[.gz] and "
+                                   "friends")
             from .idx import load_mnist
 
             raw = load_mnist(self.mnist_dir)

@@ -112,7 +112,7 @@ class TextTask(Task):
     metric = "bits_below_unigram"
     metric_goal = "max"
     quality_bar = 1.0
-    defaults = {"units": 128, "epochs": 3, "lr": 1e-2, "batch_size": 32}
+    defaults = {"units": 128, "epochs": 2, "lr": 2e-2, "batch_size": 32}
 
     def __init__(self, path: str | None = None, vocab: list[str] | None = None, seq_len: int = 100,
                  stored_samples: list[str] | None = None, corpus: str | None = None):
