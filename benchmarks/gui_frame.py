@@ -1,0 +1,111 @@
+"""Milliseconds per playback frame: advance one step and repaint the whole window (offscreen).
+
+A seeded 1-layer LSTM with 256 units traced on a 2000-step input fills every panel; each
+frame is ``state.set_step(t + 1)`` (every panel moves its cursor) followed by a synchronous
+``window.repaint()``. Prints the median and 99th percentile (targets: median <= 8 ms,
+p99 <= 16 ms), then the same per panel (its own ``repaint()``) to show which one is slow.
+
+    python benchmarks/gui_frame.py [--frames 300] [--units 256] [--steps 2000] [--size 1600x900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+
+
+def build_trace(units: int, steps: int, features: int = 8):
+    import torch
+
+    from gateviz.core.engine import Tracer
+    from gateviz.core.model import InputStage, RecurrentModel
+    from gateviz.formats.torch_state import layers_from_module
+
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(features, units)
+    model = RecurrentModel(layers_from_module(module), InputStage(kind="raw", features=features),
+                           name=f"benchmark LSTM {units}").validate()
+    rng = np.random.default_rng(0)
+    t = np.arange(steps)[:, None]
+    x = (np.sin(t / (5.0 + np.arange(features))) + 0.3 * rng.standard_normal((steps, features))).astype(np.float32)
+    return model, Tracer(model).trace(x), x
+
+
+def stats(times_ms: list[float]) -> str:
+    a = np.asarray(times_ms)
+    return f"median {np.median(a):6.2f} ms   p99 {np.percentile(a, 99):6.2f} ms   max {a.max():6.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--size", default="1600x900", help="window size WxH")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    import gateviz.ui  # noqa: F401  (PySide6 refcount workaround first)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    import tempfile
+
+    os.environ.setdefault("GATEVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="gateviz-bench-"))
+    from gateviz.ui.main_window import MainWindow
+
+    model, trace, x = build_trace(args.units, args.steps)
+    window = MainWindow(restore=False)
+    window.resize(width, height)
+    window.show()
+    window.state.set_trace(model, trace, x, None)
+    window.state.set_pinned([0, 1, 2])
+    for _ in range(3):
+        app.processEvents()
+    window.repaint()
+
+    s = window.state
+
+    def frame_times(repaint) -> list[float]:
+        s.set_step(0)
+        app.processEvents()
+        out = []
+        for k in range(args.frames + 10):
+            t0 = time.perf_counter()
+            s.set_step((s.step + 1) % trace.length)
+            repaint()
+            app.processEvents()
+            if k >= 10:  # warm-up frames
+                out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    print(f"LSTM {args.units} units, {args.steps} steps, window {width}x{height}, {args.frames} frames "
+          f"(offscreen; shared machine, numbers are noisy)")
+    print(f"step + forced repaint of the whole window : {stats(frame_times(window.repaint))}")
+    print("   (targets: median <= 8 ms, p99 <= 16 ms)")
+    print(f"step + Qt's own partial update (playback) : {stats(frame_times(lambda: None))}")
+    print("one panel alone in the dashboard (the others hidden), step + forced repaint:")
+    dash = window.dashboard
+    for pid in window.panels:
+        for other in window.panels:
+            dash.set_panel_visible(other, other == pid)
+        app.processEvents()
+        print(f"  {pid:11s}: {stats(frame_times(window.repaint))}")
+    for other in window.panels:
+        dash.set_panel_visible(other, False)
+    app.processEvents()
+    print(f"  {'(none)':11s}: {stats(frame_times(window.repaint))}   <- the window around the panels")
+    for other in window.panels:
+        dash.set_panel_visible(other, True)
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
