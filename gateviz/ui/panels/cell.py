@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEngine, QPen, QPixmap, QPolygonF
 
 from gateviz.core.trace import SIGMOID_GATES
 
@@ -27,6 +27,10 @@ SUB = str.maketrans("-1t", "₋₁ₜ")
 DIAGRAM_W, DIAGRAM_H = 1000.0, 600.0  # the schematic
 FORMULA_H = 150.0  # formulas under it
 SIDE_W = 430.0  # the update split and the layer's bars beside it
+# alignment flags combined once (combining PySide6 enums costs microseconds per call, per frame)
+_ALIGN = {"c": Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+          "l": Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+          "r": Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter}
 
 
 def fmt(v: float) -> str:
@@ -49,6 +53,13 @@ class CellDiagramPanel(Panel):
         self.layer_data: dict[str, np.ndarray] = {}
         self.limits: dict[str, tuple[float, float]] = {}
         self.setMinimumSize(320, 200)
+        self._fonts: dict[tuple, QFont] = {}
+        self._scale = 1.0
+        self._static: QPixmap | None = None  # cached drawing of what does not change with the step
+        self._static_key = None
+        self.S = self.D = True  # which phase _paint is drawing: static parts, dynamic parts
+        self._raster = False
+        self._bar_buffers: list[np.ndarray] = []
         self._apply_colours()
 
     # ---- state hooks ------------------------------------------------------------------
@@ -63,6 +74,7 @@ class CellDiagramPanel(Panel):
             kind = QUANTITY_INFO[q].kind
             self.limits[q] = (0.0, 1.0) if kind == "sigmoid" else (-1.0, 1.0) if kind == "tanh" else \
                 (-self.c_limit, self.c_limit)
+        self._static = None
         self.on_step(state.step)
 
     def on_selection(self) -> None:
@@ -76,7 +88,12 @@ class CellDiagramPanel(Panel):
 
     def apply_theme(self) -> None:
         self._apply_colours()
-        self.update()
+        self._fonts = {}
+        self.invalidate()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._static = None
+        super().resizeEvent(event)
 
     def _apply_colours(self) -> None:
         theme = self.state.theme
@@ -187,14 +204,41 @@ class CellDiagramPanel(Panel):
     # ---- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        p.fillRect(self.rect(), self.bg)
+        engine = p.paintEngine()
         if self.state.trace is None or not self.values:
+            p.fillRect(self.rect(), self.bg)
             p.setPen(self.muted)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no trace yet")
             p.end()
             return
+        if engine is not None and engine.type() == QPaintEngine.Type.Raster:
+            # on screen / into an image: the parts that do not change with the step come from a cached
+            # pixmap; only values are drawn per frame. Vector devices (SVG, PDF) get everything drawn.
+            dpr = self.devicePixelRatioF()
+            key = (self.width(), self.height(), dpr)
+            if self._static is None or self._static_key != key:
+                pm = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+                pm.setDevicePixelRatio(dpr)
+                pm.fill(self.bg)
+                q = QPainter(pm)
+                self._paint(q, static=True, dynamic=False, raster=True)
+                q.end()
+                self._static, self._static_key = pm, key
+            p.drawPixmap(0, 0, self._static)
+            self._paint(p, static=False, dynamic=True, raster=True)
+            p.end()
+            self._bar_buffers = []
+            return
+        else:
+            p.fillRect(self.rect(), self.bg)
+            self._paint(p, static=True, dynamic=True, raster=False)
+        p.end()
+
+    def _paint(self, p: QPainter, *, static: bool, dynamic: bool, raster: bool) -> None:
+        self.S, self.D, self._raster = static, dynamic, raster
+        self._bar_buffers = []
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         W, H = self.width(), self.height()
         left_h = DIAGRAM_H + FORMULA_H
         # side panel beside the diagram or under it, whichever draws the diagram larger
@@ -210,21 +254,32 @@ class CellDiagramPanel(Panel):
         self._draw_title(p)
         cell = self.state.trace.cell
         {"lstm": self._draw_lstm, "gru": self._draw_gru, "rnn": self._draw_rnn}[cell](p)
-        self._draw_formulas(p, QRectF(10, DIAGRAM_H, DIAGRAM_W - 20, FORMULA_H))
+        if self.S:
+            self._draw_formulas(p, QRectF(10, DIAGRAM_H, DIAGRAM_W - 20, FORMULA_H))
         side = QRectF(DIAGRAM_W, 10, SIDE_W - 10, left_h - 20) if wide else QRectF(40, left_h, DIAGRAM_W - 80, 500)
         self._draw_side(p, side)
-        p.end()
+
+    def invalidate(self) -> None:
+        """Forget the cached static layer (size, theme, cell, layer or pinned unit changed)."""
+        self._static = None
+        self.update()
 
     # primitives (logical coordinates) -----------------------------------------------------
     def font(self, px: float, bold=False, italic=False) -> QFont:
-        f = QFont()
+        key = (px, bold, italic, self.state.theme.presentation)
+        cached = self._fonts.get(key)
+        if cached is not None:
+            return cached
+        f = self._fonts[key] = QFont()
         f.setPixelSize(max(1, int(round(px * (1.15 if self.state.theme.presentation else 1.0)))))
         f.setBold(bold)
         f.setItalic(italic)
         return f
 
     def text(self, p: QPainter, x: float, y: float, s: str, px=17, colour=None, align="c", bold=False,
-             italic=False, w=240.0, bg: QColor | None = None) -> None:
+             italic=False, w=240.0, bg: QColor | None = None, dyn=False) -> None:
+        if not (self.D if dyn else self.S):
+            return
         p.setFont(self.font(px, bold, italic))
         if bg is not None:  # a label sitting on a wire: clear the wire behind the text
             tw = p.fontMetrics().horizontalAdvance(s) + 8
@@ -233,12 +288,13 @@ class CellDiagramPanel(Panel):
             p.setBrush(bg)
             p.drawRoundedRect(QRectF(bx, y - px * 0.62, tw, px * 1.24), 3, 3)
         p.setPen(colour or self.fg)
-        flags = {"c": Qt.AlignmentFlag.AlignHCenter, "l": Qt.AlignmentFlag.AlignLeft,
-                 "r": Qt.AlignmentFlag.AlignRight}[align] | Qt.AlignmentFlag.AlignVCenter
-        x0 = {"c": x - w / 2, "l": x, "r": x - w}[align]
-        p.drawText(QRectF(x0, y - px, w, 2 * px), flags, s)
+        x0 = x - w / 2 if align == "c" else x if align == "l" else x - w
+        p.drawText(QRectF(x0, y - px, w, 2 * px), _ALIGN[align], s)
 
     def wire(self, p: QPainter, pts, colour=None, width=3.0, arrow=True, outline=False) -> None:
+        """A polyline with an arrow head. outline=True: a value-coloured (dynamic) wire with a rim."""
+        if not (self.D if outline else self.S):
+            return
         colour = colour or self.muted
         path = QPainterPath(QPointF(*pts[0]))
         for pt in pts[1:]:
@@ -271,17 +327,20 @@ class CellDiagramPanel(Panel):
     def gate_box(self, p: QPainter, cx: float, cy: float, symbol: str, func: str, w=104.0, h=64.0) -> None:
         value = self.values[symbol]
         fill = self.colour_of(symbol, value)
-        p.setPen(QPen(self.fg, 2))
-        p.setBrush(fill)
-        p.drawRoundedRect(QRectF(cx - w / 2, cy - h / 2, w, h), 10, 10)
+        if self.D:
+            p.setPen(QPen(self.fg, 2))
+            p.setBrush(fill)
+            p.drawRoundedRect(QRectF(cx - w / 2, cy - h / 2, w, h), 10, 10)
         ink = self.text_on(fill)
-        self.text(p, cx, cy - 13, func, px=15, colour=ink, italic=True)
-        self.text(p, cx, cy + 12, f"{symbol} = {fmt(value)}", px=19, colour=ink, bold=True)
+        self.text(p, cx, cy - 13, func, px=15, colour=ink, italic=True, dyn=True)
+        self.text(p, cx, cy + 12, f"{symbol} = {fmt(value)}", px=19, colour=ink, bold=True, dyn=True)
         name = QUANTITY_INFO[{"i": "input_gate", "f": "forget_gate", "g": "cell_candidate", "o": "output_gate",
                               "r": "reset_gate", "z": "update_gate", "n": "candidate"}[symbol]].name
         self.text(p, cx, cy + h / 2 + 16, name, px=14, colour=self.muted, bg=self.box_fill)
 
     def node(self, p: QPainter, cx: float, cy: float, op: str, r=17.0) -> None:
+        if not self.S:
+            return
         p.setPen(QPen(self.fg, 2))
         p.setBrush(self.box_fill)
         p.drawEllipse(QPointF(cx, cy), r, r)
@@ -297,6 +356,8 @@ class CellDiagramPanel(Panel):
 
     def value_tag(self, p: QPainter, x: float, y: float, key: str, align="c", px=16, w=240.0, prefix="") -> None:
         """A label with a small swatch of the value's colour."""
+        if not self.D:
+            return
         s = prefix + self.labels[key]
         colour = self.colour_of(key, self.values[key])
         p.setFont(self.font(px))
@@ -306,12 +367,14 @@ class CellDiagramPanel(Panel):
         p.setPen(QPen(self.fg, 1))
         p.setBrush(colour)
         p.drawRoundedRect(QRectF(x_text - sw - 6, y - sw / 2, sw, sw), 2, 2)
-        self.text(p, x_text, y, s, px=px, align="l", w=tw + 10)
+        self.text(p, x_text, y, s, px=px, align="l", w=tw + 10, dyn=True)
 
     def highway_pen_colour(self, key: str) -> QColor:
         return self.colour_of(key, self.values[key])
 
     def cell_box(self, p: QPainter, rect: QRectF) -> None:
+        if not self.S:
+            return
         p.setPen(QPen(self.muted, 2, Qt.PenStyle.DashLine))
         p.setBrush(self.box_fill)
         p.drawRoundedRect(rect, 24, 24)
@@ -321,7 +384,7 @@ class CellDiagramPanel(Panel):
         cell = s.trace.cell.upper()
         self.text(p, 20, 22, f"{cell} cell", px=24, align="l", bold=True, w=300)
         where = f"layer {s.layer} · {s.direction} · unit {self.unit} · step {self.step}"
-        self.text(p, DIAGRAM_W - 20, 22, where, px=17, align="r", colour=self.muted, w=560)
+        self.text(p, DIAGRAM_W - 20, 22, where, px=17, align="r", colour=self.muted, w=560, dyn=True)
 
     # the three cells -----------------------------------------------------------------------------
     def _bus(self, p: QPainter, taps: list[float], h_prev_y: float, y_bus: float, h_prev_from_top: float | None = None):
@@ -333,8 +396,10 @@ class CellDiagramPanel(Panel):
         else:  # the GRU: h₋₁ arrives on the highway and drops down into the bus
             self.wire(p, [(150, h_prev_from_top), (150, y_bus)], fg, arrow=False)
         self.wire(p, [(230, 590), (230, y_bus)], fg, arrow=False)
-        self.text(p, 240, 578, self.labels["x"], px=16, align="l", w=320)
+        self.text(p, 240, 578, self.labels["x"], px=16, align="l", w=320, dyn=True)
         self.wire(p, [(150, y_bus), (max(taps), y_bus)], fg, arrow=False)
+        if not self.S:
+            return
         p.setBrush(fg)
         p.setPen(Qt.PenStyle.NoPen)
         p.drawEllipse(QPointF(230, y_bus), 5, 5)
@@ -377,11 +442,12 @@ class CellDiagramPanel(Panel):
         self.node(p, xt, 300, "*")
         # tanh(c)
         fill = self.colour_of("h", self.values["tanh c"])
-        p.setPen(QPen(self.fg, 2))
-        p.setBrush(fill)
-        p.drawEllipse(QRectF(xt - 46, 182, 92, 36))
+        if self.D:
+            p.setPen(QPen(self.fg, 2))
+            p.setBrush(fill)
+            p.drawEllipse(QRectF(xt - 46, 182, 92, 36))
         self.text(p, xt, 200, f"tanh {fmt(self.values['tanh c'])}", px=15, colour=self.text_on(fill), bold=True,
-                  w=92)
+                  w=92, dyn=True)
         # the update split
         self.value_tag(p, xf + 26, hy + 38, "kept", align="l", prefix="", px=16)
         self.text(p, xf + 26 + 8, hy + 60, "f⊙c₋₁", px=14, colour=self.muted, align="l", w=120)
@@ -415,19 +481,21 @@ class CellDiagramPanel(Panel):
         reset_after = self.state.model is None or self.state.model.layers[self.state.layer].reset_after
         self.text(p, (xr + xn) / 2 + 2, y_g - 16, "r⊙(Uₙh₋₁+b)" if reset_after else "Uₙ(r⊙h₋₁)", px=13,
                   colour=self.muted, w=130)
-        p.setBrush(self.muted)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.drawEllipse(QPointF(xz, 260), 4.5, 4.5)
+        if self.S:
+            p.setBrush(self.muted)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawEllipse(QPointF(xz, 260), 4.5, 4.5)
         self.gate_box(p, xz, y_g, "z", "σ")
         self.gate_box(p, xn, y_g, "n", "tanh")
         self.gate_box(p, xr, y_g, "r", "σ")
         # 1 − z
         fill = self.colour_of("1-z", self.values["1-z"])
-        p.setPen(QPen(self.fg, 2))
-        p.setBrush(fill)
-        p.drawRoundedRect(QRectF(xm - 30, 244, 60, 32), 8, 8)
-        self.text(p, xm, 260, "1−z", px=15, colour=self.text_on(fill), bold=True, w=60)
-        self.text(p, xm, 292, fmt(self.values["1-z"]), px=14, colour=self.muted, w=60)
+        if self.D:
+            p.setPen(QPen(self.fg, 2))
+            p.setBrush(fill)
+            p.drawRoundedRect(QRectF(xm - 30, 244, 60, 32), 8, 8)
+        self.text(p, xm, 260, "1−z", px=15, colour=self.text_on(fill), bold=True, w=60, dyn=True)
+        self.text(p, xm, 292, fmt(self.values["1-z"]), px=14, colour=self.muted, w=60, dyn=True)
         self.node(p, xz, hy, "*")
         self.node(p, xn, hy, "+")
         self.node(p, xn, 260, "*")
@@ -443,11 +511,13 @@ class CellDiagramPanel(Panel):
         self.wire(p, [(xb, y_bus), (xb, hy + 40)], self.muted)
         act = self.state.model.layers[self.state.layer].activation.name if self.state.model else "tanh"
         fill = self.colour_of("h", self.values["h"])
-        p.setPen(QPen(self.fg, 2))
-        p.setBrush(fill)
-        p.drawRoundedRect(QRectF(xb - 70, hy - 40, 140, 80), 12, 12)
-        self.text(p, xb, hy - 14, act, px=16, colour=self.text_on(fill), italic=True, w=140)
-        self.text(p, xb, hy + 14, f"h = {fmt(self.values['h'])}", px=20, colour=self.text_on(fill), bold=True, w=140)
+        if self.D:
+            p.setPen(QPen(self.fg, 2))
+            p.setBrush(fill)
+            p.drawRoundedRect(QRectF(xb - 70, hy - 40, 140, 80), 12, 12)
+        self.text(p, xb, hy - 14, act, px=16, colour=self.text_on(fill), italic=True, w=140, dyn=True)
+        self.text(p, xb, hy + 14, f"h = {fmt(self.values['h'])}", px=20, colour=self.text_on(fill), bold=True, w=140,
+                  dyn=True)
         self.wire(p, [(xb + 70, hy), (985, hy)], self.highway_pen_colour("h"), 7, outline=True)
         self.value_tag(p, 985, hy - 26, "h", align="r", px=18)
         self.text(p, 985, hy + 26, "→ output, and h₋₁ at the next step", px=14, colour=self.muted, italic=True,
@@ -501,7 +571,8 @@ class CellDiagramPanel(Panel):
         y = rect.top() + 12
         if cell in ("lstm", "gru"):
             y = self._draw_update_split(p, QRectF(rect.left(), y, rect.width(), 150)) + 18
-        self.text(p, rect.left() + 10, y + 8, f"whole layer at step {self.step}", px=18, align="l", bold=True, w=400)
+        self.text(p, rect.left() + 10, y + 8, f"whole layer at step {self.step}", px=18, align="l", bold=True, w=400,
+                  dyn=True)
         self.text(p, rect.left() + 10, y + 30, f"{self.state.trace.units(self.state.layer)} units; "
                   f"unit {self.unit} in its pin colour", px=13, align="l", colour=self.muted, w=400)
         y += 48
@@ -528,21 +599,23 @@ class CellDiagramPanel(Panel):
         bw = rect.width() - label_w - 20
         zero = x0 + bw / 2
         y = rect.top() + 34
-        p.setPen(QPen(self.muted, 1.2))
-        p.drawLine(QPointF(zero, y - 4), QPointF(zero, y + 3 * 32))
+        if self.S:
+            p.setPen(QPen(self.muted, 1.2))
+            p.drawLine(QPointF(zero, y - 4), QPointF(zero, y + 3 * 32))
         for k, (name, val) in enumerate(rows):
             cy = y + k * 32 + 14
             self.text(p, rect.left() + 10, cy, name, px=15, align="l", w=label_w)
             key = ("kept", "written", "c" if cell == "lstm" else "h")[k]
             colour = self.colour_of(key, val)
             length = float(np.clip(val / lim, -1, 1)) * bw / 2
-            p.setPen(QPen(self.fg, 1))
-            p.setBrush(colour)
-            p.drawRect(QRectF(min(zero, zero + length), cy - 10, abs(length), 20))
+            if self.D:
+                p.setPen(QPen(self.fg, 1))
+                p.setBrush(colour)
+                p.drawRect(QRectF(min(zero, zero + length), cy - 10, abs(length), 20))
             anchor = zero + length + (6 if length >= 0 else -6)
-            self.text(p, anchor, cy, fmt(val), px=14, align="l" if length >= 0 else "r", w=80)
-        self.text(p, x0, y + 3 * 32 + 6, f"−{lim:g}", px=12, colour=self.muted, align="l", w=60)
-        self.text(p, x0 + bw, y + 3 * 32 + 6, f"+{lim:g}", px=12, colour=self.muted, align="r", w=60)
+            self.text(p, anchor, cy, fmt(val), px=14, align="l" if length >= 0 else "r", w=80, dyn=True)
+        self.text(p, x0, y + 3 * 32 + 6, f"−{lim:g}", px=12, colour=self.muted, align="l", w=60, dyn=True)
+        self.text(p, x0 + bw, y + 3 * 32 + 6, f"+{lim:g}", px=12, colour=self.muted, align="r", w=60, dyn=True)
         return y + 3 * 32 + 14
 
     def _draw_bars(self, p: QPainter, quantity: str, rect: QRectF) -> None:
@@ -550,38 +623,51 @@ class CellDiagramPanel(Panel):
         lo, hi = self.limits[quantity]
         sym = QUANTITY_INFO[quantity].symbol
         label_w = 44.0
-        self.text(p, rect.left() + 10, rect.center().y(), sym, px=20, align="l", bold=True, w=label_w)
         chart = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 10, rect.height())
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(self.box_fill)
-        p.drawRect(chart)
         n = len(data)
-        # values -> y inside the chart; bars from the baseline (0)
-        vals = np.clip((np.asarray(data, dtype=np.float64) - lo) / (hi - lo), 0, 1)
-        base = (0 - lo) / (hi - lo)
-        ys = chart.bottom() - vals * chart.height()
+        base = (0 - lo) / (hi - lo)  # where 0 sits, as a fraction of the chart height from the bottom
         y0 = chart.bottom() - base * chart.height()
-        xs = chart.left() + (np.arange(n) + 0.5) * chart.width() / n
-        bar_w = max(0.6, chart.width() / n * 0.8)
-        # one path of vertical segments (fast for hundreds of units)
-        x2 = np.repeat(xs, 2)
-        y2 = np.empty(2 * n)
-        y2[0::2] = y0
-        y2[1::2] = ys
-        path = pg.arrayToQPath(x2, y2, connect="pairs")
+        if self.S:
+            self.text(p, rect.left() + 10, rect.center().y(), sym, px=20, align="l", bold=True, w=label_w)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(self.box_fill)
+            p.drawRect(chart)
+            p.setPen(QPen(self.muted, 1))
+            p.drawLine(QPointF(chart.left(), y0), QPointF(chart.right(), y0))
+            self.text(p, chart.right() - 4, chart.top() + 8, f"{hi:g}", px=11, colour=self.muted, align="r", w=50)
+            self.text(p, chart.right() - 4, chart.bottom() - 8, f"{lo:g}", px=11, colour=self.muted, align="r", w=50)
+        if not self.D or n == 0:
+            return
+        vals = np.clip((np.asarray(data, dtype=np.float64) - lo) / (hi - lo), 0, 1)  # (units,) in 0..1
         colour = self.seq_map.map(0.35, mode=pg.ColorMap.QCOLOR) if quantity in SIGMOID_GATES else \
             QColor("#7f7f7f")
-        pen = QPen(colour, bar_w)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        p.setPen(pen)
-        p.drawPath(path)
-        if self.unit < n:  # the pinned unit, wider, in its pin colour
-            pen = QPen(QColor(self.state.pin_colour(self.unit)), max(bar_w, 2.5))
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            p.setPen(pen)
-            x = float(xs[self.unit])
-            p.drawLine(QPointF(x, y0), QPointF(x, float(ys[self.unit])))
-        p.setPen(QPen(self.muted, 1))
-        p.drawLine(QPointF(chart.left(), y0), QPointF(chart.right(), y0))
-        self.text(p, chart.right() - 4, chart.top() + 8, f"{hi:g}", px=11, colour=self.muted, align="r", w=50)
-        self.text(p, chart.right() - 4, chart.bottom() - 8, f"{lo:g}", px=11, colour=self.muted, align="r", w=50)
+        step_w = chart.width() / n
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if self._raster and n * 2 > chart.width() * self._scale:
+            # more units than ~2 px each: paint the bars as a (rows, units) image, one column per unit
+            rows = max(8, int(chart.height() * self._scale))
+            level = 1.0 - (np.arange(rows) + 0.5) / rows  # (rows,) value fraction at each image row
+            lo_v, hi_v = np.minimum(vals, base), np.maximum(vals, base)  # (units,)
+            mask = (level[:, None] >= lo_v[None, :]) & (level[:, None] <= hi_v[None, :])  # (rows, units)
+            argb = np.where(mask, np.uint32(colour.rgba()), np.uint32(0)).astype(np.uint32)
+            self._bar_buffers.append(argb)  # QImage borrows the buffer until painting is done
+            img = QImage(argb.data, n, rows, 4 * n, QImage.Format.Format_ARGB32)
+            p.drawImage(chart, img)
+        else:
+            ys = chart.bottom() - vals * chart.height()
+            gap = 0.1 * step_w if step_w * self._scale > 3 else 0.0
+            top = np.minimum(ys, y0)
+            height = np.abs(ys - y0)
+            xs = chart.left() + np.arange(n) * step_w + gap
+            width = step_w - 2 * gap
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawRects([QRectF(x, t, width, h) for x, t, h in zip(xs.tolist(), top.tolist(), height.tolist())])
+        if self.unit < n:  # the pinned unit in its pin colour, at least 2.5 px wide
+            w_pin = max(step_w * 0.8, 2.5 / max(self._scale, 1e-6))
+            cx = chart.left() + (self.unit + 0.5) * step_w
+            y_val = chart.bottom() - float(vals[self.unit]) * chart.height()
+            top, bottom = sorted((y_val, float(y0)))
+            p.fillRect(QRectF(cx - w_pin / 2, top, w_pin, max(bottom - top, 1.0 / self._scale)),
+                       QColor(self.state.pin_colour(self.unit)))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
