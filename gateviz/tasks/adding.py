@@ -37,6 +37,7 @@ class AddingTask(Task):
     head_activation = "identity"
     loss = "mse"
     metric = "test_mse"
+    metric_label = "test MSE"
     metric_goal = "min"
     quality_bar = 0.01
     defaults = {"units": 32, "epochs": 8, "lr": 1e-2, "batch_size": 64}

@@ -94,6 +94,7 @@ class Task:
     head_activation: str = "identity"  # applied by the saved model's head, not during training
     loss: str = "mse"  # "mse", "bce" (logits) or "ce" (logits, class indices)
     metric: str = ""  # the key of evaluate() that the quality bar is about
+    metric_label: str = ""  # how a plot titles it, e.g. "test MSE"
     metric_goal: str = "min"  # "min": lower is better, "max": higher is better
     quality_bar: float = 0.0  # the bar an LSTM of the default size must meet
     # Hyper-parameters that reach the bar quickly on a CPU (overridable by TrainConfig).

@@ -49,6 +49,7 @@ class BinaryAdditionTask(Task):
     head_activation = "sigmoid"
     loss = "bce"
     metric = "exact_sums"
+    metric_label = "exact sums"
     metric_goal = "max"
     quality_bar = 1.0
     defaults = {"units": 16, "epochs": 8, "lr": 2e-2, "batch_size": 64}

@@ -45,6 +45,7 @@ class BracketsTask(Task):
     head_activation = "softmax"
     loss = "ce"
     metric = "depth_accuracy"
+    metric_label = "depth accuracy"
     metric_goal = "max"
     quality_bar = 0.99
     defaults = {"units": 16, "epochs": 12, "lr": 2e-2, "batch_size": 64}

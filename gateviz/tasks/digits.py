@@ -49,6 +49,7 @@ class DigitsTask(Task):
     head_activation = "softmax"
     loss = "ce"
     metric = "test_accuracy"
+    metric_label = "test accuracy"
     metric_goal = "max"
     quality_bar = 0.95
     defaults = {"units": 64, "epochs": 15, "lr": 1e-2, "batch_size": 32}

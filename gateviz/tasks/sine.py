@@ -43,6 +43,7 @@ class SineTask(Task):
     head_activation = "identity"
     loss = "mse"
     metric = "test_mse"
+    metric_label = "test MSE"
     metric_goal = "min"
     quality_bar = 1e-3
     defaults = {"units": 32, "epochs": 8, "lr": 1e-2, "batch_size": 32}

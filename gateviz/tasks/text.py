@@ -110,6 +110,7 @@ class TextTask(Task):
     head_activation = "softmax"
     loss = "ce"
     metric = "bits_below_unigram"
+    metric_label = "bits/char below unigram"
     metric_goal = "max"
     quality_bar = 1.0
     defaults = {"units": 128, "epochs": 2, "lr": 2e-2, "batch_size": 32}

@@ -1,0 +1,135 @@
+"""The pretrained models that ship with gateviz (resources/models/*.gvm).
+
+``resources/models/index.json`` lists them (written by ``scripts/train_bundled.py``,
+which regenerates every file deterministically); listing them reads only that JSON,
+so the app can fill its menu without importing torch.
+
+    default = default_bundled()              # what the app opens on
+    model = load_bundled(default.name)
+    sample = default_sample(model)           # the task's most telling input
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .core.errors import GatevizError
+from .paths import resource
+from .tasks.base import Sample
+
+INDEX = "index.json"
+DEFAULT_MODEL = "brackets-lstm"  # its deep-nesting sample shows a counting cell climb and fall
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str  # e.g. "sine-lstm"
+    task: str
+    cell: str
+    path: Path
+    description: str
+    units: int = 0
+    metrics: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        """For menus: "brackets: LSTM(16)"."""
+        return f"{self.task}: {self.cell.upper()}({self.units})" if self.units else self.name
+
+
+def models_dir() -> Path:
+    return resource("models")
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[BundledModel, ...]:
+    folder = models_dir()
+    try:
+        entries = json.loads((folder / INDEX).read_text(encoding="utf-8"))["models"]
+    except FileNotFoundError:
+        return ()
+    return tuple(BundledModel(name=e["name"], task=e["task"], cell=e["cell"], path=folder / e["file"],
+                              description=e["description"], units=int(e.get("units", 0)),
+                              metrics=dict(e.get("metrics", {})))
+                 for e in entries)
+
+
+def list_bundled() -> list[BundledModel]:
+    """Every bundled model, in menu order (by task, then LSTM, GRU, RNN)."""
+    return list(_index())
+
+
+def get_bundled(name: str) -> BundledModel:
+    for entry in _index():
+        if entry.name == name:
+            return entry
+    names = ", ".join(e.name for e in _index()) or "none are installed"
+    raise GatevizError(f"no bundled model named {name!r}; the bundled models are: {names}")
+
+
+def load_bundled(name: str):
+    """A bundled model by name, as a RecurrentModel."""
+    from .formats.gateviz_file import load_gateviz_model
+
+    entry = get_bundled(name)
+    model = load_gateviz_model(entry.path)
+    model.name = entry.name
+    return model
+
+
+def default_bundled() -> BundledModel:
+    """The model the app opens on: an LSTM whose trace tells a story at once."""
+    entries = _index()
+    if not entries:
+        raise GatevizError(f"no bundled models were found in {models_dir()}; run scripts/train_bundled.py")
+    for entry in entries:
+        if entry.name == DEFAULT_MODEL:
+            return entry
+    return next((e for e in entries if e.cell == "lstm"), entries[0])
+
+
+def default_sample(model) -> Sample:
+    """The most telling input for a model: its task's first sample, or a generic one.
+
+    For a model gateviz did not train: a text model gets a line of code made of its
+    vocabulary's characters; a numeric model gets 100 steps of sine waves, one phase
+    per feature.
+    """
+    from .tasks import get_task_for_model
+
+    task = get_task_for_model(model)
+    if task is not None:
+        try:
+            samples = task.samples()
+        except GatevizError:
+            samples = []
+        if samples:
+            return samples[0]
+    stage = model.input
+    if stage.takes_tokens:
+        vocab = list(stage.vocab or [])
+        wanted = 'def greet(name):\n    return "Hello, " + name\n'
+        text = "".join(ch for ch in wanted if ch in vocab)
+        if len(text) < 10:
+            text = "".join(vocab[k % len(vocab)] for k in range(40)) if vocab else ""
+        if not text:  # an embedding without a vocabulary: token ids
+            V = stage.embedding.shape[0]
+            return Sample("token ids", f"40 token ids cycling through 0..{V - 1}", (np.arange(40) % V).astype(np.int64))
+        return Sample("text", "a short text in the model's vocabulary", text)
+    F = stage.features
+    t = np.linspace(0, 4 * np.pi, 100, dtype=np.float32)
+    seq = np.stack([np.sin(t + k * np.pi / max(F, 1)) for k in range(F)], axis=1).astype(np.float32)
+    return Sample("sine waves", f"100 steps of sine waves, one phase per feature ({F} feature(s))", seq)
+
+
+def index_entry(model, file: str, description: str, metrics: dict[str, float]) -> dict[str, Any]:
+    """One line of index.json (used by scripts/train_bundled.py)."""
+    return {"name": Path(file).stem, "task": model.task["name"], "cell": model.cell, "file": file,
+            "units": model.layers[0].units, "description": description,
+            "metrics": {k: float(v) for k, v in metrics.items()}}

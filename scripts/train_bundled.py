@@ -1,0 +1,108 @@
+"""Regenerate the bundled pretrained models (resources/models) and sample files (resources/samples).
+
+    python scripts/train_bundled.py                 # every model, then index.json and the samples
+    python scripts/train_bundled.py --only sine-gru # one model (the index keeps the others)
+
+Deterministic: fixed seeds, one torch thread, the tasks' fixed held-out sets. Every
+model must meet its task's quality bar or the script fails. Takes a few minutes on a CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateviz.bundled import INDEX, index_entry  # noqa: E402
+from gateviz.formats.gateviz_file import save_model  # noqa: E402
+from gateviz.tasks import TASK_NAMES, get_task  # noqa: E402
+from gateviz.training import TrainConfig, Trainer  # noqa: E402
+
+# name -> (task, cell, extra TrainConfig fields, description)
+SPECS: dict[str, tuple[str, str, dict, str]] = {
+    "sine-lstm": ("sine", "lstm", {}, "LSTM(32) predicting sin(x) one step ahead; rolls the wave out"),
+    "sine-gru": ("sine", "gru", {}, "GRU(32) predicting sin(x) one step ahead"),
+    "sine-rnn": ("sine", "rnn", {"epochs": 12}, "plain tanh RNN(32) predicting sin(x), as in the seed notes' demo"),
+    "binary-addition-lstm": ("binary-addition", "lstm", {}, "LSTM(16) adding two 8-bit numbers; one unit keeps the carry"),
+    "binary-addition-gru": ("binary-addition", "gru", {}, "GRU(16) adding two 8-bit numbers bit by bit"),
+    "digits-lstm": ("digits", "lstm", {}, "LSTM(64) reading 8x8 handwritten digits row by row"),
+    "digits-gru": ("digits", "gru", {}, "GRU(64) reading 8x8 handwritten digits row by row"),
+    "brackets-lstm": ("brackets", "lstm", {}, "LSTM(16) counting bracket depth: watch the counting cell"),
+    "brackets-gru": ("brackets", "gru", {}, "GRU(16) counting bracket depth"),
+    "adding-lstm": ("adding", "lstm", {}, "LSTM(32) on the adding problem: the input gate opens at the markers"),
+    "adding-gru": ("adding", "gru", {}, "GRU(32) on the adding problem"),
+    "text-lstm": ("text", "lstm", {"epochs": 4},
+                  "LSTM(128) character model of Python source: quote, indentation and bracket cells"),
+    "text-gru": ("text", "gru", {"epochs": 4}, "GRU(128) character model of Python source"),
+}
+SEED = 0
+
+
+def train_one(name: str, out_dir: Path) -> dict:
+    task_name, cell, extra, description = SPECS[name]
+    t0 = time.perf_counter()
+    trainer = Trainer(TrainConfig(task=task_name, cell=cell, seed=SEED, threads=1, name=name, **extra))
+    for _ in trainer.run():
+        pass
+    model = trainer.model()
+    metrics = trainer.metrics or {}
+    task = trainer.task
+    if not task.meets_bar(metrics):
+        raise SystemExit(f"{name}: {task.metric} = {metrics.get(task.metric)} misses the bar {task.quality_bar}")
+    file = f"{name}.gvm"
+    save_model(model, out_dir / file, overwrite=True)
+    print(f"{name:22s} {task.metric} {metrics[task.metric]:.6g}  {time.perf_counter() - t0:5.1f}s  "
+          f"{(out_dir / file).stat().st_size / 1024:6.1f} KiB", flush=True)
+    return index_entry(model, file, description, metrics)
+
+
+def write_samples(folder: Path) -> None:
+    """Each task's samples as files a user can open: .npy for numbers, .txt for characters."""
+    import numpy as np
+
+    for task_name in TASK_NAMES:
+        sub = folder / task_name
+        sub.mkdir(parents=True, exist_ok=True)
+        for old in sub.iterdir():
+            old.unlink()
+        catalogue = []
+        for sample in get_task(task_name).samples():
+            stem = sample.name.replace(" ", "-").replace("=", "").replace("/", "-")
+            if isinstance(sample.sequence, str):
+                file = f"{stem}.txt"
+                (sub / file).write_text(sample.sequence, encoding="utf-8", newline="\n")
+            else:
+                file = f"{stem}.npy"
+                np.save(sub / file, np.asarray(sample.sequence, dtype=np.float32))
+            catalogue.append({"name": sample.name, "description": sample.description, "file": file})
+        (sub / "samples.json").write_text(json.dumps(catalogue, indent=1) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=list(SPECS), help="retrain only these models")
+    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "models")
+    parser.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    index_path = args.out / INDEX
+    entries = {}
+    if args.only and index_path.exists():
+        entries = {e["name"]: e for e in json.loads(index_path.read_text())["models"]}
+    for name in args.only or SPECS:
+        entries[name] = train_one(name, args.out)
+    ordered = [entries[n] for n in SPECS if n in entries]
+    index_path.write_text(json.dumps({"models": ordered}, indent=1) + "\n", encoding="utf-8")
+    total = sum((args.out / e["file"]).stat().st_size for e in ordered)
+    print(f"{len(ordered)} models, {total / 1e6:.2f} MB in {args.out}")
+    write_samples(args.samples)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

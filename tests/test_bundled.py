@@ -1,0 +1,133 @@
+"""The bundled pretrained models: every one loads, traces its sample and meets its task's bar."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gateviz.bundled import default_bundled, default_sample, list_bundled, load_bundled, models_dir
+from gateviz.core.engine import Tracer
+from gateviz.core.errors import GatevizError
+from gateviz.core.model import DirectionWeights, InputStage, RecurrentLayer, RecurrentModel
+from gateviz.tasks import TASK_NAMES, get_task_for_model
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = list_bundled()
+
+
+def test_an_lstm_and_a_gru_for_every_task_and_an_rnn_for_sine():
+    have = {(b.task, b.cell) for b in BUNDLED}
+    for task in TASK_NAMES:
+        assert (task, "lstm") in have and (task, "gru") in have, task
+    assert ("sine", "rnn") in have
+    total = sum(b.path.stat().st_size for b in BUNDLED)
+    assert total < 5_000_000  # well under the 20 MB budget
+    assert all(b.description for b in BUNDLED)
+
+
+@pytest.mark.parametrize("entry", BUNDLED, ids=[b.name for b in BUNDLED])
+def test_bundled_model_traces_its_sample_and_meets_the_bar(entry):
+    model = load_bundled(entry.name)
+    assert model.cell == entry.cell and model.task["name"] == entry.task and model.name == entry.name
+    task = get_task_for_model(model)
+    sample = default_sample(model)
+    assert sample.name == task.samples()[0].name
+    trace = Tracer(model).trace(sample.sequence)
+    assert trace.output is not None and np.isfinite(trace.output).all()
+    panel = task.decode(sample.sequence, trace, model)
+    assert panel  # the app's input/output panel gets something to draw
+    metrics = task.evaluate(model)
+    assert task.meets_bar(metrics), metrics
+    # the index's numbers are the file's numbers (the script evaluated exactly what it saved)
+    assert metrics[task.metric] == pytest.approx(entry.metrics[task.metric], rel=1e-5, abs=1e-7)
+
+
+def test_default_model_is_the_brackets_lstm_and_its_sample_tells_the_story():
+    entry = default_bundled()
+    assert entry.cell == "lstm"
+    model = load_bundled(entry.name)
+    sample = default_sample(model)
+    task = get_task_for_model(model)
+    trace = Tracer(model).trace(sample.sequence)
+    panel = task.decode(sample.sequence, trace, model)
+    if entry.task == "brackets":
+        assert panel["depth"].max() == 8 and panel["correct"].all()
+        # the counting cell: some unit's cell state follows the depth almost perfectly
+        c = trace.get(0, "forward", "cell_state")  # (T, units)
+        r = [abs(np.corrcoef(c[:, u], panel["depth"])[0, 1]) for u in range(c.shape[1])]
+        assert max(r) > 0.95
+
+
+def test_decoders_on_bundled_models():
+    sine = load_bundled("sine-lstm")
+    task = get_task_for_model(sine)
+    s = task.samples()[0]
+    d = task.decode(s.sequence, Tracer(sine).trace(s.sequence), sine)
+    assert abs(d["prediction"] - d["target"]) < 0.05
+    assert d["rollout"].shape == (50,) and np.sqrt(np.mean((d["rollout"] - d["truth"]) ** 2)) < 0.2
+
+    adder = load_bundled("binary-addition-lstm")
+    task = get_task_for_model(adder)
+    for s in task.samples():
+        d = task.decode(s.sequence, Tracer(adder).trace(s.sequence), adder)
+        assert d["predicted_sum"] == s.extra["a"] + s.extra["b"] and d["correct"]
+
+    digits = load_bundled("digits-gru")
+    task = get_task_for_model(digits)
+    s = task.samples()[0]
+    d = task.decode(s.sequence, Tracer(digits).trace(s.sequence), digits)
+    assert d["probabilities"].shape == (8, 10) and d["label"] == 7
+
+    text = load_bundled("text-lstm")
+    task = get_task_for_model(text)
+    s = task.samples()[0]
+    d = task.decode(s.sequence, Tracer(text).trace(s.sequence), text)
+    assert len(d["top"]) == len(s.sequence) and np.nanmean(d["surprisal"]) < 3.5
+
+
+def test_unknown_bundled_name():
+    with pytest.raises(GatevizError, match="no bundled model named 'nope'.*sine-lstm"):
+        load_bundled("nope")
+
+
+def test_default_sample_for_foreign_models():
+    d = DirectionWeights(Wx=np.zeros((4, 3), np.float32), Wh=np.zeros((4, 4), np.float32),
+                         bx=np.zeros(4, np.float32), bh=np.zeros(4, np.float32))
+    numeric = RecurrentModel([RecurrentLayer("rnn", 4, 3, [d])], input=InputStage(features=3))
+    s = default_sample(numeric)
+    assert s.sequence.shape == (100, 3)
+    Tracer(numeric).trace(s.sequence)
+    vocab = list("abcdefghij (")
+    d2 = DirectionWeights(Wx=np.zeros((4, len(vocab)), np.float32), Wh=np.zeros((4, 4), np.float32),
+                          bx=np.zeros(4, np.float32), bh=np.zeros(4, np.float32))
+    text = RecurrentModel([RecurrentLayer("rnn", 4, len(vocab), [d2])],
+                          input=InputStage(kind="onehot", features=len(vocab), vocab=vocab))
+    s = default_sample(text)
+    assert isinstance(s.sequence, str) and set(s.sequence) <= set(vocab)
+    Tracer(text).trace(s.sequence)
+
+
+def test_sample_files_match_the_catalogue():
+    folder = ROOT / "resources" / "samples"
+    from gateviz.tasks import sample_catalogue
+
+    for task, samples in sample_catalogue().items():
+        listed = json.loads((folder / task / "samples.json").read_text())
+        assert [e["name"] for e in listed] == [s.name for s in samples]
+        for entry, sample in zip(listed, samples):
+            path = folder / task / entry["file"]
+            if isinstance(sample.sequence, str):
+                assert path.read_text(encoding="utf-8") == sample.sequence
+            else:
+                np.testing.assert_array_equal(np.load(path), sample.sequence)
+
+
+def test_listing_needs_no_torch():
+    code = ("import sys\nfrom gateviz.bundled import list_bundled, default_bundled\n"
+            "assert len(list_bundled()) >= 13 and default_bundled().cell == 'lstm'\n"
+            "assert 'torch' not in sys.modules, 'listing imported torch'\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    assert models_dir().is_dir()
