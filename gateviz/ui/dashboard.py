@@ -5,10 +5,14 @@ Layout (resizable splitters), shaped for a 16:9 screen or slide:
     +----------------------+------------------+
     | input / output       | cell diagram     |
     +----------------------+                  |
-    |                      +---------+--------+
-    | gate heatmaps        | traces  | satur- |
-    |                      |         | ation  |
-    +----------------------+---------+--------+
+    |                      +------------------+
+    | gate heatmaps        | unit traces      |
+    |                      +------------------+
+    |                      | saturation       |
+    +----------------------+------------------+
+
+Until the user drags a splitter (or a saved layout is restored), the splitters keep
+these proportions at any size, so an offscreen render at 1920x1080 looks like the window.
 
 Works without a window around it (export renders it offscreen at given sizes).
 Panels come from ``gateviz.ui.panels.PANEL_CLASSES``; ids missing there are skipped.
@@ -57,15 +61,14 @@ class Dashboard(QWidget):
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.left_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split = QSplitter(Qt.Orientation.Vertical)
-        self.bottom_right_split = QSplitter(Qt.Orientation.Horizontal)
-        for split in (self.main_split, self.left_split, self.right_split, self.bottom_right_split):
+        for split in (self.main_split, self.left_split, self.right_split):
             split.setChildrenCollapsible(False)
             split.setHandleWidth(5)
         place = {"io": self.left_split, "heatmaps": self.left_split, "cell": self.right_split,
-                 "traces": self.bottom_right_split, "saturation": self.bottom_right_split}
-        for pid, panel in self.panels.items():
-            place.get(pid, self.right_split).addWidget(panel)
-        self.right_split.addWidget(self.bottom_right_split)
+                 "traces": self.right_split, "saturation": self.right_split}
+        layout_order = ("io", "heatmaps", "cell", "traces", "saturation")
+        for pid in sorted(self.panels, key=lambda p: layout_order.index(p) if p in layout_order else 99):
+            place.get(pid, self.right_split).addWidget(self.panels[pid])
         self.main_split.addWidget(self.left_split)
         self.main_split.addWidget(self.right_split)
         self._apply_default_sizes()
@@ -76,26 +79,49 @@ class Dashboard(QWidget):
         layout.addWidget(self.main_split)
 
     # ---- sizes -----------------------------------------------------------------
-    def _apply_default_sizes(self) -> None:
-        # stretch factors keep proportions at any size (export renders at 1920x1080 and more)
-        def stretch(split: QSplitter, weights: dict) -> None:
-            for i in range(split.count()):
-                w = split.widget(i)
-                pid = next((p for p, panel in self.panels.items() if panel is w), None)
-                split.setStretchFactor(i, weights.get(pid, weights.get(None, 1)))
+    # relative heights/widths of the panels; a hidden panel's share goes to the others
+    PROPORTIONS = {"io": 3, "heatmaps": 7, "cell": 9, "traces": 9, "saturation": 6}
+    COLUMN_PROPORTIONS = (1, 1)
 
-        stretch(self.left_split, {"io": 2, "heatmaps": 5})
-        stretch(self.right_split, {"cell": 3, None: 2})
-        stretch(self.bottom_right_split, {"traces": 3, "saturation": 2})
-        self.main_split.setStretchFactor(0, 11)
-        self.main_split.setStretchFactor(1, 9)
+    def _apply_default_sizes(self) -> None:
+        self._user_sized = False
+        for split in (self.main_split, self.left_split, self.right_split):
+            split.splitterMoved.connect(self._user_moved)
+        for split in (self.left_split, self.right_split):
+            for i in range(split.count()):
+                split.setStretchFactor(i, self._weight(split.widget(i)))
+        for i, w in enumerate(self.COLUMN_PROPORTIONS):
+            self.main_split.setStretchFactor(i, w)
+
+    def _weight(self, widget: QWidget) -> int:
+        pid = next((p for p, panel in self.panels.items() if panel is widget), None)
+        return self.PROPORTIONS.get(pid, 3)
+
+    def _user_moved(self, *_args) -> None:
+        self._user_sized = True
+
+    def _distribute(self) -> None:
+        """Set every splitter's sizes to the default proportions of its visible children."""
+        def share(split: QSplitter, weights: list[int], total: int) -> None:
+            visible = [not split.widget(i).isHidden() for i in range(split.count())]
+            weights = [w if v else 0 for w, v in zip(weights, visible)]
+            if sum(weights) > 0 and total > 0:
+                split.setSizes([int(total * w / sum(weights)) for w in weights])
+
+        share(self.main_split, list(self.COLUMN_PROPORTIONS), self.width())
+        for split in (self.left_split, self.right_split):
+            share(split, [self._weight(split.widget(i)) for i in range(split.count())], self.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._user_sized:
+            self._distribute()
 
     def _update_containers(self) -> None:
         """Hide a splitter whose panels are all hidden, so the others take its room."""
         def any_visible(split: QSplitter) -> bool:
             return any(not split.widget(i).isHidden() for i in range(split.count()))
 
-        self.bottom_right_split.setVisible(any_visible(self.bottom_right_split))
         self.right_split.setVisible(any_visible(self.right_split))
         self.left_split.setVisible(any_visible(self.left_split))
 
@@ -106,6 +132,8 @@ class Dashboard(QWidget):
             return
         panel.setVisible(visible)
         self._update_containers()
+        if not self._user_sized:
+            self._distribute()
         self.panelVisibilityChanged.emit(panel_id, visible)
 
     def is_panel_visible(self, panel_id: str) -> bool:
@@ -115,15 +143,15 @@ class Dashboard(QWidget):
     # ---- remembered layout -----------------------------------------------------
     def save_layout(self) -> dict:
         return {"main": self.main_split.saveState(), "left": self.left_split.saveState(),
-                "right": self.right_split.saveState(), "bottom_right": self.bottom_right_split.saveState(),
+                "right": self.right_split.saveState(),
                 "hidden": [p for p in self.panels if not self.is_panel_visible(p)]}
 
     def restore_layout(self, layout: dict) -> None:
-        for key, split in (("main", self.main_split), ("left", self.left_split), ("right", self.right_split),
-                           ("bottom_right", self.bottom_right_split)):
+        for key, split in (("main", self.main_split), ("left", self.left_split), ("right", self.right_split)):
             value = layout.get(key)
             if isinstance(value, (QByteArray, bytes)) and len(value):
                 split.restoreState(QByteArray(value))
+                self._user_sized = True
         hidden = layout.get("hidden") or []
         for pid in self.panels:
             self.set_panel_visible(pid, pid not in hidden)

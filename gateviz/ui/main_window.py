@@ -215,7 +215,8 @@ class MainWindow(QMainWindow):
             self.theme_actions[name] = a
         self.presentation_action = QAction("&Presentation mode", self, checkable=True)
         self.presentation_action.setShortcut("F5")
-        self.presentation_action.setToolTip("Larger fonts and thicker lines for a lecture hall (F5)")
+        self.presentation_action.setToolTip("Larger fonts and thicker lines for a lecture hall; hides the controls "
+                                            "(View > Controls shows them) (F5)")
         self.presentation_action.toggled.connect(lambda on: self.set_theme(presentation=on))
         view_menu.addAction(self.presentation_action)
         cmap_menu = view_menu.addMenu("&Colour map")
@@ -513,8 +514,15 @@ class MainWindow(QMainWindow):
         if theme == t:
             return
         apply_theme(theme)
+        entering, leaving = theme.presentation and not t.presentation, t.presentation and not theme.presentation
         self.state.set_theme(theme)
         self._sync_theme_actions()
+        if entering:  # a lecture shows the panels; the controls come back with View > Controls or F5
+            self._controls_before_presentation = self.controls_dock.isVisible()
+            self.controls_dock.hide()
+        elif leaving and getattr(self, "_controls_before_presentation", True):
+            self.controls_dock.show()
+        self._fit_controls_dock()
         settings.write("view/theme", theme.name)
         settings.write("view/presentation", theme.presentation)
         settings.write("view/colormap", theme.colormap)
@@ -527,6 +535,13 @@ class MainWindow(QMainWindow):
             a.setChecked(name == t.colormap)
         with QSignalBlocker(self.presentation_action):
             self.presentation_action.setChecked(t.presentation)
+
+    def _fit_controls_dock(self) -> None:
+        """Fonts changed size: let the controls dock take the width its content now needs."""
+        inner = self.controls.widget()
+        inner.adjustSize()
+        width = inner.sizeHint().width() + self.controls.verticalScrollBar().sizeHint().width() + 8
+        self.resizeDocks([self.controls_dock], [max(width, self.controls.minimumWidth())], Qt.Orientation.Horizontal)
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -606,7 +621,7 @@ class MainWindow(QMainWindow):
         self.player.set_speed(settings.read_float("playback/speed", 10.0))
         self.player.set_loop(settings.read_bool("playback/loop", True))
         layout = {key: s.value(f"dashboard/{key}", QByteArray(), type=QByteArray)
-                  for key in ("main", "left", "right", "bottom_right")}
+                  for key in ("main", "left", "right")}
         layout["hidden"] = [str(p) for p in (s.value("dashboard/hidden", [], type=list) or [])]
         self._saved_dashboard_layout = layout
 
@@ -618,7 +633,7 @@ class MainWindow(QMainWindow):
         s.setValue("playback/loop", bool(self.player.loop))
         if self.dashboard is not None:
             layout = self.dashboard.save_layout()
-            for key in ("main", "left", "right", "bottom_right"):
+            for key in ("main", "left", "right"):
                 s.setValue(f"dashboard/{key}", layout[key])
             s.setValue("dashboard/hidden", layout["hidden"])
         s.sync()

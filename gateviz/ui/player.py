@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
-                               QWidget)
+from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
 
 from gateviz.ui.state import ViewState
 
@@ -137,9 +137,50 @@ class Player(QObject):
             self.pause()
 
 
-def _tool_button(parent: QWidget, icon: QStyle.StandardPixmap, tip: str, slot) -> QToolButton:
+def playback_icon(kind: str, colour: str, size: int = 64) -> QIcon:
+    """Media icons drawn in the theme's text colour (the style's own icons vanish on a dark theme).
+
+    kind: play, pause, back (one step), forward (one step), start, end.
+    """
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(colour))
+    s = size / 64.0
+
+    def tri(x0: float, x1: float) -> None:  # a triangle pointing from x0 towards x1
+        p.drawPolygon(QPolygonF([QPointF(x0 * s, 14 * s), QPointF(x0 * s, 50 * s), QPointF(x1 * s, 32 * s)]))
+
+    def bar(x: float, w: float = 7) -> None:
+        p.drawRect(QRectF(x * s, 14 * s, w * s, 36 * s))
+
+    if kind == "play":
+        tri(18, 50)
+    elif kind == "pause":
+        bar(18, 10)
+        bar(36, 10)
+    elif kind == "forward":
+        tri(16, 42)
+        bar(44)
+    elif kind == "back":
+        tri(48, 22)
+        bar(13)
+    elif kind == "end":
+        tri(10, 32)
+        tri(30, 52)
+        bar(52, 6)
+    elif kind == "start":
+        tri(54, 32)
+        tri(34, 12)
+        bar(6, 6)
+    p.end()
+    return QIcon(pm)
+
+
+def _tool_button(parent: QWidget, tip: str, slot) -> QToolButton:
     b = QToolButton(parent)
-    b.setIcon(parent.style().standardIcon(icon))
     b.setToolTip(tip)
     b.setAutoRaise(True)
     b.clicked.connect(slot)
@@ -154,12 +195,12 @@ class PlaybackBar(QWidget):
         super().__init__(parent)
         self.player = player
         self.state = player.state
-        SP = QStyle.StandardPixmap
-        self.start_button = _tool_button(self, SP.SP_MediaSkipBackward, "Jump to the first step (Home)", player.to_start)
-        self.back_button = _tool_button(self, SP.SP_MediaSeekBackward, "One step back (←)", lambda: player.step_by(-1))
-        self.play_button = _tool_button(self, SP.SP_MediaPlay, "Play / pause (Space)", player.toggle)
-        self.forward_button = _tool_button(self, SP.SP_MediaSeekForward, "One step forward (→)", lambda: player.step_by(1))
-        self.end_button = _tool_button(self, SP.SP_MediaSkipForward, "Jump to the last step (End)", player.to_end)
+        self.start_button = _tool_button(self, "Jump to the first step (Home)", player.to_start)
+        self.back_button = _tool_button(self, "One step back (←)", lambda: player.step_by(-1))
+        self.play_button = _tool_button(self, "Play / pause (Space)", player.toggle)
+        self.forward_button = _tool_button(self, "One step forward (→)", lambda: player.step_by(1))
+        self.end_button = _tool_button(self, "Jump to the last step (End)", player.to_end)
+        self._icon_colour = "#202020"
 
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setToolTip("Time: drag to move every panel's cursor to that step")
@@ -178,6 +219,8 @@ class PlaybackBar(QWidget):
         self.speed_box.setValue(player.speed)
         self.speed_box.setToolTip("Playback speed in time steps per second")
         self.speed_box.valueChanged.connect(player.set_speed)
+        self.speed_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # never the default focus: arrows are playback keys
+        self.speed_box.editingFinished.connect(self.speed_box.clearFocus)
 
         self.loop_box = QCheckBox("Loop", self)
         self.loop_box.setChecked(player.loop)
@@ -199,11 +242,23 @@ class PlaybackBar(QWidget):
         player.loopChanged.connect(self.loop_box.setChecked)
         self.state.stepChanged.connect(self._on_step)
         self.state.traceChanged.connect(self._on_trace)
+        self.state.themeChanged.connect(self._on_theme)
+        self._on_theme()
         self._on_trace()
 
+    def _on_theme(self) -> None:
+        theme = self.state.theme
+        self._icon_colour = theme.foreground
+        px = 22 if theme.presentation else 16
+        for button, kind in ((self.start_button, "start"), (self.back_button, "back"),
+                             (self.forward_button, "forward"), (self.end_button, "end")):
+            button.setIcon(playback_icon(kind, self._icon_colour))
+            button.setIconSize(button.iconSize().scaled(px, px, Qt.AspectRatioMode.IgnoreAspectRatio))
+        self.play_button.setIconSize(self.start_button.iconSize())
+        self._on_playing(self.player.playing)
+
     def _on_playing(self, playing: bool) -> None:
-        SP = QStyle.StandardPixmap
-        self.play_button.setIcon(self.style().standardIcon(SP.SP_MediaPause if playing else SP.SP_MediaPlay))
+        self.play_button.setIcon(playback_icon("pause" if playing else "play", self._icon_colour))
 
     def _on_speed(self, speed: float) -> None:
         with QSignalBlocker(self.speed_box):
