@@ -132,4 +132,4 @@ def index_entry(model, file: str, description: str, metrics: dict[str, float]) -
     """One line of index.json (used by scripts/train_bundled.py)."""
     return {"name": Path(file).stem, "task": model.task["name"], "cell": model.cell, "file": file,
             "units": model.layers[0].units, "description": description,
-            "metrics": {k: float(v) for k, v in metrics.items()}}
+            "metrics": {k: float(f"{v:.5g}") for k, v in metrics.items()}}

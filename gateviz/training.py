@@ -304,7 +304,9 @@ class Trainer:
         info["trained_with"] = {k: v for k, v in asdict(cfg).items() if k not in ("task_options", "name")}
         info["trained_with"]["steps"] = self.steps_done
         if self.metrics is not None:
-            info["metrics"] = dict(self.metrics)
+            # 5 significant digits: the last float32 digits of an evaluation vary with the CPU's kernels,
+            # and a retrained model file should come out byte-identical
+            info["metrics"] = {k: float(f"{v:.5g}") for k, v in self.metrics.items()}
         head = Head(weight=weight, bias=bias, activation=task.head_activation, on=task.head_on,
                     labels=task.output_labels())
         return RecurrentModel(layers=layers, input=task.input_stage(), head=head, task=info, name=cfg.name,

@@ -2,6 +2,7 @@
 
     python scripts/train_bundled.py                 # every model, then index.json and the samples
     python scripts/train_bundled.py --only sine-gru # one model (the index keeps the others)
+    python scripts/train_bundled.py --check         # retrain in a temporary folder, compare with the files
 
 Deterministic: fixed seeds, one torch thread, the tasks' fixed held-out sets. Every
 model must meet its task's quality bar or the script fails. Takes a few minutes on a CPU.
@@ -83,12 +84,42 @@ def write_samples(folder: Path) -> None:
         (sub / "samples.json").write_text(json.dumps(catalogue, indent=1) + "\n", encoding="utf-8")
 
 
+def same_model_file(a: Path, b: Path) -> bool:
+    """Same tensors (bit for bit) and the same metadata; the byte order of safetensors' metadata map varies."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from gateviz.formats.detect import read_safetensors_header
+
+    ta, tb = load_file(str(a)), load_file(str(b))
+    if ta.keys() != tb.keys() or any(not np.array_equal(ta[k], tb[k]) for k in ta):
+        return False
+    return read_safetensors_header(a)["__metadata__"] == read_safetensors_header(b)["__metadata__"]
+
+
+def check(names: list[str], out_dir: Path) -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        differ = []
+        for name in names:
+            train_one(name, Path(tmp))
+            if not same_model_file(Path(tmp) / f"{name}.gvm", out_dir / f"{name}.gvm"):
+                differ.append(name)
+    print("identical to the committed files" if not differ else f"differ from the committed files: {differ}")
+    return 1 if differ else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=list(SPECS), help="retrain only these models")
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "models")
     parser.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
+    parser.add_argument("--check", action="store_true",
+                        help="retrain (all or --only) in a temporary folder and compare with the files in --out")
     args = parser.parse_args(argv)
+    if args.check:
+        return check(args.only or list(SPECS), args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     index_path = args.out / INDEX
     entries = {}

@@ -42,7 +42,7 @@ def test_bundled_model_traces_its_sample_and_meets_the_bar(entry):
     metrics = task.evaluate(model)
     assert task.meets_bar(metrics), metrics
     # the index's numbers are the file's numbers (the script evaluated exactly what it saved)
-    assert metrics[task.metric] == pytest.approx(entry.metrics[task.metric], rel=1e-5, abs=1e-7)
+    assert metrics[task.metric] == pytest.approx(entry.metrics[task.metric], rel=1e-4, abs=1e-7)
 
 
 def test_default_model_is_the_brackets_lstm_and_its_sample_tells_the_story():
