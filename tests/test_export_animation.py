@@ -82,3 +82,27 @@ def test_bad_requests(state, tmp_path):
     with pytest.raises(ExportError, match="already exists"):
         AnimationExport(widget, state, existing, size=(64, 64)).run()
     assert existing.read_bytes() == b"mine"
+
+
+def test_cached_frames_match_a_fresh_render(state):
+    """Animation frames reuse item caches between frames; a frame must still show its own step:
+    step 10 reached through steps 0, 2, ..., 8 is the same picture as step 10 drawn first."""
+    from gateviz.export.animation import cached_items, qimage_bgra
+    from gateviz.export.figure import RenderPlan, export_mode, render_image
+
+    plan = RenderPlan((800, 500), 1.5, (1200, 750))
+
+    def frames(steps):
+        view_state = headless.clone_state(state)
+        view = headless.build_view(view_state, "dashboard")
+        with export_mode(view, plan.scale), cached_items(view):
+            for step in steps:
+                view_state.set_step(step)
+                yield qimage_bgra(render_image(view, plan, in_export_mode=True))[..., :3].astype(int)
+
+    animated = list(frames(range(0, 12, 2)))[-1]
+    first_10, = frames([10])
+    first_0, = frames([0])
+    changed = np.abs(animated - first_10).max(axis=-1) > 40
+    assert changed.mean() < 1e-4, f"{changed.mean():.5f} of the pixels differ"
+    assert (np.abs(first_0 - first_10).max(axis=-1) > 40).mean() > 0.001  # the step does show

@@ -16,19 +16,22 @@ Output goes to a temporary sibling that is renamed into place only when complete
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmapCache
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
-from .figure import RenderPlan, natural_size, plan_render, render_image, _minimum
+from .figure import RenderPlan, export_mode, natural_size, plan_render, render_image, _minimum
 from .files import ExportCancelled, ExportError, check_target
 
 MAX_FPS = 120
-MP4_PRESET = "veryfast"  # x264: panel pictures are flat colour; slower presets buy little here
+MP4_PRESET = "ultrafast"  # x264 CPU time competes with painting on small machines (veryfast: ~1.5x the
+# encoder CPU for files ~2.5x smaller); panel pictures are flat colour and stay crisp either way
 MP4_QUALITY = 8  # imageio-ffmpeg's 1..10 scale (-> x264 crf); 8 keeps text and thin lines crisp
 
 
@@ -50,20 +53,102 @@ def check_range(steps: range, length: int) -> range:
     return steps
 
 
+ITEM_CACHE_KB = 512 * 1024  # pixmap cache while animating: every cached item of a 4K frame fits
+
+
+def _worth_caching() -> tuple[type, ...]:
+    """Items whose painting is costly and mostly constant across frames. Containers (layouts,
+    view boxes, invisible border rects) paint nothing, and a cache would only add a
+    transparent full-size pixmap to blend; cursors (InfiniteLine) change every frame."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
+
+    return (pg.AxisItem, pg.ImageItem, pg.PlotCurveItem, pg.ScatterPlotItem, pg.TextItem, pg.BarGraphItem,
+            QGraphicsTextItem, QGraphicsSimpleTextItem)
+
+
+_WORTH_CACHING: tuple[type, ...] = ()
+FEW_POINTS = 16  # a scatter this small (a moving marker) is cheaper to draw than to re-cache each frame
+
+
+def _worth_it(item) -> bool:
+    if not isinstance(item, _WORTH_CACHING):
+        return False
+    points = getattr(item, "data", None)
+    return not (type(item).__name__ == "ScatterPlotItem" and points is not None and len(points) <= FEW_POINTS)
+
+
+@contextlib.contextmanager
+def cached_items(widget):
+    """Render only what changes: while animating, every graphics item keeps a device-pixel
+    cache of its last painting (QGraphicsItem.DeviceCoordinateCache), so a frame repaints
+    only the items that called update() since the previous frame (cursors, markers,
+    labels) and blits the rest (heatmaps, axes, curves, text). Qt invalidates an item's
+    cache whenever the item changes, so frames stay exact."""
+    global _WORTH_CACHING
+    _WORTH_CACHING = _WORTH_CACHING or _worth_caching()
+    views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
+    changed = []
+    old_limit = QPixmapCache.cacheLimit()
+    QPixmapCache.setCacheLimit(max(old_limit, ITEM_CACHE_KB))
+    view_modes = [(view, view.cacheMode()) for view in views]
+    try:
+        for view in views:
+            # the view's background cache is a 1x pixmap that would be rescaled every frame;
+            # a plain fill of the background brush is cheaper
+            view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+            for item in view.items():
+                if _worth_it(item) and item.cacheMode() == QGraphicsItem.CacheMode.NoCache:
+                    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                    changed.append(item)
+        yield
+    finally:
+        for item in changed:
+            with contextlib.suppress(RuntimeError):  # deleted meanwhile
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        for view, mode in view_modes:
+            with contextlib.suppress(RuntimeError):
+                view.setCacheMode(mode)
+        QPixmapCache.setCacheLimit(old_limit)
+
+
 def even_size(size: tuple[int, int]) -> tuple[int, int]:
     """H.264 in yuv420p needs even width and height: round odd ones down."""
     return size[0] - size[0] % 2, size[1] - size[1] % 2
 
 
+class _ImagePixels:
+    """Exposes a QImage's memory to numpy and keeps the QImage alive as long as the array
+    (a bare view of ``constBits()`` would dangle once a temporary QImage is collected)."""
+
+    def __init__(self, image: QImage):
+        self.image = image
+        self._bits = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+        self.__array_interface__ = {
+            "version": 3, "typestr": "|u1", "data": (self._bits.ctypes.data, True),
+            "shape": (image.height(), image.width(), 4), "strides": (image.bytesPerLine(), 4, 1),
+        }
+
+
 def qimage_bgra(image: QImage) -> np.ndarray:
-    """(H, W, 4) uint8 view of a 32-bit QImage's memory (B, G, R, A on little-endian); no copy."""
-    w, h = image.width(), image.height()
-    buf = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    return buf.reshape(h, image.bytesPerLine())[:, : w * 4].reshape(h, w, 4)
+    """(H, W, 4) uint8 read-only view of a 32-bit QImage's memory (B, G, R, A on little-endian);
+    no copy. The array keeps the image alive; repainting the image changes the array."""
+    return np.asarray(_ImagePixels(image))
 
 
 class _Mp4Encoder:
+    """Frames go to ffmpeg from a writer thread, so painting frame n+1 overlaps with piping
+    frame n (the pipe write releases the GIL; ffmpeg encodes in its own process).
+
+    ``buffers`` QImages rotate: one being painted, one queued, one being written; a full
+    queue blocks ``add``, so a buffer is never repainted while the thread still reads it."""
+
+    buffers = 3
+
     def __init__(self, path: Path, size: tuple[int, int], fps: float):
+        import queue
+        import threading
+
         import imageio_ffmpeg
 
         self._gen = imageio_ffmpeg.write_frames(
@@ -71,19 +156,48 @@ class _Mp4Encoder:
             quality=MP4_QUALITY, macro_block_size=2, output_params=["-preset", MP4_PRESET],
             ffmpeg_log_level="error")
         self._gen.send(None)  # start ffmpeg
+        self._queue: "queue.Queue[QImage | None]" = queue.Queue(maxsize=self.buffers - 2)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._write_loop, name="gateviz-mp4-writer", daemon=True)
+        self._thread.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            image = self._queue.get()
+            if image is None:
+                return
+            if self._error is not None or self._stop:
+                continue  # drain without writing
+            try:
+                self._gen.send(qimage_bgra(image))  # a view of the QImage's memory: no copy
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI thread
+                self._error = exc
 
     def add(self, image: QImage) -> None:
-        frame = qimage_bgra(image)
-        self._gen.send(frame if frame.flags.c_contiguous else np.ascontiguousarray(frame))
+        if self._error is not None:
+            raise ExportError(f"ffmpeg stopped: {self._error}")
+        self._queue.put(image)
+
+    def _join(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
 
     def close(self) -> None:
+        self._join()
+        if self._error is not None:
+            raise ExportError(f"ffmpeg stopped: {self._error}")
         self._gen.close()  # waits for ffmpeg to finish the file
 
     def abort(self) -> None:
+        self._stop = True
+        self._join()
         self._gen.close()
 
 
 class _GifEncoder:
+    buffers = 1
+
     def __init__(self, path: Path, size: tuple[int, int], fps: float):
         import imageio.v3 as iio
 
@@ -136,9 +250,11 @@ class AnimationExport:
         self.plan = plan
         self.done = 0
         self._encoder = None
-        self._image: QImage | None = None
+        self._images: list[QImage | None] = [None]  # rotating frame buffers (see the encoders)
         self._tmp: Path | None = None
-        self.timings = {"paint": 0.0, "encode": 0.0}
+        self._modes: contextlib.ExitStack | None = None
+        # seconds spent: panels following the step (their own code), painting, handing to the encoder
+        self.timings = {"step": 0.0, "paint": 0.0, "encode": 0.0}
 
     @property
     def total(self) -> int:
@@ -161,6 +277,11 @@ class AnimationExport:
         except Exception:
             self._tmp.unlink(missing_ok=True)
             raise
+        self._images = [None] * self._encoder.buffers
+        # held for every frame: pyqtgraph's export look, and item caches that survive between frames
+        self._modes = contextlib.ExitStack()
+        self._modes.enter_context(export_mode(self.widget, self.plan.scale))
+        self._modes.enter_context(cached_items(self.widget))
 
     def render_next(self) -> bool:
         """Render and encode the next frame; False when every frame is done."""
@@ -170,11 +291,15 @@ class AnimationExport:
             return False
         t0 = time.perf_counter()
         self.state.set_step(self.steps[self.done])
-        self._image = render_image(self.widget, self.plan, target=self._image)
         t1 = time.perf_counter()
-        self._encoder.add(self._image)
-        self.timings["paint"] += t1 - t0
-        self.timings["encode"] += time.perf_counter() - t1
+        slot = self.done % len(self._images)
+        image = self._images[slot] = render_image(self.widget, self.plan, target=self._images[slot],
+                                                  in_export_mode=True)
+        t2 = time.perf_counter()
+        self._encoder.add(image)
+        self.timings["step"] += t1 - t0
+        self.timings["paint"] += t2 - t1
+        self.timings["encode"] += time.perf_counter() - t2
         self.done += 1
         return not self.finished
 
@@ -200,6 +325,9 @@ class AnimationExport:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._modes is not None:
+            self._modes.close()
+            self._modes = None
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None

@@ -216,8 +216,11 @@ def paint_widget(widget: QWidget, painter: QPainter, transparent: bool = False) 
 
 
 def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False,
-                 target: QImage | None = None) -> QImage:
-    """Paint the widget at the plan's size into a QImage (ARGB32 premultiplied; RGB32 reused if given)."""
+                 target: QImage | None = None, in_export_mode: bool = False) -> QImage:
+    """Paint the widget at the plan's size into a QImage (ARGB32 premultiplied; RGB32 reused if given).
+
+    ``in_export_mode``: the caller holds ``export_mode`` already (an animation holds it for
+    all its frames, so items' caches survive from one frame to the next)."""
     prepare_widget(widget, plan.logical)
     W, H = plan.pixels
     image = target
@@ -230,7 +233,7 @@ def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False
     painter = QPainter(image)
     try:
         painter.scale(W / plan.logical[0], H / plan.logical[1])
-        with export_mode(widget, plan.scale, transparent):
+        with contextlib.nullcontext() if in_export_mode else export_mode(widget, plan.scale, transparent):
             paint_widget(widget, painter, transparent)
     finally:
         painter.end()
