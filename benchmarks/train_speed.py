@@ -66,6 +66,9 @@ def main() -> int:
     parser.add_argument("--tasks", nargs="+", default=list(TASK_NAMES), choices=list(TASK_NAMES))
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    # warm-up: torch's first backward pass initialises kernels; keep that out of the first task's time
+    warm = Trainer(TrainConfig(task="sine", cell=args.cell, units=4, epochs=1, eval_every=4, threads=args.threads))
+    next(p for p in warm.run() if p.evaluated)
     print(f"{'task':16s} {'model':10s} {'steps':>6s} {'train s':>8s} {'wall s':>7s} {'target':>7s}  metric at the bar")
     for task in args.tasks:
         r = time_to_bar(task, args.cell, args.threads)
