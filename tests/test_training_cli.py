@@ -93,3 +93,27 @@ def test_time_budget_stops_training(tmp_path, capsys):
     steps = model.task["trained_with"]["steps"]
     assert 0 < steps < 1000 * 100
     assert np.isfinite(model.task["metrics"]["test_mse"])
+
+
+def test_train_digits_on_mnist_idx_files(tmp_path, capsys):
+    import gzip
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "mnist"
+    data.mkdir()
+    for split, n in (("train", 40), ("t10k", 20)):
+        for kind, array in (("images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28))),
+                            ("labels-idx1-ubyte", np.arange(n) % 10)):
+            raw = (bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+                   + array.astype(np.uint8).tobytes())
+            (data / f"{split}-{kind}.gz").write_bytes(gzip.compress(raw))
+    out = tmp_path / "mnist.gvm"
+    assert main(["train", "digits", "--mnist", str(data), "--units", "8", "--epochs", "1", "--quiet",
+                 "-o", str(out)]) == 0
+    model = load_gateviz_model(out)
+    assert model.input.features == 28 and model.task["source"] == "mnist"
+    task = get_task_for_model(model)
+    sample = task.samples()[0]
+    assert sample.sequence.shape == (28, 28)
+    assert Tracer(model).trace(sample.sequence).output.shape == (28, 10)
+    assert "test_accuracy" in capsys.readouterr().out
