@@ -32,8 +32,8 @@ from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QGuiApplication, QImage, QPageSize, QPainter, QPdfWriter, QPen
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QAbstractGraphicsShapeItem, QApplication, QGraphicsLineItem, QGraphicsView,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractGraphicsShapeItem, QApplication, QGraphicsItem, QGraphicsLineItem,
+                               QGraphicsView, QWidget)
 
 from .files import ExportError, atomic_target
 
@@ -202,6 +202,31 @@ def export_mode(widget: QWidget, scale: float, transparent: bool = False):
             w.setAutoFillBackground(True)
 
 
+@contextlib.contextmanager
+def vector_painting(widget: QWidget):
+    """For SVG/PDF: no pixmap caches, so items paint real vectors. A graphics item with a
+    cache mode (panels cache static curves), or a view caching its background, would
+    otherwise land in the file as an embedded bitmap."""
+    views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
+    saved_views = [(view, view.cacheMode()) for view in views]
+    saved_items = []
+    try:
+        for view in views:
+            view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+            for item in view.items():
+                if item.cacheMode() != QGraphicsItem.CacheMode.NoCache:
+                    saved_items.append((item, item.cacheMode()))
+                    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        yield
+    finally:
+        for item, mode in saved_items:
+            with contextlib.suppress(RuntimeError):
+                item.setCacheMode(mode)
+        for view, mode in saved_views:
+            with contextlib.suppress(RuntimeError):
+                view.setCacheMode(mode)
+
+
 def _render_flags(transparent: bool):
     flags = QWidget.RenderFlag.DrawChildren
     if not transparent:
@@ -271,7 +296,7 @@ def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
         if not painter.begin(generator):
             raise ExportError(f"could not write {path}")
         try:
-            with export_mode(widget, 1.0, transparent):
+            with export_mode(widget, 1.0, transparent), vector_painting(widget):
                 paint_widget(widget, painter, transparent)
         finally:
             painter.end()
@@ -298,7 +323,7 @@ def save_pdf(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
             raise ExportError(f"could not write {path}")
         try:
             painter.scale(resolution / BASE_DPI, resolution / BASE_DPI)
-            with export_mode(widget, 1.0, transparent):
+            with export_mode(widget, 1.0, transparent), vector_painting(widget):
                 paint_widget(widget, painter, transparent)
         finally:
             painter.end()
