@@ -1,6 +1,6 @@
 """Work that must not block the GUI thread: loading a model, tracing a sequence.
 
-``TraceRunner`` runs one job at a time on Qt's thread pool (superqt workers) and
+``TraceRunner`` runs one job at a time in a background thread and
 coalesces requests: while a trace runs, only the newest request waits; older ones are
 dropped, and a finished job whose request has been superseded is ignored. Typing in
 the text box therefore never queues up a trace per key press.
@@ -12,6 +12,7 @@ The plain functions below (``load_model_file``, ``find_task``, ``default_sequenc
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -200,19 +201,25 @@ class TraceRunner(QObject):
         self._generation += 1
 
     def _start_pending(self) -> None:
-        from superqt.utils import create_worker
-
         generation, tag, fn = self._pending
         self._pending = None
-        relay = _ProgressRelay()
-        relay.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
-        worker = create_worker(fn, relay.emit, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda result, g=generation, t=tag: self._finish(g, t, result, None))
-        worker.errored.connect(lambda exc, g=generation, t=tag: self._finish(g, t, None, exc))
-        worker._relay = relay  # keep the relay alive as long as the worker
-        self._running = (generation, worker)
+        bridge = _Bridge()  # lives on the GUI thread; its signals are queued from the worker thread
+        bridge.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
+        bridge.finished.connect(lambda result, exc, g=generation, t=tag: self._finish(g, t, result, exc))
+
+        def work() -> None:
+            try:
+                result = fn(bridge.report)
+            except BaseException as exc:  # noqa: BLE001 - every failure reaches the GUI as a dialog
+                bridge.finished.emit(None, exc)
+            else:
+                bridge.finished.emit(result, None)
+
+        # a plain thread: superqt's workers would put its import (~0.5 s) on the start-up path
+        thread = threading.Thread(target=work, name=f"gateviz-job-{generation}", daemon=True)
+        self._running = (generation, thread, bridge)
         self.busy.emit(True)
-        worker.start()
+        thread.start()
 
     def _on_progress(self, generation: int, fraction: float, message: str) -> None:
         if generation == self._generation:
@@ -232,18 +239,19 @@ class TraceRunner(QObject):
                 self.failed.emit(tag, exc)
 
     def wait(self, msecs: int = 30000) -> None:
-        """Block until background jobs end (closing the window, tests)."""
-        from PySide6.QtCore import QThreadPool
+        """Block until the running job ends (closing the window, tests)."""
+        running = self._running
+        if running is not None:
+            running[1].join(msecs / 1000.0)
 
-        QThreadPool.globalInstance().waitForDone(msecs)
 
-
-class _ProgressRelay(QObject):
-    """Carries progress from the worker thread to the GUI thread (queued signal)."""
+class _Bridge(QObject):
+    """Carries a job's progress and result from its thread to the GUI thread (queued signals)."""
 
     progress = Signal(float, str)
+    finished = Signal(object, object)  # (result, exception)
 
-    def emit(self, fraction: float, message: str) -> None:
+    def report(self, fraction: float, message: str) -> None:
         self.progress.emit(float(fraction), str(message))
 
 
