@@ -170,3 +170,19 @@ def test_bad_sequences(bad, message):
     model = random_model(0, "lstm", units=(3,), input_size=3)
     with pytest.raises(SequenceError, match=message):
         trace(model, bad)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("shape", [(1, 1, 2), (1, 7, 2), (64, 9, 2)], ids=["T1", "single", "batch64"])
+def test_tracing_twice_gives_the_same_arrays(cell, shape):
+    """Nothing in the Tracer's prepared weights may be written to while tracing."""
+    model = random_model(4, cell, units=(32,), input_size=2, bidirectional=True)
+    tracer = Tracer(model)
+    x = np.random.default_rng(0).standard_normal(shape)
+    x = x[0] if shape[0] == 1 else x
+    first = tracer.trace(x)
+    first = {k: {q: a.copy() for q, a in v.items()} for k, v in first.states.items()}
+    second = tracer.trace(x)
+    for key, quantities in first.items():
+        for q, a in quantities.items():
+            np.testing.assert_array_equal(second.states[key][q], a)

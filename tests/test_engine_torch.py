@@ -10,6 +10,7 @@ import pytest
 import torch
 from reference import reference_trace
 
+from gateviz.core import engine
 from gateviz.core.engine import Tracer
 from gateviz.core.model import InputStage, RecurrentModel
 from gateviz.formats.torch_state import layers_from_module
@@ -74,12 +75,37 @@ CASES = [
 ]
 
 
+CASE_IDS = [f"{c}-H{h}-L{n}-{'bi' if b else 'uni'}-{'-'.join(f'{k}={v}' for k, v in e.items())}"
+            for c, h, n, b, e in CASES]
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("cell,hidden,num_layers,bidirectional,extra", CASES,
-                         ids=[f"{c}-H{h}-L{n}-{'bi' if b else 'uni'}-{'-'.join(f'{k}={v}' for k, v in e.items())}"
-                              for c, h, n, b, e in CASES])
+@pytest.mark.parametrize("cell,hidden,num_layers,bidirectional,extra", CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("batch", [None, 3], ids=["single", "batch3"])
 def test_hidden_and_final_states_match_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch):
+    _check_against_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("cell,hidden,num_layers,bidirectional,extra", [c for c in CASES if c[0] != "rnn"],
+                         ids=[i for c, i in zip(CASES, CASE_IDS) if c[0] != "rnn"])
+@pytest.mark.parametrize("batch", [None, 5], ids=["single", "batch5"])
+def test_fused_step_loop_matches_torch(monkeypatch, cell, hidden, num_layers, bidirectional, extra, dtype, batch):
+    """Batches on the CPU take the fused step loop instead of native forward + recompute."""
+    monkeypatch.setattr(engine, "_use_step_loop", lambda layer, batch, device: True)
+    _check_against_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch)
+    _check_gates_against_reference(cell, hidden, num_layers, bidirectional, extra, dtype)
+
+
+def test_strategy_choice():
+    one = _model_of(torch.nn.LSTM(32, 256)).layers[0]
+    assert not engine._use_step_loop(one, 1, torch.device("cpu"))
+    assert engine._use_step_loop(_model_of(torch.nn.LSTM(28, 128)).layers[0], 64, torch.device("cpu"))
+    assert engine._use_step_loop(_model_of(torch.nn.GRU(28, 128)).layers[0], 64, torch.device("cpu"))
+    assert not engine._use_step_loop(one, 64, torch.device("cuda"))
+
+
+def _check_against_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch):
     T, F = 23, 4
     mod = _torch_module(cell, F, hidden, num_layers, bidirectional, dtype, seed=num_layers * 7 + hidden, **extra)
     model = _model_of(mod)
@@ -124,6 +150,10 @@ def test_hidden_and_final_states_match_torch(cell, hidden, num_layers, bidirecti
 @pytest.mark.parametrize("cell,hidden,num_layers,bidirectional,extra",
                          [c for c in CASES if c[0] != "rnn"], ids=lambda v: str(v))
 def test_recomputed_gates_match_step_reference(cell, hidden, num_layers, bidirectional, extra, dtype):
+    _check_gates_against_reference(cell, hidden, num_layers, bidirectional, extra, dtype)
+
+
+def _check_gates_against_reference(cell, hidden, num_layers, bidirectional, extra, dtype):
     mod = _torch_module(cell, 3, hidden, num_layers, bidirectional, dtype, seed=5, **extra)
     model = _model_of(mod)
     x = np.random.default_rng(1).standard_normal((31, 3))

@@ -124,30 +124,83 @@ def _is_native(layer: RecurrentLayer) -> bool:
             and not layer.input_forget)
 
 
+def _gate_weights(layer: RecurrentLayer, t: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Weights laid out so that one sigmoid pass computes every gate of a native cell.
+
+    tanh(a) = 2*sigmoid(2a) - 1, and doubling is exact in floating point, so the
+    candidate's rows are doubled here; a sigmoid over the whole pre-activation block,
+    then ``g*2 - 1`` on the candidate, is about twice as fast as sigmoid + tanh.
+        LSTM  gWxT (I, 4H), gWhT (Hr, 4H), gb (4H,): blocks [i, f, o, 2g], both biases summed
+        GRU   gWxT (I, 3H), gWhT (H, 3H), gbx, gbh (3H,): blocks [r, z, 2n], biases apart
+              (r multiplies the recurrent part of n)
+    """
+    H = layer.units
+    if layer.cell == "lstm":
+        order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
+        scale = torch.ones(4 * H, dtype=t["Wx"].dtype, device=t["Wx"].device)
+        scale[3 * H:] = 2.0
+        return {"gWxT": (t["Wx"][order] * scale[:, None]).t(), "gWhT": (t["Wh"][order] * scale[:, None]).t(),
+                "gb": (t["bx"] + t["bh"])[order] * scale}
+    scale = torch.ones(3 * H, dtype=t["Wx"].dtype, device=t["Wx"].device)
+    scale[2 * H:] = 2.0
+    return {"gWxT": (t["Wx"] * scale[:, None]).t(), "gWhT": (t["Wh"] * scale[:, None]).t(),
+            "gbx": t["bx"] * scale, "gbh": t["bh"] * scale}
+
+
+# What one small tensor op costs in a Python step loop (dispatch + launch), and the rate
+# of the work a recompute adds per step (one big GEMM, an elementwise pass): measured on
+# a 2-core AVX2 CPU; only their ratio matters for the choice below.
+_STEP_LOOP_OVERHEAD_S = 40e-6
+_GEMM_MAC_PER_S = 8e10
+_ELEMENTWISE_S = 2.5e-9
+
+
+def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device) -> bool:
+    """Native cells: a fused step loop (gates stored as they are computed) or the native
+    forward followed by a batched recompute of every gate?
+
+    The recompute repeats the recurrent matmul once more; for one sequence that is cheap
+    next to the native forward's T small mat-vecs, but for a batch the native forward is
+    itself a chain of efficient GEMMs, so repeating them costs as much again. The loop
+    instead pays ~10 op dispatches per step, which a batch amortises. On a GPU the
+    recompute is always cheap.
+    """
+    if device.type != "cpu" or layer.cell not in ("lstm", "gru"):
+        return False
+    G, H, Hr = layer.gates, layer.units, layer.hidden_size
+    recompute_per_step = batch * G * H * (Hr / _GEMM_MAC_PER_S + _ELEMENTWISE_S)
+    return recompute_per_step > _STEP_LOOP_OVERHEAD_S
+
+
 def _linear_scan_(c: Tensor, f: Tensor, reverse: bool = False) -> Tensor:
     """In place: c[t] <- f[t] * c[t-1] + c[t]  (c holds u = i*g on entry), c[-1] = 0.
 
-    Shapes: c, f (T, ...). Runs in sqrt(T) chunks: a local scan inside every chunk at
-    once, then one carry per chunk. ``reverse`` scans from the end (backward LSTM).
+    Shapes: c (T, ...) contiguous, f (T, ...). When a step holds many values (a batch,
+    wide layers) a plain loop of T vectorised ops is cheapest. Otherwise it runs in
+    sqrt(T) chunks: a local scan inside every chunk at once, then one carry per chunk,
+    ~3*sqrt(T) ops instead of T. ``reverse`` scans from the end (backward LSTM).
     """
+    T = c.shape[0]
+    per_step = c[0].numel() if T else 0
+    K = max(1, int(math.sqrt(T)))
+    n_chunks = T // K
+    if n_chunks < 2 or per_step * _ELEMENTWISE_S * 3 > _STEP_LOOP_OVERHEAD_S:
+        steps = range(T - 2, -1, -1) if reverse else range(1, T)
+        for t in steps:
+            c[t].addcmul_(f[t], c[t + 1] if reverse else c[t - 1])
+        return c
     if reverse:
         cr, fr = c.flip(0), f.flip(0)  # (T, ...) copies in processing order
         _linear_scan_(cr, fr)
         c.copy_(cr.flip(0))
         return c
-    T = c.shape[0]
-    K = max(1, int(math.sqrt(T)))
-    n_chunks = T // K
-    if n_chunks < 2:
-        for t in range(1, T):
-            c[t].addcmul_(f[t], c[t - 1])
-        return c
     main = n_chunks * K
     cm = c[:main].view((n_chunks, K) + tuple(c.shape[1:]))  # (chunks, K, ...)
     fm = f[:main].unflatten(0, (n_chunks, K))
+    decay = fm.clone()  # (chunks, K, ...): product of f inside the chunk up to k
     for k in range(1, K):  # local scans, every chunk at once
         cm[:, k].addcmul_(fm[:, k], cm[:, k - 1])
-    decay = torch.cumprod(fm, dim=1)  # (chunks, K, ...): product of f inside the chunk up to k
+        decay[:, k].mul_(decay[:, k - 1])
     for j in range(1, n_chunks):  # carry the previous chunk's end state in
         cm[j].addcmul_(decay[j], cm[j - 1, -1].unsqueeze(0))
     del decay
@@ -199,6 +252,8 @@ class Tracer:
                     t["bx"][H:2 * H] += layer.forget_bias  # fold the run-time forget bias in
                 t["WxT"] = t["Wx"].t()
                 t["WhT"] = t["Wh"].t()
+                if layer.cell in ("lstm", "gru") and _is_native(layer):
+                    t.update(_gate_weights(layer, t))
                 self._tensors[(k, j)] = t
         head = model.head
         self._head = None
@@ -243,6 +298,9 @@ class Tracer:
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j)
                     for j, d in enumerate(layer.directions)]
+        if _use_step_loop(layer, x.shape[1], self.device):
+            return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x)
+                    for j, d in enumerate(layer.directions)]
         mod = self._native_module(k)
         Hr = layer.hidden_size
         if len(layer.directions) == 1 and layer.directions[0].reverse:
@@ -258,33 +316,98 @@ class Tracer:
     def _gates_from_h(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
                       h: Tensor) -> dict[str, Tensor]:
         """Recompute every gate from x_t and h_{t-1} in batched matmuls (native cells)."""
+        if layer.cell == "rnn":
+            return {"hidden_state": h}  # h is all an RNN has
         T, N, _ = x.shape
         H = layer.units
         x2 = x.reshape(T * N, -1)
         if layer.cell == "gru":
             # r and z may sum both biases; n needs the recurrent part apart (r multiplies it).
-            xs = torch.addmm(t["bx"], x2, t["WxT"]).view(T, N, 3 * H)  # (T, N, 3H) input part
-            rec = t["bh"].expand(T, N, 3 * H).contiguous()  # recurrent part, h_{-1}=0 gives bh
-            _shifted_recurrent_(rec, h, t["WhT"], reverse)
+            xs = torch.addmm(t["gbx"], x2, t["gWxT"]).view(T, N, 3 * H)  # (T, N, [r, z, 2n]) input part
+            rec = x.new_empty(T, N, 3 * H).copy_(t["gbh"])  # recurrent part; h_{-1} = 0 leaves bh
+            _shifted_recurrent_(rec, h, t["gWhT"], reverse)
             xs[..., :2 * H] += rec[..., :2 * H]
             rz = torch.sigmoid_(xs[..., :2 * H])
             r, z = rz[..., :H], rz[..., H:]
             n = xs[..., 2 * H:]
-            n.addcmul_(r, rec[..., 2 * H:]).tanh_()
+            n.addcmul_(r, rec[..., 2 * H:])  # 2 * (input part + r * recurrent part)
             del rec
+            torch.sigmoid_(n).mul_(2).sub_(1)  # tanh(a) = 2*sigmoid(2a) - 1
             return {"reset_gate": r, "update_gate": z, "candidate": n, "hidden_state": h}
-        pre = torch.addmm(t["bx"] + t["bh"], x2, t["WxT"]).view(T, N, -1)  # (T, N, G*H)
-        _shifted_recurrent_(pre, h, t["WhT"], reverse)
-        if layer.cell == "rnn":
-            return {"hidden_state": h}
-        torch.sigmoid_(pre[..., :2 * H])
-        torch.tanh_(pre[..., 2 * H:3 * H])
-        torch.sigmoid_(pre[..., 3 * H:])
-        i, f, g, o = (pre[..., q * H:(q + 1) * H] for q in range(4))
+        pre = torch.addmm(t["gb"], x2, t["gWxT"]).view(T, N, 4 * H)  # (T, N, [i, f, o, 2g])
+        _shifted_recurrent_(pre, h, t["gWhT"], reverse)
+        torch.sigmoid_(pre)
+        i, f, o, g = (pre[..., q * H:(q + 1) * H] for q in range(4))
+        g.mul_(2).sub_(1)  # tanh(a) = 2*sigmoid(2a) - 1
         c = torch.mul(i, g)  # (T, N, H) holds u = i*g, scanned in place into c
         _linear_scan_(c, f, reverse)
         return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
                 "cell_state": c, "hidden_state": h}
+
+    def _direction_fused_loop(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
+                              x: Tensor) -> dict[str, Tensor]:
+        """Native LSTM/GRU cells as a step loop that writes every gate straight into the
+        trace's arrays: ~10 tensor ops per step, no recompute. Used for batches.
+
+        Per-step views come from ``unbind`` (one call for all steps), since slicing inside
+        the loop costs as much as a small op; tanh is computed as 2*sigmoid(2a) - 1 with
+        the doubling folded into the weights (see ``_gate_weights``).
+        """
+        T, N, _ = x.shape
+        H, Hr = layer.units, layer.hidden_size
+        G = layer.gates
+        x2 = x.reshape(T * N, -1)
+        bias = t["gb"] if layer.cell == "lstm" else t["gbx"]
+        pre = torch.addmm(bias, x2, t["gWxT"]).view(T, N, G * H)  # input part of every step, at once
+        blocks = pre.view(T, N, G, H)  # (T, N, G, H): gate q of step s is blocks[s, :, q]
+        h_all = x.new_empty(T, N, Hr)
+        order = list(range(T - 1, -1, -1) if reverse else range(T))
+        WhT = t["gWhT"]
+        a_s, h_s = pre.unbind(0), h_all.unbind(0)
+        if layer.cell == "lstm":
+            c_all = x.new_empty(T, N, H)
+            c_s = c_all.unbind(0)
+            i_s, f_s, o_s, g_s = (blocks[:, :, q].unbind(0) for q in range(4))
+            tmp = x.new_empty(N, H)
+            WhrT = t["Whr"].t() if "Whr" in t else None
+            prev = None
+            for s in order:
+                a, c, h = a_s[s], c_s[s], h_s[s]
+                if prev is not None:
+                    a.addmm_(h_s[prev], WhT)  # (N, 4H) += h_{t-1} @ Wh^T
+                torch.sigmoid_(a)
+                i, f, o, g = i_s[s], f_s[s], o_s[s], g_s[s]
+                g.mul_(2).sub_(1)  # tanh
+                if prev is None:
+                    torch.mul(i, g, out=c)
+                else:
+                    torch.mul(f, c_s[prev], out=c).addcmul_(i, g)
+                torch.sigmoid_(torch.mul(c, 2, out=tmp))  # tanh(c) = 2*sigmoid(2c) - 1, so
+                if WhrT is None:  # h = o * tanh(c) = 2*o*sigmoid(2c) - o
+                    torch.mul(o, tmp, out=h).mul_(2).sub_(o)
+                else:
+                    torch.mm(tmp.mul_(o).mul_(2).sub_(o), WhrT, out=h)
+                prev = s
+            return {"input_gate": blocks[:, :, 0], "forget_gate": blocks[:, :, 1],
+                    "cell_candidate": blocks[:, :, 3], "output_gate": blocks[:, :, 2],
+                    "cell_state": c_all, "hidden_state": h_all}
+        rz_s, z_s, n_s = pre[..., :2 * H].unbind(0), blocks[:, :, 1].unbind(0), blocks[:, :, 2].unbind(0)
+        rec = x.new_empty(N, 3 * H).copy_(t["gbh"])  # h_{-1} = 0 leaves the recurrent bias (a copy: rec is reused)
+        rec_rz, rec_n = rec[:, :2 * H], rec[:, 2 * H:]
+        prev = None
+        for s in order:
+            rz, n, h = rz_s[s], n_s[s], h_s[s]
+            if prev is not None:
+                torch.addmm(t["gbh"], h_s[prev], WhT, out=rec)  # (N, [r, z, 2n]) recurrent part
+            torch.sigmoid_(rz.add_(rec_rz))
+            torch.sigmoid_(n.addcmul_(rz[:, :H], rec_n)).mul_(2).sub_(1)  # n = tanh(x part + r * rec part)
+            if prev is None:
+                torch.mul(z_s[s], n, out=h).neg_().add_(n)  # (1 - z) * n
+            else:
+                torch.sub(h_s[prev], n, out=h).mul_(z_s[s]).add_(n)  # n + z * (h_prev - n)
+            prev = s
+        return {"reset_gate": blocks[:, :, 0], "update_gate": blocks[:, :, 1], "candidate": blocks[:, :, 2],
+                "hidden_state": h_all}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                             x: Tensor, j: int = 0) -> dict[str, Tensor]:
