@@ -213,9 +213,11 @@ class UnitsBox(QGroupBox):
     def _on_selection(self) -> None:
         s = self.state
         with QSignalBlocker(self.layer_combo):
-            index = self.layer_combo.findData((s.layer, s.direction))
-            if index >= 0:
-                self.layer_combo.setCurrentIndex(index)
+            # (findData does not compare Python tuples; look the pair up by hand)
+            for index in range(self.layer_combo.count()):
+                if tuple(self.layer_combo.itemData(index)) == (s.layer, s.direction):
+                    self.layer_combo.setCurrentIndex(index)
+                    break
         if not self.pins_edit.hasFocus():
             self.pins_edit.setText(", ".join(str(u) for u in s.pinned))
         self.pins_legend.setText("  ".join(

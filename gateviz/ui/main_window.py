@@ -349,14 +349,19 @@ class MainWindow(QMainWindow):
         self.model_source = source
 
     # ------------------------------------------------------------------ sequences
-    def set_sequence(self, sequence, name: str | None = None) -> None:
-        """Re-trace the current model on a new input (coalesced: the newest request wins)."""
+    def set_sequence(self, sequence, name: str | None = None, from_editor: bool = False) -> None:
+        """Re-trace the current model on a new input (coalesced: the newest request wins).
+
+        ``from_editor``: the input editor produced it, so the editor is not rewritten afterwards
+        (it may hold characters the model skips, and the caret must stay where the user types).
+        """
         model = self.state.model
         if model is None:
             return
         from gateviz.ui.workers import trace_model
 
-        self.runner.submit(("trace", model, sequence, name), lambda progress: trace_model(model, sequence, progress))
+        self.runner.submit(("trace", model, sequence, name, from_editor),
+                           lambda progress: trace_model(model, sequence, progress))
 
     def _sample_chosen(self, index: int) -> None:
         if 0 <= index < len(self.samples):
@@ -387,12 +392,13 @@ class MainWindow(QMainWindow):
         if kind == "load":
             self._show_loaded(result, tag[1])
         elif kind == "trace":
-            _, model, sequence, name = tag
+            _, model, sequence, name, from_editor = tag
             if model is not self.state.model:
                 return  # the model changed meanwhile
             self.state.set_trace(model, result, sequence, self.state.task)
             self.controls.sequence_box.show_current(name)
-            self._sync_editor(sequence, name)
+            if not from_editor:
+                self._sync_editor(sequence, name)
             self.statusBar().clearMessage()
             self.traceReady.emit()
 
@@ -456,7 +462,7 @@ class MainWindow(QMainWindow):
 
         editor = editor_for(model, task)
         if editor is not None:
-            editor.sequenceEdited.connect(lambda seq, name: self.set_sequence(seq, name))
+            editor.sequenceEdited.connect(lambda seq, name: self.set_sequence(seq, name, from_editor=True))
         self.controls.sequence_box.set_editor(editor)
 
     def _sync_editor(self, sequence, name) -> None:

@@ -349,10 +349,10 @@ class DigitEditor(QWidget):
         self.index_box = QSpinBox(self)
         self.index_box.setToolTip("Pick any held-out test image by its index")
         self.index_box.setRange(0, max(0, self._test_count() - 1))
-        pick = QPushButton("From data", self)
+        pick = self.pick_button = QPushButton("From data", self)
         pick.setToolTip("Show the held-out test image with this index")
         pick.clicked.connect(self._pick)
-        clear = QPushButton("Clear", self)
+        clear = self.clear_button = QPushButton("Clear", self)
         clear.setToolTip("Erase the grid")
         clear.clicked.connect(lambda: (self.canvas.set_image(np.zeros_like(self.canvas.image)),
                                        self._emit("drawn digit")))
