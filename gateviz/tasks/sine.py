@@ -104,15 +104,30 @@ class SineTask(Task):
 
     # ---- model output --------------------------------------------------------
     def rollout(self, model: RecurrentModel, windows: np.ndarray, steps: int | None = None) -> np.ndarray:
-        """Feed the model's predictions back: windows (N, W, 1) -> (N, steps) continuations."""
-        from ..core.engine import Tracer
+        """Feed the model's predictions back: windows (N, W, 1) -> (N, steps) continuations.
+
+        Steps the model with its state kept (``Stepper``) where it can; otherwise re-traces
+        the growing sequence (exact for any cell, one trace per value).
+        """
+        from .stepper import Stepper
 
         steps = self.rollout_steps if steps is None else steps
-        tracer = Tracer(model)
         seq = np.asarray(windows, dtype=np.float32)
         if seq.ndim == 2:
             seq = seq[None]
         preds = np.empty((seq.shape[0], steps), dtype=np.float32)
+        if Stepper.supports(model):
+            stepper = Stepper(model)
+            stepper.reset(seq.shape[0])
+            for t in range(seq.shape[1]):
+                out = stepper.step(seq[:, t, :])  # (N, 1)
+            for k in range(steps):
+                preds[:, k] = out[:, 0]
+                out = stepper.step(out)
+            return preds
+        from ..core.engine import Tracer
+
+        tracer = Tracer(model)
         for k in range(steps):
             nxt = np.asarray(tracer.trace(seq).output)[:, -1, 0]  # (N,)
             preds[:, k] = nxt
