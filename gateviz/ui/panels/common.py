@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QFont, QPixmapCache
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.state import Theme, ViewState
@@ -111,6 +111,26 @@ def grid_colour(theme: Theme) -> QColor:
     c = QColor(theme.foreground)
     c.setAlpha(40)
     return c
+
+
+def cache_static(item) -> None:
+    """Cache a curve that does not change with the step as a device pixmap.
+
+    Antialiased 2000-point curves cost milliseconds to stroke; with the cache a cursor move
+    blits them instead. Qt drops the cache when the item's data or the view transform change.
+    """
+    target = getattr(item, "curve", item)  # a PlotDataItem draws through its PlotCurveItem child
+    target.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    # Qt strokes a wide antialiased polyline ~15x slower than its segments; joints of opaque segments
+    # look the same at these widths
+    if hasattr(target, "opts") and "segmentedLineMode" in target.opts:
+        target.opts["segmentedLineMode"] = "on"
+
+
+# The item caches live in QPixmapCache (10 MB by default): a dashboard of long curves at full-HD
+# needs more, or every frame evicts and re-renders them.
+if QPixmapCache.cacheLimit() < 128 * 1024:
+    QPixmapCache.setCacheLimit(128 * 1024)  # KB
 
 
 def symbol(quantity: str) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import DIVERGING_MAP, muted, style_plot
+from .common import DIVERGING_MAP, cache_static, muted, style_plot
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
@@ -141,6 +141,7 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
         items = []
         for k in range(K):
             item = plot.plot(steps, np.ascontiguousarray(data[:, k], dtype=np.float32), name=names[k])
+            cache_static(item)
             items.append(item)
         lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
         if not np.isfinite(lo) or hi - lo < 1e-9:
@@ -360,6 +361,8 @@ class TextView(IOView):
             self.curves.append(self.plot.plot(steps, np.zeros(T, dtype=np.float32)))
             self.plot.setYRange(-1.05, 1.05, padding=0)
             self.plot_title = ("", "")
+        for c in self.curves:
+            cache_static(c)
         self.plot.setXRange(0, max(T - 1, 1), padding=0.01)
         self.plot.setLabel("bottom", "step")
         self.apply_theme()

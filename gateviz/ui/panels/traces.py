@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import Panel, levels_for, muted, style_plot, title_html, tooltip
+from .common import Panel, cache_static, levels_for, muted, style_plot, title_html, tooltip
 
 
 class _TracePlot:
@@ -107,6 +107,7 @@ class TracesPanel(Panel):
             for u in pinned:
                 if u not in p.lines:
                     p.lines[u] = p.plot.plot()
+                    cache_static(p.lines[u])
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
             lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
