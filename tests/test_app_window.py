@@ -300,6 +300,8 @@ def test_layout_theme_and_recent_files_are_remembered(qtbot, settings_dir, shown
     assert again.player.speed == 37 and again.player.loop is False
     assert not again.dashboard.is_panel_visible(pid)
     assert again.size().width() == 700 and again.size().height() == 530
+    again._fill_recent_menu()  # File > Open recent lists the file
+    assert [a.toolTip() for a in again.recent_menu.actions()][0] == str(path)
     again.close()
 
 

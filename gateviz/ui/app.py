@@ -44,7 +44,9 @@ def run_app(*argv: str) -> int:
             if not self.done and event.type() == QEvent.Type.Paint:
                 self.done = True
                 if t0 is not None:
-                    print(f"gateviz: first paint {time.time() - t0:.3f} s after launch", file=sys.stderr, flush=True)
+                    heavy = ", ".join(m for m in ("torch", "pyqtgraph") if m in sys.modules) or "none"
+                    print(f"gateviz: first paint {time.time() - t0:.3f} s after launch (heavy modules loaded: {heavy})",
+                          file=sys.stderr, flush=True)
                 QTimer.singleShot(0, start)
             return False
 

@@ -651,7 +651,7 @@ class MainWindow(QMainWindow):
             self.train_dialog.close()
         self.runner.cancel_pending()
         self.save_settings()
-        self.runner.wait(60000)
+        self.runner.wait(5000)  # a long trace still running is abandoned (daemon thread)
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ help
