@@ -82,6 +82,7 @@ def test_every_format_in_process(files, tmp_path, qapp, capsys):
     assert iio.imread(tmp_path / "a.gif", index=None).shape[:3] == (4, 150, 200)
     assert main(["export", str(model), str(seq), "-o", str(tmp_path / "clip.bin"), "--format", "mp4",
                  "--panel", "heatmaps", "--size", "161x121", "--range", "0:3"]) == 0
+    assert "3 frames of the heatmaps, 160x120 px at 10 fps" in capsys.readouterr().out
     import imageio_ffmpeg
 
     reader = imageio_ffmpeg.read_frames(str(tmp_path / "clip.bin"))
@@ -98,8 +99,11 @@ def test_every_format_in_process(files, tmp_path, qapp, capsys):
     assert main(["export", str(files / "sine.gvm"), "-o", str(tmp_path / "sine.png"), "--panel", "heatmaps",
                  "--dpi", "150", "--presentation"]) == 0
     assert image_array(tmp_path / "sine.png").shape[:2] == (1125, 1500)  # 960x720 layout at 150 dpi
+    assert main(["export", str(model), str(seq), "-o", str(tmp_path / "slide.png"), "--preset", "slide",
+                 "--panel", "io"]) == 0
+    assert image_array(tmp_path / "slide.png").shape[:2] == (1080, 1920)
     out = capsys.readouterr().out
-    assert out.count("wrote ") == 6
+    assert out.count("wrote ") == 4
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", type=int, metavar="K", help="layer to show (default 0) or write (csv; default all)")
     parser.add_argument("--direction", choices=("forward", "backward"),
                         help="direction to show (default: the first) or write (csv; default both)")
+    parser.add_argument("--preset", choices=("slide", "print"),
+                        help="slide: 1920x1080 pixels; print: 300 dpi (--size and --dpi override it)")
     parser.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1920x1080 (slide)")
     parser.add_argument("--dpi", type=float, metavar="N",
                         help="resolution: 300 for print; with --size the layout shrinks so text keeps its size")
@@ -146,11 +148,14 @@ def run(args: argparse.Namespace) -> int:
     _check_option_fits(args, fmt)
     check_target(args.output, overwrite=args.force)  # refuse before any slow work
     size = dpi = None
-    if args.size is not None or args.dpi is not None:
-        from gateviz.export.figure import parse_size, plan_render
+    if args.preset is not None or args.size is not None or args.dpi is not None:
+        from gateviz.export.figure import PRESETS, parse_size, plan_render
 
-        size = parse_size(args.size) if args.size else None
-        dpi = args.dpi
+        if args.preset is not None and fmt in ("npz", "csv"):
+            raise ExportError("--preset applies to pictures, not to npz/csv data")
+        preset = PRESETS[args.preset] if args.preset else {"size": None, "dpi": None}
+        size = parse_size(args.size) if args.size else preset["size"]
+        dpi = args.dpi if args.dpi is not None else preset["dpi"]
         plan_render((1280, 800), size, dpi)  # checks the dpi range
     if not 0 < args.fps <= 120:
         raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
@@ -190,10 +195,10 @@ def run(args: argparse.Namespace) -> int:
     result = headless.export_view(state, args.panel, args.output, fmt, size=size, dpi=dpi,
                                   transparent=args.transparent, overwrite=args.force, steps=steps, fps=args.fps,
                                   progress=progress)
+    w, h = result.pixels
     if fmt in ("gif", "mp4"):
         frames = len(steps) if steps is not None else trace.length
-        print(f"wrote {args.output}: {frames} frames of the {args.panel} at {args.fps:g} fps")
+        print(f"wrote {args.output}: {frames} frames of the {args.panel}, {w}x{h} px at {args.fps:g} fps")
     else:
-        w, h = result.pixels
         print(f"wrote {args.output}: {args.panel} at step {state.step}, {w}x{h} px ({result.dpi:.0f} dpi)")
     return 0

@@ -89,7 +89,7 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
     make the same pictures. ``visible_panels``: the dashboard's panels to keep (the app
     passes the ones the user shows); ``logical_size``: the layout size when neither
     ``size`` nor ``dpi`` is given (the app passes the on-screen size). Returns the
-    RenderPlan (figures) or the written path."""
+    RenderPlan (the pixel size actually written)."""
     from gateviz.export import ANIMATION_FORMATS, FIGURE_FORMATS
     from gateviz.export.files import ExportError, check_target
 
@@ -109,10 +109,12 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
             from gateviz.export.figure import save_figure
 
             return save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite)
-        from gateviz.export.animation import export_animation
+        from gateviz.export.animation import AnimationExport
 
-        return export_animation(widget, view_state, path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,
-                                overwrite=overwrite, progress=progress, cancelled=cancelled)
+        job = AnimationExport(widget, view_state, path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,
+                              overwrite=overwrite)
+        job.run(progress, cancelled)
+        return job.plan
     finally:
         widget.close()
         widget.deleteLater()
