@@ -149,10 +149,15 @@ def test_pinning_a_unit_updates_traces_and_status(window, qtbot):
         for plot in traces.plots:
             assert sorted(plot.lines) == [0, target]
             np.testing.assert_array_equal(plot.lines[target].getData()[1], s.quantity(plot.quantity)[:, target])
-    # the status bar shows the first pinned unit's values at the current step
+    # the status bar and the cell diagram show the first pinned unit's values at the current step
     s.set_pinned([target])
     s.set_step(2)
     h = s.quantity("hidden_state")[2, target]
+    cell = window.panels.get("cell")
+    if cell is not None:
+        assert cell.unit == target
+        assert cell.values["h"] == pytest.approx(float(h))
+        assert cell.values["f"] == pytest.approx(float(s.quantity("forget_gate")[2, target]))
     assert f"unit {target}:" in window.value_label.text()
     assert f"h {h:+.3f}" in window.value_label.text()
 
