@@ -84,6 +84,11 @@ def test_figure_dialog_asks_before_replacing(window, tmp_path, messages):
     messages["answers"].append(QMessageBox.StandardButton.Yes)
     dialog.export()
     assert "<path" in target.read_text() or "<polyline" in target.read_text()
+    # a name ending in another format the dialog writes picks that format
+    dialog = FigureDialog(window)
+    dialog.path_row.edit.setText(str(tmp_path / "talk.pdf"))
+    dialog.export()
+    assert dialog.format.currentData() == "pdf" and (tmp_path / "talk.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_animation_runs_in_batches_with_progress_and_the_gui_responds(window, tmp_path, messages, qtbot):

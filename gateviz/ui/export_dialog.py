@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
                                QSpinBox, QWidget)
 
@@ -38,8 +38,6 @@ FRAME_BUDGET_S = 0.04  # GUI-thread work per timer tick while rendering an anima
 
 def current_panel_id(window) -> str:
     """The panel holding the keyboard focus (or under the mouse), else the dashboard."""
-    from PySide6.QtWidgets import QApplication
-
     panels = getattr(window, "panels", {}) or {}
     for probe in (QApplication.focusWidget(), QApplication.widgetAt(window.cursor().pos())):
         w = probe
@@ -128,13 +126,23 @@ class _ExportDialog(QDialog):
         self.form.addRow(self.buttons)
 
     def chosen_path(self, fmt: str) -> str | None:
-        """The file to write with the format's extension, or None (asked to pick one, or declined to replace)."""
+        """The file to write, or None (no name picked, or the user declined to replace a file).
+
+        A name ending in another format this dialog writes switches the format to it
+        (picking "talk.svg" in the file dialog writes SVG); otherwise the format's
+        extension is added."""
         text = self.path_row.edit.text().strip()
         if not text:
             self.path_row.browse()
             text = self.path_row.edit.text().strip()
             if not text:
                 return None
+        combo = getattr(self, "format", None)
+        suffix = Path(text).suffix.lower().lstrip(".")
+        if combo is not None and suffix != fmt and combo.findData(suffix) >= 0:
+            combo.setCurrentIndex(combo.findData(suffix))
+            fmt = suffix
+        self.chosen_format = fmt
         path = _with_suffix(os.path.expanduser(text), fmt)
         self.path_row.edit.setText(path)
         if not confirm_overwrite(self, path):
@@ -223,14 +231,18 @@ class FigureDialog(_ExportDialog):
         path = self.chosen_path(fmt)
         if path is None:
             return
+        fmt = self.chosen_format
         live = _view_widget(window, panel_id)
         logical = (live.width(), live.height()) if live is not None and live.isVisible() else None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a 300-dpi dashboard takes a second or two
         try:
             plan = headless.export_view(window.state, panel_id, path, fmt, overwrite=True, logical_size=logical,
                                         visible_panels=_visible_panels(window), **self.options())
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
+            QApplication.restoreOverrideCursor()
             self.fail(exc)
             return
+        QApplication.restoreOverrideCursor()
         w, h = plan.pixels
         _status(window, f"Exported {PANEL_LABELS.get(panel_id, panel_id).lower()} to {path} ({w}×{h} px)")
         self.exported.emit(path)
@@ -370,6 +382,7 @@ class AnimationDialog(_ExportDialog):
         path = self.chosen_path(fmt)
         if path is None:
             return
+        fmt = self.chosen_format
         size = self.preset.currentData()
         if size == "custom":
             size = (self.width_spin.value(), self.height_spin.value())
@@ -432,6 +445,7 @@ class DataDialog(_ExportDialog):
         path = self.chosen_path(fmt)
         if path is None:
             return
+        fmt = self.chosen_format
         try:
             if fmt == "npz":
                 save_npz(state.trace, path, overwrite=True)
