@@ -60,6 +60,7 @@ def run_app(*argv: str) -> int:
             if os.environ.get("GATEVIZ_STARTUP_EXIT"):
                 QTimer.singleShot(0, window.close)
 
+    _install_excepthook(window)
     first_paint = FirstPaint(window)
     window.installEventFilter(first_paint)
     window.traceReady.connect(ready)
@@ -74,3 +75,29 @@ def _startup_t0() -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def _install_excepthook(window) -> None:
+    """A bug in a slot must not pass silently or kill the app: print it and say so in a dialog."""
+    import traceback
+
+    from gateviz.ui import errors
+
+    previous = sys.excepthook
+    showing = []
+
+    def hook(exc_type, exc, tb) -> None:
+        traceback.print_exception(exc_type, exc, tb)
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        if showing:  # one dialog at a time; a loop of failing paints must not stack dialogs
+            return
+        showing.append(True)
+        try:
+            errors.show_error(window, "Something went wrong", errors.describe_exception(exc) +
+                              "\n\nThe window keeps running; please report this with the text printed in the terminal.")
+        finally:
+            showing.clear()
+
+    sys.excepthook = hook
