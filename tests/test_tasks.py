@@ -322,7 +322,9 @@ def test_tasks_and_training_never_import_qt():
             "        if name.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt'):\n"
             "            raise ImportError('Qt blocked: ' + name)\n"
             "sys.meta_path.insert(0, Block())\n"
-            "import gateviz.tasks, gateviz.training\n"
+            "import gateviz.tasks, gateviz.training, gateviz.bundled, gateviz.cli.train_cmd\n"
             "from gateviz.tasks import sample_catalogue\n"
-            "sample_catalogue()\n")
+            "sample_catalogue()\n"
+            "from gateviz.bundled import default_bundled, default_sample, load_bundled\n"
+            "default_sample(load_bundled(default_bundled().name))\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
