@@ -29,6 +29,13 @@ def run_app(*argv: str) -> int:
     app.setApplicationName("gateviz")
     app.setOrganizationName("gateviz")
     app.setApplicationDisplayName("gateviz")
+    from PySide6.QtGui import QIcon
+
+    from gateviz.paths import resource
+
+    icon = resource("icons", "gateviz.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
 
     from gateviz.ui.main_window import MainWindow
 
