@@ -41,6 +41,8 @@ def test_plan_keeps_text_readable_at_the_target_size():
     with pytest.raises(ExportError, match="between 16 and"):
         figure.parse_size("0x100")
     assert figure.parse_size("800x600") == (800, 600)
+    with pytest.raises(ExportError, match="megapixels"):
+        figure.plan_render((1000, 600), size=(16000, 16000))
 
 
 @pytest.mark.parametrize("panel", ["heatmaps", "traces"])

@@ -71,10 +71,16 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+MAX_AREA = 120_000_000  # pixels: a 480 MB image; beyond that memory, not detail, is the limit
+
+
 def check_size(size: tuple[int, int]) -> None:
     w, h = size
     if not (16 <= w <= MAX_PIXELS and 16 <= h <= MAX_PIXELS):
         raise ExportError(f"bad size {w}x{h}; width and height must lie between 16 and {MAX_PIXELS} pixels")
+    if w * h > MAX_AREA:
+        raise ExportError(f"{w}x{h} is {w * h / 1e6:.0f} megapixels, more than the {MAX_AREA // 1_000_000} "
+                          "gateviz renders; choose a smaller size or a lower dpi (SVG and PDF scale freely)")
 
 
 def plan_render(natural: tuple[int, int], size: tuple[int, int] | None = None, dpi: float | None = None,

@@ -95,6 +95,8 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
 
     if fmt not in FIGURE_FORMATS + ANIMATION_FORMATS:
         raise ExportError(f"cannot render a picture as {fmt!r}")
+    if state.trace is None:
+        raise ExportError("nothing to export yet: no model is traced")
     check_target(path, overwrite=overwrite)  # before any rendering work
     ensure_app()
     view_state = clone_state(state)

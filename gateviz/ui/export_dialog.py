@@ -12,6 +12,7 @@ stays responsive. An existing file is replaced only after the user says so.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -273,6 +274,14 @@ class AnimationRunner(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._tick)
+        self._running = False
+        # quitting mid-export: stop ffmpeg and delete the partial file rather than leave them behind
+        QApplication.instance().aboutToQuit.connect(self._abandon)
+
+    def _abandon(self) -> None:
+        if self._running:
+            self.job.abort()
+            self._running = False
 
     def start(self) -> None:
         try:
@@ -281,6 +290,7 @@ class AnimationRunner(QObject):
             self._end()
             self.failed.emit(str(exc))
             return
+        self._running = True
         self.progress.setValue(0)
         self.progress.show()
         self.timer.start()
@@ -313,6 +323,9 @@ class AnimationRunner(QObject):
         self.finished.emit(str(path))
 
     def _end(self) -> None:
+        self._running = False
+        with contextlib.suppress(RuntimeError, TypeError):
+            QApplication.instance().aboutToQuit.disconnect(self._abandon)
         self.timer.stop()
         self.progress.canceled.disconnect(self.cancel)
         self.progress.close()
