@@ -337,3 +337,108 @@ def test_saturation_gru_gates_and_rnn_fallback(qtbot):
     assert [g.quantity for g in panel.plots] == ["hidden_state"]
     h = rnn.trace.get(0, "forward", "hidden_state")
     np.testing.assert_allclose(panel.plots[0].layers[0].getData()[0], (h > 0.9).mean(axis=0))
+
+
+# --------------------------------------------------------------------------- task-aware input / output
+
+
+def task_state(name, cell="lstm"):
+    from gateviz.formats import load_model
+    from gateviz.paths import resource
+    from gateviz.tasks import get_task_for_model
+    model = load_model(resource("models", f"{name}-{cell}.gvm"))
+    task = get_task_for_model(model)
+    sample = task.samples()[0]
+    state = ViewState()
+    state.set_trace(model, Tracer(model).trace(sample.sequence), sample.sequence, task)
+    return state
+
+
+def test_io_sine_view_window_prediction_and_rollout(qtbot):
+    state = task_state("sine")
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    view = panel.view
+    assert type(view).__name__ == "SineView"
+    d = view.decoded
+    W = len(d["window"])
+    rollout = next(item for item, k, _ in view.curves if k == 2)
+    x, y = rollout.getData()
+    assert x[0] == W and len(y) == len(d["rollout"])
+    state.set_step(10)
+    xs, ys = view.marker.getData()
+    assert list(xs) == [10, 11]
+    assert ys[1] == pytest.approx(state.trace.output[10, 0], abs=1e-6)  # step t predicts t + 1
+    assert f"{d['prediction']:.3f}" in panel.caption.text()
+    assert_not_blank(grab(panel), state.theme.background)
+
+
+def test_io_binary_addition_view_shows_operands_and_sum(qtbot):
+    state = task_state("binary-addition")
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    d = panel.view.decoded
+    labels = [row[0] for row in panel.view.grid.rows]
+    assert labels == ["a", "b", "a + b (true)", "network's sum"]
+    np.testing.assert_array_equal(panel.view.grid.rows[3][1], d["predicted_bits"])
+    assert f"{d['a']} + {d['b']} = {d['sum']}" in panel.caption.text()
+    state.set_step(3)
+    assert panel.view.grid.step == 3
+    assert_not_blank(grab(panel), state.theme.background)
+
+
+def test_io_digits_view_frames_the_current_row(qtbot):
+    state = task_state("digits")
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    view = panel.view
+    state.set_step(5)
+    assert view.row_box.rect().top() == 5
+    heights = view.bars.opts["height"]
+    np.testing.assert_allclose(heights, state.trace.output[5])
+    assert f"says {view.decoded['predicted']}" in panel.caption.text()
+    assert_not_blank(grab(panel), state.theme.background)
+
+
+def test_io_text_view_colours_characters_by_the_pinned_unit(qtbot):
+    state = task_state("text")
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    view = panel.view
+    assert "".join(view.grid.chars) == state.sequence
+    with qtbot.waitSignal(state.selectionChanged):
+        state.set_pinned([7, 2])
+    np.testing.assert_allclose(view.grid.values, state.quantity("hidden_state")[:, 7])
+    state.set_step(12)
+    assert view.grid.step == 12 and view.cursor.value() == 12
+    img = pixels(grab(panel))
+    assert len(np.unique(img & 0xFFFFFF)) > 50  # many colours: a coloured cell per character
+
+
+def test_io_brackets_and_adding_views(qtbot):
+    state = task_state("brackets")
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    np.testing.assert_allclose(panel.view.curves[0].getData()[1], panel.view.decoded["depth"])
+    adding = task_state("adding")
+    with qtbot.waitSignal(state.traceChanged):
+        state.set_trace(adding.model, adding.trace, adding.sequence, adding.task)
+    assert type(panel.view).__name__ == "AddingView"
+    assert panel.view.target.value() == pytest.approx(panel.view.decoded["target"])
+    assert "sum of the two marked values" in panel.caption.text()
+
+
+def test_io_falls_back_to_generic_view_when_the_task_cannot_decode(qtbot):
+    state = task_state("sine")
+
+    class Broken:
+        name = "sine"
+
+        def decode(self, *args):
+            raise ValueError("this window is not from the sine series")
+
+    state.set_trace(state.model, state.trace, state.sequence, Broken())
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    assert type(panel.view).__name__ == "GenericView"
+    assert "not from the sine series" in panel.caption.text()

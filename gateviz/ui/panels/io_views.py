@@ -251,6 +251,8 @@ class CharGrid(QWidget):
         self.setMinimumHeight(60)
 
     def set_text(self, chars: list[str], values: np.ndarray) -> None:
+        if chars != self.chars:
+            self._fit_key = None
         self.chars, self.values = chars, np.asarray(values, dtype=np.float32)
         self.update()
 
@@ -259,14 +261,44 @@ class CharGrid(QWidget):
             self.step = step
             self.update()
 
-    def _metrics(self):
+    def _metrics(self, pt: float):
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSizeF(self.font_pt + 1)
+        font.setPointSizeF(pt)
         fm = QFontMetricsF(font)
-        cw = fm.horizontalAdvance("M") + 4
-        ch = fm.height() + 6
-        return font, cw, ch
+        return font, fm.horizontalAdvance("M") + 4, fm.height() + 6
+
+    def _layout(self, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row, col) of every character: wrapped at ``cols`` and after each newline."""
+        rows_of = np.empty(len(self.chars), dtype=np.int64)
+        cols_of = np.empty(len(self.chars), dtype=np.int64)
+        r = c = 0
+        for k, ch in enumerate(self.chars):
+            if c >= cols:
+                r, c = r + 1, 0
+            rows_of[k], cols_of[k] = r, c
+            c += 1
+            if ch == "\n":
+                r, c = r + 1, 0
+        return rows_of, cols_of
+
+    def _fit(self):
+        """The largest font (up to 2.6x the theme's) at which the whole text fits; else the theme's, scrolling."""
+        key = (self.width(), self.height(), len(self.chars), self.font_pt)
+        if getattr(self, "_fit_key", None) == key:
+            return self._fit_value
+        margin = 6
+        best = None
+        for pt in np.arange(self.font_pt * 2.6, self.font_pt - 0.1, -1.0):
+            font, cw, ch = self._metrics(float(pt))
+            cols = max(1, int((self.width() - 2 * margin) // cw))
+            rows_of, cols_of = self._layout(cols)
+            n_rows = int(rows_of[-1]) + 1 if len(rows_of) else 1
+            best = (font, cw, ch, rows_of, cols_of, n_rows)
+            if n_rows * ch <= self.height() - 2 * margin:
+                break
+        self._fit_key, self._fit_value = key, best
+        return best
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
@@ -274,27 +306,25 @@ class CharGrid(QWidget):
         if not self.chars:
             p.end()
             return
-        font, cw, ch = self._metrics()
+        font, cw, ch, rows_of, cols_of, n_rows = self._fit()
         p.setFont(font)
         margin = 6
-        cols = max(1, int((self.width() - 2 * margin) // cw))
         rows_fit = max(1, int((self.height() - 2 * margin) // ch))
-        n_rows = -(-len(self.chars) // cols)
-        cur_row = self.step // cols
+        cur_row = int(rows_of[min(self.step, len(rows_of) - 1)])
         first = 0 if n_rows <= rows_fit else int(np.clip(cur_row - rows_fit // 2, 0, n_rows - rows_fit))
-        start, stop = first * cols, min(len(self.chars), (first + rows_fit) * cols)
-        for k in range(start, stop):
-            r, c = divmod(k, cols)
-            rect = QRectF(margin + c * cw, margin + (r - first) * ch, cw - 1, ch - 1)
+        visible = np.flatnonzero((rows_of >= first) & (rows_of < first + rows_fit))
+        centre = Qt.AlignmentFlag.AlignCenter
+        for k in visible.tolist():
+            rect = QRectF(margin + cols_of[k] * cw, margin + (rows_of[k] - first) * ch, cw - 1, ch - 1)
             colour = value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
             p.fillRect(rect, colour)
             glyph = {"\n": "↵", "\t": "→", " ": ""}.get(self.chars[k], self.chars[k])
             if glyph:
                 p.setPen(readable_on(colour))
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, glyph)
-        if start <= self.step < stop:
-            r, c = divmod(self.step, cols)
-            rect = QRectF(margin + c * cw - 1.5, margin + (r - first) * ch - 1.5, cw + 2, ch + 2)
+                p.drawText(rect, centre, glyph)
+        if 0 <= self.step < len(self.chars) and first <= rows_of[self.step] < first + rows_fit:
+            rect = QRectF(margin + cols_of[self.step] * cw - 1.5, margin + (rows_of[self.step] - first) * ch - 1.5,
+                          cw + 2, ch + 2)
             p.setPen(QPen(self.foreground, 3))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
@@ -356,7 +386,7 @@ class TextView(IOView):
                 self.curves.append(self.plot.plot(steps, np.asarray(decoded["predicted"], dtype=np.float32),
                                                   name="predicted"))
             self.plot.setYRange(-0.3, float(depth.max()) + 0.5 if len(depth) else 1, padding=0)
-            self.plot_title = ("nesting depth", "true (solid) and predicted (dashed)")
+            self.plot_title = ("nesting depth", legend_html(["true", "predicted (dashed)"]))
         else:
             self.curves.append(self.plot.plot(steps, np.zeros(T, dtype=np.float32)))
             self.plot.setYRange(-1.05, 1.05, padding=0)
@@ -411,7 +441,346 @@ class TextView(IOView):
                 f"<span style='color:{lo}'>■</span> −1 … <span style='color:{hi}'>■</span> +1")
 
 
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SineView(PlotView):
+    """Next-step prediction of a sine window: the window, the one-step predictions, the rollout."""
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        self.graphics.ci.clear()
+        self.plots, self.cursors, self.titles = [], [], {}
+        window = np.asarray(d["window"], dtype=np.float32)
+        W = len(window)
+        steps = np.arange(W, dtype=np.float32)
+        legend = legend_html(["input window", "prediction of the next value", "rollout (fed back)", "truth"])
+        plot = self.add_plot(0, "sine: next-step prediction", legend)
+        self.curves = []
+        self.curves.append((plot.plot(steps, window), 0, Qt.PenStyle.SolidLine))
+        if d.get("predictions") is not None:  # output at step t predicts the value at t + 1
+            self.curves.append((plot.plot(steps + 1, np.asarray(d["predictions"], dtype=np.float32)), 1,
+                                Qt.PenStyle.DashLine))
+        R = 0
+        if d.get("rollout") is not None:
+            roll = np.asarray(d["rollout"], dtype=np.float32)
+            R = len(roll)
+            self.curves.append((plot.plot(np.arange(W, W + R, dtype=np.float32), roll), 2, Qt.PenStyle.SolidLine))
+        if d.get("truth") is not None and len(d["truth"]):
+            truth = np.asarray(d["truth"], dtype=np.float32)
+            R = max(R, len(truth))
+            self.curves.append((plot.plot(np.arange(W, W + len(truth), dtype=np.float32), truth), 7,
+                                Qt.PenStyle.DotLine))
+        for item, _, _ in self.curves:
+            cache_static(item)
+        self.boundary = pg.InfiniteLine(pos=W - 0.5, angle=90, movable=False)
+        plot.addItem(self.boundary)
+        self.marker = pg.ScatterPlotItem(pxMode=True)
+        self.marker.setZValue(30)
+        plot.addItem(self.marker)
+        values = np.concatenate([c[0].getData()[1] for c in self.curves])
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.08 * (hi - lo or 1)
+        plot.setYRange(lo - pad, hi + pad, padding=0)
+        plot.setXRange(-0.5, W + R, padding=0.01)
+        plot.setLabel("bottom", "step (the rollout continues past the window)")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        theme = self.state.theme
+        for item, k, style in getattr(self, "curves", []):
+            colour = "#888888" if k == 7 else series_colour(k, theme)
+            item.setPen(pg.mkPen(colour, width=theme.line_width, style=style))
+        if hasattr(self, "boundary"):
+            self.boundary.setPen(pg.mkPen(muted(theme), width=1, style=Qt.PenStyle.DashDotLine))
+
+    def on_step(self, step: int) -> None:
+        super().on_step(step)
+        d = self.decoded
+        window = d["window"]
+        spots = [dict(pos=(step, float(window[step])), brush=pg.mkBrush(series_colour(0, None)), size=10)]
+        if d.get("predictions") is not None:
+            spots.append(dict(pos=(step + 1, float(d["predictions"][step])), brush=pg.mkBrush(series_colour(1, None)),
+                              size=10))
+        self.marker.setData(spots)
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        parts = []
+        if d.get("prediction") is not None:
+            p = f"after the window the model predicts {d['prediction']:.3f}"
+            if d.get("target") is not None:
+                p += f" (true {d['target']:.3f})"
+            parts.append(p)
+        if d.get("rollout") is not None:
+            parts.append(f"then feeds its own output back for {len(d['rollout'])} steps")
+        return ", ".join(parts)
+
+
+class BitGrid(QWidget):
+    """Rows of bits in time order (least significant first), one column per step, the current one marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.rows: list[tuple[str, np.ndarray, np.ndarray | None, str]] = []  # label, bits, shade (0..1), right text
+        self.step = 0
+        self.background, self.foreground, self.muted = QColor("#ffffff"), QColor("#202020"), QColor("#707070")
+        self.on_colour, self.font_pt = QColor("#0072B2"), 10
+        self.wrong: np.ndarray | None = None  # columns where the prediction is wrong
+        self.setMinimumHeight(120)
+
+    def set_step(self, step: int) -> None:
+        if step != self.step:
+            self.step = step
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), self.background)
+        if not self.rows:
+            p.end()
+            return
+        n = len(self.rows[0][1])
+        label_w, right_w, margin = 150.0, 150.0, 10.0
+        head_h = 26.0
+        cell = min((self.width() - label_w - right_w - 2 * margin) / max(n, 1),
+                   (self.height() - head_h - 2 * margin) / (len(self.rows) + 0.3))
+        cell = max(cell, 6.0)
+        x0 = label_w + margin
+        y0 = margin + head_h
+        font = QFont()
+        font.setPixelSize(int(max(9, min(cell * 0.5, self.font_pt * 2.2))))
+        font.setBold(True)
+        small = QFont()
+        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
+        p.setFont(small)
+        p.setPen(self.muted)
+        p.drawText(QRectF(x0, margin, n * cell, head_h - 4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   "time →   (bit 0, the least significant, first)")
+        # the current step's column
+        if 0 <= self.step < n:
+            hl = QColor(self.foreground)
+            hl.setAlpha(40)
+            p.setBrush(hl)
+            p.setPen(QPen(self.foreground, 2.5))
+            p.drawRoundedRect(QRectF(x0 + self.step * cell - 3, y0 - 4, cell + 6, len(self.rows) * cell + 8), 6, 6)
+        for r, (label, bits, shade, right) in enumerate(self.rows):
+            y = y0 + r * cell
+            p.setFont(small)
+            p.setPen(self.foreground)
+            p.drawText(QRectF(margin, y, label_w - 8, cell), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       label)
+            p.drawText(QRectF(x0 + n * cell + 12, y, right_w, cell),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, right)
+            for t in range(n):
+                rect = QRectF(x0 + t * cell + 2, y + 2, cell - 4, cell - 4)
+                level = float(shade[t]) if shade is not None else float(bits[t])
+                fill = QColor(self.on_colour)
+                fill.setAlphaF(0.12 + 0.88 * level)
+                p.setBrush(fill)
+                wrong = shade is not None and self.wrong is not None and self.wrong[t]
+                p.setPen(QPen(QColor("#D55E00") if wrong else self.muted, 3 if wrong else 1))
+                p.drawRoundedRect(rect, 4, 4)
+                p.setFont(font)
+                p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bits[t])))
+        p.end()
+
+
+class BinaryAdditionView(IOView):
+    """Binary addition, least significant bit first: both operands, the true sum and the predicted bits."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(state, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = BitGrid()
+        layout.addWidget(self.grid)
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        rows = [("a", d["a_bits"], None, f"= {d['a']}"), ("b", d["b_bits"], None, f"= {d['b']}"),
+                ("a + b (true)", d["sum_bits"], None, f"= {d['sum']}")]
+        if d.get("predicted_bits") is not None:
+            mark = "✓" if d["correct"] else "✗"
+            rows.append(("network's sum", d["predicted_bits"], np.asarray(d["probabilities"]),
+                         f"= {d['predicted_sum']} {mark}"))
+            self.grid.wrong = np.asarray(d["predicted_bits"]) != np.asarray(d["sum_bits"])
+        self.grid.rows = rows
+        self.grid.update()
+
+    def on_step(self, step: int) -> None:
+        self.grid.set_step(step)
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.grid.background, self.grid.foreground = QColor(theme.background), QColor(theme.foreground)
+        self.grid.muted = QColor(muted(theme))
+        self.grid.on_colour = QColor("#0072B2" if theme.name == "light" else "#56B4E9")
+        self.grid.font_pt = theme.font_pt
+        self.grid.update()
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        if not d:
+            return ""
+        text = f"{d['a']} + {d['b']} = {d['sum']}"
+        if d.get("predicted_sum") is not None:
+            verdict = "right" if d["correct"] else "wrong"
+            text += f"; the network says {d['predicted_sum']} ({verdict}). Shading of its bits: P(bit = 1)."
+        return text
+
+
+class DigitsView(PlotView):
+    """A digit read one row per step: the image with the current row framed, class probabilities over time."""
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        self.graphics.ci.clear()
+        self.plots, self.cursors, self.titles = [], [], {}
+        image = np.asarray(d["image"], dtype=np.float32)  # (rows = steps, columns)
+        rows, cols = image.shape
+        img_plot = self.add_plot(0, "the input image", "row t is fed at step t", cursor=False, rowspan=2)
+        img_plot.invertY(True)
+        img_plot.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        lo, hi = float(image.min()), float(image.max())
+        self.image.setImage(np.ascontiguousarray(image), levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
+        img_plot.addItem(self.image)
+        img_plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
+        img_plot.hideAxis("bottom")
+        img_plot.getAxis("left").setLabel("row = step")
+        self.row_box = QGraphicsRectItemCompat(0, 0, cols, 1)
+        img_plot.addItem(self.row_box)
+        self.img_plot = img_plot
+        self.bar_plot = None
+        probs = d.get("probabilities")
+        if probs is not None:
+            probs = np.asarray(probs, dtype=np.float32)
+            T, K = probs.shape
+            labels = [str(k) for k in range(K)]
+            if T > 1:
+                prob_plot = self.add_plot(0, "class probabilities over time", "one row per class", col=1)
+                pimg = pg.ImageItem(axisOrder="row-major")
+                pimg.setImage(np.ascontiguousarray(probs.T), levels=(0, 1), autoLevels=False)
+                pimg.setColorMap(pg.colormap.get(self.state.theme.colormap if self.state.theme.colormap in
+                                                 pg.colormap.listMaps() else "viridis"))
+                pimg.setRect(QRectF(-0.5, 0, T, K))
+                prob_plot.addItem(pimg)
+                prob_plot.setRange(xRange=(-0.5, T - 0.5), yRange=(0, K), padding=0)
+                prob_plot.getAxis("left").setTicks([[(k + 0.5, labels[k]) for k in range(K)]])
+                prob_plot.setLabel("bottom", "step")
+            bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
+            self.bars = pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7)
+            bar_plot.addItem(self.bars)
+            bar_plot.setRange(xRange=(-0.6, K - 0.4), yRange=(0, 1.05), padding=0)
+            bar_plot.getAxis("bottom").setTicks([[(k, labels[k]) for k in range(K)]])
+            self.bar_plot = bar_plot
+            self.probs = probs
+        self.apply_theme()
+
+    def on_step(self, step: int) -> None:
+        super().on_step(step)
+        rows = self.decoded["image"].shape[0]
+        self.row_box.setRect(QRectF(0, min(step, rows - 1), self.decoded["image"].shape[1], 1))
+        if self.bar_plot is not None:
+            p = self.probs[min(step, len(self.probs) - 1)]
+            best = int(np.argmax(p))
+            theme = self.state.theme
+            brushes = [pg.mkBrush("#D55E00" if k == best else series_colour(0, theme)) for k in range(len(p))]
+            self.bars.setOpts(height=p, brushes=brushes)
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        theme = self.state.theme
+        grey = pg.ColorMap([0, 1], [(255, 255, 255), (0, 0, 0)] if theme.name == "light" else
+                           [(0, 0, 0), (255, 255, 255)])
+        if hasattr(self, "image"):
+            self.img_plot.showGrid(x=False, y=False)
+            self.image.setColorMap(grey)
+            self.row_box.setPen(pg.mkPen("#D55E00", width=theme.line_width + 1.5))
+            self.row_box.setBrush(pg.mkBrush(None))
+        if self.state.trace is not None and getattr(self, "bar_plot", None) is not None:
+            self.on_step(self.state.step)
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        if d.get("predicted") is None:
+            return "a digit read one row per step"
+        text = f"the network reads the digit row by row and says {d['predicted']} ({d['confidence']:.0%})"
+        if d.get("label") is not None:
+            text += f"; it is a {d['label']}"
+        return text
+
+
+class QGraphicsRectItemCompat(pg.QtWidgets.QGraphicsRectItem):
+    """A plain rectangle in a plot (QGraphicsRectItem with pyqtgraph-style setPen/setBrush)."""
+
+
+class AddingView(PlotView):
+    """The adding problem: values, the two marked steps, and the running prediction of their sum."""
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        self.graphics.ci.clear()
+        self.plots, self.cursors, self.titles = [], [], {}
+        values = np.asarray(d["values"], dtype=np.float32)
+        T = len(values)
+        steps = np.arange(T, dtype=np.float32)
+        plot = self.add_plot(0, "inputs", legend_html(["value", "marked (to be added)"]))
+        self.value_curve = plot.plot(steps, values)
+        cache_static(self.value_curve)
+        self.marked = pg.ScatterPlotItem(x=np.asarray(d["marked"], dtype=np.float32),
+                                         y=values[d["marked"]], pxMode=True, size=14, symbol="o")
+        plot.addItem(self.marked)
+        plot.setYRange(min(0.0, float(values.min())) - 0.05, float(values.max()) + 0.1, padding=0)
+        plot.setXRange(0, max(T - 1, 1), padding=0.01)
+        out = self.add_plot(1, "running prediction of the sum", legend_html(["prediction", "target"]))
+        self.pred_curve = None
+        hi = d["target"]
+        if d.get("running") is not None:
+            self.pred_curve = out.plot(steps, np.asarray(d["running"], dtype=np.float32))
+            cache_static(self.pred_curve)
+            hi = max(hi, float(np.max(d["running"])))
+        self.target = pg.InfiniteLine(pos=d["target"], angle=0, movable=False)
+        out.addItem(self.target)
+        out.setYRange(min(0.0, float(np.min(d["running"])) if d.get("running") is not None else 0.0) - 0.05,
+                      hi + 0.15, padding=0)
+        out.setXRange(0, max(T - 1, 1), padding=0.01)
+        out.setLabel("bottom", "step")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        theme = self.state.theme
+        if not hasattr(self, "value_curve"):
+            return
+        self.value_curve.setPen(pg.mkPen(series_colour(0, theme), width=theme.line_width))
+        self.marked.setBrush(pg.mkBrush(series_colour(1, theme)))
+        self.marked.setPen(pg.mkPen(theme.foreground, width=1))
+        if self.pred_curve is not None:
+            self.pred_curve.setPen(pg.mkPen(series_colour(0, theme), width=theme.line_width))
+        self.target.setPen(pg.mkPen(series_colour(1, theme), width=theme.line_width, style=Qt.PenStyle.DashLine))
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        if not d:
+            return ""
+        text = (f"target: the sum of the two marked values (steps {', '.join(str(t) for t in d['marked'])}) "
+                f"= {d['target']:.3f}")
+        if d.get("prediction") is not None:
+            text += f"; the network says {d['prediction']:.3f}"
+        return text
+
+
 VIEW_CLASSES: dict[str, type[IOView]] = {
-    "text": TextView,
+    "sine": SineView,
+    "binary-addition": BinaryAdditionView,
+    "digits": DigitsView,
     "brackets": TextView,
+    "adding": AddingView,
+    "text": TextView,
 }
