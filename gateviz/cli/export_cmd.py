@@ -141,6 +141,10 @@ def _view_state(args, model, trace, sequence, task):
     return state
 
 
+def _print_progress(done: int, total: int) -> None:
+    print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
 
@@ -188,10 +192,7 @@ def run(args: argparse.Namespace) -> int:
 
     state = _view_state(args, model, trace, sequence, task)
     apply_theme(state.theme)
-    progress = None
-    if fmt in ("gif", "mp4") and sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    progress = _print_progress if fmt in ("gif", "mp4") and sys.stderr.isatty() else None
     result = headless.export_view(state, args.panel, args.output, fmt, size=size, dpi=dpi,
                                   transparent=args.transparent, overwrite=args.force, steps=steps, fps=args.fps,
                                   progress=progress)

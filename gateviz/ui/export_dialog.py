@@ -19,11 +19,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog,
+                               QPushButton, QSpinBox, QWidget)
 
-from gateviz.export.files import ExportCancelled
 
 PANEL_LABELS = {"dashboard": "Whole dashboard", "io": "Input and output", "heatmaps": "Gate heatmaps",
                 "traces": "Unit traces", "cell": "Cell diagram", "saturation": "Saturation"}
