@@ -331,3 +331,41 @@ def test_drawing_a_signal_retraces(window, qtbot):
             window.set_sequence(got[-1], "drawn signal")
         assert window.state.trace.length == 40
         np.testing.assert_allclose(window.state.trace.inputs[:, 0], got[-1][:, 0], atol=1e-6)
+
+
+def test_tracing_runs_off_the_gui_thread_with_progress(window, qtbot, monkeypatch):
+    """While a (long) trace runs, the window answers and shows a progress bar; the newest request wins."""
+    import threading
+
+    from gateviz.ui import workers
+
+    release = threading.Event()
+    started = threading.Event()
+    real = workers.trace_model
+    threads = []
+
+    def slow_trace(model, sequence, progress=None):
+        threads.append(threading.current_thread())
+        started.set()
+        release.wait(60)
+        return real(model, sequence, progress)
+
+    monkeypatch.setattr(workers, "trace_model", slow_trace)
+    s = window.state
+    sample = window.samples[0]
+    seq_a = sample.sequence[: max(2, len(sample.sequence) // 2)]
+    seq_b = sample.sequence[: max(2, len(sample.sequence) - 1)]
+    window.set_sequence(seq_a, "first")
+    qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
+    window.set_sequence(seq_b, "second")  # queued while the first runs; replaces nothing yet
+    # the GUI thread is free: the progress bar appears, keys move the cursor
+    qtbot.waitUntil(window.progress_bar.isVisible, timeout=WAIT_MS)
+    old_step = s.step
+    s.set_step(old_step + 1)
+    assert s.step == old_step + 1
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        release.set()
+    assert threading.main_thread() not in threads
+    assert len(threads) == 2, "the superseded request still finished, then the newest ran"
+    assert s.trace.length == len(seq_b), "only the newest input is shown"
+    qtbot.waitUntil(lambda: not window.progress_bar.isVisible(), timeout=WAIT_MS)

@@ -452,9 +452,12 @@ class MainWindow(QMainWindow):
             self.progress_bar.setVisible(False)
 
     def _on_progress(self, fraction: float, message: str) -> None:
+        self.statusBar().showMessage(message[:1].upper() + message[1:] + "…")
+        if fraction <= 0.0:  # the engine reports per layer: a one-layer model has no steps in between
+            self.progress_bar.setRange(0, 0)
+            return
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(int(round(100 * fraction)))
-        self.progress_bar.setFormat(message)
 
     # ------------------------------------------------------------------ editors
     def _install_editor(self, model: RecurrentModel, task) -> None:
