@@ -271,7 +271,8 @@ class CellDiagramPanel(Panel):
         if cached is not None:
             return cached
         f = self._fonts[key] = QFont()
-        f.setPixelSize(max(1, int(round(px * (1.15 if self.state.theme.presentation else 1.0)))))
+        # the whole diagram scales with the panel, so presentation mode needs no larger logical fonts
+        f.setPixelSize(max(1, int(round(px))))
         f.setBold(bold)
         f.setItalic(italic)
         return f
@@ -324,7 +325,7 @@ class CellDiagramPanel(Panel):
             p.setPen(QPen(self.fg, 1.5) if outline else Qt.PenStyle.NoPen)
             p.drawPolygon(QPolygonF([tip, a, b]))
 
-    def gate_box(self, p: QPainter, cx: float, cy: float, symbol: str, func: str, w=104.0, h=64.0) -> None:
+    def gate_box(self, p: QPainter, cx: float, cy: float, symbol: str, func: str, w=120.0, h=64.0) -> None:
         value = self.values[symbol]
         fill = self.colour_of(symbol, value)
         if self.D:
@@ -445,9 +446,9 @@ class CellDiagramPanel(Panel):
         if self.D:
             p.setPen(QPen(self.fg, 2))
             p.setBrush(fill)
-            p.drawEllipse(QRectF(xt - 46, 182, 92, 36))
+            p.drawEllipse(QRectF(xt - 56, 182, 112, 36))
         self.text(p, xt, 200, f"tanh {fmt(self.values['tanh c'])}", px=15, colour=self.text_on(fill), bold=True,
-                  w=92, dyn=True)
+                  w=112, dyn=True)
         # the update split
         self.value_tag(p, xf + 26, hy + 38, "kept", align="l", prefix="", px=16)
         self.text(p, xf + 26 + 8, hy + 60, "f⊙c₋₁", px=14, colour=self.muted, align="l", w=120)
@@ -477,7 +478,7 @@ class CellDiagramPanel(Panel):
         self.wire(p, [(xn, y_g - 32), (xn, 260 + 19)], self.muted)
         self.wire(p, [(xn, 260 - 17), (xn, hy + 19)], self.highway_pen_colour("written"), 4, outline=True)
         # r enters the candidate (r⊙(U_n h₋₁ + b) for reset-after)
-        self.wire(p, [(xr - 52, y_g), (xn + 54, y_g)], self.muted)
+        self.wire(p, [(xr - 60, y_g), (xn + 62, y_g)], self.muted)
         reset_after = self.state.model is None or self.state.model.layers[self.state.layer].reset_after
         self.text(p, (xr + xn) / 2 + 2, y_g - 16, "r⊙(Uₙh₋₁+b)" if reset_after else "Uₙ(r⊙h₋₁)", px=13,
                   colour=self.muted, w=130)
@@ -623,7 +624,7 @@ class CellDiagramPanel(Panel):
         lo, hi = self.limits[quantity]
         sym = QUANTITY_INFO[quantity].symbol
         label_w = 44.0
-        chart = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 10, rect.height())
+        chart = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 34, rect.height())
         n = len(data)
         base = (0 - lo) / (hi - lo)  # where 0 sits, as a fraction of the chart height from the bottom
         y0 = chart.bottom() - base * chart.height()
@@ -634,8 +635,8 @@ class CellDiagramPanel(Panel):
             p.drawRect(chart)
             p.setPen(QPen(self.muted, 1))
             p.drawLine(QPointF(chart.left(), y0), QPointF(chart.right(), y0))
-            self.text(p, chart.right() - 4, chart.top() + 8, f"{hi:g}", px=11, colour=self.muted, align="r", w=50)
-            self.text(p, chart.right() - 4, chart.bottom() - 8, f"{lo:g}", px=11, colour=self.muted, align="r", w=50)
+            self.text(p, chart.right() + 4, chart.top() + 7, f"{hi:g}", px=12, colour=self.muted, align="l", w=30)
+            self.text(p, chart.right() + 4, chart.bottom() - 7, f"{lo:g}", px=12, colour=self.muted, align="l", w=30)
         if not self.D or n == 0:
             return
         vals = np.clip((np.asarray(data, dtype=np.float64) - lo) / (hi - lo), 0, 1)  # (units,) in 0..1

@@ -108,7 +108,7 @@ class HeatmapPanel(Panel):
         units = trace.units(state.layer)
         order = state.row_order if state.row_order is not None and len(state.row_order) == units else None
         self.order = np.arange(units) if order is None else np.asarray(order, dtype=int)
-        margin = max(T * 0.015, 0.5)  # room left of the image for the pin markers
+        margin = T * 0.015  # room left of the image for the pin markers
         for row in self.rows:
             data = state.quantity(row.quantity)  # (T, units)
             row.data = data
@@ -119,13 +119,13 @@ class HeatmapPanel(Panel):
             img = disp.T if order is None else disp[:, self.order].T
             row.levels = levels_for(row.quantity, data)
             row.image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=row.levels)
-            row.image.setRect(QRectF(0, 0, T, units))
+            row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.bar.setLevels(values=row.levels)
             lo, hi = row.levels
             row.bar.axis.setTicks([[(v, f"{v:g}") for v in (lo, (lo + hi) / 2, hi)], []])
-            row.plot.setXRange(-margin, T, padding=0)
+            row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
-            row.plot.setLimits(xMin=-margin, xMax=T, yMin=0, yMax=units)
+            row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
             self._set_unit_ticks(row, units)
             tip = tooltip(row.quantity, trace.cell)
             row.plot.setToolTip(tip)
@@ -134,10 +134,9 @@ class HeatmapPanel(Panel):
         self.on_step(state.step)
 
     def on_step(self, step: int) -> None:
-        x = step + 0.5  # centre of the step's column
         for row in self.rows:
-            row.cursor_halo.setValue(x)
-            row.cursor.setValue(x)
+            row.cursor_halo.setValue(step)
+            row.cursor.setValue(step)
 
     def on_selection(self) -> None:
         self.rebuild()
@@ -146,9 +145,15 @@ class HeatmapPanel(Panel):
         theme = self.state.theme
         self.view.setBackground(theme.background)
         dark_halo = theme.name == "light"
+        last = self.rows[-1] if self.rows else None
         for row in self.rows:
             style_plot(row.plot, theme)
             style_axis(row.bar.axis, theme)
+            row.plot.getAxis("left").setWidth(int(24 + 2.4 * theme.font_pt))
+            # line the colour bar up with the image: skip the title above and the axis below
+            top = int(2.2 * theme.font_pt + 8)
+            bottom = int(2.6 * theme.font_pt + 22) if row is last else 6
+            row.bar.layout.setContentsMargins(0, top, 0, bottom)
             row.bar.setColorMap(colormap_for(row.quantity, theme))
             row.plot.setTitle(title_html(row.quantity, theme))
             w = theme.line_width
@@ -171,7 +176,7 @@ class HeatmapPanel(Panel):
             return
         where = self._row_of_unit()
         pinned = [u for u in self.state.pinned if u in where]
-        x = -max(self.length * 0.015, 0.5) / 2
+        x = -0.5 - self.length * 0.015 / 2
         size = 9 + 3 * self.state.theme.presentation
         spots = [dict(pos=(x, where[u] + 0.5), brush=pg.mkBrush(self.state.pin_colour(u)),
                       pen=pg.mkPen(self.state.theme.foreground, width=0.8), size=size) for u in pinned]
@@ -189,7 +194,7 @@ class HeatmapPanel(Panel):
         for row in self.rows:
             if row.plot.vb.sceneBoundingRect().contains(scene_pos):
                 p = row.plot.vb.mapSceneToView(scene_pos)
-                r, t = int(math.floor(p.y())), int(math.floor(p.x()))
+                r, t = int(math.floor(p.y())), int(math.floor(p.x() + 0.5))
                 if 0 <= r < len(self.order):
                     return row, r, t
         return None

@@ -89,7 +89,7 @@ class TracesPanel(Panel):
             tip = tooltip(p.quantity, trace.cell)
             p.plot.setToolTip(tip)
             p.plot.vb.setToolTip(tip)
-            p.plot.setXRange(0, max(self.length - 1, 1), padding=0.01)
+            p.plot.setXRange(-0.5, max(self.length - 0.5, 1), padding=0)
         self.on_selection()
 
     def on_selection(self) -> None:
@@ -111,8 +111,11 @@ class TracesPanel(Panel):
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
             lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
-            pad = 0.05 * (hi - lo)
+            pad = 0.1 * (hi - lo)  # room for the end labels
             p.plot.setYRange(lo - pad, hi + pad, padding=0)
+            mid = (lo + hi) / 2
+            p.plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (lo, mid, hi)],
+                                             [(v, "") for v in np.linspace(lo, hi, 5)]])
         self._update_legend(pinned)
         self.on_step(self.state.step)
 
