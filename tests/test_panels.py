@@ -44,7 +44,7 @@ def pixels(image: QImage) -> np.ndarray:
     return np.frombuffer(ptr, dtype=np.uint32, count=h * image.bytesPerLine() // 4).reshape(h, -1)[:, :w].copy()
 
 
-def assert_not_blank(image: QImage, background: str, min_colours=20, min_drawn=0.03):
+def assert_not_blank(image: QImage, background: str, min_colours=20, min_drawn=0.015):
     px = pixels(image) & 0xFFFFFF
     assert len(np.unique(px)) >= min_colours, "the panel drew almost nothing"
     bg = int(background.lstrip("#"), 16)
