@@ -51,6 +51,7 @@ class TrainDialog(QDialog):
         self._holder: dict = {}
         self._result = None
         self._cancelled = False
+        self._last_report = ""
         self._steps: list[float] = []
         self._losses: list[float] = []
         self._metric_x: list[float] = []
@@ -100,6 +101,7 @@ class TrainDialog(QDialog):
         self.plot.setMinimumSize(460, 300)
         self.loss_plot = self.plot.addPlot(row=0, col=0, title="training loss")
         self.loss_plot.setLogMode(y=True)
+        self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)  # label decades only: minor log labels overlap
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
         self.loss_plot.setLabel("bottom", "step")
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#0072B2", width=2))
@@ -107,6 +109,8 @@ class TrainDialog(QDialog):
         self.metric_plot.showGrid(x=True, y=True, alpha=0.3)
         self.metric_plot.setLabel("bottom", "step")
         self.metric_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.getAxis("left").setWidth(54)  # room for tick labels such as 0.0012
         self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen("#D55E00", width=2), symbol="o",
                                                   symbolSize=6, symbolBrush="#D55E00")
         self.plot.setToolTip("Loss after every step (log scale) and the task's metric on held-out data")
@@ -120,6 +124,7 @@ class TrainDialog(QDialog):
         self.progress_bar.setTextVisible(True)
         self.status = QLabel("Choose a task and press Train.", self)
         self.status.setWordWrap(True)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
 
         self.train_button = QPushButton("Train", self)
         self.train_button.setDefault(True)
@@ -236,7 +241,8 @@ class TrainDialog(QDialog):
         self.loss_curve.setData([], [])
         self.metric_curve.setData([], [])
         self.progress_bar.setValue(0)
-        self.status.setText(f"Preparing the {config.task} data…")
+        self._last_report = f"Preparing the {config.task} data…"
+        self.status.setText(self._last_report)
         worker = create_worker(_train_generator, config, self._holder, _start_thread=False, _ignore_errors=True)
         worker.yielded.connect(self._on_progress)
         worker.returned.connect(self._on_returned)
@@ -255,7 +261,7 @@ class TrainDialog(QDialog):
         trainer = self._holder.get("trainer")
         if trainer is not None:
             trainer.request_stop()
-        self.status.setText("Stopping after the current step…")
+        self.status.setText(self._last_report + "  — stopping…")
         self.cancel_button.setEnabled(False)
 
     def stop_training(self, wait: bool = False) -> None:
@@ -292,20 +298,24 @@ class TrainDialog(QDialog):
             self._metric_y.append(float(p.metric))
         self.loss_curve.setData(np.asarray(self._steps), np.asarray(self._losses))
         self.metric_curve.setData(np.asarray(self._metric_x), np.asarray(self._metric_y))
-        self.progress_bar.setValue(int(round(1000 * p.fraction)))
-        self.progress_bar.setFormat(f"{100 * p.fraction:.0f} %")
+        fraction = p.fraction
+        if p.done and self._cancelled and p.total_steps:  # the trainer reports 1.0 at the end of any run
+            fraction = min(1.0, p.step / p.total_steps)
+        self.progress_bar.setValue(int(round(1000 * fraction)))
+        self.progress_bar.setFormat(f"{100 * fraction:.0f} %")
         metric = "" if p.metric is None else f", {METRIC_LABELS.get(p.metric_name, p.metric_name)} {p.metric:.4g}"
-        self.status.setText(f"epoch {p.epoch}, step {p.step}/{p.total_steps}, loss {p.loss:.4g}{metric}, "
-                            f"{p.elapsed:.1f} s")
+        self._last_report = (f"epoch {p.epoch}, step {p.step}/{p.total_steps}, loss {p.loss:.4g}{metric}, "
+                             f"{p.elapsed:.1f} s")
+        self.status.setText(self._last_report + ("  — stopping…" if self._cancelled else ""))
         self.progressed.emit(p)
 
     def _on_returned(self, model) -> None:
         self._result = model
         self.use_button.setEnabled(True)
         if self._cancelled:
-            self.status.setText(self.status.text() + "  — stopped; “Use this model” shows the model so far.")
+            self.status.setText(self._last_report + "  — stopped. “Use this model” shows the model so far.")
         else:
-            self.status.setText(self.status.text() + "  — done.")
+            self.status.setText(self._last_report + "  — done; the window shows the new model.")
             self.modelTrained.emit(model)
 
     def _on_error(self, exc) -> None:
