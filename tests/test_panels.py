@@ -470,3 +470,19 @@ def test_panels_render_to_svg(qtbot, tmp_path, pid):
     assert svg.count("<path") + svg.count("<rect") + svg.count("<polyline") > 5
     if pid == "cell":  # drawn as vectors: the labels are text, not a bitmap
         assert "update gate" in svg and "<image" not in svg
+
+
+def test_cell_diagram_gate_tooltips(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+    state = make_state("lstm")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.grab()  # paints: the gate boxes' places are known
+    centre = panel._to_widget.map(panel._hits["f"].center()).toPoint()
+    QApplication.sendEvent(panel, QHelpEvent(QEvent.Type.ToolTip, centre, panel.mapToGlobal(centre)))
+    assert "Forget gate f = σ(" in QToolTip.text() and f"unit {panel.unit}" in QToolTip.text()

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEngine, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QToolTip
 
 from gateviz.core.trace import SIGMOID_GATES
 
-from .common import DIVERGING_MAP, Panel, QUANTITY_INFO, muted, symmetric_limit
+from .common import DIVERGING_MAP, QUANTITY_INFO, Panel, muted, symmetric_limit, tooltip
 
-SUB = str.maketrans("-1t", "₋₁ₜ")
 DIAGRAM_W, DIAGRAM_H = 1000.0, 600.0  # the schematic
 FORMULA_H = 150.0  # formulas under it
 SIDE_W = 430.0  # the update split and the layer's bars beside it
@@ -55,6 +55,10 @@ class CellDiagramPanel(Panel):
         self.setMinimumSize(320, 200)
         self._fonts: dict[tuple, QFont] = {}
         self._scale = 1.0
+        self._shown = None  # (trace id, layer, direction) of layer_data
+        self._hits: dict[str, QRectF] = {}  # gate symbol -> its box (logical coordinates), for tooltips
+        self._to_logical = None  # widget -> logical coordinates of the last paint
+        self._to_widget = None
         self._static: QPixmap | None = None  # cached drawing of what does not change with the step
         self._static_key = None
         self.S = self.D = True  # which phase _paint is drawing: static parts, dynamic parts
@@ -75,10 +79,17 @@ class CellDiagramPanel(Panel):
             self.limits[q] = (0.0, 1.0) if kind == "sigmoid" else (-1.0, 1.0) if kind == "tanh" else \
                 (-self.c_limit, self.c_limit)
         self._static = None
+        self._shown = (id(state.trace), state.layer, state.direction)
         self.on_step(state.step)
 
     def on_selection(self) -> None:
-        self.rebuild()
+        if self.state.trace is None:
+            return
+        if self._shown != (id(self.state.trace), self.state.layer, self.state.direction):
+            self.rebuild()
+        else:  # another pinned unit: new values and a new static layer (its pin colour, its number)
+            self._static = None
+            self.on_step(self.state.step)
 
     def on_step(self, step: int) -> None:
         if self.state.trace is None:
@@ -251,6 +262,8 @@ class CellDiagramPanel(Panel):
         p.translate((W - total_w * scale) / 2, (H - total_h * scale) / 2)
         p.scale(scale, scale)
         self._scale = scale
+        self._to_widget = p.transform()
+        self._to_logical = self._to_widget.inverted()[0]
         self._draw_title(p)
         cell = self.state.trace.cell
         {"lstm": self._draw_lstm, "gru": self._draw_gru, "rnn": self._draw_rnn}[cell](p)
@@ -258,6 +271,23 @@ class CellDiagramPanel(Panel):
             self._draw_formulas(p, QRectF(10, DIAGRAM_H, DIAGRAM_W - 20, FORMULA_H))
         side = QRectF(DIAGRAM_W, 10, SIDE_W - 10, left_h - 20) if wide else QRectF(40, left_h, DIAGRAM_W - 80, 500)
         self._draw_side(p, side)
+
+    def event(self, ev) -> bool:
+        """Tooltips: hovering a gate explains it in one sentence with its formula."""
+        if ev.type() == QEvent.Type.ToolTip and self.state.trace is not None and self._to_logical is not None:
+            pos = self._to_logical.map(QPointF(ev.pos()))
+            for symbol, rect in self._hits.items():
+                if rect.contains(pos):
+                    QToolTip.showText(ev.globalPos(), self.gate_tooltip(symbol), self)
+                    return True
+            QToolTip.showText(ev.globalPos(), self.description(), self)
+            return True
+        return super().event(ev)
+
+    def gate_tooltip(self, symbol: str) -> str:
+        name = {"i": "input_gate", "f": "forget_gate", "g": "cell_candidate", "o": "output_gate",
+                "r": "reset_gate", "z": "update_gate", "n": "candidate"}[symbol]
+        return f"{tooltip(name, self.state.trace.cell)}\n{self.labels.get(symbol, '')} (unit {self.unit}, step {self.step})"
 
     def invalidate(self) -> None:
         """Forget the cached static layer (size, theme, cell, layer or pinned unit changed)."""
@@ -328,6 +358,7 @@ class CellDiagramPanel(Panel):
     def gate_box(self, p: QPainter, cx: float, cy: float, symbol: str, func: str, w=120.0, h=64.0) -> None:
         value = self.values[symbol]
         fill = self.colour_of(symbol, value)
+        self._hits[symbol] = QRectF(cx - w / 2, cy - h / 2, w, h)
         if self.D:
             p.setPen(QPen(self.fg, 2))
             p.setBrush(fill)

@@ -79,6 +79,7 @@ class HeatmapPanel(Panel):
         self.length = 0
         self._cache: dict[tuple, tuple[np.ndarray, int]] = {}  # (id(trace), layer, dir, q) -> (disp (C, U), block)
         self._cache_trace = None
+        self._shown = None  # (trace id, layer, direction, row order) the images show
         self.view.scene().sigMouseClicked.connect(self._clicked)
         self.view.scene().sigMouseMoved.connect(self._hovered)
 
@@ -130,6 +131,8 @@ class HeatmapPanel(Panel):
             tip = tooltip(row.quantity, trace.cell)
             row.plot.setToolTip(tip)
             row.image.setToolTip(tip)
+        self._shown = (id(trace), state.layer, state.direction,
+                       None if order is None else np.array(order, copy=True))
         self._update_pins()
         self.on_step(state.step)
 
@@ -139,7 +142,17 @@ class HeatmapPanel(Panel):
             row.cursor.setValue(step)
 
     def on_selection(self) -> None:
-        self.rebuild()
+        state = self.state
+        if state.trace is None:
+            return
+        order = state.row_order
+        same_rows = (self._shown is not None and self._shown[:3] == (id(state.trace), state.layer, state.direction)
+                     and ((order is None and self._shown[3] is None) or
+                          (order is not None and self._shown[3] is not None and np.array_equal(order, self._shown[3]))))
+        if same_rows:  # only the pinned units changed: move the markers, keep the images
+            self._update_pins()
+        else:
+            self.rebuild()
 
     def apply_theme(self) -> None:
         theme = self.state.theme
