@@ -114,20 +114,22 @@ def run(args: argparse.Namespace) -> int:
           f"on {args.task}: {cfg.epochs} epoch(s), lr {cfg.lr:g}, batch {cfg.batch_size}, seed {cfg.seed}",
           file=sys.stderr)
     show = not args.quiet
+    # a terminal gets one bar redrawn in place; a log file (not a TTY) one line per evaluation
+    live = show and sys.stderr.isatty()
     last = None
     try:
         for last in trainer.run():
-            if show:
-                line = (f"\r[{_bar(last.fraction)}] {100 * last.fraction:5.1f}%  epoch {last.epoch}/{cfg.epochs}  "
+            if show and (live or last.evaluated):
+                line = (f"[{_bar(last.fraction)}] {100 * last.fraction:5.1f}%  epoch {last.epoch}/{cfg.epochs}  "
                         f"step {last.step}/{last.total_steps}  loss {last.loss:.4g}  "
                         f"{_format_metric(last.metric_name, last.metric)}  {last.elapsed:.1f}s")
-                print(line, end="", file=sys.stderr, flush=True)
+                print("\r" + line if live else line, end="" if live else "\n", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        if show:
+        if live:
             print(file=sys.stderr)
         print("gateviz: interrupted; saving the model from the last completed step", file=sys.stderr)
         trainer._evaluate()
-    if show:
+    if live:
         print(file=sys.stderr)
     model = trainer.model()
     save_model(model, output, overwrite=args.force)
