@@ -55,7 +55,7 @@ def test_png_slide_preset_has_the_size_and_real_content(state, tmp_path, panel):
     assert rgb.shape[:2] == (1080, 1920)
     assert distinct_colours(rgb) > 50  # colour maps, text, curves: not a blank page
     light = rgb[..., :3].astype(int).sum(axis=-1) > 600
-    assert 0.2 < light.mean() < 0.98  # light theme: mostly white background, with drawing on it
+    assert 0.2 < light.mean() < 0.99  # light theme: mostly white background, with drawing on it (a one-line trace plot is ~98% white)
 
 
 def test_png_print_dpi_scales_text_with_the_picture(state, tmp_path):
