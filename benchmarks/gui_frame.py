@@ -99,12 +99,19 @@ def main() -> None:
         app.processEvents()
         print(f"  {pid:11s}: {stats(frame_times(window.repaint))}")
     for other in window.panels:
-        dash.set_panel_visible(other, False)
-    app.processEvents()
-    print(f"  {'(none)':11s}: {stats(frame_times(window.repaint))}   <- the window around the panels")
-    for other in window.panels:
         dash.set_panel_visible(other, True)
+    print("  (a hidden panel still moves its cursors on stepChanged, so each line includes the others' on_step)")
     window.close()
+
+    # the window around the panels (menus, controls, playback bar, status bar) with no dashboard at all
+    shell = MainWindow(restore=False, build_dashboard=False)
+    shell.resize(width, height)
+    shell.show()
+    shell.state.set_trace(model, trace, x, None)
+    app.processEvents()
+    window, s = shell, shell.state
+    print(f"window without panels                     : {stats(frame_times(shell.repaint))}")
+    shell.close()
 
 
 if __name__ == "__main__":

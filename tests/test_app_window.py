@@ -110,6 +110,7 @@ def test_playback_keys_work_from_the_window_but_not_in_text_boxes(window, qtbot)
     s = window.state
     s.set_step(3)
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)  # window shortcuts need the active window
     window.playback_bar.slider.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert s.step == 4

@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.playback_toolbar)
 
         # central area: a placeholder until the dashboard is built
-        self._placeholder = QLabel("Loading…", self)
+        self._placeholder = QLabel("Loading the model…", self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("hint")
         self.setCentralWidget(self._placeholder)
