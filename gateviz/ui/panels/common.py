@@ -113,7 +113,10 @@ def grid_colour(theme: Theme) -> QColor:
     return c
 
 
-def cache_static(item) -> None:
+LONG_CURVE = 600  # points
+
+
+def cache_static(item, n_points: int = 0) -> None:
     """Cache a curve that does not change with the step as a device pixmap.
 
     Antialiased 2000-point curves cost milliseconds to stroke; with the cache a cursor move
@@ -121,10 +124,11 @@ def cache_static(item) -> None:
     """
     target = getattr(item, "curve", item)  # a PlotDataItem draws through its PlotCurveItem child
     target.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    # Qt strokes a wide antialiased polyline ~15x slower than its segments; joints of opaque segments
-    # look the same at these widths
+    # Qt strokes a wide antialiased polyline ~15x slower than separate segments. Segments show faint
+    # dots at their joints, invisible only where joints are dense: long curves get segments, short
+    # ones (cheap anyway) stay one clean path.
     if hasattr(target, "opts") and "segmentedLineMode" in target.opts:
-        target.opts["segmentedLineMode"] = "on"
+        target.opts["segmentedLineMode"] = "on" if n_points > LONG_CURVE else "auto"
 
 
 # The item caches live in QPixmapCache (10 MB by default): a dashboard of long curves at full-HD

@@ -141,7 +141,7 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
         items = []
         for k in range(K):
             item = plot.plot(steps, np.ascontiguousarray(data[:, k], dtype=np.float32), name=names[k])
-            cache_static(item)
+            cache_static(item, T)
             items.append(item)
         lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
         if not np.isfinite(lo) or hi - lo < 1e-9:
@@ -392,7 +392,7 @@ class TextView(IOView):
             self.plot.setYRange(-1.05, 1.05, padding=0)
             self.plot_title = ("", "")
         for c in self.curves:
-            cache_static(c)
+            cache_static(c, T)
         self.plot.setXRange(0, max(T - 1, 1), padding=0.01)
         self.plot.setLabel("bottom", "step")
         self.apply_theme()
@@ -732,7 +732,7 @@ class AddingView(PlotView):
         steps = np.arange(T, dtype=np.float32)
         plot = self.add_plot(0, "inputs", legend_html(["value", "marked (to be added)"]))
         self.value_curve = plot.plot(steps, values)
-        cache_static(self.value_curve)
+        cache_static(self.value_curve, T)
         self.marked = pg.ScatterPlotItem(x=np.asarray(d["marked"], dtype=np.float32),
                                          y=values[d["marked"]], pxMode=True, size=14, symbol="o")
         plot.addItem(self.marked)
@@ -743,7 +743,7 @@ class AddingView(PlotView):
         hi = d["target"]
         if d.get("running") is not None:
             self.pred_curve = out.plot(steps, np.asarray(d["running"], dtype=np.float32))
-            cache_static(self.pred_curve)
+            cache_static(self.pred_curve, T)
             hi = max(hi, float(np.max(d["running"])))
         self.target = pg.InfiniteLine(pos=d["target"], angle=0, movable=False)
         out.addItem(self.target)

@@ -107,7 +107,7 @@ class TracesPanel(Panel):
             for u in pinned:
                 if u not in p.lines:
                     p.lines[u] = p.plot.plot()
-                    cache_static(p.lines[u])
+                    cache_static(p.lines[u], self.length)
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
             lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
