@@ -387,3 +387,24 @@ def test_void_qt_calls_cannot_exhaust_none(qtbot):
         w.isVisible()  # returns a bool
     assert sys.getrefcount(None) > 1 << 39 or sys.version_info >= (3, 12)
     assert abs(sys.getrefcount(None) - before) < 10_000
+
+
+def test_value_under_the_mouse_in_the_status_bar(window, qtbot):
+    heat = window.panels.get("heatmaps")
+    if heat is None or not hasattr(heat, "rows"):
+        pytest.skip("no heatmaps panel")
+    s = window.state
+    row = heat.rows[0]
+    vb = row.plot.vb
+    step, display_row = 3, 1
+    scene_pos = vb.mapViewToScene(pg_point(step + 0.5, display_row + 0.5))
+    window._heat_hover(heat, scene_pos)
+    unit = heat.unit_at_row(display_row)
+    value = s.quantity(row.quantity)[step, unit]
+    assert f"unit {unit} at t = {step}: {value:+.4f}" in window.value_label.text()
+
+
+def pg_point(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)

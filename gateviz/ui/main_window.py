@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             self._panel_actions[pid] = action
         self.dashboard.panelVisibilityChanged.connect(self._panel_visibility_changed)
+        self._install_hover_readout()
         if self._saved_dashboard_layout:
             self.dashboard.restore_layout(self._saved_dashboard_layout)
 
@@ -576,6 +577,36 @@ class MainWindow(QMainWindow):
             if unit < a.shape[-1]:
                 parts.append(f"{SYMBOLS.get(q, q)} {float(a[s.step, unit]):+.3f}")
         self.value_label.setText(f"unit {unit}:  " + "   ".join(parts))
+
+    def _install_hover_readout(self) -> None:
+        """The value under the mouse on a heatmap goes to the status bar (cheap: one array lookup)."""
+        heat = self.panels.get("heatmaps")
+        view = getattr(heat, "view", None)
+        if heat is None or view is None or not hasattr(heat, "rows") or not hasattr(heat, "unit_at_row"):
+            return
+        view.scene().sigMouseMoved.connect(lambda pos: self._heat_hover(heat, pos))
+
+    def _heat_hover(self, heat, scene_pos) -> None:
+        s = self.state
+        if s.trace is None:
+            return
+        try:
+            for row in heat.rows:
+                vb = row.plot.vb
+                if vb.sceneBoundingRect().contains(scene_pos):
+                    p = vb.mapSceneToView(scene_pos)
+                    r, t = int(np.floor(p.y())), int(np.floor(p.x()))  # image rect: one unit per row, one step per column
+                    unit = heat.unit_at_row(r)
+                    a = s.quantity(row.quantity)
+                    if 0 <= t < a.shape[0] and 0 <= unit < a.shape[1]:
+                        from gateviz.core.trace import SYMBOLS
+
+                        self.value_label.setText(f"under the mouse: {SYMBOLS.get(row.quantity, row.quantity)} of "
+                                                 f"unit {unit} at t = {t}: {float(a[t, unit]):+.4f}")
+                        return
+        except (IndexError, AttributeError, KeyError):
+            pass
+        self._update_status()
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:
