@@ -190,3 +190,25 @@ def test_loading_a_sequence_file_and_a_bad_one(window, qtbot, tmp_path):
     assert window.state.trace is before
     title, message = window.shown_errors[-1]
     assert "bad.npy" in message and "3" in message
+
+
+def test_drawing_the_input_of_the_sine_model(window, qtbot):
+    _open_bundled(window, qtbot, "sine-lstm")
+    from gateviz.ui.sequence_editors import SignalEditor
+
+    editor = window.controls.sequence_box.editor
+    assert isinstance(editor, SignalEditor)
+    assert editor.steps.value() == window.state.trace.length  # shows the current input
+    np.testing.assert_allclose(editor.canvas.values, window.state.trace.inputs[:, 0], atol=1e-6)
+    canvas = editor.canvas
+    y = canvas.height() // 4  # upper quarter: positive values
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(1, y))
+        qtbot.mouseMove(canvas, QPoint(canvas.width() - 2, y))
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() - 2, y))
+    x = window.state.trace.inputs[:, 0]
+    assert np.all(x > 0.4)
+    assert window.controls.sequence_box.sample_combo.currentText() == "(your own input)"
+    # the model's one-step prediction of a flat line stays finite and is shown per step
+    out = np.asarray(window.state.trace.output)
+    assert out.shape == (len(x), 1) and np.all(np.isfinite(out))
