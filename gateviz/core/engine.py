@@ -1,20 +1,27 @@
 """The gate engine: a model and a sequence in, every gate and state out.
 
-Fast path (cells torch implements natively):
-  1. run torch's fused nn.LSTM/GRU/RNN forward to get every h_t (the floor we measure
-     against; it is also what makes h bit-identical to torch),
-  2. recompute all gate pre-activations for all steps at once from x_t and h_{t-1}
-     with two batched matmuls,
-  3. recover the LSTM cell state with a cheap elementwise linear scan
-     c_t = f_t * c_{t-1} + i_t * g_t, done in sqrt(T) chunks so the Python loop runs
-     ~2*sqrt(T) vectorised ops instead of T.
+Cells torch implements natively (tanh/sigmoid LSTM incl. projection, GRU reset-after,
+tanh/relu RNN) take one of two fast paths, chosen per layer by ``_use_step_loop``:
+
+  * one sequence (or a GPU): run torch's fused nn.LSTM/GRU/RNN forward to get every
+    h_t (the floor we measure against; it makes h bit-identical to torch), then
+    recompute all gate pre-activations for all steps at once from x_t and h_{t-1} in
+    two batched matmuls, and recover the LSTM cell state with a cheap elementwise scan
+    c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops);
+  * a batch on the CPU: a fused step loop (~10 tensor ops per step) writing every gate
+    straight into the trace's arrays. For a batch the native forward is already a chain
+    of efficient GEMMs, so repeating them in a recompute would cost as much again.
+
+Both compute every gate with one sigmoid pass (tanh(a) = 2*sigmoid(2a) - 1, with the
+doubling folded into the weights; see ``_gate_weights``).
 
 Slow path (peepholes, cell/gate clipping, coupled gates, GRU reset-before, other
-activations): a step loop over precomputed input projections. Exact, but ~10 small
-ops per step; such models come from TF1/ONNX/old Keras and are rarely long.
+activations): a generic step loop over precomputed input projections. Exact, but
+~15 small ops per step; such models come from TF1/ONNX/old Keras and are rarely long.
 
 All arrays are time-major inside, (T, N, ...); the Trace gets (T, units) for one
-sequence or (N, T, units) for a batch.
+sequence or (N, T, units) for a batch. They are views into a few large buffers (the
+gates of a step share one row), so a trace costs no more memory than its arrays.
 """
 
 from __future__ import annotations
