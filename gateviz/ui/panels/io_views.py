@@ -325,8 +325,10 @@ class CharGrid(QWidget):
         if 0 <= self.step < len(self.chars) and first <= rows_of[self.step] < first + rows_fit:
             rect = QRectF(margin + cols_of[self.step] * cw - 1.5, margin + (rows_of[self.step] - first) * ch - 1.5,
                           cw + 2, ch + 2)
-            p.setPen(QPen(self.foreground, 3))
             p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(self.foreground, 4))  # a double frame reads on any cell colour
+            p.drawRect(rect)
+            p.setPen(QPen(self.background, 1.5))
             p.drawRect(rect)
         p.end()
 
@@ -344,9 +346,9 @@ class TextView(IOView):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.grid = CharGrid()
-        layout.addWidget(self.grid, 3)
+        layout.addWidget(self.grid, 1)
         self.graphics = pg.GraphicsLayoutWidget()
-        layout.addWidget(self.graphics, 2)
+        layout.addWidget(self.graphics, 1)
         self.plot = new_plot(self.graphics.ci, 0)
         self.cursor = new_cursor(self.plot)
         self.curves: list[pg.PlotDataItem] = []
@@ -427,8 +429,9 @@ class TextView(IOView):
         if self.plot_title[0]:
             self.plot.setTitle(plot_title(self.plot_title[0], theme, self.plot_title[1]))
         styles = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine]
-        for k, c in enumerate(self.curves):
-            c.setPen(pg.mkPen(series_colour(k, theme), width=theme.line_width, style=styles[k % 2]))
+        for k, c in enumerate(self.curves):  # the first (true) curve wider, so a perfect prediction on it shows both
+            width = theme.line_width * (2.2 if k == 0 and len(self.curves) > 1 else 1.0)
+            c.setPen(pg.mkPen(series_colour(k, theme), width=width, style=styles[k % 2]))
         self.cursor.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
         if self.state.trace is not None and self.curves:
             self.on_selection()
