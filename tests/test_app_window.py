@@ -397,7 +397,8 @@ def test_value_under_the_mouse_in_the_status_bar(window, qtbot):
     row = heat.rows[0]
     vb = row.plot.vb
     step, display_row = 3, 1
-    scene_pos = vb.mapViewToScene(pg_point(step + 0.5, display_row + 0.5))
+    left = row.image.mapRectToParent(row.image.boundingRect()).left()  # where step 0's column starts
+    scene_pos = vb.mapViewToScene(pg_point(left + step + 0.5, display_row + 0.5))
     window._heat_hover(heat, scene_pos)
     unit = heat.unit_at_row(display_row)
     value = s.quantity(row.quantity)[step, unit]

@@ -595,7 +595,10 @@ class MainWindow(QMainWindow):
                 vb = row.plot.vb
                 if vb.sceneBoundingRect().contains(scene_pos):
                     p = vb.mapSceneToView(scene_pos)
-                    r, t = int(np.floor(p.y())), int(np.floor(p.x()))  # image rect: one unit per row, one step per column
+                    # the image spans one view unit per step and per row; its left edge says where step 0 starts
+                    image = getattr(row, "image", None)
+                    left = image.mapRectToParent(image.boundingRect()).left() if image is not None else 0.0
+                    r, t = int(np.floor(p.y())), int(np.floor(p.x() - left))
                     unit = heat.unit_at_row(r)
                     a = s.quantity(row.quantity)
                     if 0 <= t < a.shape[0] and 0 <= unit < a.shape[1]:
