@@ -30,9 +30,7 @@ class _TracePlot:
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.cursor)
         self.lines: dict[int, pg.PlotDataItem] = {}
-        self.dots = pg.ScatterPlotItem(pxMode=True)
-        self.dots.setZValue(10)
-        self.plot.addItem(self.dots)
+        self.dots: dict[int, pg.ScatterPlotItem] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
 
 
@@ -104,12 +102,21 @@ class TracesPanel(Panel):
             for u in list(p.lines):
                 if u not in pinned:
                     p.plot.removeItem(p.lines.pop(u))
+                    p.plot.removeItem(p.dots.pop(u))
+            size = 7 + 3 * self.state.theme.presentation
             for u in pinned:
                 if u not in p.lines:
                     p.lines[u] = p.plot.plot()
                     cache_static(p.lines[u], self.length)
+                    # one marker item per unit with its own style: moving it only sets a position
+                    p.dots[u] = pg.ScatterPlotItem(pxMode=True)
+                    p.dots[u].setZValue(10)
+                    p.plot.addItem(p.dots[u])
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
+                p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
+                p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
+                p.dots[u].setSize(size)
             lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
             pad = 0.1 * (hi - lo)  # room for the end labels
             p.plot.setYRange(lo - pad, hi + pad, padding=0)
@@ -123,17 +130,13 @@ class TracesPanel(Panel):
         if self.state.trace is None:
             return
         step = min(step, self.length - 1)
-        size = 7 + 3 * self.state.theme.presentation
-        fg = self.state.theme.foreground
+        x = [float(step)]
         for p in self.plots:
             p.cursor.setValue(step)
             if p.data is None:
                 continue
-            units = list(p.lines)
-            p.dots.setData(x=np.full(len(units), step, dtype=np.float32),
-                           y=np.array([p.data[step, u] for u in units], dtype=np.float32),
-                           brush=[pg.mkBrush(self.state.pin_colour(u)) for u in units],
-                           pen=pg.mkPen(fg, width=1), size=size)
+            for u, dot in p.dots.items():
+                dot.setData(x=x, y=[float(p.data[step, u])])
 
     def apply_theme(self) -> None:
         theme = self.state.theme
