@@ -113,6 +113,9 @@ class CellDiagramPanel(Panel):
         self.muted = QColor(muted(theme))
         self.seq_map = pg.colormap.get(theme.colormap if theme.colormap in pg.colormap.listMaps() else "viridis")
         self.div_map = pg.colormap.get(DIVERGING_MAP)
+        # 256-entry colour tables: ColorMap.map costs ~50 us per scalar, the diagram needs ~30 a frame
+        self._seq_lut = [QColor(*c) for c in self.seq_map.getLookupTable(nPts=256, alpha=False).tolist()]
+        self._div_lut = [QColor(*c) for c in self.div_map.getLookupTable(nPts=256, alpha=False).tolist()]
         self.box_fill = QColor("#f4f4f4" if theme.name == "light" else "#2a2a2a")
 
     # ---- values at the step ------------------------------------------------------------------
@@ -203,9 +206,9 @@ class CellDiagramPanel(Panel):
     # ---- colours ---------------------------------------------------------------------------------
     def colour_of(self, symbol: str, value: float) -> QColor:
         if symbol in ("i", "f", "o", "r", "z", "1-z"):
-            return self.seq_map.map(float(np.clip(value, 0, 1)), mode=pg.ColorMap.QCOLOR)
+            return self._seq_lut[int(round(float(np.clip(value, 0, 1)) * 255))]
         lim = self.c_limit if symbol in ("c", "c-1", "kept", "written") and self.state.trace.cell == "lstm" else 1.0
-        return self.div_map.map(float(np.clip((value / lim + 1) / 2, 0, 1)), mode=pg.ColorMap.QCOLOR)
+        return self._div_lut[int(round(float(np.clip((value / lim + 1) / 2, 0, 1)) * 255))]
 
     @staticmethod
     def text_on(colour: QColor) -> QColor:
@@ -671,7 +674,7 @@ class CellDiagramPanel(Panel):
         if not self.D or n == 0:
             return
         vals = np.clip((np.asarray(data, dtype=np.float64) - lo) / (hi - lo), 0, 1)  # (units,) in 0..1
-        colour = self.seq_map.map(0.35, mode=pg.ColorMap.QCOLOR) if quantity in SIGMOID_GATES else \
+        colour = self._seq_lut[89] if quantity in SIGMOID_GATES else \
             QColor("#7f7f7f")
         step_w = chart.width() / n
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
