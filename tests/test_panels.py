@@ -487,3 +487,24 @@ def test_cell_diagram_gate_tooltips(qtbot):
     centre = panel._to_widget.map(panel._hits["f"].center()).toPoint()
     QApplication.sendEvent(panel, QHelpEvent(QEvent.Type.ToolTip, centre, panel.mapToGlobal(centre)))
     assert "Forget gate f = σ(" in QToolTip.text() and f"unit {panel.unit}" in QToolTip.text()
+
+
+@pytest.mark.parametrize("pid", list(PANEL_CLASSES))
+def test_panels_follow_a_switch_of_cell_length_units_and_layers(qtbot, pid):
+    state = make_state("lstm", units=12, steps=60)
+    state.set_pinned([0, 11])
+    state.set_step(55)
+    panel = PANEL_CLASSES[pid](state)
+    qtbot.addWidget(panel)
+    for cell, units, steps, layers, bidir in (("gru", 5, 25, 1, False), ("rnn", 9, 40, 2, True),
+                                               ("lstm", 7, 300, 1, False)):
+        other = make_state(cell, units=units, steps=steps, num_layers=layers, bidirectional=bidir)
+        with qtbot.waitSignal(state.traceChanged):
+            state.set_trace(other.model, other.trace, other.sequence)
+        assert state.step < steps and all(u < units for u in state.pinned)
+        state.set_step(steps - 1)
+        assert_not_blank(grab(panel, (700, 500)), state.theme.background)
+        if layers > 1:
+            state.set_layer_direction(1, "backward")
+            state.set_pinned([units - 1])
+            assert_not_blank(grab(panel, (700, 500)), state.theme.background)
