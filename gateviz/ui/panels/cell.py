@@ -330,6 +330,8 @@ class CellDiagramPanel(Panel):
         if not (self.D if outline else self.S):
             return
         colour = colour or self.muted
+        if self.state.theme.presentation:  # thicker lines for the back of a lecture hall
+            width *= 1.4
         path = QPainterPath(QPointF(*pts[0]))
         for pt in pts[1:]:
             path.lineTo(QPointF(*pt))
