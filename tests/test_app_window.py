@@ -373,7 +373,11 @@ def test_tracing_runs_off_the_gui_thread_with_progress(window, qtbot, monkeypatc
 
 
 def test_void_qt_calls_cannot_exhaust_none(qtbot):
-    """PySide6 6.12 (abi3) on Python < 3.12 returns None/True without a reference; gateviz.ui guards it."""
+    """PySide6 6.12.0 (abi3) on Python < 3.12 returns None/True without a reference.
+
+    Either the installed PySide6 keeps None's count (6.11.3, what constraints.txt pins)
+    or gateviz.ui has made None immortal; 2000 void calls must never drain it.
+    """
     import sys
 
     import gateviz.ui  # noqa: F401
@@ -385,8 +389,8 @@ def test_void_qt_calls_cannot_exhaust_none(qtbot):
     for _ in range(2000):
         w.update()  # a void method
         w.isVisible()  # returns a bool
-    assert sys.getrefcount(None) > 1 << 39 or sys.version_info >= (3, 12)
-    assert abs(sys.getrefcount(None) - before) < 10_000
+    drained = before - sys.getrefcount(None)
+    assert drained < 1000 or sys.getrefcount(None) > 1 << 39
 
 
 def test_value_under_the_mouse_in_the_status_bar(window, qtbot):

@@ -1,23 +1,38 @@
 """The Qt user interface (the only package that imports PySide6 / pyqtgraph).
 
-Importing it first protects the process from a PySide6 6.12 refcount bug, see below.
+Importing it first protects the process from a PySide6 refcount bug, see below.
 """
 
 import sys
 
 
-def _immortalise_singletons() -> None:
-    """Work around PySide6-Essentials 6.12.0 (cp310-abi3 wheel) on Python 3.10/3.11.
+def _bindings_drop_none_references() -> bool:
+    """Does this PySide6 return None from void methods without taking a reference?
 
-    Its bindings return ``None`` (every void method: ``update()``, ``setPen()``, ...) and
-    ``True`` without taking a reference, as if running on Python >= 3.12 where these
-    objects are immortal. On 3.10/3.11 each such call drains one reference: the app
-    loses ~300 references of None per repainted frame and aborts with "Fatal Python
-    error: none_dealloc: deallocating None" after a few seconds of playback.
+    PySide6-Essentials 6.12.0 (a cp310-abi3 wheel) does, as if every Python had
+    immortal None/True like 3.12. Probe it with a cheap void call on a plain QObject.
+    """
+    from PySide6.QtCore import QObject
+
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(64):
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) - before <= -32
+
+
+def _immortalise_singletons() -> None:
+    """Work around the bug above on CPython 3.10/3.11.
+
+    There each leaked reference drains None's count: the app loses ~300 per repainted
+    frame and aborts with "Fatal Python error: none_dealloc" after seconds of playback.
     Giving None/True/False a huge reference count (what Python 3.12 does) makes the
-    missing increments harmless; nothing else changes.
+    missing increments harmless. constraints.txt pins 6.11.3, which lacks the bug, and
+    pyproject excludes 6.12.0; this only guards installs that ignore both.
     """
     if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    if not _bindings_drop_none_references():
         return
     import ctypes
 
