@@ -375,6 +375,7 @@ class Tracer:
             c_all = x.new_empty(T, N, H)
             c_s = c_all.unbind(0)
             i_s, f_s, o_s, g_s = (blocks[:, :, q].unbind(0) for q in range(4))
+            ifo_s = pre[..., :3 * H].unbind(0)
             tmp = x.new_empty(N, H)
             WhrT = t["Whr"].t() if "Whr" in t else None
             prev = None
@@ -382,9 +383,12 @@ class Tracer:
                 a, c, h = a_s[s], c_s[s], h_s[s]
                 if prev is not None:
                     a.addmm_(h_s[prev], WhT)  # (N, 4H) += h_{t-1} @ Wh^T
-                torch.sigmoid_(a)
                 i, f, o, g = i_s[s], f_s[s], o_s[s], g_s[s]
-                g.mul_(2).sub_(1)  # tanh
+                # two calls rather than one over the row: each stays under ATen's parallel grain
+                # (32768 values) for typical batches, so a step has one thread barrier (the GEMM),
+                # not two; barriers are what a busy machine makes expensive
+                torch.sigmoid_(ifo_s[s])
+                torch.sigmoid_(g).mul_(2).sub_(1)  # tanh
                 if prev is None:
                     torch.mul(i, g, out=c)
                 else:
