@@ -27,6 +27,7 @@ gates of a step share one row), so a trace costs no more memory than its arrays.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -310,10 +311,12 @@ class Tracer:
                     for j, d in enumerate(layer.directions)]
         mod = self._native_module(k)
         Hr = layer.hidden_size
-        if len(layer.directions) == 1 and layer.directions[0].reverse:
-            h_all = mod(x.flip(0))[0].flip(0)  # a lone backward direction: run reversed, realign
-        else:
-            h_all = mod(x)[0]  # (T, N, D*Hr), time-aligned for both directions
+        with warnings.catch_warnings():  # torch notes that projected LSTMs skip oneDNN: not the user's concern
+            warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
+            if len(layer.directions) == 1 and layer.directions[0].reverse:
+                h_all = mod(x.flip(0))[0].flip(0)  # a lone backward direction: run reversed, realign
+            else:
+                h_all = mod(x)[0]  # (T, N, D*Hr), time-aligned for both directions
         out = []
         for j, d in enumerate(layer.directions):
             h = h_all[..., j * Hr:(j + 1) * Hr]
