@@ -93,6 +93,15 @@ def test_pickled_module_gets_state_dict_advice(tmp_path):
         load_model(path)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit is deprecated, yet users have such files
+def test_torchscript_archive_gets_state_dict_advice(tmp_path):
+    path = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(torch.nn.LSTM(2, 3)), str(path))
+    assert detect_format(path) == "pytorch"
+    with pytest.raises(FormatError, match=r"TorchScript archive .*torch\.save\(model\.state_dict\(\), path\)"):
+        load_model(path)
+
+
 def test_no_recurrent_weights(tmp_path):
     path = tmp_path / "lin.pt"
     torch.save(torch.nn.Linear(3, 2).state_dict(), path)

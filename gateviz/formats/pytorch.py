@@ -49,6 +49,16 @@ def _pick_state_dict(loaded: object, path: Path) -> dict[str, object]:
     return _flatten(loaded)
 
 
+def _is_torchscript(path: Path) -> bool:
+    """torch.jit.save writes the same zip layout as torch.save, plus compiled code."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as zf:
+        return any(n.endswith("/constants.pkl") or "/code/" in n for n in zf.namelist())
+
+
 def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str, object]:
     """A flat {name: tensor} from a torch.save file or a .safetensors file (``fmt`` as detect_format says)."""
     from .detect import detect_format
@@ -65,6 +75,10 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
             raise FormatError(f"{path}: cannot read the safetensors file, it is damaged ({e})") from None
     if fmt != "pytorch":
         raise FormatError(f"{path} is a {fmt} file, not a PyTorch file")
+
+    if _is_torchscript(path):
+        raise FormatError(f"{path} is a TorchScript archive (torch.jit.save), which gateviz does not run; "
+                          f"{SAVE_HINT}")
 
     import pickle
 
