@@ -413,3 +413,31 @@ def pg_point(x: float, y: float):
     from PySide6.QtCore import QPointF
 
     return QPointF(x, y)
+
+
+def test_opening_a_model_pins_its_story_unit_and_a_new_input_keeps_the_users_pins(window, qtbot):
+    if not _has_bundled():
+        pytest.skip("no bundled models")
+    from gateviz.tasks.brackets import depth_of
+
+    s = window.state
+    assert window.bundled_name == "brackets-lstm"
+    assert s.pinned[0] == 8, "the counting cell is pinned, not unit 0"
+    c = s.quantity("cell_state")[:, 8]
+    assert abs(np.corrcoef(c, depth_of(s.sequence))[0, 1]) > 0.95
+    assert window.controls.units_box.pins_edit.text().startswith("8")
+    cell = window.panels.get("cell")
+    if cell is not None:
+        assert cell.unit == 8
+    # the user's pins survive a new input for the same model
+    s.set_pinned([3, 5])
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window._sample_chosen(1)
+    assert s.pinned == [3, 5]
+    # another model opens with its own story: the adding LSTM's memory of the marked values
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.open_model("bundled:adding-lstm")
+    seq = np.asarray(s.sequence)
+    running = np.cumsum(seq[:, 0] * seq[:, 1])
+    assert s.pinned != [3, 5]
+    assert abs(np.corrcoef(s.quantity("cell_state")[:, s.pinned[0]], running)[0, 1]) > 0.8

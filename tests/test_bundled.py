@@ -131,3 +131,51 @@ def test_listing_needs_no_torch():
             "assert 'torch' not in sys.modules, 'listing imported torch'\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
     assert models_dir().is_dir()
+
+
+def _abs_corr(a, b) -> float:
+    return abs(float(np.corrcoef(np.asarray(a, float).ravel(), np.asarray(b, float).ravel())[0, 1]))
+
+
+@pytest.mark.parametrize("name", ["brackets-lstm", "brackets-gru", "adding-lstm", "binary-addition-lstm",
+                                  "sine-lstm"])
+def test_story_units_track_what_the_task_is_about(name):
+    """The unit a task pins on opening follows the quantity its story is about, on the shown sample."""
+    from gateviz.tasks.base import memory_state
+    from gateviz.tasks.binary_addition import carries
+    from gateviz.tasks.brackets import depth_of
+
+    model = load_bundled(name)
+    task = get_task_for_model(model)
+    sample = default_sample(model)
+    trace = Tracer(model).trace(sample.sequence)
+    units = task.story_units(sample.sequence, trace, model)
+    assert 1 <= len(units) <= 3 and all(0 <= u < model.layers[0].units for u in units)
+    memory = memory_state(trace)  # c of an LSTM, h of a GRU
+    if task.name == "brackets":
+        target = depth_of(sample.sequence)
+    elif task.name == "adding":
+        seq = np.asarray(sample.sequence)
+        target = np.cumsum(seq[:, 0] * seq[:, 1])
+    elif task.name == "binary-addition":
+        seq = np.asarray(sample.sequence).astype(int)
+        target = carries(seq[:, 0], seq[:, 1])
+    else:
+        memory, target = trace.get(0, "forward", "hidden_state"), trace.output[:, 0]
+    scores = [_abs_corr(memory[:, u], target) for u in range(memory.shape[1])]
+    assert scores[units[0]] == pytest.approx(max(scores))
+    assert scores[units[0]] > 0.8, (name, units, scores[units[0]])
+    if name == "brackets-lstm":  # the counting cell of the default model (c follows depth, r = -0.98)
+        assert units[0] == 8
+
+
+def test_story_units_without_a_signal_look_on_held_out_data_and_default_to_variance():
+    model = load_bundled("brackets-lstm")
+    task = get_task_for_model(model)
+    flat = "abcabcabc"  # no bracket: the depth never changes
+    trace = Tracer(model).trace(flat)
+    assert task.story_units(flat, trace, model)[0] in (8, 12)  # the counting cells, found on held-out strings
+    # the base class: the units whose h varies most
+    h = trace.get(0, "forward", "hidden_state")
+    base = super(type(task), task).story_units(flat, trace, model, count=3)
+    assert base == [int(u) for u in np.argsort(-h.var(axis=0), kind="stable")[:3]]

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
-from .base import Batch, Sample, Task, final_outputs, generated_dataset
+from .base import Batch, Sample, Task, best_tracking_units, final_outputs, generated_dataset, memory_state
 
 HELD_OUT_SEED = 4242
 
@@ -122,6 +122,23 @@ class AddingTask(Task):
             result["prediction"] = float(out[-1])
             result["running"] = out if len(out) == len(seq) else None
         return result
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The memory: units whose c (h for a GRU or RNN) follows the running sum of the marked values,
+        i.e. they store the first value at its marker and hold it until the second."""
+        seq = np.asarray(sequence, dtype=np.float32)
+        chosen = []
+        if seq.ndim == 2 and seq.shape[-1] == 2 and len(seq) == trace.length:
+            running = np.cumsum(seq[:, 0] * (seq[:, 1] > 0.5))  # (T,)
+            chosen = best_tracking_units(memory_state(trace, layer, direction), running, count)
+        if not chosen and model is not None:  # no marker in this input: look on held-out sequences
+            from ..core.engine import Tracer
+
+            x, _ = self.generate(np.random.default_rng(HELD_OUT_SEED), 64)
+            running = np.cumsum(x[..., 0] * x[..., 1], axis=1)  # (N, T)
+            chosen = best_tracking_units(memory_state(Tracer(model).trace(x), layer, direction), running, count)
+        return chosen or super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
 
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         self.check_model(model)

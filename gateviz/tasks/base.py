@@ -138,6 +138,16 @@ class Task:
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         raise NotImplementedError
 
+    # ---- the story ---------------------------------------------------------
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The units that tell this task's story on ``sequence`` (the app pins them when a model opens).
+
+        The default: the units whose h varies most over the trace. Tasks override it with the
+        unit that tracks what the task is about (brackets: the depth; adding: the running sum).
+        """
+        return highest_variance_units(trace.get(layer, direction, "hidden_state"), count)
+
     # ---- helpers -----------------------------------------------------------
     def check_model(self, model: RecurrentModel) -> None:
         """A clear error when a model cannot be judged on this task."""
@@ -152,6 +162,49 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task {self.name} {self.options()}>"
+
+
+def memory_state(trace, layer: int = 0, direction: str = "forward") -> np.ndarray:
+    """The quantity a cell keeps between steps: c for an LSTM, h otherwise. (T, units) or (N, T, units)."""
+    quantities = trace.states[(layer, direction)]
+    return quantities["cell_state"] if "cell_state" in quantities else quantities["hidden_state"]
+
+
+def unit_correlations(states: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each unit with a target over time: states (..., T, U), target (..., T) -> (U,).
+
+    A unit (or a target) that never changes gets 0, not NaN.
+    """
+    a = np.asarray(states, dtype=np.float64).reshape(-1, states.shape[-1])  # (steps, U)
+    y = np.asarray(target, dtype=np.float64).reshape(-1)  # (steps,)
+    a = a - a.mean(axis=0)
+    y = y - y.mean()
+    denominator = np.sqrt((a * a).sum(axis=0) * (y * y).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * y[:, None]).sum(axis=0) / denominator
+    return np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def highest_variance_units(states: np.ndarray, count: int = 2) -> list[int]:
+    """The ``count`` units whose value varies most over time (ties: the lower index first)."""
+    a = np.asarray(states, dtype=np.float64).reshape(-1, states.shape[-1])
+    order = np.argsort(-a.var(axis=0), kind="stable")
+    return [int(u) for u in order[:count]]
+
+
+def best_tracking_units(states: np.ndarray, target: np.ndarray, count: int = 2, *,
+                        min_correlation: float = 0.5) -> list[int]:
+    """Units whose value follows ``target`` best (|correlation|, either sign), strongest first.
+
+    Only units with |r| >= ``min_correlation`` count, but the best one is always returned;
+    [] when the target never changes (there is nothing to track).
+    """
+    if np.ptp(np.asarray(target, dtype=np.float64)) == 0:
+        return []
+    r = np.abs(unit_correlations(states, target))
+    order = np.argsort(-r, kind="stable")
+    chosen = [int(u) for u in order[:count] if r[u] >= min_correlation]
+    return chosen or [int(order[0])]
 
 
 def trace_outputs(model: RecurrentModel, x: np.ndarray, *, chunk: int = 512) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
-from .base import Batch, Sample, Task, generated_dataset, trace_outputs
+from .base import Batch, Sample, Task, best_tracking_units, generated_dataset, memory_state, trace_outputs
 
 HELD_OUT_SEED = 20240  # the held-out pairs are the same for every training seed
 
@@ -31,6 +31,17 @@ def to_bits(values: np.ndarray, steps: int) -> np.ndarray:
     """Integers (N,) -> bits (N, steps), least significant first."""
     values = np.asarray(values, dtype=np.int64)
     return ((values[:, None] >> np.arange(steps)[None, :]) & 1).astype(np.float32)
+
+
+def carries(a_bits: np.ndarray, b_bits: np.ndarray) -> np.ndarray:
+    """The carry after each step of a bitwise addition: bits (..., steps) -> (..., steps) 0/1."""
+    a, b = np.asarray(a_bits, dtype=np.int64), np.asarray(b_bits, dtype=np.int64)
+    out = np.zeros(np.broadcast(a, b).shape, dtype=np.int64)
+    carry = np.zeros(out.shape[:-1], dtype=np.int64)
+    for t in range(out.shape[-1]):
+        carry = (a[..., t] + b[..., t] + carry) // 2
+        out[..., t] = carry
+    return out
 
 
 def from_bits(bits: np.ndarray) -> np.ndarray:
@@ -136,6 +147,22 @@ class BinaryAdditionTask(Task):
             result.update(probabilities=p, predicted_bits=bits, predicted_sum=int(from_bits(bits)),
                           correct=bool(from_bits(bits) == total))
         return result
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The carry: units whose c (h for a GRU or RNN) is high exactly while a carry is pending."""
+        seq = np.round(np.asarray(sequence, dtype=np.float32)).astype(np.int64)
+        chosen = []
+        if seq.ndim == 2 and seq.shape[-1] == 2 and len(seq) == trace.length:
+            chosen = best_tracking_units(memory_state(trace, layer, direction), carries(seq[:, 0], seq[:, 1]), count)
+        if not chosen and model is not None:  # no carry in this input: look on the held-out pairs
+            from ..core.engine import Tracer
+
+            a, b = self._pairs(self.held_out_pairs[:256])
+            x = self.encode(a, b)  # (N, steps, 2)
+            target = carries(x[..., 0], x[..., 1])
+            chosen = best_tracking_units(memory_state(Tracer(model).trace(x), layer, direction), target, count)
+        return chosen or super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
 
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         self.check_model(model)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
-from .base import Batch, Sample, Task, generated_dataset, trace_outputs
+from .base import Batch, Sample, Task, best_tracking_units, generated_dataset, memory_state, trace_outputs
 
 VOCAB = ["(", ")", "a", "b", "c"]
 FILLERS = "abc"
@@ -131,6 +131,24 @@ class BracketsTask(Task):
             pred = np.argmax(probs, axis=1)
             result.update(probabilities=probs, predicted=pred, correct=pred == depth)
         return result
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The counting cell(s): the units whose c (h for a GRU or RNN) follows the nesting depth."""
+        if trace.tokens is not None and len(trace.tokens) == trace.length:
+            text = "".join(VOCAB[int(t)] if 0 <= int(t) < len(VOCAB) else "a" for t in trace.tokens)
+        else:
+            text = sequence if isinstance(sequence, str) else "".join(VOCAB[int(t)] for t in np.asarray(sequence))
+        depth = depth_of(text)
+        chosen = []
+        if len(depth) == trace.length:
+            chosen = best_tracking_units(memory_state(trace, layer, direction), depth, count)
+        if not chosen and model is not None:  # no bracket in this input: find the counter on held-out strings
+            from ..core.engine import Tracer
+
+            tokens, depths = self.generate(np.random.default_rng(HELD_OUT_SEED), 64)
+            chosen = best_tracking_units(memory_state(Tracer(model).trace(tokens), layer, direction), depths, count)
+        return chosen or super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
 
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         self.check_model(model)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.errors import GatevizError
 from ..core.model import InputStage, RecurrentModel
-from .base import Sample, Task, final_outputs, fixed_dataset
+from .base import Sample, Task, best_tracking_units, final_outputs, fixed_dataset
 
 SPLIT_SEED = 1797  # the train/test split of the 8x8 digits is the same for every training seed
 TEST_FRACTION = 0.2
@@ -146,6 +146,16 @@ class DigitsTask(Task):
                 out.append(Sample(f"a {digit}", f"a held-out {where} of a {digit}, read one row per step",
                                   d["test_x"][k].copy(), {"label": digit, "index": k}))
         return out[:STORED_SAMPLES]
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The units whose h grows with the evidence for the final answer, row by row."""
+        output = None if trace.output is None else np.asarray(trace.output)
+        chosen = []
+        if output is not None and output.shape[0] == trace.length and trace.length > 2:
+            answer = int(np.argmax(output[-1]))
+            chosen = best_tracking_units(trace.get(layer, direction, "hidden_state"), output[:, answer], count)
+        return chosen or super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
 
     def image(self, sequence) -> np.ndarray:
         return np.asarray(sequence, dtype=np.float32)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core.model import InputStage, RecurrentModel
-from .base import Sample, Task, fixed_dataset, trace_outputs
+from .base import Sample, Task, best_tracking_units, fixed_dataset, trace_outputs
 
 POINTS = 1000
 X_RANGE = (-100.0, 100.0)
@@ -152,6 +152,18 @@ class SineTask(Task):
         if model is not None and model.head is not None:
             result["rollout"] = self.rollout(model, window[None, :, None])[0]
         return result
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """The units whose h follows the model's prediction (the head reads h), else the input wave."""
+        h = trace.get(layer, direction, "hidden_state")  # (T, U)
+        output = None if trace.output is None else np.asarray(trace.output)
+        if output is not None and output.shape[0] == trace.length:
+            target = output[:, 0]
+        else:
+            target = np.asarray(sequence, dtype=np.float32).reshape(-1)
+        chosen = best_tracking_units(h, target, count) if len(target) == trace.length else []
+        return chosen or super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
 
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         self.check_model(model)

@@ -417,7 +417,13 @@ class MainWindow(QMainWindow):
         else:
             self.bundled_name = None
             self.model_source = model.source or "trained"
-        self.state.set_trace(model, loaded.trace, loaded.sequence, loaded.task)
+        # a new model opens on layer 0 with the units that tell its task's story pinned (the counting
+        # cell, the carry, ...); a new input for the same model keeps the user's pins (see _job_done)
+        s = self.state
+        s.layer, s.direction = 0, loaded.trace.directions(0)[0]
+        if loaded.story_units:
+            s.pinned = list(loaded.story_units)
+        s.set_trace(model, loaded.trace, loaded.sequence, loaded.task)
         self.controls.model_box.show_current(model, self.bundled_name)
         self.controls.sequence_box.set_samples(self.samples, loaded.sample_name)
         self._install_editor(model, loaded.task)

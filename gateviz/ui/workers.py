@@ -116,6 +116,26 @@ class Loaded:
     trace: Any
     source: str = ""
     extra: dict = field(default_factory=dict)
+    story_units: list = field(default_factory=list)  # units of layer 0 to pin: the ones that tell the story
+
+
+def story_units(model: RecurrentModel, task, sequence, trace, count: int = 2) -> list[int]:
+    """The units of layer 0 (first direction) the window pins when a model opens.
+
+    The task's choice (the counting cell, the carry, ...); for a model without a task, or a
+    task that cannot judge this input, the units whose h varies most.
+    """
+    from gateviz.tasks.base import highest_variance_units
+
+    direction = trace.directions(0)[0]
+    if task is not None:
+        try:
+            units = task.story_units(sequence, trace, model, layer=0, direction=direction, count=count)
+        except Exception:  # a foreign-shaped input the task cannot read: fall back, never fail the load
+            units = []
+        if units:
+            return [int(u) for u in units]
+    return highest_variance_units(trace.get(0, direction, "hidden_state"), count)
 
 
 def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
@@ -145,7 +165,8 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
     elif sequence is None:
         sequence, sample_name = default_sequence(model, task, samples)
     trace = trace_model(model, sequence, progress)
-    return Loaded(model, task, samples, sequence, sample_name, trace, source)
+    story = story_units(model, task, sequence, trace)
+    return Loaded(model, task, samples, sequence, sample_name, trace, source, story_units=story)
 
 
 def startup_model_spec() -> str | RecurrentModel:
