@@ -185,17 +185,20 @@ def _linear_scan_(c: Tensor, f: Tensor, reverse: bool = False) -> Tensor:
 
     Shapes: c (T, ...) contiguous, f (T, ...). When a step holds many values (a batch,
     wide layers) a plain loop of T vectorised ops is cheapest. Otherwise it runs in
-    sqrt(T) chunks: a local scan inside every chunk at once, then one carry per chunk,
-    ~3*sqrt(T) ops instead of T. ``reverse`` scans from the end (backward LSTM).
+    chunks of K = sqrt(T/2) steps: a local scan inside every chunk at once (K ops), the
+    running product of f inside each chunk (K ops), then one carry per chunk (T/K ops),
+    ~2*sqrt(2T) ops instead of T. ``reverse`` scans from the end (backward LSTM).
+    Per-step views come from ``unbind`` (one call), cheaper than indexing in the loop.
     """
     T = c.shape[0]
     per_step = c[0].numel() if T else 0
-    K = max(1, int(math.sqrt(T)))
+    K = max(1, int(math.sqrt(T / 2)))
     n_chunks = T // K
     if n_chunks < 2 or per_step * _ELEMENTWISE_S * 3 > _STEP_LOOP_OVERHEAD_S:
+        cs, fs = c.unbind(0), f.unbind(0)
         steps = range(T - 2, -1, -1) if reverse else range(1, T)
         for t in steps:
-            c[t].addcmul_(f[t], c[t + 1] if reverse else c[t - 1])
+            cs[t].addcmul_(fs[t], cs[t + 1] if reverse else cs[t - 1])
         return c
     if reverse:
         cr, fr = c.flip(0), f.flip(0)  # (T, ...) copies in processing order
@@ -206,11 +209,13 @@ def _linear_scan_(c: Tensor, f: Tensor, reverse: bool = False) -> Tensor:
     cm = c[:main].view((n_chunks, K) + tuple(c.shape[1:]))  # (chunks, K, ...)
     fm = f[:main].unflatten(0, (n_chunks, K))
     decay = fm.clone()  # (chunks, K, ...): product of f inside the chunk up to k
+    cols, f_cols, decay_cols = cm.unbind(1), fm.unbind(1), decay.unbind(1)
     for k in range(1, K):  # local scans, every chunk at once
-        cm[:, k].addcmul_(fm[:, k], cm[:, k - 1])
-        decay[:, k].mul_(decay[:, k - 1])
-    for j in range(1, n_chunks):  # carry the previous chunk's end state in
-        cm[j].addcmul_(decay[j], cm[j - 1, -1].unsqueeze(0))
+        cols[k].addcmul_(f_cols[k], cols[k - 1])
+        decay_cols[k].mul_(decay_cols[k - 1])
+    chunks, decays, chunk_ends = cm.unbind(0), decay.unbind(0), cm[:, -1:].unbind(0)
+    for j in range(1, n_chunks):  # carry the previous chunk's (already final) end state in
+        chunks[j].addcmul_(decays[j], chunk_ends[j - 1])
     del decay
     for t in range(main, T):
         c[t].addcmul_(f[t], c[t - 1])
