@@ -99,3 +99,44 @@ def test_cancelling_a_run_midway_leaves_the_window_responsive(window, qtbot):
     assert window.state.model is dialog.result_model
     assert (window.state.model.task or {}).get("name") == "adding"
     assert window.shown_errors == []
+
+
+def test_training_a_tiny_text_model_shows_its_metric_live(window, qtbot):
+    """The text task's metric (bits/char below unigram) reaches the metric curve, title and status line."""
+    from gateviz.tasks import get_task
+
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    dialog.set_config(task="text", cell="lstm", units=8, layers=1, epochs=1, seed=0)
+    task = get_task("text")
+    assert task.metric_label in dialog.metric_plot.titleLabel.text
+    assert "higher is better" in dialog.metric_plot.titleLabel.text
+    reports = []
+    dialog.progressed.connect(reports.append)
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        with qtbot.waitSignal(dialog.trainingFinished, timeout=WAIT_MS) as finished:
+            dialog.start_training()
+    assert finished.args == [True]
+    assert window.shown_errors == []
+    evaluated = [p for p in reports if p.evaluated and p.metric is not None]
+    assert evaluated, "the held-out metric was reported"
+    final = evaluated[-1].metrics[task.metric]
+    xs, ys = dialog.metric_curve.getData()
+    assert len(xs) == len(evaluated) and ys[-1] == pytest.approx(final)
+    assert f"{final:.4g}" in dialog.metric_plot.titleLabel.text
+    assert f"{task.metric_label} {final:.4g}" in dialog.status.text()
+    assert window.state.model is dialog.result_model and window.state.model.input.vocab is not None
+
+
+def test_every_task_titles_its_metric_plot_with_its_own_label(qtbot):
+    from gateviz.tasks import TASK_NAMES, get_task
+    from gateviz.ui.train_dialog import TrainDialog
+
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    for name in TASK_NAMES:
+        dialog.set_config(task=name)
+        task = get_task(name)
+        assert task.metric_label, name
+        assert dialog.metric_plot.titleLabel.text.startswith(f"held-out {task.metric_label} (")
+        assert dialog.units_box.value() == task.defaults["units"]

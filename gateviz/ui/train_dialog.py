@@ -21,8 +21,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBox
 from gateviz.ui import errors
 
 CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "RNN (tanh)"))
-METRIC_LABELS = {"test_mse": "test MSE", "exact_sums": "exact sums", "test_accuracy": "test accuracy",
-                 "depth_accuracy": "depth accuracy", "bpc_gain": "bits/char below unigram"}
+
+
+def metric_title(task, value: float | None = None) -> str:
+    """The metric plot's title: the task's own label, which way is better, the latest value."""
+    label = task.metric_label or task.metric
+    better = "lower is better" if task.metric_goal == "min" else "higher is better"
+    shown = "" if value is None or not math.isfinite(value) else f": {value:.4g}"
+    return f"held-out {label}{shown} ({better})"
 
 
 def _train_generator(config, holder: dict):
@@ -56,6 +62,7 @@ class TrainDialog(QDialog):
         self._losses: list[float] = []
         self._metric_x: list[float] = []
         self._metric_y: list[float] = []
+        self._task = None  # the chosen task (gateviz.tasks.Task): defaults, description, metric label
 
         from gateviz.tasks import TASK_NAMES
 
@@ -183,18 +190,19 @@ class TrainDialog(QDialog):
 
     # ---- form -------------------------------------------------------------------
     def _task_changed(self) -> None:
-        from gateviz.tasks import _task_class
+        from gateviz.tasks import get_task
 
         try:
-            cls = _task_class(self.task_combo.currentData())
+            task = get_task(self.task_combo.currentData())  # cheap: tasks load their data lazily
         except Exception:
             return
-        d = cls.defaults
+        self._task = task
+        d = task.defaults
         self.units_box.setValue(int(d.get("units", 32)))
         self.epochs_box.setValue(int(d.get("epochs", 10)))
-        self.task_description.setText(cls.description)
-        self.metric_plot.setTitle(f"held-out {METRIC_LABELS.get(cls.metric, cls.metric)}")
-        next_step = bool(cls.predicts_next_step)
+        self.task_description.setText(task.description)
+        self.metric_plot.setTitle(metric_title(task))
+        next_step = bool(task.predicts_next_step)
         self.bidirectional_box.setEnabled(not next_step)
         if next_step:
             self.bidirectional_box.setChecked(False)
@@ -240,6 +248,8 @@ class TrainDialog(QDialog):
         self._steps, self._losses, self._metric_x, self._metric_y = [], [], [], []
         self.loss_curve.setData([], [])
         self.metric_curve.setData([], [])
+        if self._task is not None:
+            self.metric_plot.setTitle(metric_title(self._task))
         self.progress_bar.setValue(0)
         self._last_report = f"Preparing the {config.task} data…"
         self.status.setText(self._last_report)
@@ -283,12 +293,8 @@ class TrainDialog(QDialog):
             self.use_button.setEnabled(False)
 
     def _task_changed_enable_bidirectional(self) -> None:
-        from gateviz.tasks import _task_class
-
-        try:
-            self.bidirectional_box.setEnabled(not _task_class(self.task_combo.currentData()).predicts_next_step)
-        except Exception:
-            pass
+        if self._task is not None:
+            self.bidirectional_box.setEnabled(not self._task.predicts_next_step)
 
     def _on_progress(self, p) -> None:
         self._steps.append(float(p.step))
@@ -303,7 +309,11 @@ class TrainDialog(QDialog):
             fraction = min(1.0, p.step / p.total_steps)
         self.progress_bar.setValue(int(round(1000 * fraction)))
         self.progress_bar.setFormat(f"{100 * fraction:.0f} %")
-        metric = "" if p.metric is None else f", {METRIC_LABELS.get(p.metric_name, p.metric_name)} {p.metric:.4g}"
+        task = self._task
+        label = task.metric_label if task is not None and p.metric_name == task.metric else p.metric_name
+        metric = "" if p.metric is None else f", {label or p.metric_name} {p.metric:.4g}"
+        if p.evaluated and p.metric is not None and task is not None:
+            self.metric_plot.setTitle(metric_title(task, float(p.metric)))
         self._last_report = (f"epoch {p.epoch}, step {p.step}/{p.total_steps}, loss {p.loss:.4g}{metric}, "
                              f"{p.elapsed:.1f} s")
         self.status.setText(self._last_report + ("  — stopping…" if self._cancelled else ""))
