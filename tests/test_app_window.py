@@ -441,3 +441,57 @@ def test_opening_a_model_pins_its_story_unit_and_a_new_input_keeps_the_users_pin
     running = np.cumsum(seq[:, 0] * seq[:, 1])
     assert s.pinned != [3, 5]
     assert abs(np.corrcoef(s.quantity("cell_state")[:, s.pinned[0]], running)[0, 1]) > 0.8
+
+
+def _two_lstm_state_dict(tmp_path):
+    """A PyTorch state_dict holding two nn.LSTM modules of different sizes."""
+    import torch
+
+    class EncoderDecoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = torch.nn.LSTM(3, 5, batch_first=True)
+            self.decoder = torch.nn.LSTM(5, 7, batch_first=True)
+
+    torch.manual_seed(3)
+    module = EncoderDecoder()
+    path = tmp_path / "two_lstms.pt"
+    torch.save(module.state_dict(), path)
+    return path, module
+
+
+def test_a_file_with_two_lstms_asks_which_one_and_opens_it(window, qtbot, tmp_path, monkeypatch, shown_errors):
+    import torch
+
+    path, module = _two_lstm_state_dict(tmp_path)
+    asked = []
+
+    def choose(parent, filename, names, descriptions):
+        asked.append((filename, list(names), list(descriptions)))
+        return names[1]
+
+    monkeypatch.setattr(errors, "choose_module", choose)
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.open_model(str(path))
+    assert asked and asked[0][0] == "two_lstms.pt" and asked[0][1] == ["encoder", "decoder"]
+    assert "hidden 7" in asked[0][2][1]
+    s = window.state
+    assert s.model.layers[0].units == 7 and s.model.layers[0].input_size == 5
+    assert window.model_source == str(path) and shown_errors == []
+    # it is the decoder, exactly: torch's hidden states on the traced input
+    x = torch.from_numpy(np.asarray(s.sequence, dtype=np.float32))[None]
+    with torch.no_grad():
+        h_torch, _ = module.decoder(x)
+    np.testing.assert_allclose(s.trace.get(0, "forward", "hidden_state"), h_torch[0].numpy(), atol=1e-5)
+
+
+def test_cancelling_the_module_choice_keeps_the_current_model(window, qtbot, tmp_path, monkeypatch, shown_errors):
+    path, _ = _two_lstm_state_dict(tmp_path)
+    asked = []
+    monkeypatch.setattr(errors, "choose_module", lambda *args: asked.append(args) or None)
+    before_model, before_trace = window.state.model, window.state.trace
+    window.open_model(str(path))
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert not window.runner.is_busy
+    assert window.state.model is before_model and window.state.trace is before_trace
+    assert shown_errors == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -42,3 +42,13 @@ def confirm_overwrite(parent: QWidget | None, path: str) -> bool:
         parent, "Replace file?", f"{path} already exists.\nDo you want to replace it?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def choose_module(parent: QWidget | None, filename: str, names: list[str], descriptions: list[str]) -> str | None:
+    """Ask which recurrent module of a file to open; the chosen name, or None for Cancel."""
+    label = (f"{filename} holds {len(names)} recurrent modules. Which one should gateviz open?" if len(names) > 1
+             else f"{filename}: gateviz can open this recurrent module on its raw input features.")
+    item, ok = QInputDialog.getItem(parent, "Choose a recurrent module", label, descriptions, 0, False)
+    if not ok:
+        return None
+    return names[descriptions.index(item)] if item in descriptions else None

@@ -322,14 +322,20 @@ class MainWindow(QMainWindow):
             spec = demo_model()
         self.open_model(spec)
 
-    def open_model(self, spec: Any, input_path: str | None = None) -> None:
-        """Load (a path, ``bundled:NAME`` or a RecurrentModel), trace its default input, show it."""
+    def open_model(self, spec: Any, input_path: str | None = None, module: str | None = None) -> None:
+        """Load (a path, ``bundled:NAME`` or a RecurrentModel), trace its default input, show it.
+
+        ``module``: which recurrent module of a file holding several; without it such a file
+        asks the user (``errors.choose_module``).
+        """
         from gateviz.ui.workers import load_and_trace
 
         label = spec.name if isinstance(spec, RecurrentModel) else os.path.basename(str(spec))
+        if module:
+            label += f" ({module})"
         self.statusBar().showMessage(f"Opening {label}…")
-        self.runner.submit(("load", spec, input_path),
-                           lambda progress: load_and_trace(spec, input_path, progress=progress))
+        self.runner.submit(("load", spec, input_path, module),
+                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module))
 
     def open_model_dialog(self) -> None:
         start = os.path.dirname(settings.recent_files()[0]) if settings.recent_files() else ""
@@ -433,8 +439,12 @@ class MainWindow(QMainWindow):
         self.traceReady.emit()
 
     def _job_failed(self, tag, exc) -> None:
+        from gateviz.ui.workers import ModuleChoiceNeeded
+
         kind = tag[0]
-        if kind == "load":
+        if kind == "load" and isinstance(exc, ModuleChoiceNeeded):
+            self._ask_for_module(tag, exc)
+        elif kind == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
             self._report_failure(f"Cannot open {label}", exc)
             fallback = getattr(self, "_after_failure", None)
@@ -443,6 +453,19 @@ class MainWindow(QMainWindow):
                 fallback()
         else:
             self._report_failure("Cannot trace this input", exc)
+
+    def _ask_for_module(self, tag, exc) -> None:
+        """A file with several recurrent modules: open the one the user picks; Cancel keeps the current model."""
+        self.statusBar().clearMessage()
+        name = errors.choose_module(self, os.path.basename(exc.path), exc.names, exc.descriptions)
+        if name is not None:
+            self.open_model(tag[1], tag[2], module=name)  # a start-up fallback stays armed for this try
+            return
+        self.statusBar().showMessage(f"Kept {self.state.model.name}" if self.state.model is not None else "", 5000)
+        fallback = getattr(self, "_after_failure", None)
+        self._after_failure = None
+        if fallback is not None and self.state.model is None:
+            fallback()
 
     def _report_failure(self, title: str, exc: BaseException) -> None:
         message = errors.describe_exception(exc)

@@ -19,19 +19,58 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from gateviz.core.errors import FormatError
 from gateviz.core.model import RecurrentModel
 
 # --------------------------------------------------------------------------- Qt-free helpers
 
 
-def load_model_file(path: str) -> RecurrentModel:
-    """Any model file the readers support (by content, not extension)."""
+class ModuleChoiceNeeded(FormatError):
+    """The file holds several recurrent modules (or one behind layers gateviz cannot run): the user picks one.
+
+    The readers say so with a FormatError naming ``--module``; this carries what a chooser needs.
+    Its message is the reader's own, so anything that does not offer a choice still shows it.
+    """
+
+    def __init__(self, message: str, path: str, names: list[str], descriptions: list[str]):
+        super().__init__(message)
+        self.path, self.names, self.descriptions = path, list(names), list(descriptions)
+
+
+def load_model_file(path: str, module: str | None = None) -> RecurrentModel:
+    """Any model file the readers support (by content, not extension); ``module`` picks one of several."""
     from gateviz.formats import load_model
 
-    model = load_model(path)
+    try:
+        model = load_model(path, module=module)
+    except FormatError as exc:
+        if module is None and "--module" in str(exc):
+            choice = _module_choice(path, str(exc))
+            if choice is not None:
+                raise choice from None
+        raise
     if not model.name or model.name == "model":
         model.name = os.path.splitext(os.path.basename(path))[0]
     return model
+
+
+def _module_choice(path: str, message: str) -> ModuleChoiceNeeded | None:
+    """What the chooser lists: the names ``load_model(module=...)`` takes and one line about each."""
+    from gateviz.formats import describe_modules, list_modules
+
+    try:
+        names = list_modules(path)
+    except Exception:  # the lister fails where the reader did not: show the reader's message
+        return None
+    if not names:
+        return None
+    try:
+        descriptions = describe_modules(path)
+    except Exception:
+        descriptions = []
+    if len(descriptions) != len(names):
+        descriptions = list(names)
+    return ModuleChoiceNeeded(message, path, names, descriptions)
 
 
 def find_task(model: RecurrentModel):
@@ -139,8 +178,11 @@ def story_units(model: RecurrentModel, task, sequence, trace, count: int = 2) ->
 
 
 def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
-                   progress: Callable[[float, str], None] | None = None) -> Loaded:
-    """A model (object, file path, or ``bundled:NAME``) and an optional input -> a traced Loaded."""
+                   progress: Callable[[float, str], None] | None = None, module: str | None = None) -> Loaded:
+    """A model (object, file path, or ``bundled:NAME``) and an optional input -> a traced Loaded.
+
+    ``module``: which recurrent module of a file that holds several (``ModuleChoiceNeeded`` lists them).
+    """
     source = ""
     if isinstance(model_or_path, RecurrentModel):
         model = model_or_path
@@ -152,7 +194,7 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
     else:
         if progress:
             progress(0.0, f"reading {os.path.basename(str(model_or_path))}")
-        model = load_model_file(str(model_or_path))
+        model = load_model_file(str(model_or_path), module)
         source = str(model_or_path)
     task = find_task(model)
     samples = task_samples(task)
