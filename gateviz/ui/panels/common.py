@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QPixmapCache
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsTextItem, QWidget
 
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.state import Theme, ViewState
@@ -131,6 +131,51 @@ def cache_static(item, n_points: int = 0) -> None:
         target.opts["segmentedLineMode"] = "on" if n_points > LONG_CURVE else "auto"
 
 
+def mark_dynamic(item):
+    """Keep ``item`` out of ``cache_static_items``: it changes with the step (a cursor, a marker)."""
+    item.gateviz_dynamic = True
+    return item
+
+
+_STATIC_KINDS = (pg.AxisItem, pg.ImageItem, pg.PlotCurveItem, pg.ScatterPlotItem, pg.BarGraphItem, QGraphicsTextItem)
+
+
+def cache_static_items(view: pg.GraphicsView) -> None:
+    """Give every item of ``view`` that draws something and does not change with the step a
+    device-pixel cache (axes with their grids, heatmap images, curves, titles, scatters).
+
+    A step then repaints thin stripes around the moving cursors and markers, and inside them
+    Qt blits the cached pixels instead of calling each item's (Python) paint and re-stroking
+    or re-scaling it. Qt drops an item's cache when the item changes or the view is resized
+    or zoomed; vector export (SVG, PDF) switches caches off while it draws.
+    """
+    for item in view.items():
+        if isinstance(item, _STATIC_KINDS) and not getattr(item, "gateviz_dynamic", False) \
+                and item.cacheMode() == QGraphicsItem.CacheMode.NoCache:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class StepMarker(QGraphicsEllipseItem):
+    """A round marker of fixed pixel size at a data point (the value at the current step).
+
+    Painted by Qt itself (no Python per paint) and moved with one ``setPos`` per step, where a
+    one-point ScatterPlotItem costs ~0.2 ms per ``setData`` and again per paint.
+    """
+
+    def __init__(self, size: float = 7.0):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)  # size in pixels
+        self.set_size(size)
+        mark_dynamic(self)
+
+    def set_size(self, size: float) -> None:
+        self.setRect(-size / 2, -size / 2, size, size)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph's name)
+        """([x], [y]) like a one-point ScatterPlotItem."""
+        return np.array([self.x()]), np.array([self.y()])
+
+
 # The item caches live in QPixmapCache (10 MB by default): a dashboard of long curves at full-HD
 # needs more, or every frame evicts and re-renders them.
 if QPixmapCache.cacheLimit() < 128 * 1024:
@@ -173,9 +218,17 @@ class Panel(QWidget):
         state.stepChanged.connect(self.on_step)
         state.selectionChanged.connect(self.on_selection)
         state.themeChanged.connect(self.apply_theme)
+        # after the hooks above (slots run in connection order): cache what they (re)created
+        for signal in (state.traceChanged, state.selectionChanged, state.themeChanged):
+            signal.connect(self.cache_static)
         self.apply_theme()
         if state.trace is not None:
             self.rebuild()
+        self.cache_static()
+
+    def cache_static(self) -> None:
+        for view in self.findChildren(pg.GraphicsView):
+            cache_static_items(view)
 
     # ---- hooks ------------------------------------------------------------------
     def description(self) -> str:

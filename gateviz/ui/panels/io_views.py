@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import DIVERGING_MAP, cache_static, muted, style_plot
+from .common import DIVERGING_MAP, cache_static, mark_dynamic, muted, style_plot
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
@@ -479,7 +479,7 @@ class SineView(PlotView):
             cache_static(item)
         self.boundary = pg.InfiniteLine(pos=W - 0.5, angle=90, movable=False)
         plot.addItem(self.boundary)
-        self.marker = pg.ScatterPlotItem(pxMode=True)
+        self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True))
         self.marker.setZValue(30)
         plot.addItem(self.marker)
         values = np.concatenate([c[0].getData()[1] for c in self.curves])
@@ -677,7 +677,7 @@ class DigitsView(PlotView):
                 prob_plot.getAxis("left").setTicks([[(k + 0.5, labels[k]) for k in range(K)]])
                 prob_plot.setLabel("bottom", "step")
             bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
-            self.bars = pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7)
+            self.bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7))
             bar_plot.addItem(self.bars)
             bar_plot.setRange(xRange=(-0.6, K - 0.4), yRange=(0, 1.05), padding=0)
             bar_plot.getAxis("bottom").setTicks([[(k, labels[k]) for k in range(K)]])

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import Panel, cache_static, levels_for, muted, style_plot, title_html, tooltip
+from .common import Panel, StepMarker, cache_static, levels_for, muted, style_plot, title_html, tooltip
 
 
 class _TracePlot:
@@ -30,7 +30,7 @@ class _TracePlot:
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.cursor)
         self.lines: dict[int, pg.PlotDataItem] = {}
-        self.dots: dict[int, pg.ScatterPlotItem] = {}  # unit -> its marker at the current step
+        self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
 
 
@@ -108,15 +108,15 @@ class TracesPanel(Panel):
                 if u not in p.lines:
                     p.lines[u] = p.plot.plot()
                     cache_static(p.lines[u], self.length)
-                    # one marker item per unit with its own style: moving it only sets a position
-                    p.dots[u] = pg.ScatterPlotItem(pxMode=True)
+                    # one marker item per unit with its own style: a step only moves it
+                    p.dots[u] = StepMarker()
                     p.dots[u].setZValue(10)
                     p.plot.addItem(p.dots[u])
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
-                p.dots[u].setSize(size)
+                p.dots[u].set_size(size)
             lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
             pad = 0.1 * (hi - lo)  # room for the end labels
             p.plot.setYRange(lo - pad, hi + pad, padding=0)
@@ -130,13 +130,13 @@ class TracesPanel(Panel):
         if self.state.trace is None:
             return
         step = min(step, self.length - 1)
-        x = [float(step)]
+        x = float(step)
         for p in self.plots:
             p.cursor.setValue(step)
             if p.data is None:
                 continue
             for u, dot in p.dots.items():
-                dot.setData(x=x, y=[float(p.data[step, u])])
+                dot.setPos(x, float(p.data[step, u]))
 
     def apply_theme(self) -> None:
         theme = self.state.theme
