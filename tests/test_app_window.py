@@ -495,3 +495,52 @@ def test_cancelling_the_module_choice_keeps_the_current_model(window, qtbot, tmp
     assert not window.runner.is_busy
     assert window.state.model is before_model and window.state.trace is before_trace
     assert shown_errors == []
+
+
+def test_a_long_one_layer_trace_shows_a_busy_bar_with_its_length_and_the_seconds(window, qtbot, monkeypatch):
+    """The engine reports only between layers: during a one-layer trace the bar is busy, not stuck at 0 %."""
+    import threading
+
+    from gateviz.core import engine
+
+    release = threading.Event()
+    real = engine.Tracer.trace
+
+    def held_trace(self, sequence, *, progress=None):
+        if progress is not None:
+            progress(0.0, "tracing layer 1 of 1")
+        release.wait(60)
+        return real(self, sequence, progress=progress)
+
+    monkeypatch.setattr(engine.Tracer, "trace", held_trace)
+    s = window.state
+    assert len(s.model.layers) == 1
+    steps = len(s.sequence)
+    window.set_sequence(s.sequence, "again")
+    bar, label = window.progress_bar, window.progress_label
+    qtbot.waitUntil(lambda: bar.isVisible() and label.isVisible(), timeout=WAIT_MS)
+    assert (bar.minimum(), bar.maximum()) == (0, 0), "a busy indicator, not a percentage"
+    qtbot.waitUntil(lambda: label.text().startswith(f"Tracing {steps} steps… "), timeout=WAIT_MS)
+    first = label.text()
+    assert first.endswith(" s")
+    qtbot.waitUntil(lambda: label.text() != first, timeout=WAIT_MS)  # the seconds tick
+    seconds = float(label.text().rsplit("… ", 1)[1][:-2])
+    assert seconds > float(first.rsplit("… ", 1)[1][:-2])
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        release.set()
+    assert not bar.isVisible() and not label.isVisible()
+
+
+def test_a_stacked_trace_reports_its_layers_as_a_fraction():
+    import torch
+
+    from gateviz.core.model import InputStage, RecurrentModel
+    from gateviz.formats.torch_state import layers_from_module
+    from gateviz.ui.workers import trace_model
+
+    torch.manual_seed(0)
+    model = RecurrentModel(layers_from_module(torch.nn.GRU(2, 4, num_layers=2)), InputStage(kind="raw", features=2),
+                           name="two layers").validate()
+    reports = []
+    trace_model(model, np.zeros((30, 2), np.float32), lambda f, m: reports.append((f, m)))
+    assert reports == [(0.0, "tracing 30 steps, layer 1 of 2"), (0.5, "tracing 30 steps, layer 2 of 2")]

@@ -17,6 +17,7 @@ Attributes other parts rely on (export hooks in through ``install_export_actions
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -165,12 +166,20 @@ class MainWindow(QMainWindow):
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setVisible(False)
         self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
+        self.progress_label = QLabel("")  # what runs and for how long: "tracing 10000 steps… 3.2 s"
+        self.progress_label.setVisible(False)
         bar.addWidget(self.model_label)
         bar.addWidget(self.value_label, 1)
+        bar.addPermanentWidget(self.progress_label)
         bar.addPermanentWidget(self.progress_bar)
-        self._progress_timer = QTimer(self)
+        self._progress_timer = QTimer(self)  # short jobs never flash a progress bar
         self._progress_timer.setSingleShot(True)
-        self._progress_timer.timeout.connect(lambda: self.progress_bar.setVisible(self.runner.is_busy))
+        self._progress_timer.timeout.connect(self._show_progress)
+        self._elapsed_timer = QTimer(self)  # the elapsed seconds tick while a job runs
+        self._elapsed_timer.setInterval(200)
+        self._elapsed_timer.timeout.connect(self._update_progress_text)
+        self._job_started = 0.0
+        self._job_message = ""
 
     def _build_menus(self) -> None:
         menubar = self.menuBar()
@@ -475,19 +484,39 @@ class MainWindow(QMainWindow):
 
     def _on_busy(self, busy: bool) -> None:
         if busy:
-            self.progress_bar.setRange(0, 0)  # busy indicator until the first progress report
-            self._progress_timer.start(250)  # short jobs never flash a progress bar
+            self._job_started = time.monotonic()
+            self._job_message = "working"
+            self.progress_bar.setRange(0, 0)  # busy indicator until a report gives a fraction
+            self._progress_timer.start(250)
         else:
             self._progress_timer.stop()
+            self._elapsed_timer.stop()
             self.progress_bar.setVisible(False)
+            self.progress_label.setVisible(False)
+
+    def _show_progress(self) -> None:
+        busy = self.runner.is_busy
+        self.progress_bar.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        if busy:
+            self._update_progress_text()
+            self._elapsed_timer.start()
 
     def _on_progress(self, fraction: float, message: str) -> None:
-        self.statusBar().showMessage(message[:1].upper() + message[1:] + "…")
-        if fraction <= 0.0:  # the engine reports per layer: a one-layer model has no steps in between
+        self._job_message = message
+        if fraction <= 0.0:
+            # the engine reports between layers only: while one layer runs there is no fraction to show,
+            # so a busy bar and the running seconds say it is alive (not a bar stuck at 0 %)
             self.progress_bar.setRange(0, 0)
-            return
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setValue(int(round(100 * fraction)))
+        else:
+            self.progress_bar.setRange(0, 100)
+            self.progress_bar.setValue(int(round(100 * fraction)))
+        self._update_progress_text()
+
+    def _update_progress_text(self) -> None:
+        elapsed = time.monotonic() - self._job_started
+        message = self._job_message[:1].upper() + self._job_message[1:]
+        self.progress_label.setText(f"{message}… {elapsed:.1f} s")
 
     # ------------------------------------------------------------------ editors
     def _install_editor(self, model: RecurrentModel, task) -> None:

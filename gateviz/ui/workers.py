@@ -130,9 +130,30 @@ def default_sequence(model: RecurrentModel, task, samples: list) -> tuple[Any, s
 _tracer_cache: dict[int, Any] = {}
 
 
+def sequence_steps(sequence) -> int:
+    """How many steps an input has: characters of a str, rows of a (T, F) array or (T,) token ids."""
+    if isinstance(sequence, str):
+        return len(sequence)
+    shape = np.shape(sequence)
+    return int(shape[0]) if shape else 0
+
+
 def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str], None] | None = None):
-    """Trace one sequence; the Tracer (weights as tensors) is reused while the model stays the same."""
+    """Trace one sequence; the Tracer (weights as tensors) is reused while the model stays the same.
+
+    Progress names the length ("tracing 10000 steps", plus "layer k of L" for a stack): the engine
+    reports only between layers, so a one-layer trace has no fraction to show until it is done.
+    """
     from gateviz.core.engine import Tracer
+
+    if progress is not None:
+        outer, what = progress, f"tracing {sequence_steps(sequence)} steps"
+
+        def progress(fraction: float, message: str) -> None:
+            if fraction >= 1.0:
+                return  # the engine's "done": the job's end hides the bar
+            layers = len(model.layers)
+            outer(fraction, what if layers == 1 else f"{what}, {message.replace('tracing ', '')}")
 
     key = id(model)
     tracer = _tracer_cache.get(key)
