@@ -186,3 +186,31 @@ def test_tracing_twice_gives_the_same_arrays(cell, shape):
     for key, quantities in first.items():
         for q, a in quantities.items():
             np.testing.assert_array_equal(second.states[key][q], a)
+
+
+@pytest.mark.parametrize("name,kw,shape", [
+    ("native single", dict(), (2500, 2)),
+    ("step path", dict(peepholes=True), (2500, 2)),
+    ("fused loop", dict(), (64, 1200, 2)),
+])
+def test_progress_reports_rise_to_one(name, kw, shape):
+    model = random_model(0, "lstm", units=(64, 64), input_size=2, bidirectional=True, **kw)
+    seen = []
+    Tracer(model).trace(np.zeros(shape), progress=lambda f, message: seen.append((f, message)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert "tracing layer 2 of 2" in [m for _, m in seen]
+    if name != "native single":  # the step loops report inside a layer, not just between layers
+        assert len(fractions) > 4 and any(0 < f < 0.5 for f in fractions)
+
+
+def test_progress_can_cancel():
+    """A progress callback that raises stops the trace (how a GUI cancels)."""
+    model = random_model(0, "lstm", units=(8,), input_size=2, peepholes=True)
+
+    def cancel(fraction, message):
+        if 0 < fraction < 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Tracer(model).trace(np.zeros((3000, 2)), progress=cancel)

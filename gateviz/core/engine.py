@@ -39,6 +39,7 @@ from .model import RecurrentLayer, RecurrentModel
 from .trace import QUANTITIES, Trace
 
 ProgressFn = Callable[[float, str], None]
+_TICK_EVERY = 1000  # steps between progress reports inside the step loops
 
 
 # --------------------------------------------------------------------------- input
@@ -305,14 +306,22 @@ class Tracer:
         return mod
 
     # ---- one layer ---------------------------------------------------------
-    def _layer(self, k: int, x: Tensor) -> list[dict[str, Tensor]]:
-        """x (T, N, I) -> per direction a dict quantity -> (T, N, units)."""
+    def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None) -> list[dict[str, Tensor]]:
+        """x (T, N, I) -> per direction a dict quantity -> (T, N, units).
+
+        ``tick(fraction of this layer)`` is called now and then by the step loops.
+        """
         layer = self.model.layers[k]
+        D = len(layer.directions)
+
+        def direction_tick(j: int) -> Callable[[float], None] | None:
+            return None if tick is None else (lambda f: tick((j + f) / D))
+
         if not _is_native(layer):
-            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j)
+            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
         if _use_step_loop(layer, x.shape[1], self.device):
-            return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x)
+            return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
         mod = self._native_module(k)
         Hr = layer.hidden_size
@@ -360,7 +369,7 @@ class Tracer:
                 "cell_state": c, "hidden_state": h}
 
     def _direction_fused_loop(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
-                              x: Tensor) -> dict[str, Tensor]:
+                              x: Tensor, tick: Callable[[float], None] | None = None) -> dict[str, Tensor]:
         """Native LSTM/GRU cells as a step loop that writes every gate straight into the
         trace's arrays: ~10 tensor ops per step, no recompute. Used for batches.
 
@@ -387,7 +396,9 @@ class Tracer:
             tmp = x.new_empty(N, H)
             WhrT = t["Whr"].t() if "Whr" in t else None
             prev = None
-            for s in order:
+            for n_done, s in enumerate(order, 1):
+                if tick is not None and n_done % _TICK_EVERY == 0:
+                    tick(n_done / T)
                 a, c, h = a_s[s], c_s[s], h_s[s]
                 if prev is not None:
                     a.addmm_(h_s[prev], WhT)  # (N, 4H) += h_{t-1} @ Wh^T
@@ -414,7 +425,9 @@ class Tracer:
         rec = x.new_empty(N, 3 * H).copy_(t["gbh"])  # h_{-1} = 0 leaves the recurrent bias (a copy: rec is reused)
         rec_rz, rec_n = rec[:, :2 * H], rec[:, 2 * H:]
         prev = None
-        for s in order:
+        for n_done, s in enumerate(order, 1):
+            if tick is not None and n_done % _TICK_EVERY == 0:
+                tick(n_done / T)
             rz, n, h = rz_s[s], n_s[s], h_s[s]
             if prev is not None:
                 torch.addmm(t["gbh"], h_s[prev], WhT, out=rec)  # (N, [r, z, 2n]) recurrent part
@@ -429,7 +442,8 @@ class Tracer:
                 "hidden_state": h_all}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
-                            x: Tensor, j: int = 0) -> dict[str, Tensor]:
+                            x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None
+                            ) -> dict[str, Tensor]:
         """Exact step loop for cells torch lacks (peepholes, clips, other activations...)."""
         T, N, _ = x.shape
         H, Hr = layer.units, layer.hidden_size
@@ -446,7 +460,9 @@ class Tracer:
         q = {name: x.new_empty(T, N, Hr if name == "hidden_state" else H) for name in QUANTITIES[layer.cell]}
         peep = t.get("peephole")
         order = range(T - 1, -1, -1) if reverse else range(T)
-        for step in order:
+        for n_done, step in enumerate(order, 1):
+            if tick is not None and n_done % _TICK_EVERY == 0:
+                tick(n_done / T)
             xt = xs[step]
             if layer.cell == "rnn":
                 h = act(clipped(xt + h @ t["WhT"] + t["bh"]))
@@ -529,9 +545,12 @@ class Tracer:
         layers = self.model.layers
         last_hs: list[Tensor] = []
         for k, layer in enumerate(layers):
+            tick = None
             if progress:
-                progress(k / len(layers), f"tracing layer {k + 1} of {len(layers)}")
-            per_dir = self._layer(k, x)
+                message = f"tracing layer {k + 1} of {len(layers)}"
+                progress(k / len(layers), message)
+                tick = (lambda f, k=k, message=message: progress((k + f) / len(layers), message))
+            per_dir = self._layer(k, x, tick)
             for name, q in zip(layer.direction_names(), per_dir):
                 states[(k, name)] = q
             last_hs = [q["hidden_state"] for q in per_dir]
