@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QFont, QPixmapCache
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsTextItem, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QWidget
 
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.state import Theme, ViewState
@@ -137,7 +138,8 @@ def mark_dynamic(item):
     return item
 
 
-_STATIC_KINDS = (pg.AxisItem, pg.ImageItem, pg.PlotCurveItem, pg.ScatterPlotItem, pg.BarGraphItem, QGraphicsTextItem)
+_STATIC_KINDS = (pg.AxisItem, pg.ImageItem, pg.PlotCurveItem, pg.ScatterPlotItem, pg.BarGraphItem, pg.InfiniteLine,
+                 QGraphicsTextItem)  # InfiniteLine: fixed ones (zero lines, boundaries); TimeCursor is dynamic
 
 
 def cache_static_items(view: pg.GraphicsView) -> None:
@@ -153,6 +155,28 @@ def cache_static_items(view: pg.GraphicsView) -> None:
         if isinstance(item, _STATIC_KINDS) and not getattr(item, "gateviz_dynamic", False) \
                 and item.cacheMode() == QGraphicsItem.CacheMode.NoCache:
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class TimeCursor(pg.InfiniteLine):
+    """The vertical time cursor: an InfiniteLine whose ``setValue`` is one C++ ``setPos``.
+
+    pyqtgraph's ``InfiniteLine.setPos`` recomputes the line's bounding rect (Python, ~40 us)
+    and notifies the view box on every move. A vertical line's bounding rect in its own
+    coordinates does not depend on where it sits along x, so a move keeps it; pyqtgraph
+    still recomputes it when the view range or size changes (``viewTransformChanged``).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(angle=90, movable=False, **kwargs)
+        # no itemChange round trip into Python per move (the view box ignores it: auto-range is off)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, False)
+        mark_dynamic(self)
+
+    def setValue(self, v) -> None:  # noqa: N802 (pyqtgraph's name)
+        x = float(v)
+        if self.p[0] != x:
+            self.p = [x, 0.0]
+            QGraphicsObject.setPos(self, QPointF(x, 0.0))
 
 
 class StepMarker(QGraphicsEllipseItem):
@@ -215,7 +239,7 @@ class Panel(QWidget):
         self.setToolTip(self.description())
         self.build()
         state.traceChanged.connect(self.rebuild)
-        state.stepChanged.connect(self.on_step)
+        state.stepChanged.connect(self._follow_step)
         state.selectionChanged.connect(self.on_selection)
         state.themeChanged.connect(self.apply_theme)
         # after the hooks above (slots run in connection order): cache what they (re)created
@@ -225,6 +249,23 @@ class Panel(QWidget):
         if state.trace is not None:
             self.rebuild()
         self.cache_static()
+
+    _step_pending = False
+
+    def _follow_step(self, step: int) -> None:
+        # a panel the user hid (View menu) skips step work and catches up when shown again;
+        # a parentless panel (tests, headless export) always follows
+        if self.isHidden() and self.parentWidget() is not None:
+            self._step_pending = True
+            return
+        self.on_step(step)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._step_pending:
+            self._step_pending = False
+            if self.state.trace is not None:
+                self.on_step(self.state.step)
 
     def cache_static(self) -> None:
         for view in self.findChildren(pg.GraphicsView):

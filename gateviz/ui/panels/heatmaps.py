@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
 
-from .common import Panel, colormap_for, levels_for, style_axis, style_plot, title_html, tooltip
+from .common import Panel, TimeCursor, colormap_for, levels_for, style_axis, style_plot, title_html, tooltip
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
@@ -46,8 +46,8 @@ class _HeatRow:
         self.plot.getAxis("left").setWidth(44)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.cursor_halo = pg.InfiniteLine(angle=90, movable=False)
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor_halo = TimeCursor()
+        self.cursor = TimeCursor()
         self.plot.addItem(self.cursor_halo)
         self.plot.addItem(self.cursor)
         self.pins = pg.ScatterPlotItem(symbol="t2", pxMode=True)

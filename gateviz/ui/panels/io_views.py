@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import DIVERGING_MAP, cache_static, mark_dynamic, muted, style_plot
+from .common import DIVERGING_MAP, TimeCursor, cache_static, mark_dynamic, muted, style_plot
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
@@ -44,7 +44,7 @@ def new_plot(layout: pg.GraphicsLayout, row: int, col: int = 0, **kw) -> pg.Plot
 
 
 def new_cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
-    line = pg.InfiniteLine(angle=90, movable=False)
+    line = TimeCursor()
     line.setZValue(20)
     plot.addItem(line)
     return line

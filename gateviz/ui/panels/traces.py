@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import Panel, StepMarker, cache_static, levels_for, muted, style_plot, title_html, tooltip
+from .common import Panel, StepMarker, TimeCursor, cache_static, levels_for, muted, style_plot, title_html, tooltip
 
 
 class _TracePlot:
@@ -27,7 +27,7 @@ class _TracePlot:
         self.plot.getAxis("left").setWidth(40)
         self.zero = pg.InfiniteLine(angle=0, movable=False)
         self.plot.addItem(self.zero)
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor = TimeCursor()
         self.plot.addItem(self.cursor)
         self.lines: dict[int, pg.PlotDataItem] = {}
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
