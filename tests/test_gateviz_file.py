@@ -136,3 +136,34 @@ def test_per_direction_activations_round_trip(tmp_path):
     assert loaded.layers[0].directions[0].activation is None
     x = np.random.default_rng(1).standard_normal((9, 2))
     _assert_same_trace(trace(model, x), trace(loaded, x))
+
+
+def test_saving_the_same_model_gives_identical_bytes(tmp_path):
+    """Byte-identical files: sorted JSON and a fixed safetensors header order (its metadata map is unordered)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model = random_model(2, "lstm", units=(4, 3), bidirectional=True, head_out=2)
+    model.task = {"name": "sine", "window": 50, "trained_with": {"seed": 1, "lr": 0.01, "epochs": 3}}
+    paths = [save_model(model, tmp_path / f"m{k}.gvm") for k in range(6)]
+    first = paths[0].read_bytes()
+    assert all(p.read_bytes() == first for p in paths[1:])
+    # the same description in another key order is the same file
+    model.task = {"trained_with": {"epochs": 3, "lr": 0.01, "seed": 1}, "window": 50, "name": "sine"}
+    assert save_model(model, tmp_path / "reordered.gvm").read_bytes() == first
+    # ... and so is a save by another process (another hash seed for Python and for safetensors' Rust maps)
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys; from reference import random_model; from gateviz.formats.gateviz_file import save_model; "
+            "m = random_model(2, 'lstm', units=(4, 3), bidirectional=True, head_out=2); "
+            "m.task = {'window': 50, 'name': 'sine', 'trained_with': {'lr': 0.01, 'seed': 1, 'epochs': 3}}; "
+            "save_model(m, sys.argv[1])")
+    env = {**os.environ, "PYTHONHASHSEED": "123", "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "other.gvm")], cwd=root, check=True, env=env)
+    assert (tmp_path / "other.gvm").read_bytes() == first
+    # the header is still what safetensors and gateviz read
+    (n,) = struct.unpack("<Q", first[:8])
+    assert n % 8 == 0 and json.loads(first[8:8 + n])["__metadata__"]["gateviz_format"] == "1"
+    _assert_same_trace(trace(model, np.ones((5, model.layers[0].input_size), np.float32)),
+                       trace(load_gateviz_model(paths[3]), np.ones((5, model.layers[0].input_size), np.float32)))

@@ -55,13 +55,33 @@ def _tensors(model: RecurrentModel) -> dict[str, np.ndarray]:
     return out
 
 
+def _deterministic_header(blob: bytes) -> bytes:
+    """The same safetensors file with its header written in a fixed order.
+
+    safetensors keeps the metadata in a Rust HashMap, so "gateviz_format" and "model" come out
+    in a random order from one save to the next. Layout: 8-byte little-endian header length,
+    the JSON header (space-padded to a multiple of 8), then the tensor data, which is left as is
+    (the header's data offsets are relative to the data, so a rewritten header keeps them valid).
+    """
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n])
+    ordered: dict[str, Any] = {}
+    if "__metadata__" in header:
+        ordered["__metadata__"] = dict(sorted(header.pop("__metadata__").items()))
+    ordered.update(header)  # the tensors, in safetensors' own (data) order, which is already fixed
+    text = json.dumps(ordered, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + blob[8 + n:]
+
+
 def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write ``model`` as a gateviz model file. Refuses to replace an existing file unless asked.
 
-    The file is written next to its destination and renamed into place, so an interrupted
-    save never leaves a half-written model behind.
+    The same model gives the same bytes every time (sorted JSON, a fixed header order), so
+    saved files can be compared and versioned. The file is written next to its destination
+    and renamed into place, so an interrupted save never leaves a half-written model behind.
     """
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save
 
     path = Path(path)
     if path.is_dir():
@@ -71,7 +91,7 @@ def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: boo
                           "(--force on the command line)")
     model.validate()
     try:
-        meta = json.dumps(_model_json(model))
+        meta = json.dumps(_model_json(model), sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError) as e:
         raise FormatError(f"the model's description cannot be stored as JSON ({e}); keep task values to "
                           "numbers, strings, lists and dicts") from None
@@ -79,7 +99,9 @@ def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: boo
     fd, tmp = tempfile.mkstemp(prefix=".gateviz-", suffix=EXTENSION, dir=path.parent if str(path.parent) else ".")
     os.close(fd)
     try:
-        save_file(tensors, tmp, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
+        blob = save(tensors, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
+        with open(tmp, "wb") as f:
+            f.write(_deterministic_header(blob))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
