@@ -14,10 +14,12 @@ and the formulas under the diagram say so.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEngine, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPaintEngine, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QToolTip
 
 from gateviz.core.trace import SIGMOID_GATES
@@ -27,6 +29,7 @@ from .common import DIVERGING_MAP, QUANTITY_INFO, Panel, muted, symmetric_limit,
 DIAGRAM_W, DIAGRAM_H = 1000.0, 600.0  # the schematic
 FORMULA_H = 150.0  # formulas under it
 SIDE_W = 430.0  # the update split and the layer's bars beside it
+BASE_FONT_PT = 10  # the standard theme's font size; label sizes below are designed for it
 # alignment flags combined once (combining PySide6 enums costs microseconds per call, per frame)
 _ALIGN = {"c": Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
           "l": Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -54,6 +57,7 @@ class CellDiagramPanel(Panel):
         self.limits: dict[str, tuple[float, float]] = {}
         self.setMinimumSize(320, 200)
         self._fonts: dict[tuple, QFont] = {}
+        self._fitted: dict[tuple, QFont] = {}
         self._scale = 1.0
         self._shown = None  # (trace id, layer, direction) of layer_data
         self._hits: dict[str, QRectF] = {}  # gate symbol -> its box (logical coordinates), for tooltips
@@ -99,7 +103,7 @@ class CellDiagramPanel(Panel):
 
     def apply_theme(self) -> None:
         self._apply_colours()
-        self._fonts = {}
+        self._fonts, self._fitted = {}, {}
         self.invalidate()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -254,7 +258,8 @@ class CellDiagramPanel(Panel):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         W, H = self.width(), self.height()
-        left_h = DIAGRAM_H + FORMULA_H
+        formula_h = FORMULA_H * self.text_scale()
+        left_h = DIAGRAM_H + formula_h
         # side panel beside the diagram or under it, whichever draws the diagram larger
         wide_scale = min(W / (DIAGRAM_W + SIDE_W), H / left_h)
         tall_scale = min(W / DIAGRAM_W, H / (left_h + 520.0))
@@ -271,7 +276,7 @@ class CellDiagramPanel(Panel):
         cell = self.state.trace.cell
         {"lstm": self._draw_lstm, "gru": self._draw_gru, "rnn": self._draw_rnn}[cell](p)
         if self.S:
-            self._draw_formulas(p, QRectF(10, DIAGRAM_H, DIAGRAM_W - 20, FORMULA_H))
+            self._draw_formulas(p, QRectF(10, DIAGRAM_H, DIAGRAM_W - 20, formula_h))
         side = QRectF(DIAGRAM_W, 10, SIDE_W - 10, left_h - 20) if wide else QRectF(40, left_h, DIAGRAM_W - 80, 500)
         self._draw_side(p, side)
 
@@ -298,23 +303,51 @@ class CellDiagramPanel(Panel):
         self.update()
 
     # primitives (logical coordinates) -----------------------------------------------------
+    def text_scale(self) -> float:
+        """How much larger than the standard theme's the text is (presentation mode: 16 pt / 10 pt)."""
+        return self.state.theme.font_pt / BASE_FONT_PT
+
     def font(self, px: float, bold=False, italic=False) -> QFont:
-        key = (px, bold, italic, self.state.theme.presentation)
+        """The font for a label designed at ``px`` logical pixels, grown with the theme's font size."""
+        key = (px, bold, italic, self.state.theme.font_pt)
         cached = self._fonts.get(key)
         if cached is not None:
             return cached
         f = self._fonts[key] = QFont()
-        # the whole diagram scales with the panel, so presentation mode needs no larger logical fonts
-        f.setPixelSize(max(1, int(round(px))))
+        f.setPixelSize(max(1, int(round(px * self.text_scale()))))
         f.setBold(bold)
         f.setItalic(italic)
         return f
+
+    def fitted_font(self, s: str, px: float, bold: bool, italic: bool, w: float) -> QFont:
+        """``font(px)``, made smaller (down to the standard size) where the grown text would not fit in ``w``."""
+        font = self.font(px, bold, italic)
+        if self.text_scale() <= 1.0:
+            return font
+        key = (s, px, bold, italic, w, self.state.theme.font_pt)
+        fitted = self._fitted.get(key)
+        if fitted is None:
+            advance = QFontMetricsF(font).horizontalAdvance(s)
+            size = font.pixelSize()
+            if advance > w - 4:
+                size = max(int(round(px)), int(size * (w - 4) / advance))
+            if size == font.pixelSize():
+                fitted = font
+            else:
+                fitted = QFont(font)
+                fitted.setPixelSize(size)
+            if len(self._fitted) > 4096:  # labels with values: bounded, but do not grow forever
+                self._fitted.clear()
+            self._fitted[key] = fitted
+        return fitted
 
     def text(self, p: QPainter, x: float, y: float, s: str, px=17, colour=None, align="c", bold=False,
              italic=False, w=240.0, bg: QColor | None = None, dyn=False) -> None:
         if not (self.D if dyn else self.S):
             return
-        p.setFont(self.font(px, bold, italic))
+        font = self.fitted_font(s, px, bold, italic, w)
+        p.setFont(font)
+        px = font.pixelSize()  # the rectangles below are sized for the text as drawn
         if bg is not None:  # a label sitting on a wire: clear the wire behind the text
             tw = p.fontMetrics().horizontalAdvance(s) + 8
             bx = {"c": x - tw / 2, "l": x - 4, "r": x - tw + 4}[align]
@@ -361,6 +394,8 @@ class CellDiagramPanel(Panel):
             p.drawPolygon(QPolygonF([tip, a, b]))
 
     def gate_box(self, p: QPainter, cx: float, cy: float, symbol: str, func: str, w=120.0, h=64.0) -> None:
+        k = min(self.text_scale(), 1.35)  # taller boxes for larger text (the gates sit side by side: not wider)
+        h *= k
         value = self.values[symbol]
         fill = self.colour_of(symbol, value)
         self._hits[symbol] = QRectF(cx - w / 2, cy - h / 2, w, h)
@@ -369,11 +404,11 @@ class CellDiagramPanel(Panel):
             p.setBrush(fill)
             p.drawRoundedRect(QRectF(cx - w / 2, cy - h / 2, w, h), 10, 10)
         ink = self.text_on(fill)
-        self.text(p, cx, cy - 13, func, px=15, colour=ink, italic=True, dyn=True)
-        self.text(p, cx, cy + 12, f"{symbol} = {fmt(value)}", px=19, colour=ink, bold=True, dyn=True)
+        self.text(p, cx, cy - 13 * k, func, px=15, colour=ink, italic=True, w=w, dyn=True)
+        self.text(p, cx, cy + 12 * k, f"{symbol} = {fmt(value)}", px=19, colour=ink, bold=True, w=w, dyn=True)
         name = QUANTITY_INFO[{"i": "input_gate", "f": "forget_gate", "g": "cell_candidate", "o": "output_gate",
                               "r": "reset_gate", "z": "update_gate", "n": "candidate"}[symbol]].name
-        self.text(p, cx, cy + h / 2 + 16, name, px=14, colour=self.muted, bg=self.box_fill)
+        self.text(p, cx, cy + h / 2 + 16 * k, name, px=14, colour=self.muted, w=w + 30, bg=self.box_fill)
 
     def node(self, p: QPainter, cx: float, cy: float, op: str, r=17.0) -> None:
         if not self.S:
@@ -399,7 +434,7 @@ class CellDiagramPanel(Panel):
         colour = self.colour_of(key, self.values[key])
         p.setFont(self.font(px))
         tw = p.fontMetrics().horizontalAdvance(s) / 1.0
-        sw = px * 0.8
+        sw = px * 0.8 * self.text_scale()
         x_text = {"c": x - tw / 2, "l": x, "r": x - tw}[align]
         p.setPen(QPen(self.fg, 1))
         p.setBrush(colour)
@@ -466,8 +501,9 @@ class CellDiagramPanel(Panel):
         self.wire(p, [(xg, y_g - 32), (xg, 250 + 19)], self.muted)
         self.wire(p, [(xg, 250 - 17), (xg, hy + 19)], self.highway_pen_colour("written"), 4, outline=True)
         self.wire(p, [(xo, y_g - 32), (xo, 300), (xt - 19, 300)], self.muted)
-        self.wire(p, [(xt, hy), (xt, 182)], self.highway_pen_colour("c"), 3, outline=True)
-        self.wire(p, [(xt, 218), (xt, 300 - 19)], self.muted)
+        eh = 36 * min(self.text_scale(), 1.35)  # the tanh(c) ellipse's height (room for larger text)
+        self.wire(p, [(xt, hy), (xt, 200 - eh / 2)], self.highway_pen_colour("c"), 3, outline=True)
+        self.wire(p, [(xt, 200 + eh / 2), (xt, 300 - 19)], self.muted)
         self.wire(p, [(xt, 300 + 17), (xt, y_bus), (985, y_bus)], self.highway_pen_colour("h"), 5, outline=True)
         self.gate_box(p, xf, y_g, "f", "σ")
         self.gate_box(p, xi, y_g, "i", "σ")
@@ -482,7 +518,7 @@ class CellDiagramPanel(Panel):
         if self.D:
             p.setPen(QPen(self.fg, 2))
             p.setBrush(fill)
-            p.drawEllipse(QRectF(xt - 56, 182, 112, 36))
+            p.drawEllipse(QRectF(xt - 56, 200 - eh / 2, 112, eh))
         self.text(p, xt, 200, f"tanh {fmt(self.values['tanh c'])}", px=15, colour=self.text_on(fill), bold=True,
                   w=112, dyn=True)
         # the update split
@@ -517,7 +553,7 @@ class CellDiagramPanel(Panel):
         self.wire(p, [(xr - 60, y_g), (xn + 62, y_g)], self.muted)
         reset_after = self.state.model is None or self.state.model.layers[self.state.layer].reset_after
         self.text(p, (xr + xn) / 2 + 2, y_g - 16, "r⊙(Uₙh₋₁+b)" if reset_after else "Uₙ(r⊙h₋₁)", px=13,
-                  colour=self.muted, w=130)
+                  colour=self.muted, w=100)  # the gap between the n and r boxes
         if self.S:
             p.setBrush(self.muted)
             p.setPen(Qt.PenStyle.NoPen)
@@ -588,15 +624,40 @@ class CellDiagramPanel(Panel):
         return [(f"h = {act}(W x + U h₋₁ + b)", False), ("the plain RNN has no gates: h is overwritten at every step",
                                                           True)]
 
+    def _wrapped_formulas(self, width: float) -> list[tuple[str, bool]]:
+        """The formula lines; with larger (presentation) text, a line of several formulas that does
+        not fit is broken between its formulas instead of being shrunk."""
+        if self.text_scale() <= 1.0:
+            return self._formula_lines()
+        metrics = QFontMetricsF(self.font(18))
+        out = []
+        for line, is_note in self._formula_lines():
+            if is_note or metrics.horizontalAdvance(line) <= width:
+                out.append((line, is_note))
+                continue
+            current = ""
+            for part in re.split(r" {3,}", line):
+                joined = f"{current}     {part}" if current else part
+                if current and metrics.horizontalAdvance(joined) > width:
+                    out.append((current, False))
+                    current = part
+                else:
+                    current = joined
+            out.append((current, False))
+        return out
+
     def _draw_formulas(self, p: QPainter, rect: QRectF) -> None:
         p.setPen(QPen(self.muted, 1))
         p.drawLine(QPointF(rect.left() + 20, rect.top() + 4), QPointF(rect.right() - 20, rect.top() + 4))
-        y = rect.top() + 30
-        for line, is_note in self._formula_lines():
+        y = rect.top() + 12
+        for line, is_note in self._wrapped_formulas(rect.width() - 36):
             px = 14 if is_note else 18
-            p.setFont(self.font(px, italic=is_note))
+            # formulas stay one line each (smaller where the grown text would not fit); notes wrap
+            font = self.font(px, italic=True) if is_note else self.fitted_font(line, px, False, False,
+                                                                                   rect.width() - 36)
+            p.setFont(font)
             p.setPen(self.muted if is_note else self.fg)
-            r = QRectF(rect.left() + 20, y - px, rect.width() - 40, 3 * px)
+            r = QRectF(rect.left() + 20, y, rect.width() - 40, 4 * font.pixelSize())
             flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
             bound = p.boundingRect(r, flags, line)
             p.drawText(r, flags, line)
@@ -608,11 +669,12 @@ class CellDiagramPanel(Panel):
         y = rect.top() + 12
         if cell in ("lstm", "gru"):
             y = self._draw_update_split(p, QRectF(rect.left(), y, rect.width(), 150)) + 18
-        self.text(p, rect.left() + 10, y + 8, f"whole layer at step {self.step}", px=18, align="l", bold=True, w=400,
-                  dyn=True)
-        self.text(p, rect.left() + 10, y + 30, f"{self.state.trace.units(self.state.layer)} units; "
+        k = self.text_scale()
+        self.text(p, rect.left() + 10, y + 8 * k, f"whole layer at step {self.step}", px=18, align="l", bold=True,
+                  w=400, dyn=True)
+        self.text(p, rect.left() + 10, y + 30 * k, f"{self.state.trace.units(self.state.layer)} units; "
                   f"unit {self.unit} in its pin colour", px=13, align="l", colour=self.muted, w=400)
-        y += 48
+        y += 48 * k
         names = list(self.layer_data)
         avail = rect.bottom() - y
         row_h = min(88.0, avail / max(1, len(names)))
@@ -631,7 +693,7 @@ class CellDiagramPanel(Panel):
             lim = 1.0
         self.text(p, rect.left() + 10, rect.top() + 8, f"update of unit {self.unit}", px=18, align="l", bold=True,
                   w=400)
-        label_w = 150.0
+        label_w = 150.0 * min(self.text_scale(), 1.3)
         x0 = rect.left() + label_w
         bw = rect.width() - label_w - 20
         zero = x0 + bw / 2
