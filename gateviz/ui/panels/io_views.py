@@ -20,6 +20,7 @@ from .common import DIVERGING_MAP, TimeCursor, cache_static, mark_dynamic, muted
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
+TITLE_ROW = 30  # pyqtgraph's PlotItem title row height (px)
 
 
 def series_colour(k: int, theme) -> str:
@@ -123,11 +124,41 @@ class PlotView(IOView):
         self.graphics.setBackground(theme.background)
         for plot in self.plots:
             style_plot(plot, theme)
+            plot.getAxis("bottom").setStyle(hideOverlappingLabels=int(theme.font_pt))  # end labels may overhang
             title, small = self.titles[id(plot)]
             plot.setTitle(plot_title(title, theme, small))
             plot.showGrid(x=False, y=True, alpha=0.15)
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        self._fit_titles()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """Wrap a title (with its legend) that is wider than its column onto more lines.
+
+        pyqtgraph makes a plot at least as wide as its title's one line; a long legend in
+        presentation fonts would otherwise push the plots past the panel's right edge."""
+        columns = max(1, self.graphics.ci.layout.columnCount())
+        room = self.width() / columns - 16  # the view fills the widget (no margins)
+        for plot in self.plots:
+            label = plot.titleLabel
+            text = label.item
+            text.setTextWidth(-1)  # one line: its natural width
+            height = TITLE_ROW  # pyqtgraph's fixed title row
+            if room > 40 and text.boundingRect().width() > room:
+                option = text.document().defaultTextOption()
+                option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                text.document().setDefaultTextOption(option)
+                text.setTextWidth(room)
+                height = max(TITLE_ROW, int(text.boundingRect().height()) + 2)
+            plot.layout.setRowFixedHeight(0, height)
+            label.setMaximumHeight(height)
+            label.updateMin()  # the label's minimum size follows the (wrapped) text
+            label.resizeEvent(None)
+            label.updateGeometry()
 
 
 def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=None):

@@ -145,6 +145,9 @@ class TracesPanel(Panel):
         self.setAutoFillBackground(True)
         for p in self.plots:
             style_plot(p.plot, theme)
+            # the x range starts half a step left of 0: let the "0" label reach past the axis's left
+            # end instead of being hidden (pyqtgraph hides labels that overhang by default)
+            p.plot.getAxis("bottom").setStyle(hideOverlappingLabels=int(theme.font_pt))
             p.plot.setTitle(title_html(p.quantity, theme))
             p.cursor.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
             p.zero.setPen(pg.mkPen(muted(theme), width=0.8, style=pg.QtCore.Qt.PenStyle.DashLine))
