@@ -544,3 +544,23 @@ def test_a_stacked_trace_reports_its_layers_as_a_fraction():
     reports = []
     trace_model(model, np.zeros((30, 2), np.float32), lambda f, m: reports.append((f, m)))
     assert reports == [(0.0, "tracing 30 steps, layer 1 of 2"), (0.5, "tracing 30 steps, layer 2 of 2")]
+
+
+def test_dark_theme_input_editor_sits_on_its_group_box_background(window, qtbot):
+    """No darker box around the input editor: its stack shows the group box's background through."""
+    window.set_theme(name="dark")
+    box = window.controls.sequence_box
+    editor = box.editor
+    assert editor is not None and box.editor_stack.isVisible()
+    image = window.grab().toImage()
+    ratio = image.width() / window.width()
+
+    def colour_at(widget, point):
+        p = widget.mapTo(window, point)
+        return QColor(image.pixel(int(p.x() * ratio), int(p.y() * ratio)))
+
+    group = colour_at(box, QPoint(box.width() - 3, box.height() // 2))  # inside the frame, right margin
+    stack = box.editor_stack
+    below_edit = colour_at(stack, QPoint(stack.width() - 2, stack.height() - 2))  # corner: no child drawn there
+    assert below_edit.name() == group.name()
+    assert group.lightness() < 90

@@ -115,6 +115,9 @@ class SequenceBox(QGroupBox):
         self.load_button.setToolTip("Read an input from .npy (T, features), .csv (one row per step) or .txt (text models)")
         self.load_button.clicked.connect(self.loadRequested)
         self.editor_stack = QStackedWidget(self)
+        self.editor_stack.setObjectName("editor_stack")
+        # the group box's own background shows through (the dark theme paints every plain QWidget darker)
+        self.editor_stack.setStyleSheet("QStackedWidget#editor_stack { background: transparent; }")
         self.editor_stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._samples: list = []
         layout = QVBoxLayout(self)
