@@ -462,9 +462,13 @@ def test_panels_render_to_svg(qtbot, tmp_path, pid):
     gen.setFileName(str(out))
     gen.setSize(QSize(800, 500))
     gen.setViewBox(QRect(0, 0, 800, 500))
+    from gateviz.export.figure import vector_painting
     painter = QPainter(gen)
     try:
-        panel.render(painter, QPoint(0, 0))
+        # panels cache static items as device pixmaps for fast playback; vector export (the SVG and
+        # PDF savers) switches those caches off while it draws, so items land as paths
+        with vector_painting(panel):
+            panel.render(painter, QPoint(0, 0))
     finally:
         painter.end()
     svg = out.read_text()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QPixmapCache
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QWidget
 
@@ -152,6 +152,9 @@ def cache_static_items(view: pg.GraphicsView) -> None:
     or zoomed; vector export (SVG, PDF) switches caches off while it draws.
     """
     for item in view.items():
+        if isinstance(item, pg.ViewBox) and item.border.style() == Qt.PenStyle.NoPen:
+            # a view box without border paints nothing itself: skip its Python paint() per exposure
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         if isinstance(item, _STATIC_KINDS) and not getattr(item, "gateviz_dynamic", False) \
                 and item.cacheMode() == QGraphicsItem.CacheMode.NoCache:
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
