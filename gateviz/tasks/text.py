@@ -31,7 +31,7 @@ import numpy as np
 
 from ..core.errors import GatevizError
 from ..core.model import InputStage, RecurrentModel
-from .base import Batch, Sample, Task, generated_dataset, trace_outputs
+from .base import Batch, Sample, Task, generated_dataset, memory_state, trace_outputs, unit_correlations
 
 # Modules present (with these names) in every CPython 3.10+; read in this order.
 STDLIB_MODULES = (
@@ -83,6 +83,18 @@ def stdlib_corpus() -> str:
         raise GatevizError(f"the Python standard library's sources were not found under {root}; "
                            "train the text task on your own file instead (--text FILE)")
     return "\n".join(parts)
+
+
+def bracket_depth(text: str) -> np.ndarray:
+    """How many (, [ and { are open after each character: (T,) int (a stray closer never goes below 0)."""
+    depth, out = 0, np.zeros(len(text), dtype=np.int64)
+    for t, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        out[t] = depth
+    return out
 
 
 def read_text_file(path: str | Path) -> str:
@@ -214,6 +226,21 @@ class TextTask(Task):
                           top_probability=probs[np.arange(len(best)), best],
                           surprisal=-np.log2(np.maximum(p_next, 1e-12)))
         return result
+
+    def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
+                    direction: str = "forward", count: int = 2) -> list[int]:
+        """A bracket-counting unit when the model grew one (its c, or h of a GRU, follows how many
+        brackets are open: |r| >= 0.6 on this text), then the units whose h varies most."""
+        chosen: list[int] = []
+        if isinstance(sequence, str) and len(sequence) == trace.length:
+            depth = bracket_depth(sequence)
+            if np.ptp(depth) > 0:
+                r = np.abs(unit_correlations(memory_state(trace, layer, direction), depth))
+                best = int(np.argmax(r))
+                if r[best] >= 0.6:
+                    chosen.append(best)
+        rest = super().story_units(sequence, trace, model, layer=layer, direction=direction, count=count + 1)
+        return (chosen + [u for u in rest if u not in chosen])[:count]
 
     def evaluate(self, model: RecurrentModel) -> dict[str, float]:
         self.check_model(model)
