@@ -55,6 +55,13 @@ def test_training_a_tiny_model_completes_and_becomes_the_current_model(window, q
     assert (model.task or {}).get("name") == "binary-addition"
     assert window.state.trace.cell == "gru" and window.state.trace.units(0) == 4
     assert window.controls.sequence_box.sample_combo.count() > 1
+    # it opens with its story units pinned (the carry of binary addition), chosen for the new model
+    from gateviz.tasks.base import best_tracking_units, memory_state
+    from gateviz.tasks.binary_addition import carries
+
+    bits = np.round(np.asarray(window.state.sequence)).astype(int)
+    expected = best_tracking_units(memory_state(window.state.trace), carries(bits[:, 0], bits[:, 1]))
+    assert expected and window.state.pinned == expected
     # and it can be saved
     path = tmp_path / "tiny.gvm"
     assert window.save_model_to(str(path))
