@@ -564,3 +564,16 @@ def test_dark_theme_input_editor_sits_on_its_group_box_background(window, qtbot)
     below_edit = colour_at(stack, QPoint(stack.width() - 2, stack.height() - 2))  # corner: no child drawn there
     assert below_edit.name() == group.name()
     assert group.lightness() < 90
+
+
+def test_the_status_bar_unit_readout_stays_put_while_the_step_changes(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    s = window.state
+    s.set_step(0)
+    qtbot.waitUntil(lambda: window.value_label.text().startswith("unit"), timeout=WAIT_MS)
+    x0 = window.value_label.mapTo(window, window.value_label.rect().topLeft()).x()
+    s.set_step(s.trace.length - 1)
+    QApplication.processEvents()
+    assert f"t = {s.trace.length - 1} / {s.trace.length - 1}" in window.model_label.text()
+    assert window.value_label.mapTo(window, window.value_label.rect().topLeft()).x() == x0

@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.model_label = QLabel("no model")
         self.model_label.setToolTip("The current model and input")
+        self.model_label.setContentsMargins(4, 0, 16, 0)  # keep the step apart from the unit read-out
         self.value_label = QLabel("")
         self.value_label.setToolTip("The first pinned unit's gates and states at the current step")
         self.progress_bar = QProgressBar()
@@ -622,7 +623,12 @@ class MainWindow(QMainWindow):
             self.value_label.setText("")
             return
         model = s.model
-        self.model_label.setText(f"{model.name} · {model.cell.upper()} · t = {s.step} / {s.trace.length - 1}")
+        last = s.trace.length - 1
+        head = f"{model.name} · {model.cell.upper()} · t = "
+        widest = self.model_label.fontMetrics().horizontalAdvance(head + "8" * len(str(last)) + f" / {last}")
+        # room for the widest step, so the unit read-out does not jump sideways while playing
+        self.model_label.setMinimumWidth(widest + 24)
+        self.model_label.setText(f"{head}{s.step} / {last}")
         unit = s.pinned[0] if s.pinned else 0
         try:
             quantities = s.trace.states[(s.layer, s.direction)]
