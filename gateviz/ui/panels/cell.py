@@ -70,6 +70,7 @@ class CellDiagramPanel(Panel):
         self.S = self.D = True  # which phase _paint is drawing: static parts, dynamic parts
         self._raster = False
         self._bar_buffers: list[np.ndarray] = []
+        self._bar_levels: dict[int, np.ndarray] = {}
         self._apply_colours()
 
     # ---- state hooks ------------------------------------------------------------------
@@ -755,7 +756,8 @@ class CellDiagramPanel(Panel):
             self.text(p, chart.right() + 4, chart.bottom() - 7, f"{lo:g}", px=12, colour=self.muted, align="l", w=30)
         if not self.D or n == 0:
             return
-        vals = np.clip((np.asarray(data, dtype=np.float64) - lo) / (hi - lo), 0, 1)  # (units,) in 0..1
+        vals = (np.asarray(data, dtype=np.float64) - lo) * (1.0 / (hi - lo))  # (units,) in 0..1
+        np.clip(vals, 0.0, 1.0, out=vals)
         colour = self._seq_lut[89] if quantity in SIGMOID_GATES else \
             QColor("#7f7f7f")
         step_w = chart.width() / n
@@ -763,10 +765,12 @@ class CellDiagramPanel(Panel):
         if self._raster and n * 2 > chart.width() * self._scale:
             # more units than ~2 px each: paint the bars as a (rows, units) image, one column per unit
             rows = max(8, int(chart.height() * self._scale))
-            level = 1.0 - (np.arange(rows) + 0.5) / rows  # (rows,) value fraction at each image row
+            level = self._bar_levels.get(rows)
+            if level is None:  # (rows, 1) value fraction at each image row, top row first
+                level = self._bar_levels[rows] = (1.0 - (np.arange(rows) + 0.5) / rows)[:, None]
             lo_v, hi_v = np.minimum(vals, base), np.maximum(vals, base)  # (units,)
-            mask = (level[:, None] >= lo_v[None, :]) & (level[:, None] <= hi_v[None, :])  # (rows, units)
-            argb = np.where(mask, np.uint32(colour.rgba()), np.uint32(0)).astype(np.uint32)
+            mask = (level >= lo_v) & (level <= hi_v)  # (rows, units)
+            argb = mask * np.uint32(colour.rgba())  # (rows, units) uint32: the colour where a bar is
             self._bar_buffers.append(argb)  # QImage borrows the buffer until painting is done
             img = QImage(argb.data, n, rows, 4 * n, QImage.Format.Format_ARGB32)
             p.drawImage(chart, img)

@@ -18,7 +18,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QPixmapCache
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QWidget
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
+                               QWidget)
 
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.state import Theme, ViewState
@@ -273,6 +274,10 @@ class Panel(QWidget):
     def cache_static(self) -> None:
         for view in self.findChildren(pg.GraphicsView):
             cache_static_items(view)
+            # a step dirties thin stripes (cursors, markers) in several plots; repainting their
+            # bounding rectangle from the item caches costs less than clipping to a region of
+            # dozens of small rectangles (traces: ~1.7 -> ~1.0 ms a step)
+            view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
 
     # ---- hooks ------------------------------------------------------------------
     def description(self) -> str:
