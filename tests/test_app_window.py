@@ -577,3 +577,15 @@ def test_the_status_bar_unit_readout_stays_put_while_the_step_changes(window, qt
     QApplication.processEvents()
     assert f"t = {s.trace.length - 1} / {s.trace.length - 1}" in window.model_label.text()
     assert window.value_label.mapTo(window, window.value_label.rect().topLeft()).x() == x0
+
+
+def test_the_step_label_keeps_room_for_the_widest_step_in_presentation_mode(window, qtbot):
+    """The slider keeps its length while playing: the step label is as wide as its widest text."""
+    from PySide6.QtWidgets import QApplication
+
+    label = window.playback_bar.step_label
+    small = label.minimumWidth()
+    window.set_theme(presentation=True)
+    QApplication.processEvents()
+    assert label.minimumWidth() > small
+    assert label.minimumWidth() >= label.fontMetrics().horizontalAdvance("t = 88888 / 99999")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
 
@@ -271,6 +271,7 @@ class PlaybackBar(QWidget):
             self.slider.setPageStep(max(1, n // 20))
             self.slider.setValue(self.state.step)
         self.setEnabled(n > 0)
+        self._fit_label()
         self._update_label()
 
     def _on_step(self, step: int) -> None:
@@ -284,3 +285,14 @@ class PlaybackBar(QWidget):
     def _update_label(self) -> None:
         n = self.player.length
         self.step_label.setText(f"t = {self.state.step} / {n - 1}" if n else "t = – / –")
+
+    def _fit_label(self) -> None:
+        """Room for the widest step in the current font, so the slider keeps its length while playing."""
+        last = max(self.player.length - 1, 99999)
+        widest = f"t = {'8' * len(str(last))} / {last}"
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(widest) + 4)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a theme or presentation mode changed the font size
+            self._fit_label()
