@@ -212,3 +212,28 @@ def test_drawing_the_input_of_the_sine_model(window, qtbot):
     # the model's one-step prediction of a flat line stays finite and is shown per step
     out = np.asarray(window.state.trace.output)
     assert out.shape == (len(x), 1) and np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_digit_grid_inks_like_the_input_panel_in_each_theme(window, qtbot, theme):
+    """Dark ink on white in the light theme, bright ink on black in the dark theme (as the io panel shows it)."""
+    from PySide6.QtGui import QColor
+
+    _open_bundled(window, qtbot, "digits-lstm")
+    window.set_theme(name=theme)
+    canvas = window.controls.sequence_box.editor.canvas
+    image = np.zeros_like(canvas.image)
+    image[0, 0] = 1.0
+    canvas.set_image(image)
+    x0, y0, size = canvas._cell_rect()
+    shot = canvas.grab().toImage()
+    ratio = shot.width() / canvas.width()
+
+    def lightness(r, c):
+        return QColor(shot.pixel(int((x0 + (c + 0.5) * size) * ratio), int((y0 + (r + 0.5) * size) * ratio))).lightness()
+
+    ink, paper = lightness(0, 0), lightness(1, 1)
+    if theme == "light":
+        assert ink < 30 and paper > 225
+    else:
+        assert ink > 225 and paper < 30

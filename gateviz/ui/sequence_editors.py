@@ -325,9 +325,12 @@ class DigitCanvas(QWidget):
         x0, y0, size = self._cell_rect()
         line = QColor(self.palette().text().color())
         line.setAlpha(50)
+        # ink as the input panel shows it: dark on a light theme's paper, bright on a dark theme's
+        bright_ink = self.palette().base().color().lightness() < 128
         for r in range(rows):
             for c in range(cols):
-                v = int(round(255 * (1.0 - float(self.image[r, c]))))
+                value = float(self.image[r, c])
+                v = int(round(255 * (value if bright_ink else 1.0 - value)))
                 p.fillRect(QRectF(x0 + c * size, y0 + r * size, size, size), QColor(v, v, v))
         p.setPen(QPen(line, 1))
         for r in range(rows + 1):
