@@ -512,3 +512,81 @@ def test_panels_follow_a_switch_of_cell_length_units_and_layers(qtbot, pid):
             state.set_layer_direction(1, "backward")
             state.set_pinned([units - 1])
             assert_not_blank(grab(panel, (700, 500)), state.theme.background)
+
+
+# --------------------------------------------------------------------------- playback speed, presentation mode
+
+
+def test_a_hidden_panel_skips_steps_and_catches_up_when_shown(qtbot):
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+    state = make_state("lstm")
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    panel = PANEL_CLASSES["heatmaps"](state, holder)
+    QVBoxLayout(holder).addWidget(panel)
+    holder.show()
+    state.set_step(10)
+    assert panel.rows[0].cursor.value() == 10
+    panel.hide()  # the View menu hides a panel like this
+    state.set_step(20)
+    assert panel.rows[0].cursor.value() == 10  # no step work while hidden
+    panel.show()
+    assert all(r.cursor.value() == 20 for r in panel.rows)
+
+
+def test_static_items_are_cached_and_moving_ones_are_not(qtbot):
+    from PySide6.QtWidgets import QGraphicsItem
+    state = make_state("lstm")
+    state.set_pinned([1, 3])
+    for pid in ("heatmaps", "traces"):
+        panel = PANEL_CLASSES[pid](state)
+        qtbot.addWidget(panel)
+        plots = [r.plot for r in panel.rows] if pid == "heatmaps" else [p.plot for p in panel.plots]
+        cursors = [r.cursor for r in panel.rows] if pid == "heatmaps" else [p.cursor for p in panel.plots]
+        cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+        assert all(plot.getAxis("bottom").cacheMode() == cached for plot in plots)
+        assert all(c.cacheMode() == QGraphicsItem.CacheMode.NoCache for c in cursors)
+    assert all(r.image.cacheMode() == cached for r in PANEL_CLASSES["heatmaps"](state).rows)
+
+
+def test_cell_diagram_text_grows_with_presentation_fonts(qtbot):
+    state = make_state("gru")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    panel.resize(960, 600)
+    normal = panel.font(19, bold=True).pixelSize()
+    state.set_theme(Theme(presentation=True))
+    assert panel.font(19, bold=True).pixelSize() == round(19 * 16 / 10) > normal
+    # a label that would not fit its room at the larger size shrinks back, not below the standard size
+    fitted = panel.fitted_font("a rather long label for a small box", 19, True, False, 120.0)
+    assert normal <= fitted.pixelSize() < panel.font(19, bold=True).pixelSize()
+    assert_not_blank(grab(panel, (960, 600)), state.theme.background)
+
+
+def test_io_digits_view_fits_the_panel_in_presentation_mode(qtbot):
+    state = task_state("digits")
+    state.set_theme(Theme(presentation=True))
+    panel = PANEL_CLASSES["io"](state)
+    qtbot.addWidget(panel)
+    panel.resize(960, 480)
+    panel.show()
+    qtbot.waitExposed(panel)
+    graphics = panel.view.graphics
+    qtbot.waitUntil(lambda: graphics.ci.geometry().width() > 0)
+    assert graphics.ci.geometry().width() <= graphics.width() + 1  # nothing cut off on the right
+
+
+def test_traces_show_the_first_step_label(qtbot):
+    from PySide6.QtGui import QPainter
+    state = make_state("lstm")
+    panel = PANEL_CLASSES["traces"](state)
+    qtbot.addWidget(panel)
+    grab(panel, (900, 600))
+    axis = panel.plots[-1].plot.getAxis("bottom")  # x range starts half a step left of 0
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    try:
+        labels = [text for _, _, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+    assert "0" in labels and "20" in labels, labels  # pyqtgraph hides an overhanging "0" by default
