@@ -589,3 +589,39 @@ def test_the_step_label_keeps_room_for_the_widest_step_in_presentation_mode(wind
     QApplication.processEvents()
     assert label.minimumWidth() > small
     assert label.minimumWidth() >= label.fontMetrics().horizontalAdvance("t = 88888 / 99999")
+
+
+def test_a_superseded_trace_stops_at_its_next_progress_report(window, qtbot, monkeypatch):
+    """Typing on while a long trace runs: the stale trace is abandoned mid-way, the newest input is shown."""
+    import threading
+
+    from gateviz.core import engine
+    from gateviz.ui import workers
+
+    real = engine.Tracer.trace
+    first_running, stopped = threading.Event(), []
+
+    def ticking_trace(self, sequence, *, progress=None):
+        if len(sequence) != 7:  # the newest request traces for real
+            return real(self, sequence, progress=progress)
+        ticks = 0
+        try:
+            while ticks < 100000:  # the engine's step loops: a report every 1000 steps
+                progress(ticks / 100000, "tracing layer 1 of 1")
+                first_running.set()
+                ticks += 1
+                threading.Event().wait(0.002)
+        except workers.Superseded:
+            stopped.append(ticks)
+            raise
+        return real(self, sequence, progress=progress)
+
+    monkeypatch.setattr(engine.Tracer, "trace", ticking_trace)
+    s = window.state
+    window.set_sequence(s.sequence[:7], "stale")
+    qtbot.waitUntil(first_running.is_set, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.set_sequence(s.sequence[:9], "newest")
+    assert stopped and stopped[0] < 100000, "the stale trace stopped early"
+    assert s.trace.length == 9
+    assert window.controls.sequence_box.sample_combo.currentText() == "(your own input)"

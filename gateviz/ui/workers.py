@@ -2,7 +2,8 @@
 
 ``TraceRunner`` runs one job at a time in a background thread and
 coalesces requests: while a trace runs, only the newest request waits; older ones are
-dropped, and a finished job whose request has been superseded is ignored. Typing in
+dropped, a running job whose request has been superseded stops at its next progress
+report (``Superseded``), and one that finishes anyway is ignored. Typing in
 the text box therefore never queues up a trace per key press.
 
 The plain functions below (``load_model_file``, ``find_task``, ``default_sequence``,
@@ -291,9 +292,17 @@ class TraceRunner(QObject):
         bridge.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
         bridge.finished.connect(lambda result, exc, g=generation, t=tag: self._finish(g, t, result, exc))
 
+        def report(fraction: float, message: str) -> None:
+            # a newer request (or cancel_pending) supersedes this job: stop it at its next progress
+            # report instead of finishing a trace nobody will see (the engine's loops report every
+            # 1000 steps; a raising callback cancels the trace)
+            if generation != self._generation:
+                raise Superseded(f"request {generation} was superseded")
+            bridge.report(fraction, message)
+
         def work() -> None:
             try:
-                result = fn(bridge.report)
+                result = fn(report)
             except BaseException as exc:  # noqa: BLE001 - every failure reaches the GUI as a dialog
                 bridge.finished.emit(None, exc)
             else:
@@ -327,6 +336,10 @@ class TraceRunner(QObject):
         running = self._running
         if running is not None:
             running[1].join(msecs / 1000.0)
+
+
+class Superseded(Exception):
+    """Raised inside a job's progress callback when a newer request replaced it (never shown)."""
 
 
 class _Bridge(QObject):
