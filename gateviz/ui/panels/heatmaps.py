@@ -87,7 +87,7 @@ class HeatmapPanel(Panel):
         self.view.ci.clear()
         self.rows = [_HeatRow(q, self.view.ci, r) for r, q in enumerate(quantities)]
         for row in self.rows:  # zoom/pan in time together (by value, not pixel-linked like setXLink)
-            row.plot.vb.sigRangeChangedManually.connect(lambda *_, vb=row.plot.vb: self._sync_x(vb))
+            row.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
         for row in self.rows[:-1]:
             row.plot.getAxis("bottom").setStyle(showValues=False)
         self.rows[-1].plot.setLabel("bottom", "step")
@@ -173,6 +173,11 @@ class HeatmapPanel(Panel):
             row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
             row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
         self._update_pins()
+
+    def _synced_by_sender(self, *_args) -> None:
+        # a bound method, not a lambda holding self: PySide keeps bound slots weakly, so a
+        # panel dropped by Python is not kept alive (then destroyed mid-teardown) by its own plots
+        self._sync_x(self.sender())
 
     def _sync_x(self, source) -> None:
         x0, x1 = source.viewRange()[0]

@@ -64,8 +64,13 @@ class TracesPanel(Panel):
                 p.plot.setLabel("bottom", "step")
             else:
                 p.plot.getAxis("bottom").setStyle(showValues=False)
-            p.plot.vb.sigRangeChangedManually.connect(lambda *_, vb=p.plot.vb: self._sync_x(vb))
+            p.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
         self.apply_theme()
+
+    def _synced_by_sender(self, *_args) -> None:
+        # a bound method, not a lambda holding self: PySide keeps bound slots weakly, so a
+        # panel dropped by Python is not kept alive (then destroyed mid-teardown) by its own plots
+        self._sync_x(self.sender())
 
     def _sync_x(self, source) -> None:
         x0, x1 = source.viewRange()[0]
