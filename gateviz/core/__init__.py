@@ -12,12 +12,13 @@ from .trace import QUANTITIES, SIGMOID_GATES, SYMBOLS, Trace, trace_key
 __all__ = [
     "Activation", "DirectionWeights", "FormatError", "GatevizError", "Head", "InputStage", "ModelError",
     "QUANTITIES", "RecurrentLayer", "RecurrentModel", "SIGMOID_GATES", "SYMBOLS", "SequenceError", "Trace",
-    "trace", "trace_key", "Tracer",
+    "trace_key", "Tracer",
 ]
 
 
-def __getattr__(name):  # lazy: `from gateviz.core import trace` pulls torch only then
-    if name in ("trace", "Tracer"):
+def __getattr__(name):  # lazy: `from gateviz.core import Tracer` pulls torch only then
+    # (the one-call function is gateviz.core.engine.trace: `gateviz.core.trace` is the Trace module)
+    if name == "Tracer":
         from . import engine
 
         return getattr(engine, name)
