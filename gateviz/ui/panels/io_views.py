@@ -44,6 +44,24 @@ def new_plot(layout: pg.GraphicsLayout, row: int, col: int = 0, **kw) -> pg.Plot
     return plot
 
 
+def nice_ticks(lo: float, hi: float, max_ticks: int = 3) -> list[float]:
+    """At most ``max_ticks`` round values from ``lo`` to ``hi`` (0..8 -> 0, 4, 8), so a short plot's
+    y labels do not overlap."""
+    span = hi - lo
+    if not np.isfinite(span) or span <= 0:
+        return [lo] if np.isfinite(lo) else []
+    scale = 10.0 ** np.floor(np.log10(span))
+    step = next((m * scale for m in (0.1, 0.2, 0.4, 0.5, 1, 2, 4, 5, 10)
+                 if np.floor(span / (m * scale) + 1e-9) + 1 <= max_ticks), 10 * scale)
+    first = np.ceil(lo / step - 1e-9) * step
+    return [round(float(v), 9) + 0.0 for v in np.arange(first, hi + step * 1e-6, step)][:max_ticks]
+
+
+def set_y_ticks(plot: pg.PlotItem, values: list[float]) -> None:
+    """Fixed major y ticks (labels without trailing zeros), no minor ones."""
+    plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in values], []])
+
+
 def new_cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
     line = TimeCursor()
     line.setZValue(20)
@@ -142,8 +160,10 @@ class PlotView(IOView):
         pyqtgraph makes a plot at least as wide as its title's one line; a long legend in
         presentation fonts would otherwise push the plots past the panel's right edge."""
         columns = max(1, self.graphics.ci.layout.columnCount())
-        room = self.width() / columns - 16  # the view fills the widget (no margins)
         for plot in self.plots:
+            # the view fills the widget (no margins); the title spans the view box's column only,
+            # right of the left axis: wider text would widen the plot past the panel's edge
+            room = self.width() / columns - plot.getAxis("left").width() - 16
             label = plot.titleLabel
             text = label.item
             text.setTextWidth(-1)  # one line: its natural width
@@ -313,23 +333,37 @@ class CharGrid(QWidget):
                 r, c = r + 1, 0
         return rows_of, cols_of
 
-    def _fit(self):
-        """The largest font (up to 2.6x the theme's) at which the whole text fits; else the theme's, scrolling."""
-        key = (self.width(), self.height(), len(self.chars), self.font_pt)
-        if getattr(self, "_fit_key", None) == key:
-            return self._fit_value
-        margin = 6
+    MARGIN = 6
+
+    def _fit_in(self, width: int, height: int):
+        """(font, cell width, cell height, rows_of, cols_of, n_rows) for the largest font (up to 2.6x
+        the theme's) at which the whole text fits in width x height; else the theme's (it scrolls)."""
+        margin = self.MARGIN
         best = None
         for pt in np.arange(self.font_pt * 2.6, self.font_pt - 0.1, -1.0):
             font, cw, ch = self._metrics(float(pt))
-            cols = max(1, int((self.width() - 2 * margin) // cw))
+            cols = max(1, int((width - 2 * margin) // cw))
             rows_of, cols_of = self._layout(cols)
             n_rows = int(rows_of[-1]) + 1 if len(rows_of) else 1
             best = (font, cw, ch, rows_of, cols_of, n_rows)
-            if n_rows * ch <= self.height() - 2 * margin:
+            if n_rows * ch <= height - 2 * margin:
                 break
-        self._fit_key, self._fit_value = key, best
         return best
+
+    def _fit(self):
+        key = (self.width(), self.height(), len(self.chars), self.font_pt)
+        if getattr(self, "_fit_key", None) == key:
+            return self._fit_value
+        self._fit_key, self._fit_value = key, self._fit_in(self.width(), self.height())
+        return self._fit_value
+
+    def height_needed(self, width: int, max_height: int) -> int:
+        """The height the wrapped text takes at ``width`` in the largest font that fits in
+        ``max_height`` (at least one row); ``max_height`` when even the theme's font overflows."""
+        if not self.chars:
+            return min(max_height, self.minimumHeight())
+        _, _, ch, _, _, n_rows = self._fit_in(width, max_height)
+        return int(min(max_height, np.ceil(n_rows * ch + 2 * self.MARGIN)))
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
@@ -339,7 +373,7 @@ class CharGrid(QWidget):
             return
         font, cw, ch, rows_of, cols_of, n_rows = self._fit()
         p.setFont(font)
-        margin = 6
+        margin = self.MARGIN
         rows_fit = max(1, int((self.height() - 2 * margin) // ch))
         cur_row = int(rows_of[min(self.step, len(rows_of) - 1)])
         first = 0 if n_rows <= rows_fit else int(np.clip(cur_row - rows_fit // 2, 0, n_rows - rows_fit))
@@ -377,17 +411,52 @@ class TextView(IOView):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.grid = CharGrid()
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.grid, 0)  # as tall as the wrapped text needs (``_fit_grid``)
         self.graphics = pg.GraphicsLayoutWidget()
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.graphics, 1)  # the plot takes the rest
         self.plot = new_plot(self.graphics.ci, 0)
         self.cursor = new_cursor(self.plot)
         self.curves: list[pg.PlotDataItem] = []
         self.chars: list[str] = []
         self.plot_title = ("", "")
+        self._y_data = (-1.0, 1.0)  # the plotted data's range; the y range adds room for the end tick labels
+        self.plot.vb.sigResized.connect(self._fit_y_range)
+
+    PLOT_SHARE = 0.6  # the plot keeps at least this share of the view's height ...
+    PLOT_MIN_PX = 150  # ... and at least this many pixels (x1.3 in presentation mode)
 
     def _unit(self) -> int:
         return self.state.pinned[0] if self.state.pinned else 0
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_grid()
+
+    def _fit_y_range(self, *_) -> None:
+        """The data's y range plus half a tick label at each end (8 % at least), so the end ticks
+        (0 and the deepest level) are drawn: pyqtgraph drops a label that pokes out of the view."""
+        lo, hi = self._y_data
+        span = hi - lo
+        label_px = 0.5 * QFontMetricsF(self.plot.getAxis("left").style["tickFont"] or QFont()).height()
+        view_px = self.plot.vb.height()
+        frac = label_px / (view_px - 2 * label_px) if view_px > 4 * label_px else 0.25
+        pad = span * max(0.08, frac)
+        self.plot.setYRange(lo - pad, hi + pad, padding=0)
+
+    def _fit_grid(self) -> None:
+        """Give the text block the height its wrapped rows need, at most what the plot leaves.
+
+        A block that stretched with the view left the plot below 20-40 px tall (depth 0..8 looked
+        flat); text that does not fit the block scrolls to keep the current character in view."""
+        height = self.height()
+        if height <= 0:
+            return
+        plot_min = max(self.PLOT_SHARE * height,
+                       self.PLOT_MIN_PX * (1.3 if self.state.theme.presentation else 1.0))
+        room = int(max(self.grid.minimumSizeHint().height(), 40, height - plot_min))
+        needed = self.grid.height_needed(self.width(), room)
+        if needed != self.grid.height() or self.grid.maximumHeight() != needed:
+            self.grid.setFixedHeight(needed)
 
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = decoded
@@ -409,8 +478,10 @@ class TextView(IOView):
         if task == "text" and decoded.get("surprisal") is not None:
             s = np.asarray(decoded["surprisal"], dtype=np.float32)  # (T-1,): bits to read char t+1 at step t
             self.curves.append(self.plot.plot(steps[: len(s)], np.nan_to_num(s, nan=0.0)))
-            hi = float(np.nanmax(s)) if len(s) and np.isfinite(np.nanmax(s)) else 1.0
-            self.plot.setYRange(0, max(hi, 1.0) * 1.05, padding=0)
+            finite = s[np.isfinite(s)]
+            hi = max(float(finite.max()), 1.0) if len(finite) else 1.0
+            self._y_data = (0.0, hi)
+            set_y_ticks(self.plot, nice_ticks(0.0, hi))
             self.plot_title = ("surprisal of the next character", "bits, −log₂ p(next)")
         elif task == "brackets":
             depth = np.asarray(decoded["depth"], dtype=np.float32)
@@ -418,14 +489,21 @@ class TextView(IOView):
             if decoded.get("predicted") is not None:
                 self.curves.append(self.plot.plot(steps, np.asarray(decoded["predicted"], dtype=np.float32),
                                                   name="predicted"))
-            self.plot.setYRange(-0.3, float(depth.max()) + 0.5 if len(depth) else 1, padding=0)
+            values = np.concatenate([c.getData()[1] for c in self.curves])
+            values = values[np.isfinite(values)]
+            lo = min(0.0, float(values.min())) if len(values) else 0.0
+            hi = max(float(values.max()), lo + 1.0) if len(values) else 1.0
+            self._y_data = (lo, hi)
+            set_y_ticks(self.plot, nice_ticks(np.ceil(lo), np.floor(hi)))
             self.plot_title = ("nesting depth", legend_html(["true", "predicted (dashed)"]))
         else:
             self.curves.append(self.plot.plot(steps, np.zeros(T, dtype=np.float32)))
-            self.plot.setYRange(-1.05, 1.05, padding=0)
+            self._y_data = (-1.0, 1.0)
+            set_y_ticks(self.plot, [-1.0, 0.0, 1.0])
             self.plot_title = ("", "")
         for c in self.curves:
             cache_static(c, T)
+        self._fit_y_range()
         self.plot.setXRange(0, max(T - 1, 1), padding=0.01)
         self.plot.setLabel("bottom", "step")
         self.apply_theme()
@@ -438,6 +516,7 @@ class TextView(IOView):
         unit = self._unit()
         h = state.quantity("hidden_state")[:, unit]
         self.grid.set_text(self.chars, h)
+        self._fit_grid()
         if not self.plot_title[0]:  # no task curve: plot the unit itself
             self.curves[0].setData(np.arange(len(h), dtype=np.float32), np.ascontiguousarray(h, dtype=np.float32))
             self.plot.setTitle(plot_title(f"h of unit {unit}", state.theme,
@@ -454,8 +533,10 @@ class TextView(IOView):
         self.grid.foreground = QColor(theme.foreground)
         self.grid.font_pt = theme.font_pt
         self.grid.update()
+        self._fit_grid()
         self.graphics.setBackground(theme.background)
         style_plot(self.plot, theme)
+        self._fit_y_range()  # the tick font's size changed
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         if self.plot_title[0]:
             self.plot.setTitle(plot_title(self.plot_title[0], theme, self.plot_title[1]))
