@@ -538,15 +538,17 @@ def test_static_items_are_cached_and_moving_ones_are_not(qtbot):
     from PySide6.QtWidgets import QGraphicsItem
     state = make_state("lstm")
     state.set_pinned([1, 3])
-    for pid in ("heatmaps", "traces"):
-        panel = PANEL_CLASSES[pid](state)
-        qtbot.addWidget(panel)
-        plots = [r.plot for r in panel.rows] if pid == "heatmaps" else [p.plot for p in panel.plots]
-        cursors = [r.cursor for r in panel.rows] if pid == "heatmaps" else [p.cursor for p in panel.plots]
-        cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
-        assert all(plot.getAxis("bottom").cacheMode() == cached for plot in plots)
-        assert all(c.cacheMode() == QGraphicsItem.CacheMode.NoCache for c in cursors)
-    assert all(r.image.cacheMode() == cached for r in PANEL_CLASSES["heatmaps"](state).rows)
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    heatmaps = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(heatmaps)
+    assert all(r.image.cacheMode() == cached and r.plot.getAxis("bottom").cacheMode() == cached
+               for r in heatmaps.rows)
+    assert all(r.cursor.cacheMode() == QGraphicsItem.CacheMode.NoCache for r in heatmaps.rows)
+    traces = PANEL_CLASSES["traces"](state)
+    qtbot.addWidget(traces)
+    assert all(p.plot.getAxis("bottom").cacheMode() == cached for p in traces.plots)
+    assert all(p.cursor.cacheMode() == QGraphicsItem.CacheMode.NoCache for p in traces.plots)
+    assert all(d.cacheMode() == QGraphicsItem.CacheMode.NoCache for p in traces.plots for d in p.dots.values())
 
 
 def test_cell_diagram_text_grows_with_presentation_fonts(qtbot):

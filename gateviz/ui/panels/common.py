@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPixmapCache
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
 
@@ -186,8 +186,9 @@ class TimeCursor(pg.InfiniteLine):
 class StepMarker(QGraphicsEllipseItem):
     """A round marker of fixed pixel size at a data point (the value at the current step).
 
-    Painted by Qt itself (no Python per paint) and moved with one ``setPos`` per step, where a
-    one-point ScatterPlotItem costs ~0.2 ms per ``setData`` and again per paint.
+    Drawn by Qt (a vector ellipse, so SVG/PDF exports keep it a shape) and moved with one
+    ``setPos`` per step, where a one-point ScatterPlotItem costs ~0.2 ms per ``setData`` and
+    again per paint.
     """
 
     def __init__(self, size: float = 7.0):
@@ -198,6 +199,11 @@ class StepMarker(QGraphicsEllipseItem):
 
     def set_size(self, size: float) -> None:
         self.setRect(-size / 2, -size / 2, size, size)
+
+    def paint(self, painter, option, widget=None) -> None:
+        # pyqtgraph's views leave antialiasing to each item; a round marker needs it
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        super().paint(painter, option, widget)
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph's name)
         """([x], [y]) like a one-point ScatterPlotItem."""
