@@ -625,9 +625,13 @@ class MainWindow(QMainWindow):
         model = s.model
         last = s.trace.length - 1
         head = f"{model.name} · {model.cell.upper()} · t = "
-        widest = self.model_label.fontMetrics().horizontalAdvance(head + "8" * len(str(last)) + f" / {last}")
-        # room for the widest step, so the unit read-out does not jump sideways while playing
-        self.model_label.setMinimumWidth(widest + 24)
+        width_key = (head, last, self.model_label.font().key())
+        if width_key != getattr(self, "_status_width_key", None):
+            # room for the widest step, so the unit read-out does not jump sideways while playing;
+            # computed once per model/font: a size change each step would re-layout the window
+            self._status_width_key = width_key
+            widest = self.model_label.fontMetrics().horizontalAdvance(head + "8" * len(str(last)) + f" / {last}")
+            self.model_label.setMinimumWidth(widest + 24)
         self.model_label.setText(f"{head}{s.step} / {last}")
         unit = s.pinned[0] if s.pinned else 0
         try:
@@ -641,6 +645,10 @@ class MainWindow(QMainWindow):
             if unit < a.shape[-1]:
                 parts.append(f"{SYMBOLS.get(q, q)} {float(a[s.step, unit]):+.3f}")
         self.value_label.setText(f"unit {unit}:  " + "   ".join(parts))
+        # grow-only width: a read-out that shrinks and grows with its digits would re-layout the window each step
+        hint = self.value_label.sizeHint().width()
+        if hint > self.value_label.minimumWidth():
+            self.value_label.setMinimumWidth(hint + 16)
 
     def _install_hover_readout(self) -> None:
         """The value under the mouse on a heatmap goes to the status bar (cheap: one array lookup)."""
