@@ -28,10 +28,12 @@ def series_colour(k: int, theme) -> str:
     return c
 
 
-def legend_html(names: list[str]) -> str:
-    """Series names in their line colours (the legend of a small plot's title)."""
+def legend_html(names: list[str], colours: list[int] | None = None) -> str:
+    """Series names in their line colours (the legend of a small plot's title); ``colours``: the
+    series' indices into SERIES_COLOURS when they are not 0, 1, 2, ..."""
+    colours = colours or list(range(len(names)))
     return ", ".join(f"<span style='color:{SERIES_COLOURS[k % len(SERIES_COLOURS)]}'>━ {n}</span>"
-                     for k, n in enumerate(names))
+                     for k, n in zip(colours, names))
 
 
 def new_plot(layout: pg.GraphicsLayout, row: int, col: int = 0, **kw) -> pg.PlotItem:
@@ -60,6 +62,28 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 3) -> list[float]:
 def set_y_ticks(plot: pg.PlotItem, values: list[float]) -> None:
     """Fixed major y ticks (labels without trailing zeros), no minor ones."""
     plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in values], []])
+
+
+def fit_y_range(plot: pg.PlotItem, lo: float, hi: float, min_pad: float = 0.08) -> None:
+    """Show ``lo``..``hi`` plus half a tick label at each end (``min_pad`` of the span at least),
+    so the end ticks are drawn: pyqtgraph drops a label that pokes out of the view box.
+    Depends on the view box's height in pixels: call it again when the box is resized."""
+    span = hi - lo
+    label_px = 0.5 * QFontMetricsF(plot.getAxis("left").style["tickFont"] or QFont()).height()
+    view_px = plot.vb.height()
+    frac = label_px / (view_px - 2 * label_px) if view_px > 4 * label_px else 0.25
+    pad = span * max(min_pad, frac)
+    plot.setYRange(lo - pad, hi + pad, padding=0)
+
+
+def size_bottom_axis(axis: pg.AxisItem, theme) -> None:
+    """Room for one row of tick labels in the axis's font, end labels allowed to overhang.
+
+    pyqtgraph grows the row only after it has drawn a label, and draws none that does not fit:
+    in presentation fonts the default row (18 px) kept a bar chart without its class labels."""
+    font = axis.style["tickFont"] or QFont()
+    row = int(np.ceil(QFontMetricsF(font).height() * 0.8)) + 2
+    axis.setStyle(hideOverlappingLabels=int(theme.font_pt), autoExpandTextSpace=False, tickTextHeight=row)
 
 
 def new_cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
@@ -142,12 +166,14 @@ class PlotView(IOView):
         self.graphics.setBackground(theme.background)
         for plot in self.plots:
             style_plot(plot, theme)
-            plot.getAxis("bottom").setStyle(hideOverlappingLabels=int(theme.font_pt))  # end labels may overhang
+            size_bottom_axis(plot.getAxis("bottom"), theme)
             title, small = self.titles[id(plot)]
             plot.setTitle(plot_title(title, theme, small))
             plot.showGrid(x=False, y=True, alpha=0.15)
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        # room at the right for the last x tick label, which is centred on the plot's right edge
+        self.graphics.ci.setContentsMargins(1, 1, int(theme.font_pt * 1.6), 1)
         self._fit_titles()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -163,7 +189,8 @@ class PlotView(IOView):
         for plot in self.plots:
             # the view fills the widget (no margins); the title spans the view box's column only,
             # right of the left axis: wider text would widen the plot past the panel's edge
-            room = self.width() / columns - plot.getAxis("left").width() - 16
+            room = (self.width() - self.graphics.ci.layout.getContentsMargins()[2]) / columns \
+                - plot.getAxis("left").width() - 16
             label = plot.titleLabel
             text = label.item
             text.setTextWidth(-1)  # one line: its natural width
@@ -422,7 +449,7 @@ class TextView(IOView):
         self._y_data = (-1.0, 1.0)  # the plotted data's range; the y range adds room for the end tick labels
         self.plot.vb.sigResized.connect(self._fit_y_range)
 
-    PLOT_SHARE = 0.6  # the plot keeps at least this share of the view's height ...
+    PLOT_SHARE = 0.66  # the plot keeps at least this share of the view's height ...
     PLOT_MIN_PX = 150  # ... and at least this many pixels (x1.3 in presentation mode)
 
     def _unit(self) -> int:
@@ -432,16 +459,16 @@ class TextView(IOView):
         super().resizeEvent(event)
         self._fit_grid()
 
+    def _fit_title(self) -> None:
+        """A title row as tall as its one line of text, not pyqtgraph's fixed 30 px: the plot is short."""
+        label = self.plot.titleLabel
+        height = int(np.ceil(label.item.boundingRect().height())) + 2
+        self.plot.layout.setRowFixedHeight(0, height)
+        label.setMaximumHeight(height)
+
     def _fit_y_range(self, *_) -> None:
-        """The data's y range plus half a tick label at each end (8 % at least), so the end ticks
-        (0 and the deepest level) are drawn: pyqtgraph drops a label that pokes out of the view."""
-        lo, hi = self._y_data
-        span = hi - lo
-        label_px = 0.5 * QFontMetricsF(self.plot.getAxis("left").style["tickFont"] or QFont()).height()
-        view_px = self.plot.vb.height()
-        frac = label_px / (view_px - 2 * label_px) if view_px > 4 * label_px else 0.25
-        pad = span * max(0.08, frac)
-        self.plot.setYRange(lo - pad, hi + pad, padding=0)
+        """The data's y range with room for the end tick labels (0 and the deepest level)."""
+        fit_y_range(self.plot, *self._y_data)
 
     def _fit_grid(self) -> None:
         """Give the text block the height its wrapped rows need, at most what the plot leaves.
@@ -457,6 +484,7 @@ class TextView(IOView):
         needed = self.grid.height_needed(self.width(), room)
         if needed != self.grid.height() or self.grid.maximumHeight() != needed:
             self.grid.setFixedHeight(needed)
+            self.layout().activate()  # the plot takes the freed height now, not at the next event loop pass
 
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = decoded
@@ -521,6 +549,7 @@ class TextView(IOView):
             self.curves[0].setData(np.arange(len(h), dtype=np.float32), np.ascontiguousarray(h, dtype=np.float32))
             self.plot.setTitle(plot_title(f"h of unit {unit}", state.theme,
                                           f"layer {state.layer}, {state.direction}"))
+            self._fit_title()
             self.curves[0].setPen(pg.mkPen(state.pin_colour(unit), width=state.theme.line_width))
 
     def on_step(self, step: int) -> None:
@@ -537,9 +566,13 @@ class TextView(IOView):
         self.graphics.setBackground(theme.background)
         style_plot(self.plot, theme)
         self._fit_y_range()  # the tick font's size changed
+        size_bottom_axis(self.plot.getAxis("bottom"), theme)
+        # thin margins (pyqtgraph's are 9 px), room at the right for the last x label
+        self.graphics.ci.setContentsMargins(2, 2, int(theme.font_pt * 1.6), 2)
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         if self.plot_title[0]:
             self.plot.setTitle(plot_title(self.plot_title[0], theme, self.plot_title[1]))
+            self._fit_title()
         styles = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine]
         for k, c in enumerate(self.curves):  # the first (true) curve wider, so a perfect prediction on it shows both
             width = theme.line_width * (2.2 if k == 0 and len(self.curves) > 1 else 1.0)
@@ -570,7 +603,8 @@ class SineView(PlotView):
         window = np.asarray(d["window"], dtype=np.float32)
         W = len(window)
         steps = np.arange(W, dtype=np.float32)
-        legend = legend_html(["input window", "prediction of the next value", "rollout (fed back)", "truth"])
+        legend = legend_html(["input window", "prediction of the next value", "rollout (fed back)", "truth"],
+                             [0, 1, 2, 7])  # truth: grey (SERIES_COLOURS[7]), as its dotted line
         plot = self.add_plot(0, "sine: next-step prediction", legend)
         self.curves = []
         self.curves.append((plot.plot(steps, window), 0, Qt.PenStyle.SolidLine))
@@ -771,10 +805,10 @@ class DigitsView(PlotView):
         self.row_box = QGraphicsRectItemCompat(0, 0, cols, 1)
         img_plot.addItem(self.row_box)
         self.img_plot = img_plot
-        self.bar_plot = None
+        self.bar_plot = self.prob_plot = None
         probs = d.get("probabilities")
         if probs is not None:
-            probs = np.asarray(probs, dtype=np.float32)
+            probs = self.probs = np.asarray(probs, dtype=np.float32)  # (T, classes)
             T, K = probs.shape
             labels = [str(k) for k in range(K)]
             if T > 1:
@@ -786,16 +820,42 @@ class DigitsView(PlotView):
                 pimg.setRect(QRectF(-0.5, 0, T, K))
                 prob_plot.addItem(pimg)
                 prob_plot.setRange(xRange=(-0.5, T - 0.5), yRange=(0, K), padding=0)
-                prob_plot.getAxis("left").setTicks([[(k + 0.5, labels[k]) for k in range(K)]])
                 prob_plot.setLabel("bottom", "step")
+                self.prob_plot = prob_plot
+                prob_plot.vb.sigResized.connect(self._fit_class_ticks)
             bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
             self.bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7))
             bar_plot.addItem(self.bars)
-            bar_plot.setRange(xRange=(-0.6, K - 0.4), yRange=(0, 1.05), padding=0)
+            bar_plot.setXRange(-0.6, K - 0.4, padding=0)
             bar_plot.getAxis("bottom").setTicks([[(k, labels[k]) for k in range(K)]])
             self.bar_plot = bar_plot
-            self.probs = probs
+            bar_plot.vb.sigResized.connect(self._fit_bar_range)
+            # the heatmap and the bars share the right column's height evenly
+            self.graphics.ci.layout.setRowStretchFactor(0, 1)
+            self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self.apply_theme()
+
+    prob_plot = None
+    bar_plot = None
+
+    def _fit_class_ticks(self, *_) -> None:
+        """One label per class where the heatmap rows are tall enough, else every 2nd or 5th."""
+        if self.prob_plot is None:
+            return
+        K = self.probs.shape[1]
+        axis = self.prob_plot.getAxis("left")
+        label_px = QFontMetricsF(axis.style["tickFont"] or QFont()).height() * 0.9
+        row_px = self.prob_plot.vb.height() / max(K, 1)
+        stride = next((s for s in (1, 2, 5) if s * row_px >= label_px), K)
+        axis.setTicks([[(k + 0.5, str(k)) for k in range(0, K, stride)], []])
+
+    def _fit_bar_range(self, *_) -> None:
+        """Probabilities 0..1 with room for the end labels; a short chart labels 0 and 1 only."""
+        if self.bar_plot is None:
+            return
+        fit_y_range(self.bar_plot, 0.0, 1.0, min_pad=0.04)
+        label_px = QFontMetricsF(self.bar_plot.getAxis("left").style["tickFont"] or QFont()).height()
+        set_y_ticks(self.bar_plot, [0.0, 0.5, 1.0] if self.bar_plot.vb.height() > 3.5 * label_px else [0.0, 1.0])
 
     def on_step(self, step: int) -> None:
         super().on_step(step)
@@ -818,6 +878,8 @@ class DigitsView(PlotView):
             self.image.setColorMap(grey)
             self.row_box.setPen(pg.mkPen("#D55E00", width=theme.line_width + 1.5))
             self.row_box.setBrush(pg.mkBrush(None))
+        self._fit_class_ticks()  # the tick font's size changed
+        self._fit_bar_range()
         if self.state.trace is not None and getattr(self, "bar_plot", None) is not None:
             self.on_step(self.state.step)
 
