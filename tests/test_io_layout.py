@@ -153,3 +153,20 @@ def test_digits_heatmap_and_bars_share_the_column_with_readable_labels(qtbot, si
     assert np.all(gaps >= QFontMetricsF(bar_axis.style["tickFont"] or QFont()).height() * 0.8)
     bottom = bars.getAxis("bottom")
     assert bottom.height() >= QFontMetricsF(bottom.style["tickFont"] or QFont()).height() * 0.8
+
+
+def test_titles_are_redrawn_after_the_panel_is_resized(qtbot):
+    """A title re-wrapped for a new width is painted again (its cached pixmap is dropped)."""
+    from PySide6.QtGui import QColor, QImage
+    panel = io_panel(qtbot, "sine-lstm", (720, 300))  # the legend wraps onto two lines
+    panel.resize(960, 480)  # one line
+    qtbot.waitUntil(lambda: panel.view.width() == 960)
+    image = panel.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    (plot,) = panel.view.plots
+    rect = plot.titleLabel.item.sceneBoundingRect()
+    top_left = panel.view.graphics.mapTo(panel, panel.view.graphics.mapFromScene(rect.topLeft()))
+    background = QColor(panel.state.theme.background).rgb()
+    drawn = sum(image.pixel(x, y) != background
+                for x in range(top_left.x(), top_left.x() + int(rect.width()), 2)
+                for y in range(top_left.y(), top_left.y() + int(rect.height()), 2))
+    assert drawn > 100  # the title's text and legend, not an empty row

@@ -149,6 +149,25 @@ class PlotView(IOView):
         self.cursors: list[pg.InfiniteLine] = []
         self.titles: dict[int, tuple[str, str]] = {}
 
+    def fit_y(self, plot: pg.PlotItem, lo: float, hi: float) -> None:
+        """Show ``lo``..``hi`` with round y ticks, as many as the plot's height has room for, and
+        room for the end labels; kept so when the plot is resized."""
+        plot.gateviz_y_data = (lo, hi)
+        if not getattr(plot, "gateviz_fits_y", False):
+            plot.gateviz_fits_y = True
+            plot.vb.sigResized.connect(self._refit_y)
+        self._refit_y(plot.vb)
+
+    def _refit_y(self, vb) -> None:
+        plot = next((p for p in self.plots if p.vb is vb), None)
+        if plot is None:
+            return
+        lo, hi = plot.gateviz_y_data
+        fit_y_range(plot, lo, hi)
+        label_px = QFontMetricsF(plot.getAxis("left").style["tickFont"] or QFont()).height()
+        max_ticks = int(np.clip(vb.height() / (1.8 * label_px), 2, 5))
+        set_y_ticks(plot, nice_ticks(lo, hi, max_ticks))
+
     def add_plot(self, row: int, title: str, small: str = "", cursor: bool = True, **kw) -> pg.PlotItem:
         plot = new_plot(self.graphics.ci, row, **kw)
         self.plots.append(plot)
@@ -175,6 +194,9 @@ class PlotView(IOView):
         # room at the right for the last x tick label, which is centred on the plot's right edge
         self.graphics.ci.setContentsMargins(1, 1, int(theme.font_pt * 1.6), 1)
         self._fit_titles()
+        for plot in self.plots:
+            if getattr(plot, "gateviz_fits_y", False):
+                self._refit_y(plot.vb)  # the tick font changed
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -206,6 +228,7 @@ class PlotView(IOView):
             label.updateMin()  # the label's minimum size follows the (wrapped) text
             label.resizeEvent(None)
             label.updateGeometry()
+            text.update()  # a cached title (cache_static_items) must be redrawn at its new width
 
 
 def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=None):
@@ -630,8 +653,7 @@ class SineView(PlotView):
         plot.addItem(self.marker)
         values = np.concatenate([c[0].getData()[1] for c in self.curves])
         lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        pad = 0.08 * (hi - lo or 1)
-        plot.setYRange(lo - pad, hi + pad, padding=0)
+        self.fit_y(plot, lo, hi if hi > lo else lo + 1)
         plot.setXRange(-0.5, W + R, padding=0.01)
         plot.setLabel("bottom", "step (the rollout continues past the window)")
         self.apply_theme()
@@ -693,8 +715,13 @@ class BitGrid(QWidget):
             p.end()
             return
         n = len(self.rows[0][1])
-        label_w, right_w, margin = 150.0, 150.0, 10.0
-        head_h = 26.0
+        small = QFont()
+        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
+        fm = QFontMetricsF(small)  # the label columns fit their text (presentation fonts too)
+        label_w = max(fm.horizontalAdvance(row[0]) for row in self.rows) + 16
+        right_w = max(fm.horizontalAdvance(row[3]) for row in self.rows) + 16
+        margin = 10.0
+        head_h = max(26.0, fm.height() + 6)
         cell = min((self.width() - label_w - right_w - 2 * margin) / max(n, 1),
                    (self.height() - head_h - 2 * margin) / (len(self.rows) + 0.3))
         cell = max(cell, 6.0)
@@ -703,11 +730,10 @@ class BitGrid(QWidget):
         font = QFont()
         font.setPixelSize(int(max(9, min(cell * 0.5, self.font_pt * 2.2))))
         font.setBold(True)
-        small = QFont()
-        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
         p.setFont(small)
         p.setPen(self.muted)
-        p.drawText(QRectF(x0, margin, n * cell, head_h - 4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(x0, margin, self.width() - x0 - margin, head_h - 4),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    "time →   (bit 0, the least significant, first)")
         # the current step's column
         if 0 <= self.step < n:
@@ -913,7 +939,7 @@ class AddingView(PlotView):
         self.marked = pg.ScatterPlotItem(x=np.asarray(d["marked"], dtype=np.float32),
                                          y=values[d["marked"]], pxMode=True, size=14, symbol="o")
         plot.addItem(self.marked)
-        plot.setYRange(min(0.0, float(values.min())) - 0.05, float(values.max()) + 0.1, padding=0)
+        self.fit_y(plot, min(0.0, float(values.min())), max(float(values.max()), 1e-6))
         plot.setXRange(0, max(T - 1, 1), padding=0.01)
         out = self.add_plot(1, "running prediction of the sum", legend_html(["prediction", "target"]))
         self.pred_curve = None
@@ -924,8 +950,7 @@ class AddingView(PlotView):
             hi = max(hi, float(np.max(d["running"])))
         self.target = pg.InfiniteLine(pos=d["target"], angle=0, movable=False)
         out.addItem(self.target)
-        out.setYRange(min(0.0, float(np.min(d["running"])) if d.get("running") is not None else 0.0) - 0.05,
-                      hi + 0.15, padding=0)
+        self.fit_y(out, min(0.0, float(np.min(d["running"])) if d.get("running") is not None else 0.0), hi)
         out.setXRange(0, max(T - 1, 1), padding=0.01)
         out.setLabel("bottom", "step")
         self.apply_theme()
