@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step", type=int, metavar="T",
                         help="time step shown in a figure (default: the last step)")
     parser.add_argument("--units", type=int, nargs="+", metavar="U",
-                        help="units to pin (figures, animations; up to 8) or to write (csv); default: unit 0 / all")
+                        help="units to pin (figures, animations; up to 8) or to write (csv); default: the units "
+                             "that tell the task's story, as in the app / all")
     parser.add_argument("--layer", type=int, metavar="K", help="layer to show (default 0) or write (csv; default all)")
     parser.add_argument("--direction", choices=("forward", "backward"),
                         help="direction to show (default: the first) or write (csv; default both)")
@@ -112,6 +113,20 @@ def _load(args):
     return model, trace_model(model, sequence), sequence, task
 
 
+def _story_units(model, task, sequence, trace, layer: int, direction: str) -> list[int]:
+    """The task's story units (the counting cell, the carry...), else the most variable h units."""
+    from gateviz.tasks.base import highest_variance_units
+
+    if task is not None:
+        try:
+            units = task.story_units(sequence, trace, model, layer=layer, direction=direction, count=2)
+        except Exception:  # an input the task cannot judge: fall back, never fail the export
+            units = []
+        if units:
+            return [int(u) for u in units]
+    return highest_variance_units(trace.get(layer, direction, "hidden_state"), 2)
+
+
 def _view_state(args, model, trace, sequence, task):
     from gateviz.export.data import check_units
     from gateviz.export.files import ExportError
@@ -133,6 +148,8 @@ def _view_state(args, model, trace, sequence, task):
         if len(units) > len(PIN_COLOURS):
             raise ExportError(f"at most {len(PIN_COLOURS)} units can be pinned at once; got {len(units)}")
         state.set_pinned(units)
+    else:  # the same default as the app: the units that tell the task's story
+        state.set_pinned(_story_units(model, task, sequence, trace, layer, direction))
     T = trace.length
     step = T - 1 if args.step is None else args.step
     if not 0 <= step < T:
