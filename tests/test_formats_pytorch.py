@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gateviz.core import FormatError
+from gateviz.core.errors import ModuleChoiceRequired
 from gateviz.core.engine import trace
 from gateviz.formats import describe_modules, detect_format, list_modules, load_model
 
@@ -57,7 +58,7 @@ def test_prefixed_modules_need_module_choice(tmp_path):
     assert list_modules(path) == ["encoder.rnn", "decoder"]
     lines = describe_modules(path)
     assert lines[0] == "encoder.rnn: LSTM input 3, hidden 5, 2 layer(s), bidirectional"
-    with pytest.raises(FormatError, match=r"holds 2 recurrent modules .*encoder\.rnn.*decoder.*--module NAME"):
+    with pytest.raises(ModuleChoiceRequired, match=r"holds 2 recurrent modules .*encoder\.rnn.*decoder.*--module NAME"):
         load_model(path)
     with pytest.raises(FormatError, match="no recurrent module named 'dec'.*encoder.rnn; decoder"):
         load_model(path, module="dec")

@@ -20,3 +20,12 @@ class SequenceError(GatevizError):
 
 class FormatError(GatevizError):
     """A file that cannot be read as a model or a sequence (corrupt, foreign, unsupported)."""
+
+
+class ModuleChoiceRequired(FormatError):
+    """The file is readable, but the user must pick which recurrent module to open.
+
+    Raised when a file holds several recurrent modules, or its recurrent layers sit behind
+    layers gateviz cannot trace. The CLI shows the message (it names ``--module``); the app
+    catches this class and offers a chooser.
+    """

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.errors import FormatError, GatevizError
+from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
 from .keras_files import KerasFile, open_keras_file
 from .keras_graph import LayerSpec, layer_chain
@@ -274,12 +274,12 @@ class _Builder:
             between = [s for s in chain[first.indices[-1] + 1:second.indices[0]] if _kind(s) != "pass"]
             why = (f"separated by {', '.join(_describe(s) for s in between)}, which gateviz cannot trace"
                    if between else f"of different cell kinds ({first.cell.upper()} then {second.cell.upper()})")
-            raise FormatError(f"{self.where}: the recurrent layers are {why}; open one group of them on its own "
+            raise ModuleChoiceRequired(f"{self.where}: the recurrent layers are {why}; open one group of them on its own "
                               f"input features with --module NAME: {listing}")
         run = self.runs[0]
         blockers = _blockers(chain, run)
         if blockers:
-            raise FormatError(f"{self.where}: {', '.join(_describe(s) for s in blockers)} before the recurrent "
+            raise ModuleChoiceRequired(f"{self.where}: {', '.join(_describe(s) for s in blockers)} before the recurrent "
                               f"layers cannot be traced (gateviz reads Input, Embedding, Dropout, then {SUPPORTED_TEXT}); "
                               f"open the recurrent layers on their raw input features with --module "
                               f"{chain[run.indices[0]].name}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.errors import FormatError, GatevizError
+from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
 
 RECURRENT_OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
@@ -411,7 +411,7 @@ def _build(g: _Graph, proto, path: str, module: str | None) -> RecurrentModel:
             raise FormatError(f"{path}: no recurrent node named {module!r}; this model has: {listing}")
         stack = matches[0]
     elif len(stacks) > 1:
-        raise FormatError(f"{path}: this model has {len(stacks)} separate groups of recurrent nodes; pick one "
+        raise ModuleChoiceRequired(f"{path}: this model has {len(stacks)} separate groups of recurrent nodes; pick one "
                           f"with --module NAME: {listing}")
     else:
         stack = stacks[0]
@@ -419,7 +419,7 @@ def _build(g: _Graph, proto, path: str, module: str | None) -> RecurrentModel:
     kind, src = stack.source
     if kind == "other" and module is None:
         what = f"{g.name(src)} ({src.op_type})" if src is not None else "a computed tensor"
-        raise FormatError(f"{path}: the recurrent nodes read the output of {what}, which gateviz cannot trace; "
+        raise ModuleChoiceRequired(f"{path}: the recurrent nodes read the output of {what}, which gateviz cannot trace; "
                           f"open them on their raw input features with --module {_stack_name(g, stack)}")
     layers = [_layer_from_node(g, n, f"{path}: node {g.name(n)!r} ({n.op_type})", notes) for n in stack.nodes]
     if kind == "embedding":

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..core.errors import FormatError
+from ..core.errors import FormatError, ModuleChoiceRequired
 from ..core.model import InputStage, RecurrentModel
 from .torch_context import find_embedding, find_head
 from .torch_state import RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
@@ -112,7 +112,7 @@ def _choose(modules: list[RecurrentModuleInfo], module: str | None, where: str) 
         raise FormatError(f"{where} has no recurrent module named {module!r}; it holds: "
                           + "; ".join(i.name for i in modules))
     if len(modules) > 1:
-        raise FormatError(f"{where} holds {len(modules)} recurrent modules ("
+        raise ModuleChoiceRequired(f"{where} holds {len(modules)} recurrent modules ("
                           + "; ".join(i.describe() for i in modules)
                           + "); choose one with --module NAME")
     return modules[0]

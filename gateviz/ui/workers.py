@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from gateviz.core.errors import FormatError
+from gateviz.core.errors import FormatError, ModuleChoiceRequired
 from gateviz.core.model import RecurrentModel
 
 # --------------------------------------------------------------------------- Qt-free helpers
@@ -29,7 +29,7 @@ from gateviz.core.model import RecurrentModel
 class ModuleChoiceNeeded(FormatError):
     """The file holds several recurrent modules (or one behind layers gateviz cannot run): the user picks one.
 
-    The readers say so with a FormatError naming ``--module``; this carries what a chooser needs.
+    The readers say so with ``ModuleChoiceRequired``; this carries what a chooser needs.
     Its message is the reader's own, so anything that does not offer a choice still shows it.
     """
 
@@ -44,8 +44,8 @@ def load_model_file(path: str, module: str | None = None) -> RecurrentModel:
 
     try:
         model = load_model(path, module=module)
-    except FormatError as exc:
-        if module is None and "--module" in str(exc):
+    except ModuleChoiceRequired as exc:
+        if module is None:
             choice = _module_choice(path, str(exc))
             if choice is not None:
                 raise choice from None
