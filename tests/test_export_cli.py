@@ -133,12 +133,12 @@ def test_no_input_and_no_task_and_unknown_extension(files, tmp_path, qapp, capsy
 def test_cli_pins_the_task_story_units_by_default():
     """Without --units, figures pin what the app pins: brackets-lstm's counting cell (unit 8)."""
     from gateviz.bundled import default_sample, load_bundled
-    from gateviz.cli.export_cmd import _story_units
     from gateviz.core.engine import Tracer
     from gateviz.tasks import get_task_for_model
+    from gateviz.tasks.base import story_units_for
 
     model = load_bundled("brackets-lstm")
     sample = default_sample(model)
     trace = Tracer(model).trace(sample.sequence)
-    units = _story_units(model, get_task_for_model(model), sample.sequence, trace, 0, "forward")
+    units = story_units_for(model, get_task_for_model(model), sample.sequence, trace, layer=0, direction="forward")
     assert units[0] == 8

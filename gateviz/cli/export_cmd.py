@@ -113,20 +113,6 @@ def _load(args):
     return model, trace_model(model, sequence), sequence, task
 
 
-def _story_units(model, task, sequence, trace, layer: int, direction: str) -> list[int]:
-    """The task's story units (the counting cell, the carry...), else the most variable h units."""
-    from gateviz.tasks.base import highest_variance_units
-
-    if task is not None:
-        try:
-            units = task.story_units(sequence, trace, model, layer=layer, direction=direction, count=2)
-        except Exception:  # an input the task cannot judge: fall back, never fail the export
-            units = []
-        if units:
-            return [int(u) for u in units]
-    return highest_variance_units(trace.get(layer, direction, "hidden_state"), 2)
-
-
 def _view_state(args, model, trace, sequence, task):
     from gateviz.export.data import check_units
     from gateviz.export.files import ExportError
@@ -149,7 +135,9 @@ def _view_state(args, model, trace, sequence, task):
             raise ExportError(f"at most {len(PIN_COLOURS)} units can be pinned at once; got {len(units)}")
         state.set_pinned(units)
     else:  # the same default as the app: the units that tell the task's story
-        state.set_pinned(_story_units(model, task, sequence, trace, layer, direction))
+        from gateviz.tasks.base import story_units_for
+
+        state.set_pinned(story_units_for(model, task, sequence, trace, layer=layer, direction=direction))
     T = trace.length
     step = T - 1 if args.step is None else args.step
     if not 0 <= step < T:

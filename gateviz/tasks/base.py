@@ -185,6 +185,24 @@ def unit_correlations(states: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
 
 
+def story_units_for(model, task, sequence, trace, *, layer: int = 0, direction: str | None = None,
+                    count: int = 2) -> list[int]:
+    """The units to pin when a model opens (app) or is exported without ``--units`` (CLI).
+
+    The task's choice (the counting cell, the carry, ...); for a model without a task, or a
+    task that cannot judge this input, the units whose h varies most.
+    """
+    direction = direction or trace.directions(layer)[0]
+    if task is not None:
+        try:
+            units = task.story_units(sequence, trace, model, layer=layer, direction=direction, count=count)
+        except Exception:  # a foreign-shaped input the task cannot read: fall back, never fail the caller
+            units = []
+        if units:
+            return [int(u) for u in units]
+    return highest_variance_units(trace.get(layer, direction, "hidden_state"), count)
+
+
 def highest_variance_units(states: np.ndarray, count: int = 2) -> list[int]:
     """The ``count`` units whose value varies most over time (ties: the lower index first)."""
     a = np.asarray(states, dtype=np.float64).reshape(-1, states.shape[-1])

@@ -180,25 +180,6 @@ class Loaded:
     story_units: list = field(default_factory=list)  # units of layer 0 to pin: the ones that tell the story
 
 
-def story_units(model: RecurrentModel, task, sequence, trace, count: int = 2) -> list[int]:
-    """The units of layer 0 (first direction) the window pins when a model opens.
-
-    The task's choice (the counting cell, the carry, ...); for a model without a task, or a
-    task that cannot judge this input, the units whose h varies most.
-    """
-    from gateviz.tasks.base import highest_variance_units
-
-    direction = trace.directions(0)[0]
-    if task is not None:
-        try:
-            units = task.story_units(sequence, trace, model, layer=0, direction=direction, count=count)
-        except Exception:  # a foreign-shaped input the task cannot read: fall back, never fail the load
-            units = []
-        if units:
-            return [int(u) for u in units]
-    return highest_variance_units(trace.get(0, direction, "hidden_state"), count)
-
-
 def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
                    progress: Callable[[float, str], None] | None = None, module: str | None = None) -> Loaded:
     """A model (object, file path, or ``bundled:NAME``) and an optional input -> a traced Loaded.
@@ -229,7 +210,9 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
     elif sequence is None:
         sequence, sample_name = default_sequence(model, task, samples)
     trace = trace_model(model, sequence, progress)
-    story = story_units(model, task, sequence, trace)
+    from gateviz.tasks.base import story_units_for
+
+    story = story_units_for(model, task, sequence, trace)  # layer 0, first direction
     return Loaded(model, task, samples, sequence, sample_name, trace, source, story_units=story)
 
 
