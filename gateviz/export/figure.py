@@ -284,6 +284,19 @@ def save_png(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
     return plan
 
 
+def _paint_vectors(widget: QWidget, device, path, transparent: bool, scale: float = 1.0) -> None:
+    """Paint ``widget`` onto a vector device (SVG generator, PDF writer) with item caches off."""
+    painter = QPainter()
+    if not painter.begin(device):
+        raise ExportError(f"could not write {path}")
+    try:
+        painter.scale(scale, scale)
+        with export_mode(widget, 1.0, transparent), vector_painting(widget):
+            paint_widget(widget, painter, transparent)
+    finally:
+        painter.end()
+
+
 def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,
              overwrite: bool = False, title: str = "gateviz figure") -> RenderPlan:
     """Vector SVG: the layout at its logical size, shown at the plan's pixel size."""
@@ -298,14 +311,7 @@ def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
         generator.setResolution(round(BASE_DPI))
         generator.setTitle(title)
         generator.setDescription("exported by gateviz")
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise ExportError(f"could not write {path}")
-        try:
-            with export_mode(widget, 1.0, transparent), vector_painting(widget):
-                paint_widget(widget, painter, transparent)
-        finally:
-            painter.end()
+        _paint_vectors(widget, generator, path, transparent)
     return plan
 
 
@@ -324,15 +330,7 @@ def save_pdf(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
         writer.setPageSize(QPageSize(QSizeF(w / BASE_DPI, h / BASE_DPI), QPageSize.Unit.Inch, "gateviz",
                                      QPageSize.SizeMatchPolicy.ExactMatch))
         writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-        painter = QPainter()
-        if not painter.begin(writer):
-            raise ExportError(f"could not write {path}")
-        try:
-            painter.scale(resolution / BASE_DPI, resolution / BASE_DPI)
-            with export_mode(widget, 1.0, transparent), vector_painting(widget):
-                paint_widget(widget, painter, transparent)
-        finally:
-            painter.end()
+        _paint_vectors(widget, writer, path, transparent, scale=resolution / BASE_DPI)
         del writer  # flush and close the file before the rename
     return plan
 
