@@ -371,56 +371,86 @@ class Tracer:
     def _direction_fused_loop(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                               x: Tensor, tick: Callable[[float], None] | None = None) -> dict[str, Tensor]:
         """Native LSTM/GRU cells as a step loop that writes every gate straight into the
-        trace's arrays: ~10 tensor ops per step, no recompute. Used for batches.
+        trace's arrays, no recompute. Used for batches.
 
         Per-step views come from ``unbind`` (one call for all steps), since slicing inside
         the loop costs as much as a small op; tanh is computed as 2*sigmoid(2a) - 1 with
         the doubling folded into the weights (see ``_gate_weights``).
         """
-        T, N, _ = x.shape
-        H, Hr = layer.units, layer.hidden_size
-        G = layer.gates
-        x2 = x.reshape(T * N, -1)
-        bias = t["gb"] if layer.cell == "lstm" else t["gbx"]
-        pre = torch.addmm(bias, x2, t["gWxT"]).view(T, N, G * H)  # input part of every step, at once
-        blocks = pre.view(T, N, G, H)  # (T, N, G, H): gate q of step s is blocks[s, :, q]
-        h_all = x.new_empty(T, N, Hr)
-        order = list(range(T - 1, -1, -1) if reverse else range(T))
-        WhT = t["gWhT"]
-        a_s, h_s = pre.unbind(0), h_all.unbind(0)
+        order = list(range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0]))
         if layer.cell == "lstm":
-            c_all = x.new_empty(T, N, H)
-            c_s = c_all.unbind(0)
-            i_s, f_s, o_s, g_s = (blocks[:, :, q].unbind(0) for q in range(4))
-            ifo_s = pre[..., :3 * H].unbind(0)
-            tmp = x.new_empty(N, H)
-            WhrT = t["Whr"].t() if "Whr" in t else None
-            prev = None
-            for n_done, s in enumerate(order, 1):
-                if tick is not None and n_done % _TICK_EVERY == 0:
-                    tick(n_done / T)
-                a, c, h = a_s[s], c_s[s], h_s[s]
-                if prev is not None:
-                    a.addmm_(h_s[prev], WhT)  # (N, 4H) += h_{t-1} @ Wh^T
-                i, f, o, g = i_s[s], f_s[s], o_s[s], g_s[s]
-                # two calls rather than one over the row: each stays under ATen's parallel grain
-                # (32768 values) for typical batches, so a step has one thread barrier (the GEMM),
-                # not two; barriers are what a busy machine makes expensive
-                torch.sigmoid_(ifo_s[s])
-                torch.sigmoid_(g).mul_(2).sub_(1)  # tanh
-                if prev is None:
-                    torch.mul(i, g, out=c)
-                else:
-                    torch.mul(f, c_s[prev], out=c).addcmul_(i, g)
-                torch.sigmoid_(torch.mul(c, 2, out=tmp))  # tanh(c) = 2*sigmoid(2c) - 1, so
-                if WhrT is None:  # h = o * tanh(c) = 2*o*sigmoid(2c) - o
-                    torch.mul(o, tmp, out=h).mul_(2).sub_(o)
-                else:
-                    torch.mm(tmp.mul_(o).mul_(2).sub_(o), WhrT, out=h)
-                prev = s
-            return {"input_gate": blocks[:, :, 0], "forget_gate": blocks[:, :, 1],
-                    "cell_candidate": blocks[:, :, 3], "output_gate": blocks[:, :, 2],
-                    "cell_state": c_all, "hidden_state": h_all}
+            return self._lstm_fused_loop(layer, t, order, x, tick)
+        return self._gru_fused_loop(layer, t, order, x, tick)
+
+    @staticmethod
+    def _lstm_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
+                         tick: Callable[[float], None] | None) -> dict[str, Tensor]:
+        """x (T, N, I) -> LSTM quantities (T, N, units), as views of unit-major buffers.
+
+        Every step's arrays are stored unit-major, (units, N): the recurrent GEMM is then
+        Wh (4H, Hr) @ h (Hr, N), which MKL runs ~15% faster for batches than h @ Wh^T, and
+        the four gates of a step are contiguous blocks of one (4H, N) row.
+
+        Inside the loop two arrays hold rescaled values so that a step is seven ops (the
+        GEMM, two sigmoids, four cheap ones) with no Python scalar operand (wrapping a
+        scalar into a tensor costs as much as a small op):
+          g holds s = sigmoid(2a) = (tanh(a) + 1) / 2, turned into tanh(a) = 2s - 1 after;
+          c holds d = -2c, halved and negated after (exact).
+        Then d_t = f * d_{t-1} - 2*i*(2s - 1) = f * d_{t-1} - 4*i*s + 2*i, and since
+        tanh(c) = 1 - 2*sigmoid(-2c), h_t = o * tanh(c_t) = o - 2*o*sigmoid(d_t).
+        """
+        T, N, I = x.shape
+        H, Hr = layer.units, layer.hidden_size
+        Wx, Wh = t["gWxT"].t(), t["gWhT"].t()  # (4H, I), (4H, Hr): rows [i, f, o, 2g], contiguous
+        # (T, 4H, N): the input part of every step, one batched GEMM
+        pre = torch.baddbmm(t["gb"][None, :, None], Wx.expand(T, 4 * H, I), x.transpose(1, 2))
+        blocks = pre.view(T, 4, H, N)  # gate q of step s is blocks[s, q], (H, N) contiguous
+        c_all, h_all = x.new_empty(T, H, N), x.new_empty(T, Hr, N)
+        a_s, c_s, h_s = pre.unbind(0), c_all.unbind(0), h_all.unbind(0)
+        i_s, f_s, o_s, g_s = (blocks[:, q].unbind(0) for q in range(4))
+        tmp = x.new_empty(H, N)
+        Whr = t.get("Whr")  # (Hr, H) projection
+        h_out = x.new_empty(H, N) if Whr is not None else None  # o * tanh(c) before the projection
+        prev = None
+        for n_done, s in enumerate(order, 1):
+            if tick is not None and n_done % _TICK_EVERY == 0:
+                tick(n_done / T)
+            a, c, h = a_s[s], c_s[s], h_s[s]
+            i, f, o, g = i_s[s], f_s[s], o_s[s], g_s[s]
+            if prev is None:
+                torch.sigmoid_(a)
+                torch.addcmul(i, i, g, value=-2, out=c).mul_(2)  # d_0 = 2*i - 4*i*s
+            else:
+                a.addmm_(Wh, h_s[prev])  # (4H, N) += Wh @ h_{t-1}
+                torch.sigmoid_(a)
+                torch.mul(f, c_s[prev], out=c).addcmul_(i, g, value=-4).add_(i, alpha=2)
+            torch.sigmoid(c, out=tmp)  # sigmoid(-2c)
+            if Whr is None:
+                torch.addcmul(o, o, tmp, value=-2, out=h)
+            else:
+                torch.mm(Whr, torch.addcmul(o, o, tmp, value=-2, out=h_out), out=h)
+            prev = s
+        blocks[:, 3].mul_(2).sub_(1)  # s -> tanh(a), every step at once
+        c_all.mul_(-0.5)  # -2c -> c
+
+        def time_major(a: Tensor) -> Tensor:  # (T, units, N) -> (T, N, units), a view
+            return a.transpose(1, 2)
+
+        return {"input_gate": time_major(blocks[:, 0]), "forget_gate": time_major(blocks[:, 1]),
+                "cell_candidate": time_major(blocks[:, 3]), "output_gate": time_major(blocks[:, 2]),
+                "cell_state": time_major(c_all), "hidden_state": time_major(h_all)}
+
+    @staticmethod
+    def _gru_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
+                        tick: Callable[[float], None] | None) -> dict[str, Tensor]:
+        """x (T, N, I) -> GRU quantities (T, N, units); batch-major rows, about ten ops per step."""
+        T, N, _ = x.shape
+        H = layer.units
+        pre = torch.addmm(t["gbx"], x.reshape(T * N, -1), t["gWxT"]).view(T, N, 3 * H)  # input part, at once
+        blocks = pre.view(T, N, 3, H)  # (T, N, 3, H): gate q of step s is blocks[s, :, q]
+        h_all = x.new_empty(T, N, H)
+        WhT = t["gWhT"]
+        h_s = h_all.unbind(0)
         rz_s, z_s, n_s = pre[..., :2 * H].unbind(0), blocks[:, :, 1].unbind(0), blocks[:, :, 2].unbind(0)
         rec = x.new_empty(N, 3 * H).copy_(t["gbh"])  # h_{-1} = 0 leaves the recurrent bias (a copy: rec is reused)
         rec_rz, rec_n = rec[:, :2 * H], rec[:, 2 * H:]
