@@ -8,9 +8,10 @@ tanh/relu RNN) take one of two fast paths, chosen per layer by ``_use_step_loop`
     recompute all gate pre-activations for all steps at once from x_t and h_{t-1} in
     two batched matmuls, and recover the LSTM cell state with a cheap elementwise scan
     c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops);
-  * a batch on the CPU: a fused step loop (~10 tensor ops per step) writing every gate
-    straight into the trace's arrays. For a batch the native forward is already a chain
-    of efficient GEMMs, so repeating them in a recompute would cost as much again.
+  * a batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM, about
+    ten for a GRU) writing every gate straight into the trace's arrays. For a batch the
+    native forward is already a chain of efficient GEMMs, so repeating them in a
+    recompute would cost as much again.
 
 Both compute every gate with one sigmoid pass (tanh(a) = 2*sigmoid(2a) - 1, with the
 doubling folded into the weights; see ``_gate_weights``).
@@ -21,7 +22,9 @@ activations): a generic step loop over precomputed input projections. Exact, but
 
 All arrays are time-major inside, (T, N, ...); the Trace gets (T, units) for one
 sequence or (N, T, units) for a batch. They are views into a few large buffers (the
-gates of a step share one row), so a trace costs no more memory than its arrays.
+gates of a step share one row), so a trace costs no more memory than its arrays. The
+batched LSTM loop stores each step unit-major, (T, units, N), and hands out transposed
+views of the same shapes (see ``_lstm_fused_loop``).
 """
 
 from __future__ import annotations
