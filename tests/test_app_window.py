@@ -289,6 +289,12 @@ def test_layout_theme_and_recent_files_are_remembered(qtbot, settings_dir, shown
     with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
         window.open_model(str(path))
     window.set_theme(name="dark", colormap="cividis")
+    assert window.cell_scale_action.shortcut().toString() == "Ctrl+U"
+    heatmaps = window.panels["heatmaps"]
+    c_row = next(r for r in heatmaps.rows if r.quantity == "cell_state")
+    with qtbot.waitSignal(window.state.themeChanged):
+        window.cell_scale_action.trigger()  # View > Cell state: each unit to its own range
+    assert window.state.theme.cell_scale == "unit" and c_row.levels == (-1.0, 1.0)
     window.player.set_speed(37)
     window.player.set_loop(False)
     pid = next(iter(window.panels))
@@ -303,6 +309,7 @@ def test_layout_theme_and_recent_files_are_remembered(qtbot, settings_dir, shown
     again = MainWindow()
     qtbot.addWidget(again)
     assert again.state.theme.name == "dark" and again.state.theme.colormap == "cividis"
+    assert again.state.theme.cell_scale == "unit" and again.cell_scale_action.isChecked()
     assert again.player.speed == 37 and again.player.loop is False
     assert not again.dashboard.is_panel_visible(pid)
     assert again.size().width() == 700 and again.size().height() == 530

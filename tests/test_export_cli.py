@@ -142,3 +142,16 @@ def test_cli_pins_the_task_story_units_by_default():
     trace = Tracer(model).trace(sample.sequence)
     units = story_units_for(model, get_task_for_model(model), sample.sequence, trace, layer=0, direction="forward")
     assert units[0] == 8
+
+
+def test_cell_scale_unit_recolours_only_the_cell_state_heatmap(files, tmp_path, qapp):
+    """--cell-scale unit: each unit of c against its own max |c|; the gate heatmaps stay as they are."""
+    model, seq = files / "lstm.pt", files / "seq.npy"
+    common = [str(model), str(seq), "--panel", "heatmaps", "--size", "600x600", "--layer", "1"]
+    assert main(["export", *common, "-o", str(tmp_path / "shared.png")]) == 0
+    assert main(["export", *common, "-o", str(tmp_path / "unit.png"), "--cell-scale", "unit"]) == 0
+    shared, unit = image_array(tmp_path / "shared.png"), image_array(tmp_path / "unit.png")
+    rows = np.nonzero((shared != unit).any(axis=(1, 2)))[0]
+    assert rows.size > 20, "the cell-state heatmap did not change"
+    # LSTM heatmaps stack i, f, g, o, c, h: only the fifth band (c, its title and colour bar) may change
+    assert rows.min() > 0.55 * shared.shape[0] and rows.max() < 0.85 * shared.shape[0]

@@ -99,6 +99,39 @@ def test_heatmaps_one_per_quantity_with_fixed_levels(qtbot):
     assert "Forget gate" in f.plot.toolTip() and "σ" in f.plot.toolTip()
 
 
+def test_cell_state_heatmap_per_unit_scale(qtbot):
+    """View > Cell state per unit: each row divided by its unit's max |c|, levels ±1, raw values in tooltips."""
+    state = make_state("lstm", units=6)
+    c = state.quantity("cell_state")  # (T, units)
+    panel = PANEL_CLASSES["heatmaps"](state)
+    qtbot.addWidget(panel)
+    row = next(r for r in panel.rows if r.quantity == "cell_state")
+    shared = pixels(grab(panel))
+    with qtbot.waitSignal(state.themeChanged):
+        state.set_theme(Theme(cell_scale="unit"))
+    assert row.levels == (-1.0, 1.0)
+    img = row.image.image  # (units, T)
+    np.testing.assert_allclose(np.abs(img).max(axis=1), 1.0, rtol=1e-6)  # every unit reaches the ends
+    np.testing.assert_allclose(img * np.abs(c).max(axis=0)[:, None], c.T, rtol=1e-5, atol=1e-6)
+    assert "its max |c|" in row.plot.titleLabel.text
+    assert [label for _, label in row.bar.axis._tickLevels[0]] == ["−max", "0", "+max"]
+    gates = next(r for r in panel.rows if r.quantity == "forget_gate")
+    np.testing.assert_allclose(gates.image.image, state.quantity("forget_gate").T)  # only c changes
+    assert (pixels(grab(panel)) != shared).mean() > 0.002
+    with qtbot.waitSignal(state.themeChanged):
+        state.set_theme(Theme(cell_scale="shared"))
+    lim = row.levels[1]
+    assert lim >= np.abs(c).max() and row.unit_limits is None
+    np.testing.assert_allclose(row.image.image, c.T)
+
+
+def test_per_unit_scale_survives_an_all_zero_unit():
+    from gateviz.ui.panels.common import unit_limits
+
+    a = np.array([[0.0, 2.0, np.nan], [0.0, -4.0, np.nan]])
+    np.testing.assert_array_equal(unit_limits(a), [1.0, 4.0, 1.0])
+
+
 def test_heatmap_cursor_follows_step(qtbot):
     state = make_state("gru")
     panel = PANEL_CLASSES["heatmaps"](state)
@@ -592,3 +625,13 @@ def test_traces_show_the_first_step_label(qtbot):
     finally:
         painter.end()
     assert "0" in labels and "20" in labels, labels  # pyqtgraph hides an overhanging "0" by default
+
+
+def test_per_unit_cell_scale_leaves_the_line_plots_in_raw_units(qtbot):
+    """The traces panel draws raw c of the pinned units: its title must not claim a per-unit scale."""
+    state = make_state("lstm", units=6)
+    state.set_theme(Theme(cell_scale="unit"))
+    panel = PANEL_CLASSES["traces"](state)
+    qtbot.addWidget(panel)
+    titles = " ".join(p.plot.titleLabel.text for p in panel.plots)
+    assert "cell state" in titles and "unbounded" in titles and "max |c|" not in titles

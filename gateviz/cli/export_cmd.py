@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--presentation", action="store_true", help="larger fonts and thicker lines")
     parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
                         help="colour map of the gate heatmaps (default viridis)")
+    parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
+                        help="cell-state heatmap: one colour range for all units (shared, default) or each unit "
+                             "against its own max |c| (unit)")
     parser.add_argument("--fps", type=float, default=10, metavar="N", help="frames per second of gif/mp4 (default 10)")
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
@@ -119,7 +122,7 @@ def _view_state(args, model, trace, sequence, task):
     from gateviz.ui.state import PIN_COLOURS, Theme, ViewState
 
     state = ViewState()
-    state.theme = Theme(args.theme, args.presentation, args.colormap)
+    state.theme = Theme(args.theme, args.presentation, args.colormap, args.cell_scale)
     state.set_trace(model, trace, sequence, task)
     layer = args.layer if args.layer is not None else 0
     if not 0 <= layer < trace.num_layers:

@@ -240,6 +240,13 @@ class MainWindow(QMainWindow):
             self.cmap_group.addAction(a)
             cmap_menu.addAction(a)
             self.cmap_actions[name] = a
+        self.cell_scale_action = QAction("Cell state: each &unit to its own range", self, checkable=True)
+        self.cell_scale_action.setShortcut("Ctrl+U")
+        self.cell_scale_action.setToolTip("Colour every row of the cell-state heatmap against that unit's own max |c| "
+                                          "instead of one range for all, so small units stay visible next to "
+                                          "ones that grow large (Ctrl+U)")
+        self.cell_scale_action.toggled.connect(lambda on: self.set_theme(cell_scale="unit" if on else "shared"))
+        view_menu.addAction(self.cell_scale_action)
         view_menu.addSeparator()
         self._action(view_menu, "&Full screen", self._toggle_full_screen, "F11", "Fill the screen with the window")
         # Playback (the keys are window shortcuts, see _install_shortcuts; the menu shows them)
@@ -576,10 +583,11 @@ class MainWindow(QMainWindow):
         self.train_dialog.activateWindow()
 
     # ------------------------------------------------------------------ theme
-    def set_theme(self, name: str | None = None, presentation: bool | None = None, colormap: str | None = None) -> None:
+    def set_theme(self, name: str | None = None, presentation: bool | None = None, colormap: str | None = None,
+                  cell_scale: str | None = None) -> None:
         t = self.state.theme
         theme = Theme(name=name or t.name, presentation=t.presentation if presentation is None else presentation,
-                      colormap=colormap or t.colormap)
+                      colormap=colormap or t.colormap, cell_scale=cell_scale or t.cell_scale)
         if theme == t:
             return
         apply_theme(theme)
@@ -595,6 +603,7 @@ class MainWindow(QMainWindow):
         settings.write("view/theme", theme.name)
         settings.write("view/presentation", theme.presentation)
         settings.write("view/colormap", theme.colormap)
+        settings.write("view/cell_scale", theme.cell_scale)
 
     def _sync_theme_actions(self) -> None:
         t = self.state.theme
@@ -604,6 +613,8 @@ class MainWindow(QMainWindow):
             a.setChecked(name == t.colormap)
         with QSignalBlocker(self.presentation_action):
             self.presentation_action.setChecked(t.presentation)
+        with QSignalBlocker(self.cell_scale_action):
+            self.cell_scale_action.setChecked(t.cell_scale == "unit")
 
     def _fit_controls_dock(self) -> None:
         """Fonts changed size: let the controls dock take the width its content now needs."""
@@ -732,7 +743,9 @@ class MainWindow(QMainWindow):
         colormap = settings.read_str("view/colormap", "viridis")
         self.state.set_theme(Theme(name=theme_name if theme_name in ("light", "dark") else "light",
                                    presentation=settings.read_bool("view/presentation", False),
-                                   colormap=colormap if colormap in COLORMAPS else "viridis"))
+                                   colormap=colormap if colormap in COLORMAPS else "viridis",
+                                   cell_scale="unit" if settings.read_str("view/cell_scale", "shared") == "unit"
+                                   else "shared"))
         self.player.set_speed(settings.read_float("playback/speed", 10.0))
         self.player.set_loop(settings.read_bool("playback/loop", True))
         layout = {key: s.value(f"dashboard/{key}", QByteArray(), type=QByteArray)

@@ -73,9 +73,25 @@ def tooltip(quantity: str, cell: str) -> str:
     return QUANTITY_INFO[quantity].tip
 
 
-def title_html(quantity: str, theme: Theme) -> str:
+def per_unit_scaled(quantity: str, theme: Theme) -> bool:
+    """Does this quantity's heatmap show each unit against its own range (View > Cell state per unit)?"""
+    return QUANTITY_INFO[quantity].kind == "cell" and theme.cell_scale == "unit"
+
+
+def unit_limits(a: np.ndarray) -> np.ndarray:
+    """(T, units) -> (units,): each unit's max |value|, 1 where a unit is all zero or not finite."""
+    if not a.size:
+        return np.ones(a.shape[1:])
+    m = np.max(np.where(np.isfinite(a), np.abs(a), 0.0), axis=0)  # non-finite values do not set a range
+    return np.where(m > 0, m, 1.0)
+
+
+def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
+    """A plot title: symbol, name and range; ``per_unit`` when each unit is shown against its own max."""
     info = QUANTITY_INFO[quantity]
     rng = {"sigmoid": "σ ∈ [0, 1]", "tanh": "∈ [−1, 1]", "cell": "unbounded"}[info.kind]
+    if per_unit:
+        rng = "each unit ÷ its max |c|"
     return (f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'><b>{info.symbol}</b>"
             f"&nbsp; {info.name}</span> <span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>"
             f"&nbsp;{rng}</span>")

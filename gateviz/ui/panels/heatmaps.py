@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
 
-from .common import Panel, TimeCursor, colormap_for, levels_for, style_axis, style_plot, title_html, tooltip
+from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, title_html,
+                     tooltip, unit_limits)
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
@@ -57,6 +58,7 @@ class _HeatRow:
         layout.addItem(self.bar, row=row, col=1)
         self.data: np.ndarray | None = None  # (T, units) full resolution, for tooltips
         self.levels = (0.0, 1.0)
+        self.unit_limits: np.ndarray | None = None  # (units,) when each row is shown against its own max |value|
 
 
 class HeatmapPanel(Panel):
@@ -80,6 +82,7 @@ class HeatmapPanel(Panel):
         self._cache: dict[tuple, tuple[np.ndarray, int]] = {}  # (id(trace), layer, dir, q) -> (disp (C, U), block)
         self._cache_trace = None
         self._shown = None  # (trace id, layer, direction, row order) the images show
+        self._shown_cell_scale = None  # the theme's cell_scale the images were made with
         self.view.scene().sigMouseClicked.connect(self._clicked)
         self.view.scene().sigMouseMoved.connect(self._hovered)
 
@@ -117,13 +120,21 @@ class HeatmapPanel(Panel):
             if key not in self._cache:
                 self._cache[key] = downsample_time(data, MAX_COLUMNS)
             disp, _ = self._cache[key]  # (C, units)
+            row.unit_limits = None
+            if per_unit_scaled(row.quantity, state.theme):
+                row.unit_limits = unit_limits(data)
+                disp = disp / row.unit_limits  # (C, units): every unit spans [-1, 1]
+                row.levels = (-1.0, 1.0)
+                labels = ("−max", "0", "+max")
+            else:
+                row.levels = levels_for(row.quantity, data)
+                labels = tuple(f"{v:g}" for v in (row.levels[0], sum(row.levels) / 2, row.levels[1]))
             img = disp.T if order is None else disp[:, self.order].T
-            row.levels = levels_for(row.quantity, data)
             row.image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=row.levels)
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.bar.setLevels(values=row.levels)
             lo, hi = row.levels
-            row.bar.axis.setTicks([[(v, f"{v:g}") for v in (lo, (lo + hi) / 2, hi)], []])
+            row.bar.axis.setTicks([list(zip((lo, (lo + hi) / 2, hi), labels)), []])
             row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
             row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
@@ -133,6 +144,7 @@ class HeatmapPanel(Panel):
             row.image.setToolTip(tip)
         self._shown = (id(trace), state.layer, state.direction,
                        None if order is None else np.array(order, copy=True))
+        self._shown_cell_scale = state.theme.cell_scale
         self._update_pins()
         self.on_step(state.step)
 
@@ -156,6 +168,8 @@ class HeatmapPanel(Panel):
 
     def apply_theme(self) -> None:
         theme = self.state.theme
+        if self._shown is not None and self._shown_cell_scale != theme.cell_scale:
+            self.rebuild()  # the cell-state image itself changes (shared or per-unit range)
         self.view.setBackground(theme.background)
         dark_halo = theme.name == "light"
         last = self.rows[-1] if self.rows else None
@@ -168,7 +182,7 @@ class HeatmapPanel(Panel):
             bottom = int(2.6 * theme.font_pt + 22) if row is last else 6
             row.bar.layout.setContentsMargins(0, top, 0, bottom)
             row.bar.setColorMap(colormap_for(row.quantity, theme))
-            row.plot.setTitle(title_html(row.quantity, theme))
+            row.plot.setTitle(title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)))
             w = theme.line_width
             row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
             row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
@@ -236,5 +250,6 @@ class HeatmapPanel(Panel):
         unit = self.unit_at_row(r)
         t = min(max(t, 0), self.length - 1)
         value = float(row.data[t, unit])
+        scale = "" if row.unit_limits is None else f"   (this unit's max |c| is {float(row.unit_limits[unit]):.3g})"
         row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell)}\n"
-                               f"unit {unit}, step {t}: {value:.3f}   (click to pin)")
+                               f"unit {unit}, step {t}: {value:.3f}{scale}   (click to pin)")
