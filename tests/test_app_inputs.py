@@ -10,27 +10,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
-from gateviz.ui import errors  # noqa: E402
-
 WAIT_MS = 60000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GATEVIZ_SETTINGS_DIR", str(tmp_path / "settings"))
-    shown = []
-    monkeypatch.setattr(errors, "show_error", lambda parent, title, message: shown.append((title, message)))
-    from gateviz.ui.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1400, 860)
-    w.show()
-    with qtbot.waitSignal(w.traceReady, timeout=WAIT_MS):
-        w.open_startup()
-    w.shown_errors = shown
-    yield w
-    w.close()
 
 
 def _open_bundled(window, qtbot, name: str) -> None:

@@ -12,41 +12,9 @@ from PySide6.QtGui import QColor  # noqa: E402
 
 from gateviz.ui import errors  # noqa: E402
 
+from app_helpers import open_window  # noqa: E402
+
 WAIT_MS = 60000  # generous: the CI machine is shared; waits end on the signal, never on time
-
-
-@pytest.fixture
-def shown_errors(monkeypatch):
-    """Error dialogs recorded instead of shown (a modal box would block the test)."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(errors, "show_error", lambda parent, title, message: shown.append((title, message)))
-    return shown
-
-
-@pytest.fixture
-def settings_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "settings"
-    monkeypatch.setenv("GATEVIZ_SETTINGS_DIR", str(folder))
-    return folder
-
-
-def _open_window(qtbot, *argv):
-    from gateviz.ui.main_window import MainWindow
-
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 860)
-    window.show()
-    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
-        window.open_startup(*argv)
-    return window
-
-
-@pytest.fixture
-def window(qtbot, settings_dir, shown_errors):
-    w = _open_window(qtbot)
-    yield w
-    w.close()
 
 
 def _has_bundled() -> bool:
@@ -214,7 +182,7 @@ def test_model_file_and_input_from_the_command_line(qtbot, settings_dir, shown_e
     torch.save(lstm.state_dict(), path)
     seq = np.linspace(-1, 1, 34, dtype=np.float32).reshape(17, 2)
     np.save(tmp_path / "input.npy", seq)
-    window = _open_window(qtbot, str(path), str(tmp_path / "input.npy"))
+    window = open_window(qtbot, str(path), str(tmp_path / "input.npy"))
     assert shown_errors == []
     assert window.state.trace.length == 17
     assert window.state.trace.units(0) == 5
@@ -283,7 +251,7 @@ def test_layout_theme_and_recent_files_are_remembered(qtbot, settings_dir, shown
     from gateviz.formats.gateviz_file import save_model
     from gateviz.ui import settings
 
-    window = _open_window(qtbot)
+    window = open_window(qtbot)
     path = tmp_path / "remember.gvm"
     save_model(window.state.model, path)
     with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):

@@ -9,26 +9,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from gateviz.ui import errors  # noqa: E402
-
 WAIT_MS = 120000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GATEVIZ_SETTINGS_DIR", str(tmp_path / "settings"))
-    shown = []
-    monkeypatch.setattr(errors, "show_error", lambda parent, title, message: shown.append((title, message)))
-    from gateviz.ui.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.traceReady, timeout=WAIT_MS):
-        w.open_startup()
-    w.shown_errors = shown
-    yield w
-    w.close()
 
 
 def test_training_a_tiny_model_completes_and_becomes_the_current_model(window, qtbot, tmp_path):
