@@ -8,8 +8,8 @@ tanh/relu RNN) take one of two fast paths, chosen per layer by ``_use_step_loop`
     recompute all gate pre-activations for all steps at once from x_t and h_{t-1} in
     two batched matmuls, and recover the LSTM cell state with a cheap elementwise scan
     c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops);
-  * a batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM, about
-    ten for a GRU) writing every gate straight into the trace's arrays. For a batch the
+  * a batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM, nine
+    for a GRU) writing every gate straight into the trace's arrays. For a batch the
     native forward is already a chain of efficient GEMMs, so repeating them in a
     recompute would cost as much again.
 
@@ -23,8 +23,8 @@ activations): a generic step loop over precomputed input projections. Exact, but
 All arrays are time-major inside, (T, N, ...); the Trace gets (T, units) for one
 sequence or (N, T, units) for a batch. They are views into a few large buffers (the
 gates of a step share one row), so a trace costs no more memory than its arrays. The
-batched LSTM loop stores each step unit-major, (T, units, N), and hands out transposed
-views of the same shapes (see ``_lstm_fused_loop``).
+batched loops store each step unit-major, (T, units, N), and hand out transposed views
+of the same shapes (see ``_lstm_fused_loop``).
 """
 
 from __future__ import annotations
@@ -446,33 +446,45 @@ class Tracer:
     @staticmethod
     def _gru_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
                         tick: Callable[[float], None] | None) -> dict[str, Tensor]:
-        """x (T, N, I) -> GRU quantities (T, N, units); batch-major rows, about ten ops per step."""
-        T, N, _ = x.shape
+        """x (T, N, I) -> GRU quantities (T, N, units), as views of unit-major buffers.
+
+        Laid out like the LSTM loop (each step (3H, N), GEMM Wh @ h). Nine ops per step; the
+        constant 1 is a 0-dim tensor, since a Python scalar operand costs twice the op.
+        """
+        T, N, I = x.shape
         H = layer.units
-        pre = torch.addmm(t["gbx"], x.reshape(T * N, -1), t["gWxT"]).view(T, N, 3 * H)  # input part, at once
-        blocks = pre.view(T, N, 3, H)  # (T, N, 3, H): gate q of step s is blocks[s, :, q]
-        h_all = x.new_empty(T, N, H)
-        WhT = t["gWhT"]
+        Wx, Wh = t["gWxT"].t(), t["gWhT"].t()  # (3H, I), (3H, H): rows [r, z, 2n], contiguous
+        # (T, 3H, N): the input part of every step, one batched GEMM
+        pre = torch.baddbmm(t["gbx"][None, :, None], Wx.expand(T, 3 * H, I), x.transpose(1, 2))
+        blocks = pre.view(T, 3, H, N)  # gate q of step s is blocks[s, q], (H, N) contiguous
+        h_all = x.new_empty(T, H, N)
         h_s = h_all.unbind(0)
-        rz_s, z_s, n_s = pre[..., :2 * H].unbind(0), blocks[:, :, 1].unbind(0), blocks[:, :, 2].unbind(0)
-        rec = x.new_empty(N, 3 * H).copy_(t["gbh"])  # h_{-1} = 0 leaves the recurrent bias (a copy: rec is reused)
-        rec_rz, rec_n = rec[:, :2 * H], rec[:, 2 * H:]
+        rz_s, r_s, z_s, n_s = (pre[:, :2 * H].unbind(0), blocks[:, 0].unbind(0), blocks[:, 1].unbind(0),
+                               blocks[:, 2].unbind(0))
+        bh = t["gbh"][:, None]  # (3H, 1)
+        rec = bh.expand(3 * H, N).clone()  # recurrent part; h_{-1} = 0 leaves the recurrent bias
+        rec_rz, rec_n = rec[:2 * H], rec[2 * H:]
+        one = x.new_ones(())
         prev = None
         for n_done, s in enumerate(order, 1):
             if tick is not None and n_done % _TICK_EVERY == 0:
                 tick(n_done / T)
             rz, n, h = rz_s[s], n_s[s], h_s[s]
             if prev is not None:
-                torch.addmm(t["gbh"], h_s[prev], WhT, out=rec)  # (N, [r, z, 2n]) recurrent part
+                torch.addmm(bh, Wh, h_s[prev], out=rec)  # (3H, N) = bh + Wh @ h_{t-1}
             torch.sigmoid_(rz.add_(rec_rz))
-            torch.sigmoid_(n.addcmul_(rz[:, :H], rec_n)).mul_(2).sub_(1)  # n = tanh(x part + r * rec part)
+            torch.sigmoid_(n.addcmul_(r_s[s], rec_n)).add_(n).sub_(one)  # n = tanh(x part + r * rec part)
             if prev is None:
                 torch.mul(z_s[s], n, out=h).neg_().add_(n)  # (1 - z) * n
             else:
                 torch.sub(h_s[prev], n, out=h).mul_(z_s[s]).add_(n)  # n + z * (h_prev - n)
             prev = s
-        return {"reset_gate": blocks[:, :, 0], "update_gate": blocks[:, :, 1], "candidate": blocks[:, :, 2],
-                "hidden_state": h_all}
+
+        def time_major(a: Tensor) -> Tensor:  # (T, units, N) -> (T, N, units), a view
+            return a.transpose(1, 2)
+
+        return {"reset_gate": time_major(blocks[:, 0]), "update_gate": time_major(blocks[:, 1]),
+                "candidate": time_major(blocks[:, 2]), "hidden_state": time_major(h_all)}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                             x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None
