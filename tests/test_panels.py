@@ -298,6 +298,25 @@ def test_cell_diagram_labels_show_the_pinned_units_values(qtbot):
     assert_not_blank(grab(panel), state.theme.background, min_drawn=0.1)
 
 
+def test_cell_diagram_per_unit_scale_colours_c_against_the_units_own_max(qtbot):
+    state = make_state("lstm", units=6)
+    c = state.quantity("cell_state")
+    u = int(np.argmin(np.abs(c).max(axis=0)))  # the unit with the smallest cells
+    state.set_pinned([u])
+    t = int(np.argmax(np.abs(c[:, u])))  # its largest |c|: the end of its own range
+    state.set_step(t)
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    end = panel._div_lut[255 if c[t, u] > 0 else 0].name()
+    assert panel.c_range() == panel.c_limit >= np.abs(c).max()
+    shared = pixels(grab(panel))
+    with qtbot.waitSignal(state.themeChanged):
+        state.set_theme(Theme(cell_scale="unit"))
+    assert panel.c_range() == pytest.approx(np.abs(c[:, u]).max())
+    assert panel.colour_of("c", panel.values["c"]).name() == end  # full colour at the unit's own max
+    assert (pixels(grab(panel)) != shared).mean() > 0.001
+
+
 def test_cell_diagram_gru_uses_framework_convention_and_says_so(qtbot):
     state = make_state("gru")
     panel = PANEL_CLASSES["cell"](state)

@@ -242,9 +242,9 @@ class MainWindow(QMainWindow):
             self.cmap_actions[name] = a
         self.cell_scale_action = QAction("Cell state: each &unit to its own range", self, checkable=True)
         self.cell_scale_action.setShortcut("Ctrl+U")
-        self.cell_scale_action.setToolTip("Colour every row of the cell-state heatmap against that unit's own max |c| "
-                                          "instead of one range for all, so small units stay visible next to "
-                                          "ones that grow large (Ctrl+U)")
+        self.cell_scale_action.setToolTip("Draw each unit's cell state against that unit's own max |c| (heatmap rows, "
+                                          "the cell diagram, the layer's c bars) instead of one range for all, so "
+                                          "small units stay visible next to ones that grow large (Ctrl+U)")
         self.cell_scale_action.toggled.connect(lambda on: self.set_theme(cell_scale="unit" if on else "shared"))
         view_menu.addAction(self.cell_scale_action)
         view_menu.addSeparator()

@@ -29,8 +29,8 @@ class Theme:
     name: str = "light"  # "light" | "dark"
     presentation: bool = False  # larger fonts, thicker lines for a lecture hall
     colormap: str = "viridis"  # colour-blind-safe maps only: viridis, cividis, magma; diverging for c/h
-    # the cell-state heatmap's colour range: "shared" (one ±max |c| for every unit) or "unit"
-    # (each row divided by its own max |c|, for models where a few units grow far past the rest)
+    # the cell state's range in the heatmap and the cell diagram: "shared" (one ±max |c| for every
+    # unit) or "unit" (each unit against its own max |c|, for models where a few grow far past the rest)
     cell_scale: str = "shared"
 
     @property

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QToolTip
 
 from gateviz.core.trace import SIGMOID_GATES
 
-from .common import DIVERGING_MAP, QUANTITY_INFO, Panel, muted, symmetric_limit, tooltip
+from .common import DIVERGING_MAP, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit, tooltip, unit_limits
 
 DIAGRAM_W, DIAGRAM_H = 1000.0, 600.0  # the schematic
 FORMULA_H = 150.0  # formulas under it
@@ -53,7 +53,8 @@ class CellDiagramPanel(Panel):
         self.labels: dict[str, str] = {}
         self.values: dict[str, float] = {}
         self.unit = 0
-        self.c_limit = 1.0
+        self.c_limit = 1.0  # ±range of the cell state shared by every unit
+        self.c_unit_limits: np.ndarray | None = None  # (units,) each unit's max |c| (View > Cell state per unit)
         self.layer_data: dict[str, np.ndarray] = {}
         self.limits: dict[str, tuple[float, float]] = {}
         self.setMinimumSize(320, 200)
@@ -80,6 +81,7 @@ class CellDiagramPanel(Panel):
             return
         self.layer_data = {q: state.quantity(q) for q in state.trace.quantities}
         self.c_limit = symmetric_limit(self.layer_data["cell_state"]) if "cell_state" in self.layer_data else 1.0
+        self.c_unit_limits = unit_limits(self.layer_data["cell_state"]) if "cell_state" in self.layer_data else None
         self.limits = {}
         for q in self.layer_data:
             kind = QUANTITY_INFO[q].kind
@@ -103,6 +105,16 @@ class CellDiagramPanel(Panel):
             return
         self._compute_values(step)
         self.update()
+
+    def per_unit(self) -> bool:
+        """Are cell states drawn against each unit's own max |c| (View > Cell state per unit)?"""
+        return self.c_unit_limits is not None and per_unit_scaled("cell_state", self.state.theme)
+
+    def c_range(self) -> float:
+        """The ± range of the pinned unit's cell state in the diagram and its update bars."""
+        if self.per_unit() and self.unit < len(self.c_unit_limits):
+            return float(self.c_unit_limits[self.unit])
+        return self.c_limit
 
     def apply_theme(self) -> None:
         self._apply_colours()
@@ -215,7 +227,7 @@ class CellDiagramPanel(Panel):
     def colour_of(self, symbol: str, value: float) -> QColor:
         if symbol in ("i", "f", "o", "r", "z", "1-z"):
             return self._seq_lut[int(round(min(max(float(value), 0.0), 1.0) * 255))]  # (no np.clip: µs per scalar)
-        lim = self.c_limit if symbol in ("c", "c-1", "kept", "written") and self.state.trace.cell == "lstm" else 1.0
+        lim = self.c_range() if symbol in ("c", "c-1", "kept", "written") and self.state.trace.cell == "lstm" else 1.0
         return self._div_lut[int(round(min(max((float(value) / lim + 1) / 2, 0.0), 1.0) * 255))]
 
     @staticmethod
@@ -706,7 +718,7 @@ class CellDiagramPanel(Panel):
         cell = self.state.trace.cell
         if cell == "lstm":
             rows = [("kept  f⊙c₋₁", v["kept"]), ("written  i⊙g", v["written"]), ("new c", v["c"])]
-            lim = max(self.c_limit, abs(v["kept"]), abs(v["written"]), abs(v["c"]))
+            lim = max(self.c_range(), abs(v["kept"]), abs(v["written"]), abs(v["c"]))
         else:
             rows = [("kept  z⊙h₋₁", v["kept"]), ("written  (1−z)⊙n", v["written"]), ("new h", v["h"])]
             lim = 1.0
@@ -732,16 +744,21 @@ class CellDiagramPanel(Panel):
                 p.drawRect(QRectF(min(zero, zero + length), cy - 10, abs(length), 20))
             anchor = zero + length + (6 if length >= 0 else -6)
             self.text(p, anchor, cy, fmt(val), px=14, align="l" if length >= 0 else "r", w=80, dyn=True)
-        self.text(p, x0, y + 3 * 32 + 6, f"−{lim:g}", px=12, colour=self.muted, align="l", w=60, dyn=True)
-        self.text(p, x0 + bw, y + 3 * 32 + 6, f"+{lim:g}", px=12, colour=self.muted, align="r", w=60, dyn=True)
+        self.text(p, x0, y + 3 * 32 + 6, f"−{lim:.3g}", px=12, colour=self.muted, align="l", w=60, dyn=True)
+        self.text(p, x0 + bw, y + 3 * 32 + 6, f"+{lim:.3g}", px=12, colour=self.muted, align="r", w=60, dyn=True)
         return y + 3 * 32 + 14
 
     def _draw_bars(self, p: QPainter, quantity: str, rect: QRectF) -> None:
         data = self.layer_data[quantity][self.step]  # (units,)
         lo, hi = self.limits[quantity]
+        tick_labels = (f"{hi:g}", f"{lo:g}")
+        tick_w = 42.0 if self.per_unit() else 30.0  # room for "−max"; every row alike, so the charts line up
+        if quantity == "cell_state" and self.per_unit():
+            data = data / self.c_unit_limits  # (units,) each within ±1 of its own max |c|
+            lo, hi, tick_labels = -1.0, 1.0, ("+max", "−max")
         sym = QUANTITY_INFO[quantity].symbol
         label_w = 44.0
-        chart = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 34, rect.height())
+        chart = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - tick_w - 4, rect.height())
         n = len(data)
         base = (0 - lo) / (hi - lo)  # where 0 sits, as a fraction of the chart height from the bottom
         y0 = chart.bottom() - base * chart.height()
@@ -752,8 +769,10 @@ class CellDiagramPanel(Panel):
             p.drawRect(chart)
             p.setPen(QPen(self.muted, 1))
             p.drawLine(QPointF(chart.left(), y0), QPointF(chart.right(), y0))
-            self.text(p, chart.right() + 4, chart.top() + 7, f"{hi:g}", px=12, colour=self.muted, align="l", w=30)
-            self.text(p, chart.right() + 4, chart.bottom() - 7, f"{lo:g}", px=12, colour=self.muted, align="l", w=30)
+            self.text(p, chart.right() + 4, chart.top() + 7, tick_labels[0], px=12, colour=self.muted, align="l",
+                      w=tick_w)
+            self.text(p, chart.right() + 4, chart.bottom() - 7, tick_labels[1], px=12, colour=self.muted, align="l",
+                      w=tick_w)
         if not self.D or n == 0:
             return
         vals = (np.asarray(data, dtype=np.float64) - lo) * (1.0 / (hi - lo))  # (units,) in 0..1
