@@ -45,8 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
                         help="colour map of the gate heatmaps (default viridis)")
     parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
-                        help="cell-state heatmap: one colour range for all units (shared, default) or each unit "
-                             "against its own max |c| (unit)")
+                        help="cell state in the heatmap and the cell diagram: one range for all units (shared, "
+                             "default) or each unit against its own max |c| (unit)")
     parser.add_argument("--fps", type=float, default=10, metavar="N", help="frames per second of gif/mp4 (default 10)")
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
