@@ -226,6 +226,11 @@ def _linear_scan_(c: Tensor, f: Tensor, reverse: bool = False) -> Tensor:
     return c
 
 
+def _time_major(a: Tensor) -> Tensor:
+    """(T, units, N) unit-major buffer -> (T, N, units), a view (the batched loops' output)."""
+    return a.transpose(1, 2)
+
+
 def _shifted_recurrent_(pre: Tensor, h: Tensor, WhT: Tensor, reverse: bool) -> None:
     """pre[t] += h[t-1] @ Wh^T for t >= 1 (forward) or h[t+1] (backward); h_{-1} = 0.
 
@@ -436,12 +441,9 @@ class Tracer:
         blocks[:, 3].mul_(2).sub_(1)  # s -> tanh(a), every step at once
         c_all.mul_(-0.5)  # -2c -> c
 
-        def time_major(a: Tensor) -> Tensor:  # (T, units, N) -> (T, N, units), a view
-            return a.transpose(1, 2)
-
-        return {"input_gate": time_major(blocks[:, 0]), "forget_gate": time_major(blocks[:, 1]),
-                "cell_candidate": time_major(blocks[:, 3]), "output_gate": time_major(blocks[:, 2]),
-                "cell_state": time_major(c_all), "hidden_state": time_major(h_all)}
+        return {"input_gate": _time_major(blocks[:, 0]), "forget_gate": _time_major(blocks[:, 1]),
+                "cell_candidate": _time_major(blocks[:, 3]), "output_gate": _time_major(blocks[:, 2]),
+                "cell_state": _time_major(c_all), "hidden_state": _time_major(h_all)}
 
     @staticmethod
     def _gru_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
@@ -480,11 +482,8 @@ class Tracer:
                 torch.sub(h_s[prev], n, out=h).mul_(z_s[s]).add_(n)  # n + z * (h_prev - n)
             prev = s
 
-        def time_major(a: Tensor) -> Tensor:  # (T, units, N) -> (T, N, units), a view
-            return a.transpose(1, 2)
-
-        return {"reset_gate": time_major(blocks[:, 0]), "update_gate": time_major(blocks[:, 1]),
-                "candidate": time_major(blocks[:, 2]), "hidden_state": time_major(h_all)}
+        return {"reset_gate": _time_major(blocks[:, 0]), "update_gate": _time_major(blocks[:, 1]),
+                "candidate": _time_major(blocks[:, 2]), "hidden_state": _time_major(h_all)}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                             x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None
