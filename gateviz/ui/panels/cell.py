@@ -54,7 +54,7 @@ class CellDiagramPanel(Panel):
         self.values: dict[str, float] = {}
         self.unit = 0
         self.c_limit = 1.0  # ±range of the cell state shared by every unit
-        self.c_unit_limits: np.ndarray | None = None  # (units,) each unit's max |c| (View > Cell state per unit)
+        self._c_unit_limits: np.ndarray | None = None  # (units,) each unit's max |c|, made on first use
         self.layer_data: dict[str, np.ndarray] = {}
         self.limits: dict[str, tuple[float, float]] = {}
         self.setMinimumSize(320, 200)
@@ -81,7 +81,7 @@ class CellDiagramPanel(Panel):
             return
         self.layer_data = {q: state.quantity(q) for q in state.trace.quantities}
         self.c_limit = symmetric_limit(self.layer_data["cell_state"]) if "cell_state" in self.layer_data else 1.0
-        self.c_unit_limits = unit_limits(self.layer_data["cell_state"]) if "cell_state" in self.layer_data else None
+        self._c_unit_limits = None  # a pass over the whole trace: only when the per-unit view asks for it
         self.limits = {}
         for q in self.layer_data:
             kind = QUANTITY_INFO[q].kind
@@ -108,12 +108,18 @@ class CellDiagramPanel(Panel):
 
     def per_unit(self) -> bool:
         """Are cell states drawn against each unit's own max |c| (View > Cell state per unit)?"""
-        return self.c_unit_limits is not None and per_unit_scaled("cell_state", self.state.theme)
+        return "cell_state" in self.layer_data and per_unit_scaled("cell_state", self.state.theme)
+
+    def c_unit_limits(self) -> np.ndarray:
+        """(units,) each unit's max |c| over the trace."""
+        if self._c_unit_limits is None:
+            self._c_unit_limits = unit_limits(self.layer_data["cell_state"])
+        return self._c_unit_limits
 
     def c_range(self) -> float:
         """The ± range of the pinned unit's cell state in the diagram and its update bars."""
-        if self.per_unit() and self.unit < len(self.c_unit_limits):
-            return float(self.c_unit_limits[self.unit])
+        if self.per_unit() and self.unit < len(self.c_unit_limits()):
+            return float(self.c_unit_limits()[self.unit])
         return self.c_limit
 
     def apply_theme(self) -> None:
@@ -754,7 +760,7 @@ class CellDiagramPanel(Panel):
         tick_labels = (f"{hi:g}", f"{lo:g}")
         tick_w = 42.0 if self.per_unit() else 30.0  # room for "−max"; every row alike, so the charts line up
         if quantity == "cell_state" and self.per_unit():
-            data = data / self.c_unit_limits  # (units,) each within ±1 of its own max |c|
+            data = data / self.c_unit_limits()  # (units,) each within ±1 of its own max |c|
             lo, hi, tick_labels = -1.0, 1.0, ("+max", "−max")
         sym = QUANTITY_INFO[quantity].symbol
         label_w = 44.0

@@ -82,7 +82,9 @@ def unit_limits(a: np.ndarray) -> np.ndarray:
     """(T, units) -> (units,): each unit's max |value|, 1 where a unit is all zero or not finite."""
     if not a.size:
         return np.ones(a.shape[1:])
-    m = np.max(np.where(np.isfinite(a), np.abs(a), 0.0), axis=0)  # non-finite values do not set a range
+    mags = np.abs(a)  # one copy; the trace itself stays untouched
+    mags[~np.isfinite(mags)] = 0.0  # non-finite values do not set a range
+    m = mags.max(axis=0)
     return np.where(m > 0, m, 1.0)
 
 
