@@ -215,15 +215,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(bar_toggle)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
-        self.theme_group = QActionGroup(self)
-        self.theme_actions = {}
-        for name in ("light", "dark"):
-            a = QAction(name.capitalize(), self, checkable=True)
-            a.setToolTip(f"{name.capitalize()} background for the window and every plot")
-            a.triggered.connect(lambda _=False, n=name: self.set_theme(name=n))
-            self.theme_group.addAction(a)
-            theme_menu.addAction(a)
-            self.theme_actions[name] = a
+        self.theme_actions = self._choice_actions(
+            theme_menu, ("light", "dark"), lambda n: self.set_theme(name=n), label=str.capitalize,
+            tip=lambda n: f"{n.capitalize()} background for the window and every plot")
         self.presentation_action = QAction("&Presentation mode", self, checkable=True)
         self.presentation_action.setShortcut("F5")
         self.presentation_action.setToolTip("Larger fonts and thicker lines for a lecture hall; hides the controls "
@@ -231,15 +225,9 @@ class MainWindow(QMainWindow):
         self.presentation_action.toggled.connect(lambda on: self.set_theme(presentation=on))
         view_menu.addAction(self.presentation_action)
         cmap_menu = view_menu.addMenu("&Colour map")
-        self.cmap_group = QActionGroup(self)
-        self.cmap_actions = {}
-        for name in COLORMAPS:
-            a = QAction(name, self, checkable=True)
-            a.setToolTip(f"{name}: perceptually uniform and readable with colour-vision deficiencies")
-            a.triggered.connect(lambda _=False, n=name: self.set_theme(colormap=n))
-            self.cmap_group.addAction(a)
-            cmap_menu.addAction(a)
-            self.cmap_actions[name] = a
+        self.cmap_actions = self._choice_actions(
+            cmap_menu, COLORMAPS, lambda n: self.set_theme(colormap=n),
+            tip=lambda n: f"{n}: perceptually uniform and readable with colour-vision deficiencies")
         self.cell_scale_action = QAction("Cell state: each &unit to its own range", self, checkable=True)
         self.cell_scale_action.setShortcut("Ctrl+U")
         self.cell_scale_action.setToolTip("Draw each unit's cell state against that unit's own max |c| (heatmap rows, "
@@ -268,6 +256,19 @@ class MainWindow(QMainWindow):
         help_menu = menubar.addMenu("&Help")
         self._action(help_menu, "&Gate equations", self._show_equations, None, "The equations every panel uses")
         self._action(help_menu, "&About gateviz", self._show_about, None, "Version and what gateviz is")
+
+    def _choice_actions(self, menu, names, pick, *, label=str, tip) -> dict[str, QAction]:
+        """Checkable menu entries of which one is checked (an exclusive group); ``pick(name)`` on a click."""
+        group = QActionGroup(self)
+        actions = {}
+        for name in names:
+            a = QAction(label(name), self, checkable=True)
+            a.setToolTip(tip(name))
+            a.triggered.connect(lambda _=False, n=name: pick(n))
+            group.addAction(a)
+            menu.addAction(a)
+            actions[name] = a
+        return actions
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
