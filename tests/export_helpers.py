@@ -26,6 +26,17 @@ def small_trace(cell: str = "lstm", units: int = 6, steps: int = 12, **kw):
     return model, seq, Tracer(model).trace(seq)
 
 
+def small_state(cell: str = "lstm", units: int = 6, steps: int = 12, step: int = 0):
+    """A ViewState holding ``small_trace``'s trace, its cursor at ``step`` (needs a QApplication)."""
+    from gateviz.ui.state import ViewState
+
+    model, seq, trace = small_trace(cell, units, steps)
+    state = ViewState()
+    state.set_trace(model, trace, seq)
+    state.set_step(step)
+    return state
+
+
 def image_array(path) -> np.ndarray:
     import imageio.v3 as iio
 

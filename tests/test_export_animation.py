@@ -7,17 +7,12 @@ from gateviz.export import headless
 from gateviz.export.animation import AnimationExport, export_animation, parse_range
 from gateviz.export.files import ExportCancelled, ExportError
 
-from export_helpers import small_trace
+from export_helpers import small_state
 
 
 @pytest.fixture
 def state(qapp):
-    from gateviz.ui.state import ViewState
-
-    model, seq, trace = small_trace("gru", units=6, steps=20)
-    st = ViewState()
-    st.set_trace(model, trace, seq)
-    return st
+    return small_state("gru", units=6, steps=20)
 
 
 def test_gif_frames_size_and_the_cursor_moves(state, tmp_path):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
 from gateviz.ui import export_dialog
 from gateviz.ui.export_dialog import AnimationDialog, DataDialog, FigureDialog, install_export_actions
 
-from export_helpers import image_array, small_model, small_trace
+from export_helpers import image_array, small_model, small_state
 
 WAIT_MS = 60000
 
@@ -44,13 +44,7 @@ def messages(monkeypatch):
 
 @pytest.fixture
 def window(qtbot):
-    from gateviz.ui.state import ViewState
-
-    model, seq, trace = small_trace("lstm", units=8, steps=16)
-    state = ViewState()
-    state.set_trace(model, trace, seq)
-    state.set_step(3)
-    w = StandInWindow(state)
+    w = StandInWindow(small_state("lstm", units=8, steps=16, step=3))
     qtbot.addWidget(w)
     w.resize(1100, 700)
     w.show()

@@ -12,18 +12,12 @@ import pytest
 from gateviz.export import figure, headless
 from gateviz.export.files import ExportError
 
-from export_helpers import distinct_colours, image_array, small_trace
+from export_helpers import distinct_colours, image_array, small_state
 
 
 @pytest.fixture
 def state(qapp):
-    from gateviz.ui.state import ViewState
-
-    model, seq, trace = small_trace("lstm", units=8, steps=30)
-    st = ViewState()
-    st.set_trace(model, trace, seq)
-    st.set_step(12)
-    return st
+    return small_state("lstm", units=8, steps=30, step=12)
 
 
 def test_plan_keeps_text_readable_at_the_target_size():
