@@ -159,9 +159,9 @@ def _gate_weights(layer: RecurrentLayer, t: dict[str, Tensor]) -> dict[str, Tens
             "gbx": t["bx"] * scale, "gbh": t["bh"] * scale}
 
 
-# What one small tensor op costs in a Python step loop (dispatch + launch), and the rate
-# of the work a recompute adds per step (one big GEMM, an elementwise pass): measured on
-# a 2-core AVX2 CPU; only their ratio matters for the choice below.
+# What one step of a Python loop of small tensor ops costs beyond its arithmetic (the
+# dispatches), and the rate of the work a recompute adds per step (one big GEMM, an
+# elementwise pass): measured on a 2-core AVX2 CPU; only their ratio matters below.
 _STEP_LOOP_OVERHEAD_S = 40e-6
 _GEMM_MAC_PER_S = 8e10
 _ELEMENTWISE_S = 2.5e-9
@@ -174,8 +174,8 @@ def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device) -> b
     The recompute repeats the recurrent matmul once more; for one sequence that is cheap
     next to the native forward's T small mat-vecs, but for a batch the native forward is
     itself a chain of efficient GEMMs, so repeating them costs as much again. The loop
-    instead pays ~10 op dispatches per step, which a batch amortises. On a GPU the
-    recompute is always cheap.
+    instead pays seven to nine op dispatches per step, which a batch amortises. On a GPU
+    the recompute is always cheap.
     """
     if device.type != "cpu" or layer.cell not in ("lstm", "gru"):
         return False
