@@ -135,9 +135,11 @@ class HeatmapPanel(Panel):
             row.bar.setLevels(values=row.levels)
             lo, hi = row.levels
             row.bar.axis.setTicks([list(zip((lo, (lo + hi) / 2, hi), labels)), []])
+            # limits first: a view box clamps every new range to its current limits, so setting the
+            # range before them kept the previous model's (e.g. 16 units x 37 steps of a 128 x 209 trace)
+            row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
             row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
-            row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
             self._set_unit_ticks(row, units)
             tip = tooltip(row.quantity, trace.cell)
             row.plot.setToolTip(tip)
