@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
@@ -321,3 +321,13 @@ class Panel(QWidget):
 
     def apply_theme(self) -> None:
         raise NotImplementedError
+
+    def readable_size(self) -> QSize:
+        """The smallest size (logical pixels) at which this panel, in the current theme, shows every
+        label without overlap or clipping and every plot with a usable height.
+
+        Layouts never squeeze a panel below it: in presentation mode on a small screen they show
+        fewer panels instead. Panels override it with what their own content needs.
+        """
+        px = self.state.theme.font_pt * 96 / 72  # the theme's font size in logical pixels
+        return QSize(int(24 * px), int(12 * px))
