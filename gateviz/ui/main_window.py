@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
             self._restore_settings()
         else:
             self.resize(1400, 860)
+        self.fit_to_screen()
         apply_theme(self.state.theme)
         self._sync_theme_actions()
         try:  # figure/animation/data export (issue 6) hooks into the File menu when present
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         from gateviz.ui.dashboard import PANEL_TITLES, Dashboard
 
         self.dashboard = Dashboard(self.state, parent=self)
+        self.dashboard.layoutChanged.connect(self._layout_changed)
+        self.dashboard.fitChanged.connect(self._fit_changed)
         self.panels = self.dashboard.panels
         self.setCentralWidget(self.dashboard)
         self._placeholder = None
@@ -148,6 +151,34 @@ class MainWindow(QMainWindow):
         self._install_hover_readout()
         if self._saved_dashboard_layout:
             self.dashboard.restore_layout(self._saved_dashboard_layout)
+        for pid, action in self._panel_actions.items():
+            with QSignalBlocker(action):
+                action.setChecked(self.dashboard.is_panel_wanted(pid))
+        self._layout_changed(self.dashboard.layout_name)
+
+    def set_layout(self, name: str) -> None:
+        """Show a lecture layout (View ▸ Layout, Ctrl+1 … Ctrl+8); remembered with the window."""
+        if self.dashboard is not None:
+            self.dashboard.set_layout(name)
+            settings.write("dashboard/layout", name)
+
+    def _layout_changed(self, name: str) -> None:
+        for layout_name, action in self.layout_actions.items():
+            with QSignalBlocker(action):
+                action.setChecked(layout_name == name)
+        self._fit_changed(self.dashboard.dropped_panels() if self.dashboard is not None else ())
+
+    def _fit_changed(self, dropped: tuple) -> None:
+        """Say which panels the layout leaves out for lack of room (never silently)."""
+        from gateviz.ui.dashboard import PANEL_TITLES
+
+        if dropped:
+            names = ", ".join(PANEL_TITLES.get(p, p).lower() for p in dropped)
+            self.fit_label.setText(f"not shown, too little room: {names}")
+            self.fit_label.setToolTip("These panels of the layout would be unreadable at this window size and "
+                                      "font size. Enlarge the window, leave presentation mode (F5) or choose "
+                                      "a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
+        self.fit_label.setVisible(bool(dropped))
 
     def _panel_visibility_changed(self, pid: str, visible: bool) -> None:
         action = self._panel_actions.get(pid)
@@ -169,8 +200,12 @@ class MainWindow(QMainWindow):
         self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
         self.progress_label = QLabel("")  # what runs and for how long: "tracing 10000 steps… 3.2 s"
         self.progress_label.setVisible(False)
+        self.fit_label = QLabel("")
+        self.fit_label.setObjectName("hint")
+        self.fit_label.setVisible(False)
         bar.addWidget(self.model_label)
         bar.addWidget(self.value_label, 1)
+        bar.addPermanentWidget(self.fit_label)
         bar.addPermanentWidget(self.progress_label)
         bar.addPermanentWidget(self.progress_bar)
         self._progress_timer = QTimer(self)  # short jobs never flash a progress bar
@@ -205,6 +240,15 @@ class MainWindow(QMainWindow):
                      "Train a small model on a built-in task, with a live loss curve")
         # View
         view_menu = menubar.addMenu("&View")
+        from gateviz.ui.layouts import LAYOUTS
+
+        layout_menu = view_menu.addMenu("&Layout")
+        self.layout_actions = self._choice_actions(
+            layout_menu, tuple(LAYOUTS), self.set_layout, label=lambda n: LAYOUTS[n].label,
+            tip=lambda n: f"{LAYOUTS[n].tip} ({LAYOUTS[n].shortcut})")
+        for name, action in self.layout_actions.items():
+            action.setShortcut(QKeySequence(LAYOUTS[name].shortcut))
+        self.layout_menu = layout_menu
         self.panels_menu = view_menu.addMenu("&Panels")
         toggle = self.controls_dock.toggleViewAction()
         toggle.setText("&Controls")
@@ -624,6 +668,26 @@ class MainWindow(QMainWindow):
         width = inner.sizeHint().width() + self.controls.verticalScrollBar().sizeHint().width() + 8
         self.resizeDocks([self.controls_dock], [max(width, self.controls.minimumWidth())], Qt.Orientation.Horizontal)
 
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, inside the screen's available area (a 1366x768
+        projector laptop must see the playback bar): shrink it if needed, then move it in."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(0, frame.width() - self.width())  # window decorations (0 until shown)
+        extra_h = max(0, frame.height() - self.height())
+        w = min(self.width(), area.width() - extra_w)
+        h = min(self.height(), area.height() - extra_h)
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
@@ -749,10 +813,10 @@ class MainWindow(QMainWindow):
                                    else "shared"))
         self.player.set_speed(settings.read_float("playback/speed", 10.0))
         self.player.set_loop(settings.read_bool("playback/loop", True))
-        layout = {key: s.value(f"dashboard/{key}", QByteArray(), type=QByteArray)
-                  for key in ("main", "left", "right")}
-        layout["hidden"] = [str(p) for p in (s.value("dashboard/hidden", [], type=list) or [])]
-        self._saved_dashboard_layout = layout
+        self._saved_dashboard_layout = {
+            "layout": settings.read_str("dashboard/layout", "dashboard"),
+            "sizes": settings.read_str("dashboard/sizes", "{}"),
+            "hidden": [str(p) for p in (s.value("dashboard/hidden", [], type=list) or [])]}
 
     def save_settings(self) -> None:
         s = settings.settings()
@@ -762,8 +826,8 @@ class MainWindow(QMainWindow):
         s.setValue("playback/loop", bool(self.player.loop))
         if self.dashboard is not None:
             layout = self.dashboard.save_layout()
-            for key in ("main", "left", "right"):
-                s.setValue(f"dashboard/{key}", layout[key])
+            s.setValue("dashboard/layout", layout["layout"])
+            s.setValue("dashboard/sizes", layout["sizes"])
             s.setValue("dashboard/hidden", layout["hidden"])
         s.sync()
 
