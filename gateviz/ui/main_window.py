@@ -174,10 +174,10 @@ class MainWindow(QMainWindow):
 
         if dropped:
             names = ", ".join(PANEL_TITLES.get(p, p).lower() for p in dropped)
-            self.fit_label.setText(f"not shown, too little room: {names}")
-            self.fit_label.setToolTip("These panels of the layout would be unreadable at this window size and "
-                                      "font size. Enlarge the window, leave presentation mode (F5) or choose "
-                                      "a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
+            self.fit_label.setText(f"{len(dropped)} panel{'s' * (len(dropped) > 1)} left out")
+            self.fit_label.setToolTip(f"Not shown for lack of room: {names}. They would be unreadable at this "
+                                      "window and font size. Enlarge the window, leave presentation mode (F5) or "
+                                      "choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
         self.fit_label.setVisible(bool(dropped))
 
     def _panel_visibility_changed(self, pid: str, visible: bool) -> None:

@@ -238,13 +238,26 @@ def symbol(quantity: str) -> str:
     return SYMBOLS.get(quantity, quantity)
 
 
+def tick_font(theme: Theme) -> QFont:
+    """The font of axis tick labels (one point below the theme's)."""
+    font = QFont()
+    font.setPointSize(max(6, theme.font_pt - 1))
+    return font
+
+
+def title_font(theme: Theme) -> QFont:
+    """The font of a plot title's symbol and name (``title_html``: one point above the theme's)."""
+    font = QFont()
+    font.setPointSize(theme.font_pt + 1)
+    font.setBold(True)
+    return font
+
+
 def style_axis(axis: pg.AxisItem, theme: Theme) -> None:
     fg = theme.foreground
     axis.setPen(pg.mkPen(fg, width=1))
     axis.setTextPen(pg.mkPen(fg))
-    font = QFont()
-    font.setPointSize(max(6, theme.font_pt - 1))
-    axis.setStyle(tickFont=font)
+    axis.setStyle(tickFont=tick_font(theme))
     if axis.labelText:
         axis.setLabel(axis.labelText, units=axis.labelUnits, color=fg, **{"font-size": f"{theme.font_pt}pt"})
 

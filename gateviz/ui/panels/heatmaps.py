@@ -12,19 +12,25 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
 
-from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, title_html,
-                     tooltip, unit_limits)
+from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, tick_font,
+                     title_font, title_html, tooltip, unit_limits)
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
 
 def _nice_step(n: int, ticks: int = 6) -> int:
-    raw = max(1, n / ticks)
+    return _nice_step_at_least(n / ticks)
+
+
+def _nice_step_at_least(raw: float) -> int:
+    """The smallest round step (1, 2, 5 x 10^k) that is at least ``raw``."""
+    raw = max(1.0, raw)
     base = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 5, 10):
         if m * base >= raw:
@@ -91,6 +97,7 @@ class HeatmapPanel(Panel):
         self.rows = [_HeatRow(q, self.view.ci, r) for r, q in enumerate(quantities)]
         for row in self.rows:  # zoom/pan in time together (by value, not pixel-linked like setXLink)
             row.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
+            row.plot.vb.sigResized.connect(self._resized_by_sender)
         for row in self.rows[:-1]:
             row.plot.getAxis("bottom").setStyle(showValues=False)
         self.rows[-1].plot.setLabel("bottom", "step")
@@ -133,14 +140,13 @@ class HeatmapPanel(Panel):
             row.image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=row.levels)
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.bar.setLevels(values=row.levels)
-            lo, hi = row.levels
-            row.bar.axis.setTicks([list(zip((lo, (lo + hi) / 2, hi), labels)), []])
+            row.bar_labels = labels
             # limits first: a view box clamps every new range to its current limits, so setting the
             # range before them kept the previous model's (e.g. 16 units x 37 steps of a 128 x 209 trace)
             row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
             row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
-            self._set_unit_ticks(row, units)
+            self._fit_ticks(row)
             tip = tooltip(row.quantity, trace.cell)
             row.plot.setToolTip(tip)
             row.image.setToolTip(tip)
@@ -217,11 +223,47 @@ class HeatmapPanel(Panel):
         for row in self.rows:
             row.pins.setData(spots)
 
-    def _set_unit_ticks(self, row: _HeatRow, units: int) -> None:
-        step = _nice_step(units)
-        shown = range(0, units, step) if units > 1 else [0]
-        ticks = [(r + 0.5, str(int(self.order[r]))) for r in shown]
-        row.plot.getAxis("left").setTicks([ticks, []])
+    # ---- what fits: ticks by pixel room, the panel's readable size ------------------------
+    def _line_px(self) -> float:
+        """The height of one line of tick text in logical pixels."""
+        return QFontMetricsF(tick_font(self.state.theme)).height()
+
+    def _resized_by_sender(self, *_args) -> None:
+        vb = self.sender()
+        for row in self.rows:
+            if row.plot.vb is vb:
+                self._fit_ticks(row)
+
+    def _fit_ticks(self, row: _HeatRow) -> None:
+        """As many unit ticks and colour-bar labels as the plot's height holds without overlap."""
+        units = len(self.order)
+        if not units:
+            return
+        height = max(1.0, row.plot.vb.height())
+        slots = max(1, int(height // (1.25 * self._line_px())))  # labels that fit one above the other
+        step = max(_nice_step(units), _nice_step_at_least(units / slots)) if units > 1 else 1
+        shown = list(range(0, units, step))
+        if len(shown) > slots:
+            shown = shown[:slots]
+        row.plot.getAxis("left").setTicks([[(r + 0.5, str(int(self.order[r]))) for r in shown], []])
+        lo, hi = row.levels
+        labels = getattr(row, "bar_labels", None) or tuple(f"{v:g}" for v in (lo, (lo + hi) / 2, hi))
+        values = ((lo, labels[0]), ((lo + hi) / 2, labels[1]), (hi, labels[2]))
+        if slots < 3:
+            values = (values[0], values[2])  # the ends say the range; the middle would collide
+        row.bar.axis.setTicks([list(values) if slots >= 2 else [], []])
+
+    def readable_size(self) -> QSize:
+        """Every heatmap row keeps a title line and a plot two tick lines tall; the step axis below."""
+        theme = self.state.theme
+        line = self._line_px()
+        title = QFontMetricsF(title_font(theme)).height() + 6
+        plot = max(40.0, 2 * 1.25 * line + 4)
+        rows = len(self.rows) or 6
+        bottom = 2 * line + 14  # tick labels and "step"
+        height = rows * (title + plot + 4) + bottom
+        width = int(24 + 2.4 * theme.font_pt) + 12 * line + 14 + 3 * line  # unit axis, image, bar and labels
+        return QSize(int(width), int(height))
 
     # ---- mouse ------------------------------------------------------------------------
     def _row_at(self, scene_pos):
