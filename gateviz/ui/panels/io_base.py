@@ -1,0 +1,227 @@
+"""What the input/output panel's views share: the base classes (``IOView``, ``PlotView``), colours,
+plot helpers.
+
+Each view is a QWidget with ``rebuild(decoded)`` (a new trace: ``decoded`` is what the task's
+``decode`` returned, or None), ``on_step(step)`` (cheap: cursors and markers), ``on_selection()``
+(pinned units / layer changed), ``apply_theme()``, ``caption()`` (one line of HTML the panel
+shows above the view) and ``readable_size()`` (the smallest size at which it stays readable).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gateviz.ui.state import ViewState
+
+from .common import TimeCursor, cache_static, muted, style_plot
+from .plot_fit import fit_y_range, nice_ticks, set_y_ticks, size_bottom_axis
+
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
+MAX_LINES = 8  # more features / outputs than this are drawn as an image
+TITLE_ROW = 30  # pyqtgraph's PlotItem title row height (px)
+
+
+def series_colour(k: int, theme) -> str:
+    c = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+    return c
+
+
+def legend_html(names: list[str], colours: list[int] | None = None) -> str:
+    """Series names in their line colours (the legend of a small plot's title); ``colours``: the
+    series' indices into SERIES_COLOURS when they are not 0, 1, 2, ..."""
+    colours = colours or list(range(len(names)))
+    return ", ".join(f"<span style='color:{SERIES_COLOURS[k % len(SERIES_COLOURS)]}'>━ {n}</span>"
+                     for k, n in zip(colours, names))
+
+
+def new_plot(layout: pg.GraphicsLayout, row: int, col: int = 0, **kw) -> pg.PlotItem:
+    plot = layout.addPlot(row=row, col=col, **kw)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=True, y=False)
+    plot.disableAutoRange()
+    plot.getAxis("left").setWidth(44)
+    return plot
+
+
+def new_cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
+    line = TimeCursor()
+    line.setZValue(20)
+    plot.addItem(line)
+    return line
+
+
+def plot_title(text: str, theme, small: str = "") -> str:
+    extra = f" <span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>{small}</span>" if small else ""
+    return f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>{extra}"
+
+
+def value_colour(value: float, cmap: pg.ColorMap, lo: float = -1.0, hi: float = 1.0) -> QColor:
+    if not np.isfinite(value):
+        return QColor("#888888")
+    t = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
+    return cmap.map(t, mode=pg.ColorMap.QCOLOR)
+
+
+def readable_on(colour: QColor) -> QColor:
+    """Black or white text, whichever reads better on ``colour``."""
+    lum = 0.2126 * colour.redF() + 0.7152 * colour.greenF() + 0.0722 * colour.blueF()
+    return QColor("#000000") if lum > 0.5 else QColor("#ffffff")
+
+
+class IOView(QWidget):
+    """Base of the io panel's views."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.decoded: dict | None = None
+
+    def rebuild(self, decoded: dict | None) -> None:
+        raise NotImplementedError
+
+    def on_step(self, step: int) -> None:
+        raise NotImplementedError
+
+    def on_selection(self) -> None:
+        pass
+
+    def apply_theme(self) -> None:
+        raise NotImplementedError
+
+    def caption(self) -> str:
+        return ""
+
+
+class PlotView(IOView):
+    """A view made of pyqtgraph plots stacked in one GraphicsLayoutWidget, each with a cursor."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(state, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.setSpacing(4)
+        layout.addWidget(self.graphics)
+        self.plots: list[pg.PlotItem] = []
+        self.cursors: list[pg.InfiniteLine] = []
+        self.titles: dict[int, tuple[str, str]] = {}
+
+    def fit_y(self, plot: pg.PlotItem, lo: float, hi: float) -> None:
+        """Show ``lo``..``hi`` with round y ticks, as many as the plot's height has room for, and
+        room for the end labels; kept so when the plot is resized."""
+        plot.gateviz_y_data = (lo, hi)
+        if not getattr(plot, "gateviz_fits_y", False):
+            plot.gateviz_fits_y = True
+            plot.vb.sigResized.connect(self._refit_y)
+        self._refit_y(plot.vb)
+
+    def _refit_y(self, vb) -> None:
+        plot = next((p for p in self.plots if p.vb is vb), None)
+        if plot is None:
+            return
+        lo, hi = plot.gateviz_y_data
+        fit_y_range(plot, lo, hi)
+        label_px = QFontMetricsF(plot.getAxis("left").style["tickFont"] or QFont()).height()
+        max_ticks = int(np.clip(vb.height() / (1.8 * label_px), 2, 5))
+        set_y_ticks(plot, nice_ticks(lo, hi, max_ticks))
+
+    def add_plot(self, row: int, title: str, small: str = "", cursor: bool = True, **kw) -> pg.PlotItem:
+        plot = new_plot(self.graphics.ci, row, **kw)
+        self.plots.append(plot)
+        self.titles[id(plot)] = (title, small)
+        if cursor:
+            self.cursors.append(new_cursor(plot))
+        return plot
+
+    def on_step(self, step: int) -> None:
+        for c in self.cursors:
+            c.setValue(step)
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.graphics.setBackground(theme.background)
+        for plot in self.plots:
+            style_plot(plot, theme)
+            size_bottom_axis(plot.getAxis("bottom"), theme)
+            title, small = self.titles[id(plot)]
+            plot.setTitle(plot_title(title, theme, small))
+            plot.showGrid(x=False, y=True, alpha=0.15)
+        for c in self.cursors:
+            c.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        # room at the right for the last x tick label, which is centred on the plot's right edge
+        self.graphics.ci.setContentsMargins(1, 1, int(theme.font_pt * 1.6), 1)
+        self._fit_titles()
+        for plot in self.plots:
+            if getattr(plot, "gateviz_fits_y", False):
+                self._refit_y(plot.vb)  # the tick font changed
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """Wrap a title (with its legend) that is wider than its column onto more lines.
+
+        pyqtgraph makes a plot at least as wide as its title's one line; a long legend in
+        presentation fonts would otherwise push the plots past the panel's right edge."""
+        columns = max(1, self.graphics.ci.layout.columnCount())
+        for plot in self.plots:
+            # the view fills the widget (no margins); the title spans the view box's column only,
+            # right of the left axis: wider text would widen the plot past the panel's edge
+            room = (self.width() - self.graphics.ci.layout.getContentsMargins()[2]) / columns \
+                - plot.getAxis("left").width() - 16
+            label = plot.titleLabel
+            text = label.item
+            text.setTextWidth(-1)  # one line: its natural width
+            height = TITLE_ROW  # pyqtgraph's fixed title row
+            if room > 40 and text.boundingRect().width() > room:
+                option = text.document().defaultTextOption()
+                option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                text.document().setDefaultTextOption(option)
+                text.setTextWidth(room)
+                height = max(TITLE_ROW, int(text.boundingRect().height()) + 2)
+            plot.layout.setRowFixedHeight(0, height)
+            label.setMaximumHeight(height)
+            label.updateMin()  # the label's minimum size follows the (wrapped) text
+            label.resizeEvent(None)
+            label.updateGeometry()
+            text.update()  # a cached title (cache_static_items) must be redrawn at its new width
+
+
+def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=None):
+    """Lines for up to MAX_LINES columns of data (T, K), an image (K rows) beyond that.
+
+    Returns the created items (to restyle them on theme changes).
+    """
+    T, K = data.shape
+    steps = np.arange(T, dtype=np.float32)
+    if K <= MAX_LINES:
+        items = []
+        for k in range(K):
+            item = plot.plot(steps, np.ascontiguousarray(data[:, k], dtype=np.float32), name=names[k])
+            cache_static(item, T)
+            items.append(item)
+        lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
+        if not np.isfinite(lo) or hi - lo < 1e-9:
+            lo, hi = (lo - 1, hi + 1) if np.isfinite(lo) else (-1, 1)
+        pad = 0.06 * (hi - lo)
+        plot.setYRange(lo - pad, hi + pad, padding=0)
+        plot.invertY(False)
+        return items
+    image = pg.ImageItem(axisOrder="row-major")
+    img = np.ascontiguousarray(data.T, dtype=np.float32)  # (K, T)
+    if levels is None:
+        lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
+        levels = (lo, hi if hi > lo else lo + 1)
+    image.setImage(img, levels=levels, autoLevels=False)
+    image.setColorMap(pg.colormap.get("viridis"))
+    image.setRect(QRectF(0, 0, T, K))
+    plot.addItem(image)
+    plot.invertY(True)
+    plot.setYRange(0, K, padding=0)
+    return [image]

@@ -1,0 +1,132 @@
+"""The binary-addition view of the input/output panel: operands, true sum and predicted bits as a grid."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gateviz.ui.state import ViewState
+
+from .common import muted
+from .io_base import IOView, readable_on
+
+
+class BitGrid(QWidget):
+    """Rows of bits in time order (least significant first), one column per step, the current one marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.rows: list[tuple[str, np.ndarray, np.ndarray | None, str]] = []  # label, bits, shade (0..1), right text
+        self.step = 0
+        self.background, self.foreground, self.muted = QColor("#ffffff"), QColor("#202020"), QColor("#707070")
+        self.on_colour, self.font_pt = QColor("#0072B2"), 10
+        self.wrong: np.ndarray | None = None  # columns where the prediction is wrong
+        self.setMinimumHeight(120)
+
+    def set_step(self, step: int) -> None:
+        if step != self.step:
+            self.step = step
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), self.background)
+        if not self.rows:
+            p.end()
+            return
+        n = len(self.rows[0][1])
+        small = QFont()
+        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
+        fm = QFontMetricsF(small)  # the label columns fit their text (presentation fonts too)
+        label_w = max(fm.horizontalAdvance(row[0]) for row in self.rows) + 16
+        right_w = max(fm.horizontalAdvance(row[3]) for row in self.rows) + 16
+        margin = 10.0
+        head_h = max(26.0, fm.height() + 6)
+        cell = min((self.width() - label_w - right_w - 2 * margin) / max(n, 1),
+                   (self.height() - head_h - 2 * margin) / (len(self.rows) + 0.3))
+        cell = max(cell, 6.0)
+        x0 = label_w + margin
+        y0 = margin + head_h
+        font = QFont()
+        font.setPixelSize(int(max(9, min(cell * 0.5, self.font_pt * 2.2))))
+        font.setBold(True)
+        p.setFont(small)
+        p.setPen(self.muted)
+        p.drawText(QRectF(x0, margin, self.width() - x0 - margin, head_h - 4),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   "time →   (bit 0, the least significant, first)")
+        # the current step's column
+        if 0 <= self.step < n:
+            hl = QColor(self.foreground)
+            hl.setAlpha(40)
+            p.setBrush(hl)
+            p.setPen(QPen(self.foreground, 2.5))
+            p.drawRoundedRect(QRectF(x0 + self.step * cell - 3, y0 - 4, cell + 6, len(self.rows) * cell + 8), 6, 6)
+        for r, (label, bits, shade, right) in enumerate(self.rows):
+            y = y0 + r * cell
+            p.setFont(small)
+            p.setPen(self.foreground)
+            p.drawText(QRectF(margin, y, label_w - 8, cell), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       label)
+            p.drawText(QRectF(x0 + n * cell + 12, y, right_w, cell),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, right)
+            for t in range(n):
+                rect = QRectF(x0 + t * cell + 2, y + 2, cell - 4, cell - 4)
+                level = float(shade[t]) if shade is not None else float(bits[t])
+                fill = QColor(self.on_colour)
+                fill.setAlphaF(0.12 + 0.88 * level)
+                p.setBrush(fill)
+                wrong = shade is not None and self.wrong is not None and self.wrong[t]
+                p.setPen(QPen(QColor("#D55E00") if wrong else self.muted, 3 if wrong else 1))
+                p.drawRoundedRect(rect, 4, 4)
+                p.setFont(font)
+                p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bits[t])))
+        p.end()
+
+
+class BinaryAdditionView(IOView):
+    """Binary addition, least significant bit first: both operands, the true sum and the predicted bits."""
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(state, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = BitGrid()
+        layout.addWidget(self.grid)
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        rows = [("a", d["a_bits"], None, f"= {d['a']}"), ("b", d["b_bits"], None, f"= {d['b']}"),
+                ("a + b (true)", d["sum_bits"], None, f"= {d['sum']}")]
+        if d.get("predicted_bits") is not None:
+            mark = "✓" if d["correct"] else "✗"
+            rows.append(("network's sum", d["predicted_bits"], np.asarray(d["probabilities"]),
+                         f"= {d['predicted_sum']} {mark}"))
+            self.grid.wrong = np.asarray(d["predicted_bits"]) != np.asarray(d["sum_bits"])
+        self.grid.rows = rows
+        self.grid.update()
+
+    def on_step(self, step: int) -> None:
+        self.grid.set_step(step)
+
+    def apply_theme(self) -> None:
+        theme = self.state.theme
+        self.grid.background, self.grid.foreground = QColor(theme.background), QColor(theme.foreground)
+        self.grid.muted = QColor(muted(theme))
+        self.grid.on_colour = QColor("#0072B2" if theme.name == "light" else "#56B4E9")
+        self.grid.font_pt = theme.font_pt
+        self.grid.update()
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        if not d:
+            return ""
+        text = f"{d['a']} + {d['b']} = {d['sum']}"
+        if d.get("predicted_sum") is not None:
+            verdict = "right" if d["correct"] else "wrong"
+            text += f"; the network says {d['predicted_sum']} ({verdict}). Shading of its bits: P(bit = 1)."
+        return text

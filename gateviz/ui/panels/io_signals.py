@@ -1,0 +1,139 @@
+"""Views of the input/output panel for signal tasks: the sine window and rollout, the adding problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from .common import cache_static, mark_dynamic, muted
+from .io_base import PlotView, legend_html, series_colour
+
+
+class SineView(PlotView):
+    """Next-step prediction of a sine window: the window, the one-step predictions, the rollout."""
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        self.graphics.ci.clear()
+        self.plots, self.cursors, self.titles = [], [], {}
+        window = np.asarray(d["window"], dtype=np.float32)
+        W = len(window)
+        steps = np.arange(W, dtype=np.float32)
+        legend = legend_html(["input window", "prediction of the next value", "rollout (fed back)", "truth"],
+                             [0, 1, 2, 7])  # truth: grey (SERIES_COLOURS[7]), as its dotted line
+        plot = self.add_plot(0, "sine: next-step prediction", legend)
+        self.curves = []
+        self.curves.append((plot.plot(steps, window), 0, Qt.PenStyle.SolidLine))
+        if d.get("predictions") is not None:  # output at step t predicts the value at t + 1
+            self.curves.append((plot.plot(steps + 1, np.asarray(d["predictions"], dtype=np.float32)), 1,
+                                Qt.PenStyle.DashLine))
+        R = 0
+        if d.get("rollout") is not None:
+            roll = np.asarray(d["rollout"], dtype=np.float32)
+            R = len(roll)
+            self.curves.append((plot.plot(np.arange(W, W + R, dtype=np.float32), roll), 2, Qt.PenStyle.SolidLine))
+        if d.get("truth") is not None and len(d["truth"]):
+            truth = np.asarray(d["truth"], dtype=np.float32)
+            R = max(R, len(truth))
+            self.curves.append((plot.plot(np.arange(W, W + len(truth), dtype=np.float32), truth), 7,
+                                Qt.PenStyle.DotLine))
+        for item, _, _ in self.curves:
+            cache_static(item)
+        self.boundary = pg.InfiniteLine(pos=W - 0.5, angle=90, movable=False)
+        plot.addItem(self.boundary)
+        self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True))
+        self.marker.setZValue(30)
+        plot.addItem(self.marker)
+        values = np.concatenate([c[0].getData()[1] for c in self.curves])
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        self.fit_y(plot, lo, hi if hi > lo else lo + 1)
+        plot.setXRange(-0.5, W + R, padding=0.01)
+        plot.setLabel("bottom", "step (the rollout continues past the window)")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        theme = self.state.theme
+        for item, k, style in getattr(self, "curves", []):
+            colour = "#888888" if k == 7 else series_colour(k, theme)
+            item.setPen(pg.mkPen(colour, width=theme.line_width, style=style))
+        if hasattr(self, "boundary"):
+            self.boundary.setPen(pg.mkPen(muted(theme), width=1, style=Qt.PenStyle.DashDotLine))
+
+    def on_step(self, step: int) -> None:
+        super().on_step(step)
+        d = self.decoded
+        window = d["window"]
+        spots = [dict(pos=(step, float(window[step])), brush=pg.mkBrush(series_colour(0, None)), size=10)]
+        if d.get("predictions") is not None:
+            spots.append(dict(pos=(step + 1, float(d["predictions"][step])), brush=pg.mkBrush(series_colour(1, None)),
+                              size=10))
+        self.marker.setData(spots)
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        parts = []
+        if d.get("prediction") is not None:
+            p = f"after the window the model predicts {d['prediction']:.3f}"
+            if d.get("target") is not None:
+                p += f" (true {d['target']:.3f})"
+            parts.append(p)
+        if d.get("rollout") is not None:
+            parts.append(f"then feeds its own output back for {len(d['rollout'])} steps")
+        return ", ".join(parts)
+
+
+class AddingView(PlotView):
+    """The adding problem: values, the two marked steps, and the running prediction of their sum."""
+
+    def rebuild(self, decoded: dict | None) -> None:
+        self.decoded = d = decoded
+        self.graphics.ci.clear()
+        self.plots, self.cursors, self.titles = [], [], {}
+        values = np.asarray(d["values"], dtype=np.float32)
+        T = len(values)
+        steps = np.arange(T, dtype=np.float32)
+        plot = self.add_plot(0, "inputs", legend_html(["value", "marked (to be added)"]))
+        self.value_curve = plot.plot(steps, values)
+        cache_static(self.value_curve, T)
+        self.marked = pg.ScatterPlotItem(x=np.asarray(d["marked"], dtype=np.float32),
+                                         y=values[d["marked"]], pxMode=True, size=14, symbol="o")
+        plot.addItem(self.marked)
+        self.fit_y(plot, min(0.0, float(values.min())), max(float(values.max()), 1e-6))
+        plot.setXRange(0, max(T - 1, 1), padding=0.01)
+        out = self.add_plot(1, "running prediction of the sum", legend_html(["prediction", "target"]))
+        self.pred_curve = None
+        hi = d["target"]
+        if d.get("running") is not None:
+            self.pred_curve = out.plot(steps, np.asarray(d["running"], dtype=np.float32))
+            cache_static(self.pred_curve, T)
+            hi = max(hi, float(np.max(d["running"])))
+        self.target = pg.InfiniteLine(pos=d["target"], angle=0, movable=False)
+        out.addItem(self.target)
+        self.fit_y(out, min(0.0, float(np.min(d["running"])) if d.get("running") is not None else 0.0), hi)
+        out.setXRange(0, max(T - 1, 1), padding=0.01)
+        out.setLabel("bottom", "step")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        theme = self.state.theme
+        if not hasattr(self, "value_curve"):
+            return
+        self.value_curve.setPen(pg.mkPen(series_colour(0, theme), width=theme.line_width))
+        self.marked.setBrush(pg.mkBrush(series_colour(1, theme)))
+        self.marked.setPen(pg.mkPen(theme.foreground, width=1))
+        if self.pred_curve is not None:
+            self.pred_curve.setPen(pg.mkPen(series_colour(0, theme), width=theme.line_width))
+        self.target.setPen(pg.mkPen(series_colour(1, theme), width=theme.line_width, style=Qt.PenStyle.DashLine))
+
+    def caption(self) -> str:
+        d = self.decoded or {}
+        if not d:
+            return ""
+        text = (f"target: the sum of the two marked values (steps {', '.join(str(t) for t in d['marked'])}) "
+                f"= {d['target']:.3f}")
+        if d.get("prediction") is not None:
+            text += f"; the network says {d['prediction']:.3f}"
+        return text
