@@ -3,15 +3,27 @@
 One small plot per quantity (two columns), one line per pinned unit in its pin colour, a
 legend, the shared time cursor and a dot on each line at the current step. Lines are created
 when the pinned set changes (a selection change) and only their data is set otherwise.
+
+Each plot keeps round y ticks, as many as its height holds, and a title that fits its column
+(the value range, then the name, give way to the symbol alone when the column is narrow);
+``readable_size`` is the room below which a plot would lose its ticks or go flat.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import Panel, StepMarker, TimeCursor, cache_static, levels_for, muted, style_plot, title_html, tooltip
+from .common import (QUANTITY_INFO, Panel, StepMarker, TimeCursor, cache_static, levels_for, muted, style_plot,
+                     title_html, tooltip)
+from .plot_fit import (MIN_VIEW_LINES, axis_width_for, bottom_axis_height, fit_title_row, label_px,
+                       size_bottom_axis, y_fit)
+
+SIGMOID = ("input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate")
+SPACING = 2  # pixels between the plots
+MIN_PLOT_EMS = 11  # a plot is at least this many tick-label heights wide (room for 4 x labels)
 
 
 class _TracePlot:
@@ -24,7 +36,7 @@ class _TracePlot:
         self.plot.disableAutoRange()
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")  # long traces stay fast
-        self.plot.getAxis("left").setWidth(40)
+        self.y = y_fit(self.plot, min_pad=0.04)
         self.zero = pg.InfiniteLine(angle=0, movable=False)
         self.plot.addItem(self.zero)
         self.cursor = TimeCursor()
@@ -44,15 +56,21 @@ class TracesPanel(Panel):
     def build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         self.view = pg.GraphicsLayoutWidget()
-        self.view.ci.setSpacing(2)
+        self.view.ci.setSpacing(SPACING)
         self.legend = QLabel()  # the pinned units in their colours
         self.legend.setContentsMargins(8, 2, 8, 0)
+        self.legend.setWordWrap(True)  # eight pinned units must not widen the panel
         layout.addWidget(self.legend)
         layout.addWidget(self.view, 1)
         self.plots: list[_TracePlot] = []
         self.length = 0
         self.legend_units: list[int] = []
+
+    @property
+    def columns(self) -> int:
+        return 2 if len(self.plots) > 2 else 1
 
     def _make_plots(self, quantities: tuple[str, ...]) -> None:
         self.view.ci.clear()
@@ -65,6 +83,9 @@ class TracesPanel(Panel):
             else:
                 p.plot.getAxis("bottom").setStyle(showValues=False)
             p.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
+            p.plot.vb.sigResized.connect(self._fit_axes)  # after the plot's own YFit: new ticks, new widths
+        for row in range(n_rows):
+            self.view.ci.layout.setRowStretchFactor(row, 1)  # rows share the height evenly
         self.apply_theme()
 
     def _synced_by_sender(self, *_args) -> None:
@@ -77,6 +98,59 @@ class TracesPanel(Panel):
         for p in self.plots:
             if p.plot.vb is not source:
                 p.plot.setXRange(x0, x1, padding=0)
+
+    # ---- layout -----------------------------------------------------------------------
+    def _axis_width(self) -> int:
+        """One left-axis width for every plot (the columns line up), wide enough for every label."""
+        if not self.plots:
+            return 0
+        return max(axis_width_for(p.plot.getAxis("left"), p.y.labels() or ["−0.5"]) for p in self.plots)
+
+    def _fit_axes(self, *_args) -> None:
+        width = self._axis_width()
+        for p in self.plots:
+            axis = p.plot.getAxis("left")
+            if axis.width() != width:
+                axis.setWidth(width)
+        self._fit_titles()
+
+    def _title_variants(self, quantity: str) -> list[str]:
+        theme = self.state.theme
+        info = QUANTITY_INFO[quantity]
+        span = f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>"
+        return [title_html(quantity, theme), f"{span}<b>{info.symbol}</b>&nbsp; {info.name}</span>",
+                f"{span}<b>{info.symbol}</b></span>"]
+
+    def _fit_titles(self) -> None:
+        """Each title as long as its column allows, in a row as tall as its line."""
+        if not self.plots:
+            return
+        left, _top, right, _bottom = self.view.ci.layout.getContentsMargins()
+        inner = self.view.width() - left - right - SPACING * (self.columns - 1)
+        room = inner / self.columns - self._axis_width() - 4
+        for p in self.plots:
+            fit_title_row(p.plot, self._title_variants(p.quantity), room)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def readable_size(self) -> QSize:
+        """Every plot at least MIN_VIEW_LINES tick labels tall (three round ticks) and MIN_PLOT_EMS
+        wide, with its title's line, the last row's step axis and the legend's line."""
+        theme = self.state.theme
+        n = len(self.plots) or 6
+        cols = 2 if n > 2 else 1
+        rows = (n + cols - 1) // cols
+        probe = self.plots[-1].plot if self.plots else None
+        line = label_px(probe.getAxis("left")) if probe else theme.font_pt * 96 / 72 * 1.2
+        title = (theme.font_pt + 1) * 96 / 72 * 1.25 + 2
+        axis_w = self._axis_width() or 4 * line
+        width = cols * (axis_w + MIN_PLOT_EMS * line) + SPACING * (cols - 1) + 2 * 9 + theme.font_pt * 1.6
+        bottom = bottom_axis_height(probe.getAxis("bottom")) if probe else 2.5 * line
+        legend = self.legend.fontMetrics().height() * 1.4 + 2
+        height = legend + rows * (title + MIN_VIEW_LINES * line) + SPACING * (rows - 1) + bottom + 2 * 9
+        return QSize(int(np.ceil(width)), int(np.ceil(height)))
 
     # ---- hooks ----------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -122,12 +196,8 @@ class TracesPanel(Panel):
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            lo, hi = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
-            pad = 0.1 * (hi - lo)  # room for the end labels
-            p.plot.setYRange(lo - pad, hi + pad, padding=0)
-            mid = (lo + hi) / 2
-            p.plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (lo, mid, hi)],
-                                             [(v, "") for v in np.linspace(lo, hi, 5)]])
+            p.y.set_range(*levels_for(p.quantity, p.data[:, pinned] if pinned else None))
+        self._fit_axes()
         self._update_legend(pinned)
         self.on_step(self.state.step)
 
@@ -148,25 +218,30 @@ class TracesPanel(Panel):
         self.view.setBackground(theme.background)
         self.setStyleSheet(f"TracesPanel {{ background: {theme.background}; }}")
         self.setAutoFillBackground(True)
+        # room at the right for the last x label, which is centred on the plot's right edge
+        self.view.ci.setContentsMargins(9, 4, int(theme.font_pt * 1.6), 4)
         for p in self.plots:
             style_plot(p.plot, theme)
+            bottom = p.plot.getAxis("bottom")
+            size_bottom_axis(bottom, theme)
             # the x range starts half a step left of 0: let the "0" label reach past the axis's left
             # end instead of being hidden (pyqtgraph hides labels that overhang by default)
-            p.plot.getAxis("bottom").setStyle(hideOverlappingLabels=int(theme.font_pt))
-            p.plot.setTitle(title_html(p.quantity, theme))
+            bottom.setStyle(hideOverlappingLabels=int(theme.font_pt))
+            p.y.refit()  # the tick font changed: new label height, new tick count
             p.cursor.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
             p.zero.setPen(pg.mkPen(muted(theme), width=0.8, style=pg.QtCore.Qt.PenStyle.DashLine))
-            p.zero.setVisible(p.quantity not in ("input_gate", "forget_gate", "output_gate",
-                                                 "reset_gate", "update_gate"))
+            p.zero.setVisible(p.quantity not in SIGMOID)
             p.plot.showGrid(x=False, y=True, alpha=0.15)
+        self._fit_axes()
         if self.state.trace is not None and self.plots:
             self.on_selection()
 
     def _update_legend(self, pinned: list[int]) -> None:
         theme = self.state.theme
-        entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;unit {u}" for u in pinned]
+        entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;unit {u}"
+                   for u in pinned]
         where = f"layer {self.state.layer}, {self.state.direction}"
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>pinned: "
-                            + " &nbsp;&nbsp; ".join(entries)
-                            + f" &nbsp;&nbsp; <span style='color:{muted(theme)}'>({where})</span></span>")
+                            + " &nbsp; ".join(entries)
+                            + f" &nbsp; <span style='color:{muted(theme)}'>({where})</span></span>")
         self.legend_units = list(pinned)
