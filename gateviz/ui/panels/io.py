@@ -78,6 +78,7 @@ class IOPanel(Panel):
     def on_selection(self) -> None:
         if self.view is not None and self.state.trace is not None:
             self.view.on_selection()
+            self._set_caption()  # it names the unit, layer and direction shown
             self.on_step(self.state.step)
 
     def apply_theme(self) -> None:
