@@ -12,6 +12,8 @@ import sys
 
 PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation")
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "npz", "csv")
+# gateviz.ui.layouts.LAYOUTS' names, repeated here so --help does not import Qt (a test keeps them equal)
+LAYOUT_NAMES = ("dashboard", "story", "gates", "cell", "heatmaps", "traces", "io", "saturation")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from FILE's extension)")
     parser.add_argument("--panel", choices=PANELS, default="dashboard",
                         help="what to draw: one panel or the whole dashboard (default)")
+    parser.add_argument("--layout", choices=LAYOUT_NAMES, metavar="NAME",
+                        help="the dashboard in a lecture layout, as View > Layout in the app: "
+                             + ", ".join(LAYOUT_NAMES) + " (story: input + cell diagram; gates: heatmaps + "
+                             "traces; one panel's name: that panel alone, full size). Panels that would be "
+                             "unreadable at the picture's size are left out, as in the app")
     parser.add_argument("--step", type=int, metavar="T",
                         help="time step shown in a figure (default: the last step)")
     parser.add_argument("--units", type=int, nargs="+", metavar="U",
@@ -81,6 +88,10 @@ def _check_option_fits(args, fmt: str) -> None:
         (args.size is not None and not picture, "--size applies to pictures, not to npz/csv data"),
         (args.dpi is not None and not picture, "--dpi applies to pictures, not to npz/csv data"),
         (args.transparent and fmt not in ("png", "svg", "pdf"), "--transparent applies to png, svg and pdf"),
+        (args.layout is not None and not picture, "--layout applies to pictures, not to npz/csv data"),
+        (args.layout is not None and args.panel != "dashboard",
+         f"--layout arranges the dashboard's panels; leave out --panel {args.panel} "
+         f"(or use --layout {args.panel} for that panel alone)"),
         (fmt == "npz" and (args.units or args.layer is not None or args.direction),
          "the npz trace file holds every layer, direction and unit; use csv to choose some"),
     ]
@@ -201,10 +212,14 @@ def run(args: argparse.Namespace) -> int:
     state = _view_state(args, model, trace, sequence, task)
     apply_theme(state.theme)
     progress = _print_progress if fmt in ("gif", "mp4") and sys.stderr.isatty() else None
-    result = headless.export_view(state, args.panel, args.output, fmt, size=size, dpi=dpi,
+    left_out: list[str] = []
+    result = headless.export_view(state, args.panel, args.output, fmt, size=size, dpi=dpi, layout=args.layout,
                                   transparent=args.transparent, overwrite=args.force, steps=steps, fps=args.fps,
-                                  progress=progress)
+                                  progress=progress, left_out=left_out.extend)
     w, h = result.pixels
+    if left_out:  # never silently: the picture holds fewer panels than the layout names
+        print(f"note: left out {', '.join(left_out)}: too little room at this size to stay readable; "
+              "give a larger --size, leave out --presentation, or pick a --layout with fewer panels")
     if fmt in ("gif", "mp4"):
         frames = len(steps) if steps is not None else trace.length
         print(f"wrote {args.output}: {frames} frames of the {args.panel}, {w}x{h} px at {args.fps:g} fps")

@@ -61,15 +61,22 @@ def clone_state(state):
     return copy
 
 
-def build_view(state, panel_id: str = "dashboard"):
-    """The dashboard or one panel, drawing ``state``; a parentless widget, not shown."""
+def build_view(state, panel_id: str = "dashboard", layout: str | None = None):
+    """The dashboard (in lecture layout ``layout``, default all five panels) or one panel,
+    drawing ``state``; a parentless widget, not shown."""
     from gateviz.export.files import ExportError
 
     ensure_app()
+    if layout is not None and panel_id != "dashboard":
+        raise ExportError(f"--layout arranges the dashboard's panels; it does not apply to --panel {panel_id} "
+                          "(leave out --panel, or use --layout " + panel_id + " for that panel alone)")
     if panel_id == "dashboard":
         from gateviz.ui.dashboard import Dashboard
+        from gateviz.ui.layouts import LAYOUTS
 
-        widget = Dashboard(state)
+        if layout is not None and layout not in LAYOUTS:
+            raise ExportError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+        widget = Dashboard(state, layout=layout or "dashboard")
     else:
         from gateviz.ui.panels import PANEL_CLASSES
 
@@ -83,11 +90,14 @@ def build_view(state, panel_id: str = "dashboard"):
 
 def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, transparent: bool = False,
                 overwrite: bool = False, steps: range | None = None, fps: float = 10,
-                progress=None, cancelled=None, visible_panels=None, logical_size=None):
+                progress=None, cancelled=None, visible_panels=None, logical_size=None, layout=None,
+                left_out=None):
     """Render ``panel_id`` of a private copy of ``state`` to ``path`` as ``fmt``
     (png, svg, pdf, gif, mp4). The one path the CLI and the app's dialog share, so both
     make the same pictures. ``visible_panels``: the dashboard's panels to keep (the app
-    passes the ones the user shows); ``logical_size``: the layout size when neither
+    passes the ones the user shows); ``layout``: the dashboard's lecture layout
+    (``gateviz.ui.layouts``); ``left_out``: called with the dashboard panels left out because
+    the picture is too small for them to stay readable; ``logical_size``: the layout size when neither
     ``size`` nor ``dpi`` is given (the app passes the on-screen size). Returns the
     RenderPlan (the pixel size actually written)."""
     from gateviz.export import ANIMATION_FORMATS, FIGURE_FORMATS
@@ -100,7 +110,7 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
     check_target(path, overwrite=overwrite)  # before any rendering work
     ensure_app()
     view_state = clone_state(state)
-    widget = build_view(view_state, panel_id)
+    widget = build_view(view_state, panel_id, layout)
     if logical_size is not None:
         widget.resize(*logical_size)
     try:
@@ -110,13 +120,17 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
         if fmt in FIGURE_FORMATS:
             from gateviz.export.figure import save_figure
 
-            return save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite)
-        from gateviz.export.animation import AnimationExport
+            plan = save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite)
+        else:
+            from gateviz.export.animation import AnimationExport
 
-        job = AnimationExport(widget, view_state, path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,
-                              overwrite=overwrite)
-        job.run(progress, cancelled)
-        return job.plan
+            job = AnimationExport(widget, view_state, path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,
+                                  overwrite=overwrite)
+            job.run(progress, cancelled)
+            plan = job.plan
+        if left_out is not None and hasattr(widget, "dropped_panels"):
+            left_out(widget.dropped_panels())
+        return plan
     finally:
         widget.close()
         widget.deleteLater()

@@ -56,10 +56,17 @@ def _view_widget(window, panel_id: str) -> QWidget | None:
 
 
 def _visible_panels(window) -> list[str] | None:
+    """The panels the user wants (View ▸ Panels); the export fits them to its own size, as the window does."""
     dashboard = getattr(window, "dashboard", None)
-    if dashboard is None or not hasattr(dashboard, "is_panel_visible"):
+    if dashboard is None or not hasattr(dashboard, "is_panel_wanted"):
         return None
-    return [pid for pid in getattr(window, "panels", {}) if dashboard.is_panel_visible(pid)]
+    return [pid for pid in getattr(window, "panels", {}) if dashboard.is_panel_wanted(pid)]
+
+
+def _layout(window, panel_id: str) -> str | None:
+    """The window's lecture layout, for an export of the dashboard."""
+    dashboard = getattr(window, "dashboard", None)
+    return getattr(dashboard, "layout_name", None) if panel_id == "dashboard" else None
 
 
 def confirm_overwrite(parent: QWidget, path: str) -> bool:
@@ -237,7 +244,8 @@ class FigureDialog(_ExportDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a 300-dpi dashboard takes a second or two
         try:
             plan = headless.export_view(window.state, panel_id, path, fmt, overwrite=True, logical_size=logical,
-                                        visible_panels=_visible_panels(window), **self.options())
+                                        visible_panels=_visible_panels(window), layout=_layout(window, panel_id),
+                                        **self.options())
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
             QApplication.restoreOverrideCursor()
             self.fail(exc)
@@ -400,7 +408,7 @@ class AnimationDialog(_ExportDialog):
             size = (self.width_spin.value(), self.height_spin.value())
         live = _view_widget(window, panel_id)
         view_state = headless.clone_state(window.state)
-        view = headless.build_view(view_state, panel_id)
+        view = headless.build_view(view_state, panel_id, _layout(window, panel_id))
         if size is None and live is not None and live.isVisible():
             view.resize(live.width(), live.height())
         visible = _visible_panels(window)
