@@ -831,6 +831,12 @@ class MainWindow(QMainWindow):
             s.setValue("dashboard/hidden", layout["hidden"])
         s.sync()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not getattr(self, "_fitted_once", False):  # the frame's size is known once the window exists
+            self._fitted_once = True
+            self.fit_to_screen()
+
     def closeEvent(self, event) -> None:
         self.player.pause()
         if self.train_dialog is not None:
