@@ -5,29 +5,63 @@ Per sigmoid gate, one point per unit: the fraction of steps the gate is right-sa
 direction), pinned units of the current layer ringed in their pin colours. Points near the
 top-left corner are gates that are almost always closed, near the bottom-right almost always
 open; the dashed diagonal x + y = 1 is the limit (never unsaturated). A plain RNN has no
-sigmoid gate: its tanh state's saturation (h < −0.9 vs h > 0.9) is shown instead.
+sigmoid gate: its tanh state's saturation (h < −0.9 vs h > 0.9) is shown instead, and the
+axes, title and tooltips say so.
 
-The statistics do not depend on the time step; they are computed when the trace or the
-direction changes.
+The plots share one line below them that says what x and y count (three copies of two long
+axis labels did not fit side by side in presentation fonts); ticks are as many round fractions
+as each plot's size holds. The statistics do not depend on the time step; they are computed when
+the trace or the direction changes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, saturation_fractions
 from gateviz.core.trace import SIGMOID_GATES
 
 from .common import QUANTITY_INFO, Panel, muted, style_plot
+from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row, label_px,
+                       nice_ticks, set_ticks, size_bottom_axis, tick_font, tick_label)
 
 LAYER_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
+SPACING = 8  # pixels between the plots
+MIN_PLOT_LINES = 1.5 * MIN_VIEW_LINES  # a scatter is at least this many tick-label heights wide and tall
+PAD = 0.03  # the view shows -0.03..1.03: points on the edges stay whole
 
 
 def tanh_saturation(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(left, right) fractions of a tanh state: h < −0.9 and h > 0.9 per unit."""
     return (h < -RIGHT_SATURATED).mean(axis=0, dtype=np.float64), (h > RIGHT_SATURATED).mean(axis=0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What x and y count (HTML), in the same words for the axes' line, the title and the tooltips."""
+
+    x_axis: str  # "right-saturated (> 0.9)"
+    y_axis: str
+    x_test: str  # "i > 0.9": one point's x, for tooltips
+    y_test: str
+
+    def axes_html(self) -> str:
+        return f"→&nbsp;x: {self.x_axis} &nbsp; ↑&nbsp;y: {self.y_axis} &nbsp; (fractions of the steps)"
+
+
+def thresholds(quantity: str) -> Thresholds:
+    if quantity == "hidden_state":  # a tanh state saturates at both ends of [-1, 1]
+        hi, lo = f"h &gt; {RIGHT_SATURATED:g}", f"h &lt; −{RIGHT_SATURATED:g}"
+        return Thresholds(hi, lo, hi, lo)
+    sym = QUANTITY_INFO[quantity].symbol
+    return Thresholds(f"right-saturated (&gt; {RIGHT_SATURATED:g})", f"left-saturated (&lt; {LEFT_SATURATED:g})",
+                      f"{sym} &gt; {RIGHT_SATURATED:g}", f"{sym} &lt; {LEFT_SATURATED:g}")
 
 
 class _GatePlot:
@@ -38,9 +72,7 @@ class _GatePlot:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.disableAutoRange()
-        self.plot.setRange(xRange=(-0.03, 1.03), yRange=(-0.03, 1.03), padding=0)
-        self.plot.setLabel("bottom", f"right-saturated (> {RIGHT_SATURATED:g})")
-        self.plot.setLabel("left", f"left-saturated (&lt; {LEFT_SATURATED:g})")
+        self.plot.setRange(xRange=(-PAD, 1 + PAD), yRange=(-PAD, 1 + PAD), padding=0)
         self.diagonal = pg.PlotCurveItem([0, 1], [1, 0])
         self.plot.addItem(self.diagonal)
         self.layers: list[pg.ScatterPlotItem] = []
@@ -67,15 +99,91 @@ class SaturationPanel(Panel):
         self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
         self.view = pg.GraphicsLayoutWidget()
-        self.view.ci.setSpacing(8)
+        self.view.ci.setSpacing(SPACING)
         layout.addWidget(self.view, 1)
         self.plots: list[_GatePlot] = []
+        self.axes_label = QLabel()  # what x and y count, for every plot
+        self.axes_label.setContentsMargins(8, 0, 8, 4)
+        self.axes_label.setWordWrap(True)
+        layout.addWidget(self.axes_label)
         self.layer_ids: list[int] = []
 
     def _gates(self) -> tuple[str, ...]:
         qs = self.state.trace.quantities
         gates = tuple(q for q in qs if q in SIGMOID_GATES)
         return gates or ("hidden_state",)
+
+    def _make_plots(self, gates: tuple[str, ...]) -> None:
+        self.view.ci.clear()
+        self.plots = [_GatePlot(q, self.view.ci, k) for k, q in enumerate(gates)]
+        for gp in self.plots:
+            gp.plot.vb.sigResized.connect(self._fit)
+
+    # ---- layout -----------------------------------------------------------------------
+    def _fit(self, *_args) -> None:
+        """Ticks as many as each plot holds, room for the end labels, titles that fit their column."""
+        if not self.plots:
+            return
+        first = self.plots[0].plot
+        axis = first.getAxis("left")
+        line = label_px(axis)
+        fm = QFontMetricsF(tick_font(axis))
+        size = first.vb.size()
+        most_y = int(np.clip((size.height() - line) / (TICK_GAP * line) + 1, 2, 6))
+        wide = fm.horizontalAdvance("0.25")  # the widest label a fraction tick gets
+        most_x = int(np.clip((size.width() - wide) / (1.3 * wide) + 1, 2, 6))
+        y_ticks, x_ticks = nice_ticks(0.0, 1.0, most_y), nice_ticks(0.0, 1.0, most_x)
+        # the end labels (0 and 1) need half a label of room beyond the data, or pyqtgraph drops them
+        # (with a grid, pyqtgraph lets no label overhang its axis, not even by a pixel)
+        height = size.height()
+        pad_y = max(PAD, 0.5 * line / (height - line)) if height > 2 * line else 0.25
+        half_x = 0.5 * fm.horizontalAdvance("0") + 1
+        pad_x = max(PAD, half_x / (size.width() - 2 * half_x)) if size.width() > 4 * half_x else 0.25
+        width = axis_width_for(axis, [tick_label(v) for v in y_ticks])
+        for gp in self.plots:
+            gp.plot.setRange(xRange=(-pad_x, 1 + pad_x), yRange=(-pad_y, 1 + pad_y), padding=0)
+            set_ticks(gp.plot.getAxis("left"), y_ticks)
+            set_ticks(gp.plot.getAxis("bottom"), x_ticks)
+            left = gp.plot.getAxis("left")
+            if left.width() != width:
+                left.setWidth(width)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        theme = self.state.theme
+        n = len(self.plots)
+        left, _top, right, _bottom = self.view.ci.layout.getContentsMargins()
+        column = (self.view.width() - left - right - SPACING * (n - 1)) / max(n, 1)
+        span = f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>"
+        for gp in self.plots:
+            info = QUANTITY_INFO[gp.quantity]
+            name = "tanh state" if gp.quantity == "hidden_state" else info.name
+            room = column - gp.plot.getAxis("left").width() - 4
+            fit_title_row(gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>", f"{span}<b>{info.symbol}</b></span>"],
+                          room)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def readable_size(self) -> QSize:
+        """Every scatter at least MIN_PLOT_LINES tick labels wide and tall, with its title and axes,
+        the legend and the axes' line (wrapped at that width)."""
+        theme = self.state.theme
+        n = len(self.plots) or 3
+        axis = self.plots[0].plot.getAxis("left") if self.plots else None
+        line = label_px(axis) if axis is not None else theme.font_pt * 96 / 72 * 1.2
+        view = MIN_PLOT_LINES * line
+        ticks = ["0", "0.5", "1"]
+        axis_w = axis_width_for(axis, ticks) if axis is not None else 3 * line
+        width = n * (axis_w + view) + SPACING * (n - 1) + 9 + theme.font_pt * 1.2
+        width = max(width, 16 * line)  # the legend and the axes' line in two or three lines, not seven
+        title = (theme.font_pt + 1) * 96 / 72 * 1.25 + 2
+        bottom = bottom_axis_height(self.plots[0].plot.getAxis("bottom")) if self.plots else 1.5 * line
+        texts = sum(label.heightForWidth(int(width)) if label.text() else 2 * line
+                    for label in (self.legend, self.axes_label))
+        height = texts + title + view + bottom + 2 * 4
+        return QSize(int(np.ceil(width)), int(np.ceil(height)))
 
     # ---- hooks --------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -84,8 +192,7 @@ class SaturationPanel(Panel):
             return
         gates = self._gates()
         if tuple(g.quantity for g in self.plots) != gates:
-            self.view.ci.clear()
-            self.plots = [_GatePlot(q, self.view.ci, k) for k, q in enumerate(gates)]
+            self._make_plots(gates)
         direction = self.state.direction
         self.layer_ids = [k for k in range(trace.num_layers) if direction in trace.directions(k)]
         for gp in self.plots:
@@ -101,18 +208,19 @@ class SaturationPanel(Panel):
                                           hoverable=True, tip=self._tip(gp.quantity))
                 gp.plot.addItem(item)
                 gp.layers.append(item)
-            sym = QUANTITY_INFO[gp.quantity].symbol
-            tip = (f"Gate {sym}: a point per unit; x = fraction of steps with {sym} > {RIGHT_SATURATED:g} (open), "
-                   f"y = fraction with {sym} &lt; {LEFT_SATURATED:g} (closed).")
-            gp.plot.setToolTip(tip)
+            words = thresholds(gp.quantity)
+            what = "Gate" if gp.quantity != "hidden_state" else "Tanh state"
+            gp.plot.setToolTip(f"{what} {QUANTITY_INFO[gp.quantity].symbol}: a point per unit; "
+                               f"x = fraction of steps with {words.x_test}, y = fraction with {words.y_test}.")
         self.apply_theme()
 
     def _tip(self, quantity: str):
-        sym = QUANTITY_INFO[quantity].symbol
+        words = thresholds(quantity)
+        x_test, y_test = (w.replace("&gt;", ">").replace("&lt;", "<") for w in (words.x_test, words.y_test))
 
         def tip(x: float, y: float, data) -> str:
             layer, unit = data
-            return f"layer {layer}, unit {unit}: {sym} open {x:.0%} / closed {y:.0%} of the steps"
+            return f"layer {layer}, unit {unit}: {x_test} {x:.0%} / {y_test} {y:.0%} of the steps"
 
         return tip
 
@@ -134,13 +242,12 @@ class SaturationPanel(Panel):
         self.view.setBackground(theme.background)
         self.setStyleSheet(f"SaturationPanel {{ background: {theme.background}; }}")
         self.setAutoFillBackground(True)
+        # room at the right for the last x label ("1"), centred on the plot's right edge
+        self.view.ci.setContentsMargins(9, 4, int(theme.font_pt * 1.2), 4)
         size = 7 + 3 * theme.presentation
         for gp in self.plots:
             style_plot(gp.plot, theme)
-            sym = QUANTITY_INFO[gp.quantity].symbol
-            name = QUANTITY_INFO[gp.quantity].name
-            title = f"<b>{sym}</b>&nbsp; {name}" if gp.quantity != "hidden_state" else "<b>h</b>&nbsp; tanh state (h &lt; −0.9 / &gt; 0.9)"
-            gp.plot.setTitle(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>{title}</span>")
+            size_bottom_axis(gp.plot.getAxis("bottom"), theme)
             gp.diagonal.setPen(pg.mkPen(muted(theme), width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
             gp.plot.showGrid(x=True, y=True, alpha=0.12)
             for k, item in zip(self.layer_ids, gp.layers):
@@ -149,6 +256,10 @@ class SaturationPanel(Panel):
                 item.setBrush(pg.mkBrush(colour))
                 item.setPen(pg.mkPen(theme.background, width=0.5))
                 item.setSize(size)
+        if self.plots:
+            self.axes_label.setText(f"<span style='color:{muted(theme)}; font-size:{theme.font_pt}pt'>"
+                                    f"{thresholds(self.plots[0].quantity).axes_html()}</span>")
+        self._fit()
         self._direction = self.state.direction
         self._update_pins()
         self._update_legend()
