@@ -9,7 +9,9 @@ updated in place otherwise; ``on_step`` only moves cursors and markers.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .common import Panel
 from .io_views import VIEW_CLASSES, GenericView, IOView
@@ -29,7 +31,12 @@ class IOPanel(Panel):
         self.caption = QLabel()  # one line: what the task's output means at this sequence
         self.caption.setContentsMargins(8, 3, 8, 3)
         self.caption.setWordWrap(True)
-        self._layout.addWidget(self.caption)
+        # the caption's row: the caption, then what the view shows beside it (the text colours' scale)
+        self._caption_row = QHBoxLayout()
+        self._caption_row.setContentsMargins(0, 0, 8, 0)
+        self._caption_row.addWidget(self.caption, 1)
+        self._layout.addLayout(self._caption_row)
+        self._caption_extra: QWidget | None = None
         self.view: IOView | None = None
         self.decoded: dict | None = None
         self.decode_error: str | None = None
@@ -58,10 +65,28 @@ class IOPanel(Panel):
                 self.view.deleteLater()
             self.view = cls(state)
             self._layout.addWidget(self.view, 1)
+            self._set_caption_extra(getattr(self.view, "caption_widget", lambda: None)())
             self.view.apply_theme()
         self.view.rebuild(self.decoded)
         self._set_caption()
         self.on_step(state.step)
+
+    def _set_caption_extra(self, widget: QWidget | None) -> None:
+        if self._caption_extra is not None:
+            self._caption_row.removeWidget(self._caption_extra)
+            self._caption_extra.deleteLater()
+        self._caption_extra = widget
+        if widget is not None:
+            self._caption_row.addWidget(widget, 0)
+
+    def readable_size(self) -> QSize:
+        """The view's readable size plus the caption's lines at that width."""
+        if self.view is None:
+            return super().readable_size()
+        need = self.view.readable_size()
+        extra = self._caption_extra.sizeHint().width() + 8 if self._caption_extra is not None else 0
+        caption = self.caption.heightForWidth(need.width() - extra) if self.caption.isVisibleTo(self) else 0
+        return QSize(need.width(), need.height() + int(np.ceil(max(caption, 0))))
 
     def _set_caption(self) -> None:
         theme = self.state.theme

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
 from .common import TimeCursor, cache_static, muted, style_plot
-from .plot_fit import fit_y_range, nice_ticks, set_y_ticks, size_bottom_axis
+from .plot_fit import MIN_VIEW_LINES, bottom_axis_height, label_px, size_bottom_axis, y_fit
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
-TITLE_ROW = 30  # pyqtgraph's PlotItem title row height (px)
 
 
 def series_colour(k: int, theme) -> str:
@@ -96,6 +95,17 @@ class IOView(QWidget):
     def caption(self) -> str:
         return ""
 
+    def line_px(self) -> float:
+        """One tick label's height in the theme's fonts (the unit readable sizes are counted in)."""
+        font = QFont()
+        font.setPointSize(max(6, self.state.theme.font_pt - 1))  # style_axis's tick font
+        return QFontMetricsF(font).height()
+
+    def readable_size(self) -> QSize:
+        """The smallest size at which this view shows its labels and plots readably."""
+        line = self.line_px()
+        return QSize(int(24 * line), int(12 * line))
+
 
 class PlotView(IOView):
     """A view made of pyqtgraph plots stacked in one GraphicsLayoutWidget, each with a cursor."""
@@ -114,21 +124,7 @@ class PlotView(IOView):
     def fit_y(self, plot: pg.PlotItem, lo: float, hi: float) -> None:
         """Show ``lo``..``hi`` with round y ticks, as many as the plot's height has room for, and
         room for the end labels; kept so when the plot is resized."""
-        plot.gateviz_y_data = (lo, hi)
-        if not getattr(plot, "gateviz_fits_y", False):
-            plot.gateviz_fits_y = True
-            plot.vb.sigResized.connect(self._refit_y)
-        self._refit_y(plot.vb)
-
-    def _refit_y(self, vb) -> None:
-        plot = next((p for p in self.plots if p.vb is vb), None)
-        if plot is None:
-            return
-        lo, hi = plot.gateviz_y_data
-        fit_y_range(plot, lo, hi)
-        label_px = QFontMetricsF(plot.getAxis("left").style["tickFont"] or QFont()).height()
-        max_ticks = int(np.clip(vb.height() / (1.8 * label_px), 2, 5))
-        set_y_ticks(plot, nice_ticks(lo, hi, max_ticks))
+        y_fit(plot).set_range(lo, hi)
 
     def add_plot(self, row: int, title: str, small: str = "", cursor: bool = True, **kw) -> pg.PlotItem:
         plot = new_plot(self.graphics.ci, row, **kw)
@@ -141,6 +137,39 @@ class PlotView(IOView):
     def on_step(self, step: int) -> None:
         for c in self.cursors:
             c.setValue(step)
+
+    def plot_need(self, plot: pg.PlotItem, width: float, lines: float = MIN_VIEW_LINES) -> float:
+        """The height one plot needs at a view ``width``: its (wrapped) title, ``lines`` tick
+        labels of plot, its bottom axis."""
+        text = plot.titleLabel.item
+        title = 0.0
+        if plot.titleLabel.isVisible() and text.toPlainText():
+            doc = text.document().clone()
+            doc.setDocumentMargin(1)
+            room = self.title_room(plot, width)
+            doc.setTextWidth(room if room > 40 and doc.idealWidth() > room else -1)
+            title = doc.size().height() + 2
+        bottom = plot.getAxis("bottom")
+        axis = bottom_axis_height(bottom) if bottom.isVisible() else 0.0
+        return title + lines * label_px(plot.getAxis("left")) + axis
+
+    def readable_size(self) -> QSize:
+        """Each plot row at least MIN_VIEW_LINES tick labels tall with its title and axis, at a
+        width of about 26 tick labels (room for the x labels and a two-line title)."""
+        if not self.plots:
+            return super().readable_size()
+        line = self.line_px()
+        width = 26 * line
+        rows: dict[int, float] = {}
+        for plot in self.plots:
+            row = self._row_of(plot)
+            rows[row] = max(rows.get(row, 0.0), self.plot_need(plot, width))
+        spacing = self.graphics.ci.layout.verticalSpacing() * (len(rows) - 1)
+        return QSize(int(np.ceil(width)), int(np.ceil(sum(rows.values()) + spacing + 2)))
+
+    def _row_of(self, plot: pg.PlotItem) -> int:
+        cells = self.graphics.ci.items.get(plot) or [(0, 0)]  # (row, column) of every cell it spans
+        return cells[0][0]
 
     def apply_theme(self) -> None:
         theme = self.state.theme
@@ -157,34 +186,39 @@ class PlotView(IOView):
         self.graphics.ci.setContentsMargins(1, 1, int(theme.font_pt * 1.6), 1)
         self._fit_titles()
         for plot in self.plots:
-            if getattr(plot, "gateviz_fits_y", False):
-                self._refit_y(plot.vb)  # the tick font changed
+            fit = getattr(plot, "gateviz_y_fit", None)
+            if fit is not None:
+                fit.refit()  # the tick font changed
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._fit_titles()
 
+    def title_room(self, plot: pg.PlotItem, width: float | None = None) -> float:
+        """The width a plot's title may take at a view ``width``: the view box's column, right of
+        the left axis (wider text would widen the plot past the panel's edge)."""
+        width = self.width() if width is None else width
+        columns = max(1, self.graphics.ci.layout.columnCount())
+        return (width - self.graphics.ci.layout.getContentsMargins()[2]) / columns - plot.getAxis("left").width() - 16
+
     def _fit_titles(self) -> None:
-        """Wrap a title (with its legend) that is wider than its column onto more lines.
+        """Wrap a title (with its legend) that is wider than its column onto more lines, in a row
+        as tall as its lines.
 
         pyqtgraph makes a plot at least as wide as its title's one line; a long legend in
         presentation fonts would otherwise push the plots past the panel's right edge."""
-        columns = max(1, self.graphics.ci.layout.columnCount())
         for plot in self.plots:
-            # the view fills the widget (no margins); the title spans the view box's column only,
-            # right of the left axis: wider text would widen the plot past the panel's edge
-            room = (self.width() - self.graphics.ci.layout.getContentsMargins()[2]) / columns \
-                - plot.getAxis("left").width() - 16
+            room = self.title_room(plot)
             label = plot.titleLabel
             text = label.item
+            text.document().setDocumentMargin(1)  # Qt's 4 px above and below cost the plot 6 px
             text.setTextWidth(-1)  # one line: its natural width
-            height = TITLE_ROW  # pyqtgraph's fixed title row
             if room > 40 and text.boundingRect().width() > room:
                 option = text.document().defaultTextOption()
                 option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
                 text.document().setDefaultTextOption(option)
                 text.setTextWidth(room)
-                height = max(TITLE_ROW, int(text.boundingRect().height()) + 2)
+            height = int(np.ceil(text.boundingRect().height())) + 2
             plot.layout.setRowFixedHeight(0, height)
             label.setMaximumHeight(height)
             label.updateMin()  # the label's minimum size follows the (wrapped) text

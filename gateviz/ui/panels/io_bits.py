@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -11,6 +11,11 @@ from gateviz.ui.state import ViewState
 
 from .common import muted
 from .io_base import IOView, readable_on
+
+
+HEADER = "time →   (bit 0, the least significant, first)"
+MARGIN = 10.0
+MIN_CELL = 2.0  # a bit's cell is at least this many label heights (its digit as large as the labels)
 
 
 class BitGrid(QWidget):
@@ -30,6 +35,54 @@ class BitGrid(QWidget):
             self.step = step
             self.update()
 
+    def _small_font(self) -> QFont:
+        small = QFont()
+        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
+        return small
+
+    def _columns(self) -> tuple[float, float, float]:
+        """(label column, right text column, header row) in the labels' font: they fit their text."""
+        fm = QFontMetricsF(self._small_font())
+        label_w = max(fm.horizontalAdvance(row[0]) for row in self.rows) + 16
+        right_w = max(fm.horizontalAdvance(row[3]) for row in self.rows) + 16
+        return label_w, right_w, max(26.0, fm.height() + 6)
+
+    def _cell(self) -> float:
+        n = len(self.rows[0][1])
+        label_w, right_w, head_h = self._columns()
+        cell = min((self.width() - label_w - right_w - 2 * MARGIN) / max(n, 1),
+                   (self.height() - head_h - 2 * MARGIN) / (len(self.rows) + 0.3))
+        return max(cell, 6.0)
+
+    def readable_size(self) -> QSize:
+        """Cells MIN_CELL label heights wide (a bit as large as the labels), the labels, the header."""
+        if not self.rows:
+            return QSize(240, 120)
+        fm = QFontMetricsF(self._small_font())
+        label_w, right_w, head_h = self._columns()
+        cell = MIN_CELL * fm.height()
+        n = len(self.rows[0][1])
+        width = max(label_w + n * cell + 12 + right_w, label_w + fm.horizontalAdvance(HEADER)) + 2 * MARGIN
+        height = head_h + (len(self.rows) + 0.3) * cell + 2 * MARGIN
+        return QSize(int(np.ceil(width)), int(np.ceil(height)))
+
+    def text_boxes(self) -> list[tuple[str, QRectF]]:
+        """The labels, the header and the sums on the right (for tests of overlap and clipping)."""
+        if not self.rows:
+            return []
+        fm = QFontMetricsF(self._small_font())
+        label_w, right_w, head_h = self._columns()
+        cell, n = self._cell(), len(self.rows[0][1])
+        x0, y0 = label_w + MARGIN, MARGIN + head_h
+        boxes = [(HEADER, QRectF(x0, MARGIN + (head_h - 4 - fm.height()) / 2, fm.horizontalAdvance(HEADER),
+                                 fm.height()))]
+        for r, (label, _bits, _shade, right) in enumerate(self.rows):
+            y = y0 + r * cell + (cell - fm.height()) / 2
+            width = fm.horizontalAdvance(label)
+            boxes.append((label, QRectF(MARGIN + label_w - 8 - width, y, width, fm.height())))
+            boxes.append((right, QRectF(x0 + n * cell + 12, y, fm.horizontalAdvance(right), fm.height())))
+        return boxes
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -38,16 +91,10 @@ class BitGrid(QWidget):
             p.end()
             return
         n = len(self.rows[0][1])
-        small = QFont()
-        small.setPixelSize(int(max(9, self.font_pt * 1.3)))
-        fm = QFontMetricsF(small)  # the label columns fit their text (presentation fonts too)
-        label_w = max(fm.horizontalAdvance(row[0]) for row in self.rows) + 16
-        right_w = max(fm.horizontalAdvance(row[3]) for row in self.rows) + 16
-        margin = 10.0
-        head_h = max(26.0, fm.height() + 6)
-        cell = min((self.width() - label_w - right_w - 2 * margin) / max(n, 1),
-                   (self.height() - head_h - 2 * margin) / (len(self.rows) + 0.3))
-        cell = max(cell, 6.0)
+        small = self._small_font()
+        label_w, right_w, head_h = self._columns()
+        margin = MARGIN
+        cell = self._cell()
         x0 = label_w + margin
         y0 = margin + head_h
         font = QFont()
@@ -57,7 +104,7 @@ class BitGrid(QWidget):
         p.setPen(self.muted)
         p.drawText(QRectF(x0, margin, self.width() - x0 - margin, head_h - 4),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   "time →   (bit 0, the least significant, first)")
+                   HEADER)
         # the current step's column
         if 0 <= self.step < n:
             hl = QColor(self.foreground)
@@ -112,6 +159,9 @@ class BinaryAdditionView(IOView):
 
     def on_step(self, step: int) -> None:
         self.grid.set_step(step)
+
+    def readable_size(self) -> QSize:
+        return self.grid.readable_size()
 
     def apply_theme(self) -> None:
         theme = self.state.theme

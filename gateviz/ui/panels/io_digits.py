@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtCore import QRectF, QSize
 
-from .common import mark_dynamic
-from .io_base import PlotView, fit_y_range, series_colour, set_y_ticks
+from .common import mark_dynamic, style_axis
+from .io_base import PlotView, series_colour
+from .plot_fit import MIN_VIEW_LINES, label_px, set_ticks, tick_label, y_fit
+
+LABEL_FILL = 0.9  # a class label needs this many label heights of heatmap rows
+IMAGE_SHARE, PLOTS_SHARE = 2, 3  # the image's column and the plots' column share the width 2 : 3
+BAR_WIDTH = 12  # the colour bar's width (px)
+
+
+def label_stride(row_px: float, line_px: float, count: int) -> int:
+    """Label every row, every 2nd or every 5th: the first whose labels do not overlap."""
+    return next((s for s in (1, 2, 5) if s * row_px >= LABEL_FILL * line_px), max(count, 1))
 
 
 class DigitsView(PlotView):
-    """A digit read one row per step: the image with the current row framed, class probabilities over time."""
+    """A digit read one row per step: the image with the current row framed, class probabilities over
+    time (one labelled row per class, with a colour bar from 0 to 1), the probabilities at this step."""
+
+    prob_plot = None
+    bar_plot = None
+    colour_bar = None
 
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = d = decoded
         self.graphics.ci.clear()
         self.plots, self.cursors, self.titles = [], [], {}
+        self.prob_plot = self.bar_plot = self.colour_bar = None
         image = np.asarray(d["image"], dtype=np.float32)  # (rows = steps, columns)
         rows, cols = image.shape
         img_plot = self.add_plot(0, "the input image", "row t is fed at step t", cursor=False, rowspan=2)
@@ -30,41 +45,54 @@ class DigitsView(PlotView):
         img_plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
         img_plot.hideAxis("bottom")
         img_plot.getAxis("left").setLabel("row = step")
+        img_plot.vb.sigResized.connect(self._fit_row_ticks)
         self.row_box = QGraphicsRectItemCompat(0, 0, cols, 1)
         img_plot.addItem(self.row_box)
         self.img_plot = img_plot
-        self.bar_plot = self.prob_plot = None
         probs = d.get("probabilities")
         if probs is not None:
             probs = self.probs = np.asarray(probs, dtype=np.float32)  # (T, classes)
             T, K = probs.shape
             labels = [str(k) for k in range(K)]
             if T > 1:
-                prob_plot = self.add_plot(0, "class probabilities over time", "one row per class", col=1)
-                pimg = pg.ImageItem(axisOrder="row-major")
+                prob_plot = self.add_plot(0, "class probabilities over time", "a row per class", col=1)
+                self.prob_image = pimg = pg.ImageItem(axisOrder="row-major")
                 pimg.setImage(np.ascontiguousarray(probs.T), levels=(0, 1), autoLevels=False)
-                pimg.setColorMap(pg.colormap.get(self.state.theme.colormap if self.state.theme.colormap in
-                                                 pg.colormap.listMaps() else "viridis"))
                 pimg.setRect(QRectF(-0.5, 0, T, K))
                 prob_plot.addItem(pimg)
                 prob_plot.setRange(xRange=(-0.5, T - 0.5), yRange=(0, K), padding=0)
                 prob_plot.setLabel("bottom", "step")
+                prob_plot.getAxis("left").setLabel("class")
                 self.prob_plot = prob_plot
                 prob_plot.vb.sigResized.connect(self._fit_class_ticks)
+                # the colour scale beside the heatmap's box (inside the plot: it spans the box, not the title)
+                self.colour_bar = pg.ColorBarItem(values=(0, 1), width=BAR_WIDTH, interactive=False,
+                                                  colorMapMenu=False)
+                self.colour_bar.setImageItem(pimg, insert_in=prob_plot)
             bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
             self.bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7))
             bar_plot.addItem(self.bars)
             bar_plot.setXRange(-0.6, K - 0.4, padding=0)
             bar_plot.getAxis("bottom").setTicks([[(k, labels[k]) for k in range(K)]])
             self.bar_plot = bar_plot
-            bar_plot.vb.sigResized.connect(self._fit_bar_range)
+            y_fit(bar_plot, min_pad=0.04).set_range(0.0, 1.0)
             # the heatmap and the bars share the right column's height evenly
             self.graphics.ci.layout.setRowStretchFactor(0, 1)
             self.graphics.ci.layout.setRowStretchFactor(1, 1)
+        self.graphics.ci.layout.setColumnStretchFactor(0, IMAGE_SHARE)
+        self.graphics.ci.layout.setColumnStretchFactor(1, PLOTS_SHARE)
         self.apply_theme()
 
-    prob_plot = None
-    bar_plot = None
+    def _colour_bar_width(self) -> float:
+        if self.colour_bar is None:
+            return 0.0
+        return BAR_WIDTH + 5 + self.colour_bar.axis.width() + 4
+
+    def title_room(self, plot: pg.PlotItem, width: float | None = None) -> float:
+        width = self.width() if width is None else width
+        usable = width - self.graphics.ci.layout.getContentsMargins()[2] - self._colour_bar_width()
+        share = IMAGE_SHARE if plot is self.img_plot else PLOTS_SHARE
+        return usable * share / (IMAGE_SHARE + PLOTS_SHARE) - plot.getAxis("left").width() - 16
 
     def _fit_class_ticks(self, *_) -> None:
         """One label per class where the heatmap rows are tall enough, else every 2nd or 5th."""
@@ -72,18 +100,34 @@ class DigitsView(PlotView):
             return
         K = self.probs.shape[1]
         axis = self.prob_plot.getAxis("left")
-        label_px = QFontMetricsF(axis.style["tickFont"] or QFont()).height() * 0.9
-        row_px = self.prob_plot.vb.height() / max(K, 1)
-        stride = next((s for s in (1, 2, 5) if s * row_px >= label_px), K)
+        stride = label_stride(self.prob_plot.vb.height() / max(K, 1), label_px(axis), K)
         axis.setTicks([[(k + 0.5, str(k)) for k in range(0, K, stride)], []])
+        if self.colour_bar is not None:  # 0, 0.5, 1 where the bar is tall enough
+            bar_ticks = [0.0, 0.5, 1.0] if self.prob_plot.vb.height() >= 3.2 * label_px(axis) else [0.0, 1.0]
+            set_ticks(self.colour_bar.axis, bar_ticks)
 
-    def _fit_bar_range(self, *_) -> None:
-        """Probabilities 0..1 with room for the end labels; a short chart labels 0 and 1 only."""
+    def _fit_row_ticks(self, *_) -> None:
+        """The image's rows labelled at their centres (row t = step t), as many as do not overlap."""
+        rows = self.decoded["image"].shape[0]
+        axis = self.img_plot.getAxis("left")
+        lo, hi = self.img_plot.vb.viewRange()[1]
+        row_px = self.img_plot.vb.height() / max(hi - lo, 1e-9)
+        stride = next((s for s in (1, 2, 4, 5, 7, 10, 14) if s * row_px >= 1.2 * label_px(axis)), rows)
+        axis.setTicks([[(r + 0.5, tick_label(r)) for r in range(0, rows, stride)], []])
+
+    def readable_size(self) -> QSize:
+        """The heatmap with every 2nd class labelled (or MIN_VIEW_LINES tall) and the bar chart
+        above each other beside a square image, each plot with its title and axes."""
         if self.bar_plot is None:
-            return
-        fit_y_range(self.bar_plot, 0.0, 1.0, min_pad=0.04)
-        label_px = QFontMetricsF(self.bar_plot.getAxis("left").style["tickFont"] or QFont()).height()
-        set_y_ticks(self.bar_plot, [0.0, 0.5, 1.0] if self.bar_plot.vb.height() > 3.5 * label_px else [0.0, 1.0])
+            return super().readable_size()
+        line = self.line_px()
+        width = 30 * line + self._colour_bar_width()
+        K = self.probs.shape[1]
+        heat = max(MIN_VIEW_LINES, K / 2 * LABEL_FILL)
+        height = self.plot_need(self.bar_plot, width)
+        if self.prob_plot is not None:
+            height += self.plot_need(self.prob_plot, width, heat) + self.graphics.ci.layout.verticalSpacing()
+        return QSize(int(np.ceil(width)), int(np.ceil(height + 2)))
 
     def on_step(self, step: int) -> None:
         super().on_step(step)
@@ -106,8 +150,17 @@ class DigitsView(PlotView):
             self.image.setColorMap(grey)
             self.row_box.setPen(pg.mkPen("#D55E00", width=theme.line_width + 1.5))
             self.row_box.setBrush(pg.mkBrush(None))
+            self._fit_row_ticks()
+        if self.prob_plot is not None:
+            # no grid over the heatmap; without one pyqtgraph lets the end class labels overhang the box
+            self.prob_plot.showGrid(x=False, y=False)
+            cmap = pg.colormap.get(theme.colormap if theme.colormap in pg.colormap.listMaps() else "viridis")
+            self.prob_image.setColorMap(cmap)
+            self.colour_bar.setColorMap(cmap)
+            style_axis(self.colour_bar.axis, theme)
+            self.colour_bar.axis.setWidth(None)
         self._fit_class_ticks()  # the tick font's size changed
-        self._fit_bar_range()
+        self._fit_titles()
         if self.state.trace is not None and getattr(self, "bar_plot", None) is not None:
             self.on_step(self.state.step)
 

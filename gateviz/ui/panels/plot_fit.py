@@ -19,10 +19,10 @@ TICK_GAP = 1.4  # y tick labels at least this many label heights apart, centre t
 MIN_VIEW_LINES = 4.0  # a usable plot is at least this many tick-label heights tall (three ticks fit)
 
 
-def nice_ticks(lo: float, hi: float, max_ticks: int = 3) -> list[float]:
+def nice_ticks(lo: float, hi: float, max_ticks: int = 3, integer: bool = False) -> list[float]:
     """At most ``max_ticks`` round values from ``lo`` to ``hi``: as many as allowed, among as many
     those that land on both ends, then the roundest step (0..1 -> 0, 0.5, 1; 0..8 -> 0, 4, 8;
-    0..12 -> 0, 5, 10; -1..1 in two -> -1, 1)."""
+    0..12 -> 0, 5, 10; -1..1 in two -> -1, 1); ``integer``: whole-number steps only (a depth)."""
     span = hi - lo
     if not np.isfinite(span) or span <= 0:
         return [lo] if np.isfinite(lo) else []
@@ -34,6 +34,8 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 3) -> list[float]:
     for scale in (top / 100, top / 10, top, top * 10):
         for rank, m in enumerate(_MANTISSAS):
             step = m * scale
+            if integer and (step < 1 or step != round(step)):
+                continue
             first = np.ceil(lo / step - 1e-9) * step
             values = [round(float(v), 9) + 0.0 for v in np.arange(first, hi + step * 1e-6, step)]
             if not values or len(values) > max_ticks:
@@ -144,18 +146,28 @@ class YFit(QObject):
         super().__init__(plot.vb)  # lives and dies with the view box
         self.plot, self.min_pad, self.most = plot, min_pad, most
         self.lo, self.hi = 0.0, 1.0
+        self.integer = False
         self.ticks: list[float] = []
         plot.vb.sigResized.connect(self.refit)
 
-    def set_range(self, lo: float, hi: float) -> None:
+    def set_range(self, lo: float, hi: float, integer: bool = False) -> None:
+        """Show ``lo``..``hi``; ``integer``: ticks on whole numbers only."""
         if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
             lo, hi = (lo - 1, lo + 1) if np.isfinite(lo) else (-1.0, 1.0)
-        self.lo, self.hi = float(lo), float(hi)
+        self.lo, self.hi, self.integer = float(lo), float(hi), integer
         self.refit()
 
     def refit(self, *_args) -> None:
         fit_y_range(self.plot, self.lo, self.hi, self.min_pad)
-        self.ticks = nice_ticks(self.lo, self.hi, max_y_ticks(self.plot, self.most))
+        lo, hi = (float(np.ceil(self.lo)), float(np.floor(self.hi))) if self.integer else (self.lo, self.hi)
+        y0, y1 = self.plot.vb.viewRange()[1]
+        px = self.plot.vb.height() / max(y1 - y0, 1e-12)  # pixels per unit
+        line = label_px(self.plot.getAxis("left"))
+        for most in range(max_y_ticks(self.plot, self.most), 0, -1):
+            self.ticks = nice_ticks(lo, hi, most, integer=self.integer)
+            # ticks that cover part of the range stand closer: fewer until no two labels touch
+            if len(self.ticks) < 2 or min(np.diff(self.ticks)) * px >= 1.15 * line:
+                break
         set_y_ticks(self.plot, self.ticks)
 
     def labels(self) -> list[str]:
