@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     os.close(fd)
     try:
         trace.save(tmp)
+        from gateviz.export.files import give_normal_mode  # mkstemp made tmp private (0600)
+
+        give_normal_mode(tmp, out)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

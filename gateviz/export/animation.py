@@ -27,7 +27,7 @@ from PySide6.QtGui import QImage, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from .figure import RenderPlan, export_mode, natural_size, plan_render, render_image, _minimum
-from .files import ExportCancelled, ExportError, check_target
+from .files import ExportCancelled, ExportError, check_target, give_normal_mode
 
 MAX_FPS = 120
 MP4_PRESET = "ultrafast"  # x264 CPU time competes with painting on small machines (veryfast: ~1.5x the
@@ -310,6 +310,7 @@ class AnimationExport:
             self._encoder = None
             if not self.overwrite and self.path.exists():
                 raise ExportError(f"{self.path} appeared while exporting; not overwriting it")
+            give_normal_mode(self._tmp, self.path)
             os.replace(self._tmp, self.path)
         finally:
             self._cleanup()

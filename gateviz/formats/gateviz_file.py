@@ -102,6 +102,9 @@ def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: boo
         blob = save(tensors, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
         with open(tmp, "wb") as f:
             f.write(_deterministic_header(blob))
+        from gateviz.export.files import give_normal_mode  # Qt-free; mkstemp made tmp private (0600)
+
+        give_normal_mode(tmp, path)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
