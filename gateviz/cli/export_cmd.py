@@ -34,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "traces; one panel's name: that panel alone, full size). Panels that would be "
                              "unreadable at the picture's size are left out, as in the app")
     parser.add_argument("--step", type=int, metavar="T",
-                        help="time step shown in a figure (default: the last step)")
+                        help="time step shown in a figure (default: the last step, where the prediction is); "
+                             "heatmaps mark it with a triangle under its column, covering no cell, and the "
+                             "file's title names it")
     parser.add_argument("--units", type=int, nargs="+", metavar="U",
                         help="units to pin (figures, animations; up to 8) or to write (csv); default: the units "
                              "that tell the task's story, as in the app / all")

@@ -28,14 +28,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QPoint, QPointF, QRect, QSize, QSizeF, Qt
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QGuiApplication, QImage, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtGui import QBrush, QGuiApplication, QImage, QPageSize, QPainter, QPdfWriter, QPen, QPolygonF
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QAbstractGraphicsShapeItem, QApplication, QGraphicsItem, QGraphicsLineItem,
-                               QGraphicsView, QWidget)
+                               QGraphicsPolygonItem, QGraphicsView, QWidget)
 
 from .files import ExportError, atomic_target
+from .svg_compat import make_file_portable
 
 BASE_DPI = 96.0
 SLIDE_LAYOUT = (1280, 720)  # a slide-sized picture is laid out at this logical size, then scaled
@@ -212,13 +213,17 @@ def export_mode(widget: QWidget, scale: float, transparent: bool = False):
 def vector_painting(widget: QWidget):
     """For SVG/PDF: no pixmap caches, so items paint real vectors. A graphics item with a
     cache mode (panels cache static curves), or a view caching its background, would
-    otherwise land in the file as an embedded bitmap."""
+    otherwise land in the file as an embedded bitmap. Images are embedded losslessly
+    (QPdfWriter stores them as JPEG otherwise: heatmap cells off by up to 20/255); each
+    view sets its own render hints when it paints, so the hint is set on the views."""
     views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
-    saved_views = [(view, view.cacheMode()) for view in views]
+    lossless = QPainter.RenderHint.LosslessImageRendering
+    saved_views = [(view, view.cacheMode(), bool(view.renderHints() & lossless)) for view in views]
     saved_items = []
     try:
         for view in views:
             view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+            view.setRenderHint(lossless, True)
             for item in view.items():
                 if item.cacheMode() != QGraphicsItem.CacheMode.NoCache:
                     saved_items.append((item, item.cacheMode()))
@@ -228,9 +233,68 @@ def vector_painting(widget: QWidget):
         for item, mode in saved_items:
             with contextlib.suppress(RuntimeError):
                 item.setCacheMode(mode)
-        for view, mode in saved_views:
+        for view, mode, was_lossless in saved_views:
             with contextlib.suppress(RuntimeError):
                 view.setCacheMode(mode)
+                view.setRenderHint(lossless, was_lossless)
+
+
+STEP_MARK_HEIGHT = 7.0  # logical px: the triangle that marks a heatmap's step column in a still figure
+
+
+def _cursors_over_images(views) -> list[tuple]:
+    """(view box, vertical lines) of every plot whose time cursor lies over an image (a heatmap)."""
+    found = []
+    for view in views:
+        for item in view.items():
+            if not isinstance(item, pg.ViewBox) or not item.isVisible():
+                continue
+            added = getattr(item, "addedItems", [])
+            if not any(isinstance(i, pg.ImageItem) and i.isVisible() and i.image is not None for i in added):
+                continue
+            lines = [i for i in added if isinstance(i, pg.InfiniteLine) and i.angle == 90 and i.isVisible()]
+            if lines:
+                found.append((item, lines))
+    return found
+
+
+@contextlib.contextmanager
+def step_marks(widget: QWidget):
+    """For still figures: a time cursor drawn over a heatmap hides the step's column (all of it
+    once columns are a few pixels wide), and the last step, where the prediction is, is the
+    default. Such cursors are hidden and the column is marked instead by a triangle under the
+    plot, on its time axis, pointing up at it; no cell is covered. Line plots keep their cursor
+    (the dots mark the values there). Call after the widget is laid out."""
+    views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
+    hidden, added = [], []
+    try:
+        for vb, lines in _cursors_over_images(views):
+            widest = max(lines, key=lambda line: line.pen.widthF())  # the halo: contrasts with the background
+            colour = widest.pen.color()
+            rect = vb.sceneBoundingRect()
+            for value in sorted({float(line.value()) for line in lines}):
+                x = vb.mapViewToScene(QPointF(value, 0)).x()
+                if not rect.left() - 0.5 <= x <= rect.right() + 0.5:
+                    continue
+                h, top = STEP_MARK_HEIGHT, rect.bottom() + 1.0
+                mark = QGraphicsPolygonItem(QPolygonF([QPointF(x, top), QPointF(x - 0.75 * h, top + h),
+                                                       QPointF(x + 0.75 * h, top + h)]))
+                mark.setPen(QPen(Qt.PenStyle.NoPen))
+                mark.setBrush(QBrush(colour))
+                mark.setZValue(1e6)
+                vb.scene().addItem(mark)
+                added.append(mark)
+            for line in lines:
+                line.setVisible(False)
+                hidden.append(line)
+        yield
+    finally:
+        for mark in added:
+            with contextlib.suppress(RuntimeError):
+                mark.scene().removeItem(mark)
+        for line in hidden:
+            with contextlib.suppress(RuntimeError):
+                line.setVisible(True)
 
 
 def _render_flags(transparent: bool):
@@ -247,11 +311,12 @@ def paint_widget(widget: QWidget, painter: QPainter, transparent: bool = False) 
 
 
 def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False,
-                 target: QImage | None = None, in_export_mode: bool = False) -> QImage:
+                 target: QImage | None = None, in_export_mode: bool = False, still: bool = False) -> QImage:
     """Paint the widget at the plan's size into a QImage (ARGB32 premultiplied; RGB32 reused if given).
 
     ``in_export_mode``: the caller holds ``export_mode`` already (an animation holds it for
-    all its frames, so items' caches survive from one frame to the next)."""
+    all its frames, so items' caches survive from one frame to the next); ``still``: a
+    still picture, whose heatmap steps are marked beside the data (``step_marks``)."""
     prepare_widget(widget, plan.logical)
     W, H = plan.pixels
     image = target
@@ -264,7 +329,8 @@ def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False
     painter = QPainter(image)
     try:
         painter.scale(W / plan.logical[0], H / plan.logical[1])
-        with contextlib.nullcontext() if in_export_mode else export_mode(widget, plan.scale, transparent):
+        with contextlib.nullcontext() if in_export_mode else export_mode(widget, plan.scale, transparent), \
+                step_marks(widget) if still else contextlib.nullcontext():
             paint_widget(widget, painter, transparent)
     finally:
         painter.end()
@@ -275,9 +341,11 @@ def render_image(widget: QWidget, plan: RenderPlan, *, transparent: bool = False
 
 
 def save_png(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,
-             overwrite: bool = False) -> RenderPlan:
+             overwrite: bool = False, title: str = "gateviz figure") -> RenderPlan:
     plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
-    image = render_image(widget, plan, transparent=transparent)
+    image = render_image(widget, plan, transparent=transparent, still=True)
+    image.setText("Title", title)  # a PNG tEXt chunk, shown by image viewers' properties
+    image.setText("Software", "gateviz")
     with atomic_target(path, overwrite=overwrite) as tmp:
         if not image.save(str(tmp), "PNG"):
             raise ExportError(f"could not write {path}")
@@ -290,8 +358,9 @@ def _paint_vectors(widget: QWidget, device, path, transparent: bool, scale: floa
     if not painter.begin(device):
         raise ExportError(f"could not write {path}")
     try:
+        painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
         painter.scale(scale, scale)
-        with export_mode(widget, 1.0, transparent), vector_painting(widget):
+        with export_mode(widget, 1.0, transparent), vector_painting(widget), step_marks(widget):
             paint_widget(widget, painter, transparent)
     finally:
         painter.end()
@@ -312,6 +381,9 @@ def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
         generator.setTitle(title)
         generator.setDescription("exported by gateviz")
         _paint_vectors(widget, generator, path, transparent)
+        del generator  # flush and close the file before rewriting it
+        # librsvg and other importers ignore non-scaling strokes and image-rendering
+        make_file_portable(tmp, pixels_per_unit=plan.pixels[0] / w)
     return plan
 
 
@@ -348,7 +420,7 @@ def copy_to_clipboard(widget: QWidget, scale: float | None = None) -> QImage:
     """Put the widget's picture, as it is on screen now, on the clipboard (at 2x for crisp slides)."""
     s = scale or max(2.0, widget.devicePixelRatioF())
     plan = RenderPlan((widget.width(), widget.height()), s, (round(widget.width() * s), round(widget.height() * s)))
-    image = render_image(widget, plan)
+    image = render_image(widget, plan, still=True)
     QGuiApplication.clipboard().setImage(image)
     return image
 

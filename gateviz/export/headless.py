@@ -88,18 +88,28 @@ def build_view(state, panel_id: str = "dashboard", layout: str | None = None):
     return widget
 
 
+def figure_title(state, panel_id: str) -> str:
+    """What a still figure shows, for the file's title (PNG Title text, SVG <title>, PDF title):
+    model, view, layer and direction, and the step, which the picture marks but does not print."""
+    trace = state.trace
+    name = getattr(state.model, "name", "") or "model"
+    where = f"layer {state.layer} {state.direction}" if trace.num_layers > 1 or len(trace.directions(0)) > 1 else ""
+    return ", ".join(part for part in (f"{name}: {panel_id}", where, f"step {state.step} of 0..{trace.length - 1}")
+                     if part)
+
+
 def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, transparent: bool = False,
                 overwrite: bool = False, steps: range | None = None, fps: float = 10,
                 progress=None, cancelled=None, visible_panels=None, logical_size=None, layout=None,
-                left_out=None):
+                left_out=None, step: int | None = None):
     """Render ``panel_id`` of a private copy of ``state`` to ``path`` as ``fmt``
     (png, svg, pdf, gif, mp4). The one path the CLI and the app's dialog share, so both
     make the same pictures. ``visible_panels``: the dashboard's panels to keep (the app
     passes the ones the user shows); ``layout``: the dashboard's lecture layout
     (``gateviz.ui.layouts``); ``left_out``: called with the dashboard panels left out because
     the picture is too small for them to stay readable; ``logical_size``: the layout size when neither
-    ``size`` nor ``dpi`` is given (the app passes the on-screen size). Returns the
-    RenderPlan (the pixel size actually written)."""
+    ``size`` nor ``dpi`` is given (the app passes the on-screen size); ``step``: the step
+    a figure shows (default: ``state``'s). Returns the RenderPlan (the pixel size actually written)."""
     from gateviz.export import ANIMATION_FORMATS, FIGURE_FORMATS
     from gateviz.export.files import ExportError, check_target
 
@@ -107,9 +117,13 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
         raise ExportError(f"cannot render a picture as {fmt!r}")
     if state.trace is None:
         raise ExportError("nothing to export yet: no model is traced")
+    if step is not None and not 0 <= step < state.trace.length:
+        raise ExportError(f"step {step} is outside the sequence; it has steps 0..{state.trace.length - 1}")
     check_target(path, overwrite=overwrite)  # before any rendering work
     ensure_app()
     view_state = clone_state(state)
+    if step is not None:
+        view_state.set_step(step)
     widget = build_view(view_state, panel_id, layout)
     if logical_size is not None:
         widget.resize(*logical_size)
@@ -120,7 +134,8 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
         if fmt in FIGURE_FORMATS:
             from gateviz.export.figure import save_figure
 
-            plan = save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite)
+            plan = save_figure(widget, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite,
+                               title=figure_title(view_state, panel_id))
         else:
             from gateviz.export.animation import AnimationExport
 

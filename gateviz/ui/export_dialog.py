@@ -203,6 +203,16 @@ class FigureDialog(_ExportDialog):
         self.dpi_spin.setSpecialValueText("auto")
         self.dpi_spin.setSuffix(" dpi")
         self.transparent = QCheckBox("Transparent background")
+        # the step the window shows; heatmaps mark it under its column, covering no cell
+        self.step_spin = QSpinBox()
+        trace = getattr(getattr(window, "state", None), "trace", None)
+        last = trace.length - 1 if trace is not None else 0
+        self.step_spin.setRange(0, last)
+        self.step_spin.setValue(min(max(getattr(window.state, "step", last), 0), last) if trace is not None else 0)
+        self.step_spin.setSuffix(f" of 0–{last}")
+        self.step_spin.setToolTip("The step the figure shows (the window's current step). Heatmaps mark it with "
+                                  "a triangle under its column instead of drawing the cursor over the data; "
+                                  "the file's title names it.")
         size_row = QWidget()
         row = QHBoxLayout(size_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -210,6 +220,7 @@ class FigureDialog(_ExportDialog):
             row.addWidget(w)
         self.size_row = size_row
         self.form.addRow("Show:", self.panel)
+        self.form.addRow("Step:", self.step_spin)
         self.form.addRow("Format:", self.format)
         self.form.addRow("Size:", self.preset)
         self.form.addRow("Custom size:", size_row)
@@ -227,7 +238,7 @@ class FigureDialog(_ExportDialog):
         if size == "custom":
             size = (self.width_spin.value(), self.height_spin.value())
             dpi = self.dpi_spin.value() or None
-        return {"size": size, "dpi": dpi, "transparent": self.transparent.isChecked()}
+        return {"size": size, "dpi": dpi, "transparent": self.transparent.isChecked(), "step": self.step_spin.value()}
 
     def export(self) -> None:
         from gateviz.export import headless
@@ -252,7 +263,8 @@ class FigureDialog(_ExportDialog):
             return
         QApplication.restoreOverrideCursor()
         w, h = plan.pixels
-        _status(window, f"Exported {PANEL_LABELS.get(panel_id, panel_id).lower()} to {path} ({w}×{h} px)")
+        _status(window, f"Exported {PANEL_LABELS.get(panel_id, panel_id).lower()} at step {self.step_spin.value()} "
+                        f"to {path} ({w}×{h} px)")
         self.exported.emit(path)
         self.accept()
 
