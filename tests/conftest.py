@@ -3,9 +3,18 @@
 Qt must run offscreen and must learn that before anything imports it.
 """
 
+import json
 import os
+import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Offscreen Qt on a 1920x1200 screen (its default is 800x600, and the window keeps itself inside
+# the screen's available area, so the app's tests would all run in a small window)
+_SCREEN = os.path.join(tempfile.gettempdir(), f"gateviz-test-screen-{os.getuid()}.json")
+with open(_SCREEN, "w") as _f:
+    json.dump({"screens": [{"name": "test", "x": 0, "y": 0, "width": 1920, "height": 1200, "logicalDpi": 96,
+                            "logicalBaseDpi": 96, "dpr": 1}]}, _f)
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # keep tests from reading or writing the user's real settings and recent files

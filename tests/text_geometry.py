@@ -20,7 +20,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtGui import Qt as QtGuiQt  # mightBeRichText lives in QtGui's Qt namespace
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem, QGraphicsView, QLabel, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QGraphicsSimpleTextItem, QGraphicsTextItem, QGraphicsView,
+                               QLabel, QRadioButton, QStyle, QWidget)
 
 
 @dataclass
@@ -74,9 +75,34 @@ def _label_boxes(label: QLabel, root: QWidget) -> list[TextBox]:
     if label.wordWrap():
         flags |= Qt.TextFlag.TextWordWrap.value
     br = fm.boundingRect(area, flags, plain)
-    parent = label.parentWidget() or label
-    clip = _widget_rect(parent, root, QRectF(parent.rect()))
+    clip = _widget_rect(label, root, QRectF(label.rect()))  # a label cuts its text at its own edges
+    parent = label.parentWidget()
+    if parent is not None and parent is not root:  # ... and its parent cuts the label
+        clip = clip.intersected(_widget_rect(parent, root, QRectF(parent.rect())))
     return [TextBox(plain, _widget_rect(label, root, br), clip, _owner(label, root))]
+
+
+def _button_boxes(button: QAbstractButton, root: QWidget) -> list[TextBox]:
+    """A push button's, check box's or tool button's text: clipped when the button is narrower than it."""
+    text = button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    if not text.strip() or not _visible_in(button, root):
+        return []
+    fm = QFontMetricsF(button.font())
+    width = fm.horizontalAdvance(text)
+    if not button.icon().isNull():
+        width += button.iconSize().width() + 4
+    style = button.style()
+    if isinstance(button, (QCheckBox, QRadioButton)):
+        width += style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, button) \
+            + style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing, None, button)
+        x = 0.0
+    else:
+        width += 8  # the smallest frame a button draws around its text
+        x = max(0.0, (button.width() - width) / 2)  # centred
+    rect = QRectF(button.rect())
+    text_rect = QRectF(x, rect.center().y() - fm.height() / 2, width, fm.height())
+    return [TextBox(text, _widget_rect(button, root, text_rect), _widget_rect(button, root, rect),
+                    _owner(button, root))]
 
 
 _PAINTER_IMAGE = None
@@ -151,6 +177,8 @@ def text_boxes(root: QWidget) -> list[TextBox]:
             continue
         if isinstance(w, QLabel):
             boxes += _label_boxes(w, root)
+        elif isinstance(w, QAbstractButton):
+            boxes += _button_boxes(w, root)
         elif isinstance(w, QGraphicsView):
             boxes += _graphics_boxes(w, root)
         describe = getattr(w, "text_boxes", None)

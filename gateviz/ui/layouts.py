@@ -151,8 +151,7 @@ def fit(layout: Layout, room: tuple[int, int], needs: Callable[[str], tuple[int,
     order = layout.panels()
     keep = [p for p in order if p not in hidden] or list(order)
     dropped: list[str] = []
-    drop_queue = [p for p in layout.drop_order if p in keep] + [p for p in reversed(keep)
-                                                                 if p not in layout.drop_order]
+    drop_queue = [p for p in layout.drop_order if p in keep]
 
     def excess(panels: list[str]) -> int:
         w, h = _need(prune(layout.tree, set(panels)), needs)
@@ -160,8 +159,11 @@ def fit(layout: Layout, room: tuple[int, int], needs: Callable[[str], tuple[int,
 
     while len(keep) > 1 and excess(keep) > 0:
         # the first panel in drop order whose absence helps (dropping a panel of a column that
-        # fits does not make room in the one that does not)
+        # fits does not make room in the one that does not); the layout's main panels (those not
+        # in its drop order) stay, squeezed if the room is smaller than even they need
         candidates = [p for p in drop_queue if p in keep]
+        if not candidates:
+            break
         now = excess(keep)
         victim = next((p for p in candidates if excess([k for k in keep if k != p]) < now), candidates[0])
         keep.remove(victim)

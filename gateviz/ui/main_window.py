@@ -24,7 +24,8 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QLabel, QLineEdit,
-                               QMainWindow, QPlainTextEdit, QProgressBar, QTextEdit, QToolBar, QWidget)
+                               QMainWindow, QPlainTextEdit, QProgressBar, QSizePolicy, QTextEdit, QToolBar,
+                               QWidget)
 
 from gateviz.core.model import RecurrentModel
 from gateviz.ui import errors, settings
@@ -41,6 +42,35 @@ SEQUENCE_SUFFIXES = (".npy", ".csv", ".txt")
 TEXT_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 SHORTCUT_KEYS = {Qt.Key.Key_Space: "toggle", Qt.Key.Key_Left: "back", Qt.Key.Key_Right: "forward",
                  Qt.Key.Key_Home: "start", Qt.Key.Key_End: "end"}
+
+
+class FittingLabel(QLabel):
+    """A label that shows the first of several texts (longest first) that fits its width, never a
+    cut-off one. It ignores its text's width when laid out, so a read-out changing every step never
+    re-lays out the window; in a narrow window (presentation mode at 1024 px) a shorter form shows."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._variants: list[str] = []
+
+    def set_variants(self, variants: list[str]) -> None:
+        self._variants = list(variants)
+        self._pick()
+
+    def _pick(self) -> None:
+        fm = self.fontMetrics()
+        room = self.contentsRect().width()
+        self.setText(next((v for v in self._variants if fm.horizontalAdvance(v) <= room), ""))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._pick()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode's larger font
+            self._pick()
 
 
 class MainWindow(QMainWindow):
@@ -191,7 +221,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("no model")
         self.model_label.setToolTip("The current model and input")
         self.model_label.setContentsMargins(4, 0, 16, 0)  # keep the step apart from the unit read-out
-        self.value_label = QLabel("")
+        self.value_label = FittingLabel()
         self.value_label.setToolTip("The first pinned unit's gates and states at the current step")
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(220)
@@ -696,7 +726,7 @@ class MainWindow(QMainWindow):
         s = self.state
         if s.model is None or s.trace is None:
             self.model_label.setText("no model")
-            self.value_label.setText("")
+            self.value_label.set_variants([])
             return
         model = s.model
         last = s.trace.length - 1
@@ -716,15 +746,14 @@ class MainWindow(QMainWindow):
             return
         from gateviz.core.trace import SYMBOLS
 
-        parts = []
-        for q, a in quantities.items():
-            if unit < a.shape[-1]:
-                parts.append(f"{SYMBOLS.get(q, q)} {float(a[s.step, unit]):+.3f}")
-        self.value_label.setText(f"unit {unit}:  " + "   ".join(parts))
-        # grow-only width: a read-out that shrinks and grows with its digits would re-layout the window each step
-        hint = self.value_label.sizeHint().width()
-        if hint > self.value_label.minimumWidth():
-            self.value_label.setMinimumWidth(hint + 16)
+        values = [(SYMBOLS.get(q, q), float(a[s.step, unit])) for q, a in quantities.items() if unit < a.shape[-1]]
+        self._show_readout([f"unit {unit}:  " + "   ".join(f"{sym} {v:+.3f}" for sym, v in values),
+                            f"unit {unit}: " + "  ".join(f"{sym} {v:+.2f}" for sym, v in values),
+                            f"u{unit} " + " ".join(f"{sym}{v:+.1f}" for sym, v in values)])
+
+    def _show_readout(self, variants: list[str]) -> None:
+        self.value_label.set_variants(variants)
+        self.value_label.setToolTip(f"The first pinned unit's gates and states at the current step:\n{variants[0]}")
 
     def _install_hover_readout(self) -> None:
         """The value under the mouse on a heatmap goes to the status bar (cheap: one array lookup)."""
@@ -752,8 +781,9 @@ class MainWindow(QMainWindow):
                     if 0 <= t < a.shape[0] and 0 <= unit < a.shape[1]:
                         from gateviz.core.trace import SYMBOLS
 
-                        self.value_label.setText(f"under the mouse: {SYMBOLS.get(row.quantity, row.quantity)} of "
-                                                 f"unit {unit} at t = {t}: {float(a[t, unit]):+.4f}")
+                        sym, v = SYMBOLS.get(row.quantity, row.quantity), float(a[t, unit])
+                        self._show_readout([f"under the mouse: {sym} of unit {unit} at t = {t}: {v:+.4f}",
+                                            f"{sym} of unit {unit}, t = {t}: {v:+.3f}", f"u{unit} t{t} {sym}{v:+.2f}"])
                         return
         except (IndexError, AttributeError, KeyError):
             pass

@@ -20,6 +20,7 @@ from gateviz.core.analysis import downsample_time
 
 from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, tick_font,
                      title_font, title_html, tooltip, unit_limits)
+from .plot_fit import fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
@@ -190,7 +191,7 @@ class HeatmapPanel(Panel):
             bottom = int(2.6 * theme.font_pt + 22) if row is last else 6
             row.bar.layout.setContentsMargins(0, top, 0, bottom)
             row.bar.setColorMap(colormap_for(row.quantity, theme))
-            row.plot.setTitle(title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)))
+            fit_title_row(row.plot, title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)))
             w = theme.line_width
             row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
             row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
@@ -234,6 +235,12 @@ class HeatmapPanel(Panel):
             if row.plot.vb is vb:
                 self._fit_ticks(row)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._overhead_theme = self.state.theme  # the overhead measured from now on belongs to this theme
+
+    _overhead_theme = None
+
     def _fit_ticks(self, row: _HeatRow) -> None:
         """As many unit ticks and colour-bar labels as the plot's height holds without overlap."""
         units = len(self.order)
@@ -253,15 +260,24 @@ class HeatmapPanel(Panel):
             values = (values[0], values[2])  # the ends say the range; the middle would collide
         row.bar.axis.setTicks([list(values) if slots >= 2 else [], []])
 
+    def min_plot_height(self) -> float:
+        """A heatmap row's plot shows at least two unit ticks (and the colour bar its two ends)."""
+        return max(36.0, 2.0 * self._line_px())
+
     def readable_size(self) -> QSize:
-        """Every heatmap row keeps a title line and a plot two tick lines tall; the step axis below."""
+        """Every heatmap row keeps its title and a plot ``min_plot_height`` tall; the step axis below."""
         theme = self.state.theme
         line = self._line_px()
-        title = QFontMetricsF(title_font(theme)).height() + 6
-        plot = max(40.0, 2 * 1.25 * line + 4)
         rows = len(self.rows) or 6
-        bottom = 2 * line + 14  # tick labels and "step"
-        height = rows * (title + plot + 4) + bottom
+        plots = [row.plot.vb.height() for row in self.rows]
+        if self.rows and self.height() > 0 and min(plots) > 0 and self._overhead_theme == theme:
+            # what the titles, axes and spacing take, measured in the current layout (it does not
+            # depend on the panel's height, only on the fonts)
+            overhead = self.height() - sum(plots)
+        else:  # not laid out in this theme yet: an estimate from the fonts
+            title = QFontMetricsF(title_font(theme)).height() + 10
+            overhead = rows * (title + 6) + 2 * line + 16
+        height = overhead + rows * self.min_plot_height()
         width = int(24 + 2.4 * theme.font_pt) + 12 * line + 14 + 3 * line  # unit axis, image, bar and labels
         return QSize(int(width), int(height))
 
