@@ -282,7 +282,7 @@ def test_cell_diagram_labels_show_the_pinned_units_values(qtbot):
     state.set_step(20)
     q = {name: state.quantity(name) for name in state.trace.quantities}
     u = state.pinned[0]
-    assert panel.labels["f"] == f"f = {q['forget_gate'][20, u]:.2f}".replace("-", "−")
+    assert panel.labels["f"] == f"f_t = {q['forget_gate'][20, u]:.2f}".replace("-", "−")
     kept = q["forget_gate"][20, u] * q["cell_state"][19, u]
     written = q["input_gate"][20, u] * q["cell_candidate"][20, u]
     assert panel.values["kept"] == pytest.approx(kept, abs=1e-6)
@@ -292,7 +292,7 @@ def test_cell_diagram_labels_show_the_pinned_units_values(qtbot):
         state.set_pinned([9])
     assert panel.unit == 9
     assert panel.values["h"] == pytest.approx(q["hidden_state"][20, 9])
-    assert panel.labels["h"].startswith("h = ")
+    assert panel.labels["h"].startswith("h_t = ")
     state.set_step(0)  # the initial state is zero
     assert panel.values["c-1"] == 0.0 and panel.values["h-1"] == 0.0
     assert_not_blank(grab(panel), state.theme.background, min_drawn=0.1)
@@ -327,8 +327,8 @@ def test_cell_diagram_gru_uses_framework_convention_and_says_so(qtbot):
     h_prev, h = state.quantity("hidden_state")[29, u], state.quantity("hidden_state")[30, u]
     assert panel.values["kept"] + panel.values["written"] == pytest.approx(h, abs=1e-5)
     assert panel.values["kept"] == pytest.approx(z * h_prev, abs=1e-6)
-    formulas = " ".join(line for line, _ in panel._formula_lines())
-    assert "h = z⊙h₋₁ + (1−z)⊙n" in formulas and "PyTorch" in formulas
+    formulas = " ".join(line for line, _ in panel.content().formulas)
+    assert "h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t" in formulas and "PyTorch" in formulas
 
 
 def test_cell_diagram_backward_direction_reads_the_next_step_as_previous(qtbot):
@@ -525,8 +525,8 @@ def test_panels_render_to_svg(qtbot, tmp_path, pid):
         painter.end()
     svg = out.read_text()
     assert svg.count("<path") + svg.count("<rect") + svg.count("<polyline") > 5
-    if pid == "cell":  # drawn as vectors: the labels are text, not a bitmap
-        assert "update gate" in svg and "<image" not in svg
+    if pid == "cell":  # drawn as vectors: the labels are text (subscripts as runs of their own), not a bitmap
+        assert ">GRU cell<" in svg and ">t−1<" in svg and "<image" not in svg
 
 
 def test_cell_diagram_gate_tooltips(qtbot):
@@ -539,10 +539,9 @@ def test_cell_diagram_gate_tooltips(qtbot):
     panel.resize(1200, 700)
     panel.show()
     qtbot.waitExposed(panel)
-    panel.grab()  # paints: the gate boxes' places are known
-    centre = panel._to_widget.map(panel._hits["f"].center()).toPoint()
+    centre = panel.gate_rects()["f"].center().toPoint()
     QApplication.sendEvent(panel, QHelpEvent(QEvent.Type.ToolTip, centre, panel.mapToGlobal(centre)))
-    assert "Forget gate f = σ(" in QToolTip.text() and f"unit {panel.unit}" in QToolTip.text()
+    assert "Forget gate f_t = σ(W_f x_t + U_f h_{t−1} + b_f)" in QToolTip.text() and f"unit {panel.unit}" in QToolTip.text()
 
 
 @pytest.mark.parametrize("pid", list(PANEL_CLASSES))
@@ -608,12 +607,10 @@ def test_cell_diagram_text_grows_with_presentation_fonts(qtbot):
     panel = PANEL_CLASSES["cell"](state)
     qtbot.addWidget(panel)
     panel.resize(960, 600)
-    normal = panel.font(19, bold=True).pixelSize()
+    normal = panel.text_height()  # capitals' height in logical pixels (cell_text.py)
     state.set_theme(Theme(presentation=True))
-    assert panel.font(19, bold=True).pixelSize() == round(19 * 16 / 10) > normal
-    # a label that would not fit its room at the larger size shrinks back, not below the standard size
-    fitted = panel.fitted_font("a rather long label for a small box", 19, True, False, 120.0)
-    assert normal <= fitted.pixelSize() < panel.font(19, bold=True).pixelSize()
+    # larger text, never below presentation's readable 18 px: the diagram shows less instead
+    assert panel.text_height() >= 18 > 12 <= normal and panel.text_height() > normal
     assert_not_blank(grab(panel, (960, 600)), state.theme.background)
 
 

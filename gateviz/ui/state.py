@@ -32,6 +32,9 @@ class Theme:
     # the cell state's range in the heatmap and the cell diagram: "shared" (one ±max |c| for every
     # unit) or "unit" (each unit against its own max |c|, for models where a few grow far past the rest)
     cell_scale: str = "shared"
+    # how GRU panels write the update: "framework" (PyTorch/Keras/ONNX: h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t)
+    # or "textbook" (h_t = (1−z_t)⊙h_{t−1} + z_t⊙h̃_t, whose z is the frameworks' 1 − z); see displayed()
+    gru_convention: str = "framework"
 
     @property
     def background(self) -> str:
@@ -68,6 +71,8 @@ class ViewState(QObject):
         self.pinned: list[int] = [0]
         self.row_order: np.ndarray | None = None  # heatmap row order (unit indices); None = by index
         self.theme = Theme()
+        self._displayed: dict[tuple, np.ndarray] = {}  # (layer, direction, quantity) -> 1 − z (textbook view)
+        self._displayed_trace = None
 
     # ---- setters ----------------------------------------------------------
     def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None) -> None:
@@ -126,5 +131,31 @@ class ViewState(QObject):
         """(T, units) array of the current layer and direction."""
         return self.trace.get(self.layer, self.direction, name)
 
+    def displayed(self, name: str, layer: int | None = None, direction: str | None = None) -> np.ndarray:
+        """(T, units) array of a quantity as the panels show it under ``theme.gru_convention``.
+
+        The textbook convention shows a GRU's update gate as 1 − z (computed once per layer and
+        direction, then cached); everything else, and the frameworks' convention, is the trace's own
+        array. The trace itself, the trace file and the CSV export always hold the frameworks' z.
+        """
+        layer = self.layer if layer is None else layer
+        direction = self.direction if direction is None else direction
+        a = self.trace.get(layer, direction, name)
+        if not displayed_differs(self.trace.cell, name, self.theme.gru_convention):
+            return a
+        if self._displayed_trace is not self.trace:
+            self._displayed, self._displayed_trace = {}, self.trace
+        key = (layer, direction, name)
+        shown = self._displayed.get(key)
+        if shown is None:
+            shown = self._displayed[key] = 1.0 - a
+            shown.flags.writeable = False
+        return shown
+
     def pin_colour(self, unit: int) -> str:
         return PIN_COLOURS[self.pinned.index(unit) % len(PIN_COLOURS)] if unit in self.pinned else PIN_COLOURS[0]
+
+
+def displayed_differs(cell: str, quantity: str, convention: str) -> bool:
+    """Does the GRU convention change this quantity's values (only the update gate, in the textbook view)?"""
+    return convention == "textbook" and cell == "gru" and quantity == "update_gate"

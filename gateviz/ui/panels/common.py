@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObj
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.state import Theme, ViewState
 
+from . import notation
+
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
 
 
@@ -35,42 +37,35 @@ class QuantityInfo:
     tip: str  # one sentence with the formula, for tooltips
 
 
-# GRU formulas follow the frameworks' (Cho 2014) convention: h = z⊙h₋₁ + (1−z)⊙n (gate-conventions.md §5)
+# the notation (time indices, one form for every gate) lives in notation.py; GRU formulas follow the
+# frameworks' (Cho 2014) convention unless the theme asks for the textbook one (gate-conventions.md §5)
 QUANTITY_INFO: dict[str, QuantityInfo] = {
-    "input_gate": QuantityInfo("i", "input gate", "sigmoid",
-                               "Input gate i = σ(Wᵢx + Uᵢh₋₁ + bᵢ): how much of the candidate g is written into the cell."),
-    "forget_gate": QuantityInfo("f", "forget gate", "sigmoid",
-                                "Forget gate f = σ(W_f x + U_f h₋₁ + b_f): how much of the old cell state c₋₁ is kept."),
-    "cell_candidate": QuantityInfo("g", "cell candidate", "tanh",
-                                   "Cell candidate g = tanh(W_g x + U_g h₋₁ + b_g): the new content proposed for the cell."),
-    "output_gate": QuantityInfo("o", "output gate", "sigmoid",
-                                "Output gate o = σ(W_o x + U_o h₋₁ + b_o): how much of tanh(c) is shown as h."),
-    "cell_state": QuantityInfo("c", "cell state", "cell",
-                               "Cell state c = f⊙c₋₁ + i⊙g: the LSTM's long-term memory, unbounded."),
-    "hidden_state": QuantityInfo("h", "hidden state", "tanh",
-                                 "Hidden state h: what the cell outputs and feeds back at the next step."),
-    "reset_gate": QuantityInfo("r", "reset gate", "sigmoid",
-                               "Reset gate r = σ(W_r x + U_r h₋₁ + b_r): how much of h₋₁ the candidate n may use."),
-    "update_gate": QuantityInfo("z", "update gate", "sigmoid",
-                                "Update gate z = σ(W_z x + U_z h₋₁ + b_z): high z keeps the old state "
-                                "(h = z⊙h₋₁ + (1−z)⊙n, the PyTorch/Keras/ONNX convention)."),
-    "candidate": QuantityInfo("n", "candidate", "tanh",
-                              "Candidate n = tanh(W_n x + b_n + r⊙(U_n h₋₁ + b_hn)): the proposed new state."),
-}
+    q: QuantityInfo(notation.symbol(q), name, kind, notation.TIPS[q]) for q, name, kind in (
+        ("input_gate", "input gate", "sigmoid"), ("forget_gate", "forget gate", "sigmoid"),
+        ("cell_candidate", "cell candidate", "tanh"), ("output_gate", "output gate", "sigmoid"),
+        ("cell_state", "cell state", "cell"), ("hidden_state", "hidden state", "tanh"),
+        ("reset_gate", "reset gate", "sigmoid"), ("update_gate", "update gate", "sigmoid"),
+        ("candidate", "candidate", "tanh"))}
 
-HIDDEN_TIPS = {
-    "lstm": "Hidden state h = o⊙tanh(c): what the LSTM outputs and feeds back at the next step.",
-    "gru": "Hidden state h = z⊙h₋₁ + (1−z)⊙n (PyTorch/Keras/ONNX convention: high z keeps the old state).",
-    "rnn": "Hidden state h = tanh(W x + U h₋₁ + b): the plain RNN's only state.",
-}
+HIDDEN_TIPS = notation.HIDDEN_TIPS
 
 DIVERGING_MAP = "CET-D1A"  # blue-white-red, for signed quantities (g, n, c, h)
 
 
-def tooltip(quantity: str, cell: str) -> str:
-    if quantity == "hidden_state":
-        return HIDDEN_TIPS.get(cell, QUANTITY_INFO[quantity].tip)
-    return QUANTITY_INFO[quantity].tip
+def tooltip(quantity: str, cell: str, convention: str = "framework") -> str:
+    """One sentence with the quantity's formula; ``convention``: the GRU convention shown (Theme.gru_convention)."""
+    return notation.tip(quantity, cell, convention)
+
+
+def display_info(quantity: str, theme: Theme) -> QuantityInfo:
+    """The quantity as the panels show it under the theme's GRU convention: the textbook update gate
+    is the frameworks' 1 − z (its name says so) and the textbook candidate is written h̃."""
+    info = QUANTITY_INFO[quantity]
+    if theme.gru_convention != "textbook" or quantity not in ("update_gate", "candidate", "reset_gate"):
+        return info
+    name = "update gate (textbook: 1 − z of PyTorch)" if quantity == "update_gate" else info.name
+    return QuantityInfo(notation.symbol(quantity, "textbook"), name, info.kind,
+                        notation.tip(quantity, "gru", "textbook"))
 
 
 def per_unit_scaled(quantity: str, theme: Theme) -> bool:
@@ -90,7 +85,7 @@ def unit_limits(a: np.ndarray) -> np.ndarray:
 
 def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
     """A plot title: symbol, name and range; ``per_unit`` when each unit is shown against its own max."""
-    info = QUANTITY_INFO[quantity]
+    info = display_info(quantity, theme)
     rng = {"sigmoid": "σ ∈ [0, 1]", "tanh": "∈ [−1, 1]", "cell": "unbounded"}[info.kind]
     if per_unit:
         rng = "each unit ÷ its max |c|"
