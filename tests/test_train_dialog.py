@@ -128,3 +128,68 @@ def test_every_task_titles_its_metric_plot_with_its_own_label(qtbot):
         assert task.metric_label, name
         assert dialog.metric_plot.titleLabel.text.startswith(f"held-out {task.metric_label} (")
         assert dialog.units_box.value() == task.defaults["units"]
+
+
+def _form(dialog) -> dict:
+    return {"task": dialog.task_combo.currentData(), "cell": dialog.cell_combo.currentData(),
+            "units": dialog.units_box.value(), "layers": dialog.layers_box.value(),
+            "bidirectional": dialog.bidirectional_box.isChecked()}
+
+
+def _open_bundled(window, qtbot, name: str) -> None:
+    combo = window.controls.model_box.bundled_combo
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        combo.activated.emit(combo.findData(name))
+    assert window.state.model.name == name
+
+
+def test_the_dialog_starts_from_the_current_models_task_cell_and_size(window, qtbot):
+    """Not "sine" whatever is open: the window starts on brackets-lstm (16 units)."""
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    assert _form(dialog) == {"task": "brackets", "cell": "lstm", "units": 16, "layers": 1, "bidirectional": False}
+    assert dialog.cell_combo.currentText() == "LSTM"
+    # the user's edits stay while the same model is open, also across closing and reopening
+    dialog.set_config(units=40, cell="gru")
+    dialog.close()
+    window.open_train_dialog()
+    assert _form(dialog)["units"] == 40 and _form(dialog)["cell"] == "gru"
+    # reopened after another model was opened: that model's task, cell and size
+    dialog.close()
+    _open_bundled(window, qtbot, "sine-rnn")
+    window.open_train_dialog()
+    assert _form(dialog) == {"task": "sine", "cell": "rnn", "units": 32, "layers": 1, "bidirectional": False}
+    # while it is open, it follows the window to another model too
+    _open_bundled(window, qtbot, "text-gru")
+    assert _form(dialog) == {"task": "text", "cell": "gru", "units": 128, "layers": 1, "bidirectional": False}
+    assert dialog.cell_combo.currentText() == "GRU"
+    assert window.shown_errors == []
+
+
+def test_a_model_without_a_task_leaves_the_dialog_on_its_defaults(window, qtbot):
+    from gateviz.tasks import get_task
+
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    assert _form(dialog)["task"] == "brackets"
+    dialog.close()
+    import copy
+
+    foreign = copy.copy(window.state.model)  # another model object ...
+    foreign.task = None  # ... without a task, as one read from a PyTorch or Keras file
+    state = window.state
+    with qtbot.waitSignal(state.traceChanged):
+        state.set_trace(foreign, state.trace, state.sequence, None)
+    window.open_train_dialog()
+    assert _form(dialog) == {"task": "sine", "cell": "lstm", "units": get_task("sine").defaults["units"],
+                             "layers": 1, "bidirectional": False}
+    assert dialog.epochs_box.value() == get_task("sine").defaults["epochs"]
+
+
+def test_config_of_model_reads_task_cell_and_size():
+    from gateviz.bundled import load_bundled
+    from gateviz.ui.train_dialog import config_of_model
+
+    assert config_of_model(load_bundled("digits-gru")) == {"task": "digits", "cell": "gru", "units": 64,
+                                                            "layers": 1, "bidirectional": False}
+    assert config_of_model(None) is None

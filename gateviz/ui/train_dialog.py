@@ -7,6 +7,9 @@ step (``request_stop``), which still leaves a valid model from the last complete
 "Use this model" then shows it. A run that completes becomes the window's model at once.
 
 The dialog is not modal: the main window stays usable (and keeps playing) while it trains.
+It starts from the window's current model (its task, cell and size) when that model has a
+built-in task, and follows the window to another model; edits made while the same model is
+open are kept.
 """
 
 from __future__ import annotations
@@ -21,6 +24,21 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBox
 from gateviz.ui import errors
 
 CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "RNN (tanh)"))
+DEFAULT_FORM = {"task": "sine", "cell": "lstm", "layers": 1, "bidirectional": False}  # units: the task's
+
+
+def config_of_model(model) -> dict | None:
+    """The form values that train a model like ``model``: its task, cell and size; None for a model
+    without a built-in task (or a cell the trainer does not build)."""
+    from gateviz.tasks import TASK_NAMES
+
+    if model is None:
+        return None
+    task = (getattr(model, "task", None) or {}).get("name")
+    if task not in TASK_NAMES or model.cell not in dict(CELL_LABELS) or not model.layers:
+        return None
+    return {"task": task, "cell": model.cell, "units": int(model.layers[0].units), "layers": len(model.layers),
+            "bidirectional": any(layer.bidirectional for layer in model.layers)}
 
 
 def metric_title(task, value: float | None = None) -> str:
@@ -169,6 +187,10 @@ class TrainDialog(QDialog):
         layout.addLayout(buttons)
         self._task_changed()
         self.resize(900, 520)
+        self._followed = self  # the model the form was last filled from (self: none yet)
+        if self._state is not None:
+            self._state.traceChanged.connect(self._follow_model_if_shown)
+        self.follow_model()
 
     def _apply_theme(self) -> None:
         import pyqtgraph as pg
@@ -189,6 +211,30 @@ class TrainDialog(QDialog):
         self.metric_curve.setPen(pg.mkPen("#D55E00", width=width))
 
     # ---- form -------------------------------------------------------------------
+    def follow_model(self) -> None:
+        """Fill the form from the window's current model (its task, cell and size), or with the
+        defaults for a model without a built-in task; only when the model is another than the one
+        the form was last filled from, and never during a run: the user's own edits for the same
+        model stay."""
+        model = self._state.model if self._state is not None else None
+        if model is self._followed or self.running:
+            return
+        self._followed = model
+        values = config_of_model(model)
+        if values is None:
+            self.set_config(**DEFAULT_FORM)
+            self._task_changed()  # the task's own units and epochs
+        else:
+            self.set_config(**values)
+
+    def _follow_model_if_shown(self) -> None:
+        if self.isVisible():
+            self.follow_model()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.follow_model()  # reopened after another model was opened
+        super().showEvent(event)
+
     def _task_changed(self) -> None:
         from gateviz.tasks import get_task
 
