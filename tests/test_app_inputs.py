@@ -217,3 +217,51 @@ def test_the_digit_grid_inks_like_the_input_panel_in_each_theme(window, qtbot, t
         assert ink < 30 and paper > 225
     else:
         assert ink > 225 and paper < 30
+
+
+def _cut_off(controls) -> list[str]:
+    """Controls in the dock that a person cannot see whole: cut by a group box or by the dock's right
+    edge (the column has no horizontal scroll bar), or below the end of the scrollable column."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QLineEdit, QPlainTextEdit,
+                                   QWidget)
+
+    inner, viewport = controls.widget(), controls.viewport()
+    kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QLineEdit, QPlainTextEdit)
+    bad = []
+    for w in inner.findChildren(QWidget):
+        drawn = isinstance(w, kinds) or type(w).__name__ in ("DigitCanvas", "SignalCanvas")
+        if not drawn or not w.isVisibleTo(inner) or (isinstance(w, QLabel) and not w.text()):
+            continue
+        rect, item = QRect(QPoint(0, 0), w.size()), w
+        while item is not inner:  # every ancestor must hold it whole
+            rect = rect.translated(item.pos())
+            item = item.parentWidget()
+            if not QRect(QPoint(0, 0), item.size()).contains(rect):
+                bad.append(f"{type(w).__name__} {getattr(w, 'text', str)()!r} cut by {type(item).__name__}")
+                break
+        else:
+            if rect.right() >= viewport.width() or rect.bottom() >= inner.height():
+                bad.append(f"{type(w).__name__} {getattr(w, 'text', str)()!r} at {rect} beyond the dock "
+                           f"({viewport.width()} px wide)")
+    return bad
+
+
+def test_every_control_of_every_editor_shows_whole_in_the_dock(window, qtbot):
+    """The digits editor was cut off at 1920x1080 (Save…, Clear and the description); every kind of
+    editor (and model summary) at the two screen sizes, in normal and presentation fonts."""
+    from PySide6.QtWidgets import QApplication
+
+    # one bundled model per editor: digits, binary addition, text (and brackets), a drawn signal, none
+    for name in ("digits-lstm", "binary-addition-gru", "text-lstm", "brackets-gru", "sine-rnn", "adding-lstm"):
+        _open_bundled(window, qtbot, name)
+        for size in ((1920, 1080), (1366, 768)):
+            for presentation in (False, True):
+                window.resize(*size)
+                window.set_theme(presentation=presentation)
+                window.controls_dock.show()  # presentation mode hides it; a lecturer may show it again
+                QApplication.processEvents()  # the dock takes its new minimum width
+                controls = window.controls
+                assert controls.width() >= controls.needed_width(), (name, size, presentation)
+                assert _cut_off(controls) == [], (name, size, presentation)
+        window.set_theme(presentation=False)

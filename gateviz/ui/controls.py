@@ -1,13 +1,15 @@
 """The controls dock: model, sequence and unit selection.
 
 Three group boxes stacked in one scrollable column. They only emit signals or call
-ViewState setters; the window decides what loading or tracing means.
+ViewState setters; the window decides what loading or tracing means. The column scrolls
+vertically and is never narrower than its content (it has no horizontal scroll bar, so a
+narrower dock cut off whatever sat at its right edge).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -297,4 +299,22 @@ class ControlsPanel(QScrollArea):
         self.setWidget(inner)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(self.MIN_WIDTH)
+        inner.installEventFilter(self)  # its layout changes (another editor, other fonts): fit the width
+
+    MIN_WIDTH = 250
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.fit_width()
+        return super().eventFilter(watched, event)
+
+    def needed_width(self) -> int:
+        """The narrowest width that shows the whole column, with room for the vertical scroll bar."""
+        inner = self.widget()
+        return inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def fit_width(self) -> None:
+        need = max(self.MIN_WIDTH, self.needed_width())
+        if need != self.minimumWidth():
+            self.setMinimumWidth(need)

@@ -359,16 +359,24 @@ class DigitEditor(QWidget):
         clear.setToolTip("Erase the grid")
         clear.clicked.connect(lambda: (self.canvas.set_image(np.zeros_like(self.canvas.image)),
                                        self._emit("drawn digit")))
-        row = QHBoxLayout()
-        row.addWidget(QLabel("test image", self))
-        row.addWidget(self.index_box)
-        row.addWidget(pick)
-        row.addStretch(1)
-        row.addWidget(clear)
+        # two short rows, not one long one: a row wider than the dock was cut off at its right edge
+        # (Clear, and with it the dock's other right-hand controls, out of reach)
+        pick_row = QHBoxLayout()
+        pick_row.addWidget(QLabel("test image", self))
+        pick_row.addWidget(self.index_box)
+        pick_row.addWidget(pick)
+        pick_row.addStretch(1)
+        draw_row = QHBoxLayout()
+        hint = QLabel("left button inks, right erases", self)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        draw_row.addWidget(hint, 1)
+        draw_row.addWidget(clear)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
-        layout.addLayout(row)
+        layout.addLayout(draw_row)
+        layout.addLayout(pick_row)
 
     def _test_count(self) -> int:
         try:
