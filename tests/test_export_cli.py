@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +156,75 @@ def test_cell_scale_unit_recolours_only_the_cell_state_heatmap(files, tmp_path, 
     assert rows.size > 20, "the cell-state heatmap did not change"
     # LSTM heatmaps stack i, f, g, o, c, h: only the fifth band (c, its title and colour bar) may change
     assert rows.min() > 0.55 * shared.shape[0] and rows.max() < 0.85 * shared.shape[0]
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for a test (mkstemp's 0600 must not leak into the user's files)."""
+    saved = os.umask(0o022)
+    os.umask(saved)
+
+    def set_mask(mask):
+        os.umask(mask)
+
+    yield set_mask
+    os.umask(saved)
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_written_files_get_the_users_normal_permissions(files, tmp_path, qapp, umask):
+    """Figures, animations, data, saved models and trace files: 0666 less the umask, like any
+    program's new files (they were 0600, unreadable to a web server or a colleague)."""
+    from gateviz.formats.gateviz_file import load_gateviz_model, save_model
+
+    model, seq = files / "lstm.pt", files / "seq.npy"
+    umask(0o022)
+    for name, extra in (("f.png", []), ("f.svg", []), ("f.pdf", []), ("t.csv", []), ("t.npz", []),
+                        ("a.gif", ["--size", "120x90", "--range", "0:2"])):
+        assert main(["export", str(model), str(seq), "-o", str(tmp_path / name), "--panel", "traces", *extra]
+                    if name.endswith(("png", "svg", "pdf", "gif")) else
+                    ["export", str(model), str(seq), "-o", str(tmp_path / name)]) == 0
+        assert _mode(tmp_path / name) == 0o644, name
+    assert main(["trace", str(model), str(seq), "-o", str(tmp_path / "trace.npz")]) == 0
+    assert _mode(tmp_path / "trace.npz") == 0o644
+    save_model(load_gateviz_model(files / "sine.gvm"), tmp_path / "m.gvm")
+    assert _mode(tmp_path / "m.gvm") == 0o644
+    umask(0o027)  # a stricter umask is honoured too
+    assert main(["export", str(model), str(seq), "-o", str(tmp_path / "group.csv")]) == 0
+    save_model(load_gateviz_model(files / "sine.gvm"), tmp_path / "group.gvm")
+    assert _mode(tmp_path / "group.csv") == _mode(tmp_path / "group.gvm") == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_force_keeps_the_replaced_files_mode(files, tmp_path, qapp, umask):
+    from gateviz.formats.gateviz_file import load_gateviz_model, save_model
+
+    umask(0o022)
+    model, seq = files / "lstm.pt", files / "seq.npy"
+    for name, mode in (("shared.png", 0o664), ("private.csv", 0o600)):
+        target = tmp_path / name
+        target.write_text("old")
+        os.chmod(target, mode)
+        assert main(["export", str(model), str(seq), "-o", str(target), "--force"]) == 0
+        assert target.read_bytes() != b"old" and _mode(target) == mode, name
+    gvm = tmp_path / "kept.gvm"
+    gvm.write_text("old")
+    os.chmod(gvm, 0o660)
+    save_model(load_gateviz_model(files / "sine.gvm"), gvm, overwrite=True)
+    assert _mode(gvm) == 0o660
+
+
+def test_default_step_is_the_last_and_the_files_title_names_it(files, tmp_path, qapp, capsys):
+    from PySide6.QtGui import QImage
+
+    model, seq = files / "lstm.pt", files / "seq.npy"
+    assert main(["export", str(model), str(seq), "-o", str(tmp_path / "h.png"), "--panel", "heatmaps"]) == 0
+    assert "heatmaps at step 23," in capsys.readouterr().out
+    assert QImage(str(tmp_path / "h.png")).text("Title") == "lstm: heatmaps, layer 0 forward, step 23 of 0..23"
+    assert main(["export", str(model), str(seq), "-o", str(tmp_path / "h.svg"), "--panel", "heatmaps",
+                 "--step", "4", "--layer", "1"]) == 0
+    title = ET.parse(tmp_path / "h.svg").getroot().find("{http://www.w3.org/2000/svg}title").text
+    assert title == "lstm: heatmaps, layer 1 forward, step 4 of 0..23"

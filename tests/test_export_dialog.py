@@ -188,3 +188,20 @@ def test_the_main_window_has_the_export_actions(qtbot, tmp_path, monkeypatch):
     window.show()
     dialog = FigureDialog(window)
     assert dialog.panel.count() == 1 + len(window.panels)
+
+
+def test_figure_dialog_step_starts_at_the_windows_step_and_names_it(window, tmp_path, messages):
+    from PySide6.QtGui import QImage
+
+    dialog = FigureDialog(window)
+    assert dialog.step_spin.value() == 3 and (dialog.step_spin.minimum(), dialog.step_spin.maximum()) == (0, 15)
+    assert dialog.step_spin.text() == "3 of 0–15"
+    dialog.panel.setCurrentIndex(dialog.panel.findData("heatmaps"))
+    dialog.preset.setCurrentIndex(0)  # current size
+    dialog.step_spin.setValue(15)  # the last step, where the prediction is
+    dialog.path_row.edit.setText(str(tmp_path / "last.png"))
+    dialog.export()
+    assert messages["warnings"] == []
+    assert QImage(str(tmp_path / "last.png")).text("Title") == "test-lstm: heatmaps, step 15 of 0..15"
+    assert window.state.step == 3  # the window's cursor stays where the user left it
+    assert "at step 15" in window.statusBar().currentMessage()

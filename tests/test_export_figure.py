@@ -135,3 +135,52 @@ def test_clipboard_gets_the_picture(state, qtbot):
     image = figure.copy_to_clipboard(widget)
     got = QGuiApplication.clipboard().image()
     assert (got.width(), got.height()) == (image.width(), image.height()) == (1000, 800)
+
+
+def _heatmap_geometry(panel, row: int, t: int):
+    """Column t of heatmap ``row`` in the panel's pixels (a 1x export): (x0, x1, y0, y1) of its
+    inside, and (x, y) of the centre just under the plot's bottom edge."""
+    from PySide6.QtCore import QPointF
+
+    vb, view = panel.rows[row].plot.vb, panel.view
+
+    def to_panel(point):
+        p = view.mapTo(panel, view.mapFromScene(point))
+        return p.x(), p.y()
+
+    units = panel.rows[row].data.shape[1]
+    (xa, ya), (xb, yb) = to_panel(vb.mapViewToScene(QPointF(t - 0.3, 0.3))), \
+        to_panel(vb.mapViewToScene(QPointF(t + 0.3, units - 0.3)))
+    centre_x, _ = to_panel(vb.mapViewToScene(QPointF(t, 0)))
+    bottom = to_panel(vb.sceneBoundingRect().bottomLeft())[1]
+    return (min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb)), (centre_x, bottom)
+
+
+def test_still_heatmaps_mark_the_step_under_its_column_and_hide_no_cell(qapp, tmp_path):
+    """The last step (the default of gateviz export) used to lie under the cursor; now every
+    column shows its data colours and a triangle under the plot points at the step."""
+    from export_helpers import small_state
+
+    pictures, panels = {}, {}
+    for step in (29, 0):
+        state = small_state("lstm", units=8, steps=30, step=step)
+        panel = headless.build_view(state, "heatmaps")
+        figure.save_png(panel, tmp_path / f"s{step}.png")
+        pictures[step], panels[step] = image_array(tmp_path / f"s{step}.png")[..., :3].astype(int), panel
+    assert pictures[29].shape[:2] == (720, 960)
+    for row in range(6):  # i f g o c h
+        for t in (29, 0):
+            (x0, x1, y0, y1), _ = _heatmap_geometry(panels[29], row, t)
+            assert x1 - x0 >= 8 and y1 - y0 >= 50
+            # the column's inside is the same whether the step is there or elsewhere: nothing covers it
+            assert np.array_equal(pictures[29][y0:y1, x0:x1], pictures[0][y0:y1, x0:x1]), (row, t)
+            assert pictures[29][y0:y1, x0:x1].std() > 5  # real cells, several colours
+
+    def marked(picture, panel, row, t):
+        _, (x, bottom) = _heatmap_geometry(panel, row, t)
+        line = picture[bottom + 6, x - 6:x + 7]
+        return int((line.max(-1) < 80).sum())  # dark pixels across: a triangle, not a 1 px tick
+
+    for row in range(6):
+        assert marked(pictures[29], panels[29], row, 29) >= 5 and marked(pictures[29], panels[29], row, 15) <= 2
+        assert marked(pictures[0], panels[0], row, 0) >= 5 and marked(pictures[0], panels[0], row, 29) <= 2
