@@ -56,6 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
                         help="cell state in the heatmap and the cell diagram: one range for all units (shared, "
                              "default) or each unit against its own max |c| (unit)")
+    parser.add_argument("--gru-convention", choices=("framework", "textbook"), default="framework",
+                        help="how GRU pictures write the update: framework (PyTorch, Keras, ONNX: "
+                             "h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, default) or textbook (h_t = (1−z_t)⊙h_{t−1} + "
+                             "z_t⊙h̃_t, its z_t the frameworks' 1 − z_t); npz and csv data keep the frameworks' z")
     parser.add_argument("--fps", type=float, default=10, metavar="N", help="frames per second of gif/mp4 (default 10)")
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
@@ -135,7 +139,8 @@ def _view_state(args, model, trace, sequence, task):
     from gateviz.ui.state import PIN_COLOURS, Theme, ViewState
 
     state = ViewState()
-    state.theme = Theme(args.theme, args.presentation, args.colormap, args.cell_scale)
+    state.theme = Theme(args.theme, args.presentation, args.colormap, args.cell_scale,
+                        getattr(args, "gru_convention", "framework"))
     state.set_trace(model, trace, sequence, task)
     layer = args.layer if args.layer is not None else 0
     if not 0 <= layer < trace.num_layers:

@@ -309,6 +309,16 @@ class MainWindow(QMainWindow):
                                           "small units stay visible next to ones that grow large (Ctrl+U)")
         self.cell_scale_action.toggled.connect(lambda on: self.set_theme(cell_scale="unit" if on else "shared"))
         view_menu.addAction(self.cell_scale_action)
+        self.gru_convention_action = QAction("GRU: &textbook convention, h_t = (1−z_t)⊙h_{t−1} + z_t⊙h̃_t", self,
+                                             checkable=True)
+        self.gru_convention_action.setToolTip(
+            "Show GRUs as textbooks write them: z_t is PyTorch's, Keras' and ONNX's 1 − z_t, so a high z_t writes "
+            "the candidate h̃_t. Relabels the cell diagram, its formulas, the z heatmap and traces, the saturation "
+            "of z and the status bar; trace files and CSV exports keep the frameworks' z. Off: the frameworks' "
+            "h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, where a high z_t keeps the old state.")
+        self.gru_convention_action.toggled.connect(
+            lambda on: self.set_theme(gru_convention="textbook" if on else "framework"))
+        view_menu.addAction(self.gru_convention_action)
         view_menu.addSeparator()
         self._action(view_menu, "&Full screen", self._toggle_full_screen, "F11", "Fill the screen with the window")
         # Playback (the keys are window shortcuts, see _install_shortcuts; the menu shows them)
@@ -659,10 +669,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ theme
     def set_theme(self, name: str | None = None, presentation: bool | None = None, colormap: str | None = None,
-                  cell_scale: str | None = None) -> None:
+                  cell_scale: str | None = None, gru_convention: str | None = None) -> None:
         t = self.state.theme
         theme = Theme(name=name or t.name, presentation=t.presentation if presentation is None else presentation,
-                      colormap=colormap or t.colormap, cell_scale=cell_scale or t.cell_scale)
+                      colormap=colormap or t.colormap, cell_scale=cell_scale or t.cell_scale,
+                      gru_convention=gru_convention or t.gru_convention)
         if theme == t:
             return
         apply_theme(theme)
@@ -679,6 +690,9 @@ class MainWindow(QMainWindow):
         settings.write("view/presentation", theme.presentation)
         settings.write("view/colormap", theme.colormap)
         settings.write("view/cell_scale", theme.cell_scale)
+        settings.write("view/gru_convention", theme.gru_convention)
+        if gru_convention is not None:
+            self._update_status()  # the read-out shows z in the new convention
 
     def _sync_theme_actions(self) -> None:
         t = self.state.theme
@@ -690,6 +704,8 @@ class MainWindow(QMainWindow):
             self.presentation_action.setChecked(t.presentation)
         with QSignalBlocker(self.cell_scale_action):
             self.cell_scale_action.setChecked(t.cell_scale == "unit")
+        with QSignalBlocker(self.gru_convention_action):
+            self.gru_convention_action.setChecked(t.gru_convention == "textbook")
 
     def _fit_controls_dock(self) -> None:
         """Fonts changed size: let the controls dock take the width its content now needs."""
@@ -744,9 +760,11 @@ class MainWindow(QMainWindow):
             quantities = s.trace.states[(s.layer, s.direction)]
         except KeyError:
             return
-        from gateviz.core.trace import SYMBOLS
+        from gateviz.ui.panels.notation import symbol
 
-        values = [(SYMBOLS.get(q, q), float(a[s.step, unit])) for q, a in quantities.items() if unit < a.shape[-1]]
+        # a GRU's z as the theme's convention shows it (the textbook's z is the frameworks' 1 − z)
+        values = [(symbol(q, s.theme.gru_convention), float(s.displayed(q)[s.step, unit]))
+                  for q, a in quantities.items() if unit < a.shape[-1]]
         self._show_readout([f"unit {unit}:  " + "   ".join(f"{sym} {v:+.3f}" for sym, v in values),
                             f"unit {unit}: " + "  ".join(f"{sym} {v:+.2f}" for sym, v in values),
                             f"u{unit} " + " ".join(f"{sym}{v:+.1f}" for sym, v in values)])
@@ -777,11 +795,11 @@ class MainWindow(QMainWindow):
                     left = image.mapRectToParent(image.boundingRect()).left() if image is not None else 0.0
                     r, t = int(np.floor(p.y())), int(np.floor(p.x() - left))
                     unit = heat.unit_at_row(r)
-                    a = s.quantity(row.quantity)
+                    a = s.displayed(row.quantity)
                     if 0 <= t < a.shape[0] and 0 <= unit < a.shape[1]:
-                        from gateviz.core.trace import SYMBOLS
+                        from gateviz.ui.panels.notation import symbol
 
-                        sym, v = SYMBOLS.get(row.quantity, row.quantity), float(a[t, unit])
+                        sym, v = symbol(row.quantity, s.theme.gru_convention), float(a[t, unit])
                         self._show_readout([f"under the mouse: {sym} of unit {unit} at t = {t}: {v:+.4f}",
                                             f"{sym} of unit {unit}, t = {t}: {v:+.3f}", f"u{unit} t{t} {sym}{v:+.2f}"])
                         return
@@ -840,7 +858,9 @@ class MainWindow(QMainWindow):
                                    presentation=settings.read_bool("view/presentation", False),
                                    colormap=colormap if colormap in COLORMAPS else "viridis",
                                    cell_scale="unit" if settings.read_str("view/cell_scale", "shared") == "unit"
-                                   else "shared"))
+                                   else "shared",
+                                   gru_convention="textbook" if settings.read_str("view/gru_convention", "framework")
+                                   == "textbook" else "framework"))
         self.player.set_speed(settings.read_float("playback/speed", 10.0))
         self.player.set_loop(settings.read_bool("playback/loop", True))
         self._saved_dashboard_layout = {
@@ -893,23 +913,27 @@ class MainWindow(QMainWindow):
                           "and export it for lectures.")
 
 
-GATE_EQUATIONS = """LSTM (blocks i, f, g, o):
-  i = σ(Wᵢx + Uᵢh₋₁ + bᵢ)      input gate: how much new content is written
-  f = σ(W_f x + U_f h₋₁ + b_f)  forget gate: how much of c₋₁ is kept
-  g = tanh(W_g x + U_g h₋₁ + b_g)  candidate content
-  o = σ(W_o x + U_o h₋₁ + b_o)  output gate
-  c = f⊙c₋₁ + i⊙g             kept + written
-  h = o⊙tanh(c)
+GATE_EQUATIONS = """Notation: x_t the input at step t, h_{t−1} and c_{t−1} the states before it, c_t and h_t after;
+⊙ the element-wise product; "_" starts a subscript.
 
-GRU (blocks r, z, n; PyTorch/Keras/ONNX convention):
-  r = σ(W_r x + U_r h₋₁ + b_r)
-  z = σ(W_z x + U_z h₋₁ + b_z)
-  n = tanh(W_n x + b_n + r⊙(U_n h₋₁ + b_hn))
-  h = z⊙h₋₁ + (1−z)⊙n          high z keeps the old state
-  (some textbooks write h = (1−z)⊙h₋₁ + z⊙n: the same cell with z renamed 1−z)
+LSTM (blocks i, f, g, o):
+  i_t = σ(W_i x_t + U_i h_{t−1} + b_i)      input gate: how much new content is written
+  f_t = σ(W_f x_t + U_f h_{t−1} + b_f)      forget gate: how much of c_{t−1} is kept
+  g_t = tanh(W_g x_t + U_g h_{t−1} + b_g)   cell candidate: the new content
+  o_t = σ(W_o x_t + U_o h_{t−1} + b_o)      output gate
+  c_t = f_t⊙c_{t−1} + i_t⊙g_t               kept + written
+  h_t = o_t⊙tanh(c_t)
+
+GRU (blocks r, z, n), PyTorch/Keras/ONNX convention (the default):
+  r_t = σ(W_r x_t + U_r h_{t−1} + b_r)
+  z_t = σ(W_z x_t + U_z h_{t−1} + b_z)
+  n_t = tanh(W_n x_t + b_n + r_t⊙(U_n h_{t−1} + b_{hn}))
+  h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t          a high z_t keeps the old state
+GRU, textbook convention (View ▸ GRU: textbook convention):
+  h_t = (1−z_t)⊙h_{t−1} + z_t⊙h̃_t          the same cell: this z_t is 1 − the z_t above, h̃_t is n_t
 
 RNN:
-  h = tanh(W x + U h₋₁ + b)"""
+  h_t = tanh(W x_t + U h_{t−1} + b)"""
 
 
 def bundled_entries() -> list[tuple[str, str]]:

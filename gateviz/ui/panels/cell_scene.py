@@ -142,19 +142,25 @@ class Scene:
 
     # ---- geometry for tests and tooltips ----------------------------------------------------
     def wire_segments(self) -> list[tuple[QPointF, QPointF, float]]:
-        """Every straight piece of every wire with its drawn width (rim included); an arrow head is a
-        piece as long and as wide as the head."""
+        """Every straight piece of every wire as (p1, p2, width): the stroke covers the rectangle from p1
+        to p2, ``width`` wide across it (a rim included). Pieces run on through a bend by half the width
+        (the mitred corner); an arrow head is a piece from its base to its tip, as wide as the head."""
         out = []
         for w in self.wires:
             width = w.width + (3.0 if w.dynamic else 0.0)
             pts = [QPointF(x, y) for x, y in w.points]
-            out += [(a, b, width) for a, b in zip(pts, pts[1:])]
+            for k, (a, b) in enumerate(zip(pts, pts[1:])):
+                d = math.hypot(b.x() - a.x(), b.y() - a.y()) or 1.0
+                ux, uy = (b.x() - a.x()) / d * width / 2, (b.y() - a.y()) / d * width / 2
+                start = QPointF(a.x() - ux, a.y() - uy) if k > 0 else a
+                end = QPointF(b.x() + ux, b.y() + uy) if k < len(pts) - 2 else b
+                out.append((start, end, width))
             if w.arrow:
                 (x0, y0), (x1, y1) = w.points[-2], w.points[-1]
                 d = math.hypot(x1 - x0, y1 - y0) or 1.0
                 size = w.arrow_size()
                 back = QPointF(x1 - (x1 - x0) / d * size, y1 - (y1 - y0) / d * size)
-                out.append((back, QPointF(x1, y1), 1.1 * size))
+                out.append((back, QPointF(x1, y1), size))
         return out
 
     def outlines(self) -> list[tuple[str, QRectF]]:
@@ -244,9 +250,16 @@ def _shape(p: QPainter, s: Shape, scene: Scene, ctx) -> None:
 
 def _wire(p: QPainter, w: Wire, ctx) -> None:
     colour = ctx.muted if w.colour == "muted" else ctx.value_colour(w.colour)
-    path = QPainterPath(QPointF(*w.points[0]))
-    for pt in w.points[1:]:
-        path.lineTo(QPointF(*pt))
+    pts = [QPointF(x, y) for x, y in w.points]
+    if w.arrow:  # the line stops inside the head, so a thick line (or its rim) does not poke out of the tip
+        (x0, y0), (x1, y1) = w.points[-2], w.points[-1]
+        d = math.hypot(x1 - x0, y1 - y0) or 1.0
+        size = w.arrow_size()
+        ux, uy = (x1 - x0) / d, (y1 - y0) / d
+        pts[-1] = QPointF(x1 - ux * size * 0.6, y1 - uy * size * 0.6)
+    path = QPainterPath(pts[0])
+    for pt in pts[1:]:
+        path.lineTo(pt)
     p.setBrush(Qt.BrushStyle.NoBrush)
     if w.dynamic:  # a value-coloured wire: a dark rim keeps values near 0 (white) visible
         rim = QPen(ctx.fg, w.width + 3)
@@ -258,24 +271,14 @@ def _wire(p: QPainter, w: Wire, ctx) -> None:
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin if w.dynamic else Qt.PenJoinStyle.RoundJoin)
     p.setPen(pen)
-    if w.arrow:  # the line stops where the head begins, so a thick line does not poke out of its tip
-        (x0, y0), (x1, y1) = w.points[-2], w.points[-1]
-        d = math.hypot(x1 - x0, y1 - y0) or 1.0
-        size = w.arrow_size()
-        ux, uy = (x1 - x0) / d, (y1 - y0) / d
-        shaft = QPainterPath(QPointF(*w.points[0]))
-        for pt in w.points[1:-1]:
-            shaft.lineTo(QPointF(*pt))
-        shaft.lineTo(QPointF(x1 - ux * size * 0.6, y1 - uy * size * 0.6))
-        p.drawPath(shaft)
+    p.drawPath(path)
+    if w.arrow:
         tip = QPointF(x1, y1)
         a = QPointF(x1 - ux * size - uy * size * 0.5, y1 - uy * size + ux * size * 0.5)
         b = QPointF(x1 - ux * size + uy * size * 0.5, y1 - uy * size - ux * size * 0.5)
         p.setBrush(colour)
         p.setPen(QPen(ctx.fg, 1.2) if w.dynamic else Qt.PenStyle.NoPen)
         p.drawPolygon(QPolygonF([tip, a, b]))
-    else:
-        p.drawPath(path)
 
 
 def _split(p: QPainter, b: SplitBar, scene: Scene, ctx, phase_dynamic: bool) -> None:

@@ -122,9 +122,9 @@ class HeatmapPanel(Panel):
         self.order = np.arange(units) if order is None else np.asarray(order, dtype=int)
         margin = T * 0.015  # room left of the image for the pin markers
         for row in self.rows:
-            data = state.quantity(row.quantity)  # (T, units)
+            data = state.displayed(row.quantity)  # (T, units); a GRU's z as the theme's convention shows it
             row.data = data
-            key = (state.layer, state.direction, row.quantity)
+            key = (state.layer, state.direction, row.quantity, state.theme.gru_convention)
             if key not in self._cache:
                 self._cache[key] = downsample_time(data, MAX_COLUMNS)
             disp, _ = self._cache[key]  # (C, units)
@@ -148,12 +148,12 @@ class HeatmapPanel(Panel):
             row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
             self._fit_ticks(row)
-            tip = tooltip(row.quantity, trace.cell)
+            tip = tooltip(row.quantity, trace.cell, state.theme.gru_convention)
             row.plot.setToolTip(tip)
             row.image.setToolTip(tip)
         self._shown = (id(trace), state.layer, state.direction,
                        None if order is None else np.array(order, copy=True))
-        self._shown_cell_scale = state.theme.cell_scale
+        self._shown_cell_scale = (state.theme.cell_scale, state.theme.gru_convention)
         self._update_pins()
         self.on_step(state.step)
 
@@ -177,8 +177,8 @@ class HeatmapPanel(Panel):
 
     def apply_theme(self) -> None:
         theme = self.state.theme
-        if self._shown is not None and self._shown_cell_scale != theme.cell_scale:
-            self.rebuild()  # the cell-state image itself changes (shared or per-unit range)
+        if self._shown is not None and self._shown_cell_scale != (theme.cell_scale, theme.gru_convention):
+            self.rebuild()  # an image itself changes (c: shared or per-unit range; a GRU's z: 1 − z)
         self.view.setBackground(theme.background)
         dark_halo = theme.name == "light"
         last = self.rows[-1] if self.rows else None
@@ -311,5 +311,5 @@ class HeatmapPanel(Panel):
         t = min(max(t, 0), self.length - 1)
         value = float(row.data[t, unit])
         scale = "" if row.unit_limits is None else f"   (this unit's max |c| is {float(row.unit_limits[unit]):.3g})"
-        row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell)}\n"
+        row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell, self.state.theme.gru_convention)}\n"
                                f"unit {unit}, step {t}: {value:.3f}{scale}   (click to pin)")

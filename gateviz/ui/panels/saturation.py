@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, saturation_fractions
 from gateviz.core.trace import SIGMOID_GATES
 
-from .common import QUANTITY_INFO, Panel, muted, style_plot
+from .common import QUANTITY_INFO, Panel, display_info, muted, style_plot
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row, label_px,
                        nice_ticks, set_ticks, size_bottom_axis, tick_font, tick_label)
 
@@ -156,7 +156,7 @@ class SaturationPanel(Panel):
         column = (self.view.width() - left - right - SPACING * (n - 1)) / max(n, 1)
         span = f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>"
         for gp in self.plots:
-            info = QUANTITY_INFO[gp.quantity]
+            info = display_info(gp.quantity, theme)
             name = "tanh state" if gp.quantity == "hidden_state" else info.name
             room = column - gp.plot.getAxis("left").width() - 4
             fit_title_row(gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>", f"{span}<b>{info.symbol}</b></span>"],
@@ -194,13 +194,14 @@ class SaturationPanel(Panel):
         if tuple(g.quantity for g in self.plots) != gates:
             self._make_plots(gates)
         direction = self.state.direction
+        self._convention = self.state.theme.gru_convention
         self.layer_ids = [k for k in range(trace.num_layers) if direction in trace.directions(k)]
         for gp in self.plots:
             for item in gp.layers:
                 gp.plot.removeItem(item)
             gp.layers, gp.points = [], {}
             for k in self.layer_ids:
-                a = trace.get(k, direction, gp.quantity)
+                a = self.state.displayed(gp.quantity, k, direction)  # textbook GRU: 1 − z, its sides swapped
                 left, right = tanh_saturation(a) if gp.quantity == "hidden_state" else saturation_fractions(a)
                 gp.points[k] = (left, right)
                 units = np.arange(len(left))
@@ -239,6 +240,9 @@ class SaturationPanel(Panel):
 
     def apply_theme(self) -> None:
         theme = self.state.theme
+        if self.plots and self.state.trace is not None and getattr(self, "_convention", None) != theme.gru_convention:
+            self.rebuild()  # a GRU's z under the other convention: its points move (then comes back here)
+            return
         self.view.setBackground(theme.background)
         self.setStyleSheet(f"SaturationPanel {{ background: {theme.background}; }}")
         self.setAutoFillBackground(True)

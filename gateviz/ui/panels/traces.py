@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import (QUANTITY_INFO, Panel, StepMarker, TimeCursor, cache_static, levels_for, muted, style_plot,
+from .common import (Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted, style_plot,
                      title_html, tooltip)
 from .plot_fit import (MIN_VIEW_LINES, axis_width_for, bottom_axis_height, fit_title_row, label_px,
                        size_bottom_axis, y_fit)
@@ -116,7 +116,7 @@ class TracesPanel(Panel):
 
     def _title_variants(self, quantity: str) -> list[str]:
         theme = self.state.theme
-        info = QUANTITY_INFO[quantity]
+        info = display_info(quantity, theme)
         span = f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>"
         return [title_html(quantity, theme), f"{span}<b>{info.symbol}</b>&nbsp; {info.name}</span>",
                 f"{span}<b>{info.symbol}</b></span>"]
@@ -161,9 +161,10 @@ class TracesPanel(Panel):
         self.length = trace.length  # before _make_plots: its apply_theme redraws the lines with this length
         if tuple(p.quantity for p in self.plots) != quantities:
             self._make_plots(quantities)
+        self._convention = self.state.theme.gru_convention
         for p in self.plots:
-            p.data = self.state.quantity(p.quantity)
-            tip = tooltip(p.quantity, trace.cell)
+            p.data = self.state.displayed(p.quantity)
+            tip = tooltip(p.quantity, trace.cell, self._convention)
             p.plot.setToolTip(tip)
             p.plot.vb.setToolTip(tip)
             p.plot.setXRange(-0.5, max(self.length - 0.5, 1), padding=0)
@@ -177,7 +178,7 @@ class TracesPanel(Panel):
         steps = np.arange(self.length, dtype=np.float32)
         width = self.state.theme.line_width
         for p in self.plots:
-            p.data = self.state.quantity(p.quantity)
+            p.data = self.state.displayed(p.quantity)  # a GRU's z as the theme's convention shows it
             for u in list(p.lines):
                 if u not in pinned:
                     p.plot.removeItem(p.lines.pop(u))
@@ -234,7 +235,10 @@ class TracesPanel(Panel):
             p.plot.showGrid(x=False, y=True, alpha=0.15)
         self._fit_axes()
         if self.state.trace is not None and self.plots:
-            self.on_selection()
+            if getattr(self, "_convention", None) != theme.gru_convention:
+                self.rebuild()  # a GRU's z and the tooltips follow the convention
+            else:
+                self.on_selection()
 
     def _update_legend(self, pinned: list[int]) -> None:
         theme = self.state.theme
