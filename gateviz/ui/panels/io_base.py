@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gateviz.ui.state import ViewState
 
 from .common import TimeCursor, cache_static, muted, style_plot
-from .plot_fit import MIN_VIEW_LINES, bottom_axis_height, label_px, size_bottom_axis, y_fit
+from .plot_fit import MIN_VIEW_LINES, EvenRows, bottom_axis_height, label_px, relayout, size_bottom_axis, y_fit
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
 MAX_LINES = 8  # more features / outputs than this are drawn as an image
@@ -117,6 +117,7 @@ class PlotView(IOView):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
         layout.addWidget(self.graphics)
+        self.even_rows = EvenRows(self.graphics)  # stacked plots get view boxes of one height
         self.plots: list[pg.PlotItem] = []
         self.cursors: list[pg.InfiniteLine] = []
         self.titles: dict[int, tuple[str, str]] = {}
@@ -129,6 +130,7 @@ class PlotView(IOView):
     def add_plot(self, row: int, title: str, small: str = "", cursor: bool = True, **kw) -> pg.PlotItem:
         plot = new_plot(self.graphics.ci, row, **kw)
         self.plots.append(plot)
+        self.even_rows.watch(plot)
         self.titles[id(plot)] = (title, small)
         if cursor:
             self.cursors.append(new_cursor(plot))
@@ -146,6 +148,7 @@ class PlotView(IOView):
         if plot.titleLabel.isVisible() and text.toPlainText():
             doc = text.document().clone()
             doc.setDocumentMargin(1)
+            doc.setTextWidth(-1)  # its one-line width (the title may be wrapped for the current size)
             room = self.title_room(plot, width)
             doc.setTextWidth(room if room > 40 and doc.idealWidth() > room else -1)
             title = doc.size().height() + 2
@@ -225,6 +228,7 @@ class PlotView(IOView):
             label.resizeEvent(None)
             label.updateGeometry()
             text.update()  # a cached title (cache_static_items) must be redrawn at its new width
+        relayout(self.graphics)
 
 
 def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=None):

@@ -123,10 +123,10 @@ class DigitsView(PlotView):
         line = self.line_px()
         width = 30 * line + self._colour_bar_width()
         K = self.probs.shape[1]
-        heat = max(MIN_VIEW_LINES, K / 2 * LABEL_FILL)
-        height = self.plot_need(self.bar_plot, width)
+        lines = max(MIN_VIEW_LINES, K / 2 * LABEL_FILL + 0.5)  # rows share one view-box height (EvenRows)
+        height = self.plot_need(self.bar_plot, width, lines)
         if self.prob_plot is not None:
-            height += self.plot_need(self.prob_plot, width, heat) + self.graphics.ci.layout.verticalSpacing()
+            height += self.plot_need(self.prob_plot, width, lines) + self.graphics.ci.layout.verticalSpacing()
         return QSize(int(np.ceil(width)), int(np.ceil(height + 2)))
 
     def on_step(self, step: int) -> None:

@@ -49,7 +49,7 @@ class SineView(PlotView):
         lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
         self.fit_y(plot, lo, hi if hi > lo else lo + 1)
         plot.setXRange(-0.5, W + R, padding=0.01)
-        plot.setLabel("bottom", "step (the rollout continues past the window)")
+        plot.setLabel("bottom", "step")  # the legend and the caption say where the rollout starts
         self.apply_theme()
 
     def apply_theme(self) -> None:

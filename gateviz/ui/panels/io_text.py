@@ -14,7 +14,8 @@ from gateviz.ui.state import ViewState
 from .common import cache_static, style_plot
 from .io_base import IOView, legend_html, new_cursor, new_plot, plot_title, series_colour
 from .io_chargrid import CharGrid, ColourLegend
-from .plot_fit import MIN_VIEW_LINES, bottom_axis_height, fit_title_row, label_px, size_bottom_axis, y_fit
+from .plot_fit import (MIN_VIEW_LINES, bottom_axis_height, fit_title_row, label_px, relayout, size_bottom_axis,
+                       y_fit)
 
 TEXT_ROWS = 2  # the readable size shows at least this many rows of text
 
@@ -69,6 +70,7 @@ class TextView(IOView):
         """A title row as tall as its one line, without its legend when the panel is narrow."""
         room = self.width() - self.plot.getAxis("left").width() - self.graphics.ci.layout.getContentsMargins()[2] - 16
         fit_title_row(self.plot, self._title_variants(), room)
+        relayout(self.graphics)
 
     def plot_need(self) -> float:
         """The plot's smallest readable height: its title, MIN_VIEW_LINES tick labels, its axis."""

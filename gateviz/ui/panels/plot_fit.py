@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QGraphicsLayout
 
 # round steps, nicest first: 1, 2, 5 of a power of ten, then 2.5 and 4 (0, 0.25, ..., 1; 0, 4, 8)
 _MANTISSAS = (1.0, 2.0, 5.0, 2.5, 4.0)
 TICK_GAP = 1.4  # y tick labels at least this many label heights apart, centre to centre
+UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX: no maximum
 MIN_VIEW_LINES = 4.0  # a usable plot is at least this many tick-label heights tall (three ticks fit)
 
 
@@ -138,6 +140,19 @@ def fit_title_row(plot: pg.PlotItem, text_html: str | list[str], room: float | N
     label.item.update()  # a cached title (cache_static_items) is redrawn
 
 
+def relayout(view: pg.GraphicsView) -> None:
+    """Lay the view's central item out again at the view's size. Call it after re-fitting titles on
+    a resize: Qt resizes the view before its panel's resizeEvent re-wraps them, so a title wrapped
+    for the old, wider panel had held the plots wider than the new one."""
+    central = view.centralWidget
+    # the plots' layouts and the central item's (pyqtgraph names them ``layout``) cache old minimum sizes
+    for item in [*getattr(central, "items", {}), central]:
+        layout = getattr(item, "layout", None)
+        if isinstance(layout, QGraphicsLayout):
+            layout.invalidate()
+    pg.GraphicsView.resizeEvent(view, None)
+
+
 class YFit(QObject):
     """Keeps a plot's y range at ``lo``..``hi`` with room for the end labels and round ticks as
     many as its height holds, re-fitted whenever the plot is resized or its font changes."""
@@ -180,3 +195,53 @@ def y_fit(plot: pg.PlotItem, min_pad: float = 0.08, most: int = 5) -> YFit:
     if fit is None:
         fit = plot.gateviz_y_fit = YFit(plot, min_pad, most)
     return fit
+
+
+class EvenRows(QObject):
+    """Gives the plot rows of a GraphicsLayout view boxes of one height, whatever each row's title
+    and axes take (Qt's own share left the rows without a step axis 20 % shorter); refitted
+    whenever a view box is resized. Plots that span several rows keep Qt's layout."""
+
+    def __init__(self, view: pg.GraphicsLayoutWidget):
+        super().__init__(view)
+        self.view = view
+        self._busy = False
+        view.installEventFilter(self)  # a taller view: taller rows (fixed rows do not resize their boxes)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def watch(self, plot: pg.PlotItem) -> None:
+        plot.vb.sigResized.connect(self.fit)
+
+    def fit(self, *_args) -> None:
+        if self._busy:
+            return
+        ci = self.view.ci
+        fixed: dict[int, float] = {}  # row -> the most its plots take besides their view box
+        for item, cells in ci.items.items():
+            rows = {r for r, _ in cells}
+            if isinstance(item, pg.PlotItem) and not isinstance(item, pg.ColorBarItem) and len(rows) == 1:
+                (row,) = rows
+                fixed[row] = max(fixed.get(row, 0.0), item.geometry().height() - item.vb.geometry().height())
+        layout = ci.layout
+        stale = [r for r in range(layout.rowCount()) if r not in fixed or len(fixed) < 2]
+        for row in stale:  # rows of plots since removed, or one plot alone: Qt's own share
+            if layout.rowMaximumHeight(row) < UNBOUNDED:
+                layout.setRowMinimumHeight(row, 0)
+                layout.setRowMaximumHeight(row, UNBOUNDED)
+        if len(fixed) < 2:
+            return
+        _, top, _, bottom = ci.layout.getContentsMargins()
+        free = self.view.height() - top - bottom - ci.layout.verticalSpacing() * (len(fixed) - 1)
+        each = max(0.0, (free - sum(fixed.values())) / len(fixed))
+        self._busy = True
+        try:
+            for row, extra in fixed.items():
+                height = extra + each
+                if abs(ci.layout.rowMaximumHeight(row) - height) > 0.5:
+                    ci.layout.setRowFixedHeight(row, height)
+        finally:
+            self._busy = False

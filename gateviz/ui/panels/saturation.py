@@ -29,7 +29,7 @@ from gateviz.core.trace import SIGMOID_GATES
 
 from .common import QUANTITY_INFO, Panel, display_info, muted, style_plot
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row, label_px,
-                       nice_ticks, set_ticks, size_bottom_axis, tick_font, tick_label)
+                       nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
 
 LAYER_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
 SPACING = 8  # pixels between the plots
@@ -161,6 +161,7 @@ class SaturationPanel(Panel):
             room = column - gp.plot.getAxis("left").width() - 4
             fit_title_row(gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>", f"{span}<b>{info.symbol}</b></span>"],
                           room)
+        relayout(self.view)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)

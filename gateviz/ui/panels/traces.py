@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from .common import (Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted, style_plot,
                      title_html, tooltip)
-from .plot_fit import (MIN_VIEW_LINES, axis_width_for, bottom_axis_height, fit_title_row, label_px,
-                       size_bottom_axis, y_fit)
+from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row, label_px,
+                       relayout, size_bottom_axis, y_fit)
 
 SIGMOID = ("input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate")
 SPACING = 2  # pixels between the plots
@@ -59,6 +59,7 @@ class TracesPanel(Panel):
         layout.setSpacing(0)
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(SPACING)
+        self.even_rows = EvenRows(self.view)  # every row's plots as tall as the last row's (with its axis)
         self.legend = QLabel()  # the pinned units in their colours
         self.legend.setContentsMargins(8, 2, 8, 0)
         self.legend.setWordWrap(True)  # eight pinned units must not widen the panel
@@ -84,8 +85,7 @@ class TracesPanel(Panel):
                 p.plot.getAxis("bottom").setStyle(showValues=False)
             p.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
             p.plot.vb.sigResized.connect(self._fit_axes)  # after the plot's own YFit: new ticks, new widths
-        for row in range(n_rows):
-            self.view.ci.layout.setRowStretchFactor(row, 1)  # rows share the height evenly
+            self.even_rows.watch(p.plot)
         self.apply_theme()
 
     def _synced_by_sender(self, *_args) -> None:
@@ -130,6 +130,7 @@ class TracesPanel(Panel):
         room = inner / self.columns - self._axis_width() - 4
         for p in self.plots:
             fit_title_row(p.plot, self._title_variants(p.quantity), room)
+        relayout(self.view)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -148,7 +149,7 @@ class TracesPanel(Panel):
         axis_w = self._axis_width() or 4 * line
         width = cols * (axis_w + MIN_PLOT_EMS * line) + SPACING * (cols - 1) + 2 * 9 + theme.font_pt * 1.6
         bottom = bottom_axis_height(probe.getAxis("bottom")) if probe else 2.5 * line
-        legend = self.legend.fontMetrics().height() * 1.4 + 2
+        legend = self.legend.heightForWidth(int(np.ceil(width))) if self.legend.text() else 2 * line
         height = legend + rows * (title + MIN_VIEW_LINES * line) + SPACING * (rows - 1) + bottom + 2 * 9
         return QSize(int(np.ceil(width)), int(np.ceil(height)))
 
