@@ -66,10 +66,19 @@ def value_colour(value: float, cmap: pg.ColorMap, lo: float = -1.0, hi: float = 
     return cmap.map(t, mode=pg.ColorMap.QCOLOR)
 
 
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance (linear light) of a colour."""
+    def linear(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF()) + 0.0722 * linear(colour.blueF())
+
+
 def readable_on(colour: QColor) -> QColor:
-    """Black or white text, whichever reads better on ``colour``."""
-    lum = 0.2126 * colour.redF() + 0.7152 * colour.greenF() + 0.0722 * colour.blueF()
-    return QColor("#000000") if lum > 0.5 else QColor("#ffffff")
+    """Black or white text, whichever contrasts more with ``colour`` (WCAG): at least 4.6:1 on any colour.
+
+    A threshold on the gamma-encoded luminance put white on mid blues at under 4:1."""
+    lum = relative_luminance(colour)
+    return QColor("#000000") if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else QColor("#ffffff")
 
 
 class IOView(QWidget):

@@ -146,11 +146,13 @@ def relayout(view: pg.GraphicsView) -> None:
     for the old, wider panel had held the plots wider than the new one."""
     central = view.centralWidget
     # the plots' layouts and the central item's (pyqtgraph names them ``layout``) cache old minimum sizes
-    for item in [*getattr(central, "items", {}), central]:
-        layout = getattr(item, "layout", None)
-        if isinstance(layout, QGraphicsLayout):
-            layout.invalidate()
+    layouts = [getattr(item, "layout", None) for item in [*getattr(central, "items", {}), central]]
+    layouts = [layout for layout in layouts if isinstance(layout, QGraphicsLayout)]
+    for layout in layouts:
+        layout.invalidate()
     pg.GraphicsView.resizeEvent(view, None)
+    for layout in reversed(layouts):  # now, not at the next event-loop pass: an export draws right away
+        layout.activate()
 
 
 class YFit(QObject):
@@ -239,9 +241,13 @@ class EvenRows(QObject):
         each = max(0.0, (free - sum(fixed.values())) / len(fixed))
         self._busy = True
         try:
+            changed = False
             for row, extra in fixed.items():
                 height = extra + each
                 if abs(ci.layout.rowMaximumHeight(row) - height) > 0.5:
                     ci.layout.setRowFixedHeight(row, height)
+                    changed = True
+            if changed:
+                layout.activate()  # now, not at the next event-loop pass: an export draws right away
         finally:
             self._busy = False
