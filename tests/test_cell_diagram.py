@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, QPointF, QRectF  # noqa: E402
-from PySide6.QtGui import QColor, QImage  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 from gateviz.ui.panels import PANEL_CLASSES  # noqa: E402
 from gateviz.ui.panels.cell import fmt  # noqa: E402

@@ -25,23 +25,11 @@ from PySide6.QtWidgets import QToolTip
 
 from gateviz.core.trace import SIGMOID_GATES
 
-from . import cell_layout, cell_scene, notation
+from . import cell_layout, cell_scene, cell_values, notation
 from .cell_schematics import GATE_QUANTITY
+from .cell_values import fmt, widest_value
 from .common import (DIVERGING_MAP, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit, tooltip,
                      unit_limits)
-
-
-def fmt(v: float) -> str:
-    """A value as the diagram prints it: two decimals, a true minus sign, never "−0.00"."""
-    if v is None or not np.isfinite(v):
-        return "—"
-    text = f"{v:.2f}"
-    return "0.00" if text == "-0.00" else text.replace("-", "−")
-
-
-def _widest_value(limit: float) -> str:
-    """The widest number a value within ±limit prints as (digits are equally wide)."""
-    return fmt(-abs(limit)) if np.isfinite(limit) else "−0.00"
 
 
 class CellDiagramPanel(Panel):
@@ -229,75 +217,11 @@ class CellDiagramPanel(Panel):
         labels["layer at"] = f"whole layer at step {step}"
         return labels
 
-    def _layer_inputs(self) -> np.ndarray | None:
-        """(T, features) the current layer read at each step (None when they cannot be rebuilt)."""
-        state = self.state
-        T = state.trace.length
-        if state.layer == 0:
-            x = state.trace.inputs
-            return None if x is None else np.asarray(x, dtype=np.float64).reshape(T, -1)
-        below = state.model.layers[state.layer - 1]
-        hs = [state.trace.get(state.layer - 1, d, "hidden_state") for d in below.direction_names()]
-        if len(hs) == 1:
-            return hs[0]
-        a, b = hs
-        return {"concat": lambda: np.concatenate([a, b], axis=1), "sum": lambda: a + b, "mul": lambda: a * b,
-                "ave": lambda: (a + b) / 2}[below.merge]()
-
     def _rnn_contributions(self, u: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(T,) each: unit u's RNN pre-activation split into W x_t + b_x and U h_{t−1} + b_h (from the weights)."""
-        state = self.state
-        if state.model is None:
-            return None
-        try:
-            layer = state.model.layers[state.layer]
-            d = layer.directions[layer.direction_names().index(state.direction)]
-            x = self._layer_inputs()
-            if x is None:
-                return None
-            h = np.asarray(state.quantity("hidden_state"), dtype=np.float64)  # (T, units)
-            h_prev = np.zeros_like(h)
-            if state.direction == "backward":
-                h_prev[:-1] = h[1:]
-            else:
-                h_prev[1:] = h[:-1]
-            from_x = x @ np.asarray(d.Wx[u], dtype=np.float64) + float(d.bx[u])
-            from_h = h_prev @ np.asarray(d.Wh[u], dtype=np.float64) + float(d.bh[u])
-        except (IndexError, KeyError, ValueError):
-            return None
-        return from_x, from_h
+        return cell_values.rnn_contributions(self.state, u)
 
     def _input_label(self, step: int) -> str:
-        state = self.state
-        seq = state.sequence
-        if isinstance(seq, str) and step < len(seq):
-            return f"x_t = '{notation.escape(_visible(seq[step]))}'"
-        x = state.trace.inputs
-        if x is None:
-            return "x_t"
-        if state.layer > 0:
-            return f"x_t = h_t of layer {state.layer - 1}"
-        row = np.asarray(x).reshape(state.trace.length, -1)[step]
-        if row.size <= 3:
-            return "x_t = (" + ", ".join(fmt(float(a)) for a in row) + ")" if row.size > 1 else f"x_t = {fmt(float(row[0]))}"
-        return f"x_t ∈ ℝ{_superscript(row.size)}"
-
-    def _input_template(self) -> str:
-        """The widest input label over the whole sequence."""
-        state = self.state
-        seq = state.sequence
-        if isinstance(seq, str) and seq:
-            ts = cell_layout.typeset(100)
-            chars = {notation.escape(_visible(ch)) for ch in set(seq)}
-            return "x_t = '" + max(chars, key=lambda ch: ts.width(ch)) + "'"
-        x = state.trace.inputs
-        if x is None or state.layer > 0:
-            return self._input_label(0)
-        rows = np.asarray(x).reshape(state.trace.length, -1)
-        if rows.shape[1] > 3:
-            return self._input_label(0)
-        widest = [_widest_value(float(np.nanmax(np.abs(col)))) if col.size else "0.00" for col in rows.T]
-        return "x_t = (" + ", ".join(widest) + ")" if len(widest) > 1 else f"x_t = {widest[0]}"
+        return cell_values.input_label(self.state, step)
 
     # ---- what the diagram writes: its content, its layout ----------------------------------------
     def content(self) -> cell_layout.Content:
@@ -314,15 +238,15 @@ class CellDiagramPanel(Panel):
         mag = self._magnitude
         c_lim = max(self.c_limit, mag.get("cell_state", 1.0))
         h_lim = mag.get("hidden_state", 1.0)
-        widest = {QUANTITY_INFO[q].symbol: _widest_value(max(m, 1.0)) for q, m in mag.items()}
+        widest = {QUANTITY_INFO[q].symbol: widest_value(max(m, 1.0)) for q, m in mag.items()}
         widest.update({"h-1": widest["h"], "c-1": widest.get("c", "−0.00"), "tanh c": "−0.00", "1-z": "0.00"})
         if cell == "lstm":
-            widest["kept"], widest["written"] = _widest_value(c_lim), "−0.00"
+            widest["kept"], widest["written"] = widest_value(c_lim), "−0.00"
         elif cell == "gru":
-            widest["kept"], widest["written"] = _widest_value(h_lim), "−0.00"
+            widest["kept"], widest["written"] = widest_value(h_lim), "−0.00"
         elif self._rnn_split is not None:
             for key, a in zip(("from x", "from h"), self._rnn_split):
-                widest[key] = _widest_value(float(np.nanmax(np.abs(a))) if a.size else 1.0)
+                widest[key] = widest_value(float(np.nanmax(np.abs(a))) if a.size else 1.0)
         templates = {"v:" + k: w for k, w in widest.items()}
         for key, w in widest.items():
             if key in terms:
@@ -332,7 +256,7 @@ class CellDiagramPanel(Panel):
                     alt = other[0 if key == "kept" else 1]
                     term = max((term, alt), key=lambda m: cell_layout.typeset(100).width(m))
                 templates[key] = f"{term} = {w}"
-        templates["x"] = self._input_template()
+        templates["x"] = cell_values.input_template(self.state, cell_layout.typeset(100).width)
         digits = "8" * len(str(state.trace.length - 1))
         templates["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {digits}"
         templates["layer at"] = f"whole layer at step {digits}"
@@ -505,12 +429,3 @@ class CellDiagramPanel(Panel):
             p.fillRect(self.rect(), self.bg)
             cell_scene.paint(p, scene, ts, self, static=True, dynamic=True, cached=False)
         p.end()
-
-
-def _visible(ch: str) -> str:
-    """A character of a text input as the diagram shows it (whitespace made visible)."""
-    return {"\n": "↵", " ": "␣", "\t": "→"}.get(ch, ch)
-
-
-def _superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))

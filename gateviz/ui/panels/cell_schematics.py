@@ -231,7 +231,7 @@ def gru(b: Builder, names: bool, funcs: bool, convention: str) -> None:
     if names:
         x_z = max(x_z, x_x + b.thin / 2 + g + b.names_width("z", pitch) / 2)
     kept_l = x_z + b1_w / 2 + g  # right of z's wire, and of the textbook's 1−z box on it
-    x_m = x_z + b.thin / 2 + g + b1_w / 2  # the frameworks' 1−z box, on the way from z to the n⊙ node
+    x_m = x_z + b.arrow(b.thin) + 0.5 * E + b1_w / 2  # the frameworks' 1−z box, on the way from z to the n⊙ node
     x_n = max(x_z + pitch, x_m + b1_w / 2 + 0.9 * E + r, kept_l + w_kept + b.clear(b.mid))
     x_r = x_n + pitch
     written_l = x_n + b.clear(b.mid)
