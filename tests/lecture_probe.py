@@ -38,6 +38,21 @@ def _settle(app) -> None:
         app.processEvents()
 
 
+def _picture(window, dpr: float):
+    """The window as the screen shows it: drawn at the screen's device pixel ratio (the offscreen
+    platform's own grab stays at 1x)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(round(window.width() * dpr), round(window.height() * dpr), QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(dpr)
+    image.fill(window.palette().window().color())
+    painter = QPainter(image)
+    window.render(painter, QPoint(0, 0))
+    painter.end()
+    return image
+
+
 def main(out_dir: str, models: list[str]) -> int:
     app = QApplication.instance() or QApplication([])
     from gateviz.ui.main_window import MainWindow
@@ -63,7 +78,7 @@ def main(out_dir: str, models: list[str]) -> int:
                     _settle(app)
                     boxes = text_boxes(window)
                     name = f"{model.split(':')[-1]}-{layout}-{'pres' if presentation else 'normal'}-{theme}"
-                    image = window.grab()
+                    image = _picture(window, screen.devicePixelRatio())
                     image.save(os.path.join(out_dir, name + ".png"))
                     frame = window.frameGeometry()
                     heights = {k: min(v) for k, v in plot_heights(window.dashboard).items() if v}

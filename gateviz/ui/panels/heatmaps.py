@@ -147,6 +147,7 @@ class HeatmapPanel(Panel):
             row.plot.setLimits(xMin=-0.5 - margin, xMax=T - 0.5, yMin=0, yMax=units)
             row.plot.setXRange(-0.5 - margin, T - 0.5, padding=0)
             row.plot.setYRange(0, units, padding=0)
+            self._size_unit_axis(row)
             self._fit_ticks(row)
             tip = tooltip(row.quantity, trace.cell, state.theme.gru_convention)
             row.plot.setToolTip(tip)
@@ -181,15 +182,10 @@ class HeatmapPanel(Panel):
             self.rebuild()  # an image itself changes (c: shared or per-unit range; a GRU's z: 1 − z)
         self.view.setBackground(theme.background)
         dark_halo = theme.name == "light"
-        last = self.rows[-1] if self.rows else None
         for row in self.rows:
             style_plot(row.plot, theme)
             style_axis(row.bar.axis, theme)
-            row.plot.getAxis("left").setWidth(int(24 + 2.4 * theme.font_pt))
-            # line the colour bar up with the image: skip the title above and the axis below
-            top = int(2.2 * theme.font_pt + 8)
-            bottom = int(2.6 * theme.font_pt + 22) if row is last else 6
-            row.bar.layout.setContentsMargins(0, top, 0, bottom)
+            self._size_unit_axis(row)
             row.bar.setColorMap(colormap_for(row.quantity, theme))
             fit_title_row(row.plot, title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)))
             w = theme.line_width
@@ -241,11 +237,33 @@ class HeatmapPanel(Panel):
 
     _overhead_theme = None
 
+    def _size_unit_axis(self, row: _HeatRow) -> None:
+        """The unit axis as wide as its widest number and its rotated "unit" title need, so the two
+        never print over each other (three-digit units in presentation fonts did)."""
+        widest = str(max(len(self.order) - 1, 0))
+        numbers = QFontMetricsF(tick_font(self.state.theme)).horizontalAdvance("8" * len(widest))
+        axis = row.plot.getAxis("left")
+        title = axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0
+        axis.setWidth(int(numbers + title + max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][0] + 6))
+
+    def _align_bar(self, row: _HeatRow) -> None:
+        """Line the colour bar up with the image: skip the plot's title above and its axis below."""
+        plot_rect = row.plot.geometry()
+        image_rect = row.plot.vb.geometry()  # in the plot's coordinates
+        if plot_rect.height() <= 0 or image_rect.height() <= 0:
+            return
+        top = int(round(image_rect.top()))
+        bottom = int(round(plot_rect.height() - image_rect.bottom()))
+        _left, old_top, _right, old_bottom = row.bar.layout.getContentsMargins()
+        if (old_top, old_bottom) != (top, bottom):
+            row.bar.layout.setContentsMargins(0, top, 0, bottom)
+
     def _fit_ticks(self, row: _HeatRow) -> None:
         """As many unit ticks and colour-bar labels as the plot's height holds without overlap."""
         units = len(self.order)
         if not units:
             return
+        self._align_bar(row)
         height = max(1.0, row.plot.vb.height())
         slots = max(1, int(height // (1.25 * self._line_px())))  # labels that fit one above the other
         step = max(_nice_step(units), _nice_step_at_least(units / slots)) if units > 1 else 1
@@ -262,7 +280,7 @@ class HeatmapPanel(Panel):
 
     def min_plot_height(self) -> float:
         """A heatmap row's plot shows at least two unit ticks (and the colour bar its two ends)."""
-        return max(36.0, 2.0 * self._line_px())
+        return max(36.0, 2 * 1.25 * self._line_px())  # two labels with _fit_ticks' spacing
 
     def readable_size(self) -> QSize:
         """Every heatmap row keeps its title and a plot ``min_plot_height`` tall; the step axis below."""
