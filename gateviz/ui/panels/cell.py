@@ -308,7 +308,11 @@ class CellDiagramPanel(Panel):
         labels at the theme's readable size (capitals 12 px tall, 18 px in presentation mode)."""
         if self.state.trace is None or not self.layer_data:
             return super().readable_size()
-        return cell_layout.readable_size(self.content(), self.state.theme.presentation)
+        content, presentation = self.content(), self.state.theme.presentation
+        cached = getattr(self, "_readable", None)  # layouts ask often while they fit; it changes with the content
+        if cached is None or cached[0] is not content or cached[1] != presentation:
+            cached = self._readable = (content, presentation, cell_layout.readable_size(content, presentation))
+        return QSize(cached[2])
 
     def text_height(self) -> float:
         """How tall the diagram's capitals and digits are now, in logical pixels (cell_text's definition)."""
