@@ -148,11 +148,13 @@ class CharGrid(QWidget):
 
     def height_needed(self, width: int, max_height: int) -> int:
         """The height the wrapped text takes at ``width`` in the largest font that fits in
-        ``max_height`` (at least one row); ``max_height`` when even the theme's font overflows."""
+        ``max_height`` (at least one row); when even the theme's font overflows, the whole rows
+        that fit in ``max_height`` (the text scrolls; the plot below gets the rest)."""
         if not self.chars:
             return min(max_height, self.minimumHeight())
         fit = self._fit_in(width, max_height)
-        return int(min(max_height, np.ceil(fit.n_rows * fit.ch + 2 * self.MARGIN)))
+        rows = min(fit.n_rows, max(1, int((max_height - 2 * self.MARGIN) // fit.ch)))
+        return int(min(max_height, np.ceil(rows * fit.ch + 2 * self.MARGIN)))
 
     def rows_height(self, rows: int) -> int:
         """The height ``rows`` rows of text take in the theme's font."""

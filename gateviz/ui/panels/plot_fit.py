@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF, QTextDocument
 from PySide6.QtWidgets import QGraphicsLayout
 
 # round steps, nicest first: 1, 2, 5 of a power of ten, then 2.5 and 4 (0, 0.25, ..., 1; 0, 4, 8)
@@ -118,6 +118,25 @@ def bottom_axis_height(axis: pg.AxisItem) -> float:
     if axis.label.isVisible() and axis.labelText:
         height += axis.label.boundingRect().height() * 0.8
     return height
+
+
+def title_width(plot: pg.PlotItem, html: str) -> float:
+    """How wide ``html`` is as the plot's one-line title."""
+    doc = QTextDocument()
+    doc.setDefaultFont(plot.titleLabel.item.font())
+    doc.setDocumentMargin(1)
+    doc.setHtml(html)
+    return doc.idealWidth()
+
+
+def shared_detail(plots_variants: list[tuple[pg.PlotItem, list[str]]], room: float) -> int:
+    """The most detailed variant index at which every plot's title fits ``room`` (a row of titles
+    at one level of detail, not "i  input gate  σ ∈ [0, 1]" beside a bare "f  forget gate")."""
+    levels = min((len(v) for _, v in plots_variants), default=1)
+    for level in range(levels):
+        if all(title_width(plot, variants[level]) <= room for plot, variants in plots_variants):
+            return level
+    return levels - 1
 
 
 def fit_title_row(plot: pg.PlotItem, text_html: str | list[str], room: float | None = None) -> None:

@@ -29,7 +29,7 @@ from gateviz.core.trace import SIGMOID_GATES
 
 from .common import QUANTITY_INFO, Panel, display_info, muted, style_plot
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row, label_px,
-                       nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
+                       nice_ticks, relayout, set_ticks, shared_detail, size_bottom_axis, tick_font, tick_label)
 
 LAYER_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
 SPACING = 8  # pixels between the plots
@@ -55,11 +55,12 @@ class Thresholds:
         return f"→&nbsp;x: {self.x_axis} &nbsp; ↑&nbsp;y: {self.y_axis} &nbsp; (fractions of the steps)"
 
 
-def thresholds(quantity: str) -> Thresholds:
+def thresholds(quantity: str, theme=None) -> Thresholds:
+    """``theme``: its GRU convention names the update gate (the textbook's 1 − z)."""
     if quantity == "hidden_state":  # a tanh state saturates at both ends of [-1, 1]
         hi, lo = f"h &gt; {RIGHT_SATURATED:g}", f"h &lt; −{RIGHT_SATURATED:g}"
         return Thresholds(hi, lo, hi, lo)
-    sym = QUANTITY_INFO[quantity].symbol
+    sym = display_info(quantity, theme).symbol if theme is not None else QUANTITY_INFO[quantity].symbol
     return Thresholds(f"right-saturated (&gt; {RIGHT_SATURATED:g})", f"left-saturated (&lt; {LEFT_SATURATED:g})",
                       f"{sym} &gt; {RIGHT_SATURATED:g}", f"{sym} &lt; {LEFT_SATURATED:g}")
 
@@ -155,12 +156,16 @@ class SaturationPanel(Panel):
         left, _top, right, _bottom = self.view.ci.layout.getContentsMargins()
         column = (self.view.width() - left - right - SPACING * (n - 1)) / max(n, 1)
         span = f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'>"
+        variants = []
         for gp in self.plots:
             info = display_info(gp.quantity, theme)
             name = "tanh state" if gp.quantity == "hidden_state" else info.name
-            room = column - gp.plot.getAxis("left").width() - 4
-            fit_title_row(gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>", f"{span}<b>{info.symbol}</b></span>"],
-                          room)
+            variants.append((gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>",
+                                       f"{span}<b>{info.symbol}</b></span>"]))
+        room = column - (self.plots[0].plot.getAxis("left").width() if self.plots else 0) - 4
+        level = shared_detail(variants, room)  # every title at one level of detail
+        for plot, titles in variants:
+            fit_title_row(plot, titles[level:], room)
         relayout(self.view)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -210,14 +215,14 @@ class SaturationPanel(Panel):
                                           hoverable=True, tip=self._tip(gp.quantity))
                 gp.plot.addItem(item)
                 gp.layers.append(item)
-            words = thresholds(gp.quantity)
+            words = thresholds(gp.quantity, self.state.theme)
             what = "Gate" if gp.quantity != "hidden_state" else "Tanh state"
-            gp.plot.setToolTip(f"{what} {QUANTITY_INFO[gp.quantity].symbol}: a point per unit; "
+            gp.plot.setToolTip(f"{what} {display_info(gp.quantity, self.state.theme).symbol}: a point per unit; "
                                f"x = fraction of steps with {words.x_test}, y = fraction with {words.y_test}.")
         self.apply_theme()
 
     def _tip(self, quantity: str):
-        words = thresholds(quantity)
+        words = thresholds(quantity, self.state.theme)
         x_test, y_test = (w.replace("&gt;", ">").replace("&lt;", "<") for w in (words.x_test, words.y_test))
 
         def tip(x: float, y: float, data) -> str:
