@@ -325,6 +325,24 @@ def test_the_diagram_writes_time_indices(qtbot, cell):
     assert all(f"{s}_t" in texts for s in symbols)
 
 
+def test_a_backward_direction_names_its_previous_state_t_plus_1(qtbot):
+    from export_helpers import small_trace
+    from gateviz.ui.state import ViewState
+
+    model, seq, trace = small_trace("lstm", units=4, steps=10, bidirectional=True)
+    state = ViewState()
+    state.set_trace(model, trace, seq)
+    state.set_layer_direction(0, "backward")
+    panel = PANEL_CLASSES["cell"](state)
+    qtbot.addWidget(panel)
+    state.set_step(3)
+    assert panel.labels["c-1"].startswith("c_{t+1} = ") and panel.labels["kept"].startswith("f_t⊙c_{t+1} = ")
+    assert panel.values["c-1"] == pytest.approx(float(state.quantity("cell_state")[4, panel.unit]))
+    assert "c_t = f_t⊙c_{t+1} + i_t⊙g_t" in [m for m, _ in panel.content().formulas]
+    state.set_layer_direction(0, "forward")
+    assert panel.labels["c-1"].startswith("c_{t−1} = ")
+
+
 def test_svg_and_pdf_draw_true_subscripts(qtbot, tmp_path):
     import shutil
     import subprocess

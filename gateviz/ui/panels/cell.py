@@ -201,7 +201,11 @@ class CellDiagramPanel(Panel):
         for q in self.layer_data:
             sym = QUANTITY_INFO[q].symbol
             terms.setdefault(sym, notation.at_t(self._symbol(q)))
-        return terms
+        return {key: self._in_direction(term) for key, term in terms.items()}
+
+    def _in_direction(self, markup: str) -> str:
+        """A backward direction runs from the end: its previous state is the one at t+1."""
+        return markup.replace("t−1", "t+1") if self.state.direction == "backward" else markup
 
     def _labels(self, v: dict[str, float], step: int) -> dict[str, str]:
         terms = self._terms()
@@ -266,6 +270,7 @@ class CellDiagramPanel(Panel):
                                      reset_after=layer.reset_after if layer is not None else True,
                                      peepholes=bool(layer is not None and getattr(layer, "has_peepholes", False)),
                                      activation=layer.activation.name if layer is not None else "tanh")
+        formulas = [(self._in_direction(m), note) for m, note in formulas]
         split_rows, split_range = [], ("−1", "+1")
         if cell == "lstm":
             split_rows = [(f"kept  {terms['kept']}", "kept"), (f"written  {terms['written']}", "written"),

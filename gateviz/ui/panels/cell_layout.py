@@ -172,34 +172,43 @@ def _side(b: Builder, c: Content) -> None:
         y += row_h
 
 
-def compose(c: Content, level: Level, em: int, side_right: bool = True) -> Scene:
-    """The diagram at one level and text size, its top-left corner at (0, 0)."""
+def compose(c: Content, level: Level, em: int, side_right: bool = True, formulas_right: bool = False) -> Scene:
+    """The diagram at one level and text size, its top-left corner at (0, 0): the title over the
+    schematic, the formulas under it (or beside it, in one column, for a wide room), the bar charts
+    beside or under both."""
     ts = typeset(em, c.family)
     schematic = build(c.cell, ts, c.templates, names=level.names, funcs=level.funcs, convention=c.convention,
                       activation=c.activation)
     b = Builder(ts, c.templates)
     scene = b.scene
     body = schematic.bounds()
-    width = body.width()
+    formulas = level.formulas and bool(c.formulas)
+    formulas_w = _formulas_width(b, c) if formulas else 0.0
+    gap = 1.5 * b.E
+    width = body.width() + (gap + formulas_w if formulas and formulas_right else 0.0)
     y = 0.0
     if level.title:
         width = max(width, _title_width(b, c))
         y = _title(b, c, width)
     schematic.translate(-body.left(), y - body.top())
     scene.extend(schematic)
-    y += body.height()
-    if level.formulas and c.formulas:
-        formulas = Builder(ts, c.templates)
-        _formulas(formulas, c, 0.0, max(width, _formulas_width(b, c)))
-        formulas.scene.translate(0, y + 0.6 * b.E)
-        scene.extend(formulas.scene)
+    if formulas:
+        block = Builder(ts, c.templates)
+        if formulas_right:
+            _formulas(block, c, 0.0, formulas_w)
+            height = block.scene.bounds().height()
+            block.scene.translate(body.width() + gap, y + max(0.0, (body.height() - height) / 2))
+        else:
+            _formulas(block, c, 0.0, max(width, formulas_w))
+            block.scene.translate(0, y + body.height() + 0.6 * b.E)
+        scene.extend(block.scene)
     if level.side:
         main = scene.bounds()
         side = Builder(ts, c.templates)
         _side(side, c)
         box = side.scene.bounds()
         if side_right:
-            side.scene.translate(main.right() + 1.5 * b.E - box.left(), main.top() - box.top())
+            side.scene.translate(main.right() + gap - box.left(), main.top() - box.top())
         else:
             side.scene.translate(main.left() - box.left(), main.bottom() + 1.0 * b.E - box.top())
         scene.extend(side.scene)
@@ -218,16 +227,17 @@ def _fits(scene: Scene, room: tuple[float, float]) -> bool:
     return w <= room[0] + 0.01 and h <= room[1] + 0.01
 
 
-def _largest(c: Content, level: Level, side_right: bool, room: tuple[float, float], lo: int, hi: int) -> Scene | None:
-    """The largest text size in lo..hi at which this level fits ``room`` (None when not even lo)."""
-    first = compose(c, level, lo, side_right)
+def _largest(c: Content, level: Level, arrangement: tuple[bool, bool], room: tuple[float, float], lo: int,
+             hi: int) -> Scene | None:
+    """The largest text size in lo..hi at which this level, so arranged, fits ``room`` (None when not even lo)."""
+    first = compose(c, level, lo, *arrangement)
     if not _fits(first, room):
         return None
     w, h = _outer(first)
     em = min(hi, int(lo * min(room[0] / w, room[1] / h)))  # sizes scale with em (text widths nearly so)
     best = first
     while em > lo:
-        scene = compose(c, level, em, side_right)
+        scene = compose(c, level, em, *arrangement)
         if _fits(scene, room):
             return scene
         em -= 1
@@ -241,7 +251,9 @@ def layout(c: Content, room: tuple[float, float], presentation: bool) -> Scene:
     hi = int(lo * MAX_GROWTH)
     chosen = None
     for level in LEVELS:
-        candidates = [_largest(c, level, right, room, lo, hi) for right in ((True, False) if level.side else (True,))]
+        arrangements = [(side_right, formulas_right) for side_right in ((True, False) if level.side else (True,))
+                        for formulas_right in ((False, True) if level.formulas else (False,))]
+        candidates = [_largest(c, level, arrangement, room, lo, hi) for arrangement in arrangements]
         candidates = [s for s in candidates if s is not None]
         if candidates:
             chosen = max(candidates, key=lambda s: s.em)
