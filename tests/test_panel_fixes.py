@@ -292,8 +292,8 @@ def assert_readable(panel, where):
     usable = 0.95 * MIN_VIEW_LINES * line_px(panel.state.theme)
     heights = [h for hs in plot_heights(panel).values() for h in hs]
     assert all(h >= usable for h in heights), (where, heights, usable)
-    from gateviz.ui.panels.io_base import IOView  # noqa: F401  (the io panel's views)
     import pyqtgraph as pg
+
     for view in panel.findChildren(pg.GraphicsView):
         for item in view.items():
             if isinstance(item, pg.PlotItem) and not isinstance(item, pg.ColorBarItem) \
