@@ -55,3 +55,9 @@ def window(qtbot, settings_dir, shown_errors):
     w.shown_errors = shown_errors
     yield w
     w.close()
+    # the theme's style sheet is the application's: a test that left presentation mode or the dark
+    # theme on must not hand large fonts to the panels of the tests after it
+    from gateviz.ui.state import Theme
+    from gateviz.ui.theme import apply_theme
+
+    apply_theme(Theme())

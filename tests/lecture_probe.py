@@ -85,6 +85,7 @@ def main(out_dir: str, models: list[str]) -> int:
                     print(json.dumps({
                         "view": name, "screen": [area.width(), area.height(), screen.devicePixelRatio()],
                         "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                        "window": [window.width(), window.height()],
                         "picture": [image.width(), image.height()],
                         "overlaps": [[repr(a), repr(b)] for a, b in overlapping(boxes)],
                         "clipped": [repr(b) for b in clipped(boxes)],

@@ -139,6 +139,14 @@ def shared_detail(plots_variants: list[tuple[pg.PlotItem, list[str]]], room: flo
     return levels - 1
 
 
+def fit_title_row_at_shared_detail(plots_variants: list[tuple[pg.PlotItem, list[str]]], room: float) -> None:
+    """Every plot's title at the one level of detail at which all fit ``room`` (``shared_detail``),
+    each in a row as tall as its line (``fit_title_row``)."""
+    level = shared_detail(plots_variants, room)
+    for plot, titles in plots_variants:
+        fit_title_row(plot, titles[level:], room)
+
+
 def fit_title_row(plot: pg.PlotItem, text_html: str | list[str], room: float | None = None) -> None:
     """The plot's title, in a row as tall as its one line (pyqtgraph's is a fixed 30 px).
 

@@ -28,8 +28,8 @@ from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, saturation_fr
 from gateviz.core.trace import SIGMOID_GATES
 
 from .common import QUANTITY_INFO, Panel, display_info, muted, style_plot
-from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row, label_px,
-                       nice_ticks, relayout, set_ticks, shared_detail, size_bottom_axis, tick_font, tick_label)
+from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
+                       label_px, nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
 
 LAYER_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
 SPACING = 8  # pixels between the plots
@@ -163,9 +163,7 @@ class SaturationPanel(Panel):
             variants.append((gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>",
                                        f"{span}<b>{info.symbol}</b></span>"]))
         room = column - (self.plots[0].plot.getAxis("left").width() if self.plots else 0) - 4
-        level = shared_detail(variants, room)  # every title at one level of detail
-        for plot, titles in variants:
-            fit_title_row(plot, titles[level:], room)
+        fit_title_row_at_shared_detail(variants, room)  # every title at one level of detail
         relayout(self.view)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)

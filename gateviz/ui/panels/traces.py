@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from .common import (Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted, style_plot,
                      title_html, tooltip)
-from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row, label_px,
-                       relayout, shared_detail, size_bottom_axis, y_fit)
+from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
+                       label_px, relayout, size_bottom_axis, y_fit)
 
 SIGMOID = ("input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate")
 SPACING = 2  # pixels between the plots
@@ -129,9 +129,7 @@ class TracesPanel(Panel):
         inner = self.view.width() - left - right - SPACING * (self.columns - 1)
         room = inner / self.columns - self._axis_width() - 4
         variants = [(p.plot, self._title_variants(p.quantity)) for p in self.plots]
-        level = shared_detail(variants, room)
-        for plot, titles in variants:
-            fit_title_row(plot, titles[level:], room)
+        fit_title_row_at_shared_detail(variants, room)
         relayout(self.view)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
