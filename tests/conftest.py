@@ -55,9 +55,20 @@ def window(qtbot, settings_dir, shown_errors):
     w.shown_errors = shown_errors
     yield w
     w.close()
-    # the theme's style sheet is the application's: a test that left presentation mode or the dark
-    # theme on must not hand large fonts to the panels of the tests after it
-    from gateviz.ui.state import Theme
-    from gateviz.ui.theme import apply_theme
 
-    apply_theme(Theme())
+
+@pytest.fixture(autouse=True)
+def default_application_theme():
+    """The theme's style sheet belongs to the whole application: a test that left presentation mode
+    or the dark theme on (a window, an export) must not hand its fonts to the panels of later tests."""
+    yield
+    import sys
+
+    if "gateviz.ui.theme" in sys.modules:  # only where a test used Qt (core tests never import it)
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is not None:
+            from gateviz.ui.state import Theme
+            from gateviz.ui.theme import apply_theme
+
+            apply_theme(Theme())

@@ -17,15 +17,12 @@ Attributes other parts rely on (export hooks in through ``install_export_actions
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QLabel, QLineEdit,
-                               QMainWindow, QPlainTextEdit, QProgressBar, QSizePolicy, QTextEdit, QToolBar,
-                               QWidget)
+                               QMainWindow, QPlainTextEdit, QTextEdit, QToolBar, QWidget)
 
 from gateviz.core.model import RecurrentModel
 from gateviz.ui import errors, settings
@@ -44,35 +41,6 @@ SHORTCUT_KEYS = {Qt.Key.Key_Space: "toggle", Qt.Key.Key_Left: "back", Qt.Key.Key
                  Qt.Key.Key_Home: "start", Qt.Key.Key_End: "end"}
 
 
-class FittingLabel(QLabel):
-    """A label that shows the first of several texts (longest first) that fits its width, never a
-    cut-off one. It ignores its text's width when laid out, so a read-out changing every step never
-    re-lays out the window; in a narrow window (presentation mode at 1024 px) a shorter form shows."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__("", parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._variants: list[str] = []
-
-    def set_variants(self, variants: list[str]) -> None:
-        self._variants = list(variants)
-        self._pick()
-
-    def _pick(self) -> None:
-        fm = self.fontMetrics()
-        room = self.contentsRect().width()
-        self.setText(next((v for v in self._variants if fm.horizontalAdvance(v) <= room), ""))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._pick()
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # presentation mode's larger font
-            self._pick()
-
-
 class MainWindow(QMainWindow):
     traceReady = Signal()  # the state holds a new model/sequence trace
     loadFailed = Signal(str)  # a load or trace failed; the message was shown in a dialog
@@ -88,8 +56,6 @@ class MainWindow(QMainWindow):
         self.runner = TraceRunner(self)
         self.runner.done.connect(self._job_done)
         self.runner.failed.connect(self._job_failed)
-        self.runner.busy.connect(self._on_busy)
-        self.runner.progress.connect(self._on_progress)
         self.dashboard = None
         self.panels: dict[str, QWidget] = {}
         self.samples: list = []
@@ -133,9 +99,6 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._install_shortcuts()
-        self.state.stepChanged.connect(self._update_status)
-        self.state.selectionChanged.connect(self._update_status)
-        self.state.traceChanged.connect(self._update_status)
 
         self._populate_bundled()
         if restore:
@@ -163,7 +126,7 @@ class MainWindow(QMainWindow):
 
         self.dashboard = Dashboard(self.state, parent=self)
         self.dashboard.layoutChanged.connect(self._layout_changed)
-        self.dashboard.fitChanged.connect(self._fit_changed)
+        self.dashboard.fitChanged.connect(self.status.show_left_out)
         self.panels = self.dashboard.panels
         self.setCentralWidget(self.dashboard)
         self._placeholder = None
@@ -196,19 +159,7 @@ class MainWindow(QMainWindow):
         for layout_name, action in self.layout_actions.items():
             with QSignalBlocker(action):
                 action.setChecked(layout_name == name)
-        self._fit_changed(self.dashboard.dropped_panels() if self.dashboard is not None else ())
-
-    def _fit_changed(self, dropped: tuple) -> None:
-        """Say which panels the layout leaves out for lack of room (never silently)."""
-        from gateviz.ui.dashboard import PANEL_TITLES
-
-        if dropped:
-            names = ", ".join(PANEL_TITLES.get(p, p).lower() for p in dropped)
-            self.fit_label.setText(f"{len(dropped)} panel{'s' * (len(dropped) > 1)} left out")
-            self.fit_label.setToolTip(f"Not shown for lack of room: {names}. They would be unreadable at this "
-                                      "window and font size. Enlarge the window, leave presentation mode (F5) or "
-                                      "choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
-        self.fit_label.setVisible(bool(dropped))
+        self.status.show_left_out(self.dashboard.dropped_panels() if self.dashboard is not None else ())
 
     def _panel_visibility_changed(self, pid: str, visible: bool) -> None:
         action = self._panel_actions.get(pid)
@@ -217,35 +168,16 @@ class MainWindow(QMainWindow):
                 action.setChecked(visible)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.model_label = QLabel("no model")
-        self.model_label.setToolTip("The current model and input")
-        self.model_label.setContentsMargins(4, 0, 16, 0)  # keep the step apart from the unit read-out
-        self.value_label = FittingLabel()
-        self.value_label.setToolTip("The first pinned unit's gates and states at the current step")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setVisible(False)
-        self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
-        self.progress_label = QLabel("")  # what runs and for how long: "tracing 10000 steps… 3.2 s"
-        self.progress_label.setVisible(False)
-        self.fit_label = QLabel("")
-        self.fit_label.setObjectName("hint")
-        self.fit_label.setVisible(False)
-        bar.addWidget(self.model_label)
-        bar.addWidget(self.value_label, 1)
-        bar.addPermanentWidget(self.fit_label)
-        bar.addPermanentWidget(self.progress_label)
-        bar.addPermanentWidget(self.progress_bar)
-        self._progress_timer = QTimer(self)  # short jobs never flash a progress bar
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.timeout.connect(self._show_progress)
-        self._elapsed_timer = QTimer(self)  # the elapsed seconds tick while a job runs
-        self._elapsed_timer.setInterval(200)
-        self._elapsed_timer.timeout.connect(self._update_progress_text)
-        self._job_started = 0.0
-        self._job_message = ""
+        from gateviz.ui.status_bar import StatusBar
+
+        self.status = StatusBar(self.state, lambda: self.runner.is_busy, self)
+        self.setStatusBar(self.status)
+        self.runner.busy.connect(self.status.job_busy)
+        self.runner.progress.connect(self.status.job_progress)
+        # the labels by their old names (tests and the export dialog read them)
+        self.model_label, self.value_label = self.status.model_label, self.status.value_label
+        self.fit_label = self.status.fit_label
+        self.progress_bar, self.progress_label = self.status.progress_bar, self.status.progress_label
 
     def _build_menus(self) -> None:
         menubar = self.menuBar()
@@ -575,42 +507,6 @@ class MainWindow(QMainWindow):
         errors.show_error(self, title, message)
         self.loadFailed.emit(message)
 
-    def _on_busy(self, busy: bool) -> None:
-        if busy:
-            self._job_started = time.monotonic()
-            self._job_message = "working"
-            self.progress_bar.setRange(0, 0)  # busy indicator until a report gives a fraction
-            self._progress_timer.start(250)
-        else:
-            self._progress_timer.stop()
-            self._elapsed_timer.stop()
-            self.progress_bar.setVisible(False)
-            self.progress_label.setVisible(False)
-
-    def _show_progress(self) -> None:
-        busy = self.runner.is_busy
-        self.progress_bar.setVisible(busy)
-        self.progress_label.setVisible(busy)
-        if busy:
-            self._update_progress_text()
-            self._elapsed_timer.start()
-
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self._job_message = message
-        if fraction <= 0.0:
-            # the engine reports between layers only: while one layer runs there is no fraction to show,
-            # so a busy bar and the running seconds say it is alive (not a bar stuck at 0 %)
-            self.progress_bar.setRange(0, 0)
-        else:
-            self.progress_bar.setRange(0, 100)
-            self.progress_bar.setValue(int(round(100 * fraction)))
-        self._update_progress_text()
-
-    def _update_progress_text(self) -> None:
-        elapsed = time.monotonic() - self._job_started
-        message = self._job_message[:1].upper() + self._job_message[1:]
-        self.progress_label.setText(f"{message}… {elapsed:.1f} s")
-
     # ------------------------------------------------------------------ editors
     def _install_editor(self, model: RecurrentModel, task) -> None:
         from gateviz.ui.sequence_editors import editor_for
@@ -691,8 +587,6 @@ class MainWindow(QMainWindow):
         settings.write("view/colormap", theme.colormap)
         settings.write("view/cell_scale", theme.cell_scale)
         settings.write("view/gru_convention", theme.gru_convention)
-        if gru_convention is not None:
-            self._update_status()  # the read-out shows z in the new convention
 
     def _sync_theme_actions(self) -> None:
         t = self.state.theme
@@ -738,43 +632,8 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     # ------------------------------------------------------------------ status bar
-    def _update_status(self, *_args) -> None:
-        s = self.state
-        if s.model is None or s.trace is None:
-            self.model_label.setText("no model")
-            self.value_label.set_variants([])
-            return
-        model = s.model
-        last = s.trace.length - 1
-        head = f"{model.name} · {model.cell.upper()} · t = "
-        width_key = (head, last, self.model_label.font().key())
-        if width_key != getattr(self, "_status_width_key", None):
-            # room for the widest step, so the unit read-out does not jump sideways while playing;
-            # computed once per model/font: a size change each step would re-layout the window
-            self._status_width_key = width_key
-            widest = self.model_label.fontMetrics().horizontalAdvance(head + "8" * len(str(last)) + f" / {last}")
-            self.model_label.setMinimumWidth(widest + 24)
-        self.model_label.setText(f"{head}{s.step} / {last}")
-        unit = s.pinned[0] if s.pinned else 0
-        try:
-            quantities = s.trace.states[(s.layer, s.direction)]
-        except KeyError:
-            return
-        from gateviz.ui.panels.notation import symbol
-
-        # a GRU's z as the theme's convention shows it (the textbook's z is the frameworks' 1 − z)
-        values = [(symbol(q, s.theme.gru_convention), float(s.displayed(q)[s.step, unit]))
-                  for q, a in quantities.items() if unit < a.shape[-1]]
-        self._show_readout([f"unit {unit}:  " + "   ".join(f"{sym} {v:+.3f}" for sym, v in values),
-                            f"unit {unit}: " + "  ".join(f"{sym} {v:+.2f}" for sym, v in values),
-                            f"u{unit} " + " ".join(f"{sym}{v:+.1f}" for sym, v in values)])
-
-    def _show_readout(self, variants: list[str]) -> None:
-        self.value_label.set_variants(variants)
-        self.value_label.setToolTip(f"The first pinned unit's gates and states at the current step:\n{variants[0]}")
-
     def _install_hover_readout(self) -> None:
-        """The value under the mouse on a heatmap goes to the status bar (cheap: one array lookup)."""
+        """The value under the mouse on a heatmap goes to the status bar."""
         heat = self.panels.get("heatmaps")
         view = getattr(heat, "view", None)
         if heat is None or view is None or not hasattr(heat, "rows") or not hasattr(heat, "unit_at_row"):
@@ -782,30 +641,7 @@ class MainWindow(QMainWindow):
         view.scene().sigMouseMoved.connect(lambda pos: self._heat_hover(heat, pos))
 
     def _heat_hover(self, heat, scene_pos) -> None:
-        s = self.state
-        if s.trace is None:
-            return
-        try:
-            for row in heat.rows:
-                vb = row.plot.vb
-                if vb.sceneBoundingRect().contains(scene_pos):
-                    p = vb.mapSceneToView(scene_pos)
-                    # the image spans one view unit per step and per row; its left edge says where step 0 starts
-                    image = getattr(row, "image", None)
-                    left = image.mapRectToParent(image.boundingRect()).left() if image is not None else 0.0
-                    r, t = int(np.floor(p.y())), int(np.floor(p.x() - left))
-                    unit = heat.unit_at_row(r)
-                    a = s.displayed(row.quantity)
-                    if 0 <= t < a.shape[0] and 0 <= unit < a.shape[1]:
-                        from gateviz.ui.panels.notation import symbol
-
-                        sym, v = symbol(row.quantity, s.theme.gru_convention), float(a[t, unit])
-                        self._show_readout([f"under the mouse: {sym} of unit {unit} at t = {t}: {v:+.4f}",
-                                            f"{sym} of unit {unit}, t = {t}: {v:+.3f}", f"u{unit} t{t} {sym}{v:+.2f}"])
-                        return
-        except (IndexError, AttributeError, KeyError):
-            pass
-        self._update_status()
+        self.status.show_heatmap_hover(heat, scene_pos)
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:
