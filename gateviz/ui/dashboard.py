@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gateviz.ui.layouts import DEFAULT_LAYOUT, HANDLE, LAYOUTS, Fit, Split, fit, prune
@@ -78,8 +78,15 @@ class Dashboard(QWidget):
         self._layout_box = QVBoxLayout(self)
         self._layout_box.setContentsMargins(0, 0, 0, 0)
         self.setMinimumSize(200, 150)  # the layout shows fewer panels rather than grow the window
-        state.traceChanged.connect(self.refit)  # after the panels' own slots: their needs are current
-        state.themeChanged.connect(self.refit)
+        # after the panels' own slots (connected first), and once more when the panels have laid
+        # themselves out in the new fonts (their needs are measured from their layouts)
+        self._settled = QTimer(self)
+        self._settled.setSingleShot(True)
+        self._settled.setInterval(0)
+        self._settled.timeout.connect(self.refit)
+        for signal in (state.traceChanged, state.themeChanged):
+            signal.connect(self.refit)
+            signal.connect(self._settled.start)
         self.refit()
 
     # ---- the layout --------------------------------------------------------------

@@ -20,7 +20,7 @@ from gateviz.core.analysis import downsample_time
 
 from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, tick_font,
                      title_font, title_html, tooltip, unit_limits)
-from .plot_fit import fit_title_row
+from .plot_fit import EvenRows, fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
@@ -81,6 +81,7 @@ class HeatmapPanel(Panel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.view = pg.GraphicsLayoutWidget()
+        self.even_rows = EvenRows(self.view)  # every image as tall as the last one (above the step axis)
         self.view.ci.setSpacing(4)
         layout.addWidget(self.view)
         self.rows: list[_HeatRow] = []
@@ -96,6 +97,8 @@ class HeatmapPanel(Panel):
     def _make_rows(self, quantities: tuple[str, ...]) -> None:
         self.view.ci.clear()
         self.rows = [_HeatRow(q, self.view.ci, r) for r, q in enumerate(quantities)]
+        for row in self.rows:
+            self.even_rows.watch(row.plot)
         for row in self.rows:  # zoom/pan in time together (by value, not pixel-linked like setXLink)
             row.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
             row.plot.vb.sigResized.connect(self._resized_by_sender)
@@ -276,7 +279,14 @@ class HeatmapPanel(Panel):
         values = ((lo, labels[0]), ((lo + hi) / 2, labels[1]), (hi, labels[2]))
         if slots < 3:
             values = (values[0], values[2])  # the ends say the range; the middle would collide
-        row.bar.axis.setTicks([list(values) if slots >= 2 else [], []])
+        shown = list(values) if slots >= 2 else []
+        row.bar.axis.setTicks([shown, []])
+        # as wide as its widest label: pyqtgraph drops a label wider than the axis ("−81.5" in 16 pt)
+        widest = max((QFontMetricsF(tick_font(self.state.theme)).horizontalAdvance(t) for _, t in shown), default=0)
+        axis = row.bar.axis
+        width = int(widest + max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][0] + 4)
+        if axis.width() != width:
+            axis.setWidth(width)
 
     def min_plot_height(self) -> float:
         """A heatmap row's plot shows at least two unit ticks (and the colour bar its two ends)."""
@@ -289,9 +299,13 @@ class HeatmapPanel(Panel):
         rows = len(self.rows) or 6
         plots = [row.plot.vb.height() for row in self.rows]
         if self.rows and self.height() > 0 and min(plots) > 0 and self._overhead_theme == theme:
-            # what the titles, axes and spacing take, measured in the current layout (it does not
-            # depend on the panel's height, only on the fonts)
-            overhead = self.height() - sum(plots)
+            # what each row's title and axes take besides its image, and the spacing between rows,
+            # measured in the current layout (it depends on the fonts, not on the panel's height)
+            layout = self.view.ci.layout
+            _, top, _, bottom = layout.getContentsMargins()
+            overhead = (sum(row.plot.geometry().height() - row.plot.vb.height() for row in self.rows)
+                        + layout.verticalSpacing() * (rows - 1) + top + bottom
+                        + self.height() - self.view.viewport().height())
         else:  # not laid out in this theme yet: an estimate from the fonts
             title = QFontMetricsF(title_font(theme)).height() + 10
             overhead = rows * (title + 6) + 2 * line + 16
