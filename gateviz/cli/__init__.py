@@ -28,10 +28,19 @@ SUBCOMMANDS = {
 EXIT_USER_ERROR = 2
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """A mistake on the command line is one line on stderr and exit status 2, like every other error
+    (argparse would print the whole usage block above it); --help still shows the usage."""
+
+    def error(self, message: str):  # noqa: D102 (argparse's name)
+        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from gateviz import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="gateviz",
         description="Watch every gate of an LSTM, GRU or RNN, step by step. "
                     "With no subcommand, opens the app (optionally on MODEL and INPUT).",

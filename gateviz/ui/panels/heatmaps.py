@@ -281,8 +281,10 @@ class HeatmapPanel(Panel):
             values = (values[0], values[2])  # the ends say the range; the middle would collide
         shown = list(values) if slots >= 2 else []
         row.bar.axis.setTicks([shown, []])
-        # as wide as its widest label: pyqtgraph drops a label wider than the axis ("−81.5" in 16 pt)
-        widest = max((QFontMetricsF(tick_font(self.state.theme)).horizontalAdvance(t) for _, t in shown), default=0)
+        # room for "−88.8" or the widest label if longer: pyqtgraph drops a label wider than its axis
+        # ("−81.5" in 16 pt), and one width for most ranges keeps the images of every row where they were
+        fm = QFontMetricsF(tick_font(self.state.theme))
+        widest = max([fm.horizontalAdvance("−88.8")] + [fm.horizontalAdvance(t) for _, t in shown])
         axis = row.bar.axis
         width = int(widest + max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][0] + 4)
         if axis.width() != width:
