@@ -67,8 +67,11 @@ def default_application_theme():
     if "gateviz.ui.theme" in sys.modules:  # only where a test used Qt (core tests never import it)
         from PySide6.QtWidgets import QApplication
 
-        if QApplication.instance() is not None:
+        app = QApplication.instance()
+        if app is not None:
             from gateviz.ui.state import Theme
-            from gateviz.ui.theme import apply_theme
+            from gateviz.ui.theme import apply_theme, stylesheet
 
-            apply_theme(Theme())
+            default = Theme()
+            if app.styleSheet() != stylesheet(default) or app.font().pointSize() != default.font_pt:
+                apply_theme(default)  # restyling every widget costs: only when a test changed it
