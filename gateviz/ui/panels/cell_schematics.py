@@ -86,6 +86,25 @@ class Builder:
     def frame(self, left: float, top: float, right: float, bottom: float) -> None:
         self.scene.shapes.insert(0, Shape("frame", QRectF(left, top, right - left, bottom - top)))
 
+    def frame_around(self, left: float, top: float, right: float, y_bus: float,
+                     names: dict[str, float] | None = None, pitch: float = 0.0) -> float:
+        """The cell's frame from ``top`` down to below the bus (and the gates' names under it, when
+        given as {symbol: x}); returns the y of the row of labels under the frame (h_{t−1}, x_t)."""
+        bottom = self.names(names, y_bus + 0.35 * self.E, pitch) if names else y_bus
+        frame_b = bottom + 0.6 * self.E
+        self.frame(left, top, right, frame_b)
+        return frame_b + self.g + self.ln / 2
+
+    def highway(self, y: float, x_mult: float, x_add: float, x_end: float, prev: str, out: str) -> None:
+        """The state's highway across the top: ``prev`` -> (⊙ what is kept) -> (+ what is written) -> ``out``,
+        each end labelled with its value."""
+        r = self.r
+        self.wire([(0, y), (x_mult - r, y)], self.thick, prev, arrow=False)
+        self.wire([(x_mult + r, y), (x_add - r, y)], self.thick, "kept", arrow=False)
+        self.wire([(x_add + r, y), (x_end, y)], self.thick, out)
+        self.value(prev, 0, self.ln / 2, "l")
+        self.value(out, x_end, self.ln / 2, "r")
+
     # ---- gates ---------------------------------------------------------------------------------
     def gate_lines(self, sym: str, func: str, funcs: bool) -> list[tuple[str, str, str | None]]:
         """(markup, style, dynamic key) of each line in a gate's box: [σ,] f_t, its value."""
@@ -168,18 +187,10 @@ def lstm(b: Builder, names: bool, funcs: bool) -> None:
     y_on = max(ell_t + ell_h + 0.5 * E + r, y_ig)
     y_bt = max(y_ig, y_on) + r + 0.9 * E
     y_bus = y_bt + box_h + 0.9 * E
-    bottom = y_bus
-    if names:
-        bottom = b.names({"f": x_f, "i": x_i, "g": x_g, "o": x_o}, y_bus + 0.35 * E, pitch)
-    frame_b = bottom + 0.6 * E
-    y_row = frame_b + g + ln / 2
-    b.frame(frame_l, frame_t, frame_r, frame_b)
+    y_row = b.frame_around(frame_l, frame_t, frame_r, y_bus,
+                           {"f": x_f, "i": x_i, "g": x_g, "o": x_o} if names else None, pitch)
     # the cell-state highway: c_{t−1} -> (⊙ f_t) -> (+ i_t⊙g_t) -> c_t
-    b.wire([(0, y_h), (x_f - r, y_h)], b.thick, "c-1", arrow=False)
-    b.wire([(x_f + r, y_h), (x_g - r, y_h)], b.thick, "kept", arrow=False)
-    b.wire([(x_g + r, y_h), (x_end, y_h)], b.thick, "c")
-    b.value("c-1", 0, ln / 2, "l")
-    b.value("c", x_end, ln / 2, "r")
+    b.highway(y_h, x_f, x_g, x_end, "c-1", "c")
     # the bus: h_{t−1} from the left, x_t from below, a tap up into each gate
     b.wire([(0, y_bus), (x_o, y_bus)], arrow=False)
     b.wire([(x_x, y_row + ln / 2), (x_x, y_bus)], arrow=False)
@@ -246,18 +257,10 @@ def gru(b: Builder, names: bool, funcs: bool, convention: str) -> None:
     y_bt = y_m + r + 1.0 * E
     y_mid = y_bt + box_h / 2
     y_bus = y_bt + box_h + 0.9 * E
-    bottom = y_bus
-    if names:
-        bottom = b.names({"z": x_z, "n": x_n, "r": x_r}, y_bus + 0.35 * E, pitch)
-    frame_b = bottom + 0.6 * E
-    y_row = frame_b + g + ln / 2
-    b.frame(frame_l, frame_t, frame_r, frame_b)
+    y_row = b.frame_around(frame_l, frame_t, frame_r, y_bus, {"z": x_z, "n": x_n, "r": x_r} if names else None,
+                           pitch)
     # the hidden-state highway: h_{t−1} -> (⊙ kept share) -> (+ written) -> h_t
-    b.wire([(0, y_h), (x_z - r, y_h)], b.thick, "h-1", arrow=False)
-    b.wire([(x_z + r, y_h), (x_n - r, y_h)], b.thick, "kept", arrow=False)
-    b.wire([(x_n + r, y_h), (x_end, y_h)], b.thick, "h")
-    b.value("h-1", 0, ln / 2, "l")
-    b.value("h", x_end, ln / 2, "r")
+    b.highway(y_h, x_z, x_n, x_end, "h-1", "h")
     # the bus
     b.wire([(x_d, y_h + b.thick / 2), (x_d, y_bus), (x_r, y_bus)], arrow=False)
     b.wire([(x_x, y_row + ln / 2), (x_x, y_bus)], arrow=False)
@@ -311,9 +314,7 @@ def rnn(b: Builder, names: bool, funcs: bool, activation: str) -> None:
     y_mid = y_bt + box_h / 2
     y_tags = y_bt + box_h + g + ln / 2
     y_bus = (y_tags + ln + g + ln / 2 + 0.3 * E) if split else y_bt + box_h + 1.2 * E
-    frame_b = y_bus + 0.6 * E
-    y_row = frame_b + g + ln / 2
-    b.frame(frame_l, frame_t, frame_r, frame_b)
+    y_row = b.frame_around(frame_l, frame_t, frame_r, y_bus)
     b.wire([(0, y_bus), (x_b, y_bus)], arrow=False)
     b.wire([(x_x, y_row + ln / 2), (x_x, y_bus)], arrow=False)
     b.dot(x_x, y_bus)
