@@ -99,7 +99,6 @@ class Dashboard(QWidget):
             raise KeyError(f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}")
         if name != self._layout.name:
             self._layout = LAYOUTS[name]
-            self._user_sized = False
             self.refit(force=True)
             self.layoutChanged.emit(name)
 
