@@ -45,8 +45,16 @@ def get_task(name: str, **options: Any) -> Task:
     cls = _task_class(name)
     try:
         return cls(**options)
-    except TypeError as e:
+    except (TypeError, ValueError) as e:  # GatevizError is a ValueError: keep its own message
+        if isinstance(e, GatevizError):
+            raise
         raise GatevizError(f"bad option for the {name} task: {e}") from None
+
+
+# Task options that name a file or folder. A model file must never make gateviz read a file the
+# user did not name (issue 11), so a task rebuilt from a model's metadata never gets them: it works
+# from what the model file stores (stored_samples, the model's vocabulary) or shows no samples.
+PATH_OPTIONS = ("path", "mnist_dir")
 
 
 def get_task_for_model(model) -> Task | None:
@@ -59,9 +67,12 @@ def get_task_for_model(model) -> Task | None:
     cls = _task_class(info["name"])
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
     # the task dict also carries what is not an option (the training config, metrics, shapes)
-    options = {k: v for k, v in info.items() if k in accepted}
-    if info["name"] == "text" and model.input.vocab is not None:
-        options["vocab"] = list(model.input.vocab)
+    options = {k: v for k, v in info.items() if k in accepted and k not in PATH_OPTIONS}
+    if info["name"] == "text":
+        if info.get("path") is not None and info.get("corpus") is None:
+            options["corpus"] = "file"  # trained on the user's file (older metadata): not the stdlib corpus
+        if model.input.vocab is not None:
+            options["vocab"] = list(model.input.vocab)
     try:
         return get_task(info["name"], **options)
     except GatevizError:

@@ -131,10 +131,17 @@ class TextTask(Task):
                  stored_samples: list[str] | None = None, corpus: str | None = None):
         self.path = None if path is None else str(Path(path).expanduser())
         self.seq_len = int(seq_len)
-        self._stored = stored_samples
+        # passages stored in a model file (its samples on a machine without the corpus); anything
+        # but a list of strings is ignored, it came from a file
+        self._stored = ([t for t in stored_samples if isinstance(t, str) and t]
+                        if isinstance(stored_samples, list) else None)
+        if vocab is not None and not (isinstance(vocab, list) and all(isinstance(c, str) for c in vocab)):
+            raise GatevizError("the text task's vocabulary must be a list of characters")
         self._vocab = None if vocab is None else list(vocab)
         self._text: str | None = None
         self._corpus_kind = corpus or ("file" if path else "stdlib")
+        if self._corpus_kind not in ("stdlib", "file"):
+            raise GatevizError(f"unknown text corpus {self._corpus_kind!r}; use 'stdlib' or 'file'")
 
     # ---- corpus ----------------------------------------------------------
     def text(self) -> str:
@@ -197,10 +204,15 @@ class TextTask(Task):
 
     # ---- samples -----------------------------------------------------------
     def samples(self) -> list[Sample]:
-        allowed = set(self.vocab)
+        allowed = set(self._vocab or []) if self.path is None and self._corpus_kind == "file" else set(self.vocab)
         if self._corpus_kind == "stdlib":
             return [Sample(n, d, t) for n, d, t in SAMPLE_TEXTS if set(t) <= allowed]
-        if self._stored and (self.path is None or not Path(self.path).is_file()):
+        if self.path is None:
+            # rebuilt from a model file (which never names a file to read): its stored passages, the
+            # ones its vocabulary can encode, or none
+            return [Sample(f"held-out passage {k + 1}", "300 characters from the held-out part of the text", t)
+                    for k, t in enumerate(self._stored or []) if self._vocab is not None and set(t) <= allowed]
+        if self._stored and not Path(self.path).is_file():
             texts = list(self._stored)
         else:
             _, held = self.tokens()
