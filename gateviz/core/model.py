@@ -23,6 +23,25 @@ CELL_KINDS = ("rnn", "lstm", "gru")
 GATES_PER_CELL = {"rnn": 1, "lstm": 4, "gru": 3}
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 HEAD_ACTIVATIONS = ("identity", "sigmoid", "softmax", "tanh", "relu")
+INPUT_KINDS = ("raw", "embedding", "onehot")
+HEAD_READS = ("every_step", "final_state")
+
+
+def _check_weights(a: Any, what: str) -> None:
+    """Every reader's arrays pass here: real numbers only. A complex tensor would lose its imaginary
+    part silently in the engine's float cast; strings and objects fail somewhere deep inside it."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None or not hasattr(a, "shape"):
+        raise ModelError(f"{what} is a {type(a).__name__}, not an array of numbers")
+    if np.dtype(dtype).kind not in "fiu":
+        kind = "complex" if np.dtype(dtype).kind == "c" else "non-numeric"
+        raise ModelError(f"{what} holds {kind} values ({dtype}); gateviz traces real-valued weights "
+                         "(float or integer): convert or drop that tensor")
+
+
+def _check_size(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ModelError(f"{what} must be a positive whole number, not {value!r}")
 
 
 
@@ -118,6 +137,8 @@ class RecurrentLayer:
 
     def validate(self, index: int) -> None:
         where = f"layer {index}"
+        _check_size(self.units, f"{where}: units")
+        _check_size(self.input_size, f"{where}: input_size")
         if self.cell not in CELL_KINDS:
             raise ModelError(f"{where}: unknown cell kind {self.cell!r}; expected one of {', '.join(CELL_KINDS)}")
         if self.merge not in MERGE_MODES:
@@ -128,6 +149,8 @@ class RecurrentLayer:
             raise ModelError(f"{where}: a bidirectional layer lists its forward direction first, then its backward one")
         G, H, Hr = self.gates, self.units, self.hidden_size
         for d, name in zip(self.directions, self.direction_names()):
+            for key, a in d.arrays().items():
+                _check_weights(a, f"{where} {name}: {key}")
             expect = {"Wx": (G * H, self.input_size), "Wh": (G * H, Hr), "bx": (G * H,), "bh": (G * H,)}
             for key, shape in expect.items():
                 got = tuple(getattr(d, key).shape)
@@ -136,7 +159,7 @@ class RecurrentLayer:
                                      f"with {H} units and input size {self.input_size}")
             if d.peephole is not None and (self.cell != "lstm" or tuple(d.peephole.shape) != (3, H)):
                 raise ModelError(f"{where} {name}: peepholes need an LSTM and shape (3, {H}), got {tuple(d.peephole.shape)}")
-            if d.Whr is not None and (self.cell != "lstm" or d.Whr.shape[1] != H):
+            if d.Whr is not None and (self.cell != "lstm" or d.Whr.ndim != 2 or d.Whr.shape[1] != H):
                 raise ModelError(f"{where} {name}: a projection needs an LSTM and shape (P, {H}), got {tuple(d.Whr.shape)}")
             if (d.peephole is None) != (self.directions[0].peephole is None):
                 raise ModelError(f"{where}: both directions must agree on peepholes")
@@ -204,6 +227,35 @@ class InputStage:
         return {"kind": self.kind, "features": self.features, "vocab": self.vocab,
                 "feature_names": self.feature_names}
 
+    def validate(self) -> None:
+        """What the engine and the panels rely on: a known kind, a vocabulary that fits the table."""
+        if self.kind not in INPUT_KINDS:
+            raise ModelError(f"unknown input kind {self.kind!r}; expected one of {', '.join(INPUT_KINDS)} "
+                             "(raw features, an embedding table, one-hot characters)")
+        _check_size(self.features, "the input's features")
+        if self.vocab is not None and not (isinstance(self.vocab, list)
+                                           and all(isinstance(t, str) for t in self.vocab)):
+            raise ModelError("the input's vocabulary must be a list of strings (characters or tokens)")
+        if self.kind == "onehot" and not self.vocab:
+            raise ModelError("a one-hot input needs its vocabulary (the characters in index order)")
+        if self.kind == "embedding":
+            if self.embedding is None:
+                raise ModelError("an embedding input needs its embedding table")
+            _check_weights(self.embedding, "the input embedding")
+            if self.embedding.ndim != 2:
+                raise ModelError(f"the input embedding must be 2-D (vocabulary, features), got shape "
+                                 f"{tuple(self.embedding.shape)}")
+            rows = int(self.embedding.shape[0])
+            if self.vocab is not None and len(self.vocab) > rows:
+                raise ModelError(f"the vocabulary has {len(self.vocab)} entries but the embedding only {rows} rows; "
+                                 "every vocabulary entry needs a row (shorten the vocabulary or give the full table)")
+        if self.feature_names is not None:
+            if not (isinstance(self.feature_names, list) and all(isinstance(n, str) for n in self.feature_names)):
+                raise ModelError("the input's feature names must be a list of strings")
+            if self.kind == "raw" and len(self.feature_names) != self.features:
+                raise ModelError(f"the input names {len(self.feature_names)} feature(s) but reads {self.features}; "
+                                 "give one name per feature")
+
 
 @dataclass
 class Head:
@@ -258,6 +310,10 @@ class RecurrentModel:
     def validate(self) -> "RecurrentModel":
         if not self.layers:
             raise ModelError("the model has no recurrent layer")
+        if self.task is not None and not isinstance(self.task, dict):
+            raise ModelError(f"the task must be a JSON object such as {{\"name\": \"sine\"}}, not a "
+                             f"{type(self.task).__name__}")
+        self.input.validate()
         for k, layer in enumerate(self.layers):
             layer.validate(k)
             if layer.cell != self.layers[0].cell:
@@ -270,6 +326,19 @@ class RecurrentModel:
             raise ModelError(f"the input stage gives {self.input.output_size} features but layer 0 expects "
                              f"{self.layers[0].input_size}")
         if self.head is not None:
+            _check_weights(self.head.weight, "the head's weight")
+            if self.head.weight.ndim != 2:
+                raise ModelError(f"the head's weight must be 2-D (out, in), got shape {tuple(self.head.weight.shape)}")
+            if self.head.bias is not None:
+                _check_weights(self.head.bias, "the head's bias")
+                if tuple(self.head.bias.shape) != (self.head.out_features,):
+                    raise ModelError(f"the head's bias has shape {tuple(self.head.bias.shape)}, expected "
+                                     f"({self.head.out_features},)")
+            labels = self.head.labels
+            if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+                raise ModelError("the head's labels must be a list of strings")
+            if self.head.on not in HEAD_READS:
+                raise ModelError(f"the head reads {self.head.on!r}; expected one of {', '.join(HEAD_READS)}")
             if self.head.activation not in HEAD_ACTIVATIONS:
                 raise ModelError(f"unknown head activation {self.head.activation!r}; expected one of "
                                  f"{', '.join(HEAD_ACTIVATIONS)}")

@@ -141,6 +141,7 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
     except (SafetensorError, OSError, ValueError) as e:
         raise FormatError(f"{path}: cannot read the weights, the file is damaged ({e})") from None
     try:
+        _check_description(desc)
         model = _model_from(desc, tensors)
     except GatevizError as e:
         raise FormatError(f"{path}: {e}") from None
@@ -149,6 +150,70 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
                           f"({type(e).__name__}: {e})") from None
     model.source = str(path)
     return model
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _check_activation(value: Any, where: str) -> None:
+    name = value.get("name") if isinstance(value, dict) else value
+    params = [value.get("alpha"), value.get("beta")] if isinstance(value, dict) else []
+    if not isinstance(name, str) or any(p is not None and (isinstance(p, bool) or not isinstance(p, (int, float)))
+                                        for p in params):
+        raise FormatError(f"{where} is {value!r}, expected an activation such as {{\"name\": \"tanh\"}} "
+                          "(alpha and beta numbers or null)")
+
+
+def _check_description(desc: Any) -> None:
+    """The JSON's shape, before anything is built from it: each wrong type gets its own message
+    (the model description is written by save_model, so any other shape means a damaged or forged file)."""
+    if not isinstance(desc, dict):
+        raise FormatError(f"the model description is {_kind(desc)}, expected an object with \"layers\", "
+                          "\"input\" and \"head\"; the file is damaged or was not written by gateviz")
+    layers = desc.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise FormatError(f"the model description's \"layers\" is {_kind(layers)}, expected a non-empty list "
+                          "of layer objects")
+    for k, opt in enumerate(layers):
+        if not isinstance(opt, dict):
+            raise FormatError(f"layer {k} of the model description is {_kind(opt)}, expected an object")
+        if not isinstance(opt.get("cell"), str):
+            raise FormatError(f"layer {k}: cell is {opt.get('cell')!r}, expected \"lstm\", \"gru\" or \"rnn\"")
+        for key in ("units", "input_size"):
+            value = opt.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FormatError(f"layer {k}: {key} is {value!r}, expected a positive whole number")
+        directions = opt.get("directions")
+        if (not isinstance(directions, list) or not 1 <= len(directions) <= 2
+                or any(d not in ("forward", "backward") for d in directions)):
+            raise FormatError(f"layer {k}: directions is {directions!r}, expected [\"forward\"], [\"backward\"] "
+                              "or [\"forward\", \"backward\"]")
+        overrides = opt.get("direction_activations")
+        if overrides is not None and not (isinstance(overrides, list) and len(overrides) == len(directions)
+                                          and all(isinstance(o, dict) for o in overrides)):
+            raise FormatError(f"layer {k}: direction_activations must be one object per direction")
+        for key in ("activation", "recurrent_activation"):
+            _check_activation(opt.get(key), f"layer {k}: {key}")
+        for j, own in enumerate(overrides or []):
+            for key, value in own.items():
+                if value is not None:
+                    _check_activation(value, f"layer {k}, direction {j}: {key}")
+        for key in ("forget_bias", "cell_clip", "proj_clip", "gate_clip"):
+            value = opt.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise FormatError(f"layer {k}: {key} is {value!r}, expected a number or null")
+    for key in ("input", "head", "task"):
+        if desc.get(key) is not None and not isinstance(desc[key], dict):
+            raise FormatError(f"the model description's \"{key}\" is {_kind(desc[key])}, expected an object"
+                              + (" such as {\"name\": \"sine\"}" if key == "task" else " or null"))
+    inp = desc.get("input") or {}
+    features = inp.get("features", 1)
+    if isinstance(features, bool) or not isinstance(features, int) or features < 1:
+        raise FormatError(f"the input's features is {features!r}, expected a positive whole number")
+    if desc.get("name") is not None and not isinstance(desc["name"], str):
+        raise FormatError(f"the model's name is {_kind(desc['name'])}, expected a string")
 
 
 def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> RecurrentModel:
