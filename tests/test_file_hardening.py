@@ -155,3 +155,142 @@ def test_a_digits_task_never_reads_the_folder_it_names(tmp_path):
         _Opens.active = None
     assert task.mnist_dir is None and samples == []
     assert not [p for p in opened if str(folder) in p], opened
+
+
+# --------------------------------------------------------------------------- .gvm descriptions of the wrong shape
+
+
+def _forged_gvm(tmp_path, edit_desc=lambda d: d, edit_tensors=lambda t: t, name="forged.gvm"):
+    """A gvm file whose JSON description (or tensors) were changed after save_model wrote it."""
+    base = save_model(random_model(0, "lstm", units=(4,), input_size=2), tmp_path / "base.gvm", overwrite=True)
+    desc = json.loads(read_safetensors_header(base)["__metadata__"]["model"])
+    tensors = edit_tensors(np_load_file(str(base)))
+    path = tmp_path / name
+    path.write_bytes(np_save(tensors, metadata={"gateviz_format": "1", "model": json.dumps(edit_desc(desc))}))
+    return path
+
+
+def _with_input(**changes):
+    return lambda d: {**d, "input": {**d["input"], **changes}}
+
+
+def _with_layer(**changes):
+    return lambda d: {**d, "layers": [{**d["layers"][0], **changes}]}
+
+
+GVM_CASES = {
+    "model a list": (lambda d: [d], "the model description is a list, expected an object"),
+    "layers an object": (lambda d: {**d, "layers": {"0": d["layers"][0]}}, '"layers" is an object, expected a'),
+    "a layer a number": (lambda d: {**d, "layers": [3]}, "layer 0 of the model description is a number"),
+    "task a string": (lambda d: {**d, "task": "text"}, '"task" is a string, expected an object'),
+    "unknown input kind": (_with_input(kind="weird"), "unknown input kind 'weird'; expected one of raw, embedding"),
+    "units a string": (_with_layer(units="four"), "layer 0: units is 'four', expected a positive whole number"),
+    "input_size a list": (_with_layer(input_size=[2]), "layer 0: input_size is [2]"),
+    "directions sideways": (_with_layer(directions=["sideways"]), "layer 0: directions is ['sideways']"),
+    "activation a number": (_with_layer(activation=3), "layer 0: activation is 3, expected an activation"),
+    "feature names too few": (_with_input(feature_names=["a"]), "names 1 feature(s) but reads 2"),
+    "feature names a number": (_with_input(feature_names=5), "feature names must be a list of strings"),
+    "vocabulary a string": (_with_input(vocab="ab"), "vocabulary must be a list of strings"),
+}
+
+
+@pytest.mark.parametrize("case", list(GVM_CASES))
+@pytest.mark.parametrize("command", ["info", "trace"])
+def test_a_gvm_description_of_the_wrong_shape_is_named(tmp_path, case, command, capsys):
+    edit, message = GVM_CASES[case]
+    path = _forged_gvm(tmp_path, edit)
+    np.save(tmp_path / "x.npy", np.zeros((5, 2)))
+    argv = ["info", str(path)] if command == "info" else ["trace", str(path), str(tmp_path / "x.npy"),
+                                                          "-o", str(tmp_path / "t.npz")]
+    _refused(capsys, argv, str(path), message)
+
+
+def test_a_vocabulary_longer_than_the_embedding_is_refused_before_the_trace(tmp_path, capsys):
+    def embedding(d):
+        return {**d, "input": {"kind": "embedding", "features": 2, "vocab": list("abcdefgh")}}
+
+    path = _forged_gvm(tmp_path, embedding, lambda t: {**t, "input.embedding": np.zeros((3, 2), np.float32)})
+    (tmp_path / "t.txt").write_text("abcdefgh")
+    _refused(capsys, ["trace", str(path), str(tmp_path / "t.txt"), "-o", str(tmp_path / "t.npz")],
+             "the vocabulary has 8 entries but the embedding only 3 rows")
+
+
+# --------------------------------------------------------------------------- complex weights
+
+
+def _lstm_state(**changes):
+    torch.manual_seed(0)
+    state = dict(torch.nn.LSTM(2, 3).state_dict())
+    state.update(changes)
+    return state
+
+
+def test_complex_weights_are_refused_in_every_format(tmp_path, capsys):
+    state = _lstm_state()
+    state["weight_hh_l0"] = state["weight_hh_l0"].to(torch.complex64)
+    torch.save(state, tmp_path / "c.pt")
+    _refused(capsys, ["info", str(tmp_path / "c.pt")], "c.pt", "weight_hh_l0", "complex")
+    save_file({k: v.contiguous() for k, v in state.items()}, tmp_path / "c.safetensors")
+    _refused(capsys, ["info", str(tmp_path / "c.safetensors")], "c.safetensors", "weight_hh_l0", "complex")
+    path = _forged_gvm(tmp_path, edit_tensors=lambda t: {**t, "layers.0.dir0.Wh": t["layers.0.dir0.Wh"] * 1j})
+    _refused(capsys, ["info", str(path)], str(path), "layer 0 forward: Wh holds complex values")
+
+
+# --------------------------------------------------------------------------- PyTorch and safetensors files
+
+
+def _torch_zip_with_pickle(path, data_pkl: bytes):
+    """A torch.save zip whose data.pkl is replaced (torch.save itself cannot write a 3,000-deep dict)."""
+    small = path.with_suffix(".small")
+    torch.save({"x": 1}, small)
+    with zipfile.ZipFile(small) as zin, zipfile.ZipFile(path, "w") as zout:
+        for name in zin.namelist():
+            zout.writestr(name, data_pkl if name.endswith("data.pkl") else zin.read(name))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
+@pytest.mark.parametrize("missing", ["bias_hh_l0", "bias_ih_l0", "weight_hh_l1"])
+def test_a_missing_tensor_is_named(tmp_path, suffix, missing, capsys):
+    torch.manual_seed(0)
+    state = dict(torch.nn.LSTM(2, 3, num_layers=2).state_dict())
+    del state[missing]
+    path = tmp_path / f"m{suffix}"
+    torch.save(state, path) if suffix == ".pt" else save_file(state, path)
+    for command in ("info", "trace"):
+        _refused(capsys, [command, str(path), str(tmp_path / "x.npy"), "-o", str(tmp_path / "t.npz")][:2 if command == "info" else 5],
+                 str(path), f"missing tensor {missing}", "incomplete")
+
+
+@pytest.mark.parametrize("value", ["hello", [1.0, 2.0], 7])
+def test_a_non_tensor_where_a_weight_belongs_is_named(tmp_path, value, capsys):
+    torch.save(_lstm_state(bias_hh_l0=value), tmp_path / "m.pt")
+    _refused(capsys, ["info", str(tmp_path / "m.pt")], "m.pt: bias_hh_l0 is a", "not a tensor")
+
+
+def test_torch_content_named_safetensors_and_the_reverse_are_read_by_content(tmp_path, capsys):
+    state = _lstm_state()
+    torch.save(state, tmp_path / "torch.safetensors")
+    save_file({k: v.contiguous() for k, v in state.items()}, tmp_path / "safe.pt")
+    for name in ("torch.safetensors", "safe.pt"):
+        assert main(["info", str(tmp_path / name)]) == 0
+        assert "LSTM" in capsys.readouterr().out
+    (tmp_path / "junk.safetensors").write_bytes(b"PK\x03\x04" + b"\x00" * 60)
+    _refused(capsys, ["info", str(tmp_path / "junk.safetensors")], "junk.safetensors")
+
+
+def test_a_pt_nested_3000_deep_or_holding_itself_is_a_message(tmp_path, capsys):
+    deep = b"\x80\x02}" + b"X\x01\x00\x00\x00a}" * 3000 + b"s" * 3000 + b"."
+    _refused(capsys, ["info", str(_torch_zip_with_pickle(tmp_path / "deep.pt", deep))], "deep.pt nests dicts more than")
+    itself = b"\x80\x02}q\x00X\x01\x00\x00\x00ah\x00s."  # d = {}; d["a"] = d
+    _refused(capsys, ["info", str(_torch_zip_with_pickle(tmp_path / "loop.pt", itself))], "loop.pt holds no nn.RNN")
+
+
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_a_pickle_of_a_newer_protocol_gives_one_line(tmp_path, protocol, capsys):
+    """torch warns in three lines about the protocol before failing: gateviz's one line only."""
+    (tmp_path / "p.pt").write_bytes(pickle.dumps({"weight_ih_l0": np.zeros(3), "note": "x"}, protocol=protocol))
+    _refused(capsys, ["info", str(tmp_path / "p.pt")], "p.pt ")
+    torch.save(_lstm_state(), tmp_path / "new.pt", pickle_protocol=protocol)  # torch's safe loader stops at FRAME
+    _refused(capsys, ["info", str(tmp_path / "new.pt")], f"new.pt was pickled with protocol {protocol}",
+             "default pickle_protocol")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..core.errors import FormatError, ModuleChoiceRequired
+from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import InputStage, RecurrentModel
 from .torch_context import find_embedding, find_head
-from .torch_state import RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
+from .torch_state import _KEY, RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
 
 SAVE_HINT = "save the weights instead with torch.save(model.state_dict(), path)"
 TOP_LEVEL = "(top level)"
@@ -27,15 +28,41 @@ TOP_LEVEL = "(top level)"
 # --------------------------------------------------------------------------- reading
 
 
-def _flatten(obj: Mapping, prefix: str = "") -> dict[str, object]:
-    """Nested dicts of tensors -> one flat dict with dotted names; non-tensors are dropped."""
+MAX_NESTING = 64  # dicts inside dicts; checkpoints nest a handful of levels
+
+
+def _is_tensor(value: object) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _flatten(obj: Mapping, where: Path | str = "the file") -> dict[str, object]:
+    """Nested dicts of tensors -> one flat dict with dotted names; non-tensors are dropped.
+
+    Iterative with a depth bound (a file nested thousands deep would overflow Python's stack), and
+    each dict is visited once: a pickle can make a dict hold itself, or the same dict under many names.
+    """
     out: dict[str, object] = {}
-    for key, value in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, name + "."))
-        elif hasattr(value, "shape") and hasattr(value, "dtype"):
-            out[name] = value
+    seen: set[int] = set()
+    stack: list[tuple[Mapping, str, int]] = [(obj, "", 0)]
+    while stack:
+        mapping, prefix, depth = stack.pop()
+        if id(mapping) in seen:
+            continue
+        seen.add(id(mapping))
+        nested = []
+        for key, value in mapping.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, Mapping):
+                if depth + 1 > MAX_NESTING:
+                    raise FormatError(f"{where} nests dicts more than {MAX_NESTING} levels deep (at {name[:80]}...); "
+                                      f"a state_dict is one flat dict of tensors: {SAVE_HINT}")
+                nested.append((value, name + ".", depth + 1))
+            elif _is_tensor(value):
+                out[name] = value
+            elif _KEY.match(name):  # where a recurrent module's tensor belongs, something else
+                raise FormatError(f"{where}: {name} is a {type(value).__name__}, not a tensor; "
+                                  f"a state_dict holds tensors: {SAVE_HINT}")
+        stack.extend(reversed(nested))  # depth first, in file order
     return out
 
 
@@ -45,8 +72,8 @@ def _pick_state_dict(loaded: object, path: Path) -> dict[str, object]:
         raise FormatError(f"{path} holds a {type(loaded).__name__}, not a state_dict; {SAVE_HINT}")
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(loaded.get(key), Mapping):
-            return _flatten(loaded[key])
-    return _flatten(loaded)
+            return _flatten(loaded[key], path)
+    return _flatten(loaded, path)
 
 
 def _is_torchscript(path: Path) -> bool:
@@ -81,12 +108,27 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
                           f"{SAVE_HINT}")
 
     import pickle
+    import warnings
 
     import torch
 
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        # An open file, not the path: torch.load hands any path ending in .safetensors to safetensors,
+        # whatever the content. Its warnings (pickle protocol 4/5...) would print three lines above
+        # gateviz's one-line message.
+        with open(path, "rb") as fh, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loaded = torch.load(fh, map_location="cpu", weights_only=True)
+    except RecursionError:
+        raise FormatError(f"{path} nests its objects too deeply to read; a state_dict is one flat dict of "
+                          f"tensors: {SAVE_HINT}") from None
     except pickle.UnpicklingError as e:
+        protocol = re.search(r"Detected pickle protocol (\d+)", " ".join(str(w.message) for w in caught))
+        if protocol and "Unsupported operand" in str(e):  # e.g. FRAME (protocol 4+): torch's safe loader stops
+            raise FormatError(f"{path} was pickled with protocol {protocol.group(1)}, which torch's safe "
+                              "(weights-only) loader cannot read, and gateviz never unpickles files otherwise; "
+                              "save the weights again with torch.save(model.state_dict(), path) and its default "
+                              "pickle_protocol") from None
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
         if found and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", found.group(1)):
             # a name cut off mid-way ("torch._u."): the stream ended early, not a pickled object
@@ -150,15 +192,31 @@ def model_from_state_dict(state: Mapping[str, object], *, module: str | None = N
     return model.validate()
 
 
+@contextmanager
+def _naming(path: Path):
+    """Name the file in every message (the checks on single tensors do not know it)."""
+    try:
+        yield
+    except ModuleChoiceRequired:
+        raise
+    except GatevizError as e:
+        if str(path) in str(e):
+            raise
+        raise FormatError(f"{path}: {e}") from None
+
+
 def list_pytorch_modules(path: str | os.PathLike, fmt: str | None = None) -> list[RecurrentModuleInfo]:
-    return find_recurrent_modules(read_state_dict(path, fmt))
+    state = read_state_dict(path, fmt)
+    with _naming(Path(path)):
+        return find_recurrent_modules(state)
 
 
 def read_pytorch(path: str | os.PathLike, *, module: str | None = None, nonlinearity: str = "tanh",
                  fmt: str | None = None) -> RecurrentModel:
     path = Path(path)
     state = read_state_dict(path, fmt)
-    model = model_from_state_dict(state, module=module, nonlinearity=nonlinearity, source=str(path))
+    with _naming(path):
+        model = model_from_state_dict(state, module=module, nonlinearity=nonlinearity, source=str(path))
     if model.name == "model":
         model.name = path.stem
     return model

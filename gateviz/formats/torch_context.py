@@ -17,22 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-
 from ..core.model import Head, InputStage
-from .torch_state import _KEY, RecurrentModuleInfo
+from .torch_state import _KEY, RecurrentModuleInfo, _np
 
 EMBEDDING_HINTS = ("emb", "encoder", "tok", "lookup")
 HEAD_HINTS = ("fc", "head", "out", "decoder", "classifier", "linear", "proj", "dense", "logit")
-
-
-def _np(value) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu()
-        if str(value.dtype) in ("torch.bfloat16", "torch.float16"):
-            value = value.float()
-        return value.numpy()
-    return np.asarray(value)
 
 
 def _weights(state: Mapping[str, object], info: RecurrentModuleInfo) -> list[tuple[str, object, int]]:
@@ -65,7 +54,7 @@ def find_embedding(state: Mapping[str, object], info: RecurrentModuleInfo) -> tu
         return None
     # a telling name first, then one listed before the recurrent module
     name, weight, _ = max(candidates, key=lambda c: (_hinted(c[0], EMBEDDING_HINTS), c[2] < 0))
-    table = _np(weight)
+    table = _np(weight, f"{name}.weight")
     return name, InputStage(kind="embedding", features=int(table.shape[1]), embedding=table)
 
 
@@ -84,4 +73,5 @@ def find_head(state: Mapping[str, object], info: RecurrentModuleInfo, in_feature
         return None
     # listed after the recurrent module first, then a telling name; stable, so the nearest after wins
     name, weight, bias, _ = max(candidates, key=lambda c: (c[3] > 0, _hinted(c[0], HEAD_HINTS)))
-    return name, Head(weight=_np(weight), bias=None if bias is None else _np(bias), on="every_step")
+    return name, Head(weight=_np(weight, f"{name}.weight"), bias=None if bias is None else _np(bias, f"{name}.bias"),
+                      on="every_step")
