@@ -294,3 +294,67 @@ def test_a_pickle_of_a_newer_protocol_gives_one_line(tmp_path, protocol, capsys)
     torch.save(_lstm_state(), tmp_path / "new.pt", pickle_protocol=protocol)  # torch's safe loader stops at FRAME
     _refused(capsys, ["info", str(tmp_path / "new.pt")], f"new.pt was pickled with protocol {protocol}",
              "default pickle_protocol")
+
+
+# --------------------------------------------------------------------------- sequences: bad headers, sizes
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    return save_model(random_model(0, "lstm", units=(4,), input_size=2), tmp_path / "m.gvm")
+
+
+def _trace_refused(capsys, model_file, sequence, *needles):
+    return _refused(capsys, ["trace", str(model_file), str(sequence), "-o", str(sequence.parent / "t.npz")],
+                    str(sequence), *needles)
+
+
+@pytest.mark.parametrize("header", [
+    b"\x93NUMPY\x01\x00\x10\x00{'descr': garbage}\n",  # numpy's parser: TokenError
+    b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'}   \n",  # keys missing
+    b"\x93NUMPY\x09\x00\x10\x00{'descr': '<f8'}   \n",  # unknown version
+    b"\x93NUMPX\x01\x00",  # not the magic
+])
+def test_a_bad_npy_header_is_a_message(tmp_path, small_model, header, capsys):
+    (tmp_path / "x.npy").write_bytes(header)
+    _trace_refused(capsys, small_model, tmp_path / "x.npy")
+
+
+def _declared_npy(path, shape, dtype="<f8", data_bytes=None):
+    """An .npy file whose header declares ``shape``; its data is a hole (sparse) or cut short."""
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, {"descr": dtype, "fortran_order": False, "shape": shape})
+        size = fh.tell() + (int(np.prod(shape)) * np.dtype(dtype).itemsize if data_bytes is None else data_bytes)
+        fh.truncate(size)
+    return path
+
+
+def test_a_npy_header_declaring_more_than_the_file_holds_is_refused(tmp_path, small_model, capsys):
+    path = _declared_npy(tmp_path / "x.npy", (10**15, 2), data_bytes=64)
+    _trace_refused(capsys, small_model, path, "declares shape (1000000000000000, 2)", "holds only 64 bytes")
+
+
+def test_a_ten_million_step_npy_is_refused_before_it_is_read(tmp_path, small_model, capsys, monkeypatch):
+    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", "100M")
+    path = _declared_npy(tmp_path / "long.npy", (10_000_000, 2))  # 160 MB, sparse: costs no disk
+    _trace_refused(capsys, small_model, path, "10,000,000 steps", "would need about", "shorter sequence")
+
+
+def test_a_huge_csv_is_refused_in_its_first_rows(tmp_path, small_model, capsys, monkeypatch):
+    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", "100M")
+    path = tmp_path / "long.csv"
+    with open(path, "w") as fh:
+        fh.write("a,b\n" + "0.5,-0.25\n" * 70_000)
+        fh.truncate(2 * 2**30)  # 2 GiB, the rest a hole: refused after 65,536 rows
+    _trace_refused(capsys, small_model, path, "would need about", "shorter sequence")
+
+
+def test_a_csv_still_reads_with_a_header_and_blank_lines(tmp_path, small_model, capsys):
+    from gateviz.formats import load_model, read_sequence
+
+    path = tmp_path / "x.csv"
+    path.write_text("\ufeffa,b\n1,2\n\n3.5, -4\n")
+    seq = read_sequence(path, load_model(small_model))
+    assert seq.tolist() == [[1.0, 2.0], [3.5, -4.0]] and seq.dtype == np.float64
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n3\n")
+    _trace_refused(capsys, small_model, tmp_path / "bad.csv", "row 3 has 1 value(s) but earlier rows have 2")
