@@ -358,3 +358,24 @@ def test_a_csv_still_reads_with_a_header_and_blank_lines(tmp_path, small_model, 
     assert seq.tolist() == [[1.0, 2.0], [3.5, -4.0]] and seq.dtype == np.float64
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n3\n")
     _trace_refused(capsys, small_model, tmp_path / "bad.csv", "row 3 has 1 value(s) but earlier rows have 2")
+
+
+def _raw_safetensors(path, header: bytes):
+    header += b" " * (-len(header) % 8)
+    path.write_bytes(len(header).to_bytes(8, "little") + header + b"\0\0\0\0")
+    return path
+
+
+def _header(meta) -> bytes:
+    return json.dumps({"__metadata__": meta, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+
+
+@pytest.mark.parametrize("name, header, message", [
+    ("num.gvm", _header({"gateviz_format": "1", "model": 5}), "metadata must map names to strings"),
+    ("list.gvm", _header({"gateviz_format": ["1"], "model": "{}"}), "metadata must map names to strings"),
+    ("deep.gvm", _header({"gateviz_format": "1", "model": "[" * 100_000 + "]" * 100_000}), "nests too deeply"),
+    ("deep.safetensors", b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "header nests too deeply"),
+])
+def test_damaged_safetensors_metadata_is_a_message(tmp_path, name, header, message, capsys):
+    path = _raw_safetensors(tmp_path / name, header)
+    _refused(capsys, ["info", str(path)], str(path), message)

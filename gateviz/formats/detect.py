@@ -58,6 +58,8 @@ def read_safetensors_header(path: str | os.PathLike) -> dict | None:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except RecursionError:  # valid safetensors headers are two levels deep
+        raise FormatError(f"{path}: the safetensors header nests too deeply to read; the file is damaged") from None
     return header if isinstance(header, dict) else None
 
 

@@ -124,6 +124,8 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
     meta = (header or {}).get("__metadata__") or {}
     if "gateviz_format" not in meta:
         raise FormatError(f"{path} is not a gateviz model file (no gateviz_format in its safetensors metadata)")
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise FormatError(f"{path}: the safetensors metadata must map names to strings; the file is damaged")
     try:
         version = int(meta["gateviz_format"])
     except ValueError:
@@ -138,6 +140,9 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
         raise FormatError(f"{path}: the gateviz metadata lacks the model description") from None
     except json.JSONDecodeError as e:
         raise FormatError(f"{path}: the model description is not valid JSON ({e})") from None
+    except RecursionError:
+        raise FormatError(f"{path}: the model description nests too deeply to read; the file is damaged or was "
+                          "not written by gateviz") from None
     except (SafetensorError, OSError, ValueError) as e:
         raise FormatError(f"{path}: cannot read the weights, the file is damaged ({e})") from None
     try:
