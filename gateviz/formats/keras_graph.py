@@ -24,17 +24,39 @@ class LayerSpec:
     name: str
     class_name: str
     config: dict[str, Any]
+    where: str = ""  # "file: layer 'name'", for messages about this layer
 
 
-def _spec(entry: dict[str, Any]) -> LayerSpec:
-    cfg = entry.get("config") or {}
-    name = entry.get("name") or cfg.get("name") or entry.get("class_name", "?")
-    return LayerSpec(name=name, class_name=entry.get("class_name", "?"), config=cfg)
+SAVE_AGAIN = "save the model again with model.save()"
 
 
-def _inbound_names(entry: dict[str, Any]) -> list[str]:
+def _spec(entry: Any, index: int, where: str) -> LayerSpec:
+    """A layer entry of the config, its shape checked: an object with a class name, a name and a config object."""
+    if not isinstance(entry, dict):
+        raise FormatError(f"{where}: layer {index} of the model config is a JSON {type(entry).__name__}, not an "
+                          f"object with class_name and config; the file is damaged: {SAVE_AGAIN}")
+    cfg = entry.get("config")
+    cfg = {} if cfg is None else cfg
+    class_name = entry.get("class_name")
+    if not isinstance(class_name, str):
+        raise FormatError(f"{where}: layer {index} of the model config has no class_name (found {class_name!r}); "
+                          f"the file is damaged: {SAVE_AGAIN}")
+    if not isinstance(cfg, dict):
+        raise FormatError(f"{where}: layer {index} ({class_name}) has a config that is a JSON "
+                          f"{type(cfg).__name__}, not an object; the file is damaged: {SAVE_AGAIN}")
+    name = entry.get("name") or cfg.get("name") or class_name
+    if not isinstance(name, str):
+        raise FormatError(f"{where}: layer {index} ({class_name}) has the name {name!r}, not a string; "
+                          f"the file is damaged: {SAVE_AGAIN}")
+    return LayerSpec(name=name, class_name=class_name, config=cfg, where=f"{where}: layer {name!r}")
+
+
+def _inbound_names(entry: dict[str, Any], name: str, where: str) -> list[str]:
     """Names of the layers feeding this layer's first call (node 0)."""
     nodes = entry.get("inbound_nodes") or []
+    if not isinstance(nodes, list):
+        raise FormatError(f"{where}: layer {name!r} has inbound_nodes that are a JSON {type(nodes).__name__}, not a "
+                          f"list; the file is damaged: {SAVE_AGAIN}")
     if not nodes:
         return []
     node = nodes[0]
@@ -42,9 +64,10 @@ def _inbound_names(entry: dict[str, Any]) -> list[str]:
 
     def visit(obj: Any) -> None:  # Keras 3: tensors nested anywhere in args/kwargs carry keras_history
         if isinstance(obj, dict):
-            hist = (obj.get("config") or {}).get("keras_history") if obj.get("class_name") == "__keras_tensor__" else None
+            tensor_cfg = obj.get("config") if obj.get("class_name") == "__keras_tensor__" else None
+            hist = tensor_cfg.get("keras_history") if isinstance(tensor_cfg, dict) else None
             if hist:
-                names.append(hist[0])
+                names.append(hist[0] if isinstance(hist, list) else hist)
                 return
             for v in obj.values():
                 visit(v)
@@ -55,30 +78,41 @@ def _inbound_names(entry: dict[str, Any]) -> list[str]:
     if isinstance(node, dict):  # Keras 3
         visit(node.get("args", []))
         visit(node.get("kwargs", {}))
-    else:  # Keras 2: a list of [layer_name, node_index, tensor_index, kwargs]
+    elif isinstance(node, list):  # Keras 2: a list of [layer_name, node_index, tensor_index, kwargs]
         for item in node:
             if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
                 names.append(item[0])
+    else:
+        raise FormatError(f"{where}: layer {name!r} has an inbound node that is a JSON {type(node).__name__}; "
+                          f"the file is damaged: {SAVE_AGAIN}")
+    odd = [n for n in names if not isinstance(n, str)]
+    if odd:
+        raise FormatError(f"{where}: layer {name!r} is fed by {odd[0]!r}, which is not a layer name; "
+                          f"the file is damaged: {SAVE_AGAIN}")
     return names
 
 
 def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[LayerSpec], list[str]]:
     """(model name, layers from input to output, notes). Nested models are not flattened."""
+    if not isinstance(model_config, dict):
+        raise FormatError(f"{where}: the model config is a JSON {type(model_config).__name__}, not an object; "
+                          f"the file is damaged: {SAVE_AGAIN}")
     class_name = model_config.get("class_name")
     cfg = model_config.get("config")
     notes: list[str] = []
-    if class_name not in MODEL_CLASSES:
+    if not isinstance(class_name, str) or class_name not in MODEL_CLASSES:
         raise FormatError(f"{where}: the saved object is a {class_name!r}, not a Keras model "
                           "(Sequential or functional); save the whole model with model.save()")
     if isinstance(cfg, list):  # Keras 2.0-2.2 Sequential
-        return "sequential", [_spec(e) for e in cfg], notes
-    if not isinstance(cfg, dict) or "layers" not in cfg:
+        return "sequential", [_spec(e, i, where) for i, e in enumerate(cfg)], notes
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("layers"), list):
         raise FormatError(f"{where}: the model config has no list of layers; the file is damaged or from an "
                           "unsupported Keras version")
     name = cfg.get("name") or class_name.lower()
+    name = name if isinstance(name, str) else class_name.lower()
     entries = cfg["layers"]
     if class_name == "Sequential":
-        chain = [_spec(e) for e in entries]
+        chain = [_spec(e, i, where) for i, e in enumerate(entries)]
     else:
         chain = _functional_chain(entries, cfg, where, notes)
     for spec in chain:
@@ -91,15 +125,18 @@ def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[Lay
 def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where: str,
                       notes: list[str]) -> list[LayerSpec]:
     by_name = {}
-    for e in entries:
-        spec = _spec(e)
+    for i, e in enumerate(entries):
+        spec = _spec(e, i, where)
         by_name[spec.name] = (spec, e)
     outputs = cfg.get("output_layers") or []
     # Keras 3 may store a single output as ["dense", 0, 0]; Keras 2 always as [["dense", 0, 0]]
-    if outputs and isinstance(outputs[0], str):
+    if isinstance(outputs, list) and outputs and isinstance(outputs[0], str):
         outputs = [outputs]
     if not outputs:
         raise FormatError(f"{where}: the functional model config names no output layer")
+    if not isinstance(outputs, list) or not all(isinstance(o, list) and o and isinstance(o[0], str) for o in outputs):
+        raise FormatError(f"{where}: the functional model config's output_layers ({str(outputs)[:80]}) are not "
+                          f"[layer name, node, tensor] lists; the file is damaged: {SAVE_AGAIN}")
     if len(outputs) > 1:
         notes.append(f"model output {outputs[0][0]} of {len(outputs)} shown")
     chain: list[LayerSpec] = []
@@ -114,7 +151,7 @@ def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where:
         seen.add(current)
         spec, entry = by_name[current]
         chain.append(spec)
-        inbound = list(dict.fromkeys(_inbound_names(entry)))
+        inbound = list(dict.fromkeys(_inbound_names(entry, spec.name, where)))
         if len(inbound) > 1:
             raise FormatError(f"{where}: layer {spec.name!r} ({spec.class_name}) combines several inputs "
                               f"({', '.join(inbound)}); gateviz follows a single chain input -> recurrent "

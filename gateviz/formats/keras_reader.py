@@ -65,16 +65,37 @@ class _Recurrent:
         return bool(self.forward.get("return_sequences", False))
 
 
-def _rnn_config(class_name: str, config: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def _nested(config: dict[str, Any], key: str, where: str) -> tuple[str, dict[str, Any]] | None:
+    """(class_name, config) of a layer nested in ``config[key]`` (Bidirectional's layer, RNN's cell); None if absent."""
+    value = config.get(key)
+    if not value:
+        return None
+    inner = value.get("config") if isinstance(value, dict) else None
+    inner = {} if inner is None else inner
+    if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or not isinstance(inner, dict):
+        raise FormatError(f"{where}: its {key!r} is not a layer (an object with class_name and config): found "
+                          f"{str(value)[:60]!r}; the file is damaged: save the model again with model.save()")
+    return value["class_name"], inner
+
+
+def _units(cfg: dict[str, Any], where: str) -> int:
+    units = cfg.get("units")
+    if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        raise FormatError(f"{where}: units is {units!r}, not a positive whole number; the file is damaged: "
+                          "save the model again with model.save()")
+    return units
+
+
+def _rnn_config(class_name: str, config: dict[str, Any], where: str) -> tuple[str, dict[str, Any]] | None:
     """(cell, config with the cell's options) for LSTM/GRU/SimpleRNN or RNN(cell); None otherwise."""
     if class_name in RECURRENT_CLASSES:
         return RECURRENT_CLASSES[class_name], config
     if class_name == "RNN":
-        cell = config.get("cell") or {}
-        kind = CELL_CLASSES.get(cell.get("class_name"))
+        cell = _nested(config, "cell", where)
+        kind = CELL_CLASSES.get(cell[0]) if cell else None
         if kind is None:
             return None
-        merged = dict(cell.get("config") or {})
+        merged = dict(cell[1])
         merged.update({k: v for k, v in config.items() if k != "cell"})
         return kind, merged
     return None
@@ -82,13 +103,13 @@ def _rnn_config(class_name: str, config: dict[str, Any]) -> tuple[str, dict[str,
 
 def _as_recurrent(spec: LayerSpec) -> _Recurrent | None:
     if spec.class_name == "Bidirectional":
-        inner = spec.config.get("layer") or {}
-        fwd = _rnn_config(inner.get("class_name"), inner.get("config") or {})
+        inner = _nested(spec.config, "layer", spec.where)
+        fwd = _rnn_config(*inner, spec.where) if inner else None
         if fwd is None:
             return None
-        back_entry = spec.config.get("backward_layer")
+        back_entry = _nested(spec.config, "backward_layer", spec.where)
         if back_entry:
-            bwd = _rnn_config(back_entry.get("class_name"), back_entry.get("config") or {})
+            bwd = _rnn_config(*back_entry, spec.where)
             if bwd is None:
                 return None
             if bwd[0] != fwd[0]:
@@ -98,7 +119,7 @@ def _as_recurrent(spec: LayerSpec) -> _Recurrent | None:
         else:  # Keras copies the forward layer with go_backwards flipped
             back_cfg = dict(fwd[1], go_backwards=not fwd[1].get("go_backwards", False))
         return _Recurrent(spec, fwd[0], fwd[1], back_cfg, spec.config.get("merge_mode", "concat"))
-    found = _rnn_config(spec.class_name, spec.config)
+    found = _rnn_config(spec.class_name, spec.config, spec.where)
     if found is None:
         return None
     return _Recurrent(spec, found[0], found[1])
@@ -114,7 +135,7 @@ def _kind(spec: LayerSpec) -> str:
     if spec.class_name == "Embedding":
         return "embedding"
     if spec.class_name == "Dense" or (spec.class_name == "TimeDistributed"
-                                       and (spec.config.get("layer") or {}).get("class_name") == "Dense"):
+                                       and (_nested(spec.config, "layer", spec.where) or ("",))[0] == "Dense"):
         return "dense"
     if spec.class_name in ("Activation", "Softmax"):
         return "activation"
@@ -169,6 +190,9 @@ def _activation(value: Any, major: int, where: str) -> Activation:
     if isinstance(value, dict):
         cfg = value.get("config")
         value = cfg if isinstance(cfg, str) else value.get("class_name")
+    if value is not None and not isinstance(value, str):
+        raise FormatError(f"{where}: activation {str(value)[:60]!r} is not an activation name; the file is damaged: "
+                          "save the model again with model.save()")
     name = (value or "linear").lower()
     if name == "hard_sigmoid":
         return Activation("hard_sigmoid_keras3" if major >= 3 else "hard_sigmoid_keras2")
@@ -183,7 +207,7 @@ def _activation(value: Any, major: int, where: str) -> Activation:
 
 def _direction(cell: str, cfg: dict[str, Any], arrays: list[np.ndarray], reverse: bool, where: str) -> DirectionWeights:
     """Keras kernel/recurrent_kernel/bias of one direction -> canonical DirectionWeights."""
-    units = int(cfg["units"])
+    units = _units(cfg, where)
     gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
     use_bias = cfg.get("use_bias", True)
     expected = 3 if use_bias else 2
@@ -336,7 +360,7 @@ class _Builder:
                 reset_after = _reset_after(fcfg, arrays[:n_fwd])
                 if rec.cell == "gru" and _reset_after(bcfg, arrays[n_fwd:]) != reset_after:
                     raise FormatError(f"{where}: forward and backward GRUs disagree on reset_after")
-                if int(bcfg["units"]) != int(fcfg["units"]):
+                if _units(bcfg, where) != _units(fcfg, where):
                     raise FormatError(f"{where}: forward ({fcfg['units']}) and backward ({bcfg['units']}) layers "
                                       "have different sizes; gateviz needs equal sizes")
                 b_act = _activation(bcfg.get("activation", "tanh"), self.major, where)
@@ -347,7 +371,7 @@ class _Builder:
                     directions[1].recurrent_activation = b_rec
                 merge = rec.merge or "concat"
             layers.append(RecurrentLayer(
-                cell=rec.cell, units=int(fcfg["units"]), input_size=int(directions[0].Wx.shape[1]),
+                cell=rec.cell, units=_units(fcfg, where), input_size=int(directions[0].Wx.shape[1]),
                 directions=directions, activation=act, recurrent_activation=rec_act,
                 reset_after=reset_after if rec.cell == "gru" else True, merge=merge))
         return layers, reversed_in, rec
@@ -378,7 +402,7 @@ class _Builder:
         if _kind(spec) != "dense":
             self.notes.append(f"the model continues with {_describe(spec)}, not traced")
             return None
-        dense_cfg = spec.config if spec.class_name == "Dense" else (spec.config["layer"].get("config") or {})
+        dense_cfg = spec.config if spec.class_name == "Dense" else _nested(spec.config, "layer", spec.where)[1]
         arrays = self.weights(spec)
         if not arrays or arrays[0].ndim != 2:
             raise FormatError(f"{self.where}: Dense layer {spec.name!r} has no kernel in the file; the file is damaged")
@@ -387,11 +411,11 @@ class _Builder:
         act_value = dense_cfg.get("activation")
         if isinstance(act_value, dict):
             act_value = act_value.get("config") if isinstance(act_value.get("config"), str) else act_value.get("class_name")
-        activation = HEAD_ACTIVATIONS.get(act_value)
+        activation = HEAD_ACTIVATIONS.get(act_value) if act_value is None or isinstance(act_value, str) else None
         rest = after[1:]
         if activation is not None and rest and _kind(rest[0]) == "activation" and activation == "identity":
             extra = "softmax" if rest[0].class_name == "Softmax" else rest[0].config.get("activation")
-            if extra in HEAD_ACTIVATIONS:
+            if isinstance(extra, str) and extra in HEAD_ACTIVATIONS:
                 activation = HEAD_ACTIVATIONS[extra]
                 rest = rest[1:]
         if activation is None:
@@ -422,8 +446,8 @@ def _guard(path, fn):
         return fn()
     except GatevizError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise FormatError(f"{path}: unexpected structure in this Keras file ({type(e).__name__}: {e}); "
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as e:
+        raise FormatError(f"{path}: gateviz cannot follow this Keras file's model config ({type(e).__name__}: {e}); "
                           "save the model again with Keras 3 model.save('model.keras')") from None
 
 
