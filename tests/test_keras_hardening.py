@@ -361,6 +361,7 @@ def test_h5_model_config_of_the_wrong_kind(tmp_path, capsys, value, needle):
     ("missing", "layer 'lstm': its weights are missing from the file"),
     ("numbers", "layer 'lstm': its 'weight_names' attribute holds int64 values of shape (3,), not a list of names"),
     ("matrix", "not a list of names"),
+    ("empty", "layer 'lstm': its weights are missing from the file"),  # how Keras marks a layer without weights
 ])
 def test_h5_weight_names_missing_or_wrong(tmp_path, capsys, kind, needle):
     def mutate(f, group):
@@ -369,6 +370,8 @@ def test_h5_weight_names_missing_or_wrong(tmp_path, capsys, kind, needle):
             group.attrs["weight_names"] = np.array([1, 2, 3])
         elif kind == "matrix":
             group.attrs["weight_names"] = np.array([[b"a", b"b"]], dtype="S")
+        elif kind == "empty":
+            group.attrs["weight_names"] = np.array([])
 
     _refused(capsys, write_h5(tmp_path / f"wn-{kind}.h5", mutate=mutate), needle)
 
@@ -426,11 +429,16 @@ def test_keras_json_member_declaring_gigabytes(tmp_path, capsys, member):
     assert all(Path(p).name == path.name or not p.startswith(str(tmp_path)) for p in opened), opened
 
 
-def test_keras_weights_member_beyond_the_memory_budget(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", "200M")
+def test_keras_weights_member_declaring_gigabytes(tmp_path, capsys):
     path = write_keras(tmp_path / "wbomb.keras")
     _set_declared_size(path, "model.weights.h5", 3 * 2**30)
-    _refused(capsys, path, "inflating model.weights.h5 (3.0 GiB declared) would need about 3.0 GiB of memory")
+    _refused(capsys, path, "model.weights.h5 inside this .keras file would inflate", "to 3.0 GiB", "zip bomb")
+
+
+def test_keras_weights_member_beyond_the_memory_budget(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", "4K")
+    _refused(capsys, write_keras(tmp_path / "small.keras"), "inflating model.weights.h5 (",
+             "declared) would need about", "of memory")
 
 
 def test_keras_member_inflating_past_its_declared_size(tmp_path, capsys):

@@ -33,6 +33,8 @@ from .h5_safety import H5Tree
 
 MAX_JSON_BYTES = 64 * 2**20  # config.json / metadata.json / model_config; real ones are KiB to a few MiB
 MAX_JSON_DEPTH = 200  # Keras nests a config about 10 levels; walks below stay far from Python's recursion limit
+# Keras stores model.weights.h5 uncompressed and itself refuses members over 100x their packed size
+BOMB_FLOOR, BOMB_RATIO = 256 * 2**20, 100
 MAX_GROUP_DEPTH = 12  # layers/<key>/<wrapper>/<cell>/vars is 4 deep
 
 
@@ -50,6 +52,8 @@ def _text(value: Any) -> str:
 
 def _names(values: Any, tree: H5Tree, name: str, what: str) -> list[str]:
     arr = np.asarray(values)
+    if arr.size == 0:  # Keras writes an empty float64 array for a layer without weights
+        return []
     if arr.ndim > 1 or arr.dtype.kind not in "SUO" or not all(isinstance(v, (bytes, str)) for v in arr.reshape(-1)):
         raise tree.fail(f"{what}: its {name!r} attribute holds {arr.dtype} values of shape {arr.shape}, not a list "
                         f"of names; the file is damaged: save the model again with model.save()")
@@ -120,6 +124,7 @@ def load_json(data: Any, where: str, what: str, *, kind: type = dict) -> Any:
     if len(data) > MAX_JSON_BYTES:
         raise FormatError(f"{where}: {what} is {budget.format_bytes(len(data))}; a Keras config is at most a few MiB "
                           f"and gateviz reads at most {budget.format_bytes(MAX_JSON_BYTES)}: the file is damaged or crafted")
+    raw = data if isinstance(data, bytes) else None  # kept for counting the depth without a second copy
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -130,13 +135,13 @@ def load_json(data: Any, where: str, what: str, *, kind: type = dict) -> Any:
         value = json.loads(data)
         depth = _object_depth(value, MAX_JSON_DEPTH)
     except RecursionError:  # deeper than Python's recursion limit
-        value, depth = None, _json_depth_of_text(data.encode("utf-8", "surrogatepass"))
+        value, depth = None, _json_depth_of_text(raw if raw is not None else data.encode("utf-8", "surrogatepass"))
     except json.JSONDecodeError as e:
         raise FormatError(f"{where}: {what} is not valid JSON ({e}); the file is damaged: "
                           "save the model again with model.save()") from None
     if depth > MAX_JSON_DEPTH:
         if value is not None:  # the walk stopped early: count the real depth for the message
-            depth = _json_depth_of_text(data.encode("utf-8", "surrogatepass"))
+            depth = _json_depth_of_text(raw if raw is not None else data.encode("utf-8", "surrogatepass"))
         raise FormatError(f"{where}: {what} is nested {depth} levels deep; gateviz reads at most {MAX_JSON_DEPTH} "
                           "(Keras writes about 10): the file is damaged or crafted")
     if not isinstance(value, kind):
@@ -331,6 +336,11 @@ def _zip_member(zf: zipfile.ZipFile, name: str, path: str, limit: int | None) ->
         raise FormatError(f"{path}: {name} inside this .keras file declares {budget.format_bytes(info.file_size)} "
                           f"uncompressed; a Keras config is at most a few MiB and gateviz reads at most "
                           f"{budget.format_bytes(limit)}: the archive is damaged or a zip bomb")
+    ratio = info.file_size / max(info.compress_size, 1)
+    if limit is None and info.file_size > BOMB_FLOOR and ratio > BOMB_RATIO:
+        raise FormatError(f"{path}: {name} inside this .keras file would inflate {ratio:.0f} times, from "
+                          f"{budget.format_bytes(info.compress_size)} to {budget.format_bytes(info.file_size)}; Keras "
+                          "stores weights uncompressed, so this is a zip bomb or a damaged archive")
     if limit is None:
         budget.require(info.file_size, f"{path}: inflating {name} ({budget.format_bytes(info.file_size)} declared)",
                        "a model this large cannot be traced here")
