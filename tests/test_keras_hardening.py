@@ -447,3 +447,31 @@ def test_keras_member_inflating_past_its_declared_size(tmp_path, capsys):
     path = write_keras(tmp_path / "liar.keras", config_bytes=body)
     _set_declared_size(path, "config.json", 100)
     _refused(capsys, path, "config.json inside this .keras file cannot be read", "the archive is damaged")
+
+
+# --------------------------------------------------------------------------- damaged bytes
+
+
+def test_damaged_hdf5_bytes_end_cleanly(tmp_path, capsys):
+    """Bytes flipped at random in a .h5 and in a .keras's model.weights.h5: opened (exit 0) or one line (exit 2)."""
+    rng = np.random.default_rng(11)
+    sources = [write_h5(tmp_path / "good.h5").read_bytes(), weights_h5_bytes()]
+    outcomes = {0: 0, 2: 0}
+    for i in range(60):
+        data = bytearray(sources[i % 2])
+        for pos in rng.integers(0, len(data), rng.integers(1, 9)):
+            data[pos] = rng.integers(0, 256)
+        if i % 2 == 0:
+            path = tmp_path / f"flip{i}.h5"
+            path.write_bytes(bytes(data))
+        else:
+            path = write_keras(tmp_path / f"flip{i}.keras", weights=bytes(data))
+        rc = main(["info", str(path)])
+        captured = capsys.readouterr()
+        assert rc in outcomes, (path, captured.err)
+        outcomes[rc] += 1
+        if rc == 2:
+            lines = captured.err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"gateviz: error: {path}"), captured.err
+            assert "unexpected" not in captured.err and "cannot follow" not in captured.err, captured.err
+    assert outcomes[2] >= 10, outcomes  # the flips did reach the structure

@@ -34,6 +34,8 @@ MAX_INFLATE_RATIO = 1100
 # HDF5 search its plugin folders and load a library, i.e. read files the user did not name
 BUILTIN_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit", 6: "scaleoffset",
                    32000: "lzf"}
+# what h5py raises for a damaged file: OSError or RuntimeError from HDF5, KeyError/ValueError from h5py itself
+H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError)
 SAVE_HINT = "save the model with its weights inside (model.save('model.keras') or 'model.h5')"
 
 
@@ -70,19 +72,25 @@ class H5Tree:
                 if not obj.id.links.exists(key):
                     return None
                 kind = obj.id.links.get_info(key).type
-            except (OSError, KeyError, ValueError) as e:
+            except H5_ERRORS as e:
                 raise self.fail(f"{what}: cannot read its link {part!r} ({e}); the file is damaged") from None
             if kind == h5py.h5l.TYPE_HARD:
                 try:
                     obj = obj[key]
-                except (OSError, KeyError, ValueError) as e:
+                except H5_ERRORS as e:
                     raise self.fail(f"{what}: cannot open {part!r} ({e}); the file is damaged") from None
             elif kind == h5py.h5l.TYPE_EXTERNAL:
-                filename, target = (v.decode("utf-8", "replace") for v in obj.id.links.get_val(key))
+                try:
+                    filename, target = (v.decode("utf-8", "replace") for v in obj.id.links.get_val(key))
+                except H5_ERRORS:
+                    filename, target = "another file", "?"
                 raise self.fail(f"{what} is an HDF5 external link to {filename} (object {target}); gateviz reads "
                                 f"only the file you name: {SAVE_HINT}")
             elif kind == h5py.h5l.TYPE_SOFT:
-                target = obj.id.links.get_val(key).decode("utf-8", "replace")
+                try:
+                    target = obj.id.links.get_val(key).decode("utf-8", "replace")
+                except H5_ERRORS as e:
+                    raise self.fail(f"{what}: cannot read its soft link {part!r} ({e}); the file is damaged") from None
                 hops[0] += 1
                 if hops[0] > MAX_LINK_HOPS:
                     raise self.fail(f"{what}: HDF5 soft links loop (the chain through {target!r} never ends after "
@@ -101,7 +109,7 @@ class H5Tree:
         """(name, object) for every member of ``group``, in HDF5's name order, links checked."""
         try:
             names = [n.decode("utf-8", "replace") if isinstance(n, bytes) else n for n in group.keys()]
-        except (OSError, KeyError, ValueError) as e:
+        except H5_ERRORS as e:
             raise self.fail(f"{what}: cannot list its members ({e}); the file is damaged") from None
         return [(n, self.child(group, n, f"{what}/{n}")) for n in names]
 
@@ -123,7 +131,7 @@ class H5Tree:
             filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
             storage = ds.id.get_storage_size()
             shape, dtype, chunks = ds.shape, ds.dtype, ds.chunks
-        except (OSError, ValueError, TypeError) as e:
+        except H5_ERRORS as e:
             raise self.fail(f"{what}: cannot read its layout ({e}); the file is damaged") from None
         unknown = [f for f in filters if f not in BUILTIN_FILTERS]
         if unknown:
@@ -148,7 +156,7 @@ class H5Tree:
                        "a recurrent layer this large cannot be traced here")
         try:
             return np.asarray(ds[()])
-        except (OSError, ValueError, TypeError) as e:
+        except H5_ERRORS as e:
             raise self.fail(f"{what}: its values cannot be read ({e}); the file is damaged") from None
 
     def attr(self, obj, name: str, what: str, default: Any = None) -> Any:
@@ -158,7 +166,7 @@ class H5Tree:
                 return default
             aid = obj.attrs.get_id(name)
             shape, dtype = aid.shape, aid.dtype
-        except (OSError, KeyError, ValueError, TypeError) as e:
+        except H5_ERRORS as e:
             raise self.fail(f"{what}: cannot read attribute {name!r} ({e}); the file is damaged") from None
         count = math.prod(shape) if shape is not None else 0
         if count > MAX_ATTR_ITEMS or count * dtype.itemsize > MAX_ATTR_BYTES:
@@ -167,5 +175,5 @@ class H5Tree:
                             f"{budget.format_bytes(MAX_ATTR_BYTES)}: the file is damaged or crafted")
         try:
             return obj.attrs[name]
-        except (OSError, ValueError, TypeError) as e:
+        except H5_ERRORS as e:
             raise self.fail(f"{what}: cannot read attribute {name!r} ({e}); the file is damaged") from None

@@ -306,7 +306,7 @@ def _open_h5(path: str) -> KerasFile:
     h5py = _h5py()
     try:
         f = h5py.File(path, "r")
-    except OSError as e:
+    except (OSError, RuntimeError, ValueError) as e:
         reason = "truncated" if "truncated" in str(e) else "damaged or not HDF5"
         raise FormatError(f"{path}: cannot open this HDF5 file ({reason}: {e}); "
                           "save the Keras model again with model.save('model.h5') or '.keras'") from None
@@ -379,7 +379,7 @@ def _open_zip(path: str) -> KerasFile:
         data = _zip_member(zf, weights_name, path, None)
         try:
             weights = h5py.File(io.BytesIO(data), "r")
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RuntimeError, OverflowError) as e:  # h5py's file-object driver on a bad superblock
             raise FormatError(f"{path}: model.weights.h5 inside this .keras file is damaged ({e})") from None
         tree = H5Tree(weights, f"{path} (model.weights.h5)", len(data))
         return KerasFile(path, "keras", config, _version(meta.get("keras_version")), _h5=weights, _zip=zf,

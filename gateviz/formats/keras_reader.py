@@ -440,30 +440,38 @@ def _open(path: str | os.PathLike) -> KerasFile:
     return open_keras_file(path)
 
 
+def _with_file(path, fn):
+    with _open(path) as kf:
+        return fn(kf)
+
+
 def _guard(path, fn):
     """Run fn; configs or weights shaped in ways we did not foresee become a FormatError, not a traceback."""
     try:
         return fn()
-    except GatevizError:
+    except (GatevizError, FileNotFoundError, PermissionError, IsADirectoryError):
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as e:
+    except (OSError, RuntimeError) as e:  # HDF5 (through h5py) on a damaged file; RecursionError is caught below
+        if isinstance(e, RecursionError):
+            raise FormatError(f"{path}: this Keras file's model config nests too deeply to follow; the file is "
+                              "damaged: save the model again with model.save('model.keras')") from None
+        raise FormatError(f"{path}: the HDF5 data in this Keras file is damaged ({e}); save the model again with "
+                          "model.save('model.keras')") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise FormatError(f"{path}: gateviz cannot follow this Keras file's model config ({type(e).__name__}: {e}); "
                           "save the model again with Keras 3 model.save('model.keras')") from None
 
 
 def read_keras(path: str | os.PathLike, module: str | None = None) -> RecurrentModel:
     """A Keras ``.h5`` or ``.keras`` file -> a validated RecurrentModel (framework "keras")."""
-    with _open(path) as kf:
-        return _guard(path, lambda: _Builder(kf).build(module))
+    return _guard(path, lambda: _with_file(path, lambda kf: _Builder(kf).build(module)))
 
 
 def describe_keras_modules(path: str | os.PathLike) -> list[str]:
     """One line per group of recurrent layers: its --module name, cells and sizes, layer names."""
-    with _open(path) as kf:
-        return _guard(path, lambda: _Builder(kf).module_lines())
+    return _guard(path, lambda: _with_file(path, lambda kf: _Builder(kf).module_lines()))
 
 
 def list_keras_modules(path: str | os.PathLike) -> list[str]:
     """Names that ``module=`` accepts: the first layer of each group of recurrent layers."""
-    with _open(path) as kf:
-        return _guard(path, lambda: _Builder(kf).module_names())
+    return _guard(path, lambda: _with_file(path, lambda kf: _Builder(kf).module_names()))
