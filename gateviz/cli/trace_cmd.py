@@ -25,7 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import os
-    import tempfile
     from pathlib import Path
 
     from gateviz.core.errors import FormatError
@@ -44,19 +43,20 @@ def run(args: argparse.Namespace) -> int:
     from gateviz.core.engine import Tracer
 
     trace = Tracer(model, dtype=torch.float64 if args.float64 else None).trace(sequence)
+    from gateviz.core.nonfinite import warn_nonfinite
+
+    warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still write the trace
     trace.meta["input_file"] = str(args.input)
     # write beside the destination, then rename: an interrupted run never leaves half a file
-    fd, tmp = tempfile.mkstemp(prefix=".gateviz-", suffix=".npz", dir=out.parent if str(out.parent) else ".")
-    os.close(fd)
+    from gateviz.export.files import give_normal_mode, release_temp, temp_sibling
+
+    tmp = temp_sibling(out, ".npz")  # named so a later run can remove it if this one is killed
     try:
         trace.save(tmp)
-        from gateviz.export.files import give_normal_mode  # mkstemp made tmp private (0600)
-
-        give_normal_mode(tmp, out)
+        give_normal_mode(tmp, out)  # mkstemp made tmp private (0600)
         os.replace(tmp, out)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        release_temp(tmp)
     dirs = "+".join(trace.directions(0))
     print(f"wrote {out}: {trace.length} steps, {trace.num_layers} {model.cell.upper()} layer(s) ({dirs}), "
           f"{len(list(trace.keys()))} arrays" + (", output" if trace.output is not None else ""))

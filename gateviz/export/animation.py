@@ -6,7 +6,7 @@ without copying (a numpy view of the QImage's memory):
 
     MP4  imageio-ffmpeg's bundled ffmpeg (libx264, yuv420p, even width and height),
          fed raw BGRA frames through a pipe; ffmpeg encodes in its own process while
-         the next frame is painted.
+         the next frame is painted, and dies with gateviz.
     GIF  imageio's pillow writer, each frame quantised to a 256-colour palette as it comes.
 
 It runs frame by frame (``start``, ``render_next``, ``finish``/``abort``) so the app
@@ -27,7 +27,8 @@ from PySide6.QtGui import QImage, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from .figure import RenderPlan, export_mode, natural_size, plan_render, render_image, _minimum
-from .files import ExportCancelled, ExportError, check_target, give_normal_mode
+from .files import (ExportCancelled, ExportError, check_target, give_normal_mode, interrupts_deferred,
+                    release_temp, temp_sibling)
 
 MAX_FPS = 120
 MP4_PRESET = "ultrafast"  # x264 CPU time competes with painting on small machines (veryfast: ~1.5x the
@@ -136,26 +137,74 @@ def qimage_bgra(image: QImage) -> np.ndarray:
     return np.asarray(_ImagePixels(image))
 
 
+def _encoder_preexec() -> Callable[[], None]:
+    """What the encoder's child process does before exec: its own process group (a Ctrl+C in the
+    terminal reaches gateviz, which then stops the encoder itself), and on Linux SIGKILL as soon
+    as gateviz dies (prctl PR_SET_PDEATHSIG), so a killed export never leaves ffmpeg running.
+    The Linux signal fires when the *thread* that started the child ends: start encoders from a
+    thread that lives as long as the export (the CLI's and the app's GUI thread do)."""
+    import signal
+    import sys
+
+    parent = os.getpid()
+    prctl = None
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the child only calls it
+        except (OSError, AttributeError):
+            prctl = None
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+
+    def preexec() -> None:
+        os.setpgrp()
+        if prctl is not None:
+            prctl(pr_set_pdeathsig, sigkill)
+            if os.getppid() != parent:  # gateviz died before the prctl took effect
+                os._exit(1)
+
+    return preexec
+
+
+def _ffmpeg_command(path: Path, size: tuple[int, int], fps: float) -> list[str]:
+    """imageio-ffmpeg's bundled ffmpeg reading raw BGRA frames from stdin and writing H.264
+    (the command imageio_ffmpeg.write_frames would build; run by us to own the process)."""
+    from fractions import Fraction
+
+    import imageio_ffmpeg
+
+    crf = int((1 - MP4_QUALITY / 10) * 51)
+    return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo",
+            "-s", f"{size[0]}x{size[1]}", "-pix_fmt", "bgra", "-r", str(Fraction(fps).limit_denominator()),
+            "-i", "-", "-an", "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-crf", str(crf),
+            "-v", "error", "-preset", MP4_PRESET, "-f", "mp4", str(path)]
+
+
 class _Mp4Encoder:
     """Frames go to ffmpeg from a writer thread, so painting frame n+1 overlaps with piping
     frame n (the pipe write releases the GIL; ffmpeg encodes in its own process).
 
     ``buffers`` QImages rotate: one being painted, one queued, one being written; a full
-    queue blocks ``add``, so a buffer is never repainted while the thread still reads it."""
+    queue blocks ``add``, so a buffer is never repainted while the thread still reads it.
+    ffmpeg dies with gateviz (``_encoder_preexec``), is killed by ``abort`` and, if gateviz
+    exits or is terminated mid-export, by ``files.track_process``'s exit hook."""
 
     buffers = 3
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float):
         import queue
+        import subprocess
+        import tempfile
         import threading
 
-        import imageio_ffmpeg
+        from .files import track_process
 
-        self._gen = imageio_ffmpeg.write_frames(
-            str(path), size, pix_fmt_in="bgra", pix_fmt_out="yuv420p", fps=fps, codec="libx264",
-            quality=MP4_QUALITY, macro_block_size=2, output_params=["-preset", MP4_PRESET],
-            ffmpeg_log_level="error")
-        self._gen.send(None)  # start ffmpeg
+        self._log = tempfile.TemporaryFile()  # ffmpeg's messages (a pipe could fill and stall it)
+        self._process = subprocess.Popen(_ffmpeg_command(path, size, fps), stdin=subprocess.PIPE,
+                                         stdout=subprocess.DEVNULL, stderr=self._log,
+                                         preexec_fn=_encoder_preexec())
+        track_process(self._process)
         self._queue: "queue.Queue[QImage | None]" = queue.Queue(maxsize=self.buffers - 2)
         self._error: BaseException | None = None
         self._stop = False
@@ -170,29 +219,53 @@ class _Mp4Encoder:
             if self._error is not None or self._stop:
                 continue  # drain without writing
             try:
-                self._gen.send(qimage_bgra(image))  # a view of the QImage's memory: no copy
+                self._process.stdin.write(qimage_bgra(image))  # a view of the QImage's memory: no copy
             except BaseException as exc:  # noqa: BLE001 - re-raised on the GUI thread
                 self._error = exc
 
+    def _failure(self) -> ExportError:
+        self._log.seek(0)
+        said = self._log.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        why = said[-1] if said else f"{type(self._error).__name__}: {self._error}" if self._error else "no message"
+        return ExportError(f"ffmpeg stopped (exit status {self._process.poll()}): {why}")
+
     def add(self, image: QImage) -> None:
         if self._error is not None:
-            raise ExportError(f"ffmpeg stopped: {self._error}")
+            self._process.wait()
+            raise self._failure()
         self._queue.put(image)
 
     def _join(self) -> None:
         self._queue.put(None)
         self._thread.join()
 
+    def _end(self) -> None:
+        from .files import untrack_process
+
+        untrack_process(self._process)
+        self._log.close()
+
     def close(self) -> None:
-        self._join()
-        if self._error is not None:
-            raise ExportError(f"ffmpeg stopped: {self._error}")
-        self._gen.close()  # waits for ffmpeg to finish the file
+        try:
+            self._join()
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
+            self._process.wait()  # ffmpeg finishes the file
+            if self._error is not None or self._process.returncode != 0:
+                raise self._failure()
+        finally:
+            self._end()
 
     def abort(self) -> None:
         self._stop = True
-        self._join()
-        self._gen.close()
+        try:
+            self._process.kill()  # the partial file is deleted anyway: no need to let ffmpeg finish it
+            self._join()
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._process.stdin.close()
+            self._process.wait()
+        finally:
+            self._end()
 
 
 class _GifEncoder:
@@ -266,16 +339,11 @@ class AnimationExport:
 
     def start(self) -> None:
         target = check_target(self.path, overwrite=self.overwrite)
-        import tempfile
-
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part.{self.fmt}",
-                                    dir=str(target.parent) if str(target.parent) else ".")
-        os.close(fd)
-        self._tmp = Path(name)
+        self._tmp = temp_sibling(target, f".{self.fmt}")
         try:
             self._encoder = ENCODERS[self.fmt](self._tmp, self.plan.pixels, self.fps)
         except Exception:
-            self._tmp.unlink(missing_ok=True)
+            release_temp(self._tmp)
             raise
         self._images = [None] * self._encoder.buffers
         # held for every frame: pyqtgraph's export look, and item caches that survive between frames
@@ -330,7 +398,7 @@ class AnimationExport:
             self._modes.close()
             self._modes = None
         if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
+            release_temp(self._tmp)
             self._tmp = None
 
     def run(self, progress: Callable[[int, int], None] | None = None,
@@ -342,7 +410,8 @@ class AnimationExport:
             while not self.finished:
                 if cancelled is not None and cancelled():
                     raise ExportCancelled()
-                self.render_next()
+                with interrupts_deferred():  # Ctrl+C between frames, never inside a paint
+                    self.render_next()
                 if progress is not None:
                     progress(self.done, self.total)
         except BaseException:

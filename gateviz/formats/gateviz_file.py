@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -96,19 +95,24 @@ def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: boo
         raise FormatError(f"the model's description cannot be stored as JSON ({e}); keep task values to "
                           "numbers, strings, lists and dicts") from None
     tensors = _tensors(model)
-    fd, tmp = tempfile.mkstemp(prefix=".gateviz-", suffix=EXTENSION, dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
+    # Qt-free helpers: a temporary sibling named so a later run can tell it is a leftover
+    from gateviz.export.files import give_normal_mode, release_temp, temp_sibling
+
+    tmp = None
     try:
+        tmp = temp_sibling(path)
         blob = save(tensors, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
         with open(tmp, "wb") as f:
             f.write(_deterministic_header(blob))
-        from gateviz.export.files import give_normal_mode  # Qt-free; mkstemp made tmp private (0600)
-
-        give_normal_mode(tmp, path)
+        give_normal_mode(tmp, path)  # mkstemp made tmp private (0600): the user's mode, or the replaced file's
         os.replace(tmp, path)
+    except OSError as e:  # name the user's file, not our temporary one
+        why = e.strerror or type(e).__name__
+        raise FormatError(f"cannot write {path}: {why} (in the folder {path.parent.resolve()}); "
+                          "choose a folder you can write to") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None:
+            release_temp(tmp)
     return path
 
 
