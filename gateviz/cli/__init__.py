@@ -88,12 +88,31 @@ def run_guarded(fn, *args) -> int:
         return _report(f"unexpected {type(e).__name__}: {e} (set GATEVIZ_DEBUG=1 for a traceback)") or 1
 
 
+def _names_a_model(word: str) -> bool:
+    """What the app can open: an existing path or a bundled model (the app says which one is wrong)."""
+    return word.startswith("bundled:") or os.path.exists(word)
+
+
+def _not_a_command(word: str) -> str:
+    """'gateviz ablte ...' must not start the app on a model called 'ablte': say what it is not,
+    and the command it was probably meant to be."""
+    import difflib
+
+    if "." in word or "/" in word or os.sep in word:  # a file name, not a command
+        return f"no such file: {word} (to open a model give its path, or bundled:NAME)"
+    close = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else "; see gateviz --help"
+    return f"'{word}' is neither a command ({', '.join(SUBCOMMANDS)}) nor a file{hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         # the app: gateviz [MODEL [INPUT]]
         if len(argv) > 2:
             return _report("usage: gateviz [MODEL [INPUT]] or gateviz COMMAND ...; see gateviz --help")
+        if argv and not _names_a_model(argv[0]):
+            return _report(_not_a_command(argv[0]))
 
         def start_app() -> int:
             from gateviz.ui.app import run_app
