@@ -174,6 +174,7 @@ class Trainer:
         self.history: list[TrainProgress] = []
         self.metrics: dict[str, float] | None = None
         self.steps_done = 0
+        self.stopped_early = False  # request_stop() ended the run before its planned steps
 
     # ---- control -----------------------------------------------------------
     def request_stop(self) -> None:
@@ -222,7 +223,8 @@ class Trainer:
             if cfg.time_budget:
                 frac = max(frac, elapsed / cfg.time_budget)
             p = TrainProgress(epoch=epoch, step=self.steps_done, total_steps=total, loss=loss_value,
-                              metric=metric, elapsed=elapsed, fraction=min(1.0, frac) if not done else 1.0,
+                              metric=metric, elapsed=elapsed,
+                              fraction=1.0 if done and not self.stopped_early else min(1.0, frac),
                               metrics=None if self.metrics is None else dict(self.metrics), evaluated=evaluated,
                               done=done, metric_name=task.metric)
             self.history.append(p)
@@ -238,6 +240,7 @@ class Trainer:
             for batch in data.epoch(rng, cfg.batch_size):
                 if self._stop.is_set() or out_of_time():
                     stopped = True
+                    self.stopped_early = self._stop.is_set()  # a time budget is a planned end
                     break
                 x = torch.from_numpy(np.ascontiguousarray(batch.x))
                 y = torch.from_numpy(np.ascontiguousarray(batch.y))

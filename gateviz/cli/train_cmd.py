@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 TASKS_HELP = {
@@ -72,16 +75,44 @@ def _format_metric(name: str, value) -> str:
     return f"{name} {value:.4g}"
 
 
+# Exit statuses (README, "Command line"): 0 trained to the end and saved; 2 an error, nothing saved;
+# 3 stopped early by Ctrl+C, the model of the last completed step saved; 130 interrupted before a
+# step was completed, or a second Ctrl+C: nothing saved.
+EXIT_STOPPED_EARLY = 3
+EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _first_interrupt_stops(trainer):
+    """The first Ctrl+C asks the trainer to stop after the step it is in (so the saved weights are
+    one whole step's, never half an optimizer update); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum, frame):
+        if trainer._stop.is_set():
+            raise KeyboardInterrupt
+        trainer.request_stop()
+        print("\ngateviz: stopping after this step to save the model (Ctrl+C again to quit without saving)",
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.core.errors import GatevizError
+    from gateviz.export.files import check_target
 
     output = Path(args.output).expanduser()
     if not output.suffix:
         output = output.with_suffix(".gvm")
-    if output.exists() and not args.force:
-        raise GatevizError(f"{output} exists; pass --force to overwrite it or choose another name")
-    if output.parent and not output.parent.exists():
-        raise GatevizError(f"the folder {output.parent} does not exist; create it first")
+    # before minutes of training: the folder exists and takes a file, the name is free (or --force)
+    check_target(output, overwrite=args.force)
     options: dict = {}
     if args.mnist:
         if args.task != "digits":
@@ -117,22 +148,20 @@ def run(args: argparse.Namespace) -> int:
     # a terminal gets one bar redrawn in place; a log file (not a TTY) one line per evaluation
     live = show and sys.stderr.isatty()
     last = None
-    try:
+    with _first_interrupt_stops(trainer):
         for last in trainer.run():
             if show and (live or last.evaluated):
                 line = (f"[{_bar(last.fraction)}] {100 * last.fraction:5.1f}%  epoch {last.epoch}/{cfg.epochs}  "
                         f"step {last.step}/{last.total_steps}  loss {last.loss:.4g}  "
                         f"{_format_metric(last.metric_name, last.metric)}  {last.elapsed:.1f}s")
                 print("\r" + line if live else line, end="" if live else "\n", file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
         if live:
             print(file=sys.stderr)
-        print("gateviz: interrupted; saving the model from the last completed step", file=sys.stderr)
-        trainer._evaluate()
-    if live:
-        print(file=sys.stderr)
-    model = trainer.model()
-    save_model(model, output, overwrite=args.force)
+        if trainer.stopped_early and trainer.steps_done == 0:
+            print("gateviz: interrupted before the first training step; nothing saved", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        model = trainer.model()
+        save_model(model, output, overwrite=args.force)
     task = trainer.task
     metrics = trainer.metrics or {}
     shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
@@ -140,4 +169,8 @@ def run(args: argparse.Namespace) -> int:
     bar = f"{'<' if task.metric_goal == 'min' else '>='} {task.quality_bar:g}"
     print(f"{shown}  ({task.metric} {verdict} the quality bar {bar})")
     print(f"saved {output} ({trainer.steps_done} steps, {last.elapsed if last else 0:.1f}s)")
+    if trainer.stopped_early:
+        print(f"gateviz: stopped early at step {trainer.steps_done} of {last.total_steps if last else '?'}; "
+              f"saved that model to {output} (exit status {EXIT_STOPPED_EARLY})", file=sys.stderr)
+        return EXIT_STOPPED_EARLY
     return 0

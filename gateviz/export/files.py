@@ -51,7 +51,7 @@ def check_target(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     try:  # try it: permissions, a read-only disk, a full one (os.access misses the last two, and root)
         release_temp(temp_sibling(p))
     except OSError as e:
-        raise ExportError(f"cannot write {p}: {e.strerror or type(e).__name__} in the folder {parent}; "
+        raise ExportError(f"cannot write {p} (the folder {parent}: {e.strerror or type(e).__name__}); "
                           "choose a folder you can write to") from None
     return p
 
