@@ -130,7 +130,19 @@ def _load(args):
             raise ExportError(f"{args.model} has no built-in task, so there is no default input; "
                               "give INPUT (.npy, .csv or .txt)")
         sequence, _ = default_sequence(model, task, task_samples(task))
+    _check_memory(args, model, sequence)
     return model, trace_model(model, sequence), sequence, task
+
+
+def _check_memory(args, model, sequence) -> None:
+    """Refuse before tracing a sequence whose trace (and picture or file) cannot fit in memory."""
+    from gateviz.core.budget import require_trace, sequence_steps
+
+    fmt = _format(args)
+    job = "figure" if fmt in ("png", "svg", "pdf") else "animation" if fmt in ("gif", "mp4") else fmt
+    batch, steps = sequence_steps(model, sequence)
+    require_trace(model, steps, batch, job=job, what=f"tracing and exporting {args.input or 'the input'} "
+                  f"({steps:,} steps) as {fmt}", hint="give a shorter input")
 
 
 def _view_state(args, model, trace, sequence, task):

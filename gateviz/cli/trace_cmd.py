@@ -38,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
     sequence = read_sequence(args.input, model)
 
+    from gateviz.core.budget import require_trace, sequence_steps
+
+    batch, steps = sequence_steps(model, sequence)  # refuse before tracing what cannot fit in memory
+    require_trace(model, steps, batch, 8 if args.float64 else None, job="npz",
+                  what=f"tracing {args.input} ({steps:,} steps)", hint="give a shorter input")
+
     import torch
 
     from gateviz.core.engine import Tracer

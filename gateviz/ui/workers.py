@@ -145,8 +145,10 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
     Progress names the length ("tracing 10000 steps", plus "layer k of L" for a stack): the engine
     reports only between layers, so a one-layer trace has no fraction to show until it is done.
     """
+    from gateviz.core.budget import require_sequence_fits
     from gateviz.core.engine import Tracer
 
+    require_sequence_fits(model, sequence)  # TraceTooLong before a trace that cannot fit: the window offers fewer steps
     if progress is not None:
         outer, what = progress, f"tracing {sequence_steps(sequence)} steps"
 
