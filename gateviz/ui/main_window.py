@@ -473,9 +473,13 @@ class MainWindow(QMainWindow):
         self.traceReady.emit()
 
     def _job_failed(self, tag, exc) -> None:
+        from gateviz.core.budget import TraceTooLong
         from gateviz.ui.workers import ModuleChoiceNeeded
 
         kind = tag[0]
+        if isinstance(exc, TraceTooLong) and 0 < exc.fit < exc.steps and exc.sequence is not None:
+            if self._trace_shorter(tag, exc):
+                return
         if kind == "load" and isinstance(exc, ModuleChoiceNeeded):
             self._ask_for_module(tag, exc)
         elif kind == "load":
@@ -487,6 +491,24 @@ class MainWindow(QMainWindow):
                 fallback()
         else:
             self._report_failure("Cannot trace this input", exc)
+
+    def _trace_shorter(self, tag, exc) -> bool:
+        """An input too long to trace in the memory available: offer its first steps that fit; True
+        when the shorter trace was started (else the refusal is reported as usual)."""
+        fit = exc.fit
+        if not ask_trace_shorter(self, exc.steps, fit, exc.needed, exc.usable):
+            return False
+        shorter, name = exc.sequence[:fit], f"first {fit:,} of {exc.steps:,} steps"
+        if tag[0] == "load":  # reopen the same model on the shorter input
+            from gateviz.ui.workers import load_and_trace
+
+            spec, module = tag[1], tag[3]
+            self.runner.submit((tag[0], spec, None, module),
+                               lambda progress: load_and_trace(spec, sequence=shorter, progress=progress, module=module))
+        else:
+            self.set_sequence(shorter, name)
+        self.statusBar().showMessage(f"Tracing the {name}…")
+        return True
 
     def _ask_for_module(self, tag, exc) -> None:
         """A file with several recurrent modules: open the one the user picks; Cancel keeps the current model."""
@@ -558,13 +580,9 @@ class MainWindow(QMainWindow):
 
         if self.train_dialog is None:
             self.train_dialog = TrainDialog(self)
-        from gateviz.core.budget import TraceTooLong
             self.train_dialog.modelTrained.connect(lambda model: self.use_model(model, "trained"))
         self.train_dialog.show()
         self.train_dialog.raise_()
-        if isinstance(exc, TraceTooLong) and 0 < exc.fit < exc.steps and exc.sequence is not None:
-            if self._trace_shorter(tag, exc):
-                return
         self.train_dialog.activateWindow()
 
     # ------------------------------------------------------------------ theme
@@ -577,24 +595,6 @@ class MainWindow(QMainWindow):
         if theme == t:
             return
         apply_theme(theme)
-    def _trace_shorter(self, tag, exc) -> bool:
-        """An input too long to trace in the memory available: offer its first steps that fit; True
-        when the shorter trace was started (else the refusal is reported as usual)."""
-        fit = exc.fit
-        if not ask_trace_shorter(self, exc.steps, fit, exc.needed, exc.usable):
-            return False
-        shorter, name = exc.sequence[:fit], f"first {fit:,} of {exc.steps:,} steps"
-        if tag[0] == "load":  # reopen the same model on the shorter input
-            from gateviz.ui.workers import load_and_trace
-
-            spec, module = tag[1], tag[3]
-            self.runner.submit((tag[0], spec, None, module),
-                               lambda progress: load_and_trace(spec, sequence=shorter, progress=progress, module=module))
-        else:
-            self.set_sequence(shorter, name)
-        self.statusBar().showMessage(f"Tracing the {name}…")
-        return True
-
         entering, leaving = theme.presentation and not t.presentation, t.presentation and not theme.presentation
         self.state.set_theme(theme)
         self._sync_theme_actions()
@@ -794,6 +794,20 @@ RNN:
   h_t = tanh(W x_t + U h_{t−1} + b)"""
 
 
+def ask_trace_shorter(parent, steps: int, fit: int, needed: int, usable: int) -> bool:
+    """Ask whether to trace the first ``fit`` steps of an input whose ``steps`` would not fit."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gateviz.core.budget import format_bytes
+
+    answer = QMessageBox.question(
+        parent, "Input too long for the memory available",
+        f"Tracing all {steps:,} steps needs about {format_bytes(needed)}; only {format_bytes(usable)} "
+        f"can be used now.\n\nTrace the first {fit:,} steps instead?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def bundled_entries() -> list[tuple[str, str]]:
     """(name, label) of every bundled model; [] when the catalogue is missing."""
     try:
@@ -810,17 +824,3 @@ def bundled_entries() -> list[tuple[str, str]]:
         label = getattr(item, "label", None) or getattr(item, "title", None) or str(name)
         entries.append((str(name), str(label)))
     return entries
-def ask_trace_shorter(parent, steps: int, fit: int, needed: int, usable: int) -> bool:
-    """Ask whether to trace the first ``fit`` steps of an input whose ``steps`` would not fit."""
-    from PySide6.QtWidgets import QMessageBox
-
-    from gateviz.core.budget import format_bytes
-
-    answer = QMessageBox.question(
-        parent, "Input too long for the memory available",
-        f"Tracing all {steps:,} steps needs about {format_bytes(needed)}; only {format_bytes(usable)} "
-        f"can be used now.\n\nTrace the first {fit:,} steps instead?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-    return answer == QMessageBox.StandardButton.Yes
-
-
