@@ -176,7 +176,7 @@ def test_train_checks_the_destination_before_training(tmp_path):
     else:
         (tmp_path / "ro").mkdir(mode=0o555)
         unwritable = str(tmp_path / "ro" / "m.gvm")
-    for target, says in ((unwritable, f"cannot write {unwritable}"), ("taken.gvm", "taken.gvm already exists"),
+    for target, says in ((unwritable, f"cannot write {unwritable}"), ("taken.gvm", "taken.gvm exists; pass --force"),
                          ("nofolder/m.gvm", "the folder nofolder does not exist")):
         t0 = time.time()
         proc = subprocess.run([sys.executable, "-m", "gateviz", "train", "sine", "-o", target, "--epochs", "50"],

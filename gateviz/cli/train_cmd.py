@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output).expanduser()
     if not output.suffix:
         output = output.with_suffix(".gvm")
-    # before minutes of training: the folder exists and takes a file, the name is free (or --force)
+    # before minutes of training: the name is free (or --force), the folder exists and takes a file
+    if output.exists() and not output.is_dir() and not args.force:
+        raise GatevizError(f"{output} exists; pass --force to overwrite it or choose another name")
     check_target(output, overwrite=args.force)
     options: dict = {}
     if args.mnist:
