@@ -18,6 +18,7 @@ every step otherwise. Weights come from initializers or Constant nodes.
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +26,8 @@ import numpy as np
 from ..core.activations import Activation
 from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
+from .onnx_graph import RECURRENT_OPS, SHAPE_OPS, Graph, attrs, load_proto
 
-RECURRENT_OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
-# ops that only move or reshape data: a stack's layers are linked through these
-SHAPE_OPS = {"Transpose", "Squeeze", "Unsqueeze", "Reshape", "Identity", "Cast", "Flatten"}
 # ... and on the way to the head also ops that pick or join steps/directions
 HEAD_PATH_OPS = SHAPE_OPS | {"Gather", "Slice", "Concat", "Dropout"}
 HEAD_ACTIVATION_OPS = {"Softmax": "softmax", "Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu"}
@@ -42,113 +41,10 @@ ONNX_ACTIVATIONS = {
     "softsign": ("softsign", False, False), "softplus": ("softplus", False, False),
 }
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+DIRECTIONS = ("forward", "reverse", "bidirectional")
 
-
-def _onnx():
-    try:
-        import onnx
-        from onnx import numpy_helper
-    except ImportError:  # pragma: no cover - onnx is a dependency
-        raise FormatError("reading ONNX files needs the onnx package (pip install onnx)") from None
-    return onnx, numpy_helper
-
-
-# --------------------------------------------------------------------------- the graph
-
-
-class _Graph:
-    """Producers, consumers and constant values of an ONNX graph."""
-
-    def __init__(self, graph, numpy_helper):
-        self.nodes = list(graph.node)
-        self.inputs = {i.name for i in graph.input}
-        self.consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-        self.inputs -= set(self.consts)  # old exporters list initializers as inputs too
-        self.producer = {}
-        self.consumers: dict[str, list] = {}
-        self.names = {}
-        counts: dict[str, int] = {}
-        for node in self.nodes:
-            for out in node.output:
-                self.producer[out] = node
-            for inp in node.input:
-                self.consumers.setdefault(inp, []).append(node)
-            if node.op_type == "Constant":
-                for a in node.attribute:
-                    if a.name == "value":
-                        self.consts[node.output[0]] = numpy_helper.to_array(a.t)
-                    elif a.name in ("value_float", "value_int"):
-                        self.consts[node.output[0]] = np.asarray(a.f if a.name == "value_float" else a.i)
-                    elif a.name in ("value_floats", "value_ints"):
-                        self.consts[node.output[0]] = np.asarray(list(a.floats if a.name == "value_floats" else a.ints))
-            n = counts.get(node.op_type, 0)
-            counts[node.op_type] = n + 1
-            self.names[id(node)] = node.name or f"{node.op_type}_{n}"
-
-    def name(self, node) -> str:
-        return self.names[id(node)]
-
-    def const(self, name: str) -> np.ndarray | None:
-        """The value of a constant tensor (initializer, Constant, or Identity/Cast of one)."""
-        if not name:
-            return None
-        if name in self.consts:
-            return self.consts[name]
-        node = self.producer.get(name)
-        if node is not None and node.op_type in ("Identity", "Cast") and node.input:
-            return self.const(node.input[0])
-        return None
-
-    def is_zero(self, name: str) -> bool | None:
-        """True/False for a constant, computed zeros (Expand/ConstantOfShape of 0); None when unknown."""
-        value = self.const(name)
-        if value is not None:
-            return not np.any(value)
-        node = self.producer.get(name)
-        if node is None:
-            return None
-        if node.op_type == "Expand":
-            return self.is_zero(node.input[0])
-        if node.op_type == "ConstantOfShape":
-            attrs = _attrs(node)
-            return "value" not in attrs or not np.any(attrs["value"])
-        return None
-
-    def source_of(self, name: str):
-        """Follow shape-only ops back from a tensor: ("input", name) | ("rnn", node) | ("embedding", array)
-        | ("other", node)."""
-        while True:
-            if name in self.inputs:
-                return "input", name
-            node = self.producer.get(name)
-            if node is None:
-                return "other", None
-            if node.op_type in RECURRENT_OPS and node.output[0] == name:
-                return "rnn", node
-            if node.op_type in SHAPE_OPS and node.input:
-                name = node.input[0]
-                continue
-            if node.op_type == "Gather" and len(node.input) == 2:
-                table = self.const(node.input[0])
-                if table is not None and table.ndim == 2 and _attrs(node).get("axis", 0) == 0 \
-                        and self.const(node.input[1]) is None:
-                    return "embedding", table
-            return "other", node
-
-
-def _attrs(node) -> dict:
-    onnx, numpy_helper = _onnx()
-    out = {}
-    for a in node.attribute:
-        value = onnx.helper.get_attribute_value(a)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8")
-        elif isinstance(value, list) and value and isinstance(value[0], bytes):
-            value = [v.decode("utf-8") for v in value]
-        elif hasattr(value, "dims"):  # a TensorProto
-            value = numpy_helper.to_array(value)
-        out[a.name] = value
-    return out
+_Graph = Graph
+_attrs = attrs
 
 
 # --------------------------------------------------------------------------- one node -> one layer
@@ -181,9 +77,48 @@ def _block_perm(cell: str, H: int) -> np.ndarray:
     return np.concatenate([np.arange(b * H, (b + 1) * H) for b in order])
 
 
+def _check_node(cell: str, a: dict, W, R, B, P, where: str) -> tuple[str, int, int, int]:
+    """(direction, directions, hidden_size, input_size) once the node's attributes and tensors fit the
+    ONNX operator: a damaged or hand-made file gets a message, never a layer built from nonsense."""
+    direction = a.get("direction", "forward")
+    if direction not in DIRECTIONS:
+        raise FormatError(f"{where}: direction {direction!r} is not an ONNX direction; it must be forward, "
+                          "reverse or bidirectional")
+    for key in ("layout", "input_forget", "linear_before_reset"):
+        if key in a and a[key] not in (0, 1):
+            raise FormatError(f"{where}: attribute {key} is {a[key]!r}; ONNX allows 0 or 1")
+    clip = a.get("clip")
+    if clip is not None and not (isinstance(clip, float) and np.isfinite(clip) and clip > 0):
+        raise FormatError(f"{where}: clip is {clip!r}; the cell clip threshold must be a positive number")
+    for label, t in (("W", W), ("R", R), ("B", B), ("P", P)):
+        if t is not None and t.dtype.kind in "biuOSUcV" and str(t.dtype) != "bfloat16":
+            raise FormatError(f"{where}: {label} holds {t.dtype} values; recurrent weights must be real "
+                              "floating-point numbers (float32)")
+    G, D = GATES[cell], 2 if direction == "bidirectional" else 1
+    shapes = (f"ONNX's {cell.upper()} takes W [{D}, {G}*hidden_size, input_size] and R [{D}, {G}*hidden_size, "
+              f"hidden_size] for a {direction} node")
+    if W.ndim != 3 or R.ndim != 3:
+        raise FormatError(f"{where}: W has shape {list(W.shape)} and R {list(R.shape)}; {shapes}")
+    hidden = a.get("hidden_size")
+    if hidden is not None and (not isinstance(hidden, int) or hidden <= 0):
+        raise FormatError(f"{where}: hidden_size is {hidden!r}; it must be a positive number of units")
+    H = int(hidden) if hidden is not None else int(R.shape[-1])
+    if H <= 0 or W.shape[2] <= 0:
+        raise FormatError(f"{where}: W has shape {list(W.shape)} and R {list(R.shape)}: no units or no inputs")
+    if W.shape[:2] != (D, G * H) or R.shape != (D, G * H, H):
+        raise FormatError(f"{where}: W {list(W.shape)} / R {list(R.shape)} do not fit a {direction} {cell.upper()} "
+                          f"with hidden_size {H}; {shapes}")
+    if B is not None and B.shape != (D, 2 * G * H):
+        raise FormatError(f"{where}: B has shape {list(B.shape)}; a {direction} {cell.upper()} with hidden_size {H} "
+                          f"takes B [{D}, {2 * G * H}]")
+    if P is not None and P.shape != (D, 3 * H):
+        raise FormatError(f"{where}: P has shape {list(P.shape)}; an LSTM with hidden_size {H} takes P [{D}, {3 * H}]")
+    return direction, D, H, int(W.shape[2])
+
+
 def _layer_from_node(g: _Graph, node, where: str, notes: list[str]) -> RecurrentLayer:
     cell = RECURRENT_OPS[node.op_type]
-    attrs = _attrs(node)
+    attrs = _attrs(node, where)
     inputs = list(node.input) + [""] * (8 - len(node.input))
     W, R = g.const(inputs[1]), g.const(inputs[2])
     if W is None or R is None:
@@ -203,12 +138,7 @@ def _layer_from_node(g: _Graph, node, where: str, notes: list[str]) -> Recurrent
         if inputs[k] in g.inputs:
             notes.append(f"{g.name(node)}: {label} is a graph input, traced from zeros")
     G = GATES[cell]
-    D, rows, in_size = W.shape
-    H = int(attrs.get("hidden_size") or R.shape[-1])
-    direction = attrs.get("direction", "forward")
-    if rows != G * H or R.shape != (D, G * H, H) or D != (2 if direction == "bidirectional" else 1):
-        raise FormatError(f"{where}: W {W.shape} / R {R.shape} do not fit a {direction} {cell.upper()} with "
-                          f"hidden_size {H}")
+    direction, D, H, in_size = _check_node(cell, attrs, W, R, B, P, where)
     perm = _block_perm(cell, H)
     acts = _activations(cell, attrs, D, where)
     directions = []
@@ -263,6 +193,10 @@ class _Stack:
 
 def _stacks(g: _Graph) -> list[_Stack]:
     recurrent = [n for n in g.nodes if n.op_type in RECURRENT_OPS and n.domain in ("", "ai.onnx")]
+    for n in recurrent:
+        if not n.input or not n.input[0] or not n.output:
+            raise FormatError(f"{g.where}: node {g.name(n)!r} ({n.op_type}) has no input X or no output; "
+                              "the file is damaged (re-export the model)")
     prev = {id(n): g.source_of(n.input[0]) for n in recurrent}
     nxt = {}
     for n in recurrent:
@@ -275,7 +209,8 @@ def _stacks(g: _Graph) -> list[_Stack]:
         if kind == "rnn" and p.op_type == n.op_type and len(nxt.get(id(p), [])) == 1:
             continue  # continues the stack that p belongs to
         stack = _Stack([n], prev[id(n)])
-        while len(nxt.get(id(stack.nodes[-1]), [])) == 1:
+        # bounded: the graph is acyclic, so a stack holds each recurrent node at most once
+        while len(nxt.get(id(stack.nodes[-1]), [])) == 1 and len(stack.nodes) <= len(recurrent):
             stack.nodes.append(nxt[id(stack.nodes[-1])][0])
         stacks.append(stack)
     return stacks
@@ -284,10 +219,10 @@ def _stacks(g: _Graph) -> list[_Stack]:
 def _find_head(g: _Graph, last_node, out_size: int, bidirectional: bool, notes: list[str]) -> Head | None:
     """A constant-weight MatMul(+Add)/Gemm reached from the last node's Y or Y_h through shape/pick ops."""
     # (tensor, reached from Y_h, a step was picked from Y on the way)
-    frontier = [(name, idx == 1, False) for idx, name in enumerate(last_node.output[:2]) if name]
-    seen = set()
+    frontier = deque((name, idx == 1, False) for idx, name in enumerate(last_node.output[:2]) if name)
+    seen = set()  # each node is looked at once: the walk ends, cycle or not
     while frontier:
-        name, from_yh, picked = frontier.pop(0)
+        name, from_yh, picked = frontier.popleft()
         for node in g.consumers.get(name, []):
             if id(node) in seen:
                 continue
@@ -316,7 +251,7 @@ def _head_from(g: _Graph, node, data: str, final: bool, out_size: int, notes: li
         return None
     bias, out_name = None, node.output[0]
     if node.op_type == "Gemm":
-        a = _attrs(node)
+        a = _attrs(node, g.where)
         weight = (W if a.get("transB", 0) else W.T) * a.get("alpha", 1.0)  # (out, in)
         if a.get("transA", 0):
             return None
@@ -349,17 +284,9 @@ def _head_from(g: _Graph, node, data: str, final: bool, out_size: int, notes: li
 
 
 def _load(path):
-    onnx, numpy_helper = _onnx()
-    if not os.path.exists(path):
-        raise FormatError(f"no such file: {path}")
-    try:
-        proto = onnx.load(str(path))
-    except Exception as e:  # protobuf's DecodeError, missing external data...
-        raise FormatError(f"{path}: cannot read this file as ONNX ({type(e).__name__}: {e}); "
-                          "export the model again with torch.onnx.export") from None
-    if not proto.graph.node:
-        raise FormatError(f"{path}: this ONNX file has an empty graph (no nodes); it is not an ONNX model or is damaged")
-    return _Graph(proto.graph, numpy_helper), proto
+    path = str(path)
+    proto = load_proto(path)
+    return _Graph(proto.graph, path), proto
 
 
 def _stack_name(g: _Graph, stack: _Stack) -> str:
@@ -379,9 +306,10 @@ def describe_onnx_modules(path) -> list[str]:
     for s in _stacks(g):
         parts = []
         for n in s.nodes:
-            a = _attrs(n)
+            a = _attrs(n, g.where)
             W = g.const(n.input[1]) if len(n.input) > 1 else None
-            size = a.get("hidden_size") or (W.shape[1] // GATES[RECURRENT_OPS[n.op_type]] if W is not None else "?")
+            known = W is not None and W.ndim == 3
+            size = a.get("hidden_size") or (W.shape[1] // GATES[RECURRENT_OPS[n.op_type]] if known else "?")
             parts.append(f"{n.op_type}({size}, {a.get('direction', 'forward')})")
         lines.append(f"{_stack_name(g, s)}: {' -> '.join(parts)}  [{', '.join(g.name(n) for n in s.nodes)}]")
     return lines
