@@ -308,3 +308,65 @@ def test_external_data_beyond_the_memory_budget_is_refused_before_it_is_read(tmp
     rc, _ = run_cli(["info", str(path)])
     assert rc == 2
     error_line(capsys, "reading the external weights of", "(457.8 MiB) would need about")
+
+
+# --------------------------------------------------------------------------- the app: a stuck open
+
+
+@pytest.fixture
+def stuck_loader(monkeypatch):
+    """Files named stuck*.onnx hang in the reader until ``release`` is set (a hostile file that
+    hangs a reader, as a Transpose cycle did); other files load as usual."""
+    import gateviz.ui.workers as workers
+
+    real = workers.load_model_file
+    release, entered = threading.Event(), threading.Event()
+
+    def load(path, module=None):
+        if os.path.basename(str(path)).startswith("stuck"):
+            entered.set()
+            release.wait(300)
+            from gateviz.core.errors import FormatError
+
+            raise FormatError(f"{path}: released")  # a late result that nobody may show
+        return real(path, module)
+
+    monkeypatch.setattr(workers, "load_model_file", load)
+    yield release, entered
+    release.set()
+
+
+def test_a_stuck_open_can_be_cancelled_and_never_blocks_the_next(window, qtbot, tmp_path, stuck_loader):
+    from PySide6.QtCore import Qt
+
+    from app_helpers import WINDOW_WAIT_MS
+
+    release, entered = stuck_loader
+    stuck, good = write_lstm(tmp_path / "stuck.onnx"), write_lstm(tmp_path / "good.onnx")
+    before = window.state.model
+    # Cancel (the button beside the progress): the model shown before stays, the status says so
+    window.open_model(str(stuck))
+    assert window.statusBar().currentMessage() == "Opening stuck.onnx…"
+    assert entered.wait(30) and window.runner.is_busy
+    qtbot.waitUntil(window.status.cancel_button.isVisible, timeout=WINDOW_WAIT_MS)
+    window.status.cancel_button.click()
+    assert not window.runner.is_busy and not window.status.cancel_button.isVisible()
+    assert window.state.model is before
+    assert window.statusBar().currentMessage() == f"Cancelled opening stuck.onnx; kept {before.name}"
+    # Esc cancels too, only while a job runs
+    entered.clear()
+    window.open_model(str(stuck))
+    assert entered.wait(30) and window._cancel_shortcut.isEnabled()
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.runner.is_busy and not window._cancel_shortcut.isEnabled()
+    # a new open while one is stuck starts at once and is shown
+    window.open_model(str(stuck))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(str(good))
+    assert window.state.model.source == str(good) and window.windowTitle() == "gateviz — g"
+    assert not window.runner.is_busy and window.statusBar().currentMessage() == ""
+    # the stuck readers end at last: their results are dropped, no dialog, the good model stays
+    release.set()
+    qtbot.waitUntil(lambda: not window.runner._abandoned, timeout=WINDOW_WAIT_MS)
+    assert window.state.model.source == str(good) and window.shown_errors == []

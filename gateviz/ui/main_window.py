@@ -174,6 +174,13 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.runner.busy.connect(self.status.job_busy)
         self.runner.progress.connect(self.status.job_progress)
+        # a slow or stuck open or trace: Cancel beside its progress, or Esc while it runs
+        self.status.cancelRequested.connect(self.cancel_job)
+        self._cancel_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._cancel_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self._cancel_shortcut.setEnabled(False)
+        self._cancel_shortcut.activated.connect(self.cancel_job)
+        self.runner.busy.connect(self._cancel_shortcut.setEnabled)
         # the labels by their old names (tests and the export dialog read them)
         self.model_label, self.value_label = self.status.model_label, self.status.value_label
         self.fit_label = self.status.fit_label
@@ -368,8 +375,29 @@ class MainWindow(QMainWindow):
         if module:
             label += f" ({module})"
         self.statusBar().showMessage(f"Opening {label}…")
+        # now: a reader stuck on a hostile file never makes this open (or a later one) wait
         self.runner.submit(("load", spec, input_path, module),
-                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module))
+                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module),
+                           now=True)
+
+    def cancel_job(self) -> None:
+        """Stop waiting for the running open or trace (Cancel in the status bar, Esc). Nothing was shown
+        of it yet, so the current model stays as it was; a stuck reader's thread is left to end, its
+        result ignored."""
+        tag = self.runner.current_tag
+        if not self.runner.cancel():
+            return
+        model = self.state.model
+        kept = f"; kept {model.name}" if model is not None else "; open a model with File ▸ Open"
+        if tag is not None and tag[0] == "load":
+            label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
+            self.statusBar().showMessage(f"Cancelled opening {label}{kept}", 5000)
+        else:
+            self.statusBar().showMessage(f"Cancelled tracing the new input{kept}", 5000)
+        fallback = getattr(self, "_after_failure", None)  # `gateviz MODEL` cancelled: the bundled model opens
+        self._after_failure = None
+        if fallback is not None and model is None:
+            fallback()
 
     def open_model_dialog(self) -> None:
         start = os.path.dirname(settings.recent_files()[0]) if settings.recent_files() else ""

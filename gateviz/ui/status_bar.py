@@ -11,8 +11,8 @@ import time
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from gateviz.ui.state import ViewState
 
@@ -50,6 +50,8 @@ class FittingLabel(QLabel):
 
 
 class StatusBar(QStatusBar):
+    cancelRequested = Signal()  # the Cancel button beside a running job's progress (Esc does the same)
+
     def __init__(self, state: ViewState, is_busy: Callable[[], bool], parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
@@ -66,6 +68,12 @@ class StatusBar(QStatusBar):
         self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
         self.progress_label = QLabel("")  # what runs and for how long: "tracing 10000 steps… 3.2 s"
         self.progress_label.setVisible(False)
+        # a slow or stuck open (a hostile file can hang a reader) must never leave the user waiting
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop waiting for this job (Esc) and keep the model shown now")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancelRequested)
         self.fit_label = QLabel("")  # "2 panels left out", the list in its tooltip
         self.fit_label.setObjectName("hint")
         self.fit_label.setVisible(False)
@@ -74,6 +82,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.fit_label)
         self.addPermanentWidget(self.progress_label)
         self.addPermanentWidget(self.progress_bar)
+        self.addPermanentWidget(self.cancel_button)
         self._progress_timer = QTimer(self)  # short jobs never flash a progress bar
         self._progress_timer.setSingleShot(True)
         self._progress_timer.timeout.connect(self._show_progress)
@@ -171,11 +180,13 @@ class StatusBar(QStatusBar):
             self._elapsed_timer.stop()
             self.progress_bar.setVisible(False)
             self.progress_label.setVisible(False)
+            self.cancel_button.setVisible(False)
 
     def _show_progress(self) -> None:
         busy = self._is_busy()
         self.progress_bar.setVisible(busy)
         self.progress_label.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         if busy:
             self._update_progress_text()
             self._elapsed_timer.start()

@@ -1,10 +1,11 @@
 """Work that must not block the GUI thread: loading a model, tracing a sequence.
 
-``TraceRunner`` runs one job at a time in a background thread and
-coalesces requests: while a trace runs, only the newest request waits; older ones are
-dropped, a running job whose request has been superseded stops at its next progress
-report (``Superseded``), and one that finishes anyway is ignored. Typing in
-the text box therefore never queues up a trace per key press.
+``TraceRunner`` runs jobs in background threads and coalesces requests: while a trace
+runs, only the newest request waits; older ones are dropped, a running job whose request
+has been superseded stops at its next progress report (``Superseded``), and one that
+finishes anyway is ignored. Typing in the text box therefore never queues up a trace per
+key press. Opening a model starts at once and never blocks later requests, so a reader
+stuck on a hostile file can be cancelled or replaced.
 
 The plain functions below (``load_model_file``, ``find_task``, ``default_sequence``,
 ``trace_model``) are Qt-free and run inside the worker.
@@ -233,10 +234,17 @@ def startup_model_spec() -> str | RecurrentModel:
 
 
 class TraceRunner(QObject):
-    """One background job at a time; newest request wins.
+    """Background jobs; the newest request wins.
+
+    A request normally waits for the running job: typing re-traces one job at a time, only the newest
+    request waits, and the running job stops at its next progress report. A request submitted with
+    ``now=True`` (opening a model) starts at once instead, and never makes a later request wait: a
+    reader can hang on a hostile file and a Python thread cannot be killed, so such a job is
+    abandoned (its daemon thread left to end or not, its result ignored). ``cancel()`` abandons the
+    running job and forgets the queued one.
 
     Signals (delivered on the GUI thread):
-        busy(bool)                   a job started / everything finished
+        busy(bool)                   a job started / everything finished (or was cancelled)
         progress(float, str)         fraction 0..1 and what is happening
         done(object, object)         (tag, result) of the newest request
         failed(object, object)       (tag, exception) of the newest request
@@ -250,35 +258,57 @@ class TraceRunner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._generation = 0
-        self._running = None  # (generation, worker)
-        self._pending = None  # (generation, tag, fn)
+        self._running = None  # (generation, thread, bridge, abandonable)
+        self._pending = None  # (generation, tag, fn, now)
+        self._abandoned: dict[int, tuple] = {}  # generation -> (thread, bridge): results ignored when they come
+        self.current_tag = None  # the tag of the request whose result is awaited (None: none)
 
     @property
     def is_busy(self) -> bool:
         return self._running is not None or self._pending is not None
 
-    def submit(self, tag, fn: Callable[[Callable[[float, str], None]], Any]) -> int:
-        """Run ``fn(progress)`` in the background; returns the request's generation."""
+    def submit(self, tag, fn: Callable[[Callable[[float, str], None]], Any], *, now: bool = False) -> int:
+        """Run ``fn(progress)`` in the background; returns the request's generation. ``now``: start at
+        once, abandoning the running job, and never make a later request wait for this one."""
         self._generation += 1
-        self._pending = (self._generation, tag, fn)
+        self._pending = (self._generation, tag, fn, now)
+        self.current_tag = tag
+        if self._running is not None and (now or self._running[3]):
+            self._abandon_running()
         if self._running is None:
             self._start_pending()
         return self._generation
 
+    def cancel(self) -> bool:
+        """Stop waiting: the running job is abandoned, the queued one forgotten; True if there was one."""
+        had = self.is_busy
+        self._pending, self.current_tag = None, None
+        self._generation += 1
+        if self._running is not None:
+            self._abandon_running()
+        if had:
+            self.busy.emit(False)
+        return had
+
     def cancel_pending(self) -> None:
         """Forget queued work and ignore the running job's result."""
-        self._pending = None
+        self._pending, self.current_tag = None, None
         self._generation += 1
 
+    def _abandon_running(self) -> None:
+        generation, thread, bridge, _ = self._running
+        self._abandoned[generation] = (thread, bridge)  # keeps its bridge alive until it reports, if ever
+        self._running = None
+
     def _start_pending(self) -> None:
-        generation, tag, fn = self._pending
+        generation, tag, fn, now = self._pending
         self._pending = None
         bridge = _Bridge()  # lives on the GUI thread; its signals are queued from the worker thread
         bridge.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
         bridge.finished.connect(lambda result, exc, g=generation, t=tag: self._finish(g, t, result, exc))
 
         def report(fraction: float, message: str) -> None:
-            # a newer request (or cancel_pending) supersedes this job: stop it at its next progress
+            # a newer request (or cancel) supersedes this job: stop it at its next progress
             # report instead of finishing a trace nobody will see (the engine's loops report every
             # 1000 steps; a raising callback cancels the trace)
             if generation != self._generation:
@@ -293,9 +323,10 @@ class TraceRunner(QObject):
             else:
                 bridge.finished.emit(result, None)
 
-        # a plain thread: superqt's workers would put its import (~0.5 s) on the start-up path
+        # a plain daemon thread: superqt's workers would put its import (~0.5 s) on the start-up path,
+        # and an abandoned job must not keep the app from exiting
         thread = threading.Thread(target=work, name=f"gateviz-job-{generation}", daemon=True)
-        self._running = (generation, thread, bridge)
+        self._running = (generation, thread, bridge, now)
         self.busy.emit(True)
         thread.start()
 
@@ -304,6 +335,8 @@ class TraceRunner(QObject):
             self.progress.emit(fraction, message)
 
     def _finish(self, generation: int, tag, result, exc) -> None:
+        if self._abandoned.pop(generation, None) is not None:
+            return  # cancelled or replaced while it ran: nobody waits for it
         self._running = None
         current = generation == self._generation
         if self._pending is not None:
@@ -311,6 +344,7 @@ class TraceRunner(QObject):
         else:
             self.busy.emit(False)
         if current:
+            self.current_tag = None
             if exc is None:
                 self.done.emit(tag, result)
             else:
