@@ -17,7 +17,6 @@ A file can hold anything, so nothing here trusts it:
 from __future__ import annotations
 
 import os
-from typing import Callable
 
 import numpy as np
 
@@ -203,7 +202,7 @@ def attrs(node, where: str = "") -> dict:
 class Graph:
     """Producers, consumers and constant values of an ONNX graph (checked acyclic first)."""
 
-    def __init__(self, graph, where: str, initializers: Callable | None = None):
+    def __init__(self, graph, where: str):
         self.where = where
         self.nodes = list(graph.node)
         self.names = node_names(self.nodes)
@@ -321,6 +320,8 @@ def load_proto(path: str):
                           "their weights as external data beside the .onnx file "
                           "(onnx.save(model, path, save_as_external_data=True))")
     budget.require(size * LOAD_FACTOR, f"reading {path} ({budget.format_bytes(size)})", TOO_LARGE)
+    # not onnx.checker: it refuses files that onnxruntime and torch's exporters accept (a value_info
+    # without a shape), and check_acyclic below is what the walks need
     try:
         proto = onnx.load(path, load_external_data=False)
     except Exception as e:  # protobuf's DecodeError on anything that is not a ModelProto
@@ -330,6 +331,13 @@ def load_proto(path: str):
         raise FormatError(f"{path}: this ONNX file has an empty graph (no nodes); it is not an ONNX model or is damaged")
     _load_external_data(onnx, proto, path)
     return proto
+
+
+def _inside(target: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([target, folder]) == folder
+    except ValueError:  # Windows: another drive
+        return False
 
 
 def _load_external_data(onnx, proto, path: str) -> None:
@@ -351,7 +359,7 @@ def _load_external_data(onnx, proto, path: str) -> None:
         info = {e.key: e.value for e in t.external_data}
         location = info.get("location", "")
         target = os.path.realpath(os.path.join(base, location)) if location else ""
-        if not location or os.path.isabs(location) or os.path.commonpath([target, real_base]) != real_base:
+        if not location or os.path.isabs(location) or not _inside(target, real_base):
             raise FormatError(f"{label} keeps its data in {location!r}, outside the model's folder {base}; gateviz "
                               "reads external data only from files in the model's folder")
         if not os.path.isfile(target):
