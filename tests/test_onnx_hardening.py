@@ -370,3 +370,15 @@ def test_a_stuck_open_can_be_cancelled_and_never_blocks_the_next(window, qtbot, 
     release.set()
     qtbot.waitUntil(lambda: not window.runner._abandoned, timeout=WINDOW_WAIT_MS)
     assert window.state.model.source == str(good) and window.shown_errors == []
+
+
+def test_the_app_names_a_graph_cycle_and_keeps_its_model(window, qtbot, tmp_path):
+    from app_helpers import WINDOW_WAIT_MS
+
+    before = window.state.model
+    path = _transpose_cycle(tmp_path / "cycle.onnx")
+    with qtbot.waitSignal(window.loadFailed, timeout=WINDOW_WAIT_MS) as blocker:
+        window.open_model(str(path))
+    assert "the ONNX graph has a cycle through nodes t1 → t2 → t1" in blocker.args[0]
+    assert window.shown_errors[0][0] == "Cannot open cycle.onnx"
+    assert window.state.model is before and not window.runner.is_busy
