@@ -203,6 +203,9 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
 
     model, trace, sequence, task = _load(args)
+    from gateviz.core.nonfinite import warn_nonfinite
+
+    warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still export (NaN cells drawn in their own colour)
     steps = None
     if args.steps is not None:
         from gateviz.export.animation import parse_range

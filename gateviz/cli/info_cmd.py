@@ -31,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
         print("choose one with --module NAME to see its details or trace it")
         return 0
     model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    from gateviz.core.nonfinite import nonfinite_tensors
+
+    bad = nonfinite_tensors(model)  # NaN/Inf weights poison whole gate arrays: name them
     if args.json:
         desc = model.describe()
         desc["format"] = fmt
+        desc["nonfinite"] = [{"tensor": t.name, "nan": t.nan, "inf": t.inf, "size": t.size} for t in bad]
         print(json.dumps(desc, indent=2))
         return 0
     units = ", ".join(str(layer.units) for layer in model.layers)
@@ -43,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
           f"input size {model.input_size}")
     for line in model.summary_lines():
         print(line)
+    if bad:
+        print(f"NaN/Inf:    {len(bad)} tensor(s) hold NaN or Inf values (traced as they are: gates that read them turn NaN):")
+        for t in bad:
+            print(f"  {t.describe()}")
     if len(modules) > 1:
         print("modules in this file:")
         for line in modules:

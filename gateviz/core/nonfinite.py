@@ -1,0 +1,180 @@
+"""NaN and Inf in a model and its trace, found and named for the user (Qt-free).
+
+One NaN weight turns most of a layer's gates into NaN within a step or two, silently. The CLI
+(``info``, ``trace``, ``export``) and the app report it with these helpers:
+
+    nonfinite_tensors(model) -> [TensorReport(name, nan, inf)]   the weights holding NaN/Inf
+    first_nonfinite(trace)   -> FirstNonFinite | None             where the trace first turns non-finite
+    warning_text(model, trace) -> str | None                      the one-line warning both print
+
+Tensors are named as a user would recognise them: "layer 0 forward Wh" (gate-conventions.md's
+names), with the name the file's own framework gives it where one exists ("weight_hh_l0",
+"recurrent_kernel", ONNX "R").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from .trace import QUANTITIES, SYMBOLS, Trace
+
+# what each framework calls the canonical arrays (a layer's suffix added where the name carries it)
+_FILE_NAMES = {
+    "pytorch": {"Wx": "weight_ih_l{k}{rev}", "Wh": "weight_hh_l{k}{rev}", "bx": "bias_ih_l{k}{rev}",
+                "bh": "bias_hh_l{k}{rev}", "Whr": "weight_hr_l{k}{rev}"},
+    "keras": {"Wx": "kernel", "Wh": "recurrent_kernel", "bx": "bias", "bh": "bias"},
+    "onnx": {"Wx": "W", "Wh": "R", "bx": "B", "bh": "B", "peephole": "P"},
+}
+_QUANTITY_NAMES = {
+    "input_gate": "input gate", "forget_gate": "forget gate", "cell_candidate": "cell candidate",
+    "output_gate": "output gate", "cell_state": "cell state", "hidden_state": "hidden state",
+    "reset_gate": "reset gate", "update_gate": "update gate", "candidate": "candidate", "output": "output",
+}
+
+
+@dataclass(frozen=True)
+class TensorReport:
+    """One tensor of the model that holds NaN or Inf values."""
+
+    name: str  # "layer 0 forward Wh (weight_hh_l0)"
+    nan: int
+    inf: int
+    size: int
+
+    def describe(self) -> str:
+        """'layer 0 forward Wh (weight_hh_l0): 1 NaN of 256 values'."""
+        counts = [f"{n} {what}" for n, what in ((self.nan, "NaN"), (self.inf, "Inf")) if n]
+        return f"{self.name}: {' and '.join(counts)} of {self.size} value{'s' if self.size != 1 else ''}"
+
+    def short(self) -> str:
+        """'layer 0 forward Wh (1 NaN)'."""
+        counts = [f"{n} {what}" for n, what in ((self.nan, "NaN"), (self.inf, "Inf")) if n]
+        return f"{self.name} ({', '.join(counts)})"
+
+
+@dataclass(frozen=True)
+class FirstNonFinite:
+    """The first step at which the trace holds a NaN or Inf, and where."""
+
+    step: int
+    layer: int | None  # None: the head's output
+    direction: str | None
+    quantity: str  # a trace quantity ("input_gate", ...) or "output"
+    kind: str  # "NaN" or "Inf"
+
+    def describe(self) -> str:
+        """'NaN first appears at step 3 in layer 0 (forward), input gate i'."""
+        if self.layer is None:
+            where = "the model's output"
+        else:
+            symbol = SYMBOLS.get(self.quantity, "")
+            where = (f"layer {self.layer} ({self.direction}), {_QUANTITY_NAMES.get(self.quantity, self.quantity)}"
+                     + (f" {symbol}" if symbol else ""))
+        return f"{self.kind} first appears at step {self.step} in {where}"
+
+
+def _named_arrays(model) -> Iterator[tuple[str, np.ndarray]]:
+    """(user-facing name, array) of every weight the model holds."""
+    file_names = _FILE_NAMES.get(getattr(model, "framework", "") or "", {})
+    for k, layer in enumerate(model.layers):
+        names = layer.direction_names()
+        for d, dname in zip(layer.directions, names):
+            where = f"layer {k} {dname}"
+            for key, a in d.arrays().items():
+                own = file_names.get(key)
+                own = own.format(k=k, rev="_reverse" if d.reverse else "") if own else ""
+                yield f"{where} {key}" + (f" ({own})" if own else ""), a
+    if model.input.embedding is not None:
+        yield "the input embedding", model.input.embedding
+    if model.head is not None:
+        yield "the head's weight", model.head.weight
+        if model.head.bias is not None:
+            yield "the head's bias", model.head.bias
+
+
+def _counts(a) -> tuple[int, int]:
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc" or not a.size:
+        return 0, 0  # integers cannot hold NaN
+    finite = np.isfinite(a)
+    if finite.all():  # the common case: one pass, no counting
+        return 0, 0
+    nan = int(np.count_nonzero(np.isnan(a)))
+    return nan, int(a.size - np.count_nonzero(finite)) - nan
+
+
+def nonfinite_tensors(model) -> list[TensorReport]:
+    """Every tensor of ``model`` that holds NaN or Inf, in the model's order (empty when all are finite)."""
+    out = []
+    for name, a in _named_arrays(model):
+        nan, inf = _counts(a)
+        if nan or inf:
+            out.append(TensorReport(name, nan, inf, int(np.asarray(a).size)))
+    return out
+
+
+def _first_bad_step(a: np.ndarray) -> tuple[int, str] | None:
+    """(first step index, "NaN"/"Inf") of an array (T, units) or a batch (N, T, units); None if all finite."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc" or not a.size:
+        return None
+    finite = np.isfinite(a)
+    if finite.all():
+        return None
+    per_step = ~finite.reshape(-1, a.shape[-2], a.shape[-1]).all(axis=(0, 2)) if a.ndim == 3 else \
+        ~finite.reshape(a.shape[0], -1).all(axis=1)
+    step = int(np.argmax(per_step))
+    row = a[..., step, :] if a.ndim == 3 else a[step]
+    return step, "NaN" if np.isnan(row).any() else "Inf"
+
+
+def first_nonfinite(trace: Trace) -> FirstNonFinite | None:
+    """The earliest step (by time index) where any gate, state or the output is NaN or Inf; within a step
+    the first layer, direction and quantity in the trace's order (gates before the states they feed)."""
+    best: FirstNonFinite | None = None
+    for (layer, direction), quantities in trace.states.items():
+        for q in QUANTITIES.get(trace.cell, tuple(quantities)):
+            if q not in quantities:
+                continue
+            found = _first_bad_step(quantities[q])
+            if found is not None and (best is None or found[0] < best.step):
+                best = FirstNonFinite(found[0], layer, direction, q, found[1])
+    if best is None and trace.output is not None:
+        found = _first_bad_step(trace.output)
+        if found is not None:
+            best = FirstNonFinite(found[0], None, None, "output", found[1])
+    return best
+
+
+def warning_text(model, trace: Trace | None, tensors: list[TensorReport] | None = None) -> str | None:
+    """The one-line warning for a model (and its trace) with NaN or Inf; None when everything is finite.
+
+    'NaN first appears at step 1 in layer 0 (forward), input gate i; the model has NaN in layer 0 forward Wh
+    (1 NaN)'. ``tensors``: ``nonfinite_tensors(model)`` when the caller has it already.
+    """
+    tensors = nonfinite_tensors(model) if tensors is None and model is not None else (tensors or [])
+    first = first_nonfinite(trace) if trace is not None else None
+    if first is None and not tensors:
+        return None
+    kinds = "NaN" if all(t.nan for t in tensors) and tensors else \
+        "Inf" if all(not t.nan for t in tensors) and tensors else "NaN/Inf"
+    shown = "; ".join(t.short() for t in tensors[:3]) + (f"; and {len(tensors) - 3} more" if len(tensors) > 3 else "")
+    has = f"the model has {kinds} in {shown}" if tensors else ""
+    if first is None:
+        return has + "; this input's gates and states stay finite"
+    if not tensors:
+        return first.describe() + " (every weight is finite: the values overflowed)"
+    return f"{first.describe()}; {has}"
+
+
+def warn_nonfinite(model, trace: Trace | None, file=None) -> str | None:
+    """The CLI's report: one 'gateviz: warning: …' line on stderr when the model or trace holds NaN/Inf."""
+    import sys
+
+    text = warning_text(model, trace)
+    if text is not None:
+        print(f"gateviz: warning: {text}", file=file or sys.stderr, flush=True)
+    return text
