@@ -344,6 +344,7 @@ def save_png(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
              overwrite: bool = False, title: str = "gateviz figure") -> RenderPlan:
     plan = plan_render(natural_size(widget), size, dpi, _minimum(widget))
     image = render_image(widget, plan, transparent=transparent, still=True)
+    refuse_if_not_drawn(path)
     image.setText("Title", title)  # a PNG tEXt chunk, shown by image viewers' properties
     image.setText("Software", "gateviz")
     with atomic_target(path, overwrite=overwrite) as tmp:
@@ -364,6 +365,18 @@ def _paint_vectors(widget: QWidget, device, path, transparent: bool, scale: floa
             paint_widget(widget, painter, transparent)
     finally:
         painter.end()
+    refuse_if_not_drawn(path)
+
+
+def refuse_if_not_drawn(path) -> None:
+    """A panel that failed to build or paint (its exception caught by gateviz.ui.guard inside a
+    ``guard.collecting`` block, as ``headless.export_view`` opens) leaves a half-drawn picture: write none."""
+    from gateviz.ui import guard
+
+    failed = guard.collected()
+    if failed:
+        raise ExportError(f"{path} was not written: drawing the figure failed ({failed[0]}); "
+                          "please report this with the text printed above")
 
 
 def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, transparent: bool = False,

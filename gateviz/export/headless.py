@@ -121,6 +121,20 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
         raise ExportError(f"step {step} is outside the sequence; it has steps 0..{state.trace.length - 1}")
     check_target(path, overwrite=overwrite)  # before any rendering work
     ensure_app()
+    from gateviz.ui import guard
+
+    with guard.collecting() as failed:  # an exception in a panel's paint or slot: no half-drawn file
+        return _export_view(state, panel_id, path, fmt, failed, size=size, dpi=dpi, transparent=transparent,
+                            overwrite=overwrite, steps=steps, fps=fps, progress=progress, cancelled=cancelled,
+                            visible_panels=visible_panels, logical_size=logical_size, layout=layout,
+                            left_out=left_out, step=step)
+
+
+def _export_view(state, panel_id, path, fmt, failed, *, size, dpi, transparent, overwrite, steps, fps, progress,
+                 cancelled, visible_panels, logical_size, layout, left_out, step):
+    from gateviz.export import FIGURE_FORMATS
+    from gateviz.export.files import ExportError
+
     view_state = clone_state(state)
     if step is not None:
         view_state.set_step(step)
@@ -143,6 +157,9 @@ def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, tr
                                   overwrite=overwrite)
             job.run(progress, cancelled)
             plan = job.plan
+            if failed:
+                raise ExportError(f"{path} was written, but drawing some frames failed ({failed[0]}); "
+                                  "please report this with the text printed above")
         if left_out is not None and hasattr(widget, "dropped_panels"):
             left_out(widget.dropped_panels())
         return plan

@@ -37,6 +37,7 @@ def run_app(*argv: str) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
 
+    from gateviz.ui.guard import guarded
     from gateviz.ui.main_window import MainWindow
 
     window = MainWindow(build_dashboard=False)
@@ -47,6 +48,7 @@ def run_app(*argv: str) -> int:
 
         done = False
 
+        @guarded(fallback=False)
         def eventFilter(self, obj, event):  # noqa: N802 - Qt name
             if not self.done and event.type() == QEvent.Type.Paint:
                 self.done = True
@@ -57,10 +59,12 @@ def run_app(*argv: str) -> int:
                 QTimer.singleShot(0, start)
             return False
 
+    @guarded
     def start() -> None:
         window.open_startup(*argv)  # the worker imports torch and traces meanwhile
         window.build_dashboard()
 
+    @guarded
     def ready() -> None:
         if t0 is not None:
             print(f"gateviz: model traced and shown {time.time() - t0:.3f} s after launch", file=sys.stderr, flush=True)
@@ -85,26 +89,18 @@ def _startup_t0() -> float | None:
 
 
 def _install_excepthook(window) -> None:
-    """A bug in a slot must not pass silently or kill the app: print it and say so in a dialog."""
-    import traceback
-
-    from gateviz.ui import errors
+    """A bug in a callback the guard does not cover must not pass silently or kill the app: it is
+    logged and reported like a guarded one (status bar, one dialog per new error; guard.py)."""
+    from gateviz.ui import guard
 
     previous = sys.excepthook
-    showing = []
 
     def hook(exc_type, exc, tb) -> None:
-        traceback.print_exception(exc_type, exc, tb)
-        if issubclass(exc_type, KeyboardInterrupt):
+        if issubclass(exc_type, KeyboardInterrupt) or exc is None:
             previous(exc_type, exc, tb)
             return
-        if showing:  # one dialog at a time; a loop of failing paints must not stack dialogs
-            return
-        showing.append(True)
-        try:
-            errors.show_error(window, "Something went wrong", errors.describe_exception(exc) +
-                              "\n\nThe window keeps running; please report this with the text printed in the terminal.")
-        finally:
-            showing.clear()
+        if exc.__traceback__ is None:
+            exc = exc.with_traceback(tb)
+        guard.report(exc, "a Qt callback")
 
     sys.excepthook = hook

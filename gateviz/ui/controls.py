@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
+from gateviz.ui.guard import guarded
 from gateviz.ui.state import ViewState
 
 ORDERINGS = (("index", "Unit index", "Rows in unit order 0, 1, 2, …"),
@@ -91,6 +92,7 @@ class ModelBox(QGroupBox):
         self.summary.setText("<br>".join(lines))
         self.summary.setToolTip("\n".join(model.summary_lines()))
 
+    @guarded
     def _bundled_activated(self, index: int) -> None:
         name = self.bundled_combo.itemData(index)
         if name:
@@ -163,6 +165,7 @@ class SequenceBox(QGroupBox):
     def editor(self) -> QWidget | None:
         return self.editor_stack.currentWidget()
 
+    @guarded
     def _sample_activated(self, index: int) -> None:
         if 0 <= index < len(self._samples):
             self.description.setText(self._samples[index].description)
@@ -200,6 +203,7 @@ class UnitsBox(QGroupBox):
         state.selectionChanged.connect(self._on_selection)
 
     # ---- from the state --------------------------------------------------------
+    @guarded
     def _on_trace(self) -> None:
         trace = self.state.trace
         with QSignalBlocker(self.layer_combo):
@@ -214,6 +218,7 @@ class UnitsBox(QGroupBox):
         if self.order_combo.currentData() != "index":
             self.apply_order()  # keep the chosen ordering for the new trace
 
+    @guarded
     def _on_selection(self) -> None:
         s = self.state
         with QSignalBlocker(self.layer_combo):
@@ -231,6 +236,7 @@ class UnitsBox(QGroupBox):
                 self.order_combo.setCurrentIndex(0)
 
     # ---- to the state ----------------------------------------------------------
+    @guarded
     def _layer_activated(self, index: int) -> None:
         data = self.layer_combo.itemData(index)
         if data:
@@ -241,6 +247,7 @@ class UnitsBox(QGroupBox):
                     self.order_combo.setCurrentIndex(self.order_combo.findData(keep))
                 self.apply_order()
 
+    @guarded
     def apply_order(self) -> None:
         by = self.order_combo.currentData()
         s = self.state
@@ -251,6 +258,7 @@ class UnitsBox(QGroupBox):
             return
         s.set_row_order(compute_order(s, by))
 
+    @guarded
     def _pins_edited(self) -> None:
         s = self.state
         if s.trace is None:

@@ -30,6 +30,7 @@ import json
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from gateviz.ui.guard import guarded
 from gateviz.ui.layouts import DEFAULT_LAYOUT, HANDLE, LAYOUTS, Fit, Split, fit, prune
 from gateviz.ui.state import ViewState
 
@@ -116,6 +117,7 @@ class Dashboard(QWidget):
         size = self.panels[pid].readable_size()
         return size.width(), size.height()
 
+    @guarded
     def refit(self, *_args, force: bool = False) -> None:
         """Choose the panels that fit at the current size and give each its share of the room."""
         room = (max(1, self.width()), max(1, self.height()))
@@ -190,10 +192,12 @@ class Dashboard(QWidget):
             axis = 0 if node.orientation == "h" else 1
             split.setSizes([self._extent(child, axis) for child, _ in node.children])
 
+    @guarded
     def _user_moved(self, *_args) -> None:
         self._user_sized = True
         self._saved_sizes[self._tree_key()] = [split.sizes() for split, _ in self._splits]
 
+    @guarded
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self.refit()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFil
                                QMainWindow, QPlainTextEdit, QTextEdit, QToolBar, QWidget)
 
 from gateviz.core.model import RecurrentModel
-from gateviz.ui import errors, settings
+from gateviz.ui import errors, guard, settings
 from gateviz.ui.controls import ControlsPanel
 from gateviz.ui.player import PlaybackBar, Player
 from gateviz.ui.state import Theme, ViewState
@@ -99,6 +99,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._install_shortcuts()
+        # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
+        guard.add_listener(self._guard_error)
+        self._error_dialog_pending = False
+        self._nonfinite_warned: set = set()  # models whose NaN/Inf warning was shown in a dialog
 
         self._populate_bundled()
         if restore:
@@ -457,19 +461,99 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ job results
     def _job_done(self, tag, result) -> None:
+        """Show a finished job. Anything that fails while the window takes the new model or trace in
+        (a bug, a model the panels cannot show) puts the previous one back, says why and emits
+        ``loadFailed``: the window is never left half-updated and a waiting caller always hears back."""
+        previous = self._snapshot()
+        fallback = getattr(self, "_after_failure", None)  # _show_loaded disarms it first thing
         kind = tag[0]
-        if kind == "load":
-            self._show_loaded(result, tag[1])
-        elif kind == "trace":
-            _, model, sequence, name, from_editor = tag
-            if model is not self.state.model:
-                return  # the model changed meanwhile
-            self.state.set_trace(model, result, sequence, self.state.task)
-            self.controls.sequence_box.show_current(name)
-            if not from_editor:
-                self._sync_editor(sequence, name)
-            self.statusBar().clearMessage()
-            self.traceReady.emit()
+        try:
+            if kind == "load":
+                self._show_loaded(result, tag[1])
+            elif kind == "trace":
+                _, model, sequence, name, from_editor = tag
+                if model is not self.state.model:
+                    return  # the model changed meanwhile
+                self.state.set_trace(model, result, sequence, self.state.task)
+                self.controls.sequence_box.show_current(name)
+                if not from_editor:
+                    self._sync_editor(sequence, name)
+                self.statusBar().clearMessage()
+                self._report_nonfinite(model, result)
+                self.traceReady.emit()
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            guard.report(exc, f"MainWindow._job_done ({kind})")
+            with guard.guarding("MainWindow._restore"):
+                self._restore(previous)
+            if kind == "load":
+                label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
+                self._report_failure(f"Cannot open {label}", exc)
+            else:
+                self._report_failure("Cannot show this input", exc)
+            self._after_failure = None
+            if fallback is not None and previous["model"] is None:
+                fallback()
+
+    def _snapshot(self) -> dict:
+        """What ``_restore`` needs to put the current model back."""
+        s = self.state
+        return {"model": s.model, "trace": s.trace, "sequence": s.sequence, "task": s.task, "layer": s.layer,
+                "direction": s.direction, "pinned": list(s.pinned), "step": s.step,
+                "row_order": None if s.row_order is None else s.row_order.copy(), "samples": self.samples,
+                "bundled_name": self.bundled_name, "model_source": self.model_source,
+                "title": self.windowTitle(), "nonfinite": self.status.nonfinite_label.toolTip()}
+
+    def _restore(self, snap: dict) -> None:
+        """Show the snapshot's model and trace again, with its controls (after a failed update)."""
+        self.samples, self.bundled_name, self.model_source = snap["samples"], snap["bundled_name"], snap["model_source"]
+        self.setWindowTitle(snap["title"])
+        if snap["model"] is None or snap["trace"] is None:
+            return
+        s = self.state
+        s.layer, s.direction, s.pinned, s.row_order = snap["layer"], snap["direction"], snap["pinned"], snap["row_order"]
+        s.step = snap["step"]
+        s.set_trace(snap["model"], snap["trace"], snap["sequence"], snap["task"])
+        self.controls.model_box.show_current(snap["model"], self.bundled_name)
+        self.controls.sequence_box.set_samples(self.samples, None)
+        self._install_editor(snap["model"], snap["task"])
+        self._sync_editor(snap["sequence"], None)
+        self._report_nonfinite(snap["model"], snap["trace"])
+
+    def _report_nonfinite(self, model: RecurrentModel, trace) -> None:
+        """NaN/Inf in the model or its trace: the status bar says where; a dialog once per model."""
+        from gateviz.core.nonfinite import warning_text
+
+        text = warning_text(model, trace)
+        self.status.show_nonfinite(text)
+        if text is None or id(model) in self._nonfinite_warned:
+            return
+        self._nonfinite_warned.add(id(model))
+        name = model.name or "this model"
+        message = (f"{name}: {text}.\n\nThe panels draw NaN values in magenta. 'gateviz info' lists the tensors "
+                   "that hold NaN or Inf.")
+        # after this slot: a modal dialog must not run inside the job's signal (or a paint)
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self, lambda: errors.show_error(self, "NaN or Inf in the model", message))
+
+    def _guard_error(self, where: str, message: str, first_time: bool) -> None:
+        """A paint event or slot raised (guard.py): say so in the status bar, and once in a dialog."""
+        self.statusBar().showMessage(f"Something went wrong in {where}: {message}", 15000)
+        if not first_time or self._error_dialog_pending:
+            return
+        self._error_dialog_pending = True
+        text = (f"{message}\n\n(in {where})\n\nThe window keeps running; please report this with the text "
+                "printed in the terminal.")
+
+        def show() -> None:
+            try:
+                errors.show_error(self, "Something went wrong", text)
+            finally:
+                self._error_dialog_pending = False
+
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self, show)  # never a modal dialog inside a paint event
 
     def _show_loaded(self, loaded: Loaded, spec) -> None:
         self._after_failure = None
@@ -498,6 +582,7 @@ class MainWindow(QMainWindow):
         self._sync_editor(loaded.sequence, loaded.sample_name)
         self.setWindowTitle(f"gateviz — {model.name}")
         self.statusBar().clearMessage()
+        self._report_nonfinite(model, loaded.trace)
         self.traceReady.emit()
 
     def _job_failed(self, tag, exc) -> None:
@@ -774,6 +859,7 @@ class MainWindow(QMainWindow):
             self.fit_to_screen()
 
     def closeEvent(self, event) -> None:
+        guard.remove_listener(self._guard_error)
         self.player.pause()
         if self.train_dialog is not None:
             self.train_dialog.stop_training(wait=True)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSignalBlocker, Qt,
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
 
+from gateviz.ui.guard import guarded
 from gateviz.ui.state import ViewState
 
 MAX_TICK_HZ = 60.0
@@ -108,6 +109,7 @@ class Player(QObject):
     def _interval_ms(self) -> int:
         return max(1, int(round(1000.0 / min(self._speed, MAX_TICK_HZ))))
 
+    @guarded
     def _tick(self) -> None:
         n = self.length
         if n < 2:
@@ -132,6 +134,7 @@ class Player(QObject):
                 return
         self.state.set_step(target)
 
+    @guarded
     def _on_trace(self) -> None:
         if self.length < 2:
             self.pause()
@@ -246,6 +249,7 @@ class PlaybackBar(QWidget):
         self._on_theme()
         self._on_trace()
 
+    @guarded
     def _on_theme(self) -> None:
         theme = self.state.theme
         self._icon_colour = theme.foreground
@@ -257,13 +261,16 @@ class PlaybackBar(QWidget):
         self.play_button.setIconSize(self.start_button.iconSize())
         self._on_playing(self.player.playing)
 
+    @guarded
     def _on_playing(self, playing: bool) -> None:
         self.play_button.setIcon(playback_icon("pause" if playing else "play", self._icon_colour))
 
+    @guarded
     def _on_speed(self, speed: float) -> None:
         with QSignalBlocker(self.speed_box):
             self.speed_box.setValue(speed)
 
+    @guarded
     def _on_trace(self) -> None:
         n = self.player.length
         with QSignalBlocker(self.slider):
@@ -274,11 +281,13 @@ class PlaybackBar(QWidget):
         self._fit_label()
         self._update_label()
 
+    @guarded
     def _on_step(self, step: int) -> None:
         with QSignalBlocker(self.slider):
             self.slider.setValue(step)
         self._update_label()
 
+    @guarded
     def _slider_moved(self, value: int) -> None:
         self.state.set_step(value)
 

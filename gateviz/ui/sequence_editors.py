@@ -17,6 +17,8 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from gateviz.ui.guard import guarded
+
 TEXT_DEBOUNCE_MS = 300
 
 
@@ -105,12 +107,14 @@ class SignalCanvas(QWidget):
         value = float(np.clip((0.5 - pos.y() / h) * 2 * self.RANGE, -self.RANGE, self.RANGE))
         return index, value
 
+    @guarded
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = self._to_point(event.position())
             self.values[self._last[0]] = self._last[1]
             self.update()
 
+    @guarded
     def mouseMoveEvent(self, event) -> None:
         if self._last is None:
             return
@@ -125,11 +129,13 @@ class SignalCanvas(QWidget):
         self._last = (i1, v1)
         self.update()
 
+    @guarded
     def mouseReleaseEvent(self, event) -> None:
         if self._last is not None:
             self._last = None
             self.drawn.emit()
 
+    @guarded
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -306,19 +312,23 @@ class DigitCanvas(QWidget):
                         self.image[rr, cc] = max(self.image[rr, cc], 0.5)
         self.update()
 
+    @guarded
     def mousePressEvent(self, event) -> None:
         self._button = event.button()
         self._paint_at(event.position())
 
+    @guarded
     def mouseMoveEvent(self, event) -> None:
         if self._button is not None:
             self._paint_at(event.position())
 
+    @guarded
     def mouseReleaseEvent(self, event) -> None:
         if self._button is not None:
             self._button = None
             self.drawn.emit()
 
+    @guarded
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         rows, cols = self.image.shape

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
+from gateviz.ui.guard import guarded
 from gateviz.ui.state import ViewState
 
 LAYOUT_HINT = ("They would be unreadable at this window and font size. Enlarge the window, leave presentation "
@@ -77,8 +78,12 @@ class StatusBar(QStatusBar):
         self.fit_label = QLabel("")  # "2 panels left out", the list in its tooltip
         self.fit_label.setObjectName("hint")
         self.fit_label.setVisible(False)
+        self.nonfinite_label = QLabel("")  # "NaN in the model": the whole warning in its tooltip
+        self.nonfinite_label.setStyleSheet("color: #c000c0; font-weight: bold")
+        self.nonfinite_label.setVisible(False)
         self.addWidget(self.model_label)
         self.addWidget(self.value_label, 1)
+        self.addPermanentWidget(self.nonfinite_label)
         self.addPermanentWidget(self.fit_label)
         self.addPermanentWidget(self.progress_label)
         self.addPermanentWidget(self.progress_bar)
@@ -95,7 +100,16 @@ class StatusBar(QStatusBar):
         for signal in (state.stepChanged, state.selectionChanged, state.traceChanged, state.themeChanged):
             signal.connect(self.update_readout)
 
+    def show_nonfinite(self, text: str | None) -> None:
+        """Say that the model or its trace holds NaN/Inf (``text``: the whole warning), or clear it."""
+        if text:
+            self.nonfinite_label.setText("⚠ NaN/Inf: " + text.split(";")[0])
+            self.nonfinite_label.setToolTip(text + ". Panels draw NaN in magenta; gateviz info MODEL names the "
+                                            "tensors.")
+        self.nonfinite_label.setVisible(bool(text))
+
     # ---- the model, the step and the pinned unit's values ---------------------------------------
+    @guarded
     def update_readout(self, *_args) -> None:
         s = self.state
         if s.model is None or s.trace is None:
@@ -122,14 +136,15 @@ class StatusBar(QStatusBar):
         # a GRU's z as the theme's convention shows it (the textbook's z is the frameworks' 1 − z)
         values = [(symbol(q, s.theme.gru_convention), float(s.displayed(q)[s.step, unit]))
                   for q, a in quantities.items() if unit < a.shape[-1]]
-        self._show([f"unit {unit}:  " + "   ".join(f"{sym} {v:+.3f}" for sym, v in values),
-                    f"unit {unit}: " + "  ".join(f"{sym} {v:+.2f}" for sym, v in values),
-                    f"u{unit} " + " ".join(f"{sym}{v:+.1f}" for sym, v in values)])
+        self._show([f"unit {unit}:  " + "   ".join(f"{sym} {_num(v, 3)}" for sym, v in values),
+                    f"unit {unit}: " + "  ".join(f"{sym} {_num(v, 2)}" for sym, v in values),
+                    f"u{unit} " + " ".join(f"{sym}{_num(v, 1)}" for sym, v in values)])
 
     def _show(self, variants: list[str]) -> None:
         self.value_label.set_variants(variants)
         self.value_label.setToolTip(f"The first pinned unit's gates and states at the current step:\n{variants[0]}")
 
+    @guarded
     def show_heatmap_hover(self, heat, scene_pos) -> None:
         """The value under the mouse on a heatmap (cheap: one array lookup); elsewhere the pinned unit's."""
         s = self.state
@@ -150,8 +165,8 @@ class StatusBar(QStatusBar):
                         from gateviz.ui.panels.notation import symbol
 
                         sym, v = symbol(row.quantity, s.theme.gru_convention), float(a[t, unit])
-                        self._show([f"under the mouse: {sym} of unit {unit} at t = {t}: {v:+.4f}",
-                                    f"{sym} of unit {unit}, t = {t}: {v:+.3f}", f"u{unit} t{t} {sym}{v:+.2f}"])
+                        self._show([f"under the mouse: {sym} of unit {unit} at t = {t}: {_num(v, 4)}",
+                                    f"{sym} of unit {unit}, t = {t}: {_num(v, 3)}", f"u{unit} t{t} {sym}{_num(v, 2)}"])
                         return
         except (IndexError, AttributeError, KeyError):
             pass
@@ -206,3 +221,8 @@ class StatusBar(QStatusBar):
         elapsed = time.monotonic() - self._job_started
         message = self._job_message[:1].upper() + self._job_message[1:]
         self.progress_label.setText(f"{message}… {elapsed:.1f} s")
+
+
+def _num(v: float, digits: int) -> str:
+    """A signed read-out value; NaN says "NaN" (not "+nan")."""
+    return "NaN" if v != v else f"{v:+.{digits}f}"

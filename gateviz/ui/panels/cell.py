@@ -28,8 +28,10 @@ from gateviz.core.trace import SIGMOID_GATES
 from . import cell_layout, cell_scene, cell_values, notation
 from .cell_schematics import GATE_QUANTITY
 from .cell_values import fmt, widest_value
-from .common import (DIVERGING_MAP, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit, tooltip,
-                     unit_limits)
+from gateviz.ui.guard import guarded
+
+from .common import (DIVERGING_MAP, NAN_COLOUR, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit,
+                     tooltip, unit_limits)
 
 
 class CellDiagramPanel(Panel):
@@ -150,6 +152,7 @@ class CellDiagramPanel(Panel):
         self._seq_lut = [QColor(*c) for c in self.seq_map.getLookupTable(nPts=256, alpha=False).tolist()]
         self._div_lut = [QColor(*c) for c in self.div_map.getLookupTable(nPts=256, alpha=False).tolist()]
         self.box_fill = QColor("#f4f4f4" if theme.name == "light" else "#2a2a2a")
+        self._nan_colour = QColor(NAN_COLOUR)
 
     # ---- values at the step ------------------------------------------------------------------
     def _prev_index(self, step: int) -> int | None:
@@ -290,7 +293,8 @@ class CellDiagramPanel(Panel):
             cell=cell, templates=templates, title=f"{cell.upper()} cell", formulas=formulas, convention=convention,
             activation=layer.activation.name if layer is not None else "tanh", split_rows=split_rows,
             split_range=split_range, split_title=f"update of unit {self.unit}", charts=charts,
-            charts_note=f"{units} units; unit {self.unit} in its pin colour")
+            charts_note=f"{units} units; unit {self.unit} in its pin colour" + ("; NaN in magenta" if any(
+                np.isnan(a).any() for a in self.layer_data.values()) else ""))
 
     def scene(self) -> cell_scene.Scene | None:
         """The layout for the widget's current size (made when first needed after a change)."""
@@ -355,6 +359,7 @@ class CellDiagramPanel(Panel):
         scene = self.scene()
         return dict(scene.hits) if scene is not None else {}
 
+    @guarded(fallback=False)
     def event(self, ev) -> bool:
         """Tooltips: hovering a gate explains it in one sentence with its formula."""
         if ev.type() == QEvent.Type.ToolTip and self.state.trace is not None:
@@ -377,12 +382,19 @@ class CellDiagramPanel(Panel):
         return self.colour_of(key, self.values.get(key, 0.0))
 
     def colour_of(self, symbol: str, value: float) -> QColor:
+        value = float(value)
+        if value != value:  # NaN: its own colour, which no colour map uses (an int of NaN raised in paintEvent)
+            return self._nan_colour
         if symbol in ("i", "f", "o", "r", "z", "1-z"):
-            return self._seq_lut[int(round(min(max(float(value), 0.0), 1.0) * 255))]  # (no np.clip: µs per scalar)
+            return self._seq_lut[int(round(min(max(value, 0.0), 1.0) * 255))]  # (no np.clip: µs per scalar)
         lim = self.c_range() if symbol in ("c", "c-1", "kept", "written") and self.state.trace.cell == "lstm" else 1.0
-        if not np.isfinite(value):
-            value = 0.0
-        return self._div_lut[int(round(min(max((float(value) / lim + 1) / 2, 0.0), 1.0) * 255))]
+        if not lim > 0 or lim == float("inf"):
+            lim = 1.0
+        # ±inf lands on the map's ends
+        return self._div_lut[int(round(min(max((value / lim + 1) / 2, 0.0), 1.0) * 255))]
+
+    def nan_colour(self) -> QColor:
+        return self._nan_colour
 
     @staticmethod
     def text_on(colour: QColor) -> QColor:
@@ -408,14 +420,20 @@ class CellDiagramPanel(Panel):
         return cell_scene.ChartData(data, lo, hi, colour, self.unit, QColor(self.state.pin_colour(self.unit)))
 
     # ---- painting --------------------------------------------------------------------------------
+    @guarded
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
+        try:  # ended whatever happens: a painter left active on a pixmap that dies first crashes Qt
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         scene = self.scene()
         if scene is None:
             p.fillRect(self.rect(), self.bg)
             p.setPen(self.muted)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no trace yet")
-            p.end()
             return
         ts = cell_layout.typeset(scene.em)
         engine = p.paintEngine()
@@ -429,12 +447,13 @@ class CellDiagramPanel(Panel):
                 pm.setDevicePixelRatio(dpr)
                 pm.fill(self.bg)
                 q = QPainter(pm)
-                cell_scene.paint(q, scene, ts, self, static=True, dynamic=False, cached=True)
-                q.end()
+                try:
+                    cell_scene.paint(q, scene, ts, self, static=True, dynamic=False, cached=True)
+                finally:
+                    q.end()
                 self._static, self._static_key = pm, key
             p.drawPixmap(QRectF(0, 0, self.width(), self.height()), self._static, QRectF(self._static.rect()))
             cell_scene.paint(p, scene, ts, self, static=False, dynamic=True, cached=True)
         else:
             p.fillRect(self.rect(), self.bg)
             cell_scene.paint(p, scene, ts, self, static=True, dynamic=True, cached=False)
-        p.end()

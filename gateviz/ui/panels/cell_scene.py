@@ -9,6 +9,7 @@ step are *dynamic*; the rest is *static* and cached as a pixmap on raster device
 
     ctx.fg, ctx.muted, ctx.box_fill          QColors of the theme
     ctx.value_colour(key) -> QColor          colour of a value ("f", "c-1", "kept", …)
+    ctx.nan_colour() -> QColor               the colour of NaN values (no colour map holds it)
     ctx.text_on(colour) -> QColor            black or white, readable on that colour
     ctx.label_text(key) -> str               a dynamic label's markup at the step
     ctx.chart(quantity) -> ChartData | None  the whole layer's values at the step
@@ -292,9 +293,13 @@ def _split(p: QPainter, b: SplitBar, scene: Scene, ctx, phase_dynamic: bool) -> 
         p.drawLine(QPointF(zero, track.top() - 0.15 * scene.em), QPointF(zero, track.bottom() + 0.15 * scene.em))
         return
     value, limit = ctx.split(b.key)
-    length = min(max(float(value) / limit, -1.0), 1.0) * track.width() / 2 if limit > 0 else 0.0
+    value = float(value)
     p.setPen(QPen(ctx.fg, 1))
     p.setBrush(ctx.value_colour(b.key))
+    if value != value:  # NaN: the whole track in the NaN colour (a NaN length drew nothing)
+        p.drawRect(track)
+        return
+    length = min(max(value / limit, -1.0), 1.0) * track.width() / 2 if 0 < limit < math.inf else 0.0
     p.drawRect(QRectF(min(zero, zero + length), track.top(), abs(length), track.height()))
 
 
@@ -320,6 +325,9 @@ def _chart(p: QPainter, c: Chart, scene: Scene, ctx, phase_dynamic: bool, cached
     if n == 0:
         return
     vals = (np.asarray(data.values, dtype=np.float64) - data.lo) * (1.0 / (data.hi - data.lo))  # (units,) in 0..1
+    nan = np.isnan(vals)  # NaN units: full-height bars in the NaN colour
+    if nan.any():
+        vals[nan] = 1.0 if base < 0.5 else 0.0
     np.clip(vals, 0.0, 1.0, out=vals)
     step_w = r.width() / n
     device_scale = abs(p.transform().m11()) or 1.0
@@ -331,7 +339,8 @@ def _chart(p: QPainter, c: Chart, scene: Scene, ctx, phase_dynamic: bool, cached
         if level is None:  # (rows, 1) value fraction at each image row, top row first
             level = _LEVELS[rows] = (1.0 - (np.arange(rows) + 0.5) / rows)[:, None]
         lo_v, hi_v = np.minimum(vals, base), np.maximum(vals, base)  # (units,)
-        argb = ((level >= lo_v) & (level <= hi_v)) * np.uint32(data.colour.rgba())  # (rows, units)
+        colours = np.where(nan, np.uint32(ctx.nan_colour().rgba()), np.uint32(data.colour.rgba()))  # (units,)
+        argb = ((level >= lo_v) & (level <= hi_v)) * colours  # (rows, units)
         if len(_BUFFERS) > 64:
             del _BUFFERS[:32]
         _BUFFERS.append(argb)
@@ -343,8 +352,11 @@ def _chart(p: QPainter, c: Chart, scene: Scene, ctx, phase_dynamic: bool, cached
         height = np.abs(ys - y0)
         xs = r.left() + np.arange(n) * step_w + gap
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(data.colour)
-        p.drawRects([QRectF(x, t, step_w - 2 * gap, h) for x, t, h in zip(xs.tolist(), top.tolist(), height.tolist())])
+        for colour, which in ((data.colour, ~nan), (ctx.nan_colour(), nan)):
+            if which.any():
+                p.setBrush(colour)
+                p.drawRects([QRectF(x, t, step_w - 2 * gap, h)
+                             for x, t, h in zip(xs[which].tolist(), top[which].tolist(), height[which].tolist())])
     if data.unit < n:  # the pinned unit in its pin colour, at least 2.5 device px wide
         w_pin = max(step_w * 0.8, 2.5 / device_scale)
         cx = r.left() + (data.unit + 0.5) * step_w

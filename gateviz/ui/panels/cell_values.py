@@ -11,9 +11,12 @@ from . import notation
 
 
 def fmt(v: float) -> str:
-    """A value as the diagram prints it: two decimals, a true minus sign, never "−0.00"."""
-    if v is None or not np.isfinite(v):
+    """A value as the diagram prints it: two decimals, a true minus sign, never "−0.00"; a NaN or an
+    infinite value says so ("NaN", "+inf", "−inf") instead of passing for a number."""
+    if v is None:
         return "—"
+    if not np.isfinite(v):
+        return "NaN" if np.isnan(v) else ("+inf" if v > 0 else "−inf")
     text = f"{v:.2f}"
     return "0.00" if text == "-0.00" else text.replace("-", "−")
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObj
                                QWidget)
 
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
+from gateviz.ui.guard import guarded
 from gateviz.ui.state import Theme, ViewState
 
 from . import notation
@@ -50,6 +51,25 @@ QUANTITY_INFO: dict[str, QuantityInfo] = {
 HIDDEN_TIPS = notation.HIDDEN_TIPS
 
 DIVERGING_MAP = "CET-D1A"  # blue-white-red, for signed quantities (g, n, c, h)
+# NaN values (a model with a NaN weight) are drawn in a colour that none of the colour maps holds
+# (viridis, cividis, magma, CET-D1A) and that the plots' titles and the cell diagram name
+NAN_COLOUR = "#ff00ff"
+
+
+def nan_note(a: np.ndarray | None, theme: Theme) -> str:
+    """Title markup that explains the NaN colour ("■ NaN: 1568 values") when ``a`` holds NaN; "" otherwise."""
+    if a is None or not a.size or a.dtype.kind not in "fc":
+        return ""
+    n_nan = int(np.count_nonzero(np.isnan(a)))
+    n_inf = int(np.count_nonzero(np.isinf(a)))
+    parts = []
+    if n_nan:
+        parts.append(f"<span style='color:{NAN_COLOUR}'>■</span> NaN: {n_nan} value{'s' if n_nan != 1 else ''}")
+    if n_inf:
+        parts.append(f"±inf: {n_inf} at the range's ends")
+    if not parts:
+        return ""
+    return f" <span style='color:{theme.foreground}; font-size:{theme.font_pt - 1}pt'>&nbsp;{' · '.join(parts)}</span>"
 
 
 def tooltip(quantity: str, cell: str, convention: str = "framework") -> str:
@@ -213,6 +233,7 @@ class StepMarker(QGraphicsEllipseItem):
     def set_size(self, size: float) -> None:
         self.setRect(-size / 2, -size / 2, size, size)
 
+    @guarded
     def paint(self, painter, option, widget=None) -> None:
         # pyqtgraph's views leave antialiasing to each item; a round marker needs it
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -274,20 +295,39 @@ class Panel(QWidget):
         self.state = state
         self.setToolTip(self.description())
         self.build()
-        state.traceChanged.connect(self.rebuild)
+        # the hooks run guarded: an exception in one panel is reported and the others still update
+        state.traceChanged.connect(self._trace_changed)
         state.stepChanged.connect(self._follow_step)
-        state.selectionChanged.connect(self.on_selection)
-        state.themeChanged.connect(self.apply_theme)
+        state.selectionChanged.connect(self._selection_changed)
+        state.themeChanged.connect(self._theme_changed)
         # after the hooks above (slots run in connection order): cache what they (re)created
         for signal in (state.traceChanged, state.selectionChanged, state.themeChanged):
-            signal.connect(self.cache_static)
-        self.apply_theme()
+            signal.connect(self._cache_static)
+        self._theme_changed()
         if state.trace is not None:
-            self.rebuild()
-        self.cache_static()
+            self._trace_changed()
+        self._cache_static()
 
     _step_pending = False
 
+    # bound methods, not lambdas holding self: PySide keeps bound slots weakly
+    @guarded
+    def _trace_changed(self) -> None:
+        self.rebuild()
+
+    @guarded
+    def _selection_changed(self) -> None:
+        self.on_selection()
+
+    @guarded
+    def _theme_changed(self) -> None:
+        self.apply_theme()
+
+    @guarded
+    def _cache_static(self) -> None:
+        self.cache_static()
+
+    @guarded
     def _follow_step(self, step: int) -> None:
         # a panel the user hid (View menu) skips step work and catches up when shown again;
         # a parentless panel (tests, headless export) always follows
@@ -296,6 +336,7 @@ class Panel(QWidget):
             return
         self.on_step(step)
 
+    @guarded
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if self._step_pending:

@@ -13,13 +13,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
 
-from .common import (Panel, TimeCursor, colormap_for, levels_for, per_unit_scaled, style_axis, style_plot, tick_font,
-                     title_font, title_html, tooltip, unit_limits)
+from gateviz.ui.guard import guarded
+
+from .common import (NAN_COLOUR, Panel, TimeCursor, colormap_for, levels_for, nan_note, per_unit_scaled, style_axis,
+                     style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
 from .plot_fit import EvenRows, fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
@@ -53,6 +55,13 @@ class _HeatRow:
         self.plot.setLabel("left", "unit")
         self.plot.getAxis("left").setWidth(44)
         self.image = pg.ImageItem(axisOrder="row-major")
+        # pyqtgraph draws NaN pixels transparent: this rectangle under the image shows them in the NaN colour
+        self.nan_back = QGraphicsRectItem()
+        self.nan_back.setPen(pg.mkPen(None))
+        self.nan_back.setBrush(QBrush(QColor(NAN_COLOUR)))
+        self.nan_back.setZValue(-1)
+        self.nan_back.setVisible(False)
+        self.plot.addItem(self.nan_back)
         self.plot.addItem(self.image)
         self.cursor_halo = TimeCursor()
         self.cursor = TimeCursor()
@@ -66,6 +75,7 @@ class _HeatRow:
         self.data: np.ndarray | None = None  # (T, units) full resolution, for tooltips
         self.levels = (0.0, 1.0)
         self.unit_limits: np.ndarray | None = None  # (units,) when each row is shown against its own max |value|
+        self.nan_note = ""  # the title's explanation of the NaN colour ("■ NaN: 1568 values")
 
 
 class HeatmapPanel(Panel):
@@ -141,8 +151,19 @@ class HeatmapPanel(Panel):
                 row.levels = levels_for(row.quantity, data)
                 labels = tuple(f"{v:g}" for v in (row.levels[0], sum(row.levels) / 2, row.levels[1]))
             img = disp.T if order is None else disp[:, self.order].T
-            row.image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=row.levels)
+            img = np.ascontiguousarray(img, dtype=np.float32)
+            has_nan = bool(np.isnan(img).any())
+            if np.isinf(img).any():  # ±inf at the colour map's ends (pyqtgraph's scaling turns inf into garbage)
+                img = np.clip(img, row.levels[0], row.levels[1])  # NaN stays NaN
+            row.image.setImage(img, autoLevels=False, levels=row.levels)
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
+            row.nan_back.setRect(QRectF(-0.5, 0, T, units))
+            row.nan_back.setVisible(has_nan)
+            note = nan_note(data, state.theme)
+            if note != row.nan_note:
+                row.nan_note = note
+                fit_title_row(row.plot, title_html(row.quantity, state.theme, per_unit_scaled(row.quantity, state.theme))
+                              + note)
             row.bar.setLevels(values=row.levels)
             row.bar_labels = labels
             # limits first: a view box clamps every new range to its current limits, so setting the
@@ -190,12 +211,15 @@ class HeatmapPanel(Panel):
             style_axis(row.bar.axis, theme)
             self._size_unit_axis(row)
             row.bar.setColorMap(colormap_for(row.quantity, theme))
-            fit_title_row(row.plot, title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)))
+            note = nan_note(row.data, theme) if row.nan_note else ""  # its colours follow the theme
+            row.nan_note = note
+            fit_title_row(row.plot, title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)) + note)
             w = theme.line_width
             row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
             row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
         self._update_pins()
 
+    @guarded
     def _synced_by_sender(self, *_args) -> None:
         # a bound method, not a lambda holding self: PySide keeps bound slots weakly, so a
         # panel dropped by Python is not kept alive (then destroyed mid-teardown) by its own plots
@@ -228,12 +252,14 @@ class HeatmapPanel(Panel):
         """The height of one line of tick text in logical pixels."""
         return QFontMetricsF(tick_font(self.state.theme)).height()
 
+    @guarded
     def _resized_by_sender(self, *_args) -> None:
         vb = self.sender()
         for row in self.rows:
             if row.plot.vb is vb:
                 self._fit_ticks(row)
 
+    @guarded
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._overhead_theme = self.state.theme  # the overhead measured from now on belongs to this theme
@@ -328,6 +354,7 @@ class HeatmapPanel(Panel):
     def unit_at_row(self, r: int) -> int:
         return int(self.order[r])
 
+    @guarded
     def _clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or self.state.trace is None:
             return
@@ -336,6 +363,7 @@ class HeatmapPanel(Panel):
             ev.accept()
             self.state.toggle_pin(self.unit_at_row(hit[1]))
 
+    @guarded
     def _hovered(self, scene_pos) -> None:
         hit = self._row_at(scene_pos)
         if hit is None or hit[0].data is None:
@@ -344,6 +372,7 @@ class HeatmapPanel(Panel):
         unit = self.unit_at_row(r)
         t = min(max(t, 0), self.length - 1)
         value = float(row.data[t, unit])
+        shown = f"{value:.3f}" if math.isfinite(value) else "NaN" if math.isnan(value) else f"{value:+}"
         scale = "" if row.unit_limits is None else f"   (this unit's max |c| is {float(row.unit_limits[unit]):.3g})"
         row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell, self.state.theme.gru_convention)}\n"
-                               f"unit {unit}, step {t}: {value:.3f}{scale}   (click to pin)")
+                               f"unit {unit}, step {t}: {shown}{scale}   (click to pin)")

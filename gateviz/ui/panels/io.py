@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .common import Panel
+from .common import NAN_COLOUR, Panel
 from .io_views import VIEW_CLASSES, GenericView, IOView
 
 
@@ -93,8 +93,24 @@ class IOPanel(Panel):
         text = self.view.caption() if self.view is not None else ""
         if self.decode_error:
             text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
+        nan_from = self._nan_output_step()
+        if nan_from is not None:  # predictions decoded from NaN (argmax, rounding) would pass for real ones
+            text = (f"{text} <span style='color:{NAN_COLOUR}'>■</span> the model's output is NaN from step "
+                    f"{nan_from}: its predictions there mean nothing")
         self.caption.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>")
         self.caption.setVisible(bool(text))
+
+    def _nan_output_step(self) -> int | None:
+        """The first step at which the model's output holds NaN (None without output or NaN)."""
+        trace = self.state.trace
+        out = None if trace is None else trace.output
+        if out is None or out.dtype.kind != "f" or not out.size:
+            return None
+        key = (id(trace), id(out))
+        if getattr(self, "_nan_key", None) != key:
+            rows = np.isnan(out.reshape(out.shape[0], -1)).any(axis=1)
+            self._nan_key, self._nan_step = key, (int(np.argmax(rows)) if rows.any() else None)
+        return self._nan_step
 
     def on_step(self, step: int) -> None:
         if self.view is not None and self.state.trace is not None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import TimeCursor, cache_static, muted, style_plot
+from .common import NAN_COLOUR, TimeCursor, cache_static, muted, style_plot
 from .plot_fit import MIN_VIEW_LINES, EvenRows, bottom_axis_height, label_px, relayout, size_bottom_axis, y_fit
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
@@ -60,9 +60,9 @@ def plot_title(text: str, theme, small: str = "") -> str:
 
 
 def value_colour(value: float, cmap: pg.ColorMap, lo: float = -1.0, hi: float = 1.0) -> QColor:
-    if not np.isfinite(value):
-        return QColor("#888888")
-    t = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
+    if np.isnan(value):
+        return QColor(NAN_COLOUR)  # no colour map holds it; the legends name it
+    t = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))  # ±inf: the map's ends
     return cmap.map(t, mode=pg.ColorMap.QCOLOR)
 
 

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import muted
+from gateviz.ui.guard import guarded
+
+from .common import NAN_COLOUR, muted
 from .io_base import IOView, readable_on
 
 
@@ -83,6 +85,7 @@ class BitGrid(QWidget):
             boxes.append((right, QRectF(x0 + n * cell + 12, y, fm.horizontalAdvance(right), fm.height())))
         return boxes
 
+    @guarded
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -123,15 +126,19 @@ class BitGrid(QWidget):
             for t in range(n):
                 rect = QRectF(x0 + t * cell + 2, y + 2, cell - 4, cell - 4)
                 level = float(shade[t]) if shade is not None else float(bits[t])
-                fill = QColor(self.on_colour)
-                fill.setAlphaF(0.12 + 0.88 * level)
+                if level == level:
+                    fill = QColor(self.on_colour)
+                    fill.setAlphaF(0.12 + 0.88 * min(max(level, 0.0), 1.0))
+                else:  # a NaN prediction (a model with NaN weights)
+                    fill = QColor(NAN_COLOUR)
                 p.setBrush(fill)
                 wrong = shade is not None and self.wrong is not None and self.wrong[t]
                 p.setPen(QPen(QColor("#D55E00") if wrong else self.muted, 3 if wrong else 1))
                 p.drawRoundedRect(rect, 4, 4)
                 p.setFont(font)
                 p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bits[t])))
+                bit = float(bits[t])
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bit)) if bit == bit else "?")
         p.end()
 
 

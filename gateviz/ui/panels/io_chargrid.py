@@ -17,7 +17,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from .common import DIVERGING_MAP
+from gateviz.ui.guard import guarded
+
+from .common import DIVERGING_MAP, NAN_COLOUR
 from .io_base import readable_on, value_colour
 
 GLYPHS = {"\n": "↵", "\t": "→", " ": ""}  # what a cell shows for characters without a visible glyph
@@ -189,6 +191,7 @@ class CharGrid(QWidget):
         return [(GLYPHS.get(self.chars[k], self.chars[k]) or "␣", rect) for k, rect in self.cell_rects().items()]
 
     # ---- events ------------------------------------------------------------------------
+    @guarded
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
         k = self.char_at(event.position())
         if event.button() == Qt.MouseButton.LeftButton and k is not None:
@@ -196,6 +199,7 @@ class CharGrid(QWidget):
         else:
             super().mousePressEvent(event)
 
+    @guarded(fallback=False)
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             k = self.char_at(QPointF(event.pos()))
@@ -208,9 +212,10 @@ class CharGrid(QWidget):
 
     def tooltip_for(self, k: int) -> str:
         value = float(self.values[k]) if k < len(self.values) else float("nan")
-        shown = "—" if not np.isfinite(value) else f"{value:+.2f}".replace("-", "−")
+        shown = "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
         return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown} (click to go to this step)"
 
+    @guarded
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.fillRect(self.rect(), self.background)
@@ -251,12 +256,33 @@ class ColourLegend(QWidget):
         self.background = QColor("#ffffff")
         self.font_pt = 10
         self.ends = ("−1", "+1")
+        self.show_nan = False  # the text holds NaN values: a swatch of their colour follows "+1"
         self.setToolTip("The colour of a character: the unit's value at that step, from −1 to +1")
+
+    def set_show_nan(self, on: bool) -> None:
+        if on != self.show_nan:
+            self.show_nan = on
+            self.setToolTip("The colour of a character: the unit's value at that step, from −1 to +1"
+                            + ("; magenta: NaN" if on else ""))
+            self.updateGeometry()
+            self.update()
 
     def _font(self) -> QFont:
         font = QFont()
         font.setPointSize(self.font_pt)
         return font
+
+    NAN_TEXT = "NaN"
+
+    def _nan_parts(self) -> tuple[QRectF, QRectF] | None:
+        """(swatch, label) of the NaN colour after "+1", when shown."""
+        if not self.show_nan:
+            return None
+        fm = QFontMetricsF(self._font())
+        h = fm.height()
+        right = self._parts()[2]
+        swatch = QRectF(right.right() + 0.8 * h, right.top() + 0.15 * h, 0.7 * h, 0.7 * h)
+        return swatch, QRectF(swatch.right() + 0.3 * h, right.top(), fm.horizontalAdvance(self.NAN_TEXT), h)
 
     def _parts(self) -> tuple[QRectF, QRectF, QRectF]:
         """(left label, bar, right label) rectangles, vertically centred."""
@@ -273,18 +299,22 @@ class ColourLegend(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         fm = QFontMetricsF(self._font())
         left, bar, right = self._parts()
-        return QSize(int(np.ceil(right.right() + 4)), int(np.ceil(fm.height() + 4)))
+        nan = self._nan_parts()
+        end = nan[1].right() if nan is not None else right.right()
+        return QSize(int(np.ceil(end + 4)), int(np.ceil(fm.height() + 4)))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return self.sizeHint()
 
     def text_boxes(self) -> list[tuple[str, QRectF]]:
         left, _bar, right = self._parts()
-        return [(self.ends[0], left), (self.ends[1], right)]
+        nan = self._nan_parts()
+        return [(self.ends[0], left), (self.ends[1], right)] + ([(self.NAN_TEXT, nan[1])] if nan else [])
 
     def bar_rect(self) -> QRectF:
         return self._parts()[1]
 
+    @guarded
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -299,4 +329,8 @@ class ColourLegend(QWidget):
         p.setFont(self._font())
         p.drawText(left, Qt.AlignmentFlag.AlignCenter, self.ends[0])
         p.drawText(right, Qt.AlignmentFlag.AlignCenter, self.ends[1])
+        nan = self._nan_parts()
+        if nan is not None:
+            p.fillRect(nan[0], QColor(NAN_COLOUR))
+            p.drawText(nan[1], Qt.AlignmentFlag.AlignCenter, self.NAN_TEXT)
         p.end()

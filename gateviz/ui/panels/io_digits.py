@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize
 
+from gateviz.ui.guard import guarded
+
 from .common import mark_dynamic, style_axis
 from .io_base import PlotView, series_colour
 from .plot_fit import MIN_VIEW_LINES, label_px, set_ticks, tick_label, y_fit
@@ -94,6 +96,7 @@ class DigitsView(PlotView):
         share = IMAGE_SHARE if plot is self.img_plot else PLOTS_SHARE
         return usable * share / (IMAGE_SHARE + PLOTS_SHARE) - plot.getAxis("left").width() - 16
 
+    @guarded
     def _fit_class_ticks(self, *_) -> None:
         """One label per class where the heatmap rows are tall enough, else every 2nd or 5th."""
         if self.prob_plot is None:
@@ -106,6 +109,7 @@ class DigitsView(PlotView):
             bar_ticks = [0.0, 0.5, 1.0] if self.prob_plot.vb.height() >= 3.2 * label_px(axis) else [0.0, 1.0]
             set_ticks(self.colour_bar.axis, bar_ticks)
 
+    @guarded
     def _fit_row_ticks(self, *_) -> None:
         """The image's rows labelled at their centres (row t = step t), as many as do not overlap."""
         rows = self.decoded["image"].shape[0]

@@ -119,7 +119,8 @@ class TextView(IOView):
         task = self.state.task.name if self.state.task is not None and decoded is not None else None
         if task == "text" and decoded.get("surprisal") is not None:
             s = np.asarray(decoded["surprisal"], dtype=np.float32)  # (T-1,): bits to read char t+1 at step t
-            self.curves.append(self.plot.plot(steps[: len(s)], np.nan_to_num(s, nan=0.0)))
+            # NaN (a model with NaN weights) leaves a gap, not a curve at 0 that reads as certainty
+            self.curves.append(self.plot.plot(steps[: len(s)], s, connect="finite"))
             finite = s[np.isfinite(s)]
             self.y.set_range(0.0, max(float(finite.max()), 1.0) if len(finite) else 1.0)
             self.plot_title = ("surprisal of the next character", "bits, −log₂ p(next)")
@@ -154,6 +155,7 @@ class TextView(IOView):
         h = state.quantity("hidden_state")[:, unit]
         self.grid.value_name = f"h of unit {unit}"
         self.grid.set_text(self.chars, h)
+        self.legend.set_show_nan(h.dtype.kind == "f" and bool(np.isnan(h).any()))
         self._fit_grid()
         if not self.plot_title[0]:  # no task curve: plot the unit itself
             self.curves[0].setData(np.arange(len(h), dtype=np.float32), np.ascontiguousarray(h, dtype=np.float32))

@@ -14,6 +14,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont, QFontMetricsF, QTextDocument
 from PySide6.QtWidgets import QGraphicsLayout
 
+from gateviz.ui.guard import guarded
+
 # round steps, nicest first: 1, 2, 5 of a power of ten, then 2.5 and 4 (0, 0.25, ..., 1; 0, 4, 8)
 _MANTISSAS = (1.0, 2.0, 5.0, 2.5, 4.0)
 TICK_GAP = 1.4  # y tick labels at least this many label heights apart, centre to centre
@@ -201,6 +203,7 @@ class YFit(QObject):
         self.lo, self.hi, self.integer = float(lo), float(hi), integer
         self.refit()
 
+    @guarded
     def refit(self, *_args) -> None:
         fit_y_range(self.plot, self.lo, self.hi, self.min_pad)
         lo, hi = (float(np.ceil(self.lo)), float(np.floor(self.hi))) if self.integer else (self.lo, self.hi)
@@ -237,6 +240,7 @@ class EvenRows(QObject):
         self._busy = False
         view.installEventFilter(self)  # a taller view: taller rows (fixed rows do not resize their boxes)
 
+    @guarded(fallback=False)
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
         if watched is self.view and event.type() == QEvent.Type.Resize:
             self.fit()
@@ -245,6 +249,7 @@ class EvenRows(QObject):
     def watch(self, plot: pg.PlotItem) -> None:
         plot.vb.sigResized.connect(self.fit)
 
+    @guarded
     def fit(self, *_args) -> None:
         if self._busy:
             return

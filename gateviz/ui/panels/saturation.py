@@ -27,7 +27,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, saturation_fractions
 from gateviz.core.trace import SIGMOID_GATES
 
-from .common import QUANTITY_INFO, Panel, display_info, muted, style_plot
+from gateviz.ui.guard import guarded
+
+from .common import NAN_COLOUR, QUANTITY_INFO, Panel, display_info, muted, style_plot
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
 
@@ -40,6 +42,21 @@ PAD = 0.03  # the view shows -0.03..1.03: points on the edges stay whole
 def tanh_saturation(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(left, right) fractions of a tanh state: h < −0.9 and h > 0.9 per unit."""
     return (h < -RIGHT_SATURATED).mean(axis=0, dtype=np.float64), (h > RIGHT_SATURATED).mean(axis=0, dtype=np.float64)
+
+
+def fractions_of_valid_steps(a: np.ndarray, quantity: str) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) per unit, counted over the steps where the unit's value is not NaN; NaN for a
+    unit that is NaN at every step (it has no saturation to show)."""
+    nan = np.isnan(a) if a.dtype.kind == "f" else None
+    if nan is None or not nan.any():
+        return tanh_saturation(a) if quantity == "hidden_state" else saturation_fractions(a)
+    valid = (~nan).sum(axis=0)  # (units,)
+    low, high = (-RIGHT_SATURATED, RIGHT_SATURATED) if quantity == "hidden_state" else (LEFT_SATURATED,
+                                                                                       RIGHT_SATURATED)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        left = np.where(valid > 0, (a < low).sum(axis=0) / np.maximum(valid, 1), np.nan)
+        right = np.where(valid > 0, (a > high).sum(axis=0) / np.maximum(valid, 1), np.nan)
+    return left.astype(np.float64), right.astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,7 @@ class SaturationPanel(Panel):
             gp.plot.vb.sigResized.connect(self._fit)
 
     # ---- layout -----------------------------------------------------------------------
+    @guarded
     def _fit(self, *_args) -> None:
         """Ticks as many as each plot holds, room for the end labels, titles that fit their column."""
         if not self.plots:
@@ -166,6 +184,7 @@ class SaturationPanel(Panel):
         fit_title_row_at_shared_detail(variants, room)  # every title at one level of detail
         relayout(self.view)
 
+    @guarded
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._fit_titles()
@@ -200,23 +219,27 @@ class SaturationPanel(Panel):
         direction = self.state.direction
         self._convention = self.state.theme.gru_convention
         self.layer_ids = [k for k in range(trace.num_layers) if direction in trace.directions(k)]
+        nan_steps = False
         for gp in self.plots:
             for item in gp.layers:
                 gp.plot.removeItem(item)
             gp.layers, gp.points = [], {}
             for k in self.layer_ids:
                 a = self.state.displayed(gp.quantity, k, direction)  # textbook GRU: 1 − z, its sides swapped
-                left, right = tanh_saturation(a) if gp.quantity == "hidden_state" else saturation_fractions(a)
+                left, right = fractions_of_valid_steps(a, gp.quantity)
+                nan_steps = nan_steps or (a.dtype.kind == "f" and bool(np.isnan(a).any()))
                 gp.points[k] = (left, right)
-                units = np.arange(len(left))
-                item = pg.ScatterPlotItem(x=right, y=left, data=[(k, int(u)) for u in units], pxMode=True,
-                                          hoverable=True, tip=self._tip(gp.quantity))
+                shown = np.flatnonzero(~np.isnan(left))  # a unit NaN at every step has no point
+                item = pg.ScatterPlotItem(x=right[shown], y=left[shown], data=[(k, int(u)) for u in shown],
+                                          pxMode=True, hoverable=True, tip=self._tip(gp.quantity))
                 gp.plot.addItem(item)
                 gp.layers.append(item)
             words = thresholds(gp.quantity, self.state.theme)
             what = "Gate" if gp.quantity != "hidden_state" else "Tanh state"
             gp.plot.setToolTip(f"{what} {display_info(gp.quantity, self.state.theme).symbol}: a point per unit; "
                                f"x = fraction of steps with {words.x_test}, y = fraction with {words.y_test}.")
+        self._nan_info = (nan_steps, sum(int(np.isnan(left).sum()) for gp in self.plots
+                                         for left, _ in gp.points.values()))
         self.apply_theme()
 
     def _tip(self, quantity: str):
@@ -284,7 +307,7 @@ class SaturationPanel(Panel):
             left, right = gp.points[layer]
             spots = [dict(pos=(right[u], left[u]), size=size, brush=pg.mkBrush(None),
                           pen=pg.mkPen(self.state.pin_colour(u), width=2.5 + self.state.theme.presentation))
-                     for u in self.state.pinned if u < len(left)]
+                     for u in self.state.pinned if u < len(left) and not np.isnan(left[u])]
             gp.pins.setData(spots)
 
     def _update_legend(self) -> None:
@@ -294,6 +317,11 @@ class SaturationPanel(Panel):
         layers = " &nbsp; ".join(f"<span style='color:{LAYER_COLOURS[k % len(LAYER_COLOURS)]}'>●</span> layer {k}"
                                  for k in self.layer_ids)
         pins = " ".join(f"<span style='color:{self.state.pin_colour(u)}'>◯</span>{u}" for u in self.state.pinned)
+        nan_steps, nan_units = getattr(self, "_nan_info", (False, 0))
+        note = ""
+        if nan_steps:  # NaN steps are left out of the fractions; an all-NaN unit has no point
+            note = (f" &nbsp;·&nbsp; <span style='color:{NAN_COLOUR}'>■</span> NaN steps not counted"
+                    + (f", {nan_units} all-NaN gate{'s' * (nan_units != 1)} not drawn" if nan_units else ""))
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{layers}"
                             f" &nbsp;·&nbsp; {self.state.direction} &nbsp;·&nbsp; pinned (layer {self.state.layer}): "
-                            f"{pins}</span>")
+                            f"{pins}{note}</span>")

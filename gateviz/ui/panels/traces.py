@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from .common import (Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted, style_plot,
-                     title_html, tooltip)
+from gateviz.ui.guard import guarded
+
+from .common import (NAN_COLOUR, Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted,
+                     style_plot, title_html, tooltip)
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, relayout, size_bottom_axis, y_fit)
 
@@ -41,6 +44,11 @@ class _TracePlot:
         self.plot.addItem(self.zero)
         self.cursor = TimeCursor()
         self.plot.addItem(self.cursor)
+        # steps where a pinned unit's value is NaN (a curve has a gap there): shaded in the NaN colour
+        self.nan_band = pg.ImageItem(axisOrder="row-major")
+        self.nan_band.setZValue(-5)
+        self.nan_band.setVisible(False)
+        self.plot.addItem(self.nan_band)
         self.lines: dict[int, pg.PlotDataItem] = {}
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
@@ -88,6 +96,7 @@ class TracesPanel(Panel):
             self.even_rows.watch(p.plot)
         self.apply_theme()
 
+    @guarded
     def _synced_by_sender(self, *_args) -> None:
         # a bound method, not a lambda holding self: PySide keeps bound slots weakly, so a
         # panel dropped by Python is not kept alive (then destroyed mid-teardown) by its own plots
@@ -106,6 +115,7 @@ class TracesPanel(Panel):
             return 0
         return max(axis_width_for(p.plot.getAxis("left"), p.y.labels() or ["−0.5"]) for p in self.plots)
 
+    @guarded
     def _fit_axes(self, *_args) -> None:
         width = self._axis_width()
         for p in self.plots:
@@ -132,6 +142,7 @@ class TracesPanel(Panel):
         fit_title_row_at_shared_detail(variants, room)
         relayout(self.view)
 
+    @guarded
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._fit_titles()
@@ -198,7 +209,9 @@ class TracesPanel(Panel):
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            p.y.set_range(*levels_for(p.quantity, p.data[:, pinned] if pinned else None))
+            levels = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
+            p.y.set_range(*levels)
+            self._shade_nan(p, pinned, levels)
         self._fit_axes()
         self._update_legend(pinned)
         self.on_step(self.state.step)
@@ -213,7 +226,12 @@ class TracesPanel(Panel):
             if p.data is None:
                 continue
             for u, dot in p.dots.items():
-                dot.setPos(x, float(p.data[step, u]))
+                y = float(p.data[step, u])
+                finite = bool(np.isfinite(y))
+                if dot.isVisible() != finite:
+                    dot.setVisible(finite)  # no marker at NaN (the curve has a gap there)
+                if finite:
+                    dot.setPos(x, y)
 
     def apply_theme(self) -> None:
         theme = self.state.theme
@@ -241,10 +259,26 @@ class TracesPanel(Panel):
             else:
                 self.on_selection()
 
+    def _shade_nan(self, p: _TracePlot, pinned: list[int], levels: tuple[float, float]) -> None:
+        """Shade the steps at which a pinned unit is NaN, over the plot's value range."""
+        nan = np.isnan(p.data[:, pinned]).any(axis=1) if pinned and p.data.dtype.kind == "f" else None
+        if nan is None or not nan.any():
+            p.nan_band.setVisible(False)
+            return
+        colour = QColor(NAN_COLOUR)
+        rgba = np.zeros((1, len(nan), 4), dtype=np.uint8)
+        rgba[0, nan] = (colour.red(), colour.green(), colour.blue(), 70)
+        p.nan_band.setImage(rgba, autoLevels=False)
+        lo, hi = levels
+        p.nan_band.setRect(QRectF(-0.5, lo, len(nan), hi - lo))
+        p.nan_band.setVisible(True)
+
     def _update_legend(self, pinned: list[int]) -> None:
         theme = self.state.theme
         entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;unit {u}"
                    for u in pinned]
+        if any(p.nan_band.isVisible() for p in self.plots):
+            entries.append(f"<span style='color:{NAN_COLOUR}'>&#9608;</span>&nbsp;NaN (no line)")
         where = f"layer {self.state.layer}, {self.state.direction}"
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>pinned: "
                             + " &nbsp; ".join(entries)
