@@ -431,4 +431,7 @@ def runs_for(manifest: dict, *, export_every: int = 1) -> list[dict]:
                          "argv": argv, "model": c["model"], "input": c["input"] if c["kind"] == "sequence" else None,
                          "files": [c["model"], c["input"]], "allowed": [c["folder"], str(out)],
                          "make_dirs": [str(out)], "decoys": c["decoys"], "must_not_exist": c["must_not_exist"]})
-    return runs
+    # every case's info first, then every trace, ...: runs that run at the same time are different
+    # cases (the runner tells which one read a decoy by the decoys each case names)
+    order = {"info": 0, "trace": 1, "export": 2, "app": 3}
+    return sorted(runs, key=lambda r: order[r["command"]])

@@ -115,6 +115,9 @@ def _child(run: dict, out_dir: str, limit_as: int, timeout: float) -> None:
     try:
         if run["command"] == "app":
             rc = _app_open(run)
+        elif run["command"] == "selftest":  # the harness's own test: code that crashes, hangs, allocates
+            exec(run["code"], {})
+            rc = 0
         else:
             from gateviz.cli import main
 
@@ -225,6 +228,7 @@ def run_all(manifest: dict, timeout: float, extra_as: int, jobs: int, progress=N
     active: dict[int, tuple[int, float, str]] = {}  # pid -> (index, start, out_dir)
     started_all = time.monotonic()
     next_index = 0
+    seen_decoys: dict[int, set] = {}
 
     def finish(pid: int, status: int, usage) -> None:
         index, start, out_dir = active.pop(pid)
@@ -235,7 +239,7 @@ def run_all(manifest: dict, timeout: float, extra_as: int, jobs: int, progress=N
                 opened = json.load(f)
         except (OSError, ValueError):
             opened = []
-        allowed = tuple(os.path.realpath(p) + os.sep for p in run.get("allowed", [])) + places
+        allowed = tuple(os.path.realpath(p) + os.sep for p in [*run.get("allowed", []), out_dir]) + places
         own = {os.path.realpath(p) for p in run.get("files", [])}
         outside = sorted({p for p in (os.path.realpath(o) for o in opened)
                           if p not in own and not _inside(p, allowed)})
@@ -247,9 +251,15 @@ def run_all(manifest: dict, timeout: float, extra_as: int, jobs: int, progress=N
             "stdout": _read(os.path.join(out_dir, "stdout")), "stderr": _read(os.path.join(out_dir, "stderr")),
             "opened": outside,
             "written": [m for m in run.get("must_not_exist", []) if os.path.lexists(m)],
-            # with several jobs a decoy read cannot be told apart by run: each case has its own decoys
             "decoys_opened": [],
         }
+        # a decoy's open event belongs to this run or one still running: the one that names it
+        # (runs_for orders runs so that those running together are different cases, with different decoys)
+        for decoy in watch.drain():
+            for i in [index, *(a[0] for a in active.values())]:
+                if decoy in runs[i].get("decoys", []):
+                    seen_decoys.setdefault(i, set()).add(decoy)
+        results[index]["decoys_opened"] = sorted(seen_decoys.get(index, ()))
         if progress:
             progress(index, results[index])
 
@@ -273,10 +283,6 @@ def run_all(manifest: dict, timeout: float, extra_as: int, jobs: int, progress=N
         pid, status, usage = os.wait4(-1, 0)
         if pid in active:
             finish(pid, status, usage)
-    # decoys are per case: map each opened decoy back to the cases that named it
-    opened_decoys = watch.drain()
-    for r, run in zip(results, runs):
-        r["decoys_opened"] = [d for d in opened_decoys if d in run.get("decoys", [])]
     return {"results": results, "seconds": round(time.monotonic() - started_all, 1),
             "parent_rss_mb": round(base_rss / MB, 1), "limit_as_mb": round(limit_as / MB),
             "timeout_s": timeout, "jobs": jobs}
