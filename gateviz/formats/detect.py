@@ -108,3 +108,28 @@ def detect_format(path: str | os.PathLike) -> str:
     if _looks_like_onnx(p, head):
         return "onnx"
     raise FormatError(f"{p}: unrecognised file format; gateviz reads {SUPPORTED_TEXT}")
+
+
+def check_safetensors_data(path: str | os.PathLike, header: dict) -> None:
+    """FormatError when the tensors a safetensors header declares do not lie inside the file; ResourceError
+    when they would not fit in memory. Checked before loading: the safetensors library maps the whole
+    file first, so a sparse 3 GB file with a small header failed with an allocator error."""
+    from ..core import budget
+
+    size = os.path.getsize(path)
+    (n,) = struct.unpack("<Q", open(path, "rb").read(8))
+    data = size - 8 - n
+    end = 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or not all(isinstance(v, int) and v >= 0 for v in offsets) or offsets[0] > offsets[1]):
+            raise FormatError(f"{path}: tensor {name!r} has no valid data_offsets in the safetensors header; "
+                              "the file is damaged")
+        end = max(end, offsets[1])
+    if end != data:
+        raise FormatError(f"{path}: the safetensors header declares {end:,} bytes of tensor data but the file "
+                          f"holds {data:,}; the file is damaged or truncated")
+    budget.require(data, f"reading {path}", "the file is larger than this machine can hold")

@@ -121,7 +121,7 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
-    from .detect import _check_file, read_safetensors_header
+    from .detect import _check_file, check_safetensors_data, read_safetensors_header
 
     path = _check_file(path)
     header = read_safetensors_header(path)
@@ -137,6 +137,7 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
     if version > FORMAT_VERSION:
         raise FormatError(f"{path} was written by a newer gateviz (model file format {version}; this gateviz "
                           f"reads up to {FORMAT_VERSION}); update gateviz")
+    check_safetensors_data(path, header)
     try:
         desc = json.loads(meta["model"])
         tensors = load_file(str(path))

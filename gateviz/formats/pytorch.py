@@ -96,6 +96,11 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
+        from .detect import check_safetensors_data, read_safetensors_header
+
+        header = read_safetensors_header(path)
+        if header is not None:
+            check_safetensors_data(path, header)
         try:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as e:
@@ -136,7 +141,11 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
         what = f" (it contains a pickled {found.group(1)})" if found else ""
         raise FormatError(f"{path} holds a pickled Python object, not a state_dict{what}; gateviz never "
                           f"unpickles files, so {SAVE_HINT}") from None
-    except (RuntimeError, EOFError, OSError, ValueError, KeyError) as e:
+    except MemoryError:
+        raise FormatError(f"{path}: the PyTorch file declares more data than fits in memory; it is damaged, "
+                          "or too large for this machine") from None
+    except Exception as e:  # noqa: BLE001 - torch's loader raises anything (IndexError, AssertionError,
+        # UnicodeDecodeError...) on damaged bytes; weights_only=True has already ruled out running code
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise FormatError(f"{path}: cannot read the PyTorch file, it is damaged or truncated ({first})") from None
     return _pick_state_dict(loaded, path)

@@ -253,7 +253,7 @@ class CellDiagramPanel(Panel):
             widest["kept"], widest["written"] = widest_value(h_lim), "−0.00"
         elif self._rnn_split is not None:
             for key, a in zip(("from x", "from h"), self._rnn_split):
-                widest[key] = widest_value(float(np.nanmax(np.abs(a))) if a.size else 1.0)
+                widest[key] = widest_value(cell_values.max_abs_finite(a) if a.size else 1.0)
         templates = {"v:" + k: w for k, w in widest.items()}
         for key, w in widest.items():
             if key in terms:

@@ -21,6 +21,12 @@ def fmt(v: float) -> str:
     return "0.00" if text == "-0.00" else text.replace("-", "−")
 
 
+def max_abs_finite(a: np.ndarray) -> float:
+    """The largest |value| among the finite ones (0 when none is: an all-NaN column has no width of its own)."""
+    finite = np.abs(a[np.isfinite(a)])
+    return float(finite.max()) if finite.size else 0.0
+
+
 def widest_value(limit: float) -> str:
     """The widest number a value within ±limit prints as (digits are equally wide)."""
     return fmt(-abs(limit)) if np.isfinite(limit) else "−0.00"
@@ -92,7 +98,7 @@ def input_template(state, width) -> str:
     rows = np.asarray(x).reshape(state.trace.length, -1)
     if rows.shape[1] > 3:
         return input_label(state, 0)
-    widest = [widest_value(float(np.nanmax(np.abs(col)))) if col.size else "0.00" for col in rows.T]
+    widest = [widest_value(max_abs_finite(col)) if col.size else "0.00" for col in rows.T]
     return "x_t = (" + ", ".join(widest) + ")" if len(widest) > 1 else f"x_t = {widest[0]}"
 
 

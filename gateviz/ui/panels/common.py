@@ -116,7 +116,8 @@ def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
 
 def symmetric_limit(a: np.ndarray) -> float:
     """A symmetric range ±L for an unbounded quantity (the cell state): max |value|, at least 1, nicely rounded."""
-    m = float(np.nanmax(np.abs(a))) if a.size else 1.0
+    finite = np.abs(a[np.isfinite(a)]) if a.size else a
+    m = float(finite.max()) if finite.size else 1.0  # NaN/Inf have no colour range of their own
     if not np.isfinite(m) or m <= 1.0:
         return 1.0
     return float(np.ceil(m * 2) / 2)  # to 0.5

@@ -253,9 +253,7 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
             item = plot.plot(steps, np.ascontiguousarray(data[:, k], dtype=np.float32), name=names[k])
             cache_static(item, T)
             items.append(item)
-        lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
-        if not np.isfinite(lo) or hi - lo < 1e-9:
-            lo, hi = (lo - 1, hi + 1) if np.isfinite(lo) else (-1, 1)
+        lo, hi = finite_range(data)
         pad = 0.06 * (hi - lo)
         plot.setYRange(lo - pad, hi + pad, padding=0)
         plot.invertY(False)
@@ -263,8 +261,7 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
     image = pg.ImageItem(axisOrder="row-major")
     img = np.ascontiguousarray(data.T, dtype=np.float32)  # (K, T)
     if levels is None:
-        lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
-        levels = (lo, hi if hi > lo else lo + 1)
+        levels = finite_range(img, pad_flat=False)
     image.setImage(img, levels=levels, autoLevels=False)
     image.setColorMap(pg.colormap.get("viridis"))
     image.setRect(QRectF(0, 0, T, K))
@@ -272,3 +269,17 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
     plot.invertY(True)
     plot.setYRange(0, K, padding=0)
     return [image]
+
+
+def finite_range(data: np.ndarray, *, pad_flat: bool = True) -> tuple[float, float]:
+    """(lo, hi) of the finite values, kept within what a view range can hold (values near ±1e308 would
+    overflow to ±inf once padded); (-1, 1) when nothing is finite (all NaN). ``pad_flat`` widens a flat
+    series by 1 each way, else only hi moves."""
+    finite = np.asarray(data, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return -1.0, 1.0
+    lo, hi = (float(np.clip(v, -1e300, 1e300)) for v in (finite.min(), finite.max()))
+    if hi - lo < 1e-9:
+        return (lo - 1, hi + 1) if pad_flat else (lo, lo + 1)
+    return lo, hi

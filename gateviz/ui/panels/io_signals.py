@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .common import cache_static, mark_dynamic, muted
-from .io_base import PlotView, legend_html, series_colour
+from .io_base import PlotView, finite_range, legend_html, series_colour
 
 
 class SineView(PlotView):
@@ -46,8 +46,8 @@ class SineView(PlotView):
         self.marker.setZValue(30)
         plot.addItem(self.marker)
         values = np.concatenate([c[0].getData()[1] for c in self.curves])
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        self.fit_y(plot, lo, hi if hi > lo else lo + 1)
+        lo, hi = finite_range(values, pad_flat=False)
+        self.fit_y(plot, lo, hi)
         plot.setXRange(-0.5, W + R, padding=0.01)
         plot.setLabel("bottom", "step")  # the legend and the caption say where the rollout starts
         self.apply_theme()
