@@ -67,7 +67,7 @@ def _zip_kind(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):  # ValueError: member names not UTF-8
         return None
     if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
         return "pytorch"

@@ -250,7 +250,9 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
     if K <= MAX_LINES:
         items = []
         for k in range(K):
-            item = plot.plot(steps, np.ascontiguousarray(data[:, k], dtype=np.float32), name=names[k])
+            with np.errstate(over="ignore"):  # beyond float32 is ±inf, drawn off the plot like NaN gaps
+                column = np.ascontiguousarray(data[:, k], dtype=np.float32)
+            item = plot.plot(steps, column, name=names[k])
             cache_static(item, T)
             items.append(item)
         lo, hi = finite_range(data)
@@ -259,7 +261,8 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
         plot.invertY(False)
         return items
     image = pg.ImageItem(axisOrder="row-major")
-    img = np.ascontiguousarray(data.T, dtype=np.float32)  # (K, T)
+    with np.errstate(over="ignore"):
+        img = np.ascontiguousarray(data.T, dtype=np.float32)  # (K, T)
     if levels is None:
         levels = finite_range(img, pad_flat=False)
     image.setImage(img, levels=levels, autoLevels=False)
