@@ -13,9 +13,15 @@ import pytest
 from gateviz.export import files
 
 
+def _default_sigint() -> None:
+    # an ignored SIGINT is inherited across exec, and Python then never installs its Ctrl+C handler: in the
+    # whole suite something left it ignored, and the interrupted export ran to the end (exit 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _gateviz(*args, cwd, **kw):
     return subprocess.Popen([sys.executable, "-m", "gateviz", *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint, **kw)
 
 
 def _children(pid: int) -> list[int]:
