@@ -8,12 +8,13 @@ in a model file never makes gateviz read a file the user did not name.
 import json
 import os
 import pickle
-import sys
 import zipfile
 
 import numpy as np
 import pytest
 import torch
+from cli_checks import Opens as _Opens
+from cli_checks import error_line as _error_line
 from reference import random_layer, random_model
 from safetensors.numpy import load_file as np_load_file
 from safetensors.numpy import save as np_save
@@ -26,16 +27,6 @@ from gateviz.formats import save_model
 from gateviz.formats.detect import read_safetensors_header
 
 
-def _error_line(capsys, *needles: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gateviz: error: "), err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 def _refused(capsys, argv, *needles: str) -> str:
     assert main(argv) == 2
     return _error_line(capsys, *needles)
@@ -44,18 +35,6 @@ def _refused(capsys, argv, *needles: str) -> str:
 # --------------------------------------------------------------------------- a task names a file
 
 
-class _Opens:
-    """Every path this process opens (sys.addaudithook cannot be removed, so it records into a switchable list)."""
-
-    active: list | None = None
-
-    @classmethod
-    def hook(cls, event, args):
-        if cls.active is not None and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
-            cls.active.append(os.fsdecode(args[0]))
-
-
-sys.addaudithook(_Opens.hook)
 
 
 def _text_model(vocab: list[str]) -> RecurrentModel:

@@ -18,6 +18,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from cli_checks import Opens as _Opens
+from cli_checks import error_line as _error_line
 
 from gateviz.cli import main
 
@@ -25,33 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 UNITS, FEATURES = 3, 2
 
 
-def _error_line(capsys, *needles: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gateviz: error: "), err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 def _refused(capsys, path, *needles: str, argv=("info",)) -> str:
     assert main([*argv, str(path)]) == 2
     return _error_line(capsys, *needles)
 
 
-class _Opens:
-    """Every path this process opens through Python (the hook cannot be removed: it records into a switchable list)."""
-
-    active: list | None = None
-
-    @classmethod
-    def hook(cls, event, args):
-        if cls.active is not None and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
-            cls.active.append(os.fsdecode(args[0]))
-
-
-sys.addaudithook(_Opens.hook)
 
 
 # --------------------------------------------------------------------------- files

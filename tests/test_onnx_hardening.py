@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+from cli_checks import error_line
 
 from gateviz.cli import main
 
@@ -54,14 +55,6 @@ def run_cli(argv, timeout=CLI_TIMEOUT_S) -> tuple[int, float]:
     return result["rc"], time.monotonic() - started
 
 
-def error_line(capsys, *needles) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gateviz: error: "), err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def refused_everywhere(tmp_path, capsys, path, *needles):
