@@ -106,6 +106,14 @@ def _counts(a) -> tuple[int, int]:
     return nan, int(a.size - np.count_nonzero(finite)) - nan
 
 
+def max_abs_finite(a: np.ndarray, default: float = 0.0) -> float:
+    """The largest |value| among the finite ones; ``default`` when there is none (empty, or all NaN/Inf):
+    what a range or a label width is sized from, since NaN and Inf have no size of their own."""
+    a = np.asarray(a)
+    finite = np.abs(a[np.isfinite(a)])
+    return float(finite.max()) if finite.size else default
+
+
 def nonfinite_tensors(model) -> list[TensorReport]:
     """Every tensor of ``model`` that holds NaN or Inf, in the model's order (empty when all are finite)."""
     out = []

@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEngine, QPixmap
 from PySide6.QtWidgets import QToolTip
 
+from gateviz.core.nonfinite import max_abs_finite
 from gateviz.core.trace import SIGMOID_GATES
 
 from . import cell_layout, cell_scene, cell_values, notation
@@ -76,8 +77,7 @@ class CellDiagramPanel(Panel):
             kind = QUANTITY_INFO[q].kind
             self.limits[q] = (0.0, 1.0) if kind == "sigmoid" else (-1.0, 1.0) if kind == "tanh" else \
                 (-self.c_limit, self.c_limit)
-            finite = np.abs(a[np.isfinite(a)]) if a.size else a
-            self._magnitude[q] = float(finite.max()) if finite.size else 1.0
+            self._magnitude[q] = max_abs_finite(a, default=1.0)
         self._shown = (id(state.trace), state.layer, state.direction, state.theme.gru_convention)
         self._new_selection()
 
@@ -253,7 +253,7 @@ class CellDiagramPanel(Panel):
             widest["kept"], widest["written"] = widest_value(h_lim), "−0.00"
         elif self._rnn_split is not None:
             for key, a in zip(("from x", "from h"), self._rnn_split):
-                widest[key] = widest_value(cell_values.max_abs_finite(a) if a.size else 1.0)
+                widest[key] = widest_value(max_abs_finite(a) if a.size else 1.0)
         templates = {"v:" + k: w for k, w in widest.items()}
         for key, w in widest.items():
             if key in terms:

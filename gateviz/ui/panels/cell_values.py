@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gateviz.core.nonfinite import max_abs_finite
+
 from . import notation
 
 
@@ -19,12 +21,6 @@ def fmt(v: float) -> str:
         return "NaN" if np.isnan(v) else ("+inf" if v > 0 else "−inf")
     text = f"{v:.2f}"
     return "0.00" if text == "-0.00" else text.replace("-", "−")
-
-
-def max_abs_finite(a: np.ndarray) -> float:
-    """The largest |value| among the finite ones (0 when none is: an all-NaN column has no width of its own)."""
-    finite = np.abs(a[np.isfinite(a)])
-    return float(finite.max()) if finite.size else 0.0
 
 
 def widest_value(limit: float) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
 
+from gateviz.core.nonfinite import max_abs_finite
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.guard import guarded
 from gateviz.ui.state import Theme, ViewState
@@ -116,9 +117,8 @@ def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
 
 def symmetric_limit(a: np.ndarray) -> float:
     """A symmetric range ±L for an unbounded quantity (the cell state): max |value|, at least 1, nicely rounded."""
-    finite = np.abs(a[np.isfinite(a)]) if a.size else a
-    m = float(finite.max()) if finite.size else 1.0  # NaN/Inf have no colour range of their own
-    if not np.isfinite(m) or m <= 1.0:
+    m = max_abs_finite(a, default=1.0)
+    if m <= 1.0:
         return 1.0
     return float(np.ceil(m * 2) / 2)  # to 0.5
 
