@@ -9,7 +9,6 @@ import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import zipfile
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 from cli_checks import Opens as _Opens
 from cli_checks import error_line as _error_line
+from fuzz_corpus import set_declared_size
 
 from gateviz.cli import main
 
@@ -94,16 +94,7 @@ def write_keras(path: Path, *, config=None, meta=None, config_bytes=None, meta_b
 
 def _set_declared_size(path: Path, member: str, size: int) -> None:
     """Make the zip's headers (local and central) declare ``size`` uncompressed bytes for ``member``: a lying header."""
-    data = bytearray(path.read_bytes())
-    name = member.encode()
-    for sig, size_at, name_len_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
-        start = 0
-        while (pos := data.find(sig, start)) >= 0:
-            (n,) = struct.unpack_from("<H", data, pos + name_len_at)
-            if data[pos + name_at:pos + name_at + n] == name:
-                struct.pack_into("<I", data, pos + size_at, size)
-            start = pos + 4
-    path.write_bytes(bytes(data))
+    path.write_bytes(set_declared_size(path.read_bytes(), member, size))
 
 
 def _input(tmp_path) -> Path:
