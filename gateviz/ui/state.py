@@ -8,6 +8,10 @@ which emit only when the value really changed.
     stepChanged(int)        the time cursor moved (move cursors; do not redraw images)
     selectionChanged()      layer, direction, pinned units or row order changed
     themeChanged()          theme / presentation mode / colour map changed
+    gradientsChanged()      new gradients through time (``gradients``) or the target's settings changed
+
+Gradients (issue 12) are computed off the GUI thread for the step under the cursor; ``gradients``
+holds the newest finished result (its ``target.step`` may lag the cursor while one is computed).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class ViewState(QObject):
     stepChanged = Signal(int)
     selectionChanged = Signal()
     themeChanged = Signal()
+    gradientsChanged = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -73,10 +78,23 @@ class ViewState(QObject):
         self.theme = Theme()
         self._displayed: dict[tuple, np.ndarray] = {}  # (layer, direction, quantity) -> 1 − z (textbook view)
         self._displayed_trace = None
+        # gradients through time (gateviz.core.gradients): the newest result for this trace, and
+        # what the user asked for besides the step (the head's output/class, or one unit's h)
+        self.gradients = None  # gateviz.core.gradients.Gradients | None
+        self.gradient_output: int | None = None  # None: the predicted class / the sum of the head's outputs
+        self.gradient_unit: tuple[int, str, int] | None = None  # (layer, direction, unit): that unit's h instead
+        self.show_memory = True  # shade the input by connectivity (which earlier inputs matter now)
 
     # ---- setters ----------------------------------------------------------
     def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None) -> None:
         self.model, self.trace, self.sequence, self.task = model, trace, sequence, task
+        self.gradients = None  # they belonged to the previous trace
+        if self.gradient_unit is not None and (self.gradient_unit[0] >= trace.num_layers or
+                                               self.gradient_unit[1] not in trace.directions(self.gradient_unit[0])
+                                               or self.gradient_unit[2] >= trace.units(self.gradient_unit[0])):
+            self.gradient_unit = None
+        if self.gradient_output is not None and (trace.output is None or self.gradient_output >= trace.output.shape[-1]):
+            self.gradient_output = None
         self.step = min(self.step, trace.length - 1)
         if self.layer >= trace.num_layers:
             self.layer = 0
@@ -87,6 +105,23 @@ class ViewState(QObject):
         if self.row_order is not None and len(self.row_order) != units:
             self.row_order = None
         self.traceChanged.emit()
+
+    def set_gradients(self, gradients) -> None:
+        """A finished gradient computation for the current trace (or None to clear)."""
+        if gradients is not self.gradients:
+            self.gradients = gradients
+            self.gradientsChanged.emit()
+
+    def set_gradient_target(self, output: int | None = None, unit: tuple[int, str, int] | None = None) -> None:
+        """What y is (besides its step): a head output/class, or one unit's hidden state."""
+        if (output, unit) != (self.gradient_output, self.gradient_unit):
+            self.gradient_output, self.gradient_unit = output, unit
+            self.gradientsChanged.emit()
+
+    def set_show_memory(self, on: bool) -> None:
+        if bool(on) != self.show_memory:
+            self.show_memory = bool(on)
+            self.gradientsChanged.emit()
 
     def set_step(self, step: int) -> None:
         if self.trace is None:
