@@ -5,7 +5,10 @@ Per layer and direction, each gate and state as an array ``(T, units)`` (or
 direction is stored time-aligned: its final state is at index 0.
 
 The trace file (design.md, "Contracts") is an ``.npz`` with keys
-``layer{k}.{forward|backward}.{quantity}``, ``output`` and ``meta`` (a JSON string).
+``layer{k}.{forward|backward}.{quantity}``, ``output`` and ``meta`` (a JSON string); with
+gradients through time (``gateviz.core.gradients``) also ``gradient.layer{k}.{dir}.hidden_state``,
+``gradient.layer{k}.{dir}.cell_state`` (LSTM), ``gradient.input``, ``connectivity`` and, when
+asked for, ``connectivity_matrix``, with the target's definition under ``meta["gradients"]``.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Trace:
     inputs: np.ndarray | None = None
     tokens: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    gradients: Any = None  # gateviz.core.gradients.Gradients of one target, when asked for
 
     # ---- shape -----------------------------------------------------------
     @property
@@ -120,6 +124,9 @@ class Trace:
         meta = dict(self.meta)
         meta.setdefault("cell", self.cell)
         meta["length"] = self.length
+        if self.gradients is not None:
+            out.update(self.gradients.to_arrays())
+            meta["gradients"] = self.gradients.meta
         out["meta"] = np.array(json.dumps(meta))
         return out
 
@@ -145,4 +152,8 @@ class Trace:
             # keep the canonical quantity order
             states = {k: {q: v[q] for q in QUANTITIES[cell] if q in v} for k, v in sorted(states.items())}
             output = data["output"] if "output" in data.files else None
-        return cls(cell, states, output, meta=meta)
+            from .gradients import Gradients
+
+            extra = {key: data[key] for key in data.files if key.startswith("gradient.") or key.startswith("connectivity")}
+            gradients = Gradients.from_arrays(extra, meta.get("gradients", {}))
+        return cls(cell, states, output, meta=meta, gradients=gradients)

@@ -1,0 +1,223 @@
+"""Backpropagation through time for one direction of one recurrent layer.
+
+Given the direction's traced quantities and ``g_out`` — the gradient of a target y with respect
+to this direction's output h_t that arrives from *outside* the layer (the layer above, the head,
+a target placed on the unit itself) — return the total derivatives:
+
+    dh (T, B, Hr)   dy/dh_t through every later step of the layer as well
+    dc (T, B, H)    dy/dc_t (LSTM), None otherwise
+    dx (T, B, I)    dy/dx_t with respect to the layer's input
+
+B is a batch of targets (one row of the connectivity matrix each); every target shares the
+forward computation, so the backward of all of them is one batched recurrence.
+
+Cells torch runs natively (tanh/sigmoid LSTM with or without projection, reset-after GRU,
+tanh/relu RNN) take hand-written recurrences over the gates the engine already traced: per
+step one GEMM with the recurrent weights and three or four elementwise ops, the rest
+vectorised over all steps. Exact: the same formulas autograd applies (tests compare with torch
+autograd on nn.LSTM/GRU/RNN). Every other cell (peepholes, clipping, coupled gates,
+reset-before GRU, other activations) re-runs its forward as a differentiable step loop and
+asks autograd for the gradients of each h_t and c_t tensor.
+
+All arrays arrive and leave in *processing order* (a backward direction is flipped by the
+caller), so the recurrences here always run from the last step to the first.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from .model import RecurrentLayer
+
+Tick = Callable[[float], None] | None
+_TICK_EVERY = 500  # steps between progress reports (each may raise to cancel)
+
+
+def _zeros_first(a: Tensor) -> Tensor:
+    """(T, ...) -> (T, ...): a shifted down one step, zero at step 0 (the previous step's value)."""
+    return torch.cat([a.new_zeros((1,) + a.shape[1:]), a[:-1]])
+
+
+def _ticker(tick: Tick, T: int):
+    def report(n_done: int) -> None:
+        if tick is not None and n_done % _TICK_EVERY == 0:
+            tick(n_done / T)
+    return report
+
+
+# --------------------------------------------------------------------------- native cells
+
+
+def lstm_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, tick: Tick = None
+              ) -> tuple[Tensor, Tensor, Tensor]:
+    """LSTM: c_t = f⊙c_{t−1} + i⊙g, m_t = o⊙tanh(c_t), h_t = m_t (or W_hr m_t with a projection).
+
+    q: i, f, g, o, c (T, H) and h (T, Hr); w: Wx (4H, I), Wh (4H, Hr), optional Whr (Hr, H); gate
+    rows in the canonical order i, f, g, o. g_out (T, B, Hr).
+    """
+    i, f, g, o, c = (q[k] for k in ("input_gate", "forget_gate", "cell_candidate", "output_gate", "cell_state"))
+    T, B, Hr = g_out.shape
+    H = i.shape[1]
+    Wh, Whr = w["Wh"], w.get("Whr")
+    tc = torch.tanh(c)
+    k_c = o * (1 - tc * tc)  # (T, H): dc_t += dm_t ⊙ k_c (through h_t = o⊙tanh c_t)
+    k_o = tc * o * (1 - o)  # (T, H): da_o = dm_t ⊙ k_o
+    # (T, 3, H): da_{i,f,g} = dc_t ⊙ k_ifg (the derivative of each gate's activation folded in)
+    k_ifg = torch.stack([g * i * (1 - i), _zeros_first(c) * f * (1 - f), i * (1 - g * g)], dim=1)
+    dh = g_out.clone()  # (T, B, Hr): the recurrent part is added step by step
+    dc = g_out.new_empty(T, B, H)
+    da = g_out.new_empty(T, B, 4 * H)  # pre-activation gradients, rows i, f, g, o
+    dm = g_out.new_empty(B, H) if Whr is not None else None
+    dh_s, dc_s, da_s = dh.unbind(0), dc.unbind(0), da.unbind(0)
+    da_ifg = [a[:, :3 * H].view(B, 3, H) for a in da_s]
+    da_o = [a[:, 3 * H:] for a in da_s]
+    k_c_s, k_o_s, k_ifg_s, f_s = k_c.unbind(0), k_o.unbind(0), k_ifg.unbind(0), f.unbind(0)
+    report = _ticker(tick, T)
+    for n, t in enumerate(range(T - 1, -1, -1), 1):
+        report(n)
+        m_grad = dh_s[t] if Whr is None else torch.mm(dh_s[t], Whr, out=dm)  # (B, H)
+        torch.mul(m_grad, k_c_s[t], out=dc_s[t])
+        if t + 1 < T:
+            dc_s[t].addcmul_(dc_s[t + 1], f_s[t + 1])  # c_t also feeds c_{t+1} = f_{t+1}⊙c_t + ...
+        torch.mul(dc_s[t].unsqueeze(1), k_ifg_s[t], out=da_ifg[t])
+        torch.mul(m_grad, k_o_s[t], out=da_o[t])
+        if t > 0:
+            dh_s[t - 1].addmm_(da_s[t], Wh)  # (B, Hr) += (B, 4H) @ (4H, Hr)
+    dx = (da.view(T * B, 4 * H) @ w["Wx"]).view(T, B, -1)
+    return dh, dc, dx
+
+
+def gru_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, tick: Tick = None
+             ) -> tuple[Tensor, None, Tensor]:
+    """Reset-after GRU (PyTorch): n = tanh(Wx_n x + bx_n + r⊙(Wh_n h_{t−1} + bh_n)),
+    h_t = z⊙h_{t−1} + (1−z)⊙n. w: Wx (3H, I), Wh (3H, H), bh (3H,), rows r, z, n."""
+    r, z, n, h = (q[k] for k in ("reset_gate", "update_gate", "candidate", "hidden_state"))
+    T, B, H = g_out.shape
+    Wh = w["Wh"]
+    h_prev = _zeros_first(h)
+    rec_n = torch.addmm(w["bh"][2 * H:], h_prev, Wh[2 * H:].t())  # (T, H): Wh_n h_{t−1} + bh_n
+    k_z = (h_prev - n) * z * (1 - z)  # da_z = dh_t ⊙ k_z
+    k_n = (1 - z) * (1 - n * n)  # da_n = dh_t ⊙ k_n
+    k_r = k_n * rec_n * r * (1 - r)  # da_r = dh_t ⊙ k_r
+    # (T, 3, H): what multiplies Wh's blocks r, z, n on the way back to h_{t−1} (n's block sees r⊙...)
+    k_rec = torch.stack([k_r, k_z, k_n * r], dim=1)
+    dh = g_out.clone()
+    buf = g_out.new_empty(B, 3, H)
+    dh_s, k_rec_s, z_s = dh.unbind(0), k_rec.unbind(0), z.unbind(0)
+    report = _ticker(tick, T)
+    for n_done, t in enumerate(range(T - 1, 0, -1), 1):
+        report(n_done)
+        torch.mul(dh_s[t].unsqueeze(1), k_rec_s[t], out=buf)
+        dh_s[t - 1].addmm_(buf.view(B, 3 * H), Wh).addcmul_(dh_s[t], z_s[t])
+    k_in = torch.stack([k_r, k_z, k_n], dim=1)  # (T, 3, H) pre-activation factors, input side
+    da = dh.unsqueeze(2) * k_in.unsqueeze(1)  # (T, B, 3, H)
+    dx = (da.view(T * B, 3 * H) @ w["Wx"]).view(T, B, -1)
+    return dh, None, dx
+
+
+def rnn_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, nonlinearity: str,
+             tick: Tick = None) -> tuple[Tensor, None, Tensor]:
+    """Elman RNN: h_t = φ(Wx x_t + bx + Wh h_{t−1} + bh), φ = tanh or relu."""
+    h = q["hidden_state"]
+    T, B, H = g_out.shape
+    k = (1 - h * h) if nonlinearity == "tanh" else (h > 0).to(h.dtype)  # φ'(a_t) from h_t
+    dh = g_out.clone()
+    da = g_out.new_empty(T, B, H)
+    dh_s, da_s, k_s = dh.unbind(0), da.unbind(0), k.unbind(0)
+    Wh = w["Wh"]
+    report = _ticker(tick, T)
+    for n_done, t in enumerate(range(T - 1, -1, -1), 1):
+        report(n_done)
+        torch.mul(dh_s[t], k_s[t], out=da_s[t])
+        if t > 0:
+            dh_s[t - 1].addmm_(da_s[t], Wh)
+    dx = (da.view(T * B, H) @ w["Wx"]).view(T, B, -1)
+    return dh, None, dx
+
+
+# --------------------------------------------------------------------------- other cells
+
+
+def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor, g_out: Tensor,
+                  tick: Tick = None) -> tuple[Tensor, Tensor | None, Tensor]:
+    """Any cell the engine can trace: re-run direction j's forward differentiably over x (T, I)
+    in processing order, then let autograd give dy/dh_t, dy/dc_t and dy/dx_t for each target.
+
+    The forward mirrors the engine's exact step loop (``Tracer._direction_stepwise``) for one
+    sequence. Tensors per step are kept apart so autograd can report each one's gradient.
+    """
+    T, B, Hr = g_out.shape
+    H = layer.units
+    phi, sigma = layer.activations(j)
+    sig, act = sigma.torch, phi.torch
+    clip = layer.gate_clip
+
+    def clipped(a: Tensor) -> Tensor:
+        return a if clip is None else a.clamp(-clip, clip)
+
+    report = _ticker(tick, 2 * T)
+    with torch.enable_grad():
+        x = x.detach().clone().requires_grad_(True)
+        xs = torch.addmm(w["bx"], x, w["Wx"].t())  # (T, G*H)
+        h = x.new_zeros(Hr)
+        c = x.new_zeros(H)
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
+        peep = w.get("peephole")
+        Wh, bh = w["Wh"], w["bh"]
+        for t in range(T):
+            report(t + 1)
+            xt = xs[t]
+            if layer.cell == "rnn":
+                h = act(clipped(xt + Wh @ h + bh))
+            elif layer.cell == "gru":
+                rz = Wh[:2 * H] @ h + bh[:2 * H]
+                r = sig(clipped(xt[:H] + rz[:H]))
+                z = sig(clipped(xt[H:2 * H] + rz[H:]))
+                if layer.reset_after:
+                    n = act(clipped(xt[2 * H:] + r * (Wh[2 * H:] @ h + bh[2 * H:])))
+                else:
+                    n = act(clipped(xt[2 * H:] + Wh[2 * H:] @ (r * h) + bh[2 * H:]))
+                h = z * h + (1 - z) * n
+            else:
+                a = xt + Wh @ h + bh  # (4H,) rows i, f, g, o
+                ai, af, ag, ao = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+                if peep is not None:
+                    ai = ai + peep[0] * c
+                    af = af + peep[1] * c
+                i = sig(clipped(ai))
+                f = 1 - i if layer.input_forget else sig(clipped(af))
+                g = act(clipped(ag))
+                c = f * c + i * g
+                if layer.cell_clip is not None:
+                    c = c.clamp(-layer.cell_clip, layer.cell_clip)
+                if peep is not None:
+                    ao = ao + peep[2] * c  # the output peephole looks at the new c
+                o = sig(clipped(ao))
+                h = o * act(c)
+                if "Whr" in w:
+                    h = w["Whr"] @ h
+                    if layer.proj_clip is not None:
+                        h = h.clamp(-layer.proj_clip, layer.proj_clip)
+                cs.append(c)
+            hs.append(h)
+        wanted = hs + cs + [x]
+        dh = g_out.new_zeros(T, B, Hr)
+        dc = g_out.new_zeros(T, B, H) if cs else None
+        dx = g_out.new_zeros(T, B, x.shape[1])
+        for b in range(B):
+            # y's linearisation: sum_t <g_out[t, b], h_t>; its gradient w.r.t. each h_t is the total one
+            grads = torch.autograd.grad(hs, wanted, grad_outputs=list(g_out[:, b].unbind(0)),
+                                        retain_graph=b + 1 < B, allow_unused=True)
+            for t in range(T):
+                if grads[t] is not None:
+                    dh[t, b] = grads[t]
+                if cs and grads[T + t] is not None:
+                    dc[t, b] = grads[T + t]
+            if grads[-1] is not None:
+                dx[:, b] = grads[-1]
+            report(T + (b + 1) * T // B)
+    return dh, dc, dx
