@@ -69,11 +69,12 @@ def lstm_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, tick: T
     k_ifg = torch.stack([g * i * (1 - i), _zeros_first(c) * f * (1 - f), i * (1 - g * g)], dim=1)
     dh = g_out.clone()  # (T, B, Hr): the recurrent part is added step by step
     dc = g_out.new_empty(T, B, H)
-    da = g_out.new_empty(T, B, 4 * H)  # pre-activation gradients, rows i, f, g, o
+    da = g_out.new_empty(T, B, 4, H)  # pre-activation gradients, gate blocks i, f, g, o
     dm = g_out.new_empty(B, H) if Whr is not None else None
-    dh_s, dc_s, da_s = dh.unbind(0), dc.unbind(0), da.unbind(0)
-    da_ifg = [a[:, :3 * H].view(B, 3, H) for a in da_s]
-    da_o = [a[:, 3 * H:] for a in da_s]
+    # per-step views, each from one unbind call (slicing inside the loop costs as much as an op)
+    dh_s, dc_s, da_s = dh.unbind(0), dc.unbind(0), da.view(T, B, 4 * H).unbind(0)
+    dc_rows = dc.unsqueeze(2).unbind(0)  # (B, 1, H): dc_t broadcast over the gates i, f, g
+    da_ifg, da_o = da[:, :, :3].unbind(0), da[:, :, 3].unbind(0)
     k_c_s, k_o_s, k_ifg_s, f_s = k_c.unbind(0), k_o.unbind(0), k_ifg.unbind(0), f.unbind(0)
     report = _ticker(tick, T)
     for n, t in enumerate(range(T - 1, -1, -1), 1):
@@ -82,7 +83,7 @@ def lstm_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, tick: T
         torch.mul(m_grad, k_c_s[t], out=dc_s[t])
         if t + 1 < T:
             dc_s[t].addcmul_(dc_s[t + 1], f_s[t + 1])  # c_t also feeds c_{t+1} = f_{t+1}⊙c_t + ...
-        torch.mul(dc_s[t].unsqueeze(1), k_ifg_s[t], out=da_ifg[t])
+        torch.mul(dc_rows[t], k_ifg_s[t], out=da_ifg[t])
         torch.mul(m_grad, k_o_s[t], out=da_o[t])
         if t > 0:
             dh_s[t - 1].addmm_(da_s[t], Wh)  # (B, Hr) += (B, 4H) @ (4H, Hr)
