@@ -1,6 +1,7 @@
 """``gateviz trace MODEL INPUT -o OUT.npz``: write the trace file (design.md, "Contracts").
 
-Keys ``layer{k}.{forward|backward}.{quantity}`` (T, units), ``output`` and ``meta`` (JSON).
+Keys ``layer{k}.{forward|backward}.{quantity}`` (T, units), ``output`` and ``meta`` (JSON);
+``--gradients`` adds the gradients through time of one target (``gateviz.core.gradients``).
 Heavy modules (torch, the readers) are imported in ``run`` so ``--help`` stays instant.
 """
 
@@ -11,9 +12,11 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL",
-                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX")
-    parser.add_argument("input", metavar="INPUT",
-                        help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models)")
+                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX; "
+                             "or bundled:NAME")
+    parser.add_argument("input", metavar="INPUT", nargs="?",
+                        help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models); "
+                             "default for a model of a built-in task: the task's first sample")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="the trace file to write")
     parser.add_argument("--module", metavar="NAME",
                         help="which recurrent module to trace when the file holds several (see gateviz info)")
@@ -21,6 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
     parser.add_argument("--float64", action="store_true", help="trace in float64 (default: the weights' dtype)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument("--gradients", action="store_true",
+                        help="add gradients through time of a target y: gradient.layer{k}.{dir}.hidden_state/"
+                             "cell_state, gradient.input and connectivity (||dy/dx_t|| per step)")
+    parser.add_argument("--connectivity-matrix", action="store_true",
+                        help="with --gradients: also connectivity_matrix (T, T), row s for the target at step s")
+    from .targets import add_target_arguments
+
+    add_target_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,8 +46,29 @@ def run(args: argparse.Namespace) -> int:
         raise FormatError(f"{out} is a folder; give a file name such as trace.npz")
     if out.exists() and not args.force:
         raise FormatError(f"{out} already exists; pass --force to overwrite it")
-    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
-    sequence = read_sequence(args.input, model)
+    from .targets import target_from_args, wants_target
+
+    if (wants_target(args) or args.connectivity_matrix) and not args.gradients:
+        raise FormatError("--target-step, --target-class, --target-unit and --connectivity-matrix choose what "
+                          "--gradients computes; add --gradients")
+    target = target_from_args(args) if args.gradients else None  # a malformed unit fails before loading
+    if args.model.startswith("bundled:"):
+        from gateviz.bundled import load_bundled
+
+        model = load_bundled(args.model[len("bundled:"):])
+    else:
+        model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    if args.input is not None:
+        sequence = read_sequence(args.input, model)
+    else:
+        from gateviz.bundled import default_sample
+        from gateviz.tasks import get_task_for_model
+
+        if get_task_for_model(model) is None:
+            raise FormatError(f"{args.model} has no built-in task, so there is no default input; "
+                              "give INPUT (.npy, .csv or .txt)")
+        sample = default_sample(model)
+        sequence, args.input = sample.sequence, f"the {sample.name!r} sample"
 
     from gateviz.core.budget import require_trace, sequence_steps
 
@@ -52,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
     from gateviz.core.nonfinite import warn_nonfinite
 
     warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still write the trace
+    if args.gradients:
+        if trace.batched:
+            raise FormatError(f"{args.input} holds a batch of {trace.states[next(iter(trace.states))]['hidden_state'].shape[0]} "
+                              "sequences; --gradients takes one sequence (T, features)")
+        from gateviz.core.gradients import compute_gradients
+
+        trace.gradients = compute_gradients(model, trace, target, matrix=args.connectivity_matrix)
     trace.meta["input_file"] = str(args.input)
     # write beside the destination, then rename: an interrupted run never leaves half a file
     from gateviz.export.files import give_normal_mode, release_temp, temp_sibling
@@ -65,5 +104,6 @@ def run(args: argparse.Namespace) -> int:
         release_temp(tmp)
     dirs = "+".join(trace.directions(0))
     print(f"wrote {out}: {trace.length} steps, {trace.num_layers} {model.cell.upper()} layer(s) ({dirs}), "
-          f"{len(list(trace.keys()))} arrays" + (", output" if trace.output is not None else ""))
+          f"{len(list(trace.keys()))} arrays" + (", output" if trace.output is not None else "")
+          + (f", gradients of {trace.gradients.definition}" if trace.gradients is not None else ""))
     return 0

@@ -204,6 +204,8 @@ def _definition(model: RecurrentModel, r: _Resolved, target: GradientTarget) -> 
     if r.output is None:
         return f"sum of the model's outputs {where}"
     name = labels[r.output] if r.output < len(labels) else str(r.output)
+    if not name.isprintable() or name.isspace():
+        name = repr(name)  # a newline or a space class of a text model, visible in a title
     if head.activation == "softmax":
         return f"log p({name}){' (predicted)' if r.predicted else ''} {where}"
     return f"output {name} {where}"

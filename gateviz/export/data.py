@@ -16,6 +16,12 @@ Rows are ordered by layer, direction, step, unit, so a (layer, direction) block 
 ``steps × units`` rows. A quantity narrower than the others (an LSTM with a projection:
 h has proj_size units) leaves its cell empty for the units it does not have.
 Values are written with 7 significant digits (float32 precision).
+
+With gradients through time (``trace.gradients``, ``gateviz export ... --gradients``) every row
+also has ``gradient.hidden_state`` (dy/dh_t) and, for an LSTM, ``gradient.cell_state`` (dy/dc_t);
+then come rows for the input, with layer ``-1`` and direction ``input``, one per step and feature
+(``unit`` is the feature index), holding ``gradient.input`` (dy/dx_t) and ``connectivity``
+(||dy/dx_t||, the same on every feature of a step); the quantity columns stay empty there.
 """
 
 from __future__ import annotations
@@ -41,7 +47,14 @@ def save_npz(trace: Trace, path: str | os.PathLike, *, overwrite: bool = False) 
 
 
 def csv_columns(trace: Trace) -> list[str]:
-    return list(CSV_FIXED_COLUMNS) + list(trace.quantities)
+    return list(CSV_FIXED_COLUMNS) + list(trace.quantities) + gradient_columns(trace)
+
+
+def gradient_columns(trace: Trace) -> list[str]:
+    if trace.gradients is None:
+        return []
+    cols = ["gradient.hidden_state"] + (["gradient.cell_state"] if trace.gradients.cell else [])
+    return cols + ["gradient.input", "connectivity"]
 
 
 def _blocks(trace: Trace, layer: int | None, direction: str | None):
@@ -86,6 +99,8 @@ def save_csv(trace: Trace, path: str | os.PathLike, *, layer: int | None = None,
     steps = check_steps(steps if steps is not None else range(trace.length), trace.length)
     pairs = _blocks(trace, layer, direction)
     quantities = trace.quantities
+    grads = trace.gradients
+    n_grad = len(gradient_columns(trace))
     rows = 0
     with atomic_target(path, overwrite=overwrite) as tmp:
         with open(tmp, "w", newline="") as fh:
@@ -95,19 +110,41 @@ def save_csv(trace: Trace, path: str | os.PathLike, *, layer: int | None = None,
                 width = max(arrays[q].shape[-1] for q in quantities)
                 chosen = np.asarray(check_units(units, width) if units is not None else range(width), dtype=np.int64)
                 T, U = len(steps), len(chosen)
-                block = np.full((T, U, 2 + len(quantities)), np.nan)  # (step, unit, [step, unit, q...])
+                # (step, unit, [step, unit, q..., gradients...])
+                block = np.full((T, U, 2 + len(quantities) + n_grad), np.nan)
                 block[:, :, 0] = np.asarray(steps)[:, None]
                 block[:, :, 1] = chosen[None, :]
-                for j, q in enumerate(quantities):
-                    a = arrays[q][steps.start:steps.stop]  # (T, units_q)
+                sources = [arrays[q] for q in quantities]
+                if grads is not None:
+                    sources.append(grads.hidden[(k, d)])
+                    if grads.cell:
+                        sources.append(grads.cell[(k, d)])
+                for j, source in enumerate(sources):
+                    a = source[steps.start:steps.stop]  # (T, units_q)
                     have = chosen < a.shape[-1]
                     block[:, have, 2 + j] = a[:, chosen[have]]
                 # one row format per block: the layer and direction are constants
-                fmt = f"{k},{d},%d,%d," + ",".join(["%.7g"] * len(quantities))
+                fmt = f"{k},{d},%d,%d," + ",".join(["%.7g"] * (len(quantities) + n_grad))
                 lines = (fmt % tuple(row) for row in block.reshape(T * U, -1))
                 fh.writelines(line.replace("nan", "") + "\n" for line in lines)
                 rows += T * U
+            if grads is not None and layer is None and direction is None and units is None:
+                rows += _write_input_rows(fh, grads, steps, len(quantities) + n_grad - 2)
     return rows
+
+
+def _write_input_rows(fh, grads, steps: range, empty_before: int) -> int:
+    """The input's rows: layer -1, direction input, unit = feature; gradient.input and connectivity."""
+    g = grads.input[steps.start:steps.stop]  # (T, F)
+    T, F = g.shape
+    block = np.empty((T, F, 4))  # (step, feature, [step, feature, dy/dx, connectivity])
+    block[:, :, 0] = np.asarray(steps)[:, None]
+    block[:, :, 1] = np.arange(F)[None, :]
+    block[:, :, 2] = g
+    block[:, :, 3] = grads.connectivity[steps.start:steps.stop, None]
+    fmt = "-1,input,%d,%d," + "," * empty_before + "%.7g,%.7g"
+    fh.writelines((fmt % tuple(row)).replace("nan", "") + "\n" for row in block.reshape(T * F, -1))
+    return T * F
 
 
 def read_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray, list[str]]:
