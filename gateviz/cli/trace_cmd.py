@@ -85,9 +85,6 @@ def run(args: argparse.Namespace) -> int:
 
     warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still write the trace
     if args.gradients:
-        if trace.batched:
-            raise FormatError(f"{args.input} holds a batch of {trace.states[next(iter(trace.states))]['hidden_state'].shape[0]} "
-                              "sequences; --gradients takes one sequence (T, features)")
         from gateviz.core.gradients import compute_gradients
 
         trace.gradients = compute_gradients(model, trace, target, matrix=args.connectivity_matrix)
