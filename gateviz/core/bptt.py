@@ -25,6 +25,7 @@ caller), so the recurrences here always run from the last step to the first.
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 import torch
@@ -222,3 +223,73 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
                 dx[:, b] = grads[-1]
             report(T + (b + 1) * T // B)
     return dh, dc, dx
+
+
+# --------------------------------------------------------------------------- native LSTM layers
+
+
+def lstm_layer_native(layer: RecurrentLayer, ws: list[dict[str, Tensor]], x: Tensor, g_out: list[Tensor],
+                      q: list[dict[str, Tensor]]) -> tuple[list[Tensor], list[Tensor], Tensor]:
+    """A native LSTM layer (one forward direction, or both): torch's own fused forward and
+    backward give dy/dx_t and the recurrent part of dy/dh_t; dy/dc_t is then one elementwise scan.
+
+    The trick: feed the module an input widened by one zero block per direction, e_t, whose
+    input weights are that direction's recurrent weights Wh. Then e_t enters the pre-activation
+    exactly as h_{t−1} does, and autograd's dy/de_t is Wh^T da_t — the part of dy/dh_{t−1} that
+    flows through step t (h_{t+1} for a backward direction). What remains is elementwise:
+        dh_t = g_out_t + dy/de_{t+1},  dm_t = dh_t (W_hr^T dh_t with a projection),
+        dc_t = dm_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ dc_{t+1}   (a linear scan back in time).
+    The native backward runs the whole recurrence in fused code (oneDNN on CPUs that have it), the
+    floor the issue measures against; the batch of targets B is the module's batch.
+
+    x (T, I) the layer's input, time-aligned; g_out per direction (T, B, Hr) time-aligned;
+    q per direction the traced quantities, time-aligned. Returns per direction dh (T, B, Hr) and
+    dc (T, B, H), and dx (T, B, I), all time-aligned.
+    """
+    from .engine import _linear_scan_
+
+    T, B, Hr = g_out[0].shape
+    H, I, D = layer.units, x.shape[1], len(layer.directions)
+    dtype = x.dtype
+    mod = torch.nn.LSTM(I + D * Hr, H, proj_size=layer.proj_size or 0, bidirectional=D == 2, dtype=dtype)
+    with torch.no_grad():
+        for j, w in enumerate(ws):
+            sfx = "_reverse" if j == 1 else ""
+            wide = torch.zeros(4 * H, I + D * Hr, dtype=dtype)  # [Wx | Wh in block j | 0]
+            wide[:, :I] = w["Wx"]
+            wide[:, I + j * Hr:I + (j + 1) * Hr] = w["Wh"]
+            getattr(mod, f"weight_ih_l0{sfx}").copy_(wide)
+            getattr(mod, f"weight_hh_l0{sfx}").copy_(w["Wh"])
+            getattr(mod, f"bias_ih_l0{sfx}").copy_(w["bx"])  # the forget bias is folded in
+            getattr(mod, f"bias_hh_l0{sfx}").copy_(w["bh"])
+            if layer.proj_size:
+                getattr(mod, f"weight_hr_l0{sfx}").copy_(w["Whr"])
+    inp = x.new_zeros(T, B, I + D * Hr)
+    inp[:, :, :I] = x[:, None, :]
+    inp.requires_grad_(True)
+    with torch.enable_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
+        out = mod(inp)[0]  # (T, B, D*Hr)
+        (g_in,) = torch.autograd.grad(out, inp, torch.cat(g_out, dim=-1))
+    dhs, dcs = [], []
+    for j, d in enumerate(layer.directions):
+        through = g_in[:, :, I + j * Hr:I + (j + 1) * Hr]  # (T, B, Hr): dy/de_t = Wh^T da_t
+        dh = g_out[j].clone()
+        if d.reverse:
+            dh[1:] += through[:-1]  # h_{t+1} fed step t
+        else:
+            dh[:-1] += through[1:]  # h_{t-1} feeds step t
+        dm = dh if "Whr" not in ws[j] else dh @ ws[j]["Whr"]  # (T, B, H): dy/d(o⊙tanh c_t)
+        o, c, f = q[j]["output_gate"], q[j]["cell_state"], q[j]["forget_gate"]
+        tc = torch.tanh(c)
+        dc = dm * (o * (1 - tc * tc))[:, None, :]  # (T, B, H): the part through h_t; the scan adds c_{t+1}'s
+        f_next = torch.zeros_like(f)  # the forget gate of the step that reads c_t
+        if d.reverse:
+            f_next[1:] = f[:-1]
+        else:
+            f_next[:-1] = f[1:]
+        _linear_scan_(dc, f_next[:, None, :].expand_as(dc).contiguous(), reverse=not d.reverse)
+        dhs.append(dh)
+        dcs.append(dc)
+    return dhs, dcs, g_in[:, :, :I].contiguous()
+
