@@ -5,15 +5,23 @@ decodes from the sequence and the trace (``task.decode(sequence, trace, model)``
 task (a foreign model) the generic view plots the input features and the model's output over
 time. Every view shows the shared time cursor. Views are created when the task changes and
 updated in place otherwise; ``on_step`` only moves cursors and markers.
+
+With the memory shading on (issue 12, ``state.show_memory``) every view shades its input by the
+connectivity of the newest gradients (``state.gradients``, ``gradientsChanged``) and the caption
+says what the shading is, with its scale beside it (``io_memory``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gateviz.ui.guard import guarded
+
 from .common import NAN_COLOUR, Panel
+from .io_memory import MemoryLegend, accent, memory_caption, memory_shade
 from .io_views import VIEW_CLASSES, GenericView, IOView
 
 
@@ -37,9 +45,14 @@ class IOPanel(Panel):
         self._caption_row.addWidget(self.caption, 1)
         self._layout.addLayout(self._caption_row)
         self._caption_extra: QWidget | None = None
+        self.memory_legend = MemoryLegend()  # the shading's scale, last in the caption's row
+        self.memory_legend.setVisible(False)
+        self._caption_row.addWidget(self.memory_legend, 0)
         self.view: IOView | None = None
         self.decoded: dict | None = None
         self.decode_error: str | None = None
+        self.shade = None  # io_memory.MemoryShade the view shows, or None
+        self.state.gradientsChanged.connect(self._gradients_changed)
 
     def _view_class(self) -> type[IOView]:
         task = self.state.task
@@ -68,8 +81,21 @@ class IOPanel(Panel):
             self._set_caption_extra(getattr(self.view, "caption_widget", lambda: None)())
             self.view.apply_theme()
         self.view.rebuild(self.decoded)
-        self._set_caption()
+        self.on_gradients()  # also sets the caption
         self.on_step(state.step)
+
+    @guarded
+    def _gradients_changed(self) -> None:
+        if self.view is not None and self.state.trace is not None:
+            self.on_gradients()
+
+    def on_gradients(self) -> None:
+        """Shade the view's input by the newest gradients' connectivity (or remove the shading)."""
+        self.shade = memory_shade(self.state)
+        self.view.on_gradients(self.shade)
+        if self.memory_legend.isHidden() != (self.shade is None):
+            self.memory_legend.setHidden(self.shade is None)
+        self._set_caption()
 
     def _set_caption_extra(self, widget: QWidget | None) -> None:
         if self._caption_extra is not None:
@@ -77,20 +103,25 @@ class IOPanel(Panel):
             self._caption_extra.deleteLater()
         self._caption_extra = widget
         if widget is not None:
-            self._caption_row.addWidget(widget, 0)
+            self._caption_row.insertWidget(1, widget, 0)  # before the memory legend
 
     def readable_size(self) -> QSize:
         """The view's readable size plus the caption's lines at that width."""
         if self.view is None:
             return super().readable_size()
         need = self.view.readable_size()
-        extra = self._caption_extra.sizeHint().width() + 8 if self._caption_extra is not None else 0
+        extra = sum(w.sizeHint().width() + 8 for w in (self._caption_extra, self.memory_legend)
+                    if w is not None and not w.isHidden())
         caption = self.caption.heightForWidth(need.width() - extra) if self.caption.isVisibleTo(self) else 0
         return QSize(need.width(), need.height() + int(np.ceil(max(caption, 0))))
 
     def _set_caption(self) -> None:
         theme = self.state.theme
         text = self.view.caption() if self.view is not None else ""
+        if self.shade is not None:
+            what = memory_caption(self.shade, self.view.memory_mark, self.view.memory_things)
+            what = what[0].upper() + what[1:]
+            text = f"{text.rstrip(':')}. {what}" if text else what
         if self.decode_error:
             text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
         nan_from = self._nan_output_step()
@@ -126,10 +157,16 @@ class IOPanel(Panel):
         theme = self.state.theme
         self.setStyleSheet(f"IOPanel {{ background: {theme.background}; }}")
         self.setAutoFillBackground(True)
+        legend = self.memory_legend
+        legend.background, legend.foreground = QColor(theme.background), QColor(theme.foreground)
+        legend.accent, legend.font_pt = accent(theme), theme.font_pt
+        legend.updateGeometry()
+        legend.update()
         if self.view is not None:
             self.view.apply_theme()
             if self.state.trace is not None:
                 self.view.on_selection()
+                self.on_gradients()  # the accent is the theme's
                 self.on_step(self.state.step)
         self._set_caption()
 

@@ -66,6 +66,15 @@ def value_colour(value: float, cmap: pg.ColorMap, lo: float = -1.0, hi: float = 
     return cmap.map(t, mode=pg.ColorMap.QCOLOR)
 
 
+def shade_colour(level: float, background: QColor, colour: QColor) -> QColor:
+    """``background`` blended toward ``colour`` by ``level`` in [0, 1] (the memory shading); NaN: NaN's colour."""
+    if level != level:
+        return QColor(NAN_COLOUR)
+    t = min(max(float(level), 0.0), 1.0)
+    return QColor.fromRgbF(*(b + t * (a - b) for b, a in zip(
+        (background.redF(), background.greenF(), background.blueF()), (colour.redF(), colour.greenF(), colour.blueF()))))
+
+
 def relative_luminance(colour: QColor) -> float:
     """WCAG 2 relative luminance (linear light) of a colour."""
     def linear(v: float) -> float:
@@ -104,6 +113,14 @@ class IOView(QWidget):
     def caption(self) -> str:
         return ""
 
+    # the memory shading (issue 12): how a view marks t*, and which of its inputs it shades
+    memory_mark = "▼ marks t*"
+    memory_things = "inputs"
+
+    def on_gradients(self, shade) -> None:
+        """Shade the input by ``shade`` (an ``io_memory.MemoryShade``), or remove the shading (None).
+        Called when the gradients or the theme change: it updates items in place."""
+
     def line_px(self) -> float:
         """One tick label's height in the theme's fonts (the unit readable sizes are counted in)."""
         font = QFont()
@@ -130,6 +147,27 @@ class PlotView(IOView):
         self.plots: list[pg.PlotItem] = []
         self.cursors: list[pg.InfiniteLine] = []
         self.titles: dict[int, tuple[str, str]] = {}
+        self.memory_band = None  # io_memory.MemoryBand on memory_plot(), made on the first shading
+
+    def memory_plot(self) -> pg.PlotItem | None:
+        """The plot whose time axis the memory shading runs along (the input's); None: no shading."""
+        return self.plots[0] if self.plots else None
+
+    def on_gradients(self, shade) -> None:
+        from .io_memory import MemoryBand  # io_memory builds on this module
+
+        plot = self.memory_plot()
+        band = self.memory_band
+        if band is not None and band.plot is not plot:  # a rebuild made new plots
+            band = self.memory_band = None
+        if shade is None or plot is None:
+            if band is not None:
+                band.set(None)
+            return
+        if band is None:
+            band = self.memory_band = MemoryBand(plot, self.state.trace.length)
+            band.apply_theme(self.state.theme)
+        band.set(shade)
 
     def fit_y(self, plot: pg.PlotItem, lo: float, hi: float) -> None:
         """Show ``lo``..``hi`` with round y ticks, as many as the plot's height has room for, and
@@ -194,6 +232,8 @@ class PlotView(IOView):
             plot.showGrid(x=False, y=True, alpha=0.15)
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        if self.memory_band is not None:
+            self.memory_band.apply_theme(theme)
         # room at the right for the last x tick label, which is centred on the plot's right edge
         self.graphics.ci.setContentsMargins(1, 1, int(theme.font_pt * 1.6), 1)
         self._fit_titles()

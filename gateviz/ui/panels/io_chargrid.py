@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from gateviz.ui.guard import guarded
 
 from .common import DIVERGING_MAP, NAN_COLOUR
-from .io_base import readable_on, value_colour
+from .io_base import readable_on, shade_colour, value_colour
 
 GLYPHS = {"\n": "↵", "\t": "→", " ": ""}  # what a cell shows for characters without a visible glyph
 
@@ -66,6 +66,11 @@ class CharGrid(QWidget):
         self.foreground = QColor("#202020")
         self.font_pt = 11
         self.value_name = "h"  # for tooltips: "step 12: 'e', h of unit 3 = +0.52"
+        # the memory shading (issue 12): levels (T,) in [0, 1] replace the values' colours while set
+        self.shade: np.ndarray | None = None
+        self.shade_step = 0  # t*, underlined
+        self.accent = QColor("#E69F00")
+        self.mark = QColor("#7A3E00")
         self._fit_key = None
         self._spans_cache: dict[float, np.ndarray] = {}
         self.setMinimumHeight(60)
@@ -76,6 +81,13 @@ class CharGrid(QWidget):
             self._fit_key = None
             self._spans_cache = {}
         self.chars, self.values = chars, np.asarray(values, dtype=np.float32)
+        self.update()
+
+    def set_shade(self, levels: np.ndarray | None, step: int = 0) -> None:
+        """Shade each character's cell by ``levels`` (its connectivity to y at t* = ``step``); None:
+        colour the cells by their values again."""
+        self.shade = None if levels is None else np.asarray(levels, dtype=np.float32)
+        self.shade_step = int(step)
         self.update()
 
     def set_step(self, step: int) -> None:
@@ -211,6 +223,11 @@ class CharGrid(QWidget):
         return super().event(event)
 
     def tooltip_for(self, k: int) -> str:
+        if self.shade is not None:
+            level = float(self.shade[k]) if k < len(self.shade) else float("nan")
+            shown = "NaN" if np.isnan(level) else f"{level:.2f}"
+            return (f"step {k}: {self.chars[k]!r}, ‖∂y/∂x‖ = {shown} of its largest, y at step {self.shade_step} "
+                    "(click to go to this step)")
         value = float(self.values[k]) if k < len(self.values) else float("nan")
         shown = "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
         return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown} (click to go to this step)"
@@ -226,13 +243,21 @@ class CharGrid(QWidget):
         p.setFont(fit.font)
         centre = Qt.AlignmentFlag.AlignCenter
         rects = self.cell_rects()
+        shade = self.shade
         for k, rect in rects.items():
-            colour = value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
+            if shade is not None:  # which earlier characters matter for y at t*
+                colour = shade_colour(float(shade[k]) if k < len(shade) else 0.0, self.background, self.accent)
+            else:
+                colour = value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
             p.fillRect(rect, colour)
             glyph = GLYPHS.get(self.chars[k], self.chars[k])
             if glyph:
                 p.setPen(readable_on(colour))
                 p.drawText(rect, centre, glyph)
+        if shade is not None and self.shade_step in rects:  # t* underlined, below the glyph
+            rect = rects[self.shade_step]
+            bar = max(3.0, rect.height() * 0.12)
+            p.fillRect(QRectF(rect.left() + 2, rect.bottom() - bar - 1, rect.width() - 4, bar), self.mark)
         if self.step in rects:
             rect = rects[self.step].adjusted(-1.5, -1.5, 2.5, 2.5)
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -266,6 +291,10 @@ class ColourLegend(QWidget):
                             + ("; magenta: NaN" if on else ""))
             self.updateGeometry()
             self.update()
+
+    def colour_at(self, t: float) -> QColor:
+        """The bar's colour at ``t`` in [0, 1] from its left end."""
+        return value_colour(-1.0 + 2.0 * t, self.cmap)
 
     def _font(self) -> QFont:
         font = QFont()
@@ -321,7 +350,7 @@ class ColourLegend(QWidget):
         left, bar, right = self._parts()
         gradient = QLinearGradient(bar.topLeft(), bar.topRight())
         for t in np.linspace(0.0, 1.0, 9):
-            gradient.setColorAt(float(t), value_colour(-1.0 + 2.0 * float(t), self.cmap))
+            gradient.setColorAt(float(t), self.colour_at(float(t)))
         p.fillRect(bar, gradient)
         p.setPen(QPen(self.foreground, 1.5))  # both ends stand out on any background
         p.setBrush(Qt.BrushStyle.NoBrush)

@@ -162,6 +162,20 @@ class TextView(IOView):
             self._fit_title()
             self.curves[0].setPen(pg.mkPen(state.pin_colour(unit), width=state.theme.line_width))
 
+    memory_mark = "t* underlined"
+    memory_things = "characters"
+
+    def on_gradients(self, shade) -> None:
+        """The Distill figure: each character's cell shaded by its connectivity to y at t*, in
+        place of the unit's colours (and of their −1..+1 scale) while the shading is on."""
+        from .io_memory import accent, mark_colour
+
+        theme = self.state.theme
+        self.grid.accent, self.grid.mark = accent(theme), mark_colour(theme)
+        self.grid.set_shade(None if shade is None else shade.levels, 0 if shade is None else shade.step)
+        if self.legend.isHidden() != (shade is not None):
+            self.legend.setHidden(shade is not None)
+
     def on_step(self, step: int) -> None:
         self.grid.set_step(step)
         self.cursor.setValue(step)
@@ -193,4 +207,6 @@ class TextView(IOView):
 
     def caption(self) -> str:
         state = self.state
+        if self.grid.shade is not None:
+            return ""  # the memory shading's caption says what the colours are
         return f"each character coloured by h of unit {self._unit()} (layer {state.layer}, {state.direction}):"

@@ -1,0 +1,157 @@
+"""Which earlier inputs matter now (issue 12), drawn on the input itself: every io view shades its
+input by the connectivity ||dy/dx_t|| of the target y at step t* (Madsen, "Visualizing memorization
+in RNNs", Distill 2019), normalised to its largest value over t, and marks t*.
+
+``memory_shade(state)`` reads the newest gradients (``state.gradients``, filled off the GUI thread
+by the Memory panel's worker) and says what to draw, or None when the shading is off (View state
+``show_memory``), not computed yet, or belongs to another trace. One accent colour per theme, from
+nothing (the background) at 0 to the full accent at the largest connectivity: ``shade_colour``
+for painted cells (text, bits), ``MemoryBand`` for plots (a strip image behind the curves, updated
+in place with ``setImage``), ``MemoryLegend`` for the caption row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+
+from gateviz.ui.guard import guarded
+
+from .common import mark_dynamic
+from .io_base import shade_colour
+from .io_chargrid import ColourLegend
+
+# Okabe-Ito orange: apart from the plots' series colours (blue, vermillion, green), the blue of the
+# bits and the magenta of NaN; on the dark theme it brightens with connectivity as on the light one
+# it darkens, and black text stays readable on it (readable_on picks per cell)
+ACCENT = {"light": "#E69F00", "dark": "#E69F00"}
+# t*'s mark, drawn over the accent: dark brown on the light theme, pale on the dark one
+MARK = {"light": "#7A3E00", "dark": "#FFE2A6"}
+BAND_ALPHA = 0.55  # a plot's band at the largest connectivity: curves stay visible through it
+
+
+def accent(theme) -> QColor:
+    return QColor(ACCENT.get(theme.name, ACCENT["light"]))
+
+
+def mark_colour(theme) -> QColor:
+    return QColor(MARK.get(theme.name, MARK["light"]))
+
+
+@dataclass
+class MemoryShade:
+    """What the views draw: ``levels`` (T,) in [0, 1] (NaN where the gradient is NaN), t*, and
+    the words for the caption."""
+
+    levels: np.ndarray
+    step: int  # t*
+    definition: str  # what y is, one line
+    peak: float  # the largest ||dy/dx_t||, the legend's "max"
+    peak_step: int
+    embedding: bool  # x_t is a token's embedding vector
+
+
+def memory_shade(state) -> MemoryShade | None:
+    """The shading for the state's trace, or None (off, not computed yet, another trace's)."""
+    g = getattr(state, "gradients", None)
+    trace = state.trace
+    if not state.show_memory or g is None or trace is None:
+        return None
+    c = np.asarray(g.connectivity, dtype=np.float64)  # (T,)
+    step = g.target.step
+    if c.ndim != 1 or len(c) != trace.length or step is None or not 0 <= step < len(c):
+        return None  # a late result for a previous trace
+    finite = np.isfinite(c)
+    peak = float(c[finite].max()) if finite.any() else 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        levels = np.where(finite, c / peak if peak > 0 else 0.0, np.nan).astype(np.float32)
+    levels[np.isinf(c)] = 1.0  # an overflowed gradient: as strong as it gets
+    return MemoryShade(levels, int(step), g.definition, peak,
+                       int(np.nanargmax(np.where(finite, c, -1.0))) if finite.any() else int(step),
+                       (g.meta or {}).get("input") == "embedding vector")
+
+
+def memory_caption(shade: MemoryShade, mark: str, things: str = "inputs") -> str:
+    """One line of HTML: what the shading shows, for which y, and how t* is marked (``mark``, e.g.
+    "▼ marks t*"); ``things``: what the view's inputs are ("characters", "rows", ...)."""
+    x = " (x<sub>t</sub>: the embedding of input t)" if shade.embedding else ""
+    return (f"which earlier {things} matter for y = {shade.definition} ({mark}): shading ‖∂y/∂x<sub>t</sub>‖"
+            f"{x}, relative to its largest ({shade.peak:.2g}, step {shade.peak_step})")
+
+
+class MemoryLegend(ColourLegend):
+    """"0 [background → accent] max": the shading's scale, beside the io panel's caption."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.accent = QColor(ACCENT["light"])
+        self.ends = ("0", "max")
+        self.setToolTip("The shading of an input step: ||∂y/∂x_t||, from 0 to its largest over t")
+
+    def colour_at(self, t: float) -> QColor:
+        return shade_colour(t, self.background, self.accent)
+
+
+class MemoryBand:
+    """A plot's shading along time: a one-row image behind the curves (x = step, the plot's full
+    height), its colour the accent with an alpha rising with connectivity; a ▼ at t* at the top.
+
+    Created once per plot; ``set`` updates both in place."""
+
+    def __init__(self, plot: pg.PlotItem, length: int):
+        self.plot, self.length = plot, length
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-50)  # behind the curves and the grid
+        mark_dynamic(self.image)  # it changes with the step: no device cache to rebuild each time
+        plot.addItem(self.image)
+        self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True, symbol="t", size=14))
+        self.marker.setZValue(40)
+        plot.addItem(self.marker)
+        plot.vb.sigYRangeChanged.connect(self._fit_height)
+        self._levels = np.zeros((1, length), dtype=np.float32)
+        self.visible = False
+        self.image.setVisible(False)
+        self.marker.setVisible(False)
+
+    def apply_theme(self, theme) -> None:
+        colour = accent(theme)
+        lut = np.zeros((256, 4), dtype=np.uint8)  # transparent at 0 up to the accent at BAND_ALPHA
+        lut[:, :3] = (colour.red(), colour.green(), colour.blue())
+        lut[:, 3] = np.round(np.linspace(0.0, 255 * BAND_ALPHA, 256)).astype(np.uint8)
+        self.image.setLookupTable(lut)
+        mark = mark_colour(theme)
+        self.marker.setBrush(pg.mkBrush(mark))
+        self.marker.setPen(pg.mkPen(theme.background, width=1))
+
+    def set(self, shade: MemoryShade | None) -> None:
+        if shade is None:
+            if self.visible:
+                self.visible = False
+                self.image.setVisible(False)
+                self.marker.setVisible(False)
+            return
+        n = min(self.length, len(shade.levels))
+        self._levels[0, :n] = np.nan_to_num(shade.levels[:n], nan=0.0)  # (1, T): one row, a column per step
+        self._levels[0, n:] = 0.0
+        self.image.setImage(self._levels, levels=(0.0, 1.0), autoLevels=False)
+        self._step = shade.step
+        if not self.visible:
+            self.visible = True
+            self.image.setVisible(True)
+            self.marker.setVisible(True)
+        self._fit_height()
+
+    @guarded
+    def _fit_height(self, *_) -> None:
+        """The band fills the plot's visible height; the ▼ sits at its top."""
+        if not self.visible:
+            return
+        lo, hi = self.plot.vb.viewRange()[1]
+        self.image.setRect(QRectF(-0.5, lo, self.length, hi - lo))
+        inset = 8 * self.plot.vb.viewPixelSize()[1]  # the ▼'s half height: inside the box, not clipped by it
+        top = hi - inset if not self.plot.vb.yInverted() else lo + inset
+        self.marker.setData([self._step], [top])
