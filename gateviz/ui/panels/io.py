@@ -121,7 +121,7 @@ class IOPanel(Panel):
         if self.shade is not None:
             what = memory_caption(self.shade, self.view.memory_mark, self.view.memory_things)
             what = what[0].upper() + what[1:]
-            text = f"{text.rstrip(':')}. {what}" if text else what
+            text = f"{text.rstrip(':.')}. {what}" if text else what
         if self.decode_error:
             text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
         nan_from = self._nan_output_step()

@@ -153,6 +153,10 @@ class PlotView(IOView):
         """The plot whose time axis the memory shading runs along (the input's); None: no shading."""
         return self.plots[0] if self.plots else None
 
+    def memory_strip(self) -> tuple[float, float] | None:
+        """(y0, y1) of an opaque shading strip in ``memory_plot``; None: shade behind its curves."""
+        return None
+
     def on_gradients(self, shade) -> None:
         from .io_memory import MemoryBand  # io_memory builds on this module
 
@@ -165,7 +169,7 @@ class PlotView(IOView):
                 band.set(None)
             return
         if band is None:
-            band = self.memory_band = MemoryBand(plot, self.state.trace.length)
+            band = self.memory_band = MemoryBand(plot, self.state.trace.length, self.memory_strip())
             band.apply_theme(self.state.theme)
         band.set(shade)
 

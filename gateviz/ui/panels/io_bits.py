@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -12,12 +12,19 @@ from gateviz.ui.state import ViewState
 from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, muted
-from .io_base import IOView, readable_on
+from .io_base import IOView, readable_on, shade_colour
 
 
 HEADER = "time →   (bit 0, the least significant, first)"
 MARGIN = 10.0
 MIN_CELL = 2.0  # a bit's cell is at least this many label heights (its digit as large as the labels)
+
+
+def over(top: QColor, below: QColor) -> QColor:
+    """``top`` (with its alpha) composited over the opaque ``below``."""
+    a = top.alphaF()
+    return QColor.fromRgbF(*(a * t + (1 - a) * b for t, b in zip(
+        (top.redF(), top.greenF(), top.blueF()), (below.redF(), below.greenF(), below.blueF()))))
 
 
 class BitGrid(QWidget):
@@ -30,7 +37,16 @@ class BitGrid(QWidget):
         self.background, self.foreground, self.muted = QColor("#ffffff"), QColor("#202020"), QColor("#707070")
         self.on_colour, self.font_pt = QColor("#0072B2"), 10
         self.wrong: np.ndarray | None = None  # columns where the prediction is wrong
+        # the memory shading (issue 12): levels (T,) in [0, 1] tint each step's column; ▲ under t*'s
+        self.memory: np.ndarray | None = None
+        self.memory_step = 0
+        self.accent, self.mark = QColor("#E69F00"), QColor("#7A3E00")
         self.setMinimumHeight(120)
+
+    def set_memory(self, levels: np.ndarray | None, step: int = 0) -> None:
+        self.memory = None if levels is None else np.asarray(levels, dtype=np.float32)
+        self.memory_step = int(step)
+        self.update()
 
     def set_step(self, step: int) -> None:
         if step != self.step:
@@ -108,6 +124,20 @@ class BitGrid(QWidget):
         p.drawText(QRectF(x0, margin, self.width() - x0 - margin, head_h - 4),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    HEADER)
+        memory = self.memory
+        columns = [self.background] * n  # what each column's cells are drawn on
+        if memory is not None:  # which earlier bits matter for y at t*: each column tinted
+            p.setPen(Qt.PenStyle.NoPen)
+            for t in range(n):
+                columns[t] = shade_colour(float(memory[t]) if t < len(memory) else 0.0, self.background, self.accent)
+                p.setBrush(columns[t])
+                p.drawRoundedRect(QRectF(x0 + t * cell - 3, y0 - 4, cell + 6, len(self.rows) * cell + 8), 6, 6)
+            if 0 <= self.memory_step < n:  # ▲ under t*'s column
+                cx, top, half = x0 + (self.memory_step + 0.5) * cell, y0 + len(self.rows) * cell + 6, cell * 0.14
+                p.setBrush(self.mark)
+                p.setPen(QPen(self.background, 1))
+                p.drawPolygon([QPointF(cx, top), QPointF(cx + 1.2 * half, top + 1.6 * half),
+                               QPointF(cx - 1.2 * half, top + 1.6 * half)])
         # the current step's column
         if 0 <= self.step < n:
             hl = QColor(self.foreground)
@@ -115,6 +145,7 @@ class BitGrid(QWidget):
             p.setBrush(hl)
             p.setPen(QPen(self.foreground, 2.5))
             p.drawRoundedRect(QRectF(x0 + self.step * cell - 3, y0 - 4, cell + 6, len(self.rows) * cell + 8), 6, 6)
+            columns[self.step] = over(hl, columns[self.step])
         for r, (label, bits, shade, right) in enumerate(self.rows):
             y = y0 + r * cell
             p.setFont(small)
@@ -136,7 +167,10 @@ class BitGrid(QWidget):
                 p.setPen(QPen(QColor("#D55E00") if wrong else self.muted, 3 if wrong else 1))
                 p.drawRoundedRect(rect, 4, 4)
                 p.setFont(font)
-                p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
+                if memory is not None:  # the digit on the cell's fill over its column's tint
+                    p.setPen(readable_on(over(fill, columns[t])))
+                else:
+                    p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
                 bit = float(bits[t])
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bit)) if bit == bit else "?")
         p.end()
@@ -163,6 +197,15 @@ class BinaryAdditionView(IOView):
             self.grid.wrong = np.asarray(d["predicted_bits"]) != np.asarray(d["sum_bits"])
         self.grid.rows = rows
         self.grid.update()
+
+    memory_mark = "▲ marks t*"
+    memory_things = "bits"
+
+    def on_gradients(self, shade) -> None:
+        from .io_memory import accent, mark_colour
+
+        self.grid.accent, self.grid.mark = accent(self.state.theme), mark_colour(self.state.theme)
+        self.grid.set_memory(None if shade is None else shade.levels, 0 if shade is None else shade.step)
 
     def on_step(self, step: int) -> None:
         self.grid.set_step(step)

@@ -27,6 +27,7 @@ class DigitsView(PlotView):
     time (one labelled row per class, with a colour bar from 0 to 1), the probabilities at this step."""
 
     prob_plot = None
+    row_shade = None  # io_memory.RowShade over the image, made on the first memory shading
     bar_plot = None
     colour_bar = None
 
@@ -144,9 +145,30 @@ class DigitsView(PlotView):
             brushes = [pg.mkBrush("#D55E00" if k == best else series_colour(0, theme)) for k in range(len(p))]
             self.bars.setOpts(height=p, brushes=brushes)
 
+    memory_mark = "◀ marks t*"
+    memory_things = "rows"
+
+    def on_gradients(self, shade) -> None:
+        """Each image row tinted by its connectivity to y at t* (the row fed at step t), a ◀ at t*'s
+        row beside the image; created on the first shading, then updated in place."""
+        from .io_memory import RowShade
+
+        if self.row_shade is not None and self.row_shade.plot is not self.img_plot:
+            self.row_shade = None  # a rebuild made a new image plot
+        if shade is None:
+            if self.row_shade is not None:
+                self.row_shade.set(None)
+            return
+        if self.row_shade is None:
+            self.row_shade = RowShade(self.img_plot, *self.decoded["image"].shape)
+            self.row_shade.apply_theme(self.state.theme)
+        self.row_shade.set(shade)
+
     def apply_theme(self) -> None:
         super().apply_theme()
         theme = self.state.theme
+        if self.row_shade is not None:
+            self.row_shade.apply_theme(theme)
         grey = pg.ColorMap([0, 1], [(255, 255, 255), (0, 0, 0)] if theme.name == "light" else
                            [(0, 0, 0), (255, 255, 255)])
         if hasattr(self, "image"):

@@ -19,17 +19,20 @@ class GenericView(PlotView):
         T = trace.length
         inputs = trace.inputs
         self.lines: list[tuple[pg.PlotDataItem, int]] = []
+        self.input_plot = None
+        self.input_rows = 0  # the input's features when drawn as an image (rows), else 0
         if inputs is not None:
             inputs = np.asarray(inputs).reshape(T, -1)
             names = (model.input.feature_names if model is not None and model.input.feature_names else None) or \
                 [f"x{k}" for k in range(inputs.shape[1])]
             kind = "as an image" if inputs.shape[1] > MAX_LINES else legend_html(names)
-            plot = self.add_plot(0, "input", f"{inputs.shape[1]} feature(s): {kind}")
+            plot = self.input_plot = self.add_plot(0, "input", f"{inputs.shape[1]} feature(s): {kind}")
             items = _series_block(plot, inputs, names)
             self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
             plot.setXRange(0, max(T - 1, 1), padding=0.01)
             if inputs.shape[1] > MAX_LINES:
                 plot.setLabel("left", "feature")
+                self.input_rows = inputs.shape[1]
         out = trace.output
         if out is not None:
             out = np.asarray(out)
@@ -57,6 +60,29 @@ class GenericView(PlotView):
         if self.plots:
             self.plots[-1].setLabel("bottom", "step")
         self.apply_theme()
+
+    def memory_plot(self) -> pg.PlotItem | None:
+        return self.input_plot  # the memory shading runs along the input's steps
+
+    STRIP = (0.25, 1.25)  # the memory strip under an input image: rows K + 0.25 .. K + 1.25
+
+    def memory_strip(self) -> tuple[float, float] | None:
+        K = self.input_rows
+        return None if not K else (K + self.STRIP[0], K + self.STRIP[1])
+
+    def on_gradients(self, shade) -> None:
+        """An input drawn as an image gets the shading as a strip below it (the view grows by a
+        row while it shows); lines get it behind them."""
+        super().on_gradients(shade)
+        K = self.input_rows
+        if K and self.input_plot is not None:
+            self.input_plot.setYRange(0, K + (self.STRIP[1] + 0.1 if shade is not None else 0), padding=0)
+            axis = self.input_plot.getAxis("left")
+            if "tickStrings" not in vars(axis):  # no feature numbers beside the strip (there are K features)
+                def feature_labels(values, scale, spacing, axis=axis):
+                    labels = type(axis).tickStrings(axis, values, scale, spacing)
+                    return [s if v < K - 0.5 else "" for v, s in zip(values, labels)]
+                axis.tickStrings = feature_labels
 
     def apply_theme(self) -> None:
         super().apply_theme()

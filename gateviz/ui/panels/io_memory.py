@@ -99,13 +99,15 @@ class MemoryLegend(ColourLegend):
 class MemoryBand:
     """A plot's shading along time: a one-row image behind the curves (x = step, the plot's full
     height), its colour the accent with an alpha rising with connectivity; a ▼ at t* at the top.
+    With ``strip`` (y0, y1): an opaque strip there instead, over whatever the plot draws (a plot
+    that shows its input as an image has no background left to shade).
 
     Created once per plot; ``set`` updates both in place."""
 
-    def __init__(self, plot: pg.PlotItem, length: int):
-        self.plot, self.length = plot, length
+    def __init__(self, plot: pg.PlotItem, length: int, strip: tuple[float, float] | None = None):
+        self.plot, self.length, self.strip = plot, length, strip
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setZValue(-50)  # behind the curves and the grid
+        self.image.setZValue(-50 if strip is None else 10)  # behind the curves and the grid
         mark_dynamic(self.image)  # it changes with the step: no device cache to rebuild each time
         plot.addItem(self.image)
         self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True, symbol="t", size=14))
@@ -120,8 +122,11 @@ class MemoryBand:
     def apply_theme(self, theme) -> None:
         colour = accent(theme)
         lut = np.zeros((256, 4), dtype=np.uint8)  # transparent at 0 up to the accent at BAND_ALPHA
-        lut[:, :3] = (colour.red(), colour.green(), colour.blue())
-        lut[:, 3] = np.round(np.linspace(0.0, 255 * BAND_ALPHA, 256)).astype(np.uint8)
+        if self.strip is None:
+            lut[:, :3] = (colour.red(), colour.green(), colour.blue())
+            lut[:, 3] = np.round(np.linspace(0.0, 255 * BAND_ALPHA, 256)).astype(np.uint8)
+        else:  # opaque: the background blended toward the accent
+            lut[:] = [shade_colour(t, QColor(theme.background), colour).getRgb() for t in np.linspace(0, 1, 256)]
         self.image.setLookupTable(lut)
         mark = mark_colour(theme)
         self.marker.setBrush(pg.mkBrush(mark))
@@ -151,7 +156,47 @@ class MemoryBand:
         if not self.visible:
             return
         lo, hi = self.plot.vb.viewRange()[1]
-        self.image.setRect(QRectF(-0.5, lo, self.length, hi - lo))
+        y0, y1 = (lo, hi) if self.strip is None else self.strip
+        self.image.setRect(QRectF(-0.5, y0, self.length, y1 - y0))
         inset = 8 * self.plot.vb.viewPixelSize()[1]  # the ▼'s half height: inside the box, not clipped by it
         top = hi - inset if not self.plot.vb.yInverted() else lo + inset
         self.marker.setData([self._step], [top])
+
+
+class RowShade:
+    """An image read one row per step (digits): each row tinted by its connectivity, an overlay of
+    the accent whose alpha rises with it, and a ◀ inside the image's right edge at t*'s row."""
+
+    ALPHA = 0.6
+
+    def __init__(self, plot: pg.PlotItem, rows: int, cols: int):
+        self.plot, self.rows, self.cols = plot, rows, cols
+        self.image = mark_dynamic(pg.ImageItem(axisOrder="row-major"))
+        self.image.setZValue(5)  # over the digit: its strokes stay visible through the tint
+        plot.addItem(self.image)
+        self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True, symbol="t3", size=13))
+        self.marker.setZValue(40)
+        plot.addItem(self.marker)
+        self._levels = np.zeros((rows, 1), dtype=np.float32)  # (rows, 1): one value per row = step
+
+    def apply_theme(self, theme) -> None:
+        colour = accent(theme)
+        lut = np.zeros((256, 4), dtype=np.uint8)
+        lut[:, :3] = (colour.red(), colour.green(), colour.blue())
+        lut[:, 3] = np.round(np.linspace(0.0, 255 * self.ALPHA, 256)).astype(np.uint8)
+        self.image.setLookupTable(lut)
+        self.marker.setBrush(pg.mkBrush(mark_colour(theme)))
+        self.marker.setPen(pg.mkPen(theme.background, width=1.5))
+
+    def set(self, shade: MemoryShade | None) -> None:
+        on = shade is not None
+        self.image.setVisible(on)
+        self.marker.setVisible(on)
+        if not on:
+            return
+        n = min(self.rows, len(shade.levels))
+        self._levels[:n, 0] = np.nan_to_num(shade.levels[:n], nan=0.0)
+        self._levels[n:, 0] = 0.0
+        self.image.setImage(self._levels, levels=(0.0, 1.0), autoLevels=False)
+        self.image.setRect(QRectF(0, 0, self.cols, self.rows))
+        self.marker.setData([self.cols - 0.4], [min(shade.step, self.rows - 1) + 0.5])
