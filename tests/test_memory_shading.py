@@ -21,8 +21,8 @@ from gateviz.core.engine import Tracer  # noqa: E402
 from gateviz.core.gradients import GradientTarget, compute_gradients  # noqa: E402
 from gateviz.tasks import get_task_for_model  # noqa: E402
 from gateviz.ui.panels import PANEL_CLASSES  # noqa: E402
-from gateviz.ui.panels.io_base import relative_luminance  # noqa: E402
-from gateviz.ui.panels.io_memory import ACCENT  # noqa: E402
+from gateviz.ui.panels.io_base import relative_luminance, shade_colour  # noqa: E402
+from gateviz.ui.panels.io_memory import ACCENT, RowShade  # noqa: E402
 from gateviz.ui.state import Theme, ViewState  # noqa: E402
 
 
@@ -250,25 +250,34 @@ def test_digit_rows_are_tinted_by_connectivity(qtbot):
     view = panel.view
     t_star = 5
     state.set_step(t_star)
-    before = image_of(panel.view)
     g = give_gradients(qtbot, state, t_star)
-    after = image_of(panel.view)
+    image = image_of(view)
     levels = g.connectivity / g.connectivity.max()
+    digit = view.decoded["image"]  # (rows = steps, columns)
     vb = view.img_plot.vb
-    cols = view.decoded["image"].shape[1]
+    paper = QColor(state.theme.background)  # the digit's lowest value is drawn in the background colour
+    tint = QColor(ACCENT[state.theme.name])
 
-    def row_changed(r: int) -> float:
-        y0 = view.graphics.mapTo(view, vb.mapViewToDevice(QPointF(0.3, r + 0.2)).toPoint()).y()
-        y1 = view.graphics.mapTo(view, vb.mapViewToDevice(QPointF(0.3, r + 0.8)).toPoint()).y()
-        x0 = view.graphics.mapTo(view, vb.mapViewToDevice(QPointF(0.2, r)).toPoint()).x()
-        x1 = view.graphics.mapTo(view, vb.mapViewToDevice(QPointF(cols - 1.2, r)).toPoint()).x()
-        a, b = before[y0:y1, x0:x1].astype(int), after[y0:y1, x0:x1].astype(int)
-        return float(np.abs(a - b).sum(axis=2).mean())
+    def blank_pixel(r: int) -> QColor:
+        """The drawn colour of row r's blank (lowest-valued) pixel."""
+        c = int(np.argmin(digit[r]))
+        assert digit[r, c] == digit.min()
+        point = view.graphics.mapTo(view, vb.mapViewToDevice(QPointF(c + 0.5, r + 0.5)).toPoint())
+        return colour_at(image, point.x(), point.y())
 
-    strongest = int(np.argmax(levels))
+    def expected(level: float) -> QColor:
+        a = RowShade.ALPHA * level
+        return QColor(*(round((1 - a) * p + a * q) for p, q in zip(paper.getRgb()[:3], tint.getRgb()[:3])))
+
     assert levels[t_star + 1:].max() == 0
-    assert row_changed(strongest) > 40  # tinted
-    assert row_changed(t_star + 1) == 0  # a row read after t*: as before
+    for r in range(digit.shape[0]):
+        if r == t_star:
+            continue  # framed as the current row
+        got, want = blank_pixel(r), expected(float(levels[r]))
+        assert max(abs(a - b) for a, b in zip(got.getRgb(), want.getRgb())) <= 3, (r, got.name(), want.name())
+    assert blank_pixel(t_star + 1) == paper  # a row read after t*: as without shading
+    strongest = int(np.argmax(levels))
+    assert contrast(blank_pixel(strongest), paper) > 1.5
     assert "which earlier rows matter" in panel.caption.text().lower()
     assert view.row_shade.marker.getData()[1][0] == pytest.approx(t_star + 0.5)  # ◀ at t*'s row
 
@@ -279,26 +288,29 @@ def test_bit_columns_are_tinted_and_their_digits_stay_readable(qtbot, theme):
     grid = panel.view.grid
     t_star = 6
     state.set_step(t_star)
-    before = image_of(grid)
     g = give_gradients(qtbot, state, t_star)
-    after = image_of(grid)
+    image = image_of(grid)
     levels = g.connectivity / g.connectivity.max()
-    changed = np.abs(before.astype(int) - after.astype(int)).sum(axis=2) > 12  # (H, W)
     label_w, _right_w, head_h = grid._columns()
     cell = grid._cell()
     x0, y0 = label_w + 10, 10 + head_h
     rows = len(grid.rows)
+    background = QColor(theme.background)
 
-    def gap_changed(t: int) -> bool:  # the band's margin left of column t's cells, mid-grid
-        return bool(changed[int(y0 + rows * cell / 2), int(x0 + t * cell)])
+    def gap(t: int) -> QColor:  # the band's margin left of column t's cells, mid-grid
+        return colour_at(image, x0 + t * cell, y0 + rows * cell / 2)
 
-    assert levels[t_star - 1] > 0.2 and gap_changed(t_star - 1)
-    assert not gap_changed(t_star + 1)  # after t*: as before
+    for t in range(t_star):  # the current step's column is framed besides
+        want = shade_colour(float(levels[t]), background, QColor(ACCENT[theme.name]))
+        got = gap(t)
+        assert max(abs(a - b) for a, b in zip(got.getRgb(), want.getRgb())) <= 3, (t, got.name(), want.name())
+    assert levels[t_star - 1] > 0.2 and contrast(gap(t_star - 1), background) > 1.2
+    assert gap(t_star + 2) == background  # after t* (and clear of its frame): as without shading
     # every digit in a tinted column is readable on what it is drawn on
     for t in range(t_star + 1):
         for r in range(rows):
             rect_x, rect_y = x0 + t * cell + 2, y0 + r * cell + 2
-            inner = after[int(rect_y + 4): int(rect_y + cell - 8), int(rect_x + 4): int(rect_x + cell - 8)]
-            fill = colour_at(after, rect_x + 5, rect_y + 5)
+            inner = image[int(rect_y + 4): int(rect_y + cell - 8), int(rect_x + 4): int(rect_x + cell - 8)]
+            fill = colour_at(image, rect_x + 5, rect_y + 5)
             glyph = max((QColor(*map(int, px)) for px in inner.reshape(-1, 3)[::3]), key=lambda q: contrast(q, fill))
             assert contrast(glyph, fill) >= 4.5, (t, r, glyph.name(), fill.name())

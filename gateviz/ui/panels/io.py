@@ -91,11 +91,13 @@ class IOPanel(Panel):
 
     def on_gradients(self) -> None:
         """Shade the view's input by the newest gradients' connectivity (or remove the shading)."""
+        was = self.shade
         self.shade = memory_shade(self.state)
         self.view.on_gradients(self.shade)
-        if self.memory_legend.isHidden() != (self.shade is None):
-            self.memory_legend.setHidden(self.shade is None)
+        self.memory_legend.setHidden(self.shade is None)
         self._set_caption()
+        if (was is None) != (self.shade is None):  # the caption row's legends swapped: lay out now, not later
+            self._layout.activate()
 
     def _set_caption_extra(self, widget: QWidget | None) -> None:
         if self._caption_extra is not None:
