@@ -12,6 +12,8 @@ gradients change; ranges are set explicitly, never auto-ranged.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -124,7 +126,7 @@ class OutputsPlot(_PlotBox):
                 item = self.plot.plot(np.arange(T, dtype=np.float64), x_in[:, k], connect="finite")
                 self.input_curves.append(item)
                 values.append(x_in[:, k])
-            legend.append((self.input_curves[0], "input" if x_in.shape[1] == 1 else f"input ({x_in.shape[1]} features)"))
+            legend.append(("input" if x_in.shape[1] == 1 else f"input ({x_in.shape[1]} features)", INPUT_COLOUR))
         # sine: the output at step t predicts the input at t + 1, so it is drawn at t + 1 over the input
         shift = 1.0 if first.task is not None and first.task.name == "sine" else 0.0
         what = set()
@@ -138,9 +140,13 @@ class OutputsPlot(_PlotBox):
                                   symbol="o" if len(steps) == 1 else None, symbolSize=10, symbolBrush=e.colour)
             item.gateviz_model = e.name
             self.curves.append(item)
-            legend.append((item, e.name))
+            legend.append((e.name, e.colour))
             values.append(y)
-        self._set_legend(legend)
+        # the legend is the title's second line: inside the plot it would cover the curves' ends
+        self.legend.setVisible(False)
+        self.legend_names = [name for name, _ in legend]
+        legend_line = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name)}"
+                                          for name, c in legend)
         self.apply_theme()
         finite = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in values]) if values else np.zeros(1)
         finite = finite[np.isfinite(finite)]
@@ -152,7 +158,7 @@ class OutputsPlot(_PlotBox):
         outputs = " / ".join(sorted(what)) or "no output (no head)"
         next_value = " (drawn at t + 1: each predicts the next value)" if shift else ""
         where = f" on {self.cstate.input_name}" if self.cstate.input_name else ""
-        self.set_title(f"<b>Outputs</b>{where}: each model's {outputs}{next_value}")
+        self.set_title(f"<b>Outputs</b>{html.escape(where)}: each model's {outputs}{next_value}<br>{legend_line}")
         self._step(self.cstate.step)
 
     @guarded
@@ -178,7 +184,7 @@ class GradientCurves(_PlotBox):
         self.curves: list[pg.PlotDataItem] = []
         self.plot.setLogMode(x=False, y=True)
         self.plot.setLabel("bottom", "steps back in time, t* − t")
-        self.plot.setLabel("left", "‖∂y/∂h_t‖")
+        self.plot.setLabel("left", "‖∂y/∂h<sub>t</sub>‖")
         self.range_log: tuple[float, float] | None = None  # the visible y range as log10 values
         cstate.modelsChanged.connect(self._models_changed)
         cstate.gradientsChanged.connect(self._gradients_changed)
@@ -230,7 +236,7 @@ class GradientCurves(_PlotBox):
         if any(multi for _, _, multi in layers):
             where = " (" + ", ".join(sorted({f"layer {k} {d}" for k, d, _ in layers})) + ")"
         note = "" if values.size else " — every gradient is zero"
-        self.set_title(f"<b>‖∂y/∂h_t‖ against t* − t</b>{where}, {target_title(entries)}{note}")
+        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, {html.escape(target_title(entries))}{note}")
 
     def apply_theme(self) -> None:
         super().apply_theme()
