@@ -36,11 +36,15 @@ class BundledModel:
     description: str
     units: int = 0
     metrics: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    steps: int = 0  # the length of the sequences it trained on
+    meets_bar: bool = True  # a plain RNN may miss its task's quality bar (issue 12)
+    variant: str = ""  # a task variant, e.g. "150 steps" for the long adding problem
 
     @property
     def label(self) -> str:
-        """For menus: "brackets: LSTM(16)"."""
-        return f"{self.task}: {self.cell.upper()}({self.units})" if self.units else self.name
+        """For menus: "brackets: LSTM(16)", "adding, 150 steps: RNN(32)"."""
+        task = f"{self.task}, {self.variant}" if self.variant else self.task
+        return f"{task}: {self.cell.upper()}({self.units})" if self.units else self.name
 
 
 def models_dir() -> Path:
@@ -56,7 +60,8 @@ def _index() -> tuple[BundledModel, ...]:
         return ()
     return tuple(BundledModel(name=e["name"], task=e["task"], cell=e["cell"], path=folder / e["file"],
                               description=e["description"], units=int(e.get("units", 0)),
-                              metrics=dict(e.get("metrics", {})))
+                              metrics=dict(e.get("metrics", {})), steps=int(e.get("steps", 0)),
+                              meets_bar=bool(e.get("meets_bar", True)), variant=str(e.get("variant", "")))
                  for e in entries)
 
 
