@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation")
+PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation", "compare")
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "npz", "csv")
 # gateviz.ui.layouts.LAYOUTS' names, repeated here so --help does not import Qt (a test keeps them equal)
 LAYOUT_NAMES = ("dashboard", "story", "gates", "cell", "heatmaps", "traces", "io", "saturation")
@@ -22,8 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           "unless --force is given.")
     parser.add_argument("model", metavar="MODEL",
                         help="model file (gateviz .gvm, PyTorch, .safetensors, Keras, ONNX) or bundled:NAME")
-    parser.add_argument("input", metavar="INPUT", nargs="?",
-                        help="input sequence (.npy, .csv, .txt); default: the model's task's default sample")
+    parser.add_argument("input", metavar="INPUT", nargs="*",
+                        help="input sequence (.npy, .csv, .txt); default: the model's task's default sample. "
+                             "With --panel compare: 1 to 3 more MODELs (2 to 4 in all), the input from --input")
+    parser.add_argument("--input", dest="input_file", metavar="FILE",
+                        help="the input sequence for --panel compare (default: the first model's task's sample)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from FILE's extension)")
     parser.add_argument("--panel", choices=PANELS, default="dashboard",
@@ -202,6 +205,14 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.fps <= 120:
         raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
 
+    if args.panel == "compare":  # several MODEL positionals, one shared input (gateviz.export.compare)
+        from gateviz.export.compare import run_cli
+
+        return run_cli(args, fmt, size, dpi)
+    if len(args.input) > 1 or (args.input and args.input_file) or (args.input and args.input[0].startswith("bundled:")):
+        raise ExportError("give one MODEL and at most one INPUT; several models only with --panel compare "
+                          "(gateviz export A B C --panel compare -o FILE)")
+    args.input = args.input[0] if args.input else args.input_file
     model, trace, sequence, task = _load(args)
     from gateviz.core.nonfinite import warn_nonfinite
 

@@ -153,13 +153,21 @@ def trace_all(entries: list[ComparedModel], progress: Callable[[float, str], Non
             raise CompareError(f"the input does not fit {e.name}: {exc}") from None
 
 
-def compute_all(entries: list[ComparedModel], step: int) -> list:
+def compute_all(entries: list[ComparedModel], step: int, output: int | None = None) -> list:
     """Each entry's gradients of the same target definition at step t* (``GradientTarget(step)``:
-    the predicted class's log-probability, the sum of the head's outputs, or of the top layer's).
+    the predicted class's log-probability, the sum of the head's outputs, or of the top layer's;
+    ``output``: the head's class/output K for every model instead).
     Returned, not stored: a worker thread computes them while the GUI reads the entries."""
+    from gateviz.core.errors import SequenceError
     from gateviz.core.gradients import GradientTarget, compute_gradients
 
-    return [compute_gradients(e.model, e.trace, GradientTarget(step=step)) for e in entries]
+    result = []
+    for e in entries:
+        try:
+            result.append(compute_gradients(e.model, e.trace, GradientTarget(step=step, output=output)))
+        except SequenceError as exc:
+            raise CompareError(f"{e.name}: {exc}") from None
+    return result
 
 
 def gradient_curve(gradients, layer: int = 0, direction: str = "forward") -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,7 @@ class CompareState(QObject):
         self.theme = Theme()
         self.sync = sync
         self.gradient_step: int | None = None  # the t* of the gradients the entries hold now
+        self.target_output: int | None = None  # the head's class/output K for every model (None: the default y)
         self._runner = None
         if not sync:
             from gateviz.ui.workers import TraceRunner
@@ -50,7 +51,8 @@ class CompareState(QObject):
         return self.entries[0].trace.length if self.entries else 0
 
     def set_entries(self, entries: list[ComparedModel], input_name: str = "", step: int | None = None) -> None:
-        """Show these traced models (same input, same length); the cursor goes to ``step`` (default the last)."""
+        """Show these traced models (same input, same length); the cursor goes to ``step`` (default the
+        last). With ``sync`` a target the models cannot take raises CompareError here."""
         check_count(len(entries))
         self.entries, self.input_name = list(entries), input_name
         T = self.length
@@ -92,11 +94,12 @@ class CompareState(QObject):
 
     # ---- gradients ----------------------------------------------------------
     def _request_gradients(self) -> None:
-        entries, step = list(self.entries), self.step
+        entries, step, output = list(self.entries), self.step, self.target_output
         if self.sync:
-            self._apply(entries, step, compute_all(entries, step))
+            self._apply(entries, step, compute_all(entries, step, output))
         else:
-            self._runner.submit((tuple(id(e) for e in entries), step), lambda _report: compute_all(entries, step))
+            self._runner.submit((tuple(id(e) for e in entries), step),
+                                lambda _report: compute_all(entries, step, output))
 
     def _gradients_done(self, tag, result) -> None:
         ids, step = tag
