@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
                      "Feed the model an input from a .npy, .csv or .txt file")
         self.save_action = self._action(file_menu, "&Save model…", self.save_model_dialog, QKeySequence.StandardKey.Save,
                                         "Save the current model as a gateviz model file (.gvm)")
+        self.compare_action = self._action(file_menu, "&Compare models…", self.open_compare_dialog, "Ctrl+K",
+                                           "RNN vs LSTM vs GRU: 2 to 4 models on one input, side by side")
         file_menu.addSeparator()
         self.export_separator = file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Close gateviz")
@@ -296,6 +298,14 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
             actions[name] = a
         return actions
+
+    def open_compare_dialog(self) -> None:
+        """File ▸ Compare models…, pre-filled with this model and its task's bundled siblings (issue 12)."""
+        from gateviz.ui.compare import open_compare
+        from gateviz.ui.compare_models import siblings
+
+        prefill = siblings(self.bundled_name) or ([self.model_source] if self.model_source else [])
+        self.compare_window = open_compare(self, self.state.theme, prefill)
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
