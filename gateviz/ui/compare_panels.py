@@ -145,7 +145,7 @@ class OutputsPlot(_PlotBox):
         # the legend is the title's second line: inside the plot it would cover the curves' ends
         self.legend.setVisible(False)
         self.legend_names = [name for name, _ in legend]
-        legend_line = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name)}"
+        legend_line = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name, quote=False)}"
                                           for name, c in legend)
         self.apply_theme()
         finite = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in values]) if values else np.zeros(1)
@@ -158,7 +158,7 @@ class OutputsPlot(_PlotBox):
         outputs = " / ".join(sorted(what)) or "no output (no head)"
         next_value = " (drawn at t + 1: each predicts the next value)" if shift else ""
         where = f" on {self.cstate.input_name}" if self.cstate.input_name else ""
-        self.set_title(f"<b>Outputs</b>{html.escape(where)}: each model's {outputs}{next_value}<br>{legend_line}")
+        self.set_title(f"<b>Outputs</b>{html.escape(where, quote=False)}: each model's {outputs}{next_value}<br>{legend_line}")
         self._step(self.cstate.step)
 
     @guarded
@@ -236,7 +236,7 @@ class GradientCurves(_PlotBox):
         if any(multi for _, _, multi in layers):
             where = " (" + ", ".join(sorted({f"layer {k} {d}" for k, d, _ in layers})) + ")"
         note = "" if values.size else " — every gradient is zero"
-        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, {html.escape(target_title(entries))}{note}")
+        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, {html.escape(target_title(entries), quote=False)}{note}")
 
     def apply_theme(self) -> None:
         super().apply_theme()
