@@ -194,7 +194,7 @@ def native_input_grad(mod, x, *, head=None, head_activation="identity", step=Non
     out = mod(xs[:, None])[0][:, 0]  # (T, D*Hr)
     y = head_target(out[step], head, head_activation, output)
     (g,) = torch.autograd.grad(y, [xs])
-    return float(y), g.numpy(), out.detach().numpy()
+    return float(y.detach()), g.numpy(), out.detach().numpy()
 
 
 def native_state_grads(mod, x, *, head=None, head_activation="identity", step=None, output=None):
@@ -418,7 +418,8 @@ def central_differences(model: RecurrentModel, x, step=None, output=None, unit=N
     """Finite-difference gradients of y in float64: ({(k, dir): dy/dh}, {(k, dir): dy/dc}, dy/dx, min_kink).
 
     Each entry is (y(v + eps) − y(v − eps)) / 2eps with v one number of h_t, c_t or x_t; all entries of
-    one array are perturbed in one batched forward.
+    one array are perturbed in one batched forward. min_kink: how close the unperturbed forward's
+    inputs of piecewise functions come to a kink (compare with eps).
     """
     ref = StepReference(model)
     x = np.asarray(x, dtype=np.float64)
@@ -445,6 +446,8 @@ def central_differences(model: RecurrentModel, x, step=None, output=None, unit=N
                 cell[(k, name)] = diff((T, layer.units), lambda dl: ref.run(
                     np.broadcast_to(x, (dl.shape[0],) + x.shape), {(k, name, "c"): dl}))
     dx = diff(x.shape, lambda dl: ref.run(x[None] + dl))
+    ref.min_kink = np.inf  # how near a kink the unperturbed forward comes (the perturbed ones move by ~eps)
+    ref.run(x[None])
     return hidden, cell, dx, ref.min_kink
 
 
