@@ -148,8 +148,12 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
     """Any cell the engine can trace: re-run direction j's forward differentiably over x (T, I)
     in processing order, then let autograd give dy/dh_t, dy/dc_t and dy/dx_t for each target.
 
-    The forward mirrors the engine's exact step loop (``Tracer._direction_stepwise``) for one
-    sequence. Tensors per step are kept apart so autograd can report each one's gradient.
+    The forward mirrors the engine's exact step loop (``Tracer._direction_stepwise``). Zero probes
+    are added to every h_t and c_t where they are formed (``h_t + P_t``), so dy/dP_t is the total
+    derivative of y w.r.t. that value: one backward from one root gives them all (asking autograd
+    for many intermediate tensors instead is several times slower). A batch of B targets runs the
+    forward on B copies of the sequence, target b seeded on copy b: the same number of ops as one
+    target, each B rows wide, where a vmapped or repeated backward costs B times the dispatches.
     """
     T, B, Hr = g_out.shape
     H = layer.units
@@ -160,33 +164,34 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
     def clipped(a: Tensor) -> Tensor:
         return a if clip is None else a.clamp(-clip, clip)
 
-    report = _ticker(tick, 2 * T)
+    report = _ticker(tick, T)
     with torch.enable_grad():
-        x = x.detach().clone().requires_grad_(True)
-        xs = torch.addmm(w["bx"], x, w["Wx"].t())  # (T, G*H)
-        h = x.new_zeros(Hr)
-        c = x.new_zeros(H)
+        xb = x.detach()[:, None, :].expand(T, B, x.shape[1]).clone().requires_grad_(True)  # (T, B, I)
+        probe_h = x.new_zeros(T, B, Hr, requires_grad=True)
+        probe_c = x.new_zeros(T, B, H, requires_grad=True) if layer.cell == "lstm" else None
+        xs = torch.addmm(w["bx"], xb.view(T * B, -1), w["Wx"].t()).view(T, B, -1)  # (T, B, G*H)
+        h = x.new_zeros(B, Hr)
+        c = x.new_zeros(B, H)
         hs: list[Tensor] = []
-        cs: list[Tensor] = []
         peep = w.get("peephole")
-        Wh, bh = w["Wh"], w["bh"]
+        WhT, bh = w["Wh"].t(), w["bh"]
         for t in range(T):
             report(t + 1)
             xt = xs[t]
             if layer.cell == "rnn":
-                h = act(clipped(xt + Wh @ h + bh))
+                h = act(clipped(xt + h @ WhT + bh))
             elif layer.cell == "gru":
-                rz = Wh[:2 * H] @ h + bh[:2 * H]
-                r = sig(clipped(xt[:H] + rz[:H]))
-                z = sig(clipped(xt[H:2 * H] + rz[H:]))
+                rz = h @ WhT[:, :2 * H] + bh[:2 * H]
+                r = sig(clipped(xt[:, :H] + rz[:, :H]))
+                z = sig(clipped(xt[:, H:2 * H] + rz[:, H:]))
                 if layer.reset_after:
-                    n = act(clipped(xt[2 * H:] + r * (Wh[2 * H:] @ h + bh[2 * H:])))
+                    n = act(clipped(xt[:, 2 * H:] + r * (h @ WhT[:, 2 * H:] + bh[2 * H:])))
                 else:
-                    n = act(clipped(xt[2 * H:] + Wh[2 * H:] @ (r * h) + bh[2 * H:]))
+                    n = act(clipped(xt[:, 2 * H:] + (r * h) @ WhT[:, 2 * H:] + bh[2 * H:]))
                 h = z * h + (1 - z) * n
             else:
-                a = xt + Wh @ h + bh  # (4H,) rows i, f, g, o
-                ai, af, ag, ao = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+                a = xt + h @ WhT + bh  # (B, 4H) blocks i, f, g, o
+                ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
                 if peep is not None:
                     ai = ai + peep[0] * c
                     af = af + peep[1] * c
@@ -196,33 +201,20 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
                 c = f * c + i * g
                 if layer.cell_clip is not None:
                     c = c.clamp(-layer.cell_clip, layer.cell_clip)
+                c = c + probe_c[t]
                 if peep is not None:
                     ao = ao + peep[2] * c  # the output peephole looks at the new c
                 o = sig(clipped(ao))
                 h = o * act(c)
                 if "Whr" in w:
-                    h = w["Whr"] @ h
+                    h = h @ w["Whr"].t()
                     if layer.proj_clip is not None:
                         h = h.clamp(-layer.proj_clip, layer.proj_clip)
-                cs.append(c)
+            h = h + probe_h[t]
             hs.append(h)
-        wanted = hs + cs + [x]
-        dh = g_out.new_zeros(T, B, Hr)
-        dc = g_out.new_zeros(T, B, H) if cs else None
-        dx = g_out.new_zeros(T, B, x.shape[1])
-        for b in range(B):
-            # y's linearisation: sum_t <g_out[t, b], h_t>; its gradient w.r.t. each h_t is the total one
-            grads = torch.autograd.grad(hs, wanted, grad_outputs=list(g_out[:, b].unbind(0)),
-                                        retain_graph=b + 1 < B, allow_unused=True)
-            for t in range(T):
-                if grads[t] is not None:
-                    dh[t, b] = grads[t]
-                if cs and grads[T + t] is not None:
-                    dc[t, b] = grads[T + t]
-            if grads[-1] is not None:
-                dx[:, b] = grads[-1]
-            report(T + (b + 1) * T // B)
-    return dh, dc, dx
+        wanted = [probe_h, xb] + ([probe_c] if probe_c is not None else [])
+        grads = torch.autograd.grad(torch.stack(hs), wanted, grad_outputs=g_out)
+    return grads[0], (grads[2] if probe_c is not None else None), grads[1]
 
 
 # --------------------------------------------------------------------------- native LSTM layers
