@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 from gateviz.ui.compare_models import curve_layer, gradient_curve, input_series, output_series, target_title
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
-from gateviz.ui.panels.common import TimeCursor, muted, style_plot
+from gateviz.ui.panels.common import TimeCursor, style_plot
 from gateviz.ui.panels.plot_fit import y_fit
 
 INPUT_COLOUR = "#999999"
@@ -63,9 +63,8 @@ class _PlotBox(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.disableAutoRange()
         self.plot.getAxis("left").setWidth(52)
-        self.legend = pg.LegendItem(offset=(-10, 10))
-        self.legend.setParentItem(self.plot.vb)
         self._title_text = ""
+        self.legend_names: list[str] = []
         cstate.themeChanged.connect(self._themed)
 
     def set_title(self, text: str) -> None:
@@ -82,16 +81,13 @@ class _PlotBox(QWidget):
         self.graphics.setBackground(theme.background)
         self.setStyleSheet(f"background: {theme.background};")
         style_plot(self.plot, theme)
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_pt}pt")
-        self.legend.setBrush(pg.mkBrush(theme.background + "d0"))
-        self.legend.setPen(pg.mkPen(muted(theme)))
         self.set_title(self._title_text)
 
-    def _set_legend(self, items: list[tuple[pg.PlotDataItem, str]]) -> None:
-        self.legend.clear()
-        for item, name in items:
-            self.legend.addItem(item, name)
+    def legend_line(self, items: list[tuple[str, str]]) -> str:
+        """The legend as the title's second line (inside the plot it would cover curves): (name, colour)."""
+        self.legend_names = [name for name, _ in items]
+        return "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name, quote=False)}"
+                                   for name, c in items)
 
 
 class OutputsPlot(_PlotBox):
@@ -142,11 +138,7 @@ class OutputsPlot(_PlotBox):
             self.curves.append(item)
             legend.append((e.name, e.colour))
             values.append(y)
-        # the legend is the title's second line: inside the plot it would cover the curves' ends
-        self.legend.setVisible(False)
-        self.legend_names = [name for name, _ in legend]
-        legend_line = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name, quote=False)}"
-                                          for name, c in legend)
+        legend_line = self.legend_line(legend)
         self.apply_theme()
         finite = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in values]) if values else np.zeros(1)
         finite = finite[np.isfinite(finite)]
@@ -155,11 +147,24 @@ class OutputsPlot(_PlotBox):
             lo, hi = lo - 1, hi + 1
         y_fit(self.plot).set_range(lo, hi)
         self.plot.setXRange(-0.5, T - 0.5 + shift, padding=0.01)
+        self._char_ticks(first.sequence, T)
         outputs = " / ".join(sorted(what)) or "no output (no head)"
         next_value = " (drawn at t + 1: each predicts the next value)" if shift else ""
         where = f" on {self.cstate.input_name}" if self.cstate.input_name else ""
-        self.set_title(f"<b>Outputs</b>{html.escape(where, quote=False)}: each model's {outputs}{next_value}<br>{legend_line}")
+        self.set_title(f"<b>Outputs</b>{html.escape(where, quote=False)}: each model's {outputs}{next_value}"
+                       f"<br>{legend_line}")
         self._step(self.cstate.step)
+
+    def _char_ticks(self, sequence, T: int) -> None:
+        """A text input is the x axis: each step labelled with its character, when they fit."""
+        axis = self.plot.getAxis("bottom")
+        if isinstance(sequence, str) and T <= 80:
+            shown = {" ": "␣", "\n": "↵", "\t": "⇥"}
+            axis.setTicks([[(float(t), shown.get(ch, ch)) for t, ch in enumerate(sequence)], []])
+            self.plot.setLabel("bottom", "input character at step t")
+        else:
+            axis.setTicks(None)
+            self.plot.setLabel("bottom", "step t")
 
     @guarded
     def _step(self, step: int) -> None:
@@ -185,6 +190,7 @@ class GradientCurves(_PlotBox):
         self.plot.setLogMode(x=False, y=True)
         self.plot.setLabel("bottom", "steps back in time, t* − t")
         self.plot.setLabel("left", "‖∂y/∂h<sub>t</sub>‖")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # the ticks are powers of ten: no "(x0.001)"
         self.range_log: tuple[float, float] | None = None  # the visible y range as log10 values
         cstate.modelsChanged.connect(self._models_changed)
         cstate.gradientsChanged.connect(self._gradients_changed)
@@ -200,7 +206,6 @@ class GradientCurves(_PlotBox):
             item.setLogMode(False, True)
             item.gateviz_model = e.name
             self.curves.append(item)
-        self._set_legend([(item, e.name) for item, e in zip(self.curves, self.cstate.entries)])
         self.apply_theme()
         self.set_title("<b>Gradients through time</b> (computing…)")
 
@@ -212,7 +217,7 @@ class GradientCurves(_PlotBox):
         entries = self.cstate.entries
         if not entries or any(e.gradients is None for e in entries):
             return
-        found = []
+        found, gaps = [], []
         step = entries[0].gradients.target.step
         layers = set()
         for item, e in zip(self.curves, entries):
@@ -221,6 +226,8 @@ class GradientCurves(_PlotBox):
             x, y = gradient_curve(e.gradients, layer, direction)
             item.setData(x, y, connect="finite")
             found.append(y[np.isfinite(y)])
+            if np.isnan(y).any():  # say what a gap is, and where it starts
+                gaps.append(f"{e.name} from {int(np.argmax(np.isnan(y)))} steps back")
         values = np.concatenate(found) if found else np.zeros(0)
         if values.size:
             lo_exp, hi_exp = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
@@ -235,8 +242,11 @@ class GradientCurves(_PlotBox):
         where = ""
         if any(multi for _, _, multi in layers):
             where = " (" + ", ".join(sorted({f"layer {k} {d}" for k, d, _ in layers})) + ")"
-        note = "" if values.size else " — every gradient is zero"
-        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, {html.escape(target_title(entries), quote=False)}{note}")
+        note = " — every gradient is zero" if not values.size else \
+            f" — a gap is an exact zero ({'; '.join(gaps)})" if gaps else ""
+        legend = self.legend_line([(e.name, e.colour) for e in entries])
+        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, "
+                       f"{html.escape(target_title(entries), quote=False)}{note}<br>{legend}")
 
     def apply_theme(self) -> None:
         super().apply_theme()
