@@ -143,7 +143,9 @@ def write_samples(folder: Path) -> None:
 
 
 def same_model_file(a: Path, b: Path) -> bool:
-    """Same tensors (bit for bit) and the same metadata; the byte order of safetensors' metadata map varies."""
+    """Same tensors (bit for bit) and the same metadata; the byte order of safetensors' metadata map varies,
+    and so does the JSON layout of its values (save_model's key order and spacing changed after files were
+    committed), so JSON values are compared parsed."""
     import numpy as np
     from safetensors.numpy import load_file
 
@@ -152,7 +154,17 @@ def same_model_file(a: Path, b: Path) -> bool:
     ta, tb = load_file(str(a)), load_file(str(b))
     if ta.keys() != tb.keys() or any(not np.array_equal(ta[k], tb[k]) for k in ta):
         return False
-    return read_safetensors_header(a)["__metadata__"] == read_safetensors_header(b)["__metadata__"]
+
+    def parsed(path: Path) -> dict:
+        out = {}
+        for key, value in read_safetensors_header(path)["__metadata__"].items():
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                out[key] = value
+        return out
+
+    return parsed(a) == parsed(b)
 
 
 def check(names: list[str], out_dir: Path) -> int:
