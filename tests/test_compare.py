@@ -204,3 +204,72 @@ def test_an_input_that_does_not_fit_names_the_model(tmp_path, qapp, capsys):
     np.save(seq, np.zeros((20, 3), dtype=np.float32))  # 3 features; the sine models take 1
     assert main(["export", *SINE[:2], "--panel", "compare", "--input", str(seq), "-o", str(tmp_path / "f.png")]) == 2
     error_line(capsys, "three.npy does not fit sine-lstm")
+
+
+def _ready(cw) -> bool:
+    return bool(cw.cstate.entries) and all(e.gradients is not None for e in cw.cstate.entries)
+
+
+def test_file_compare_opens_the_current_model_and_its_siblings(window, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from gateviz.bundled import list_bundled
+    from gateviz.ui import compare_dialog
+
+    chosen = {}
+
+    def accept(dialog):  # the dialog as the user leaves it: pre-filled, Compare pressed
+        chosen["specs"], chosen["ok"] = dialog.specs(), dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        return compare_dialog.CompareDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(compare_dialog.CompareDialog, "exec", accept)
+    assert window.compare_action.shortcut().toString() == "Ctrl+K"
+    before = window.state.step
+    window.compare_action.trigger()
+    cw = window.compare_window
+    qtbot.waitUntil(lambda: _ready(cw), timeout=60000)
+    brackets = [f"bundled:{b.name}" for b in list_bundled() if b.task == "brackets"]
+    assert chosen["specs"][0] == f"bundled:{window.bundled_name}" == "bundled:brackets-lstm"
+    assert sorted(chosen["specs"]) == sorted(brackets[:4]) and len(brackets) >= 2
+    assert [e.spec for e in cw.cstate.entries] == chosen["specs"]
+    # the keys move the one shared cursor; t* follows it
+    T = cw.cstate.length
+    with qtbot.waitSignal(cw.cstate.gradientsChanged, timeout=30000):
+        qtbot.keyClick(cw, Qt.Key.Key_Home)
+    assert cw.cstate.step == 0 and cw.bar.slider.value() == 0 and {s.step for s in cw.cstate.states} == {0}
+    qtbot.waitUntil(lambda: cw.cstate.gradient_step == 0 and not cw.cstate.busy, timeout=30000)
+    with qtbot.waitSignal(cw.cstate.gradientsChanged, timeout=30000):
+        qtbot.keyClick(cw, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: cw.cstate.gradient_step == 1 and not cw.cstate.busy, timeout=30000)
+    assert cw.bar.label.text() == f"step t* = 1 of 0..{T - 1}"
+    assert all(e.gradients.target.step == 1 for e in cw.cstate.entries)
+    assert window.state.step == before  # the main window keeps its own cursor
+    cw.close()
+
+
+def test_window_says_why_models_cannot_be_compared(qtbot, shown_errors):
+    from gateviz.ui.compare import CompareWindow
+
+    cw = CompareWindow()
+    qtbot.addWidget(cw)
+    with qtbot.waitSignal(cw.loader.failed, timeout=30000):
+        cw.load(["bundled:sine-lstm", "bundled:adding-lstm"])
+    assert shown_errors == [("Cannot compare these models",
+                             "cannot compare models with different input sizes: sine-lstm takes 1 feature per step, "
+                             "adding-lstm takes 2 features per step; choose models that take the same input (e.g. the "
+                             "bundled LSTM, GRU and RNN of one task)")]
+    assert cw.cstate.entries == []
+
+
+def test_dialog_enables_compare_for_two_to_four(qtbot):
+    from gateviz.ui.compare_dialog import CompareDialog
+
+    dialog = CompareDialog(["bundled:sine-lstm"])
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled() and dialog.note.text() == "Add 1 more."
+    for spec in ("bundled:sine-gru", "bundled:sine-rnn", "bundled:sine-lstm"):
+        dialog.add(spec)
+    assert ok.isEnabled() and dialog.specs()[-1] == "bundled:sine-lstm"
+    dialog.add("bundled:sine-gru")  # a fifth: refused, and no button offers it
+    assert len(dialog.specs()) == 4 and not dialog.add_bundled.isEnabled() and not dialog.add_file.isEnabled()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSlider, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QSlider, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from gateviz.ui.compare_models import load_models, shared_input, trace_all
 from gateviz.ui.compare_panels import DetailView, GradientCurves, OutputsPlot
@@ -176,8 +176,10 @@ class CompareWindow(QMainWindow):
 
     @guarded
     def _load_failed(self, _tag, exc) -> None:
+        from gateviz.ui.errors import describe_exception, show_error
+
         self.statusBar().clearMessage()
-        QMessageBox.warning(self, "Cannot compare these models", str(exc))
+        show_error(self, "Cannot compare these models", describe_exception(exc))
 
     @guarded
     def _gradients_failed(self, message: str) -> None:
