@@ -190,6 +190,18 @@ def test_equals_autograd_on_torch_modules(tmp_path, name, target_name, dtype):
     check_against(g, ref, dtype, step, f"{name} {target_name}", fields["unit"])
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("target_name", ["top-middle", "softmax-predicted", "unit-below"])
+@pytest.mark.parametrize("name", [n for n in MODULES if n.startswith("lstm")])
+def test_lstm_without_the_fused_backward_too(monkeypatch, tmp_path, name, target_name, dtype):
+    """Narrow LSTM layers take torch's fused backward for one target; wide ones (and the connectivity
+    matrix) the hand-written recurrence: check that one on the same cases."""
+    from gateviz.core import backward
+
+    monkeypatch.setattr(backward, "_FUSED_MAX_UNITS", 0)
+    test_equals_autograd_on_torch_modules(tmp_path, name, target_name, dtype)
+
+
 @pytest.mark.parametrize("name", ["lstm-2-bi-proj", "lstm-3-bi-nobias", "gru-2-bi", "rnn-tanh-2-bi", "rnn-relu-2"])
 def test_step_loop_reference_equals_the_fused_modules_split_at_each_step(name):
     """The reference's dy/dh_t (and dy/dc_t through c_{t+1}) against nn.LSTM/GRU/RNN themselves."""
