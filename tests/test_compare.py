@@ -124,10 +124,10 @@ def test_gradient_curves_one_per_model_on_a_log_axis(compare):
 def test_outputs_overlaid_with_a_legend(compare):
     cstate, view = compare
     outputs = view.outputs
-    assert outputs.legend_names == ["input", "sine-lstm", "sine-gru", "sine-rnn"]
+    assert outputs.legend_names == ["input: the sine sample 'held-out window'", "sine-lstm", "sine-gru", "sine-rnn"]
     title = outputs.title.text()
     for e in cstate.entries:
-        assert f"color:{e.colour}" in title and e.name in title
+        assert f"color:{e.colour}" in title and e.name in _plain(title).replace("\u2011", "-")
         item = next(c for c in outputs.curves if c.gateviz_model == e.name)
         x, y = item.getData()
         np.testing.assert_allclose(y, e.trace.output[:, 0], rtol=1e-6)

@@ -41,7 +41,7 @@ class CompareView(QWidget):
         self.detail = DetailView(cstate)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.detail)
-        self.splitter.setSizes([45, 55])
+        self.splitter.setSizes([40, 60])
         layout.addWidget(self.splitter)
         cstate.themeChanged.connect(self._themed)
         self._themed()
@@ -53,7 +53,7 @@ class CompareView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         h = max(event.size().height(), 1)
-        self.splitter.setSizes([int(h * 0.45), h - int(h * 0.45)])
+        self.splitter.setSizes([int(h * 0.4), h - int(h * 0.4)])  # the panel below needs the room
 
     @guarded
     def _themed(self) -> None:

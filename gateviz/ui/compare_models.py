@@ -124,7 +124,7 @@ def shared_input(entries: list[ComparedModel], input_path: str | None = None) ->
             sequence, where = synthetic_sequence(entries[0].model), "a synthetic input"
         else:
             sequence, sample = default_sequence(source.model, source.task, task_samples(source.task))
-            where = f"{source.task.name}'s sample" + (f" {sample!r}" if sample else "")
+            where = f"the {source.task.name} sample" + (f" {sample!r}" if sample else "")
         for e in entries:
             e.sequence = sequence
     lengths = {_steps(e.sequence) for e in entries}

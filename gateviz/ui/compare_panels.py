@@ -23,9 +23,10 @@ from gateviz.ui.compare_models import curve_layer, gradient_curve, input_series,
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
 from gateviz.ui.panels.common import TimeCursor, style_plot
-from gateviz.ui.panels.plot_fit import y_fit
+from gateviz.ui.panels.plot_fit import axis_width_for, max_y_ticks, size_bottom_axis, y_fit
 
 INPUT_COLOUR = "#999999"
+NB_HYPHEN = "\u2011"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -81,13 +82,24 @@ class _PlotBox(QWidget):
         self.graphics.setBackground(theme.background)
         self.setStyleSheet(f"background: {theme.background};")
         style_plot(self.plot, theme)
+        size_bottom_axis(self.plot.getAxis("bottom"), theme)
+        self.fit_left_axis()
         self.set_title(self._title_text)
+
+    def tick_labels(self) -> list[str]:
+        return y_fit(self.plot).labels()
+
+    def fit_left_axis(self) -> None:
+        """The left axis as wide as its labels (and title) in the theme's font: nothing overlaps."""
+        axis = self.plot.getAxis("left")
+        axis.setWidth(axis_width_for(axis, self.tick_labels() or ["−0.5"]))
 
     def legend_line(self, items: list[tuple[str, str]]) -> str:
         """The legend as the title's second line (inside the plot it would cover curves): (name, colour)."""
         self.legend_names = [name for name, _ in items]
-        return "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━</span>&nbsp;{html.escape(name, quote=False)}"
-                                   for name, c in items)
+        # a non-breaking hyphen: a wrapped line never splits "sine-lstm" after its hyphen
+        return "&nbsp;&nbsp; ".join(f"<span style='color:{c}'>━</span>&nbsp;"
+                                    f"{html.escape(name, quote=False).replace('-', NB_HYPHEN)}" for name, c in items)
 
 
 class OutputsPlot(_PlotBox):
@@ -122,7 +134,9 @@ class OutputsPlot(_PlotBox):
                 item = self.plot.plot(np.arange(T, dtype=np.float64), x_in[:, k], connect="finite")
                 self.input_curves.append(item)
                 values.append(x_in[:, k])
-            legend.append(("input" if x_in.shape[1] == 1 else f"input ({x_in.shape[1]} features)", INPUT_COLOUR))
+            what_in = "input" if x_in.shape[1] == 1 else f"input ({x_in.shape[1]} features)"
+            legend.append((f"{what_in}: {self.cstate.input_name}" if self.cstate.input_name else what_in,
+                           INPUT_COLOUR))
         # sine: the output at step t predicts the input at t + 1, so it is drawn at t + 1 over the input
         shift = 1.0 if first.task is not None and first.task.name == "sine" else 0.0
         what = set()
@@ -146,13 +160,12 @@ class OutputsPlot(_PlotBox):
         if hi - lo < 1e-9:
             lo, hi = lo - 1, hi + 1
         y_fit(self.plot).set_range(lo, hi)
+        self.fit_left_axis()
         self.plot.setXRange(-0.5, T - 0.5 + shift, padding=0.01)
         self._char_ticks(first.sequence, T)
         outputs = " / ".join(sorted(what)) or "no output (no head)"
-        next_value = " (drawn at t + 1: each predicts the next value)" if shift else ""
-        where = f" on {self.cstate.input_name}" if self.cstate.input_name else ""
-        self.set_title(f"<b>Outputs</b>{html.escape(where, quote=False)}: each model's {outputs}{next_value}"
-                       f"<br>{legend_line}")
+        next_value = ", drawn at t + 1 (it predicts the next value)" if shift else ""
+        self.set_title(f"<b>Outputs</b>: each model's {outputs}{next_value}<br>{legend_line}")
         self._step(self.cstate.step)
 
     def _char_ticks(self, sequence, T: int) -> None:
@@ -192,6 +205,9 @@ class GradientCurves(_PlotBox):
         self.plot.setLabel("left", "‖∂y/∂h<sub>t</sub>‖")
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # the ticks are powers of ten: no "(x0.001)"
         self.range_log: tuple[float, float] | None = None  # the visible y range as log10 values
+        self._labels: list[tuple[float, str]] = []
+        self._exponents: tuple[int, int] | None = None  # the labelled decades, lowest and highest
+        self.plot.vb.sigResized.connect(self._log_ticks)
         cstate.modelsChanged.connect(self._models_changed)
         cstate.gradientsChanged.connect(self._gradients_changed)
         self.apply_theme()
@@ -212,6 +228,18 @@ class GradientCurves(_PlotBox):
     @guarded
     def _gradients_changed(self) -> None:
         self.update_curves()
+
+    def tick_labels(self) -> list[str]:
+        return [label for _, label in getattr(self, "_labels", [])] or ["10⁻⁰"]
+
+    @guarded
+    def _log_ticks(self, *_args) -> None:
+        """Powers of ten, as many as the plot's height holds without labels touching."""
+        if self._exponents is None:
+            return
+        self._labels = [(float(e), power_label(e)) for e in log_ticks(*self._exponents, max_y_ticks(self.plot, 7))]
+        self.plot.getAxis("left").setTicks([self._labels, []])
+        self.fit_left_axis()
 
     def update_curves(self) -> None:
         entries = self.cstate.entries
@@ -237,7 +265,8 @@ class GradientCurves(_PlotBox):
             hi_exp = lo_exp + 1
         self.range_log = (lo_exp - 0.05 * (hi_exp - lo_exp), hi_exp + 0.05 * (hi_exp - lo_exp))
         self.plot.setYRange(*self.range_log, padding=0)
-        self.plot.getAxis("left").setTicks([[(float(e), power_label(e)) for e in log_ticks(lo_exp, hi_exp)], []])
+        self._exponents = (lo_exp, hi_exp)
+        self._log_ticks()
         self.plot.setXRange(-0.5, max(step, 1) + 0.5, padding=0.01)
         where = ""
         if any(multi for _, _, multi in layers):
