@@ -273,3 +273,36 @@ def test_dialog_enables_compare_for_two_to_four(qtbot):
     assert ok.isEnabled() and dialog.specs()[-1] == "bundled:sine-lstm"
     dialog.add("bundled:sine-gru")  # a fifth: refused, and no button offers it
     assert len(dialog.specs()) == 4 and not dialog.add_bundled.isEnabled() and not dialog.add_file.isEnabled()
+
+
+def test_window_exports_what_it_shows(qtbot, tmp_path, traced):
+    from gateviz.ui.compare import CompareWindow
+
+    entries, where = traced
+    cw = CompareWindow()
+    qtbot.addWidget(cw)
+    with qtbot.waitSignal(cw.cstate.gradientsChanged, timeout=30000):
+        cw.cstate.set_entries(entries, where, step=25)
+    cw.view.detail.select(2, "cell")
+    size_before = cw.view.size()
+    out = tmp_path / "compare.png"
+    plan = cw.export_to(str(out), size=(1366, 768))
+    assert plan.pixels == (1366, 768) and image_array(out).shape[:2] == (768, 1366)
+    assert cw.view.size() == size_before and cw.cstate.step == 25  # the window is left as it was
+    picture = image_array(out)
+    for e in entries:
+        assert _curve_colour_pixels(picture, e.colour) > 100, e.name
+    cw.cstate.wait()
+
+
+def test_cli_animation_moves_t_star(tmp_path, qapp, capsys):
+    import imageio.v3 as iio
+
+    from gateviz.cli import main
+
+    out = tmp_path / "clip.gif"
+    assert main(["export", *SINE, "--panel", "compare", "--size", "640x400", "--range", "10:13", "-o", str(out)]) == 0
+    assert "3 frames comparing sine-lstm, sine-gru, sine-rnn, 640x400 px" in capsys.readouterr().out
+    frames = iio.imread(out, index=None)
+    assert frames.shape[:3] == (3, 400, 640)
+    assert all(np.any(frames[k] != frames[k + 1]) for k in range(2))  # the cursor and the curves move

@@ -77,9 +77,12 @@ class StepBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("The shared time step t*: every model's cursor and the gradients' target step")
         self.label = QLabel()
+        self.export = QPushButton("Export…")
+        self.export.setToolTip("This view as a figure (PNG, SVG, PDF) or an animation of t* (GIF, MP4)")
         row.addWidget(self.play)
         row.addWidget(self.slider, 1)
         row.addWidget(self.label)
+        row.addWidget(self.export)
         self.timer = QTimer(self)
         self.timer.setInterval(120)
         self.timer.timeout.connect(self._tick)
@@ -153,8 +156,49 @@ class CompareWindow(QMainWindow):
                           (Qt.Key.Key_End, lambda: self.cstate.set_step(self.cstate.length - 1)),
                           (Qt.Key.Key_Space, self.bar.play.toggle)):
             QShortcut(QKeySequence(key), self, activated=slot)
+        self.bar.export.clicked.connect(self._export_dialog)
         if specs:
             self.load(specs, input_path)
+
+    def export_to(self, path: str, *, overwrite: bool = False, size=None):
+        """This view (same models, step, theme, chosen panel) rendered by the CLI's path
+        (``gateviz.export.compare``) from a private copy, so the window keeps its size and cursor."""
+        import dataclasses
+        from pathlib import Path
+
+        from gateviz.export.compare import export_compare
+
+        copy = CompareState(sync=True)
+        copy.theme, copy.target_output = self.cstate.theme, self.cstate.target_output
+        copy.set_entries([dataclasses.replace(e) for e in self.cstate.entries], self.cstate.input_name,
+                         self.cstate.step)
+        view = CompareView(copy)
+        fmt = Path(path).suffix.lstrip(".").lower()
+        try:
+            detail = (self.view.detail.model_box.currentIndex(), self.view.detail.panel_box.currentData())
+            return export_compare(copy, view, path, fmt, overwrite=overwrite, size=size, detail=detail)
+        finally:
+            view.close()
+            view.deleteLater()
+
+    @guarded
+    def _export_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from gateviz.ui.errors import describe_exception, show_error
+
+        if not self.cstate.entries:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the comparison", "compare.png",
+                                              "Figures (*.png *.svg *.pdf);;Animations (*.gif *.mp4)")
+        if not path:
+            return
+        try:  # the file dialog has asked about replacing an existing file
+            plan = self.export_to(path, overwrite=True)
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, the window stays
+            show_error(self, "Export failed", describe_exception(exc))
+            return
+        self.statusBar().showMessage(f"wrote {path} ({plan.pixels[0]}x{plan.pixels[1]} px)", 8000)
 
     def load(self, specs: list[str], input_path: str | None = None) -> None:
         """Load, check and trace ``specs`` (files or bundled:NAME) in the background, then show them."""
