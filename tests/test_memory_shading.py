@@ -96,10 +96,10 @@ def test_text_cells_are_shaded_by_connectivity_darkest_where_it_is_largest(qtbot
     r = rects[t_star]
     underline = colour_at(image, r.center().x(), r.bottom() - 2)
     assert contrast(underline, cell_fill(image, r)) > 2.0
-    # the caption says what the shading is; the unit's −1..+1 scale gives way to 0..max
-    text = panel.caption.text()
-    assert g.definition in text and "∂y/∂x" in text and "t* underlined" in text
-    assert not panel.memory_legend.isHidden() and panel.view.legend.isHidden()
+    # the key above the text says what the shading is; the unit's −1..+1 scale gives way to 0..max
+    key = panel.memory_key
+    assert g.definition in key.text and "‖∂y/∂xₜ‖" in key.text and "t* underlined" in key.text
+    assert not key.isHidden() and panel.view.legend.isHidden() and panel.caption.isHidden()
     assert "step 20" in grid.tooltip_for(t_star) and "of its largest" in grid.tooltip_for(earlier)
 
 
@@ -112,7 +112,7 @@ def test_no_shading_when_memory_is_off_or_gradients_are_none(qtbot):
     with qtbot.waitSignal(state.gradientsChanged):
         state.set_show_memory(False)
     np.testing.assert_array_equal(image_of(panel), before)  # exactly as without gradients
-    assert panel.caption.text() == caption and panel.memory_legend.isHidden()
+    assert panel.caption.text() == caption and panel.memory_key.isHidden()
     assert not panel.view.legend.isHidden()  # the unit's colour scale is back
     with qtbot.waitSignal(state.gradientsChanged):
         state.set_show_memory(True)
@@ -141,7 +141,7 @@ def test_shading_follows_new_gradients(qtbot):
     level = g.connectivity[15] / g.connectivity.max()
     assert level > 0.05
     assert relative_luminance(cell_fill(second, rects[15])) < relative_luminance(QColor(state.theme.background)) - 0.02
-    assert grid.shade_step == 25 and "step 25" in panel.caption.text()
+    assert grid.shade_step == 25 and g.definition in panel.memory_key.text and "25" in g.definition
     np.testing.assert_allclose(grid.shade, g.connectivity / g.connectivity.max(), rtol=1e-6)
 
 
@@ -168,7 +168,7 @@ def test_shaded_text_stays_legible(qtbot, theme):
         glyph = max((QColor(*map(int, px)) for px in inner.reshape(-1, 3)), key=lambda q: contrast(q, fill))
         assert contrast(glyph, fill) >= 4.5, (k, grid.chars[k], glyph.name(), fill.name())
     # the legend's bar runs from the background to the accent
-    legend = panel.memory_legend
+    legend = panel.memory_key.legend
     legend_image = image_of(legend)
     bar = legend.bar_rect()
     right = colour_at(legend_image, bar.right() - 3, bar.center().y())
@@ -215,7 +215,7 @@ def test_signal_views_shade_a_band_along_time(qtbot, name):
     give_gradients(qtbot, state, 40)
     assert view.memory_band.image is image_item and len(plot.items) == items_before + 2
     assert list(band.marker.getData()[0]) == [40]
-    assert "▼ marks t*" in panel.caption.text()
+    assert "▼ at t*" in panel.memory_key.text
     with qtbot.waitSignal(state.gradientsChanged):
         state.set_show_memory(False)
     assert not band.image.isVisible() and not band.marker.isVisible()
@@ -278,7 +278,7 @@ def test_digit_rows_are_tinted_by_connectivity(qtbot):
     assert blank_pixel(t_star + 1) == paper  # a row read after t*: as without shading
     strongest = int(np.argmax(levels))
     assert contrast(blank_pixel(strongest), paper) > 1.5
-    assert "which earlier rows matter" in panel.caption.text().lower()
+    assert "◀ at t*" in panel.memory_key.text and g.definition in panel.memory_key.text
     assert view.row_shade.marker.getData()[1][0] == pytest.approx(t_star + 0.5)  # ◀ at t*'s row
 
 

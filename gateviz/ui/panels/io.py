@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, Panel
-from .io_memory import MemoryLegend, accent, memory_caption, memory_shade
+from .io_memory import MemoryKey, memory_caption, memory_shade, placeholder_shade
 from .io_views import VIEW_CLASSES, GenericView, IOView
 
 
@@ -45,9 +44,9 @@ class IOPanel(Panel):
         self._caption_row.addWidget(self.caption, 1)
         self._layout.addLayout(self._caption_row)
         self._caption_extra: QWidget | None = None
-        self.memory_legend = MemoryLegend()  # the shading's scale, last in the caption's row
-        self.memory_legend.setVisible(False)
-        self._caption_row.addWidget(self.memory_legend, 0)
+        self.memory_key = MemoryKey()  # the memory shading's words and scale, one row under the caption
+        self.memory_key.setHidden(True)
+        self._layout.addWidget(self.memory_key)
         self.view: IOView | None = None
         self.decoded: dict | None = None
         self.decode_error: str | None = None
@@ -94,9 +93,11 @@ class IOPanel(Panel):
         was = self.shade
         self.shade = memory_shade(self.state)
         self.view.on_gradients(self.shade)
-        self.memory_legend.setHidden(self.shade is None)
+        self.memory_key.setHidden(self.shade is None)
+        if self.shade is not None:
+            self.memory_key.set_text(memory_caption(self.shade, self.view.memory_mark))
         self._set_caption()
-        if (was is None) != (self.shade is None):  # the caption row's legends swapped: lay out now, not later
+        if (was is None) != (self.shade is None):  # the key's row came or went: lay out now, not later
             self._layout.activate()
 
     def _set_caption_extra(self, widget: QWidget | None) -> None:
@@ -105,33 +106,60 @@ class IOPanel(Panel):
             self._caption_extra.deleteLater()
         self._caption_extra = widget
         if widget is not None:
-            self._caption_row.insertWidget(1, widget, 0)  # before the memory legend
+            self._caption_row.addWidget(widget, 0)
 
     def readable_size(self) -> QSize:
-        """The view's readable size plus the caption's lines at that width."""
+        """The view's readable size plus the caption's lines at that width: with the memory
+        shading on, room for its key's row whether or not the gradients have arrived yet, so the
+        layout does not change when they do."""
         if self.view is None:
             return super().readable_size()
         need = self.view.readable_size()
-        extra = sum(w.sizeHint().width() + 8 for w in (self._caption_extra, self.memory_legend)
-                    if w is not None and not w.isHidden())
-        caption = self.caption.heightForWidth(need.width() - extra) if self.caption.isVisibleTo(self) else 0
-        return QSize(need.width(), need.height() + int(np.ceil(max(caption, 0))))
+        state = self.state
+
+        def width_of(widget: QWidget | None) -> int:
+            return widget.sizeHint().width() + 8 if widget is not None else 0
+
+        if self._measure is None:
+            self._measure = QLabel()
+            self._measure.setWordWrap(True)
+            self._measure.setContentsMargins(self.caption.contentsMargins())
+
+        def lines(text: str, beside: QWidget | None) -> int:  # the caption's height beside ``beside``
+            if not text:
+                return 0
+            self._measure.setText(text)
+            return self._measure.heightForWidth(need.width() - (beside.sizeHint().width() + 8 if beside else 0))
+
+        extra = self._caption_extra  # the view's own scale (the text's −1..+1)
+        caption = lines(self._caption_html(None), extra)
+        if state.show_memory and state.trace is not None:
+            shaded = lines(self._caption_html(placeholder_shade(state)),
+                           None if self.view.memory_replaces_caption else extra)
+            caption = max(caption, shaded + self.memory_key.sizeHint().height())
+        return QSize(need.width(), need.height() + int(np.ceil(caption)))
+
+    _measure: QLabel | None = None  # measures captions that are not shown (readable_size)
 
     def _set_caption(self) -> None:
+        text = self._caption_html(self.shade)
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def _caption_html(self, shade) -> str:
+        """The caption: the view's (none where the memory shading ``shade`` replaces what it
+        describes), notes; "" when there is none."""
         theme = self.state.theme
         text = self.view.caption() if self.view is not None else ""
-        if self.shade is not None:
-            what = memory_caption(self.shade, self.view.memory_mark, self.view.memory_things)
-            what = what[0].upper() + what[1:]
-            text = f"{text.rstrip(':.')}. {what}" if text else what
+        if shade is not None and self.view is not None and self.view.memory_replaces_caption:
+            text = ""  # the memory key's row says what the colours are
         if self.decode_error:
             text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
         nan_from = self._nan_output_step()
         if nan_from is not None:  # predictions decoded from NaN (argmax, rounding) would pass for real ones
             text = (f"{text} <span style='color:{NAN_COLOUR}'>■</span> the model's output is NaN from step "
                     f"{nan_from}: its predictions there mean nothing")
-        self.caption.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>")
-        self.caption.setVisible(bool(text))
+        return f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>" if text else ""
 
     def _nan_output_step(self) -> int | None:
         """The first step at which the model's output holds NaN (None without output or NaN)."""
@@ -159,11 +187,7 @@ class IOPanel(Panel):
         theme = self.state.theme
         self.setStyleSheet(f"IOPanel {{ background: {theme.background}; }}")
         self.setAutoFillBackground(True)
-        legend = self.memory_legend
-        legend.background, legend.foreground = QColor(theme.background), QColor(theme.foreground)
-        legend.accent, legend.font_pt = accent(theme), theme.font_pt
-        legend.updateGeometry()
-        legend.update()
+        self.memory_key.apply_theme(theme)
         if self.view is not None:
             self.view.apply_theme()
             if self.state.trace is not None:

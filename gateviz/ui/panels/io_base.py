@@ -114,8 +114,8 @@ class IOView(QWidget):
         return ""
 
     # the memory shading (issue 12): how a view marks t*, and which of its inputs it shades
-    memory_mark = "▼ marks t*"
-    memory_things = "inputs"
+    memory_mark = "▼ at t*"
+    memory_replaces_caption = False  # True: the view's caption describes colours the shading replaces
 
     def on_gradients(self, shade) -> None:
         """Shade the input by ``shade`` (an ``io_memory.MemoryShade``), or remove the shading (None).

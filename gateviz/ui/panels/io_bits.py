@@ -198,8 +198,7 @@ class BinaryAdditionView(IOView):
         self.grid.rows = rows
         self.grid.update()
 
-    memory_mark = "▲ marks t*"
-    memory_things = "bits"
+    memory_mark = "▲ at t*"
 
     def on_gradients(self, shade) -> None:
         from .io_memory import accent, mark_colour

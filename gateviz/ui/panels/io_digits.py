@@ -145,8 +145,7 @@ class DigitsView(PlotView):
             brushes = [pg.mkBrush("#D55E00" if k == best else series_colour(0, theme)) for k in range(len(p))]
             self.bars.setOpts(height=p, brushes=brushes)
 
-    memory_mark = "◀ marks t*"
-    memory_things = "rows"
+    memory_mark = "◀ at t*"
 
     def on_gradients(self, shade) -> None:
         """Each image row tinted by its connectivity to y at t* (the row fed at step t), a ◀ at t*'s

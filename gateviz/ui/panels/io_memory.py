@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
 
@@ -75,12 +76,19 @@ def memory_shade(state) -> MemoryShade | None:
                        (g.meta or {}).get("input") == "embedding vector")
 
 
-def memory_caption(shade: MemoryShade, mark: str, things: str = "inputs") -> str:
-    """One line of HTML: what the shading shows, for which y, and how t* is marked (``mark``, e.g.
-    "▼ marks t*"); ``things``: what the view's inputs are ("characters", "rows", ...)."""
-    x = " (x<sub>t</sub>: the embedding of input t)" if shade.embedding else ""
-    return (f"which earlier {things} matter for y = {shade.definition} ({mark}): shading ‖∂y/∂x<sub>t</sub>‖"
-            f"{x}, relative to its largest ({shade.peak:.2g}, step {shade.peak_step})")
+def placeholder_shade(state) -> MemoryShade:
+    """A shading as long in words as a typical one, before any gradients (to size the caption)."""
+    T = state.trace.length if state.trace is not None else 1
+    embedding = state.model is not None and state.model.input.kind == "embedding"
+    return MemoryShade(np.zeros(T, dtype=np.float32), T - 1, f"sum of the model's outputs at step {T - 1}",
+                       0.00123, T - 1, embedding)
+
+
+def memory_caption(shade: MemoryShade, mark: str) -> str:
+    """One line of plain text: what the shading shows, for which y, how t* is marked (``mark``,
+    e.g. "▼ at t*")."""
+    x = " (x_t: an embedding)" if shade.embedding else ""
+    return f"shading ‖∂y/∂xₜ‖{x} for y = {shade.definition}, {mark}: which earlier inputs matter now"
 
 
 class MemoryLegend(ColourLegend):
@@ -90,7 +98,11 @@ class MemoryLegend(ColourLegend):
         super().__init__(parent)
         self.accent = QColor(ACCENT["light"])
         self.ends = ("0", "max")
-        self.setToolTip("The shading of an input step: ||∂y/∂x_t||, from 0 to its largest over t")
+        self.setToolTip("Which earlier inputs matter now: each input step shaded by ||∂y/∂x_t||, the size of "
+                        "the gradient of y (at step t*) with respect to the input at step t, from 0 to its "
+                        "largest over t")
+
+    BAR_EMS = 4
 
     def colour_at(self, t: float) -> QColor:
         return shade_colour(t, self.background, self.accent)
@@ -200,3 +212,71 @@ class RowShade:
         self.image.setImage(self._levels, levels=(0.0, 1.0), autoLevels=False)
         self.image.setRect(QRectF(0, 0, self.cols, self.rows))
         self.marker.setData([self.cols - 0.4], [min(shade.step, self.rows - 1) + 0.5])
+
+
+class MemoryKey(QWidget):
+    """The shading's key, one row above the view: what it is (elided to one line; the whole
+    sentence in the tooltip) and its 0..max scale. One row whatever the width, so the panel's
+    layout does not depend on the words (they change with every step)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.text = ""
+        self.foreground = QColor("#202020")
+        self.font_pt = 10
+        self.legend = MemoryLegend(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 1, 8, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.legend, 0)
+
+    def set_text(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.setToolTip(text)
+            self.update()
+
+    def apply_theme(self, theme) -> None:
+        self.foreground, self.font_pt = QColor(theme.foreground), theme.font_pt
+        legend = self.legend
+        legend.background, legend.foreground = QColor(theme.background), QColor(theme.foreground)
+        legend.accent, legend.font_pt = accent(theme), theme.font_pt
+        legend.updateGeometry()
+        legend.update()
+        self.updateGeometry()
+        self.update()
+
+    def _font(self) -> QFont:
+        font = QFont()
+        font.setPointSize(self.font_pt)
+        return font
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        height = max(QFontMetricsF(self._font()).height(), self.legend.sizeHint().height()) + 2
+        return QSize(self.legend.sizeHint().width() + 120, int(np.ceil(height)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(self.legend.sizeHint().width() + 40, self.sizeHint().height())
+
+    def text_rect(self) -> QRectF:
+        return QRectF(8, 0, max(0.0, self.legend.geometry().left() - 8 - 12), self.height())
+
+    def shown_text(self) -> str:
+        """The text as drawn: elided at the right when the row is too narrow for it."""
+        rect = self.text_rect()
+        return QFontMetricsF(self._font()).elidedText(self.text, Qt.TextElideMode.ElideRight, rect.width())
+
+    def text_boxes(self) -> list[tuple[str, QRectF]]:
+        rect = self.text_rect()
+        shown = self.shown_text()
+        fm = QFontMetricsF(self._font())
+        return [(shown, QRectF(rect.left(), (self.height() - fm.height()) / 2, fm.horizontalAdvance(shown),
+                               fm.height()))] if shown else []
+
+    @guarded
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.setFont(self._font())
+        p.setPen(self.foreground)
+        p.drawText(self.text_rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.shown_text())
+        p.end()

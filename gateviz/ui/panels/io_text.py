@@ -163,7 +163,7 @@ class TextView(IOView):
             self.curves[0].setPen(pg.mkPen(state.pin_colour(unit), width=state.theme.line_width))
 
     memory_mark = "t* underlined"
-    memory_things = "characters"
+    memory_replaces_caption = True  # the cells show the shading, not the unit's h
 
     def on_gradients(self, shade) -> None:
         """The Distill figure: each character's cell shaded by its connectivity to y at t*, in
@@ -207,6 +207,4 @@ class TextView(IOView):
 
     def caption(self) -> str:
         state = self.state
-        if self.grid.shade is not None:
-            return ""  # the memory shading's caption says what the colours are
         return f"each character coloured by h of unit {self._unit()} (layer {state.layer}, {state.direction}):"
