@@ -176,6 +176,10 @@ def test_cli_export_writes_the_compare_figure(tmp_path, qapp, capsys):
     (["bundled:sine-lstm", "bundled:adding-lstm"], ["cannot compare models with different input sizes",
                                                     "sine-lstm takes 1 feature per step",
                                                     "adding-lstm takes 2 features per step"]),
+    # two tasks' text models: the text sample holds characters the bracket counter has never seen
+    (["bundled:text-lstm", "bundled:brackets-lstm"], ["the input does not fit brackets-lstm",
+                                                      "characters the model's vocabulary lacks",
+                                                      "give an input every model reads"]),
 ])
 def test_cli_refuses_what_cannot_be_compared(tmp_path, qapp, capsys, models, needles):
     from gateviz.cli import main

@@ -141,7 +141,6 @@ def trace_all(entries: list[ComparedModel], progress: Callable[[float, str], Non
     """Trace every entry on its ``sequence`` (a model that cannot take it: CompareError naming it)."""
     from gateviz.core.budget import require_sequence_fits
     from gateviz.core.engine import Tracer
-    from gateviz.core.errors import SequenceError
 
     for i, e in enumerate(entries):
         if progress is not None:
@@ -149,8 +148,9 @@ def trace_all(entries: list[ComparedModel], progress: Callable[[float, str], Non
         try:
             require_sequence_fits(e.model, e.sequence)
             e.trace = Tracer(e.model).trace(e.sequence)
-        except SequenceError as exc:
-            raise CompareError(f"the input does not fit {e.name}: {exc}") from None
+        except GatevizError as exc:  # the shared input is wrong for this model: say which one
+            raise CompareError(f"the input does not fit {e.name}: {exc}; give an input every model reads "
+                               "(--input FILE), or models of one task") from None
 
 
 def compute_all(entries: list[ComparedModel], step: int, output: int | None = None) -> list:
