@@ -51,7 +51,8 @@ def _qimage_array(qimage) -> np.ndarray:
     from PySide6.QtGui import QImage
 
     img = qimage.convertToFormat(QImage.Format.Format_RGBA8888)
-    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)[:, :img.width()].copy()
+    rows = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    return rows[:, :img.width()].copy()  # a copy: the buffer dies with the QImage
 
 
 def _plain(html: str) -> str:

@@ -124,13 +124,13 @@ def run_cli(args, fmt: str, size, dpi) -> int:
         from gateviz.export.animation import parse_range
 
         steps = parse_range(args.steps, cstate.length)
-    progress = None
-    if fmt in ANIMATIONS and sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    def frames(done: int, total: int) -> None:
+        print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
     try:
         plan = export_compare(cstate, view, args.output, fmt, size=size, dpi=dpi, transparent=args.transparent,
-                              overwrite=args.force, steps=steps, fps=args.fps, progress=progress)
+                              overwrite=args.force, steps=steps, fps=args.fps,
+                              progress=frames if fmt in ANIMATIONS and sys.stderr.isatty() else None)
     finally:
         view.close()
         view.deleteLater()

@@ -129,7 +129,8 @@ def shared_input(entries: list[ComparedModel], input_path: str | None = None) ->
             e.sequence = sequence
     lengths = {_steps(e.sequence) for e in entries}
     if len(lengths) > 1:
-        raise CompareError("the input has a different length for each model; give one input file all the models read alike")
+        raise CompareError("the input has a different length for each model; "
+                           "give one input file all the models read alike")
     return where
 
 
