@@ -228,7 +228,10 @@ def test_file_compare_opens_the_current_model_and_its_siblings(window, qtbot, mo
         return compare_dialog.CompareDialog.DialogCode.Accepted
 
     monkeypatch.setattr(compare_dialog.CompareDialog, "exec", accept)
+    from PySide6.QtGui import QAction
+
     assert window.compare_action.shortcut().toString() == "Ctrl+K"
+    assert [a.shortcut().toString() for a in window.findChildren(QAction)].count("Ctrl+K") == 1  # no clash
     before = window.state.step
     window.compare_action.trigger()
     cw = window.compare_window
