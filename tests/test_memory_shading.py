@@ -225,6 +225,7 @@ def test_generic_image_input_gets_a_strip_below_it(qtbot):
     from test_panels import make_state
 
     state = make_state(features=12)
+    state.set_show_memory(True)
     panel = PANEL_CLASSES["io"](state)
     qtbot.addWidget(panel)
     panel.resize(1000, 420)

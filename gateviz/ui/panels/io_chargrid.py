@@ -81,6 +81,7 @@ class CharGrid(QWidget):
             self._fit_key = None
             self._spans_cache = {}
         self.chars, self.values = chars, np.asarray(values, dtype=np.float32)
+        self._colours_key = None
         self.update()
 
     def set_shade(self, levels: np.ndarray | None, step: int = 0) -> None:
@@ -88,6 +89,7 @@ class CharGrid(QWidget):
         colour the cells by their values again."""
         self.shade = None if levels is None else np.asarray(levels, dtype=np.float32)
         self.shade_step = int(step)
+        self._colours_key = None
         self.update()
 
     def set_step(self, step: int) -> None:
@@ -232,6 +234,24 @@ class CharGrid(QWidget):
         shown = "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
         return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown} (click to go to this step)"
 
+    _colours_key = None
+
+    def _cell_colours(self) -> list[tuple[QColor, QColor]]:
+        """(cell, text) colours of every character, kept until the values, the shading or the
+        colours change: a step repaints the grid, and mapping 200 values through the colour map
+        at each paint cost ~15 ms, more than a frame at 60 steps/s."""
+        key = (self.background.rgb(), self.accent.rgb(), len(self.chars))  # set_text/set_shade reset it
+        if key != self._colours_key:
+            n, shade = len(self.chars), self.shade
+            if shade is not None:  # which earlier characters matter for y at t*
+                cells = [shade_colour(float(shade[k]) if k < len(shade) else 0.0, self.background, self.accent)
+                         for k in range(n)]
+            else:
+                cells = [value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
+                         for k in range(n)]
+            self._colours, self._colours_key = [(c, readable_on(c)) for c in cells], key
+        return self._colours
+
     @guarded
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
@@ -244,15 +264,13 @@ class CharGrid(QWidget):
         centre = Qt.AlignmentFlag.AlignCenter
         rects = self.cell_rects()
         shade = self.shade
+        colours = self._cell_colours()
         for k, rect in rects.items():
-            if shade is not None:  # which earlier characters matter for y at t*
-                colour = shade_colour(float(shade[k]) if k < len(shade) else 0.0, self.background, self.accent)
-            else:
-                colour = value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
+            colour, text = colours[k]
             p.fillRect(rect, colour)
             glyph = GLYPHS.get(self.chars[k], self.chars[k])
             if glyph:
-                p.setPen(readable_on(colour))
+                p.setPen(text)
                 p.drawText(rect, centre, glyph)
         if shade is not None and self.shade_step in rects:  # t* underlined, below the glyph
             rect = rects[self.shade_step]
