@@ -315,3 +315,26 @@ def test_bit_columns_are_tinted_and_their_digits_stay_readable(qtbot, theme):
             fill = colour_at(image, rect_x + 5, rect_y + 5)
             glyph = max((QColor(*map(int, px)) for px in inner.reshape(-1, 3)[::3]), key=lambda q: contrast(q, fill))
             assert contrast(glyph, fill) >= 4.5, (t, r, glyph.name(), fill.name())
+
+
+# --------------------------------------------------------------------------- the key's row: legible, never squeezing
+
+
+@pytest.mark.parametrize("name", ["sine-lstm", "binary-addition-lstm", "digits-lstm", "brackets-lstm", "adding-lstm",
+                                  "text-lstm"])
+@pytest.mark.parametrize("size,theme", [((720, 300), Theme()), ((960, 480), Theme(name="dark", presentation=True))],
+                         ids=["app", "slide-presentation"])
+def test_shaded_panels_keep_their_texts_apart_and_inside(qtbot, name, size, theme):
+    from text_geometry import clipped, overlapping, text_boxes
+
+    state, panel = io_panel(qtbot, name, size=size, theme=theme)
+    need = panel.readable_size()
+    state.set_step(state.trace.length // 2)
+    give_gradients(qtbot, state, state.trace.length // 2)
+    assert panel.readable_size() == need  # the layout keeps the room it gave the key before gradients came
+    panel.grab()  # one paint: pyqtgraph sizes axes and titles as it draws
+    boxes = text_boxes(panel)
+    key = sorted(b.text for b in boxes if b.owner in ("MemoryKey", "MemoryLegend"))
+    assert key[:2] == ["0", "max"] and key[2].startswith("shading ‖∂y/∂xₜ‖ for y = "), key  # words and scale drawn
+    assert not overlapping(boxes), overlapping(boxes)
+    assert not clipped(boxes), clipped(boxes)
