@@ -81,14 +81,16 @@ class ViewState(QObject):
         # gradients through time (gateviz.core.gradients): the newest result for this trace, and
         # what the user asked for besides the step (the head's output/class, or one unit's h)
         self.gradients = None  # gateviz.core.gradients.Gradients | None
+        self.gradient_error: str | None = None  # why the newest gradients could not be computed
         self.gradient_output: int | None = None  # None: the predicted class / the sum of the head's outputs
         self.gradient_unit: tuple[int, str, int] | None = None  # (layer, direction, unit): that unit's h instead
-        self.show_memory = True  # shade the input by connectivity (which earlier inputs matter now)
+        self.show_memory = False  # shade the input by connectivity (which earlier inputs matter now)
 
     # ---- setters ----------------------------------------------------------
     def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None) -> None:
         self.model, self.trace, self.sequence, self.task = model, trace, sequence, task
         self.gradients = None  # they belonged to the previous trace
+        self.gradient_error = None
         if self.gradient_unit is not None and (self.gradient_unit[0] >= trace.num_layers or
                                                self.gradient_unit[1] not in trace.directions(self.gradient_unit[0])
                                                or self.gradient_unit[2] >= trace.units(self.gradient_unit[0])):
