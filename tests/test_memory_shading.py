@@ -338,3 +338,18 @@ def test_shaded_panels_keep_their_texts_apart_and_inside(qtbot, name, size, them
     assert key[:2] == ["0", "max"] and key[2].startswith("shading ‖∂y/∂xₜ‖ for y = "), key  # words and scale drawn
     assert not overlapping(boxes), overlapping(boxes)
     assert not clipped(boxes), clipped(boxes)
+
+
+def test_shading_follows_the_cursor_with_gradients_computed_off_the_gui_thread(qtbot):
+    from gateviz.ui.gradient_follower import GradientFollower
+
+    state, panel = io_panel(qtbot, "brackets-lstm")
+    follower = GradientFollower(state)  # the app's worker: one job at a time in a thread
+    grid = panel.view.grid
+    for step in (3, 17, 30, 8):
+        state.set_step(step)
+        qtbot.waitUntil(lambda: grid.shade_step == step and panel.shade is not None, timeout=20000)
+        expected = compute_gradients(state.model, state.trace, GradientTarget(step=step)).connectivity
+        np.testing.assert_allclose(grid.shade, expected / expected.max(), rtol=1e-5, atol=1e-7)
+        assert grid.shade[step + 1:].max(initial=0.0) == 0.0
+    follower.wait()
