@@ -353,3 +353,25 @@ def test_shading_follows_the_cursor_with_gradients_computed_off_the_gui_thread(q
         np.testing.assert_allclose(grid.shade, expected / expected.max(), rtol=1e-5, atol=1e-7)
         assert grid.shade[step + 1:].max(initial=0.0) == 0.0
     follower.wait()
+
+
+def test_shading_follows_a_theme_switch_and_leaves_with_the_trace(qtbot):
+    state, panel = io_panel(qtbot, "brackets-lstm")
+    grid = panel.view.grid
+    state.set_step(20)
+    g = give_gradients(qtbot, state, 20)
+    levels = g.connectivity / g.connectivity.max()
+    middle = int(np.argmin(np.abs(levels[:20] - 0.5)))  # a half-shaded cell: a blend of background and accent
+    assert 0.2 < levels[middle] < 0.8
+    light = cell_fill(image_of(grid), grid.cell_rects()[middle])
+    with qtbot.waitSignal(state.themeChanged):
+        state.set_theme(Theme(name="dark"))
+    image, rects = image_of(grid), grid.cell_rects()
+    assert cell_fill(image, rects[25]) == QColor("#1e1e1e")  # after t*: the dark background, unshaded
+    dark = cell_fill(image, rects[middle])
+    assert relative_luminance(dark) < relative_luminance(light)  # blended from the dark background now
+    assert contrast(dark, QColor("#1e1e1e")) > 1.5  # and still standing out from it
+    # a new input: the old gradients belong to the old trace, the views drop the shading at once
+    with qtbot.waitSignal(state.traceChanged):
+        state.set_trace(state.model, Tracer(state.model).trace("(()())"), "(()())", state.task)
+    assert panel.shade is None and panel.view.grid.shade is None and panel.memory_key.isHidden()
