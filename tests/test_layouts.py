@@ -60,7 +60,7 @@ def test_every_layout_names_real_panels_and_a_distinct_shortcut():
     from gateviz.cli.export_cmd import LAYOUT_NAMES
 
     assert LAYOUT_NAMES == tuple(LAYOUTS)
-    panels = {"io", "heatmaps", "cell", "traces", "saturation"}
+    panels = {"io", "heatmaps", "cell", "traces", "saturation", "memory"}
     for layout in LAYOUTS.values():
         assert set(layout.panels()) <= panels and isinstance(layout.tree, Split)
         assert set(layout.drop_order) <= set(layout.panels())

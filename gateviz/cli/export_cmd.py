@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation", "compare")
+PANELS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation", "memory", "compare")
 FORMATS = ("png", "svg", "pdf", "gif", "mp4", "npz", "csv")
 # gateviz.ui.layouts.LAYOUTS' names, repeated here so --help does not import Qt (a test keeps them equal)
-LAYOUT_NAMES = ("dashboard", "story", "gates", "cell", "heatmaps", "traces", "io", "saturation")
+LAYOUT_NAMES = ("dashboard", "story", "gates", "cell", "heatmaps", "traces", "io", "saturation", "memory")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
     parser.add_argument("--module", metavar="NAME", help="which recurrent module, when the file holds several")
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    parser.add_argument("--gradients", action="store_true",
+                        help="npz/csv: add the gradients through time of the target y (see gateviz trace --gradients)")
+    parser.add_argument("--shade-memory", action="store_true",
+                        help="shade the input by its connectivity ||dy/dx_t|| to y at the shown step (on by itself "
+                             "with --layout memory)")
+    from .targets import add_target_arguments
+
+    add_target_arguments(parser)
 
 
 def _format(args) -> str:
@@ -103,6 +111,16 @@ def _check_option_fits(args, fmt: str) -> None:
          f"(or use --layout {args.panel} for that panel alone)"),
         (fmt == "npz" and (args.units or args.layer is not None or args.direction),
          "the npz trace file holds every layer, direction and unit; use csv to choose some"),
+        (args.gradients and picture, "--gradients adds arrays to npz/csv data; pictures of --panel memory "
+         "(or --layout memory) compute their own"),
+        (args.shade_memory and not picture, "--shade-memory shades pictures; for data use --gradients"),
+        (fmt in ("npz", "csv") and not args.gradients and _wants_target(args),
+         "--target-step, --target-class and --target-unit choose what --gradients computes; add --gradients"),
+        (args.target_step is not None and args.step is not None and args.target_step != args.step and picture,
+         f"--step {args.step} and --target-step {args.target_step} differ; a figure's t* is the step it shows "
+         "(give one of them)"),
+        (args.target_step is not None and fmt in ("gif", "mp4"),
+         "in an animation t* follows each frame's step; leave out --target-step (--range A:B picks the frames)"),
     ]
     for bad, message in rules:
         if bad:
@@ -135,6 +153,12 @@ def _load(args):
         sequence, _ = default_sequence(model, task, task_samples(task))
     _check_memory(args, model, sequence)
     return model, trace_model(model, sequence), sequence, task
+
+
+def _wants_target(args) -> bool:
+    from .targets import wants_target
+
+    return wants_target(args)
 
 
 def _check_memory(args, model, sequence) -> None:
@@ -175,10 +199,20 @@ def _view_state(args, model, trace, sequence, task):
 
         state.set_pinned(story_units_for(model, task, sequence, trace, layer=layer, direction=direction))
     T = trace.length
-    step = T - 1 if args.step is None else args.step
+    wanted = args.step if args.step is not None else args.target_step
+    step = T - 1 if wanted is None else wanted
     if not 0 <= step < T:
         raise ExportError(f"step {step} is outside the sequence; it has steps 0..{T - 1}")
     state.set_step(step)
+    from .targets import target_from_args
+
+    target = target_from_args(args)
+    if target.output is not None or target.unit is not None:
+        from gateviz.core.gradients import check_target
+
+        check_target(model, trace, target)  # one clear line now, not a message inside the picture
+        state.set_gradient_target(target.output, target.unit)
+    state.set_show_memory(args.shade_memory or args.layout == "memory")
     return state
 
 
@@ -223,6 +257,12 @@ def run(args: argparse.Namespace) -> int:
 
         steps = parse_range(args.steps, trace.length)
 
+    if args.gradients:
+        from gateviz.core.gradients import compute_gradients
+
+        from .targets import target_from_args
+
+        trace.gradients = compute_gradients(model, trace, target_from_args(args))
     if fmt == "npz":
         from gateviz.export.data import save_npz
 

@@ -145,7 +145,7 @@ class _Resolved:
     predicted: bool  # a softmax head's class chosen as the prediction at that step
 
 
-def _check_target(model: RecurrentModel, trace: Trace, target: GradientTarget) -> None:
+def check_target(model: RecurrentModel, trace: Trace, target: GradientTarget) -> None:
     T = trace.length
     if target.step is not None and not -T <= target.step < T:
         raise SequenceError(f"target step {target.step} is outside the sequence, which has steps 0..{T - 1}; "
@@ -248,7 +248,7 @@ def compute_gradients(model: RecurrentModel, trace: Trace, target: GradientTarge
     import torch
 
     from .backward import Backward, matrix_chunk
-    _check_target(model, trace, target)
+    check_target(model, trace, target)
     T = trace.length
     step = T - 1 if target.step is None else target.step % T
     target = replace(target, step=step)

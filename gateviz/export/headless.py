@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
-PANEL_IDS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation")
+PANEL_IDS = ("dashboard", "heatmaps", "cell", "traces", "io", "saturation", "memory")
 # logical layout size of a view exported with neither --size nor --dpi
 NATURAL_SIZES = {"dashboard": (1280, 800), "heatmaps": (960, 720), "cell": (960, 600), "traces": (960, 540),
-                 "io": (960, 480), "saturation": (640, 560)}
+                 "io": (960, 480), "saturation": (640, 560), "memory": (960, 760)}
 
 
 def ensure_app():
@@ -55,10 +55,26 @@ def clone_state(state):
     copy.pinned = list(state.pinned)
     copy.row_order = None if state.row_order is None else state.row_order.copy()
     copy.step = state.step
+    copy.gradient_output, copy.gradient_unit = state.gradient_output, state.gradient_unit
+    copy.show_memory = state.show_memory
     if state.trace is not None:
         copy.set_trace(state.model, state.trace, state.sequence, state.task)
         copy.row_order = None if state.row_order is None else state.row_order.copy()
+        g = state.gradients
+        if g is not None and g.target.step == state.step:  # the app's own, for this step: no recompute
+            copy.gradients, copy.gradient_error = g, state.gradient_error
     return copy
+
+
+def shows_memory(state, panel_id: str, layout: str | None) -> bool:
+    """Does this view draw gradients through time (the memory panel, or the input shaded by memory)?"""
+    if panel_id == "memory" or state.show_memory:
+        return True
+    if panel_id == "dashboard":
+        from gateviz.ui.layouts import LAYOUTS
+
+        return "memory" in LAYOUTS.get(layout or "dashboard", LAYOUTS["dashboard"]).panels()
+    return False
 
 
 def build_view(state, panel_id: str = "dashboard", layout: str | None = None):
@@ -139,6 +155,11 @@ def _export_view(state, panel_id, path, fmt, failed, *, size, dpi, transparent, 
     if step is not None:
         view_state.set_step(step)
     widget = build_view(view_state, panel_id, layout)
+    if shows_memory(view_state, panel_id, layout):
+        from gateviz.ui.gradient_follower import GradientFollower
+
+        # computed in this thread for each figure and frame: an exported picture always shows its step's
+        GradientFollower(view_state, widget, sync=True)
     if logical_size is not None:
         widget.resize(*logical_size)
     try:

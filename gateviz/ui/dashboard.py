@@ -34,9 +34,10 @@ from gateviz.ui.guard import guarded
 from gateviz.ui.layouts import DEFAULT_LAYOUT, HANDLE, LAYOUTS, Fit, Split, fit, prune
 from gateviz.ui.state import ViewState
 
-PANEL_ORDER = ("io", "heatmaps", "traces", "cell", "saturation")
+PANEL_ORDER = ("io", "heatmaps", "traces", "cell", "saturation", "memory")
 PANEL_TITLES = {"io": "Input and output", "heatmaps": "Gate heatmaps", "traces": "Unit traces",
-                "cell": "Cell diagram", "saturation": "Saturation"}
+                "cell": "Cell diagram", "saturation": "Saturation",
+                "memory": "Memory through time"}
 
 
 def panel_classes() -> dict:

@@ -70,7 +70,13 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _single("traces", "Unit &traces", "The pinned units' curves alone", "Ctrl+6"),
     _single("io", "Input and &output", "The task's input and the model's prediction alone", "Ctrl+7"),
     _single("saturation", "&Saturation", "Karpathy's saturation scatter alone", "Ctrl+8"),
+    Layout("memory", "&Memory: input and gradients through time",
+           "Which earlier inputs matter for the output at the cursor: the input shaded by its connectivity above "
+           "the gradient norms on a log axis, dy/dc per unit and the forget gates' product", "Ctrl+9",
+           Split("v", (("io", 2), ("memory", 5))), drop_order=("io",)),
 )}
+# layouts that shade the input by memory (which earlier inputs matter now) when chosen
+SHADING_LAYOUTS = ("memory",)
 DEFAULT_LAYOUT = "dashboard"
 
 

@@ -10,6 +10,7 @@ from .cell import CellDiagramPanel
 from .common import Panel
 from .heatmaps import HeatmapPanel
 from .io import IOPanel
+from .memory import MemoryPanel
 from .saturation import SaturationPanel
 from .traces import TracesPanel
 
@@ -19,6 +20,8 @@ PANEL_CLASSES: dict[str, type[Panel]] = {
     TracesPanel.panel_id: TracesPanel,
     CellDiagramPanel.panel_id: CellDiagramPanel,
     SaturationPanel.panel_id: SaturationPanel,
+    MemoryPanel.panel_id: MemoryPanel,
 }
 
-__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel", "CellDiagramPanel", "SaturationPanel"]
+__all__ = ["PANEL_CLASSES", "Panel", "IOPanel", "HeatmapPanel", "TracesPanel", "CellDiagramPanel", "SaturationPanel",
+           "MemoryPanel"]

@@ -142,6 +142,7 @@ class MemoryPanel(Panel):
             p.getAxis("bottom").setStyle(showValues=p is self.last_plot())
         self.last_plot().setLabel("bottom", "step t")
         self._update_gradients()
+        self.on_step(self.state.step)  # the cursor starts where the state's step is
 
     def on_step(self, step: int) -> None:
         for cursor in self.cursors:
