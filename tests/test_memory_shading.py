@@ -100,6 +100,7 @@ def test_text_cells_are_shaded_by_connectivity_darkest_where_it_is_largest(qtbot
     key = panel.memory_key
     assert g.definition in key.text and "‖∂y/∂xₜ‖" in key.text and "t* underlined" in key.text
     assert not key.isHidden() and panel.view.legend.isHidden() and panel.caption.isHidden()
+    assert f"{g.connectivity.max():.3g} at step {int(np.argmax(g.connectivity))}" in key.toolTip()
     assert "step 20" in grid.tooltip_for(t_star) and "of its largest" in grid.tooltip_for(earlier)
 
 
@@ -335,7 +336,8 @@ def test_shaded_panels_keep_their_texts_apart_and_inside(qtbot, name, size, them
     panel.grab()  # one paint: pyqtgraph sizes axes and titles as it draws
     boxes = text_boxes(panel)
     key = sorted(b.text for b in boxes if b.owner in ("MemoryKey", "MemoryLegend"))
-    assert key[:2] == ["0", "max"] and key[2].startswith("shading ‖∂y/∂xₜ‖ for y = "), key  # words and scale drawn
+    assert key[:2] == ["0", "max"], key  # both ends of the scale
+    assert key[2].startswith("shading ‖∂y/∂xₜ‖ for y = "), key  # and the words
     assert not overlapping(boxes), overlapping(boxes)
     assert not clipped(boxes), clipped(boxes)
 

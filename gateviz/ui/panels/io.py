@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, Panel
-from .io_memory import MemoryKey, memory_caption, memory_shade, placeholder_shade
+from .io_memory import MemoryKey, memory_caption, memory_shade, memory_tip, placeholder_shade
 from .io_views import VIEW_CLASSES, GenericView, IOView
 
 
@@ -95,7 +95,8 @@ class IOPanel(Panel):
         self.view.on_gradients(self.shade)
         self.memory_key.setHidden(self.shade is None)
         if self.shade is not None:
-            self.memory_key.set_text(memory_caption(self.shade, self.view.memory_mark))
+            mark = self.view.memory_mark
+            self.memory_key.set_text(memory_caption(self.shade, mark), memory_tip(self.shade, mark))
         self._set_caption()
         if (was is None) != (self.shade is None):  # the key's row came or went: lay out now, not later
             self._layout.activate()

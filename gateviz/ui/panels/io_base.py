@@ -71,8 +71,8 @@ def shade_colour(level: float, background: QColor, colour: QColor) -> QColor:
     if level != level:
         return QColor(NAN_COLOUR)
     t = min(max(float(level), 0.0), 1.0)
-    return QColor.fromRgbF(*(b + t * (a - b) for b, a in zip(
-        (background.redF(), background.greenF(), background.blueF()), (colour.redF(), colour.greenF(), colour.blueF()))))
+    below = (background.redF(), background.greenF(), background.blueF())
+    return QColor.fromRgbF(*(b + t * (a - b) for b, a in zip(below, (colour.redF(), colour.greenF(), colour.blueF()))))
 
 
 def relative_luminance(colour: QColor) -> float:

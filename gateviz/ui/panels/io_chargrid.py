@@ -228,8 +228,8 @@ class CharGrid(QWidget):
         if self.shade is not None:
             level = float(self.shade[k]) if k < len(self.shade) else float("nan")
             shown = "NaN" if np.isnan(level) else f"{level:.2f}"
-            return (f"step {k}: {self.chars[k]!r}, ‖∂y/∂x‖ = {shown} of its largest, y at step {self.shade_step} "
-                    "(click to go to this step)")
+            return (f"step {k}: {self.chars[k]!r}, ‖∂y/∂x‖ = {shown} of its largest, y at step "
+                    f"{self.shade_step} (click to go to this step)")
         value = float(self.values[k]) if k < len(self.values) else float("nan")
         shown = "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
         return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown} (click to go to this step)"

@@ -3,11 +3,12 @@ input by the connectivity ||dy/dx_t|| of the target y at step t* (Madsen, "Visua
 in RNNs", Distill 2019), normalised to its largest value over t, and marks t*.
 
 ``memory_shade(state)`` reads the newest gradients (``state.gradients``, filled off the GUI thread
-by the Memory panel's worker) and says what to draw, or None when the shading is off (View state
-``show_memory``), not computed yet, or belongs to another trace. One accent colour per theme, from
-nothing (the background) at 0 to the full accent at the largest connectivity: ``shade_colour``
-for painted cells (text, bits), ``MemoryBand`` for plots (a strip image behind the curves, updated
-in place with ``setImage``), ``MemoryLegend`` for the caption row.
+by ``GradientFollower``) and says what to draw, or None when the shading is off (the view state's
+``show_memory``), not computed yet, or belongs to another trace. One accent colour, from nothing
+(the background) at 0 to the full accent at the largest connectivity: ``shade_colour`` for painted
+cells (text, bits), ``MemoryBand`` for plots (a one-row image behind the curves, updated in place
+with ``setImage``), ``RowShade`` for an image read row by row, ``MemoryKey`` for the row above the
+view that says what the shading is, with its 0..max scale (``MemoryLegend``).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from .common import mark_dynamic
 from .io_base import shade_colour
 from .io_chargrid import ColourLegend
 
-# Okabe-Ito orange: apart from the plots' series colours (blue, vermillion, green), the blue of the
-# bits and the magenta of NaN; on the dark theme it brightens with connectivity as on the light one
-# it darkens, and black text stays readable on it (readable_on picks per cell)
+# Okabe-Ito orange on both themes: apart from the plots' series colours (blue, vermillion, green),
+# the blue of the bits and the magenta of NaN; it darkens the light background and brightens the
+# dark one, and text stays readable on every blend (readable_on picks black or white per cell)
 ACCENT = {"light": "#E69F00", "dark": "#E69F00"}
 # t*'s mark, drawn over the accent: dark brown on the light theme, pale on the dark one
 MARK = {"light": "#7A3E00", "dark": "#FFE2A6"}
@@ -89,6 +90,13 @@ def memory_caption(shade: MemoryShade, mark: str) -> str:
     e.g. "▼ at t*")."""
     x = " (x_t: an embedding)" if shade.embedding else ""
     return f"shading ‖∂y/∂xₜ‖{x} for y = {shade.definition}, {mark}: which earlier inputs matter now"
+
+
+def memory_tip(shade: MemoryShade, mark: str) -> str:
+    """The key's tooltip: its words and the scale's largest value."""
+    return (f"{memory_caption(shade, mark)}.\nEach input step t is shaded by ‖∂y/∂xₜ‖, the size of the "
+            f"gradient of y with respect to the input at step t, relative to its largest: {shade.peak:.3g} at "
+            f"step {shade.peak_step}.")
 
 
 class MemoryLegend(ColourLegend):
@@ -230,10 +238,10 @@ class MemoryKey(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.legend, 0)
 
-    def set_text(self, text: str) -> None:
+    def set_text(self, text: str, tip: str = "") -> None:
         if text != self.text:
             self.text = text
-            self.setToolTip(text)
+            self.setToolTip(tip or text)
             self.update()
 
     def apply_theme(self, theme) -> None:
