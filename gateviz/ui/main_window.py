@@ -145,6 +145,13 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             self._panel_actions[pid] = action
         self.dashboard.panelVisibilityChanged.connect(self._panel_visibility_changed)
+        from gateviz.ui.gradient_follower import GradientFollower
+
+        # gradients through time of the cursor's step, computed only while the memory panel or the
+        # memory shading is on screen (issue 12)
+        self.gradient_follower = GradientFollower(self.state, self, active=False)
+        self.dashboard.fitChanged.connect(self._update_gradient_follower)
+        self.dashboard.panelVisibilityChanged.connect(self._update_gradient_follower)
         self._install_hover_readout()
         if self._saved_dashboard_layout:
             self.dashboard.restore_layout(self._saved_dashboard_layout)
@@ -156,6 +163,10 @@ class MainWindow(QMainWindow):
     def set_layout(self, name: str) -> None:
         """Show a lecture layout (View ▸ Layout, Ctrl+1 … Ctrl+8); remembered with the window."""
         if self.dashboard is not None:
+            from gateviz.ui.layouts import SHADING_LAYOUTS
+
+            if name in SHADING_LAYOUTS:
+                self.state.set_show_memory(True)  # that layout's point: which earlier inputs matter now
             self.dashboard.set_layout(name)
             settings.write("dashboard/layout", name)
 
@@ -164,7 +175,22 @@ class MainWindow(QMainWindow):
             with QSignalBlocker(action):
                 action.setChecked(layout_name == name)
         self.status.show_left_out(self.dashboard.dropped_panels() if self.dashboard is not None else ())
+        self._update_gradient_follower()
 
+    def _update_gradient_follower(self, *_args) -> None:
+        """Gradients are computed while someone looks: the memory panel is shown, or the input is shaded."""
+        follower = getattr(self, "gradient_follower", None)
+        if follower is None or self.dashboard is None:
+            return
+        from gateviz.ui.layouts import LAYOUTS
+
+        dash = self.dashboard
+        layout = LAYOUTS.get(dash.layout_name)
+        memory_shown = (layout is not None and "memory" in layout.panels() and dash.is_panel_wanted("memory")
+                        and "memory" not in dash.dropped_panels())
+        follower.set_active(memory_shown or self.state.show_memory)
+        with QSignalBlocker(self.memory_shading_action):
+            self.memory_shading_action.setChecked(self.state.show_memory)
     def _panel_visibility_changed(self, pid: str, visible: bool) -> None:
         action = self._panel_actions.get(pid)
         if action is not None and action.isChecked() != visible:
@@ -232,6 +258,12 @@ class MainWindow(QMainWindow):
         bar_toggle = self.playback_toolbar.toggleViewAction()
         bar_toggle.setText("Play&back bar")
         view_menu.addAction(bar_toggle)
+        self.memory_shading_action = self._action(
+            view_menu, "Shade input by &memory", lambda *_: self.state.set_show_memory(not self.state.show_memory),
+            "Ctrl+Shift+M", "Shade each input step by how much the output at the cursor depends on it "
+            "(||∂y/∂x_t||, the connectivity); the Memory panel shows the same as bars")
+        self.memory_shading_action.setCheckable(True)
+        self.state.gradientsChanged.connect(self._update_gradient_follower)  # show_memory toggles emit it
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = self._choice_actions(

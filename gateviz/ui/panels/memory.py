@@ -22,7 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from gateviz.core.gradients import forget_product
 from gateviz.ui.guard import guarded
@@ -71,11 +71,20 @@ class MemoryPanel(Panel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 4, 0)
         self.caption = QLabel()
         self.caption.setContentsMargins(8, 2, 8, 2)
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.caption)
+        header.addWidget(self.caption, 1)
+        # what y is: the model's output (its predicted class), one head output/class, or a pinned unit's h
+        self.target_box = QComboBox()
+        self.target_box.setToolTip("What y is: the model's output at the cursor (a softmax head: the log-probability "
+                                   "of the predicted class), one output or class, or one pinned unit's hidden state")
+        self.target_box.activated.connect(self._target_chosen)
+        header.addWidget(self.target_box)
+        layout.addLayout(header)
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(2)
         layout.addWidget(self.view, 1)
@@ -141,6 +150,7 @@ class MemoryPanel(Panel):
         for p in self.plots:
             p.getAxis("bottom").setStyle(showValues=p is self.last_plot())
         self.last_plot().setLabel("bottom", "step t")
+        self._fill_targets()
         self._update_gradients()
         self.on_step(self.state.step)  # the cursor starts where the state's step is
 
@@ -150,7 +160,45 @@ class MemoryPanel(Panel):
         self._update_caption()
 
     def on_selection(self) -> None:
+        self._fill_targets()
         self._update_gradients()
+
+    # ---- the target ------------------------------------------------------------
+    MAX_CLASSES = 64  # a head with more outputs (a text model's vocabulary) lists only its default
+
+    def _fill_targets(self) -> None:
+        s = self.state
+        box = self.target_box
+        box.blockSignals(True)
+        box.clear()
+        self._targets: list[tuple] = []  # (output, unit) per entry (Qt would turn tuples into lists)
+
+        def add(text: str, target: tuple) -> None:
+            box.addItem(text)
+            self._targets.append(target)
+
+        head = s.model.head if s.model is not None else None
+        add("y: the model's output" if head is not None else "y: the top layer's output", (None, None))
+        if head is not None and head.out_features <= self.MAX_CLASSES:
+            labels = head.labels or []
+            word = "log p" if head.activation == "softmax" else "output"
+            for k in range(head.out_features):
+                name = labels[k] if k < len(labels) else str(k)
+                add(f"y: {word}({name!r})" if labels else f"y: {word} {k}", (k, None))
+        for u in s.pinned:
+            add(f"y: h of unit {u} (layer {s.layer} {s.direction})", (None, (s.layer, s.direction, u)))
+        wanted = (s.gradient_output, s.gradient_unit)
+        if wanted not in self._targets:  # a unit no longer pinned stays the target, listed
+            k, d, u = s.gradient_unit
+            add(f"y: h of unit {u} (layer {k} {d})", wanted)
+        index = self._targets.index(wanted)
+        box.setCurrentIndex(index)
+        box.blockSignals(False)
+
+    @guarded
+    def _target_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._targets):
+            self.state.set_gradient_target(*self._targets[index])
 
     def last_plot(self) -> pg.PlotItem:
         return self.carousel_plot if self._carousel_shown else self.heat_plot
