@@ -82,6 +82,9 @@ class Gradients:
     matrix: np.ndarray | None = None  # (T, T): row s = ||dy_s/dx_t||_2
     meta: dict = field(default_factory=dict)  # the target's definition, for the trace file
 
+    def __repr__(self) -> str:  # the arrays would fill a screen
+        return f"Gradients({self.definition!r}, {len(self.connectivity)} steps, {len(self.hidden)} layer-direction(s))"
+
     def norms(self, layer: int, direction: str, which: str = "hidden") -> np.ndarray:
         """(T,) ||dy/dh_t||_2 (``which="cell"``: ||dy/dc_t||_2) of one layer and direction."""
         arrays = self.hidden if which == "hidden" else self.cell

@@ -160,6 +160,10 @@ def _export_view(state, panel_id, path, fmt, failed, *, size, dpi, transparent, 
 
         # computed in this thread for each figure and frame: an exported picture always shows its step's
         GradientFollower(view_state, widget, sync=True)
+        from gateviz.ui.panels.memory import MemoryPanel
+
+        for panel in ([widget] if isinstance(widget, MemoryPanel) else widget.findChildren(MemoryPanel)):
+            panel.target_box.hide()  # a control, not part of the figure: the caption says what y is
     if logical_size is not None:
         widget.resize(*logical_size)
     try:
