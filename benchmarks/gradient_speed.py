@@ -9,7 +9,11 @@ from an existing trace (what the Memory panel does when the step changes: every 
 dy/dx_t); and trace + gradients (a new input). Each is the median of N interleaved runs (and, for a shared machine, the best of them).
 Then the full T×T connectivity matrix of an LSTM of 128 units over 500 steps.
 Targets (issue 12): gradients ≤ 2× native forward + backward; the matrix ≤ 3 s on 2 cores.
-The machine may be shared and noisy: run it more than once.
+The machine may be shared and noisy: run it more than once. On an oversubscribed machine (more
+runnable processes than cores) two threads wait for each other at the end of every small op, so
+an op costs a scheduler time slice: measured here on 2 shared cores at load 4, the matrix took
+8-13 s with 2 threads and 2.4-3.4 s with 1 (1.0 s with 2 threads when the load was near 2). There,
+compare ``--threads 1`` runs and the cpu/best columns rather than single wall-clock numbers.
 """
 
 from __future__ import annotations
