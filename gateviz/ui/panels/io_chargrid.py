@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from gateviz.ui.guard import guarded
 
 from .common import DIVERGING_MAP, NAN_COLOUR
-from .io_base import readable_on, shade_colour, value_colour
+from .io_base import readable_on, shade_colours, value_colour
 
 GLYPHS = {"\n": "↵", "\t": "→", " ": ""}  # what a cell shows for characters without a visible glyph
 
@@ -244,12 +244,14 @@ class CharGrid(QWidget):
         if key != self._colours_key:
             n, shade = len(self.chars), self.shade
             if shade is not None:  # which earlier characters matter for y at t*
-                cells = [shade_colour(float(shade[k]) if k < len(shade) else 0.0, self.background, self.accent)
-                         for k in range(n)]
+                levels = np.zeros(n, dtype=np.float32)
+                levels[: min(n, len(shade))] = shade[:n]
+                self._colours = shade_colours(levels, self.background, self.accent)
             else:
                 cells = [value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
                          for k in range(n)]
-            self._colours, self._colours_key = [(c, readable_on(c)) for c in cells], key
+                self._colours = [(c, readable_on(c)) for c in cells]
+            self._colours_key = key
         return self._colours
 
     @guarded
