@@ -377,3 +377,16 @@ def test_shading_follows_a_theme_switch_and_leaves_with_the_trace(qtbot):
     with qtbot.waitSignal(state.traceChanged):
         state.set_trace(state.model, Tracer(state.model).trace("(()())"), "(()())", state.task)
     assert panel.shade is None and panel.view.grid.shade is None and panel.memory_key.isHidden()
+
+
+@pytest.mark.parametrize("background", ["#ffffff", "#1e1e1e"])
+def test_vectorised_cell_colours_equal_the_per_cell_ones(background):
+    from gateviz.ui.panels.io_base import readable_on, shade_colours
+
+    levels = np.r_[np.linspace(0, 1, 101), -0.5, 1.5, np.nan].astype(np.float32)
+    bg, accent = QColor(background), QColor(ACCENT["light"])
+    got = shade_colours(levels, bg, accent)
+    for level, (cell, text) in zip(levels, got):
+        want = shade_colour(float(level), bg, accent)
+        assert (cell.rgb(), text.rgb()) == (want.rgb(), readable_on(want).rgb()), level
+        assert contrast(cell, text) >= 4.5
