@@ -62,13 +62,19 @@ def test_playback_moves_every_panel_cursor(window, qtbot):
 
 
 def _time_cursors(window) -> list[tuple[str, float]]:
-    """(panel id, x) of every vertical, fixed InfiniteLine in every panel's plots."""
+    """(panel id, x) of every vertical, fixed InfiniteLine in every shown panel's plots (a panel the
+    layout leaves out catches up when shown; the memory panel's t* line marks its gradients' step,
+    which follows the cursor when they are computed, and is not a time cursor)."""
     import pyqtgraph as pg
 
     found = []
     for pid, panel in window.panels.items():
+        if not panel.isVisible():
+            continue
         for view in panel.findChildren(pg.GraphicsView):
             for item in view.scene().items():
+                if getattr(item, "marks_target_step", False):
+                    continue
                 if isinstance(item, pg.InfiniteLine) and item.angle == 90 and not item.movable and item.isVisible():
                     found.append((pid, float(item.value())))
     return found

@@ -52,8 +52,8 @@ def assert_not_blank(image: QImage, background: str, min_colours=20, min_drawn=0
 
 
 def test_panel_registry_contract():
-    assert list(PANEL_CLASSES)[: len(PANEL_CLASSES)] == [p for p in ("io", "heatmaps", "traces", "cell", "saturation")
-                                                          if p in PANEL_CLASSES]
+    assert list(PANEL_CLASSES)[: len(PANEL_CLASSES)] == [p for p in ("io", "heatmaps", "traces", "cell", "saturation",
+                                                                     "memory") if p in PANEL_CLASSES]
     for pid, cls in PANEL_CLASSES.items():
         assert cls.panel_id == pid and cls.title
 

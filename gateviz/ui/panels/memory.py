@@ -124,6 +124,7 @@ class MemoryPanel(Panel):
             p.addItem(cursor)
             self.cursors.append(cursor)
             line = pg.InfiniteLine(angle=90, movable=False)
+            line.marks_target_step = True  # t* of the gradients shown: it lags the cursor while they compute
             line.setZValue(19)
             p.addItem(line)
             self.target_lines.append(line)
