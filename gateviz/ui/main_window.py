@@ -189,8 +189,10 @@ class MainWindow(QMainWindow):
         memory_shown = (layout is not None and "memory" in layout.panels() and dash.is_panel_wanted("memory")
                         and "memory" not in dash.dropped_panels())
         follower.set_active(memory_shown or self.state.show_memory)
-        with QSignalBlocker(self.memory_shading_action):
-            self.memory_shading_action.setChecked(self.state.show_memory)
+        if self.memory_shading_action.isChecked() != self.state.show_memory:
+            with QSignalBlocker(self.memory_shading_action):
+                self.memory_shading_action.setChecked(self.state.show_memory)
+            dash.refit()  # the shaded input's key takes a row: the io panel's readable size changed
     def _panel_visibility_changed(self, pid: str, visible: bool) -> None:
         action = self._panel_actions.get(pid)
         if action is not None and action.isChecked() != visible:
