@@ -155,15 +155,11 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
     forward on B copies of the sequence, target b seeded on copy b: the same number of ops as one
     target, each B rows wide, where a vmapped or repeated backward costs B times the dispatches.
     """
+    from .cell_step import CellStep
+
     T, B, Hr = g_out.shape
     H = layer.units
-    phi, sigma = layer.activations(j)
-    sig, act = sigma.torch, phi.torch
-    clip = layer.gate_clip
-
-    def clipped(a: Tensor) -> Tensor:
-        return a if clip is None else a.clamp(-clip, clip)
-
+    cell = CellStep(layer, j, w)
     report = _ticker(tick, T)
     with torch.enable_grad():
         xb = x.detach()[:, None, :].expand(T, B, x.shape[1]).clone().requires_grad_(True)  # (T, B, I)
@@ -173,43 +169,10 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
         h = x.new_zeros(B, Hr)
         c = x.new_zeros(B, H)
         hs: list[Tensor] = []
-        peep = w.get("peephole")
-        WhT, bh = w["Wh"].t(), w["bh"]
         for t in range(T):
             report(t + 1)
-            xt = xs[t]
-            if layer.cell == "rnn":
-                h = act(clipped(xt + h @ WhT + bh))
-            elif layer.cell == "gru":
-                rz = h @ WhT[:, :2 * H] + bh[:2 * H]
-                r = sig(clipped(xt[:, :H] + rz[:, :H]))
-                z = sig(clipped(xt[:, H:2 * H] + rz[:, H:]))
-                if layer.reset_after:
-                    n = act(clipped(xt[:, 2 * H:] + r * (h @ WhT[:, 2 * H:] + bh[2 * H:])))
-                else:
-                    n = act(clipped(xt[:, 2 * H:] + (r * h) @ WhT[:, 2 * H:] + bh[2 * H:]))
-                h = z * h + (1 - z) * n
-            else:
-                a = xt + h @ WhT + bh  # (B, 4H) blocks i, f, g, o
-                ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-                if peep is not None:
-                    ai = ai + peep[0] * c
-                    af = af + peep[1] * c
-                i = sig(clipped(ai))
-                f = 1 - i if layer.input_forget else sig(clipped(af))
-                g = act(clipped(ag))
-                c = f * c + i * g
-                if layer.cell_clip is not None:
-                    c = c.clamp(-layer.cell_clip, layer.cell_clip)
-                c = c + probe_c[t]
-                if peep is not None:
-                    ao = ao + peep[2] * c  # the output peephole looks at the new c
-                o = sig(clipped(ao))
-                h = o * act(c)
-                if "Whr" in w:
-                    h = h @ w["Whr"].t()
-                    if layer.proj_clip is not None:
-                        h = h.clamp(-layer.proj_clip, layer.proj_clip)
+            hook = None if probe_c is None else (lambda c_new, t=t: c_new + probe_c[t])
+            h, c, _ = cell(xs[t], h, c, hook)
             h = h + probe_h[t]
             hs.append(h)
         wanted = [probe_h, xb] + ([probe_c] if probe_c is not None else [])

@@ -489,64 +489,23 @@ class Tracer:
                             x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None
                             ) -> dict[str, Tensor]:
         """Exact step loop for cells torch lacks (peepholes, clips, other activations...)."""
+        from .cell_step import CellStep
+
         T, N, _ = x.shape
         H, Hr = layer.units, layer.hidden_size
-        phi, sigma = layer.activations(j)
-        sig, act = sigma.torch, phi.torch
-        clip = layer.gate_clip
-
-        def clipped(a: Tensor) -> Tensor:
-            return a if clip is None else a.clamp(-clip, clip)
-
+        cell = CellStep(layer, j, t)
         xs = torch.addmm(t["bx"], x.reshape(T * N, -1), t["WxT"]).view(T, N, -1)  # (T, N, G*H)
         h = x.new_zeros(N, Hr)
         c = x.new_zeros(N, H)
         q = {name: x.new_empty(T, N, Hr if name == "hidden_state" else H) for name in QUANTITIES[layer.cell]}
-        peep = t.get("peephole")
         order = range(T - 1, -1, -1) if reverse else range(T)
         for n_done, step in enumerate(order, 1):
             if tick is not None and n_done % _TICK_EVERY == 0:
                 tick(n_done / T)
-            xt = xs[step]
-            if layer.cell == "rnn":
-                h = act(clipped(xt + h @ t["WhT"] + t["bh"]))
-                q["hidden_state"][step] = h
-                continue
-            if layer.cell == "gru":
-                Wh, bh = t["Wh"], t["bh"]
-                rz_rec = h @ Wh[:2 * H].t() + bh[:2 * H]
-                r = sig(clipped(xt[:, :H] + rz_rec[:, :H]))
-                z = sig(clipped(xt[:, H:2 * H] + rz_rec[:, H:]))
-                if layer.reset_after:
-                    n = act(clipped(xt[:, 2 * H:] + r * (h @ Wh[2 * H:].t() + bh[2 * H:])))
-                else:
-                    n = act(clipped(xt[:, 2 * H:] + (r * h) @ Wh[2 * H:].t() + bh[2 * H:]))
-                h = z * h + (1 - z) * n
-                q["reset_gate"][step], q["update_gate"][step], q["candidate"][step] = r, z, n
-                q["hidden_state"][step] = h
-                continue
-            a = xt + h @ t["WhT"] + t["bh"]  # (N, 4H)
-            ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            if peep is not None:
-                ai = ai + peep[0] * c
-                af = af + peep[1] * c
             # forget_bias is already folded into bx (Tracer.__init__)
-            i = sig(clipped(ai))
-            f = 1 - i if layer.input_forget else sig(clipped(af))
-            g = act(clipped(ag))
-            c = f * c + i * g
-            if layer.cell_clip is not None:
-                c = c.clamp(-layer.cell_clip, layer.cell_clip)
-            if peep is not None:
-                ao = ao + peep[2] * c  # the output peephole looks at the new c
-            o = sig(clipped(ao))
-            h = o * act(c)
-            if "Whr" in t:
-                h = h @ t["Whr"].t()
-                if layer.proj_clip is not None:
-                    h = h.clamp(-layer.proj_clip, layer.proj_clip)
-            q["input_gate"][step], q["forget_gate"][step], q["cell_candidate"][step] = i, f, g
-            q["output_gate"][step], q["cell_state"][step], q["hidden_state"][step] = o, c, h
+            h, c, gates = cell(xs[step], h, c)
+            for name, value in gates.items():
+                q[name][step] = value
         return q
 
     # ---- merging and head ------------------------------------------------
