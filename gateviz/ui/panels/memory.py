@@ -148,6 +148,8 @@ class MemoryPanel(Panel):
         self.heat_plot.setLabel("left", "unit")
         self.carousel_plot.setYRange(0, 1.02, padding=0)
         self.carousel_plot.setLabel("left", "∏ f")
+        # three fixed ticks: a product in [0, 1] reads at any height (auto ticks crowd a short plot)
+        self.carousel_plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         for p in self.plots:
             p.getAxis("bottom").setStyle(showValues=p is self.last_plot())
         self.last_plot().setLabel("bottom", "step t")
