@@ -201,10 +201,10 @@ def test_main_window_computes_only_while_someone_looks(qtbot):
     window.gradient_follower.wait()
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "mp4"])
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "gif", "mp4"])
 def test_export_memory_panel(tmp_path, qapp, capsys, fmt):
     out = tmp_path / f"m.{fmt}"
-    extra = ["--range", "10:14"] if fmt == "mp4" else ["--step", "30"]
+    extra = ["--range", "10:14"] if fmt in ("gif", "mp4") else ["--step", "30"]
     assert main(["export", "bundled:brackets-lstm", "--panel", "memory", "-o", str(out), *extra]) == 0
     assert out.stat().st_size > 1000
     if fmt == "png":
@@ -212,6 +212,18 @@ def test_export_memory_panel(tmp_path, qapp, capsys, fmt):
         assert img.shape[:2] == (760, 960)
         # the connectivity bars and the gradient curves in the accent colour
         assert (np.abs(img[..., :3].astype(int) - [0x00, 0x72, 0xB2]).sum(axis=-1) < 30).sum() > 5000
+    if fmt == "gif":
+        # each frame shows its own step's gradients: the connectivity bars end at t* (nothing after it
+        # reaches y), so the last bar's right edge moves one step to the right per frame
+        from PIL import Image, ImageSequence
+
+        edges = []
+        for frame in ImageSequence.Iterator(Image.open(out)):
+            strip = np.asarray(frame.convert("RGB")).astype(int)[:160]  # the connectivity bars' rows
+            accent = np.abs(strip - [0x00, 0x72, 0xB2]).sum(axis=-1) < 40
+            edges.append(int(np.nonzero(accent.sum(axis=0) > 3)[0].max()))
+        moves = np.diff(edges)
+        assert len(edges) == 4 and (moves > 10).all() and moves.max() - moves.min() <= 2, edges
 
 
 def test_export_memory_layout_and_target_flags(tmp_path, qapp, capsys):
