@@ -119,6 +119,42 @@ def test_playback_never_waits_and_the_last_step_arrives(qtbot, panel):
     assert state.gradients.target.step == 129
 
 
+def test_playback_computes_a_few_times_a_second_and_shows_each_result_with_its_step(qtbot, panel, monkeypatch):
+    """Playing at 60 steps/s: the gradients are computed at most 1/MIN_INTERVAL_S times a second,
+    each result shown carries its own t* (marked by the dashed line), and after a pause the cursor's
+    own step arrives."""
+    import time
+
+    from gateviz.ui.player import Player
+
+    state, follower, view = panel
+    model, trace, seq, task = traced("text-lstm")
+    state.set_trace(model, trace, seq, task)
+    wait_for_step(qtbot, state, state.step)
+    starts = []
+    real = compute_gradients
+
+    def spy(*args, **kwargs):
+        starts.append(time.monotonic())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("gateviz.core.gradients.compute_gradients", spy)
+    shown = []
+    state.gradientsChanged.connect(lambda: shown.append((state.gradients.target.step, view.target_lines[0].value())))
+    player = Player(state)
+    player.set_speed(60)
+    state.set_step(0)
+    began = time.monotonic()
+    player.play()
+    qtbot.waitUntil(lambda: state.step >= 100, timeout=20000)
+    player.pause()
+    played = time.monotonic() - began
+    wait_for_step(qtbot, state, state.step)
+    assert 2 <= len(starts) <= played / follower.MIN_INTERVAL_S + 2, (len(starts), played)
+    assert np.all(np.diff(starts) >= follower.MIN_INTERVAL_S * 0.95)
+    assert len(shown) >= 2 and all(t == marker for t, marker in shown)
+
+
 @pytest.mark.parametrize("kind", ["gru", "rnn", "bidirectional", "text", "lstm"])
 def test_every_kind_of_model_switch(qtbot, panel, kind):
     state, follower, view = panel

@@ -4,9 +4,11 @@ Whenever the step, the trace or the target (``state.gradient_output`` / ``gradie
 the follower computes ``gateviz.core.gradients.compute_gradients`` for the new t* in a worker
 thread. One job runs at a time: a change that arrives while one runs only marks the result stale,
 and when the job ends its result is shown at once (with its own t*, which the panels mark) and the
-newest step is asked for next. So playback never waits, and the panels follow at the rate the
-gradients can be computed (every frame for the bundled models). ``sync=True`` (headless export,
-tests) computes in the caller instead, so an exported frame always shows the gradients of its step.
+newest step is asked for next, but no sooner than ``MIN_INTERVAL_S`` after the previous job began:
+during playback the gradients are computed at most a few times a second (the worker thread would
+otherwise take a CPU core from the GUI for every frame), the last result stays shown with its own t*
+marked, and a single step after a pause, a new trace or a new target are computed at once. So
+playback never waits. ``sync=True`` (headless export, tests) computes in the caller instead, so an exported frame always shows the gradients of its step.
 
 It works only while someone looks (``set_active``): the memory panel is on screen or the input is
 shaded by memory. A refusal (a trace too long for the memory budget) is kept in
@@ -15,13 +17,16 @@ shaded by memory. A refusal (a trace too long for the memory budget) is kept in
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gateviz.ui.state import ViewState
 
 
 class GradientFollower(QObject):
     computing = Signal(bool)  # a job started / the last one ended
+    MIN_INTERVAL_S = 0.2  # between the starts of two jobs: at most 5 computations a second
 
     def __init__(self, state: ViewState, parent: QObject | None = None, *, sync: bool = False,
                  active: bool = True):
@@ -33,6 +38,11 @@ class GradientFollower(QObject):
         self._shown_key = None  # what state.gradients holds: (trace generation, step, output, unit)
         self._running_key = None  # what the worker computes now
         self._runner = None
+        self._last_start = float("-inf")  # time.monotonic() when the last job began
+        self._last_key = None  # and what it computed
+        self._later = QTimer(self)  # asks again when the interval since the last job's start is over
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.request)
         if not sync:
             from gateviz.ui.workers import TraceRunner
 
@@ -90,6 +100,14 @@ class GradientFollower(QObject):
             else:
                 self._done(key, result)
             return
+        # only a moving cursor waits: a new trace or target is computed at once
+        just_the_step = self._last_key is not None and (key[0], *key[2:]) == (self._last_key[0], *self._last_key[2:])
+        wait = self.MIN_INTERVAL_S - (time.monotonic() - self._last_start)
+        if just_the_step and wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return
+        self._last_start, self._last_key = time.monotonic(), key
         self._running_key = key
         self.computing.emit(True)
         self._runner.submit(key, lambda report: compute_gradients(model, trace, target, progress=report))
