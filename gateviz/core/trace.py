@@ -154,6 +154,7 @@ class Trace:
             output = data["output"] if "output" in data.files else None
             from .gradients import Gradients
 
-            extra = {key: data[key] for key in data.files if key.startswith("gradient.") or key.startswith("connectivity")}
+            extra = {key: data[key] for key in data.files
+                     if key.startswith("gradient.") or key.startswith("connectivity")}
             gradients = Gradients.from_arrays(extra, meta.get("gradients", {}))
         return cls(cell, states, output, meta=meta, gradients=gradients)

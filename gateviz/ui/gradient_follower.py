@@ -8,7 +8,8 @@ newest step is asked for next, but no sooner than ``MIN_INTERVAL_S`` after the p
 during playback the gradients are computed at most a few times a second (the worker thread would
 otherwise take a CPU core from the GUI for every frame), the last result stays shown with its own t*
 marked, and a single step after a pause, a new trace or a new target are computed at once. So
-playback never waits. ``sync=True`` (headless export, tests) computes in the caller instead, so an exported frame always shows the gradients of its step.
+playback never waits. ``sync=True`` (headless export, tests) computes in the caller instead, so an
+exported frame always shows the gradients of its step.
 
 It works only while someone looks (``set_active``): the memory panel is on screen or the input is
 shaded by memory. A refusal (a trace too long for the memory budget) is kept in

@@ -296,7 +296,8 @@ class MemoryPanel(Panel):
         fg = theme.foreground
         parts = [f"<span style='color:{c}'>━ layer {k} {d}</span>" if len(names) > 1 else "" for (k, d), c in names]
         legend = " ".join(p for p in parts if p)
-        kinds = "‖∂y/∂h<sub>t</sub>‖ ━" + (" &nbsp;‖∂y/∂c<sub>t</sub>‖ ╌" if any(w == "cell" for *_, w in wanted) else "")
+        has_cell = any(w == "cell" for *_, w in wanted)
+        kinds = "‖∂y/∂h<sub>t</sub>‖ ━" + (" &nbsp;‖∂y/∂c<sub>t</sub>‖ ╌" if has_cell else "")
         self.norm_plot.setTitle(f"<span style='color:{fg}; font-size:{theme.font_pt}pt'>{kinds}</span> "
                                 f"<span style='font-size:{theme.font_pt - 1}pt'>{legend}</span>")
 
