@@ -30,7 +30,9 @@ from gateviz.ui.guard import guarded
 from .common import DIVERGING_MAP, Panel, TimeCursor, muted, style_plot
 from .plot_fit import label_px
 
-DIRECTION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+# one colour per layer and direction (Okabe-Ito); the dark theme starts with the lighter ones
+DIRECTION_COLOURS = {"light": ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"],
+                     "dark": ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00"]}
 
 
 def _log_ready(values: np.ndarray) -> np.ndarray:
@@ -272,7 +274,8 @@ class MemoryPanel(Panel):
         lows, highs = [], []
         names = []
         for n, key in enumerate(dict.fromkeys((k, d) for k, d, _ in wanted)):
-            colour = DIRECTION_COLOURS[n % len(DIRECTION_COLOURS)]
+            palette = DIRECTION_COLOURS["dark" if theme.name == "dark" else "light"]
+            colour = palette[n % len(palette)]
             names.append((key, colour))
             for which in ("hidden", "cell"):
                 if (key[0], key[1], which) not in wanted:
@@ -379,8 +382,10 @@ class MemoryPanel(Panel):
     def apply_theme(self) -> None:
         theme = self.state.theme
         self.view.setBackground(theme.background)
+        axis_width = max(56, int(theme.font_pt * 96 / 72 * 4.4))  # tick labels and the rotated name side by side
         for p in self.plots:
             style_plot(p, theme)
+            p.getAxis("left").setWidth(axis_width)
         accent = "#56B4E9" if theme.name == "dark" else "#0072B2"
         self.bars.setOpts(brush=pg.mkBrush(accent))
         for cursor in self.cursors:
