@@ -124,6 +124,7 @@ def run_cli(args, fmt: str, size, dpi) -> int:
         from gateviz.export.animation import parse_range
 
         steps = parse_range(args.steps, cstate.length)
+
     def frames(done: int, total: int) -> None:
         print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
@@ -137,8 +138,8 @@ def run_cli(args, fmt: str, size, dpi) -> int:
     w, h = plan.pixels
     names = ", ".join(e.name for e in cstate.entries)
     if fmt in ANIMATIONS:
-        frames = len(steps) if steps is not None else cstate.length
-        print(f"wrote {args.output}: {frames} frames comparing {names}, {w}x{h} px at {args.fps:g} fps")
+        count = len(steps) if steps is not None else cstate.length
+        print(f"wrote {args.output}: {count} frames comparing {names}, {w}x{h} px at {args.fps:g} fps")
     else:
         print(f"wrote {args.output}: compare {names} at step {cstate.step}, {w}x{h} px ({plan.dpi:.0f} dpi)")
     return 0
