@@ -23,26 +23,11 @@ from gateviz.ui.compare_models import curve_layer, gradient_curve, input_series,
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
 from gateviz.ui.panels.common import TimeCursor, style_plot
-from gateviz.ui.panels.plot_fit import axis_width_for, max_y_ticks, size_bottom_axis, y_fit
+from gateviz.ui.panels.plot_fit import (axis_width_for, log_ticks, max_y_ticks, power_label, size_bottom_axis,
+                                        y_fit)
 
 INPUT_COLOUR = "#999999"
 NB_HYPHEN = "\u2011"
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def power_label(exponent: int) -> str:
-    """10^e as text: 10⁻³, 10⁰, 10²."""
-    return "10" + str(int(exponent)).translate(SUPERSCRIPT)
-
-
-def log_ticks(lo_exp: int, hi_exp: int, most: int = 7) -> list[int]:
-    """Integer exponents lo..hi, every k-th so that at most ``most`` are labelled."""
-    span = max(hi_exp - lo_exp, 0)
-    every = max(1, int(np.ceil((span + 1) / most)))
-    first = int(np.ceil(lo_exp / every) * every)
-    return list(range(first, hi_exp + 1, every))
-
-
 class _PlotBox(QWidget):
     """A title label above one pyqtgraph plot (a QLabel wraps a long title; a plot title cannot)."""
 

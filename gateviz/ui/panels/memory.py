@@ -28,7 +28,7 @@ from gateviz.core.gradients import forget_product
 from gateviz.ui.guard import guarded
 
 from .common import DIVERGING_MAP, Panel, TimeCursor, muted, style_plot
-from .plot_fit import label_px
+from .plot_fit import label_px, log_ticks, power_label
 
 # one colour per layer and direction (Okabe-Ito); the dark theme starts with the lighter ones
 DIRECTION_COLOURS = {"light": ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"],
@@ -44,20 +44,19 @@ def _log_ready(values: np.ndarray) -> np.ndarray:
 
 
 class _PowerAxis(pg.AxisItem):
-    """A left axis for log10 data: ticks at whole powers of ten, written 10⁻³."""
-
-    SUPER = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    """A left axis for log10 data: ticks at whole powers of ten, written 10⁻³ (and 1)."""
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 (pyqtgraph's names)
         lo, hi = int(np.ceil(minVal)), int(np.floor(maxVal))
         if hi < lo:
             return [(1.0, [float(np.round((minVal + maxVal) / 2))])]
         room = max(2, int(size // max(1.0, label_px(self) * 1.6)))  # as many labels as the height holds
-        step = max(1, int(np.ceil((hi - lo + 1) / room)))
-        return [(float(step), [float(v) for v in range(lo, hi + 1) if (v - lo) % step == 0])]
+        exponents = log_ticks(lo, hi, room)
+        spacing = float(exponents[1] - exponents[0]) if len(exponents) > 1 else 1.0
+        return [(spacing, [float(v) for v in exponents])]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        return ["1" if int(v) == 0 else f"10{str(int(v)).translate(self.SUPER)}" for v in values]
+        return ["1" if int(v) == 0 else power_label(int(v)) for v in values]
 
 
 class MemoryPanel(Panel):
@@ -131,6 +130,7 @@ class MemoryPanel(Panel):
             p.addItem(line)
             self.target_lines.append(line)
         self.length = 0
+        self.state.gradientsChanged.connect(self._gradients_changed)  # the base class wires the other four
 
     # ---- hooks ---------------------------------------------------------------
     def rebuild(self) -> None:
@@ -211,13 +211,6 @@ class MemoryPanel(Panel):
     @guarded
     def _gradients_changed(self) -> None:
         self._update_gradients()
-
-    def build_connections(self) -> None:
-        self.state.gradientsChanged.connect(self._gradients_changed)
-
-    def __init__(self, state, parent=None):
-        super().__init__(state, parent)
-        self.build_connections()
 
     # ---- drawing -------------------------------------------------------------
     def _update_caption(self) -> None:

@@ -283,3 +283,22 @@ class EvenRows(QObject):
                 layout.activate()  # now, not at the next event-loop pass: an export draws right away
         finally:
             self._busy = False
+
+
+# --------------------------------------------------------------------------- log axes
+# A log scale drawn as log10 values on a linear axis: ticks at whole powers of ten, written 10⁻³.
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_label(exponent: int) -> str:
+    """10^e as text: 10⁻³, 10⁰, 10²."""
+    return "10" + str(int(exponent)).translate(SUPERSCRIPT)
+
+
+def log_ticks(lo_exp: int, hi_exp: int, most: int = 7) -> list[int]:
+    """Integer exponents lo..hi, every k-th so that at most ``most`` are labelled."""
+    span = max(hi_exp - lo_exp, 0)
+    every = max(1, int(np.ceil((span + 1) / most)))
+    first = int(np.ceil(lo_exp / every) * every)
+    return list(range(first, hi_exp + 1, every))
