@@ -96,6 +96,8 @@ def _check_option_fits(args, fmt: str) -> None:
     """Options that do nothing for this format are mistakes: say so rather than ignore them."""
     from gateviz.export.files import ExportError
 
+    from .targets import wants_target
+
     picture = fmt in ("png", "svg", "pdf", "gif", "mp4")
     rules = [
         (args.step is not None and fmt not in ("png", "svg", "pdf"), "--step applies to figures (png, svg, pdf); "
@@ -114,7 +116,7 @@ def _check_option_fits(args, fmt: str) -> None:
         (args.gradients and picture, "--gradients adds arrays to npz/csv data; pictures of --panel memory "
          "(or --layout memory) compute their own"),
         (args.shade_memory and not picture, "--shade-memory shades pictures; for data use --gradients"),
-        (fmt in ("npz", "csv") and not args.gradients and _wants_target(args),
+        (fmt in ("npz", "csv") and not args.gradients and wants_target(args),
          "--target-step, --target-class and --target-unit choose what --gradients computes; add --gradients"),
         (args.target_step is not None and args.step is not None and args.target_step != args.step and picture,
          f"--step {args.step} and --target-step {args.target_step} differ; a figure's t* is the step it shows "
@@ -153,12 +155,6 @@ def _load(args):
         sequence, _ = default_sequence(model, task, task_samples(task))
     _check_memory(args, model, sequence)
     return model, trace_model(model, sequence), sequence, task
-
-
-def _wants_target(args) -> bool:
-    from .targets import wants_target
-
-    return wants_target(args)
 
 
 def _check_memory(args, model, sequence) -> None:
