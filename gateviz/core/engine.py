@@ -37,7 +37,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .edits import DirectionEdits, Stored, UnitEdit, compile_interventions, edits_by_direction
 from .errors import SequenceError
+from .interventions import parse_all
 from .model import RecurrentLayer, RecurrentModel
 from .trace import QUANTITIES, Trace
 
@@ -314,10 +316,14 @@ class Tracer:
         return mod
 
     # ---- one layer ---------------------------------------------------------
-    def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None) -> list[dict[str, Tensor]]:
+    def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None,
+               edits: dict[str, list[UnitEdit]] | None = None) -> list[dict[str, Tensor]]:
         """x (T, N, I) -> per direction a dict quantity -> (T, N, units).
 
-        ``tick(fraction of this layer)`` is called now and then by the step loops.
+        ``tick(fraction of this layer)`` is called now and then by the step loops. ``edits``
+        (direction -> UnitEdits, interventions) send the layer through a step loop that applies
+        them where each quantity is computed: the fused loop for native LSTM/GRU cells, else the
+        generic one.
         """
         layer = self.model.layers[k]
         D = len(layer.directions)
@@ -325,6 +331,8 @@ class Tracer:
         def direction_tick(j: int) -> Callable[[float], None] | None:
             return None if tick is None else (lambda f: tick((j + f) / D))
 
+        if edits:
+            return self._edited_layer(k, x, edits, direction_tick)
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
@@ -343,6 +351,25 @@ class Tracer:
         for j, d in enumerate(layer.directions):
             h = h_all[..., j * Hr:(j + 1) * Hr]
             out.append(self._gates_from_h(layer, self._tensors[(k, j)], d.reverse, x, h))
+        return out
+
+    def _edited_layer(self, k: int, x: Tensor, edits: dict[str, list[UnitEdit]],
+                      direction_tick) -> list[dict[str, Tensor]]:
+        layer = self.model.layers[k]
+        T, N, _ = x.shape
+        widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
+        fused = _is_native(layer) and layer.cell in ("lstm", "gru")
+        # the fused LSTM loop keeps the candidate as s = (g + 1) / 2 and the cell state as d = -2c
+        stored = {"cell_candidate": Stored(0.5, 0.5), "cell_state": Stored(-2.0, 0.0)} if fused else None
+        out = []
+        for j, d in enumerate(layer.directions):
+            name = "backward" if d.reverse else "forward"
+            plan = DirectionEdits(edits.get(name, []), widths, N, x, stored) if edits.get(name) else None
+            t = self._tensors[(k, j)]
+            if fused:
+                out.append(self._direction_fused_loop(layer, t, d.reverse, x, direction_tick(j), plan))
+            else:
+                out.append(self._direction_stepwise(layer, t, d.reverse, x, j, direction_tick(j), plan))
         return out
 
     def _gates_from_h(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
@@ -377,7 +404,8 @@ class Tracer:
                 "cell_state": c, "hidden_state": h}
 
     def _direction_fused_loop(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
-                              x: Tensor, tick: Callable[[float], None] | None = None) -> dict[str, Tensor]:
+                              x: Tensor, tick: Callable[[float], None] | None = None,
+                              edits: DirectionEdits | None = None) -> dict[str, Tensor]:
         """Native LSTM/GRU cells as a step loop that writes every gate straight into the
         trace's arrays, no recompute. Used for batches.
 
@@ -387,12 +415,13 @@ class Tracer:
         """
         order = list(range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0]))
         if layer.cell == "lstm":
-            return self._lstm_fused_loop(layer, t, order, x, tick)
-        return self._gru_fused_loop(layer, t, order, x, tick)
+            return self._lstm_fused_loop(layer, t, order, x, tick, edits)
+        return self._gru_fused_loop(layer, t, order, x, tick, edits)
 
     @staticmethod
     def _lstm_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
-                         tick: Callable[[float], None] | None) -> dict[str, Tensor]:
+                         tick: Callable[[float], None] | None,
+                         edits: DirectionEdits | None = None) -> dict[str, Tensor]:
         """x (T, N, I) -> LSTM quantities (T, N, units), as views of unit-major buffers.
 
         Every step's arrays are stored unit-major, (units, N): the recurrent GEMM is then
@@ -406,6 +435,7 @@ class Tracer:
           c holds d = -2c, halved and negated after (exact).
         Then d_t = f * d_{t-1} - 2*i*(2s - 1) = f * d_{t-1} - 4*i*s + 2*i, and since
         tanh(c) = 1 - 2*sigmoid(-2c), h_t = o * tanh(c_t) = o - 2*o*sigmoid(d_t).
+        ``edits`` (interventions) know these representations (``edits.Stored``).
         """
         T, N, I = x.shape
         H, Hr = layer.units, layer.hidden_size
@@ -425,18 +455,26 @@ class Tracer:
                 tick(n_done / T)
             a, c, h = a_s[s], c_s[s], h_s[s]
             i, f, o, g = i_s[s], f_s[s], o_s[s], g_s[s]
+            edited = edits is not None and edits.at(s)
+            if prev is not None:
+                a.addmm_(Wh, h_s[prev])  # (4H, N) += Wh @ h_{t-1}
+            torch.sigmoid_(a)
+            if edited:
+                for name, gate in (("input_gate", i), ("forget_gate", f), ("cell_candidate", g), ("output_gate", o)):
+                    edits.apply_(name, gate, s)
             if prev is None:
-                torch.sigmoid_(a)
                 torch.addcmul(i, i, g, value=-2, out=c).mul_(2)  # d_0 = 2*i - 4*i*s
             else:
-                a.addmm_(Wh, h_s[prev])  # (4H, N) += Wh @ h_{t-1}
-                torch.sigmoid_(a)
                 torch.mul(f, c_s[prev], out=c).addcmul_(i, g, value=-4).add_(i, alpha=2)
+            if edited:
+                edits.apply_("cell_state", c, s)
             torch.sigmoid(c, out=tmp)  # sigmoid(-2c)
             if Whr is None:
                 torch.addcmul(o, o, tmp, value=-2, out=h)
             else:
                 torch.mm(Whr, torch.addcmul(o, o, tmp, value=-2, out=h_out), out=h)
+            if edited:
+                edits.apply_("hidden_state", h, s)
             prev = s
         blocks[:, 3].mul_(2).sub_(1)  # s -> tanh(a), every step at once
         c_all.mul_(-0.5)  # -2c -> c
@@ -447,7 +485,8 @@ class Tracer:
 
     @staticmethod
     def _gru_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
-                        tick: Callable[[float], None] | None) -> dict[str, Tensor]:
+                        tick: Callable[[float], None] | None,
+                        edits: DirectionEdits | None = None) -> dict[str, Tensor]:
         """x (T, N, I) -> GRU quantities (T, N, units), as views of unit-major buffers.
 
         Laid out like the LSTM loop (each step (3H, N), GEMM Wh @ h). Nine ops per step; the
@@ -472,22 +511,30 @@ class Tracer:
             if tick is not None and n_done % _TICK_EVERY == 0:
                 tick(n_done / T)
             rz, n, h = rz_s[s], n_s[s], h_s[s]
+            edited = edits is not None and edits.at(s)
             if prev is not None:
                 torch.addmm(bh, Wh, h_s[prev], out=rec)  # (3H, N) = bh + Wh @ h_{t-1}
             torch.sigmoid_(rz.add_(rec_rz))
+            if edited:
+                edits.apply_("reset_gate", r_s[s], s)
+                edits.apply_("update_gate", z_s[s], s)
             torch.sigmoid_(n.addcmul_(r_s[s], rec_n)).add_(n).sub_(one)  # n = tanh(x part + r * rec part)
+            if edited:
+                edits.apply_("candidate", n, s)
             if prev is None:
                 torch.mul(z_s[s], n, out=h).neg_().add_(n)  # (1 - z) * n
             else:
                 torch.sub(h_s[prev], n, out=h).mul_(z_s[s]).add_(n)  # n + z * (h_prev - n)
+            if edited:
+                edits.apply_("hidden_state", h, s)
             prev = s
 
         return {"reset_gate": _time_major(blocks[:, 0]), "update_gate": _time_major(blocks[:, 1]),
                 "candidate": _time_major(blocks[:, 2]), "hidden_state": _time_major(h_all)}
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
-                            x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None
-                            ) -> dict[str, Tensor]:
+                            x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None,
+                            edits: DirectionEdits | None = None) -> dict[str, Tensor]:
         """Exact step loop for cells torch lacks (peepholes, clips, other activations...)."""
         from .cell_step import CellStep
 
@@ -503,7 +550,7 @@ class Tracer:
             if tick is not None and n_done % _TICK_EVERY == 0:
                 tick(n_done / T)
             # forget_bias is already folded into bx (Tracer.__init__)
-            h, c, gates = cell(xs[step], h, c)
+            h, c, gates = cell(xs[step], h, c, edit=None if edits is None else edits.editor(step))
             for name, value in gates.items():
                 q[name][step] = value
         return q
@@ -540,10 +587,20 @@ class Tracer:
 
     # ---- public ------------------------------------------------------------
     @torch.no_grad()
-    def trace(self, sequence, *, progress: ProgressFn | None = None) -> Trace:
-        """Trace one sequence ((T,), (T, F), str) or a batch ((N, T, F), (N, T) tokens)."""
+    def trace(self, sequence, *, progress: ProgressFn | None = None, interventions=(),
+              edits: list[UnitEdit] | None = None) -> Trace:
+        """Trace one sequence ((T,), (T, F), str) or a batch ((N, T, F), (N, T) tokens).
+
+        ``interventions``: Interventions or their spec texts (``core.interventions``), applied in
+        order inside the computation; the trace holds the replaced values and lists them in
+        ``meta["interventions"]``. ``edits``: UnitEdits besides, e.g. different per sequence.
+        """
         feats, tokens, batched = encode_sequence(self.model, sequence)
         x = self._tensor(feats).transpose(0, 1).contiguous()  # (N, T, F) -> (T, N, F)
+        all_edits = compile_interventions(interventions, self.model, x.shape[0]) + list(edits or ())
+        layer_edits: dict[int, dict[str, list[UnitEdit]]] = {}
+        for (k, direction), es in edits_by_direction(all_edits).items():
+            layer_edits.setdefault(k, {})[direction] = es
         states: dict[tuple[int, str], dict[str, Tensor]] = {}
         layers = self.model.layers
         last_hs: list[Tensor] = []
@@ -553,7 +610,7 @@ class Tracer:
                 message = f"tracing layer {k + 1} of {len(layers)}"
                 progress(k / len(layers), message)
                 tick = (lambda f, k=k, message=message: progress((k + f) / len(layers), message))
-            per_dir = self._layer(k, x, tick)
+            per_dir = self._layer(k, x, tick, layer_edits.get(k))
             for name, q in zip(layer.direction_names(), per_dir):
                 states[(k, name)] = q
             last_hs = [q["hidden_state"] for q in per_dir]
@@ -583,6 +640,8 @@ class Tracer:
                                      "lstm_gate_order": "i,f,g,o", "backward_time_aligned": True},
                      "dtype": str(self.dtype).replace("torch.", ""),
                      "output_mode": output_mode})
+        if interventions:
+            meta["interventions"] = [str(e) for e in parse_all(interventions)]
         return Trace(
             cell=self.model.cell,
             states=np_states,
@@ -594,6 +653,6 @@ class Tracer:
 
 
 def trace(model: RecurrentModel, sequence, *, dtype: torch.dtype | None = None, device: str = "cpu",
-          progress: ProgressFn | None = None) -> Trace:
+          progress: ProgressFn | None = None, interventions=()) -> Trace:
     """Trace one sequence or a batch. See ``Tracer`` to trace many with one model."""
-    return Tracer(model, dtype=dtype, device=device).trace(sequence, progress=progress)
+    return Tracer(model, dtype=dtype, device=device).trace(sequence, progress=progress, interventions=interventions)

@@ -131,8 +131,9 @@ class Intervention:
 
 
 def parse_all(texts) -> list[Intervention]:
-    """Every spec of a repeated ``--clamp``, in order (later ones act after earlier ones)."""
-    return [Intervention.parse(t) for t in texts or ()]
+    """Every spec of a repeated ``--clamp``, in order (later ones act after earlier ones).
+    Interventions among them are taken as they are."""
+    return [t if isinstance(t, Intervention) else Intervention.parse(t) for t in texts or ()]
 
 
 # --------------------------------------------------------------------------- pieces
