@@ -9,9 +9,17 @@ which emit only when the value really changed.
     selectionChanged()      layer, direction, pinned units or row order changed
     themeChanged()          theme / presentation mode / colour map changed
     gradientsChanged()      new gradients through time (``gradients``) or the target's settings changed
+    interventionsChanged()  the intervention list or an on/off changed (the window re-traces; the
+                            new trace arrives with traceChanged)
+    comparisonChanged()     show_original / show_difference toggled (panels redraw the overlay)
+    ablationChanged()       a new unit ranking (``ablation``)
 
 Gradients (issue 12) are computed off the GUI thread for the step under the cursor; ``gradients``
 holds the newest finished result (its ``target.step`` may lag the cursor while one is computed).
+
+Interventions (issue 13): ``interventions`` is the user's list of (Intervention, enabled); ``trace``
+is the run with the enabled ones applied, and ``original`` the same input without any (None when
+none is enabled), so panels can draw the original beside the intervened run.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from gateviz.core.interventions import Intervention
 from gateviz.core.model import RecurrentModel
 from gateviz.core.trace import Trace
 
@@ -63,6 +72,9 @@ class ViewState(QObject):
     selectionChanged = Signal()
     themeChanged = Signal()
     gradientsChanged = Signal()
+    interventionsChanged = Signal()
+    comparisonChanged = Signal()
+    ablationChanged = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -85,10 +97,22 @@ class ViewState(QObject):
         self.gradient_output: int | None = None  # None: the predicted class / the sum of the head's outputs
         self.gradient_unit: tuple[int, str, int] | None = None  # (layer, direction, unit): that unit's h instead
         self.show_memory = False  # shade the input by connectivity (which earlier inputs matter now)
+        # interventions: the user's list, in order, each with its on/off; the run without them
+        self.interventions: list[tuple[Intervention, bool]] = []
+        self.original: Trace | None = None  # same input, no interventions; None when none is enabled
+        self.show_original = True  # draw the original run faintly beside the intervened one
+        self.show_difference = False  # heatmaps show intervened − original
+        self.ablation = None  # gateviz.core.ablation result for the current model, or None
 
     # ---- setters ----------------------------------------------------------
-    def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None) -> None:
+    def set_trace(self, model: RecurrentModel, trace: Trace, sequence=None, task=None,
+                  original: Trace | None = None) -> None:
+        """``original``: the same input traced without interventions, when ``trace`` has some."""
+        if model is not self.model and self.ablation is not None:
+            self.ablation = None  # it ranked the previous model's units
+            self.ablationChanged.emit()
         self.model, self.trace, self.sequence, self.task = model, trace, sequence, task
+        self.original = original
         self.gradients = None  # they belonged to the previous trace
         self.gradient_error = None
         if self.gradient_unit is not None and (self.gradient_unit[0] >= trace.num_layers or
@@ -124,6 +148,31 @@ class ViewState(QObject):
         if bool(on) != self.show_memory:
             self.show_memory = bool(on)
             self.gradientsChanged.emit()
+
+    def set_interventions(self, entries) -> None:
+        """The whole list: (Intervention, enabled) pairs (or bare Interventions, enabled)."""
+        entries = [(e, True) if isinstance(e, Intervention) else (e[0], bool(e[1])) for e in entries]
+        if entries != self.interventions:
+            self.interventions = entries
+            self.interventionsChanged.emit()
+
+    def active_interventions(self) -> list[Intervention]:
+        return [iv for iv, on in self.interventions if on]
+
+    def set_show_original(self, on: bool) -> None:
+        if bool(on) != self.show_original:
+            self.show_original = bool(on)
+            self.comparisonChanged.emit()
+
+    def set_show_difference(self, on: bool) -> None:
+        if bool(on) != self.show_difference:
+            self.show_difference = bool(on)
+            self.comparisonChanged.emit()
+
+    def set_ablation(self, ablation) -> None:
+        if ablation is not self.ablation:
+            self.ablation = ablation
+            self.ablationChanged.emit()
 
     def set_step(self, step: int) -> None:
         if self.trace is None:
