@@ -80,3 +80,14 @@ def test_masks_and_values():
     np.testing.assert_allclose(iv.apply(v), [0.1, 0.3])
     np.testing.assert_allclose(Intervention.parse("layer0.forward.forget_gate[1]=+0.25").apply(v), [0.45, 0.85])
     np.testing.assert_allclose(Intervention.parse("layer0.forward.forget_gate[1]=1").apply(v), [1, 1])
+
+
+@pytest.mark.parametrize("text, words", [
+    ("layer0.forward.forget_gate[8]=0@10:", "forget gate f of unit 8 = 0 from step 10 (layer 0 forward)"),
+    ("layer1.backward.hidden_state[3,5,8-11]=*0.5@:20",
+     "hidden state h of units 3, 5, 8-11 × 0.5 before step 20 (layer 1 backward)"),
+    ("layer0.forward.cell_state[*]=+0.2@15", "cell state c of every unit + 0.2 at step 15 (layer 0 forward)"),
+    ("layer0.forward.update_gate[2]=1@3:9", "update gate z of unit 2 = 1 at steps 3–8 (layer 0 forward)"),
+])
+def test_described_in_words(text, words):
+    assert Intervention.parse(text).describe() == words

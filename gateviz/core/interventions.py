@@ -36,6 +36,16 @@ USAGE = ("write layer{k}.{direction}.{quantity}[{units}]={value}@{steps}, e.g. "
 OPS = {"set": "", "scale": "*", "add": "+"}
 
 
+QUANTITY_WORDS = {"input_gate": "input gate i", "forget_gate": "forget gate f", "cell_candidate": "candidate g",
+                  "output_gate": "output gate o", "cell_state": "cell state c", "hidden_state": "hidden state h",
+                  "reset_gate": "reset gate r", "update_gate": "update gate z", "candidate": "candidate n"}
+
+
+def describe_all(interventions, *, with_layer: bool = True) -> str:
+    """Several interventions in words, joined by "; "."""
+    return "; ".join(iv.describe(with_layer=with_layer) for iv in parse_all(interventions))
+
+
 class InterventionError(SequenceError):
     """A spec that cannot be parsed or does not fit the model or the sequence."""
 
@@ -82,6 +92,27 @@ class Intervention:
             else:
                 steps = f"@{'' if self.start is None else self.start}:{'' if self.stop is None else self.stop}"
         return f"layer{self.layer}.{self.direction}.{self.quantity}[{units}]={value}{steps}"
+
+    def describe(self, *, with_layer: bool = True) -> str:
+        """In words, for titles, captions and tooltips: "forget gate f of unit 8 = 0 from step 10"."""
+        what = QUANTITY_WORDS.get(self.quantity, self.quantity)
+        if self.units is None:
+            units = "every unit"
+        else:
+            units = ("unit " if len(self.units) == 1 else "units ") + ", ".join(_runs(self.units))
+        value = {"set": "= ", "scale": "× ", "add": "+ "}[self.op] + f"{self.value:g}"
+        if self.start is None and self.stop is None:
+            steps = "at every step"
+        elif self.stop is not None and self.start is not None and self.stop == self.start + 1:
+            steps = f"at step {self.start}"
+        elif self.stop is None:
+            steps = f"from step {self.start}"
+        elif self.start is None:
+            steps = f"before step {self.stop}"
+        else:
+            steps = f"at steps {self.start}–{self.stop - 1}"
+        where = f" (layer {self.layer} {self.direction})" if with_layer else ""
+        return f"{what} of {units} {value} {steps}{where}"
 
     # ---- against a model and a sequence -------------------------------------------------
     def check(self, model, length: int) -> "Intervention":
