@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from intervention_reference import reference_with_interventions
+from reference import random_model
+
 from gateviz.core.engine import Tracer
 from gateviz.core.interventions import InterventionError
 from gateviz.core.trace import QUANTITIES
-from tests.intervention_reference import reference_with_interventions
-from tests.reference import random_model
 
 T = 17
 
