@@ -140,8 +140,10 @@ def sequence_steps(sequence) -> int:
     return int(shape[0]) if shape else 0
 
 
-def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str], None] | None = None):
+def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str], None] | None = None,
+                interventions=()):
     """Trace one sequence; the Tracer (weights as tensors) is reused while the model stays the same.
+    ``interventions``: Interventions applied inside the computation (issue 13).
 
     Progress names the length ("tracing 10000 steps", plus "layer k of L" for a stack): the engine
     reports only between layers, so a one-layer trace has no fraction to show until it is done.
@@ -165,7 +167,36 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
         _tracer_cache.clear()
         tracer = Tracer(model)
         _tracer_cache[key] = tracer
-    return tracer.trace(sequence, progress=progress)
+    return tracer.trace(sequence, progress=progress, interventions=interventions)
+
+
+@dataclass
+class Intervened:
+    """A re-trace with interventions: the intervened run, the same input without them (None when
+    none applied) and the specs that no longer fit this input (left out, to be switched off)."""
+
+    trace: Any
+    original: Any
+    unfit: list = field(default_factory=list)  # [(Intervention, message)]
+
+
+def trace_intervened(model: RecurrentModel, sequence, interventions, original=None,
+                     progress: Callable[[float, str], None] | None = None) -> Intervened:
+    """Trace ``sequence`` with ``interventions``; ``original`` (that input's plain trace, when the
+    window has it) is reused, else traced first. Specs that do not fit its length are left out."""
+    from gateviz.core.interventions import InterventionError
+
+    if original is None:
+        original = trace_model(model, sequence, progress)
+    fit, unfit = [], []
+    for iv in interventions:
+        try:
+            fit.append(iv.check(model, original.length))
+        except InterventionError as exc:
+            unfit.append((iv, str(exc)))
+    if not fit:
+        return Intervened(original, None, unfit)
+    return Intervened(trace_model(model, sequence, progress, interventions=fit), original, unfit)
 
 
 @dataclass
