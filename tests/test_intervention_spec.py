@@ -61,7 +61,7 @@ def test_check_against_a_model():
         (gru, "layer0.backward.hidden_state[0]=0", "has no backward direction; it has forward"),
         (gru, "layer0.forward.forget_gate[0]=0", "a GRU has no forget_gate; choose one of reset_gate, update_gate"),
         (lstm, "layer1.forward.input_gate[4]=0", "unit 4 does not exist; this input_gate has units 0..3"),
-        (lstm, "layer0.forward.input_gate[0]=0@10", "steps 10..10 are outside the sequence; it has steps 0..9"),
+        (lstm, "layer0.forward.input_gate[0]=0@10", "step 10 is outside the sequence; it has steps 0..9"),
         (lstm, "layer0.forward.input_gate[0]=0@5:11", "steps 5..10 are outside"),
     ]
     for model, text, needle in cases:

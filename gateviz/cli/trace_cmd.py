@@ -1,7 +1,8 @@
 """``gateviz trace MODEL INPUT -o OUT.npz``: write the trace file (design.md, "Contracts").
 
 Keys ``layer{k}.{forward|backward}.{quantity}`` (T, units), ``output`` and ``meta`` (JSON);
-``--gradients`` adds the gradients through time of one target (``gateviz.core.gradients``).
+``--gradients`` adds the gradients through time of one target (``gateviz.core.gradients``);
+``--clamp SPEC`` intervenes (``gateviz.core.interventions``; listed in ``meta["interventions"]``).
 Heavy modules (torch, the readers) are imported in ``run`` so ``--help`` stays instant.
 """
 
@@ -29,9 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "cell_state, gradient.input and connectivity (||dy/dx_t|| per step)")
     parser.add_argument("--connectivity-matrix", action="store_true",
                         help="with --gradients: also connectivity_matrix (T, T), row s for the target at step s")
+    from .clamps import add_clamp_argument
     from .targets import add_target_arguments
 
     add_target_arguments(parser)
+    add_clamp_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         raise FormatError("--target-step, --target-class, --target-unit and --connectivity-matrix choose what "
                           "--gradients computes; add --gradients")
     target = target_from_args(args) if args.gradients else None  # a malformed unit fails before loading
+    from .clamps import clamps_from_args, refuse_gradients_with_clamps
+
+    clamps = clamps_from_args(args)  # a malformed spec fails before loading too
+    refuse_gradients_with_clamps(args, clamps)
     if args.model.startswith("bundled:"):
         from gateviz.bundled import load_bundled
 
@@ -80,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     from gateviz.core.engine import Tracer
 
-    trace = Tracer(model, dtype=torch.float64 if args.float64 else None).trace(sequence)
+    trace = Tracer(model, dtype=torch.float64 if args.float64 else None).trace(sequence, interventions=clamps)
     from gateviz.core.nonfinite import warn_nonfinite
 
     warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still write the trace
@@ -102,5 +109,6 @@ def run(args: argparse.Namespace) -> int:
     dirs = "+".join(trace.directions(0))
     print(f"wrote {out}: {trace.length} steps, {trace.num_layers} {model.cell.upper()} layer(s) ({dirs}), "
           f"{len(list(trace.keys()))} arrays" + (", output" if trace.output is not None else "")
-          + (f", gradients of {trace.gradients.definition}" if trace.gradients is not None else ""))
+          + (f", gradients of {trace.gradients.definition}" if trace.gradients is not None else "")
+          + (f", with {len(clamps)} intervention(s)" if clamps else ""))
     return 0

@@ -117,7 +117,7 @@ class Intervention:
     # ---- against a model and a sequence -------------------------------------------------
     def check(self, model, length: int) -> "Intervention":
         """Raise InterventionError unless this fits ``model`` (a RecurrentModel) and a sequence of ``length``."""
-        where = str(self)
+        where = repr(str(self))
         layers = model.layers
         if not 0 <= self.layer < len(layers):
             raise InterventionError(f"{where}: layer {self.layer} does not exist; the model has layers "
@@ -129,7 +129,7 @@ class Intervention:
                                     f"{' and '.join(names)}")
         allowed = QUANTITIES[layer.cell]
         if self.quantity not in allowed:
-            raise InterventionError(f"{where}: a {layer.cell.upper()} has no {self.quantity}; choose one of "
+            raise InterventionError(f"{where}: {'an' if layer.cell in ('lstm', 'rnn') else 'a'} {layer.cell.upper()} has no {self.quantity}; choose one of "
                                     f"{', '.join(allowed)}")
         width = layer.hidden_size if self.quantity == "hidden_state" else layer.units
         if self.units is not None and max(self.units) >= width:
@@ -138,7 +138,9 @@ class Intervention:
         start = 0 if self.start is None else self.start
         stop = length if self.stop is None else self.stop
         if not 0 <= start < length or not start < stop <= length:
-            raise InterventionError(f"{where}: steps {start}..{stop - 1} are outside the sequence; it has steps "
+            shown = f"step {start}" if stop == start + 1 or start >= length else f"steps {start}..{stop - 1}"
+            raise InterventionError(f"{where}: {shown} {'is' if shown.startswith('step ') else 'are'} outside the "
+                                    f"sequence; it has steps "
                                     f"0..{length - 1}")
         return self
 
