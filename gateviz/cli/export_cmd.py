@@ -73,9 +73,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shade-memory", action="store_true",
                         help="shade the input by its connectivity ||dy/dx_t|| to y at the shown step (on by itself "
                              "with --layout memory)")
+    from .clamps import add_clamp_argument
     from .targets import add_target_arguments
 
     add_target_arguments(parser)
+    add_clamp_argument(parser)
 
 
 def _format(args) -> str:
@@ -129,8 +131,9 @@ def _check_option_fits(args, fmt: str) -> None:
             raise ExportError(message)
 
 
-def _load(args):
-    """(model, trace, sequence, task), loaded as the app loads them."""
+def _load(args, clamps=()):
+    """(model, trace, sequence, task, original), loaded as the app loads them. With ``clamps``
+    (Interventions) ``trace`` is the intervened run and ``original`` the run without them, else None."""
     from gateviz.export.files import ExportError
 
     if args.model.startswith("bundled:"):
@@ -154,7 +157,12 @@ def _load(args):
                               "give INPUT (.npy, .csv or .txt)")
         sequence, _ = default_sequence(model, task, task_samples(task))
     _check_memory(args, model, sequence)
-    return model, trace_model(model, sequence), sequence, task
+    if not clamps:
+        return model, trace_model(model, sequence), sequence, task, None
+    from gateviz.core.engine import Tracer
+
+    intervened = Tracer(model).trace(sequence, interventions=clamps)  # checks each spec against the model
+    return model, intervened, sequence, task, trace_model(model, sequence)
 
 
 def _check_memory(args, model, sequence) -> None:
@@ -168,7 +176,7 @@ def _check_memory(args, model, sequence) -> None:
                   f"({steps:,} steps) as {fmt}", hint="give a shorter input")
 
 
-def _view_state(args, model, trace, sequence, task):
+def _view_state(args, model, trace, sequence, task, original=None, clamps=()):
     from gateviz.export.data import check_units
     from gateviz.export.files import ExportError
     from gateviz.ui.state import PIN_COLOURS, Theme, ViewState
@@ -176,7 +184,8 @@ def _view_state(args, model, trace, sequence, task):
     state = ViewState()
     state.theme = Theme(args.theme, args.presentation, args.colormap, args.cell_scale,
                         getattr(args, "gru_convention", "framework"))
-    state.set_trace(model, trace, sequence, task)
+    state.set_interventions(list(clamps))
+    state.set_trace(model, trace, sequence, task, original=original)
     layer = args.layer if args.layer is not None else 0
     if not 0 <= layer < trace.num_layers:
         raise ExportError(f"layer {layer} does not exist; the model has layers 0..{trace.num_layers - 1}")
@@ -235,6 +244,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.fps <= 120:
         raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
 
+    from .clamps import clamps_from_args, refuse_gradients_with_clamps
+
+    clamps = clamps_from_args(args)  # a malformed spec fails before loading
+    refuse_gradients_with_clamps(args, clamps)
+    if clamps and args.panel == "compare":
+        raise ExportError("--clamp intervenes in one model's view; --panel compare shows models as they are "
+                          "(export the intervened model alone, without --panel compare)")
     if args.panel == "compare":  # several MODEL positionals, one shared input (gateviz.export.compare)
         from gateviz.export.compare import run_cli
 
@@ -243,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError("give one MODEL and at most one INPUT; several models only with --panel compare "
                           "(gateviz export A B C --panel compare -o FILE)")
     args.input = args.input[0] if args.input else args.input_file
-    model, trace, sequence, task = _load(args)
+    model, trace, sequence, task, original = _load(args, clamps)
     from gateviz.core.nonfinite import warn_nonfinite
 
     warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still export (NaN cells drawn in their own colour)
@@ -278,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
     headless.ensure_app()
     from gateviz.ui.theme import apply_theme
 
-    state = _view_state(args, model, trace, sequence, task)
+    state = _view_state(args, model, trace, sequence, task, original, clamps)
     apply_theme(state.theme)
     progress = _print_progress if fmt in ("gif", "mp4") and sys.stderr.isatty() else None
     left_out: list[str] = []
@@ -289,9 +305,12 @@ def run(args: argparse.Namespace) -> int:
     if left_out:  # never silently: the picture holds fewer panels than the layout names
         print(f"note: left out {', '.join(left_out)}: too little room at this size to stay readable; "
               "give a larger --size, leave out --presentation, or pick a --layout with fewer panels")
+    from gateviz.core.interventions import describe_all
+
     if fmt in ("gif", "mp4"):
         frames = len(steps) if steps is not None else trace.length
         print(f"wrote {args.output}: {frames} frames of the {args.panel}, {w}x{h} px at {args.fps:g} fps")
     else:
-        print(f"wrote {args.output}: {args.panel} at step {state.step}, {w}x{h} px ({result.dpi:.0f} dpi)")
+        print(f"wrote {args.output}: {args.panel} at step {state.step}, {w}x{h} px ({result.dpi:.0f} dpi)"
+              + (f", intervened: {describe_all(clamps)}" if clamps else ""))
     return 0

@@ -57,8 +57,12 @@ def clone_state(state):
     copy.step = state.step
     copy.gradient_output, copy.gradient_unit = state.gradient_output, state.gradient_unit
     copy.show_memory = state.show_memory
+    copy.interventions = list(state.interventions)
+    copy.show_original, copy.show_difference = state.show_original, state.show_difference
+    copy.ablation = state.ablation
     if state.trace is not None:
-        copy.set_trace(state.model, state.trace, state.sequence, state.task)
+        copy.set_trace(state.model, state.trace, state.sequence, state.task, original=state.original)
+        copy.ablation = state.ablation
         copy.row_order = None if state.row_order is None else state.row_order.copy()
         g = state.gradients
         if g is not None and g.target.step == state.step:  # the app's own, for this step: no recompute
@@ -110,8 +114,44 @@ def figure_title(state, panel_id: str) -> str:
     trace = state.trace
     name = getattr(state.model, "name", "") or "model"
     where = f"layer {state.layer} {state.direction}" if trace.num_layers > 1 or len(trace.directions(0)) > 1 else ""
-    return ", ".join(part for part in (f"{name}: {panel_id}", where, f"step {state.step} of 0..{trace.length - 1}")
-                     if part)
+    title = ", ".join(part for part in (f"{name}: {panel_id}", where, f"step {state.step} of 0..{trace.length - 1}")
+                      if part)
+    changed = intervention_caption(state)
+    return f"{title}; {changed}" if changed else title
+
+
+def intervention_caption(state) -> str:
+    """"Intervened: forget gate f of unit 8 = 0 from step 10 (layer 0 forward)", or "" when the run is not."""
+    from gateviz.core.interventions import describe_all
+
+    active = state.active_interventions()
+    if not active or state.original is None:
+        return ""
+    single_layer = state.trace.num_layers == 1 and len(state.trace.directions(0)) == 1
+    return "Intervened: " + describe_all(active, with_layer=not single_layer)
+
+
+def with_caption(widget, text: str, theme):
+    """``widget`` under a one-line banner saying what was changed (for a figure or an animation of an
+    intervened run, so a slide never shows a changed network as if it were the model)."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    box = QWidget()
+    box.setObjectName("intervention-caption-box")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    label = QLabel(text)
+    label.setObjectName("intervention-caption")
+    label.setWordWrap(True)
+    pt = theme.font_pt + 2
+    label.setStyleSheet(f"QLabel {{ background: {theme.background}; color: #D55E00; font-weight: bold; "
+                        f"font-size: {pt}pt; padding: 4px 10px; }}")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    box.resize(widget.width(), widget.height() + label.sizeHint().height())
+    box.view = widget  # the dashboard or panel inside, for the caller's panel choices
+    return box
 
 
 def export_view(state, panel_id: str, path, fmt: str, *, size=None, dpi=None, transparent: bool = False,
@@ -164,12 +204,16 @@ def _export_view(state, panel_id, path, fmt, failed, *, size, dpi, transparent, 
 
         for panel in ([widget] if isinstance(widget, MemoryPanel) else widget.findChildren(MemoryPanel)):
             panel.target_box.hide()  # a control, not part of the figure: the caption says what y is
+    caption = intervention_caption(view_state)
+    view = widget
+    if caption:
+        widget = with_caption(view, caption, view_state.theme)
     if logical_size is not None:
         widget.resize(*logical_size)
     try:
-        if visible_panels is not None and hasattr(widget, "set_panel_visible"):
-            for pid in list(getattr(widget, "panels", {})):
-                widget.set_panel_visible(pid, pid in visible_panels)
+        if visible_panels is not None and hasattr(view, "set_panel_visible"):
+            for pid in list(getattr(view, "panels", {})):
+                view.set_panel_visible(pid, pid in visible_panels)
         if fmt in FIGURE_FORMATS:
             from gateviz.export.figure import save_figure
 
@@ -185,8 +229,8 @@ def _export_view(state, panel_id, path, fmt, failed, *, size, dpi, transparent, 
             if failed:
                 raise ExportError(f"{path} was written, but drawing some frames failed ({failed[0]}); "
                                   "please report this with the text printed above")
-        if left_out is not None and hasattr(widget, "dropped_panels"):
-            left_out(widget.dropped_panels())
+        if left_out is not None and hasattr(view, "dropped_panels"):
+            left_out(view.dropped_panels())
         return plan
     finally:
         widget.close()
