@@ -103,11 +103,14 @@ class SineTask(Task):
         return out
 
     # ---- model output --------------------------------------------------------
-    def rollout(self, model: RecurrentModel, windows: np.ndarray, steps: int | None = None) -> np.ndarray:
+    def rollout(self, model: RecurrentModel, windows: np.ndarray, steps: int | None = None,
+                interventions=()) -> np.ndarray:
         """Feed the model's predictions back: windows (N, W, 1) -> (N, steps) continuations.
 
         Steps the model with its state kept (``Stepper``) where it can; otherwise re-traces
-        the growing sequence (exact for any cell, one trace per value).
+        the growing sequence (exact for any cell, one trace per value). ``interventions`` (issue 13,
+        spec texts) apply to every trace of the growing sequence, so a clamp "from step 10" holds
+        through the rollout too.
         """
         from .stepper import Stepper
 
@@ -116,7 +119,7 @@ class SineTask(Task):
         if seq.ndim == 2:
             seq = seq[None]
         preds = np.empty((seq.shape[0], steps), dtype=np.float32)
-        if Stepper.supports(model):
+        if Stepper.supports(model) and not interventions:
             stepper = Stepper(model)
             stepper.reset(seq.shape[0])
             for t in range(seq.shape[1]):
@@ -129,7 +132,7 @@ class SineTask(Task):
 
         tracer = Tracer(model)
         for k in range(steps):
-            nxt = np.asarray(tracer.trace(seq).output)[:, -1, 0]  # (N,)
+            nxt = np.asarray(tracer.trace(seq, interventions=interventions).output)[:, -1, 0]  # (N,)
             preds[:, k] = nxt
             seq = np.concatenate([seq, nxt[:, None, None]], axis=1)
         return preds
@@ -150,7 +153,9 @@ class SineTask(Task):
             result["truth"] = truth
             result["target"] = float(truth[0]) if len(truth) else None
         if model is not None and model.head is not None:
-            result["rollout"] = self.rollout(model, window[None, :, None])[0]
+            # the run's own interventions hold through the rollout (meta lists their spec texts)
+            result["rollout"] = self.rollout(model, window[None, :, None],
+                                             interventions=tuple(trace.meta.get("interventions") or ()))[0]
         return result
 
     def story_units(self, sequence, trace, model: RecurrentModel | None = None, *, layer: int = 0,
