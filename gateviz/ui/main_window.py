@@ -99,6 +99,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._install_shortcuts()
+        from gateviz.ui.interventions_ctl import InterventionsController
+
+        self.interventions = InterventionsController(self)  # issue 13: re-tracing, its dock and menu
         # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
         guard.add_listener(self._guard_error)
         self._error_dialog_pending = False
@@ -153,6 +156,9 @@ class MainWindow(QMainWindow):
         self.dashboard.fitChanged.connect(self._update_gradient_follower)
         self.dashboard.panelVisibilityChanged.connect(self._update_gradient_follower)
         self._install_hover_readout()
+        from gateviz.ui.intervention_menu import PanelMenus
+
+        self.panel_menus = PanelMenus(self.interventions, self.panels)  # right-click: clamp, silence, set c
         if self._saved_dashboard_layout:
             self.dashboard.restore_layout(self._saved_dashboard_layout)
         for pid, action in self._panel_actions.items():
@@ -440,6 +446,8 @@ class MainWindow(QMainWindow):
         if tag is not None and tag[0] == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
             self.statusBar().showMessage(f"Cancelled opening {label}{kept}", 5000)
+        elif tag is not None and tag[0] == "intervene":
+            self.statusBar().showMessage(f"Cancelled re-tracing with the interventions{kept} as shown", 5000)
         else:
             self.statusBar().showMessage(f"Cancelled tracing the new input{kept}", 5000)
         fallback = getattr(self, "_after_failure", None)  # `gateviz MODEL` cancelled: the bundled model opens
@@ -475,10 +483,9 @@ class MainWindow(QMainWindow):
         model = self.state.model
         if model is None:
             return
-        from gateviz.ui.workers import trace_model
-
+        # with interventions on, the job traces the input with and without them
         self.runner.submit(("trace", model, sequence, name, from_editor),
-                           lambda progress: trace_model(model, sequence, progress))
+                           self.interventions.trace_job(model, sequence))
 
     def _sample_chosen(self, index: int) -> None:
         if 0 <= index < len(self.samples):
@@ -518,13 +525,16 @@ class MainWindow(QMainWindow):
                 _, model, sequence, name, from_editor = tag
                 if model is not self.state.model:
                     return  # the model changed meanwhile
-                self.state.set_trace(model, result, sequence, self.state.task)
+                trace, original = self.interventions.unpack(result)
+                self.state.set_trace(model, trace, sequence, self.state.task, original=original)
                 self.controls.sequence_box.show_current(name)
                 if not from_editor:
                     self._sync_editor(sequence, name)
                 self.statusBar().clearMessage()
-                self._report_nonfinite(model, result)
+                self._report_nonfinite(model, trace)
                 self.traceReady.emit()
+            elif kind == "intervene":
+                self.interventions.job_done(tag, result)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             guard.report(exc, f"MainWindow._job_done ({kind})")
             with guard.guarding("MainWindow._restore"):
@@ -541,7 +551,8 @@ class MainWindow(QMainWindow):
     def _snapshot(self) -> dict:
         """What ``_restore`` needs to put the current model back."""
         s = self.state
-        return {"model": s.model, "trace": s.trace, "sequence": s.sequence, "task": s.task, "layer": s.layer,
+        return {"model": s.model, "trace": s.trace, "original": s.original, "sequence": s.sequence, "task": s.task,
+                "layer": s.layer,
                 "direction": s.direction, "pinned": list(s.pinned), "step": s.step,
                 "row_order": None if s.row_order is None else s.row_order.copy(), "samples": self.samples,
                 "bundled_name": self.bundled_name, "model_source": self.model_source,
@@ -556,7 +567,7 @@ class MainWindow(QMainWindow):
         s = self.state
         s.layer, s.direction, s.pinned, s.row_order = snap["layer"], snap["direction"], snap["pinned"], snap["row_order"]
         s.step = snap["step"]
-        s.set_trace(snap["model"], snap["trace"], snap["sequence"], snap["task"])
+        s.set_trace(snap["model"], snap["trace"], snap["sequence"], snap["task"], original=snap["original"])
         self.controls.model_box.show_current(snap["model"], self.bundled_name)
         self.controls.sequence_box.set_samples(self.samples, None)
         self._install_editor(snap["model"], snap["task"])
@@ -626,6 +637,7 @@ class MainWindow(QMainWindow):
         self._sync_editor(loaded.sequence, loaded.sample_name)
         self.setWindowTitle(f"gateviz — {model.name}")
         self.statusBar().clearMessage()
+        self.interventions.model_opened(model)  # the list was for the previous model: cleared, and said so
         self._report_nonfinite(model, loaded.trace)
         self.traceReady.emit()
 

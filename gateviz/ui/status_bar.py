@@ -52,6 +52,7 @@ class FittingLabel(QLabel):
 
 class StatusBar(QStatusBar):
     cancelRequested = Signal()  # the Cancel button beside a running job's progress (Esc does the same)
+    interventionsClicked = Signal()  # "2 interventions active": show the list
 
     def __init__(self, state: ViewState, is_busy: Callable[[], bool], parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,8 +82,15 @@ class StatusBar(QStatusBar):
         self.nonfinite_label = QLabel("")  # "NaN in the model": the whole warning in its tooltip
         self.nonfinite_label.setStyleSheet("color: #c000c0; font-weight: bold")
         self.nonfinite_label.setVisible(False)
+        # "2 interventions active" (issue 13): the specs in its tooltip, a click shows the list
+        self.interventions_button = QToolButton()
+        self.interventions_button.setAutoRaise(True)
+        self.interventions_button.setStyleSheet("color: #c05000; font-weight: bold")
+        self.interventions_button.setVisible(False)
+        self.interventions_button.clicked.connect(self.interventionsClicked)
         self.addWidget(self.model_label)
         self.addWidget(self.value_label, 1)
+        self.addPermanentWidget(self.interventions_button)
         self.addPermanentWidget(self.nonfinite_label)
         self.addPermanentWidget(self.fit_label)
         self.addPermanentWidget(self.progress_label)
@@ -99,6 +107,21 @@ class StatusBar(QStatusBar):
         self._width_key = None
         for signal in (state.stepChanged, state.selectionChanged, state.traceChanged, state.themeChanged):
             signal.connect(self.update_readout)
+        state.interventionsChanged.connect(self.show_interventions)
+
+    @guarded
+    def show_interventions(self) -> None:
+        """How many interventions are on; the tooltip lists them in words and as specs."""
+        active = self.state.active_interventions()
+        n, off = len(active), len(self.state.interventions) - len(active)
+        if n:
+            self.interventions_button.setText(f"⚡ {n} intervention{'s' * (n > 1)} active")
+            lines = [f"{iv}   ({iv.describe()})" for iv in active]
+            if off:
+                lines.append(f"({off} more switched off)")
+            self.interventions_button.setToolTip("The shown run is intervened:\n" + "\n".join(lines)
+                                                 + "\nClick to show the Interventions list (Ctrl+I).")
+        self.interventions_button.setVisible(bool(n))
 
     def show_nonfinite(self, text: str | None) -> None:
         """Say that the model or its trace holds NaN/Inf (``text``: the whole warning), or clear it."""
