@@ -100,15 +100,21 @@ def reference_direction(layer, j: int, x: torch.Tensor, ivs: list[Intervention])
 
 def reference_with_interventions(model, x, interventions) -> tuple[dict, np.ndarray | None]:
     """Features (T, F) -> ({(layer, direction): {quantity: (T, units)}}, head output or None), float64."""
+    states, output = reference_tensors(model, _t(x), interventions)
+    return ({key: {n: v.detach().numpy() for n, v in q.items()} for key, q in states.items()},
+            None if output is None else output.detach().numpy())
+
+
+def reference_tensors(model, x: torch.Tensor, interventions) -> tuple[dict, torch.Tensor | None]:
+    """The same as tensors, differentiable (x (T, F) float64 may require grad)."""
     ivs = [iv if isinstance(iv, Intervention) else Intervention.parse(iv) for iv in interventions]
-    x = _t(x)
     states = {}
     hs = []
     for k, layer in enumerate(model.layers):
         hs = []
         for j, name in enumerate(layer.direction_names()):
             q = reference_direction(layer, j, x, [iv for iv in ivs if (iv.layer, iv.direction) == (k, name)])
-            states[(k, name)] = {n: v.numpy() for n, v in q.items()}
+            states[(k, name)] = q
             hs.append(q["hidden_state"])
         x = _merge(layer.merge, hs)
     head = model.head
@@ -125,7 +131,7 @@ def reference_with_interventions(model, x, interventions) -> tuple[dict, np.ndar
             y = y + _t(head.bias)
         y = {"softmax": lambda v: torch.softmax(v, -1), "sigmoid": torch.sigmoid, "tanh": torch.tanh,
              "relu": torch.relu}.get(head.activation, lambda v: v)(y)
-        output = y.numpy()
+        output = y
     return states, output
 
 

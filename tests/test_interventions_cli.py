@@ -96,8 +96,6 @@ def test_a_clamped_svg_carries_the_caption_as_text(tmp_path):
      ["cannot read the intervention", "layer0.forward.forget_gate[8]=0@10:"]),
     (["trace", "bundled:brackets-lstm", "--clamp", "layer1.forward.forget_gate[8]=0", "-o", "{out}.npz"],
      ["layer 1 does not exist", "layers 0..0"]),
-    (["trace", "bundled:brackets-lstm", "--gradients", "--clamp", EXAMPLE, "-o", "{out}.npz"],
-     ["cannot be combined with --clamp"]),
     (["export", "bundled:brackets-lstm", "bundled:brackets-gru", "--panel", "compare", "--clamp", EXAMPLE,
       "-o", "{out}.png"], ["--panel compare shows models as they are"]),
 ])
@@ -115,3 +113,19 @@ def test_the_intervention_list_is_in_the_trace_meta_as_json(tmp_path):
     with np.load(out) as z:
         meta = json.loads(str(z["meta"]))
     assert meta["interventions"] == ["layer0.forward.hidden_state[3,5,8-11]=*0.5@:20"]
+
+
+def test_gradients_of_the_clamped_run(tmp_path):
+    """--gradients with --clamp differentiates the network as it ran (clamps included)."""
+    out = tmp_path / "g.npz"
+    assert main(["trace", "bundled:brackets-lstm", "--clamp", EXAMPLE, "--gradients", "--target-step", "30",
+                 "-o", str(out)]) == 0
+    got = Trace.load(out)
+    from gateviz.core.gradients import GradientTarget, compute_gradients
+
+    model = load_bundled("brackets-lstm")
+    trace = Tracer(model).trace(default_sample(model).sequence, interventions=[EXAMPLE])
+    want = compute_gradients(model, trace, GradientTarget(step=30))
+    np.testing.assert_array_equal(got.gradients.input, want.input)
+    plain = compute_gradients(model, Tracer(model).trace(default_sample(model).sequence), GradientTarget(step=30))
+    assert not np.allclose(want.input, plain.input)

@@ -25,13 +25,3 @@ def clamps_from_args(args: argparse.Namespace) -> list:
     from gateviz.core.interventions import parse_all
 
     return parse_all(getattr(args, "clamp", None))
-
-
-def refuse_gradients_with_clamps(args: argparse.Namespace, clamps: list) -> None:
-    """Gradients differentiate the model as it is; a clamped run is a different function, which the
-    gradient engine does not differentiate (yet). Say so instead of returning mismatched numbers."""
-    if clamps and getattr(args, "gradients", False):
-        from gateviz.core.errors import FormatError
-
-        raise FormatError("--gradients differentiates the model without interventions and cannot be combined with "
-                          "--clamp; run one command with --clamp and another with --gradients")

@@ -244,10 +244,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.fps <= 120:
         raise ExportError(f"bad frame rate {args.fps:g}; give 1..120 frames per second")
 
-    from .clamps import clamps_from_args, refuse_gradients_with_clamps
+    from .clamps import clamps_from_args
 
     clamps = clamps_from_args(args)  # a malformed spec fails before loading
-    refuse_gradients_with_clamps(args, clamps)
     if clamps and args.panel == "compare":
         raise ExportError("--clamp intervenes in one model's view; --panel compare shows models as they are "
                           "(export the intervened model alone, without --panel compare)")

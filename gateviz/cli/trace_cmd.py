@@ -55,10 +55,9 @@ def run(args: argparse.Namespace) -> int:
         raise FormatError("--target-step, --target-class, --target-unit and --connectivity-matrix choose what "
                           "--gradients computes; add --gradients")
     target = target_from_args(args) if args.gradients else None  # a malformed unit fails before loading
-    from .clamps import clamps_from_args, refuse_gradients_with_clamps
+    from .clamps import clamps_from_args
 
     clamps = clamps_from_args(args)  # a malformed spec fails before loading too
-    refuse_gradients_with_clamps(args, clamps)
     if args.model.startswith("bundled:"):
         from gateviz.bundled import load_bundled
 

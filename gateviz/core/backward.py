@@ -59,6 +59,13 @@ class Backward:
         self.T = trace.length
         self._q: dict[tuple[int, int], dict[str, Tensor]] = {}
         self.use_fused = True  # native LSTM layers: torch's fused backward (False: the hand-written recurrence)
+        # interventions the trace was made with (meta["interventions"]): a clamped quantity is a
+        # different function of its inputs, so the directions they touch are differentiated by
+        # re-running them with the same edits (autograd); the others' traced gates stay valid
+        from .edits import compile_interventions, edits_by_direction
+
+        specs = trace.meta.get("interventions") or []
+        self.edits = edits_by_direction(compile_interventions(specs, model, self.T)) if specs else {}
 
     def tensor(self, a) -> Tensor:
         return torch.as_tensor(np.asarray(a), dtype=self.dtype)
@@ -184,6 +191,8 @@ class Backward:
         connectivity matrix) would repeat the forward for every target.
         """
         layer = self.model.layers[k]
+        if any(key[0] == k for key in self.edits):
+            return False
         return (self.native[k] and layer.cell == "lstm" and self.use_fused and batch == 1
                 and layer.units <= _FUSED_MAX_UNITS
                 and not (len(layer.directions) == 1 and layer.directions[0].reverse))
@@ -191,10 +200,19 @@ class Backward:
     def _direction(self, k: int, j: int, g: Tensor, tick):
         layer = self.model.layers[k]
         w = self.weights[(k, j)]
-        if not self.native[k]:
+        edits = self.edits.get((k, layer.direction_names()[j]))
+        if not self.native[k] or edits:
             x = self.layer_input(k)
-            x = x.flip(0) if layer.directions[j].reverse else x
-            return bptt.autograd_bptt(layer, j, w, x, g, tick)
+            reverse = layer.directions[j].reverse
+            x = x.flip(0) if reverse else x
+            plan = None
+            if edits:
+                from .edits import DirectionEdits
+                from .trace import QUANTITIES
+
+                widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
+                plan = DirectionEdits(edits, widths, g.shape[1], x)
+            return bptt.autograd_bptt(layer, j, w, x, g, tick, edits=plan, reverse=reverse)
         q = self.quantities(k, j)
         if layer.cell == "lstm":
             return bptt.lstm_bptt(q, w, g, tick)

@@ -144,7 +144,7 @@ def rnn_bptt(q: dict[str, Tensor], w: dict[str, Tensor], g_out: Tensor, nonlinea
 
 
 def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor, g_out: Tensor,
-                  tick: Tick = None) -> tuple[Tensor, Tensor | None, Tensor]:
+                  tick: Tick = None, edits=None, reverse: bool = False) -> tuple[Tensor, Tensor | None, Tensor]:
     """Any cell the engine can trace: re-run direction j's forward differentiably over x (T, I)
     in processing order, then let autograd give dy/dh_t, dy/dc_t and dy/dx_t for each target.
 
@@ -154,6 +154,8 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
     for many intermediate tensors instead is several times slower). A batch of B targets runs the
     forward on B copies of the sequence, target b seeded on copy b: the same number of ops as one
     target, each B rows wide, where a vmapped or repeated backward costs B times the dispatches.
+    ``edits`` (``edits.DirectionEdits``, by input position; ``reverse``: x runs from the end) replays
+    the trace's interventions, so a clamped value passes no gradient and a scaled one a scaled one.
     """
     from .cell_step import CellStep
 
@@ -172,7 +174,8 @@ def autograd_bptt(layer: RecurrentLayer, j: int, w: dict[str, Tensor], x: Tensor
         for t in range(T):
             report(t + 1)
             hook = None if probe_c is None else (lambda c_new, t=t: c_new + probe_c[t])
-            h, c, _ = cell(xs[t], h, c, hook)
+            edit = None if edits is None else edits.editor(T - 1 - t if reverse else t)
+            h, c, _ = cell(xs[t], h, c, hook, edit)
             h = h + probe_h[t]
             hs.append(h)
         wanted = [probe_h, xb] + ([probe_c] if probe_c is not None else [])
