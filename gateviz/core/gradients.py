@@ -300,6 +300,8 @@ def compute_gradients(model: RecurrentModel, trace: Trace, target: GradientTarge
             if layer.cell == "lstm":
                 cell.setdefault((k, name), np.zeros((T, layer.units), dtype=np_dtype))
     definition = _definition(model, resolved, target)
+    if trace.meta.get("interventions"):
+        definition += " (intervened run)"  # differentiated with its clamps (backward.Backward)
     meta = {"target": target.to_json(), "definition": definition, "kind": resolved.kind.replace("_final", ""),
             "step": step, "output": resolved.output, "predicted_class": resolved.predicted,
             "input": "embedding vector" if model.input.kind == "embedding" else "input features"}
