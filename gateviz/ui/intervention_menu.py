@@ -178,15 +178,21 @@ class PanelMenus(QObject):
             return False
         etype = ev.type()
         if etype in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick):
-            # pyqtgraph opens its own menu (and drags to zoom) on the right button: ours wins on the plots
-            if ev.button() == Qt.MouseButton.RightButton:
-                return self.target_at(*watched, ev.position().toPoint()) is not None
-            return False
+            # pyqtgraph opens its own menu (and drags to zoom) on the right button: ours wins on the plots.
+            # Ours opens on the release, on every platform (Qt's context-menu event comes after the press
+            # on X11, after the release on Windows; it is swallowed below)
+            if ev.button() != Qt.MouseButton.RightButton:
+                return False
+            target = self.target_at(*watched, ev.position().toPoint())
+            if target is not None and etype == QEvent.Type.MouseButtonRelease:
+                self.popup(target, ev.globalPosition().toPoint())
+            return target is not None
         if etype == QEvent.Type.ContextMenu:
             target = self.target_at(*watched, ev.pos())
             if target is None:
                 return False
-            self.popup(target, ev.globalPos())
+            if ev.reason() == ev.Reason.Keyboard:  # the menu key: the mouse opened none
+                self.popup(target, ev.globalPos())
             return True
         return False
 

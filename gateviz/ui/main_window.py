@@ -525,12 +525,12 @@ class MainWindow(QMainWindow):
                 _, model, sequence, name, from_editor = tag
                 if model is not self.state.model:
                     return  # the model changed meanwhile
+                self.statusBar().clearMessage()  # before unpack: it may say which specs no longer fit
                 trace, original = self.interventions.unpack(result)
                 self.state.set_trace(model, trace, sequence, self.state.task, original=original)
                 self.controls.sequence_box.show_current(name)
                 if not from_editor:
                     self._sync_editor(sequence, name)
-                self.statusBar().clearMessage()
                 self._report_nonfinite(model, trace)
                 self.traceReady.emit()
             elif kind == "intervene":
