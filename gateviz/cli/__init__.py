@@ -2,7 +2,7 @@
 
     gateviz                      open the app on a bundled model
     gateviz MODEL [INPUT]        open the app on that model (and input)
-    gateviz trace|info|train|export ...   batch work, no window
+    gateviz trace|info|train|export|ablate ...   batch work, no window
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and
 ``run(args) -> int``; modules import nothing heavy at import time, so ``--help`` is
@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "info": ("gateviz.cli.info_cmd", "print what a model file holds"),
     "train": ("gateviz.cli.train_cmd", "train a model on a built-in task and save it"),
     "export": ("gateviz.cli.export_cmd", "render figures, animations or data without opening the app"),
+    "ablate": ("gateviz.cli.ablate_cmd", "silence each unit in turn and rank the units by the change they cause"),
 }
 
 EXIT_USER_ERROR = 2

@@ -99,7 +99,7 @@ class Ablation:
         """One line: what was silenced and what was measured."""
         what = (f"{self.measure_label} over {self.source}" if self.goal is not None
                 else f"mean |Δ {self.output_kind}| over {self.source}")
-        base = f" (baseline {self.baseline:.4g})" if self.baseline is not None else ""
+        base = f" (baseline {self.baseline:.4g} with every unit on)" if self.baseline is not None else ""
         return f"layer {self.layer}: {len(self.rows)} units, {self.silenced}; ranked by {what}{base}"
 
 
@@ -118,8 +118,8 @@ def _check(model, layer: int, quantity: str, direction: str | None, length: int)
     """The directions to ablate; AblationError naming what is valid."""
     layers = model.layers
     if not 0 <= layer < len(layers):
-        raise AblationError(f"layer {layer} does not exist; the model has layer{'s 0..' if len(layers) > 1 else ' '}"
-                            f"{len(layers) - 1}")
+        valid = f"layers 0..{len(layers) - 1}" if len(layers) > 1 else "only layer 0"
+        raise AblationError(f"layer {layer} does not exist; the model has {valid}")
     cell = layers[layer].cell
     if quantity not in QUANTITIES[cell]:
         raise AblationError(f"{'an' if cell in ('lstm', 'rnn') else 'a'} {cell.upper()} has no {quantity}; choose one "
