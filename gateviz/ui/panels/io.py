@@ -9,6 +9,11 @@ updated in place otherwise; ``on_step`` only moves cursors and markers.
 With the memory shading on (issue 12, ``state.show_memory``) every view shades its input by the
 connectivity of the newest gradients (``state.gradients``, ``gradientsChanged``) and the caption
 says what the shading is, with its scale beside it (``io_memory``).
+
+Interventions (issue 13): while ``overlay.comparing(state)`` the panel decodes the original run
+(``state.original``) too and hands it to the view (``view.on_original``), which overlays the
+original prediction faint and dashed beside the intervened one and says "was … → now …" in its
+caption; ``comparisonChanged`` shows or hides it without re-decoding.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from gateviz.ui.guard import guarded
 from .common import NAN_COLOUR, Panel
 from .io_memory import MemoryKey, memory_caption, memory_shade, memory_tip, placeholder_shade
 from .io_views import VIEW_CLASSES, GenericView, IOView
+from .overlay import comparing
 
 
 class IOPanel(Panel):
@@ -51,7 +57,10 @@ class IOPanel(Panel):
         self.decoded: dict | None = None
         self.decode_error: str | None = None
         self.shade = None  # io_memory.MemoryShade the view shows, or None
+        self.original_decoded: dict | None = None  # the task's decoding of state.original
+        self._original_key = None  # (id of the original, id of the sequence) it was decoded from
         self.state.gradientsChanged.connect(self._gradients_changed)
+        self.state.comparisonChanged.connect(self._comparison_changed)
 
     def _view_class(self) -> type[IOView]:
         task = self.state.task
@@ -80,8 +89,33 @@ class IOPanel(Panel):
             self._set_caption_extra(getattr(self.view, "caption_widget", lambda: None)())
             self.view.apply_theme()
         self.view.rebuild(self.decoded)
+        self.on_original()
         self.on_gradients()  # also sets the caption
         self.on_step(state.step)
+
+    @guarded
+    def _comparison_changed(self) -> None:
+        if self.view is not None and self.state.trace is not None:
+            self.on_original()
+            self._set_caption()
+            self.on_step(self.state.step)
+
+    def on_original(self) -> None:
+        """Hand the view the original run's decoding while it is compared (None otherwise)."""
+        state = self.state
+        if not comparing(state):
+            self.view.on_original(None)
+            return
+        key = (id(state.original), id(state.sequence), id(state.model))
+        if key != self._original_key:  # decode each original once, also across show/hide toggles
+            self.original_decoded = {}  # no task: the view reads state.original itself
+            if self.decoded is not None:  # the task could read the intervened run: it reads the original too
+                try:
+                    self.original_decoded = state.task.decode(state.sequence, state.original, state.model)
+                except Exception:  # noqa: BLE001 (as for the intervened run: no overlay, the view stays)
+                    self.original_decoded = None
+            self._original_key = key
+        self.view.on_original(self.original_decoded)
 
     @guarded
     def _gradients_changed(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gateviz.ui.state import ViewState
 
 from .common import NAN_COLOUR, TimeCursor, cache_static, muted, style_plot
+from .overlay import original_pen
 from .plot_fit import MIN_VIEW_LINES, EvenRows, bottom_axis_height, label_px, relayout, size_bottom_axis, y_fit
 
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999"]
@@ -138,6 +139,16 @@ class IOView(QWidget):
         """Shade the input by ``shade`` (an ``io_memory.MemoryShade``), or remove the shading (None).
         Called when the gradients or the theme change: it updates items in place."""
 
+    # interventions (issue 13): the original run's decoding while it is drawn beside the intervened one
+    original: dict | None = None
+
+    def on_original(self, decoded: dict | None) -> None:
+        """Overlay the original run (``decoded``: what the task decodes from ``state.original``; for
+        the generic view, an empty dict: it reads ``state.original`` itself), or hide the overlay
+        (None). Called after each rebuild and when the comparison is toggled: items are updated
+        in place."""
+        self.original = decoded
+
     def line_px(self) -> float:
         """One tick label's height in the theme's fonts (the unit readable sizes are counted in)."""
         font = QFont()
@@ -165,6 +176,28 @@ class PlotView(IOView):
         self.cursors: list[pg.InfiniteLine] = []
         self.titles: dict[int, tuple[str, str]] = {}
         self.memory_band = None  # io_memory.MemoryBand on memory_plot(), made on the first shading
+        self.original_curves: list[tuple[pg.PlotDataItem, int]] = []  # (item, colour index), made by rebuild
+
+    def add_original_curve(self, plot: pg.PlotItem, k: int, style=Qt.PenStyle.DashLine) -> pg.PlotDataItem:
+        """An empty, hidden curve for the original run's version of series ``k`` (colour
+        SERIES_COLOURS[k], faint, ``style``), behind the intervened one; ``show_original`` fills it."""
+        item = plot.plot()
+        item.setZValue(-1)
+        item.setVisible(False)
+        item.gateviz_style = style
+        self.original_curves.append((item, k))
+        return item
+
+    @staticmethod
+    def show_original(item: pg.PlotDataItem, x: np.ndarray | None, y: np.ndarray | None) -> None:
+        """Set an original curve's data and show it; hide it when ``y`` is None."""
+        if y is None:
+            item.setVisible(False)
+            item.setData([], [])
+            return
+        with np.errstate(over="ignore"):
+            item.setData(np.asarray(x, dtype=np.float32), np.ascontiguousarray(y, dtype=np.float32), connect="finite")
+        item.setVisible(True)
 
     def memory_plot(self) -> pg.PlotItem | None:
         """The plot whose time axis the memory shading runs along (the input's); None: no shading."""
@@ -253,6 +286,8 @@ class PlotView(IOView):
             plot.showGrid(x=False, y=True, alpha=0.15)
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        for item, k in self.original_curves:
+            item.setPen(original_pen(series_colour(k, theme), theme, style=item.gateviz_style))
         if self.memory_band is not None:
             self.memory_band.apply_theme(theme)
         # room at the right for the last x tick label, which is centred on the plot's right edge

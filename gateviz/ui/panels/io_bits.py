@@ -13,6 +13,7 @@ from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, muted
 from .io_base import IOView, readable_on, shade_colour
+from .overlay import ORIGINAL_ALPHA, was_now
 
 
 HEADER = "time →   (bit 0, the least significant, first)"
@@ -37,6 +38,8 @@ class BitGrid(QWidget):
         self.background, self.foreground, self.muted = QColor("#ffffff"), QColor("#202020"), QColor("#707070")
         self.on_colour, self.font_pt = QColor("#0072B2"), 10
         self.wrong: np.ndarray | None = None  # columns where the prediction is wrong
+        self.wrong_rows: dict[int, np.ndarray] = {}  # row -> its own wrong columns (the original's row)
+        self.faint_rows: set[int] = set()  # rows drawn faint: the original run's bits (interventions)
         # the memory shading (issue 12): levels (T,) in [0, 1] tint each step's column; ▲ under t*'s
         self.memory: np.ndarray | None = None
         self.memory_step = 0
@@ -148,6 +151,7 @@ class BitGrid(QWidget):
             columns[self.step] = over(hl, columns[self.step])
         for r, (label, bits, shade, right) in enumerate(self.rows):
             y = y0 + r * cell
+            p.setOpacity(ORIGINAL_ALPHA if r in self.faint_rows else 1.0)
             p.setFont(small)
             p.setPen(self.foreground)
             p.drawText(QRectF(margin, y, label_w - 8, cell), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -163,7 +167,8 @@ class BitGrid(QWidget):
                 else:  # a NaN prediction (a model with NaN weights)
                     fill = QColor(NAN_COLOUR)
                 p.setBrush(fill)
-                wrong = shade is not None and self.wrong is not None and self.wrong[t]
+                wrong_of_row = self.wrong_rows.get(r, self.wrong)
+                wrong = shade is not None and wrong_of_row is not None and wrong_of_row[t]
                 p.setPen(QPen(QColor("#D55E00") if wrong else self.muted, 3 if wrong else 1))
                 p.drawRoundedRect(rect, 4, 4)
                 p.setFont(font)
@@ -173,6 +178,7 @@ class BitGrid(QWidget):
                     p.setPen(readable_on(fill) if level > 0.5 else self.foreground)
                 bit = float(bits[t])
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(bit)) if bit == bit else "?")
+        p.setOpacity(1.0)
         p.end()
 
 
@@ -187,16 +193,35 @@ class BinaryAdditionView(IOView):
         layout.addWidget(self.grid)
 
     def rebuild(self, decoded: dict | None) -> None:
-        self.decoded = d = decoded
+        self.decoded = decoded
+        self.original = None
+        self._set_rows()
+
+    def _set_rows(self) -> None:
+        """The operands, the true sum, the network's bits; while compared (interventions), the
+        original run's bits in a faint row below, with its own wrong bits marked."""
+        d, o = self.decoded, self.original
         rows = [("a", d["a_bits"], None, f"= {d['a']}"), ("b", d["b_bits"], None, f"= {d['b']}"),
                 ("a + b (true)", d["sum_bits"], None, f"= {d['sum']}")]
+        self.grid.wrong_rows, self.grid.faint_rows = {}, set()
         if d.get("predicted_bits") is not None:
             mark = "✓" if d["correct"] else "✗"
-            rows.append(("network's sum", d["predicted_bits"], np.asarray(d["probabilities"]),
-                         f"= {d['predicted_sum']} {mark}"))
+            label = "network (intervened)" if o is not None else "network's sum"
+            rows.append((label, d["predicted_bits"], np.asarray(d["probabilities"]), f"= {d['predicted_sum']} {mark}"))
             self.grid.wrong = np.asarray(d["predicted_bits"]) != np.asarray(d["sum_bits"])
+        if o is not None and o.get("predicted_bits") is not None:
+            mark = "✓" if o["correct"] else "✗"
+            rows.append(("network (original)", o["predicted_bits"], np.asarray(o["probabilities"]),
+                         f"= {o['predicted_sum']} {mark}"))
+            self.grid.wrong_rows[len(rows) - 1] = np.asarray(o["predicted_bits"]) != np.asarray(o["sum_bits"])
+            self.grid.faint_rows.add(len(rows) - 1)
         self.grid.rows = rows
+        self.grid.updateGeometry()
         self.grid.update()
+
+    def on_original(self, decoded: dict | None) -> None:
+        self.original = decoded
+        self._set_rows()
 
     memory_mark = "▲ at t*"
 
@@ -227,5 +252,9 @@ class BinaryAdditionView(IOView):
         text = f"{d['a']} + {d['b']} = {d['sum']}"
         if d.get("predicted_sum") is not None:
             verdict = "right" if d["correct"] else "wrong"
-            text += f"; the network says {d['predicted_sum']} ({verdict}). Shading of its bits: P(bit = 1)."
+            was = (self.original or {}).get("predicted_sum")
+            text += (f"; the network says {was_now(d['predicted_sum'], was)} ({verdict}). "
+                     "Shading of its bits: P(bit = 1).")
+            if was is not None:
+                text += " Faint row: the original run, without the intervention."
         return text

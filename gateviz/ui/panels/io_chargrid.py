@@ -71,6 +71,8 @@ class CharGrid(QWidget):
         self.shade_step = 0  # t*, underlined
         self.accent = QColor("#E69F00")
         self.mark = QColor("#7A3E00")
+        # interventions (issue 13): the original run's values, drawn as a strip along each cell's foot
+        self.original_values: np.ndarray | None = None
         self._fit_key = None
         self._spans_cache: dict[float, np.ndarray] = {}
         self.setMinimumHeight(60)
@@ -83,6 +85,19 @@ class CharGrid(QWidget):
         self.chars, self.values = chars, np.asarray(values, dtype=np.float32)
         self._colours_key = None
         self.update()
+
+    def set_original(self, values: np.ndarray | None) -> None:
+        """The original run's values (T,): each cell's foot shows their colour; None: no strip."""
+        self.original_values = None if values is None else np.asarray(values, dtype=np.float32)
+        self._colours_key = None
+        self.update()
+
+    STRIP = 0.28  # the original's strip: this share of a cell's height, at its foot
+
+    def strip_rect(self, rect: QRectF) -> QRectF:
+        """The part of a cell's ``rect`` that shows the original run's colour."""
+        h = max(3.0, rect.height() * self.STRIP)
+        return QRectF(rect.left(), rect.bottom() - h, rect.width(), h)
 
     def set_shade(self, levels: np.ndarray | None, step: int = 0) -> None:
         """Shade each character's cell by ``levels`` (its connectivity to y at t* = ``step``); None:
@@ -230,11 +245,15 @@ class CharGrid(QWidget):
             shown = "NaN" if np.isnan(level) else f"{level:.2f}"
             return (f"step {k}: {self.chars[k]!r}, ‖∂y/∂x‖ = {shown} of its largest, y at step "
                     f"{self.shade_step} (click to go to this step)")
-        value = float(self.values[k]) if k < len(self.values) else float("nan")
-        shown = "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
-        return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown} (click to go to this step)"
+        def shown(values) -> str:
+            value = float(values[k]) if k < len(values) else float("nan")
+            return "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
+
+        was = "" if self.original_values is None else f" (original: {shown(self.original_values)})"
+        return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown(self.values)}{was} (click to go to this step)"
 
     _colours_key = None
+    _original_colours = None
 
     def _cell_colours(self) -> list[tuple[QColor, QColor]]:
         """(cell, text) colours of every character, kept until the values, the shading or the
@@ -251,6 +270,9 @@ class CharGrid(QWidget):
                 cells = [value_colour(float(self.values[k]) if k < len(self.values) else np.nan, self.cmap)
                          for k in range(n)]
                 self._colours = [(c, readable_on(c)) for c in cells]
+            was = self.original_values
+            self._original_colours = None if was is None or shade is not None else [
+                value_colour(float(was[k]) if k < len(was) else np.nan, self.cmap) for k in range(n)]
             self._colours_key = key
         return self._colours
 
@@ -267,13 +289,20 @@ class CharGrid(QWidget):
         rects = self.cell_rects()
         shade = self.shade
         colours = self._cell_colours()
+        was = self._original_colours  # the original run's colours (interventions), None when not compared
         for k, rect in rects.items():
             colour, text = colours[k]
             p.fillRect(rect, colour)
+            text_rect = rect
+            if was is not None:  # its foot in the original's colour, set off by a line of the background
+                strip = self.strip_rect(rect)
+                p.fillRect(strip, was[k])
+                p.fillRect(QRectF(strip.left(), strip.top() - 1, strip.width(), 1), self.background)
+                text_rect = rect.adjusted(0, 0, 0, -strip.height())
             glyph = GLYPHS.get(self.chars[k], self.chars[k])
             if glyph:
                 p.setPen(text)
-                p.drawText(rect, centre, glyph)
+                p.drawText(text_rect, centre, glyph)
         if shade is not None and self.shade_step in rects:  # t* underlined, below the glyph
             rect = rects[self.shade_step]
             bar = max(3.0, rect.height() * 0.12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize
+from PySide6.QtCore import QRectF, QSize, Qt
 
 from gateviz.ui.guard import guarded
 
@@ -34,8 +34,10 @@ class DigitsView(PlotView):
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = d = decoded
         self.graphics.ci.clear()
-        self.plots, self.cursors, self.titles = [], [], {}
+        self.plots, self.cursors, self.titles, self.original_curves = [], [], {}, []
         self.prob_plot = self.bar_plot = self.colour_bar = None
+        self.original = None
+        self.original_probs: np.ndarray | None = None  # (T, classes) of the original run while compared
         image = np.asarray(d["image"], dtype=np.float32)  # (rows = steps, columns)
         rows, cols = image.shape
         img_plot = self.add_plot(0, "the input image", "row t is fed at step t", cursor=False, rowspan=2)
@@ -75,6 +77,11 @@ class DigitsView(PlotView):
             bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
             self.bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7))
             bar_plot.addItem(self.bars)
+            # the original run's probabilities at this step (interventions): outlined bars over the filled ones
+            self.original_bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=np.zeros(K), width=0.7))
+            self.original_bars.setZValue(5)
+            self.original_bars.setVisible(False)
+            bar_plot.addItem(self.original_bars)
             bar_plot.setXRange(-0.6, K - 0.4, padding=0)
             bar_plot.getAxis("bottom").setTicks([[(k, labels[k]) for k in range(K)]])
             self.bar_plot = bar_plot
@@ -144,6 +151,21 @@ class DigitsView(PlotView):
             theme = self.state.theme
             brushes = [pg.mkBrush("#D55E00" if k == best else series_colour(0, theme)) for k in range(len(p))]
             self.bars.setOpts(height=p, brushes=brushes)
+            if self.original_probs is not None:
+                self.original_bars.setOpts(height=self.original_probs[min(step, len(self.original_probs) - 1)])
+
+    def on_original(self, decoded: dict | None) -> None:
+        """The original run's class probabilities at this step as dashed outlines over the bars; the
+        caption says which class it chose (None: hidden)."""
+        self.original = decoded
+        probs = (decoded or {}).get("probabilities")
+        self.original_probs = None if probs is None or self.bar_plot is None else np.asarray(probs, dtype=np.float32)
+        if self.bar_plot is None:
+            return
+        self.original_bars.setVisible(self.original_probs is not None)
+        small = "filled: intervened, dashed outline: original" if self.original_probs is not None else ""
+        self.titles[id(self.bar_plot)] = ("probabilities at this step", small)
+        self.apply_theme()  # restyles, retitles and refills the bars at the current step
 
     memory_mark = "◀ at t*"
 
@@ -176,6 +198,9 @@ class DigitsView(PlotView):
             self.row_box.setPen(pg.mkPen("#D55E00", width=theme.line_width + 1.5))
             self.row_box.setBrush(pg.mkBrush(None))
             self._fit_row_ticks()
+        if self.bar_plot is not None:
+            self.original_bars.setOpts(brush=pg.mkBrush(None), pen=pg.mkPen(theme.foreground, width=theme.line_width,
+                                                                             style=Qt.PenStyle.DashLine))
         if self.prob_plot is not None:
             # no grid over the heatmap; without one pyqtgraph lets the end class labels overhang the box
             self.prob_plot.showGrid(x=False, y=False)
@@ -193,7 +218,14 @@ class DigitsView(PlotView):
         d = self.decoded or {}
         if d.get("predicted") is None:
             return "a digit read one row per step"
-        text = f"the network reads the digit row by row and says {d['predicted']} ({d['confidence']:.0%})"
+        o = self.original or {}
+        if o.get("predicted") is not None and o["predicted"] != d["predicted"]:
+            says = f"<b>was {o['predicted']} ({o['confidence']:.0%}) → now {d['predicted']} ({d['confidence']:.0%})</b>"
+        elif o.get("predicted") is not None:
+            says = f"{d['predicted']} ({d['confidence']:.0%}; the original also {o['predicted']}, {o['confidence']:.0%})"
+        else:
+            says = f"{d['predicted']} ({d['confidence']:.0%})"
+        text = f"the network reads the digit row by row and says {says}"
         if d.get("label") is not None:
             text += f"; it is a {d['label']}"
         return text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
-from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, legend_html, series_colour
+from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
 class GenericView(PlotView):
@@ -14,7 +15,10 @@ class GenericView(PlotView):
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = decoded
         self.graphics.ci.clear()
-        self.plots, self.cursors, self.titles = [], [], {}
+        self.plots, self.cursors, self.titles, self.original_curves = [], [], {}, []
+        self.original = None
+        self.output_plot = self.original_bars = None
+        self.original_lines: list[pg.PlotDataItem] = []  # the original run's output lines (interventions)
         trace, model = self.state.trace, self.state.model
         T = trace.length
         inputs = trace.inputs
@@ -44,6 +48,12 @@ class GenericView(PlotView):
                 bars = pg.BarGraphItem(x=np.arange(out.shape[1]), height=out[0], width=0.7,
                                        brush=SERIES_COLOURS[0])
                 plot.addItem(bars)
+                # the original run's outputs (interventions): dashed outlines over the filled bars
+                self.original_bars = pg.BarGraphItem(x=np.arange(out.shape[1]), height=np.zeros(out.shape[1]),
+                                                     width=0.7)
+                self.original_bars.setZValue(5)
+                self.original_bars.setVisible(False)
+                plot.addItem(self.original_bars)
                 lo, hi = min(0.0, float(out.min())), max(float(out.max()), 1e-6)
                 plot.setYRange(lo, hi * 1.08, padding=0)
                 plot.setXRange(-0.6, out.shape[1] - 0.4, padding=0)
@@ -54,11 +64,44 @@ class GenericView(PlotView):
                 plot = self.add_plot(1, "output", f"{mode}, {act}: {shown}")
                 items = _series_block(plot, out.reshape(out.shape[0], -1), names)
                 self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
+                if out.shape[-1] <= MAX_LINES:  # an image of many outputs gets no overlay (the heatmaps' Δ shows it)
+                    self.original_lines = [self.add_original_curve(plot, k) for k in range(out.shape[-1])]
                 plot.setXRange(0, max(T - 1, 1), padding=0.01)
                 if out.shape[-1] > MAX_LINES:
                     plot.setLabel("left", "output")
+        if out is not None:
+            self.output_plot = plot
         if self.plots:
             self.plots[-1].setLabel("bottom", "step")
+        self.apply_theme()
+
+    def on_original(self, decoded: dict | None) -> None:
+        """The original run's output: faint dashed lines behind the intervened ones, or dashed
+        outlines over a final state's bars (None: hidden)."""
+        self.original = decoded
+        state = self.state
+        out = None if decoded is None or state.original is None or state.original.output is None \
+            else np.asarray(state.original.output)
+        if self.original_bars is not None:
+            if out is not None:
+                self.original_bars.setOpts(height=out.reshape(out.shape[0], -1)[0])
+            self.original_bars.setVisible(out is not None)
+        for k, item in enumerate(self.original_lines):
+            column = None if out is None else out.reshape(out.shape[0], -1)[:, k]
+            self.show_original(item, np.arange(0 if column is None else len(column)), column)
+        if self.output_plot is not None and self.original_lines and out is not None:
+            shown = np.concatenate([np.asarray(state.trace.output, dtype=np.float64).ravel(),
+                                    out.astype(np.float64).ravel()])
+            lo, hi = finite_range(shown)
+            pad = 0.06 * (hi - lo)
+            self.output_plot.setYRange(lo - pad, hi + pad, padding=0)
+        if self.output_plot is not None:
+            title, small = self.titles[id(self.output_plot)]
+            small = small.split(" &nbsp;┅")[0]
+            if out is not None:
+                small += " &nbsp;┅ faint dashed: the original run" if self.original_lines else \
+                    " &nbsp;┅ dashed outlines: the original run"
+            self.titles[id(self.output_plot)] = (title, small)
         self.apply_theme()
 
     def memory_plot(self) -> pg.PlotItem | None:
@@ -89,6 +132,9 @@ class GenericView(PlotView):
         theme = self.state.theme
         for item, k in getattr(self, "lines", []):
             item.setPen(pg.mkPen(series_colour(k, theme), width=theme.line_width))
+        if getattr(self, "original_bars", None) is not None:
+            self.original_bars.setOpts(brush=pg.mkBrush(None), pen=pg.mkPen(theme.foreground, width=theme.line_width,
+                                                                             style=Qt.PenStyle.DashLine))
 
     def caption(self) -> str:
         trace, model = self.state.trace, self.state.model

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from .common import cache_static, mark_dynamic, muted
 from .io_base import PlotView, finite_range, legend_html, series_colour
+from .overlay import was_now
 
 
 class SineView(PlotView):
@@ -16,13 +17,12 @@ class SineView(PlotView):
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = d = decoded
         self.graphics.ci.clear()
-        self.plots, self.cursors, self.titles = [], [], {}
+        self.plots, self.cursors, self.titles, self.original_curves = [], [], {}, []
         window = np.asarray(d["window"], dtype=np.float32)
         W = len(window)
         steps = np.arange(W, dtype=np.float32)
-        legend = legend_html(["input window", "prediction of the next value", "rollout (fed back)", "truth"],
-                             [0, 1, 2, 7])  # truth: grey (SERIES_COLOURS[7]), as its dotted line
-        plot = self.add_plot(0, "sine: next-step prediction", legend)
+        plot = self.add_plot(0, "sine: next-step prediction", self._legend(False))
+        self.plot = plot
         self.curves = []
         self.curves.append((plot.plot(steps, window), 0, Qt.PenStyle.SolidLine))
         if d.get("predictions") is not None:  # output at step t predicts the value at t + 1
@@ -40,16 +40,47 @@ class SineView(PlotView):
                                 Qt.PenStyle.DotLine))
         for item, _, _ in self.curves:
             cache_static(item)
+        # the original run's prediction and rollout (interventions), behind the intervened ones
+        self.original_pred = self.add_original_curve(plot, 1, Qt.PenStyle.DotLine)  # the intervened one is dashed
+        self.original_roll = self.add_original_curve(plot, 2)
+        self.original = None
         self.boundary = pg.InfiniteLine(pos=W - 0.5, angle=90, movable=False)
         plot.addItem(self.boundary)
         self.marker = mark_dynamic(pg.ScatterPlotItem(pxMode=True))
         self.marker.setZValue(30)
         plot.addItem(self.marker)
-        values = np.concatenate([c[0].getData()[1] for c in self.curves])
-        lo, hi = finite_range(values, pad_flat=False)
-        self.fit_y(plot, lo, hi)
+        self._fit_values()
         plot.setXRange(-0.5, W + R, padding=0.01)
         plot.setLabel("bottom", "step")  # the legend and the caption say where the rollout starts
+        self.apply_theme()
+
+    @staticmethod
+    def _legend(original: bool) -> str:
+        names = ["input window", "prediction of the next value", "rollout (fed back)", "truth"]
+        colours = [0, 1, 2, 7]  # truth: grey (SERIES_COLOURS[7]), as its dotted line
+        if original:  # the lines show the intervened run; faint dashed ones the original
+            names[1:3] = ["prediction (intervened)", "rollout (intervened)"]
+            names.append("┅ faint: original")
+            colours.append(7)
+        return legend_html(names, colours)
+
+    def _fit_values(self) -> None:
+        """The y range over every curve shown, the original's too."""
+        curves = [c[0] for c in self.curves] + [c for c, _ in self.original_curves if c.isVisible()]
+        values = np.concatenate([c.getData()[1] for c in curves])
+        lo, hi = finite_range(values, pad_flat=False)
+        self.fit_y(self.plot, lo, hi)
+
+    def on_original(self, decoded: dict | None) -> None:
+        """The original run's one-step predictions and rollout, faint and dashed (None: hidden)."""
+        self.original = decoded
+        d = decoded or {}
+        W = len(self.decoded["window"])
+        pred, roll = d.get("predictions"), d.get("rollout")
+        self.show_original(self.original_pred, np.arange(W, dtype=np.float32) + 1, pred)
+        self.show_original(self.original_roll, np.arange(W, W + (0 if roll is None else len(roll))), roll)
+        self.titles[id(self.plot)] = ("sine: next-step prediction", self._legend(decoded is not None))
+        self._fit_values()
         self.apply_theme()
 
     def apply_theme(self) -> None:
@@ -75,7 +106,8 @@ class SineView(PlotView):
         d = self.decoded or {}
         parts = []
         if d.get("prediction") is not None:
-            p = f"after the window the model predicts {d['prediction']:.3f}"
+            was = (self.original or {}).get("prediction")
+            p = f"after the window the model predicts {was_now(d['prediction'], was, '{:.3f}')}"
             if d.get("target") is not None:
                 p += f" (true {d['target']:.3f})"
             parts.append(p)
@@ -91,6 +123,7 @@ class AddingView(PlotView):
         self.decoded = d = decoded
         self.graphics.ci.clear()
         self.plots, self.cursors, self.titles = [], [], {}
+        self.original_curves = []
         values = np.asarray(d["values"], dtype=np.float32)
         T = len(values)
         steps = np.arange(T, dtype=np.float32)
@@ -102,18 +135,41 @@ class AddingView(PlotView):
         plot.addItem(self.marked)
         self.fit_y(plot, min(0.0, float(values.min())), max(float(values.max()), 1e-6))
         plot.setXRange(0, max(T - 1, 1), padding=0.01)
-        out = self.add_plot(1, "running prediction of the sum", legend_html(["prediction", "target"]))
+        out = self.out_plot = self.add_plot(1, "running prediction of the sum", self._legend(False))
         self.pred_curve = None
-        hi = d["target"]
         if d.get("running") is not None:
             self.pred_curve = out.plot(steps, np.asarray(d["running"], dtype=np.float32))
             cache_static(self.pred_curve, T)
-            hi = max(hi, float(np.max(d["running"])))
+        self.original_running = self.add_original_curve(out, 0)  # the original run's prediction (interventions)
+        self.original = None
         self.target = pg.InfiniteLine(pos=d["target"], angle=0, movable=False)
         out.addItem(self.target)
-        self.fit_y(out, min(0.0, float(np.min(d["running"])) if d.get("running") is not None else 0.0), hi)
+        self._fit_out()
         out.setXRange(0, max(T - 1, 1), padding=0.01)
         out.setLabel("bottom", "step")
+        self.apply_theme()
+
+    @staticmethod
+    def _legend(original: bool) -> str:
+        if original:
+            return legend_html(["prediction (intervened)", "target", "┅ faint: original"], [0, 1, 7])
+        return legend_html(["prediction", "target"])
+
+    def _fit_out(self) -> None:
+        d = self.decoded
+        series = [np.asarray(v, dtype=np.float64) for v in (d.get("running"), (self.original or {}).get("running"))
+                  if v is not None]
+        finite = np.concatenate(series + [np.array([d["target"], 0.0])])
+        finite = finite[np.isfinite(finite)]
+        self.fit_y(self.out_plot, min(0.0, float(finite.min())), max(float(finite.max()), d["target"]))
+
+    def on_original(self, decoded: dict | None) -> None:
+        """The original run's running prediction, faint and dashed (None: hidden)."""
+        self.original = decoded
+        running = (decoded or {}).get("running")
+        self.show_original(self.original_running, np.arange(len(running)) if running is not None else None, running)
+        self.titles[id(self.out_plot)] = ("running prediction of the sum", self._legend(decoded is not None))
+        self._fit_out()
         self.apply_theme()
 
     def apply_theme(self) -> None:
@@ -135,5 +191,6 @@ class AddingView(PlotView):
         text = (f"target: the sum of the two marked values (steps {', '.join(str(t) for t in d['marked'])}) "
                 f"= {d['target']:.3f}")
         if d.get("prediction") is not None:
-            text += f"; the network says {d['prediction']:.3f}"
+            was = (self.original or {}).get("prediction")
+            text += f"; the network says {was_now(d['prediction'], was, '{:.3f}')}"
         return text

@@ -14,6 +14,7 @@ from gateviz.ui.state import ViewState
 from .common import cache_static, style_plot
 from .io_base import IOView, legend_html, new_cursor, new_plot, plot_title, series_colour
 from .io_chargrid import CharGrid, ColourLegend
+from .overlay import legend_pair, original_displayed, original_pen, was_now
 from .plot_fit import (MIN_VIEW_LINES, bottom_axis_height, fit_title_row, label_px, relayout, size_bottom_axis,
                        y_fit)
 
@@ -44,6 +45,11 @@ class TextView(IOView):
         self.curves: list[pg.PlotDataItem] = []
         self.chars: list[str] = []
         self.plot_title = ("", "")
+        self.mode = "unit"  # what the plot shows: "text" (surprisal), "brackets" (depth) or "unit" (its h)
+        # interventions (issue 13): the original run's version of the plotted series, faint, behind it
+        self.original_curve = self.plot.plot()
+        self.original_curve.setZValue(-1)
+        self.original_curve.setVisible(False)
 
     PLOT_SHARE = 0.66  # the plot keeps at least this share of the view's height (and what it needs)
 
@@ -102,6 +108,7 @@ class TextView(IOView):
 
     def rebuild(self, decoded: dict | None) -> None:
         self.decoded = decoded
+        self.original = None  # the panel hands the original's decoding over after the rebuild
         seq = self.state.sequence
         if decoded is not None and "chars" in decoded:
             self.chars = list(decoded["chars"])
@@ -121,31 +128,77 @@ class TextView(IOView):
             s = np.asarray(decoded["surprisal"], dtype=np.float32)  # (T-1,): bits to read char t+1 at step t
             # NaN (a model with NaN weights) leaves a gap, not a curve at 0 that reads as certainty
             self.curves.append(self.plot.plot(steps[: len(s)], s, connect="finite"))
-            finite = s[np.isfinite(s)]
-            self.y.set_range(0.0, max(float(finite.max()), 1.0) if len(finite) else 1.0)
-            self.plot_title = ("surprisal of the next character", "bits, −log₂ p(next)")
+            self.mode = "text"
         elif task == "brackets":
             depth = np.asarray(decoded["depth"], dtype=np.float32)
             self.curves.append(self.plot.plot(steps, depth, name="true depth"))
             if decoded.get("predicted") is not None:
                 self.curves.append(self.plot.plot(steps, np.asarray(decoded["predicted"], dtype=np.float32),
                                                   name="predicted"))
-            values = np.concatenate([c.getData()[1] for c in self.curves])
-            values = values[np.isfinite(values)]
-            lo = min(0.0, float(values.min())) if len(values) else 0.0
-            hi = max(float(values.max()), lo + 1.0) if len(values) else 1.0
-            self.y.set_range(lo, hi, integer=True)  # a depth: whole-number ticks
-            self.plot_title = ("nesting depth", legend_html(["true", "predicted (dashed)"]))
+            self.mode = "brackets"
         else:
             self.curves.append(self.plot.plot(steps, np.zeros(T, dtype=np.float32)))
-            self.y.set_range(-1.0, 1.0)
-            self.plot_title = ("", "")
+            self.mode = "unit"
+        self.original_curve.setVisible(False)
+        self._set_plot_title()
+        self._fit_y()
         for c in self.curves:
             cache_static(c, T)
         self.plot.setXRange(0, max(T - 1, 1), padding=0.01)
         self.plot.setLabel("bottom", "step")
         self.apply_theme()
         self.on_selection()
+
+    def _set_plot_title(self) -> None:
+        was = self.original is not None
+        if self.mode == "text":
+            small = "bits, −log₂ p(next)"
+            self.plot_title = ("surprisal of the next character",
+                               f"{small} &nbsp;{legend_pair(series_colour(0, None), self.state.theme)}" if was else small)
+        elif self.mode == "brackets":
+            names = ["true", "predicted, intervened (dashed)", "┅ original's prediction"] if was else \
+                ["true", "predicted (dashed)"]
+            self.plot_title = ("nesting depth", legend_html(names, [0, 1, 1]))
+        else:
+            self.plot_title = ("", "")
+
+    def _fit_y(self) -> None:
+        """The plot's y range over its curves, the original's too while it shows."""
+        curves = self.curves + ([self.original_curve] if self.original_curve.isVisible() else [])
+        values = np.concatenate([np.asarray(c.getData()[1], dtype=np.float64) for c in curves
+                                 if c.getData()[1] is not None] or [np.zeros(0)])
+        values = values[np.isfinite(values)]
+        if self.mode == "text":
+            self.y.set_range(0.0, max(float(values.max()), 1.0) if len(values) else 1.0)
+        elif self.mode == "brackets":
+            lo = min(0.0, float(values.min())) if len(values) else 0.0
+            hi = max(float(values.max()), lo + 1.0) if len(values) else 1.0
+            self.y.set_range(lo, hi, integer=True)  # a depth: whole-number ticks
+        else:
+            self.y.set_range(-1.0, 1.0)
+
+    def on_original(self, decoded: dict | None) -> None:
+        """Overlay the original run: its surprisal or predicted depth faint behind the intervened one,
+        its h as a strip along each character's foot (None: hidden)."""
+        self.original = decoded
+        series = None
+        if decoded is not None and self.mode == "text":
+            series = decoded.get("surprisal")
+        elif decoded is not None and self.mode == "brackets":
+            series = decoded.get("predicted")
+        if series is not None:
+            series = np.ascontiguousarray(series, dtype=np.float32)
+            self.original_curve.setData(np.arange(len(series), dtype=np.float32), series, connect="finite")
+        self.original_curve.setVisible(series is not None)  # the unit's own curve: on_selection
+        self._set_plot_title()
+        self.apply_theme()  # restyles, refits, and on_selection sets the strip and the unit's curve
+
+    def _original_h(self, unit: int) -> np.ndarray | None:
+        """(T,) the original run's h of ``unit`` while compared, else None."""
+        state = self.state
+        if self.original is None or state.original is None:
+            return None
+        return original_displayed(state, "hidden_state")[:, unit]
 
     def on_selection(self) -> None:
         state = self.state
@@ -155,12 +208,19 @@ class TextView(IOView):
         h = state.quantity("hidden_state")[:, unit]
         self.grid.value_name = f"h of unit {unit}"
         self.grid.set_text(self.chars, h)
+        was = self._original_h(unit)
+        self.grid.set_original(was)
         self.legend.set_show_nan(h.dtype.kind == "f" and bool(np.isnan(h).any()))
         self._fit_grid()
         if not self.plot_title[0]:  # no task curve: plot the unit itself
-            self.curves[0].setData(np.arange(len(h), dtype=np.float32), np.ascontiguousarray(h, dtype=np.float32))
+            steps = np.arange(len(h), dtype=np.float32)
+            self.curves[0].setData(steps, np.ascontiguousarray(h, dtype=np.float32))
             self._fit_title()
             self.curves[0].setPen(pg.mkPen(state.pin_colour(unit), width=state.theme.line_width))
+            if was is not None:
+                self.original_curve.setData(steps, np.ascontiguousarray(was, dtype=np.float32))
+                self.original_curve.setPen(original_pen(state.pin_colour(unit), state.theme))
+            self.original_curve.setVisible(was is not None)
 
     memory_mark = "t* underlined"
     memory_replaces_caption = True  # the cells show the shading, not the unit's h
@@ -202,9 +262,26 @@ class TextView(IOView):
             width = theme.line_width * (2.2 if k == 0 and len(self.curves) > 1 else 1.0)
             c.setPen(pg.mkPen(series_colour(k, theme), width=width, style=styles[k % 2]))
         self.cursor.setPen(pg.mkPen(theme.foreground, width=theme.line_width * 0.8))
+        if self.mode == "brackets":  # the intervened prediction is dashed: the original's dotted
+            self.original_curve.setPen(original_pen(series_colour(1, theme), theme, style=Qt.PenStyle.DotLine))
+        elif self.mode == "text":
+            self.original_curve.setPen(original_pen(series_colour(0, theme), theme))
         if self.state.trace is not None and self.curves:
+            self._fit_y()
             self.on_selection()
 
     def caption(self) -> str:
         state = self.state
-        return f"each character coloured by h of unit {self._unit()} (layer {state.layer}, {state.direction}):"
+        text = f"each character coloured by h of unit {self._unit()} (layer {state.layer}, {state.direction})"
+        if self.original is None:
+            return text + ":"
+        d, o = self.decoded or {}, self.original
+        if self.mode == "brackets" and d.get("correct") is not None and o.get("correct") is not None:
+            n = len(d["correct"])
+            text = (f"depth predicted right at {was_now(int(np.sum(d['correct'])), int(np.sum(o['correct'])))} "
+                    f"of {n} steps; " + text)
+        elif self.mode == "text" and d.get("surprisal") is not None and o.get("surprisal") is not None:
+            now, was = (float(np.nanmean(x)) if np.isfinite(x).any() else float("nan")
+                        for x in (d["surprisal"], o["surprisal"]))
+            text = f"mean surprisal {was_now(round(now, 2), round(was, 2), '{:.2f}')} bits per character; " + text
+        return text + " — the strip at each character's foot: the original run's h, without the intervention:"
