@@ -167,7 +167,9 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
         _tracer_cache.clear()
         tracer = Tracer(model)
         _tracer_cache[key] = tracer
-    return tracer.trace(sequence, progress=progress, interventions=interventions)
+    if interventions:
+        return tracer.trace(sequence, progress=progress, interventions=interventions)
+    return tracer.trace(sequence, progress=progress)  # the plain call, as before interventions existed
 
 
 @dataclass
