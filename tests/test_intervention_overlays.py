@@ -259,3 +259,84 @@ def test_generic_view_overlays_the_original_outputs(qtbot):
     assert not np.allclose(state.original.output[25:], state.trace.output[25:])
     hide_original(qtbot, state)
     assert not any(item.isVisible() for item in view.original_lines)
+
+
+# --------------------------------------------------------------------------- heatmaps: the difference
+
+
+def test_heatmaps_show_intervened_minus_original_on_symmetric_levels(qtbot):
+    state, panel = compared(qtbot, "brackets-lstm", "heatmaps", size=(1000, 900))
+    plain = {row.quantity: np.array(row.image.image) for row in panel.rows}
+    with qtbot.waitSignal(state.comparisonChanged, timeout=5000):
+        state.set_show_difference(True)
+    for row in panel.rows:
+        delta = state.trace.get(0, "forward", row.quantity) - state.original.get(0, "forward", row.quantity)
+        np.testing.assert_array_equal(row.image.image, delta.T.astype(np.float32))  # (units, T)
+        lo, hi = row.levels
+        assert lo == -hi and hi >= np.abs(delta).max() and hi <= 1.1 * np.abs(delta).max()
+        assert tuple(row.image.levels) == (lo, hi)
+        assert "Δ (intervened − original)" in row.plot.titleLabel.text
+        # nothing changes before the clamp at step 10 (but float rounding: the intervened run takes the
+        # engine's step loop, the original its fused one)
+        assert np.abs(delta[:10]).max() < 1e-5
+    # what a person sees: unit 8's forget gate, 0 instead of ~1 from step 10 on, at the map's blue end;
+    # before step 10 the map's middle (unchanged)
+    row = next(r for r in panel.rows if r.quantity == "forget_gate")
+    from PySide6.QtCore import QPointF
+    import pyqtgraph as pg
+
+    from gateviz.ui.panels.common import DIVERGING_MAP
+
+    cmap = pg.colormap.get(DIVERGING_MAP)
+    image = image_of(panel.view.viewport())
+    delta = state.trace.get(0, "forward", "forget_gate")[:, 8] - state.original.get(0, "forward", "forget_gate")[:, 8]
+    for step in (3, 20):
+        pos = panel.view.mapFromScene(row.plot.vb.mapViewToScene(QPointF(step, 8.5)))
+        t = (float(delta[step]) - row.levels[0]) / (row.levels[1] - row.levels[0])
+        expected = cmap.map(t, mode=pg.ColorMap.QCOLOR).getRgb()[:3]
+        seen = rgb_at(image, pos.x(), pos.y())
+        assert max(abs(a - b) for a, b in zip(seen, expected)) <= 6, (step, seen, expected)
+    with qtbot.waitSignal(state.comparisonChanged, timeout=5000):
+        state.set_show_difference(False)
+    for row in panel.rows:
+        np.testing.assert_array_equal(row.image.image, plain[row.quantity])
+        assert "Δ" not in row.plot.titleLabel.text
+
+
+def test_heatmaps_show_the_run_itself_without_an_original(qtbot):
+    state, panel = compared(qtbot, "brackets-lstm", "heatmaps", size=(1000, 900))
+    state.set_show_difference(True)
+    drop_original(qtbot, state)
+    for row in panel.rows:
+        np.testing.assert_array_equal(row.image.image, state.trace.get(0, "forward", row.quantity).T.astype(np.float32))
+        assert "Δ" not in row.plot.titleLabel.text
+
+
+# --------------------------------------------------------------------------- traces: a faint original line
+
+
+def test_traces_draw_the_original_line_faint_behind_each_pinned_unit(qtbot):
+    state, panel = compared(qtbot, "brackets-lstm", "traces", pinned=[8, 3], size=(1000, 700))
+    for p in panel.plots:
+        for u in (8, 3):
+            line, original = p.lines[u], p.originals[u]
+            np.testing.assert_array_equal(original.getData()[1],
+                                          state.original.get(0, "forward", p.quantity)[:, u].astype(np.float32))
+            np.testing.assert_array_equal(line.getData()[1],
+                                          state.trace.get(0, "forward", p.quantity)[:, u].astype(np.float32))
+            assert original.isVisible() and original.zValue() < line.zValue()
+            pen = original.opts["pen"]
+            assert pen.color().alphaF() < 0.7 and pen.style() != line.opts["pen"].style()
+            assert pen.color().rgb() == QColor(state.pin_colour(u)).rgb()
+    c = next(p for p in panel.plots if p.quantity == "cell_state")
+    lo, hi = c.plot.vb.viewRange()[1]
+    assert lo <= state.original.get(0, "forward", "cell_state")[:, [8, 3]].min()  # the range holds the original
+    assert "original" in panel.legend.text()
+    state.set_pinned([3])
+    assert all(set(p.originals) == {3} for p in panel.plots)
+    hide_original(qtbot, state)
+    assert not any(o.isVisible() for p in panel.plots for o in p.originals.values())
+    assert "original" not in panel.legend.text()
+    show_original(qtbot, state)
+    drop_original(qtbot, state)
+    assert not any(o.isVisible() for p in panel.plots for o in p.originals.values())

@@ -4,6 +4,10 @@ Items are created once per cell kind and updated in place (``setImage``); the ti
 ``InfiniteLine`` that moves on stepChanged, so playback never re-uploads an image. Long traces
 are reduced for display by block means (``analysis.downsample_time``); the image keeps step
 coordinates (``setRect``), so cursors, clicks and tooltips stay in steps.
+
+Interventions (issue 13): with ``state.show_difference`` and an original run, every row shows
+intervened − original on the diverging map, centred on 0 with symmetric levels, and its title says
+"Δ (intervened − original)".
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from gateviz.core.analysis import downsample_time
 
 from gateviz.ui.guard import guarded
 
-from .common import (NAN_COLOUR, Panel, TimeCursor, colormap_for, levels_for, nan_note, per_unit_scaled, style_axis,
-                     style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
+from .common import (DIVERGING_MAP, NAN_COLOUR, Panel, TimeCursor, colormap_for, levels_for, muted, nan_note,
+                     per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
+from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
@@ -76,6 +81,7 @@ class _HeatRow:
         self.levels = (0.0, 1.0)
         self.unit_limits: np.ndarray | None = None  # (units,) when each row is shown against its own max |value|
         self.nan_note = ""  # the title's explanation of the NaN colour ("■ NaN: 1568 values")
+        self.difference = False  # the image shows intervened − original (interventions)
 
 
 class HeatmapPanel(Panel):
@@ -103,6 +109,23 @@ class HeatmapPanel(Panel):
         self._shown_cell_scale = None  # the theme's cell_scale the images were made with
         self.view.scene().sigMouseClicked.connect(self._clicked)
         self.view.scene().sigMouseMoved.connect(self._hovered)
+        self.state.comparisonChanged.connect(self._comparison_changed)
+
+    @guarded
+    def _comparison_changed(self) -> None:
+        if self.state.trace is not None and any(r.difference != showing_difference(self.state) for r in self.rows):
+            self.rebuild()  # the images switch between the run and its difference to the original
+            self.apply_theme()  # their colour maps and titles
+
+    def _row_title(self, row: _HeatRow, theme) -> str:
+        """The row's title: the quantity, and "Δ (intervened − original)" when it shows the difference."""
+        if row.difference:
+            info = title_html(row.quantity, theme).split("</span>")[0] + "</span>"  # symbol and name, no range
+            return (f"{info} <span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>"
+                    f"&nbsp;<b>Δ (intervened − original)</b></span>"
+                    f"<span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>&nbsp; 0 = unchanged</span>"
+                    + row.nan_note)
+        return title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)) + row.nan_note
 
     def _make_rows(self, quantities: tuple[str, ...]) -> None:
         self.view.ci.clear()
@@ -134,15 +157,23 @@ class HeatmapPanel(Panel):
         order = state.row_order if state.row_order is not None and len(state.row_order) == units else None
         self.order = np.arange(units) if order is None else np.asarray(order, dtype=int)
         margin = T * 0.015  # room left of the image for the pin markers
+        difference = showing_difference(state)
         for row in self.rows:
             data = state.displayed(row.quantity)  # (T, units); a GRU's z as the theme's convention shows it
+            if difference:  # (T, units) intervened − original, as displayed (a textbook z: (1 − z) − (1 − z'))
+                data = data - original_displayed(state, row.quantity)
+            was_difference, row.difference = row.difference, difference
             row.data = data
-            key = (state.layer, state.direction, row.quantity, state.theme.gru_convention)
+            key = (state.layer, state.direction, row.quantity, state.theme.gru_convention,
+                   id(state.original) if difference else None)
             if key not in self._cache:
                 self._cache[key] = downsample_time(data, MAX_COLUMNS)
             disp, _ = self._cache[key]  # (C, units)
             row.unit_limits = None
-            if per_unit_scaled(row.quantity, state.theme):
+            if difference:  # centred on 0: the diverging map's white is "unchanged"
+                row.levels = symmetric_levels(data)
+                labels = (f"−{row.levels[1]:g}", "0", f"+{row.levels[1]:g}")
+            elif per_unit_scaled(row.quantity, state.theme):
                 row.unit_limits = unit_limits(data)
                 disp = disp / row.unit_limits  # (C, units): every unit spans [-1, 1]
                 row.levels = (-1.0, 1.0)
@@ -160,10 +191,12 @@ class HeatmapPanel(Panel):
             row.nan_back.setRect(QRectF(-0.5, 0, T, units))
             row.nan_back.setVisible(has_nan)
             note = nan_note(data, state.theme)
-            if note != row.nan_note:
+            if note != row.nan_note or was_difference != difference:
                 row.nan_note = note
-                fit_title_row(row.plot, title_html(row.quantity, state.theme, per_unit_scaled(row.quantity, state.theme))
-                              + note)
+                fit_title_row(row.plot, self._row_title(row, state.theme))
+            if was_difference != difference:
+                row.bar.setColorMap(pg.colormap.get(DIVERGING_MAP) if difference else
+                                    colormap_for(row.quantity, state.theme))
             row.bar.setLevels(values=row.levels)
             row.bar_labels = labels
             # limits first: a view box clamps every new range to its current limits, so setting the
@@ -210,10 +243,10 @@ class HeatmapPanel(Panel):
             style_plot(row.plot, theme)
             style_axis(row.bar.axis, theme)
             self._size_unit_axis(row)
-            row.bar.setColorMap(colormap_for(row.quantity, theme))
+            row.bar.setColorMap(pg.colormap.get(DIVERGING_MAP) if row.difference else colormap_for(row.quantity, theme))
             note = nan_note(row.data, theme) if row.nan_note else ""  # its colours follow the theme
             row.nan_note = note
-            fit_title_row(row.plot, title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)) + note)
+            fit_title_row(row.plot, self._row_title(row, theme))
             w = theme.line_width
             row.cursor_halo.setPen(pg.mkPen("#000000" if dark_halo else "#ffffff", width=w + 2.5))
             row.cursor.setPen(pg.mkPen("#ffffff" if dark_halo else "#000000", width=w))
@@ -374,5 +407,7 @@ class HeatmapPanel(Panel):
         value = float(row.data[t, unit])
         shown = f"{value:.3f}" if math.isfinite(value) else "NaN" if math.isnan(value) else f"{value:+}"
         scale = "" if row.unit_limits is None else f"   (this unit's max |c| is {float(row.unit_limits[unit]):.3g})"
+        if row.difference:
+            shown = f"Δ = {value:+.3f} (intervened − original)" if math.isfinite(value) else f"Δ = {shown}"
         row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell, self.state.theme.gru_convention)}\n"
                                f"unit {unit}, step {t}: {shown}{scale}   (click to pin)")

@@ -7,6 +7,9 @@ when the pinned set changes (a selection change) and only their data is set othe
 Each plot keeps round y ticks, as many as its height holds, and a title that fits its column
 (the value range, then the name, give way to the symbol alone when the column is narrow);
 ``readable_size`` is the room below which a plot would lose its ticks or go flat.
+
+Interventions (issue 13): while the original run is compared (``overlay.comparing``), each pinned
+unit's line has the original run's line behind it, faint and dashed in the same colour.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (NAN_COLOUR, Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted,
                      style_plot, title_html, tooltip)
+from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, relayout, size_bottom_axis, y_fit)
 
@@ -50,6 +54,7 @@ class _TracePlot:
         self.nan_band.setVisible(False)
         self.plot.addItem(self.nan_band)
         self.lines: dict[int, pg.PlotDataItem] = {}
+        self.originals: dict[int, pg.PlotDataItem] = {}  # unit -> the original run's line (interventions)
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
 
@@ -76,6 +81,11 @@ class TracesPanel(Panel):
         self.plots: list[_TracePlot] = []
         self.length = 0
         self.legend_units: list[int] = []
+        self.state.comparisonChanged.connect(self._comparison_changed)
+
+    @guarded
+    def _comparison_changed(self) -> None:
+        self.on_selection()  # the original's lines come or go
 
     @property
     def columns(self) -> int:
@@ -189,12 +199,15 @@ class TracesPanel(Panel):
         pinned = [u for u in self.state.pinned if u < units]
         steps = np.arange(self.length, dtype=np.float32)
         width = self.state.theme.line_width
+        compare = comparing(self.state)
         for p in self.plots:
             p.data = self.state.displayed(p.quantity)  # a GRU's z as the theme's convention shows it
+            was = original_displayed(self.state, p.quantity) if compare else None  # (T, units)
             for u in list(p.lines):
                 if u not in pinned:
                     p.plot.removeItem(p.lines.pop(u))
                     p.plot.removeItem(p.dots.pop(u))
+                    p.plot.removeItem(p.originals.pop(u))
             size = 7 + 3 * self.state.theme.presentation
             for u in pinned:
                 if u not in p.lines:
@@ -204,12 +217,24 @@ class TracesPanel(Panel):
                     p.dots[u] = StepMarker()
                     p.dots[u].setZValue(10)
                     p.plot.addItem(p.dots[u])
+                    p.originals[u] = p.plot.plot()
+                    p.originals[u].setZValue(-1)  # behind every unit's intervened line
+                    cache_static(p.originals[u], self.length)
+                if was is not None:
+                    p.originals[u].setData(steps, np.ascontiguousarray(was[:, u], dtype=np.float32))
+                    p.originals[u].setPen(original_pen(self.state.pin_colour(u), self.state.theme))
+                elif p.originals[u].isVisible():
+                    p.originals[u].setData([], [])
+                p.originals[u].setVisible(was is not None)
                 p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            levels = levels_for(p.quantity, p.data[:, pinned] if pinned else None)
+            shown = p.data[:, pinned] if pinned else None
+            if shown is not None and was is not None:  # an unbounded c's range holds the original's too
+                shown = np.concatenate([shown, was[:, pinned]])
+            levels = levels_for(p.quantity, shown)
             p.y.set_range(*levels)
             self._shade_nan(p, pinned, levels)
         self._fit_axes()
@@ -279,6 +304,9 @@ class TracesPanel(Panel):
                    for u in pinned]
         if any(p.nan_band.isVisible() for p in self.plots):
             entries.append(f"<span style='color:{NAN_COLOUR}'>&#9608;</span>&nbsp;NaN (no line)")
+        if comparing(self.state):
+            entries.append(f"<span style='color:{muted(theme)}'>┅┅ faint dashed: the original run, "
+                           "without the interventions</span>")
         where = f"layer {self.state.layer}, {self.state.direction}"
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>pinned: "
                             + " &nbsp; ".join(entries)
