@@ -80,6 +80,17 @@ def test_heatmap_right_click_clamps_exactly_and_unticking_restores_the_original(
     assert button.isVisible() and button.text() == "⚡ 1 intervention active"
     assert "layer0.forward.forget_gate[8]=0@10:" in button.toolTip()
     assert "forget gate f of unit 8 = 0 from step 10" in button.toolTip()
+    dock = window.interventions.dock
+    assert not dock.isVisible()
+    button.click()  # the status bar's note shows the list
+    assert dock.isVisible() and window.interventions.panel.list.item(0).text() == "layer0.forward.forget_gate[8]=0@10:"
+    ctl = window.interventions
+    ctl.show_difference_action.trigger()  # Interventions (and View) ▸ Heatmaps: show difference
+    assert s.show_difference is True
+    ctl.show_original_action.trigger()
+    assert s.show_original is False
+    s.set_show_original(True)
+    assert ctl.show_original_action.isChecked(), "the menu follows the state"
 
     # untick it in the dock: the original comes back at once, without a trace
     item = window.interventions.panel.list.item(0)
@@ -242,3 +253,21 @@ def test_rapid_toggling_coalesces_to_the_newest_list(window, qtbot):
     _assert_trace_equal(s.trace, Tracer(s.model).trace(s.sequence, interventions=s.active_interventions()))
     ctl.clear()
     assert s.interventions == [] and s.original is None and "interventions" not in s.trace.meta
+
+
+def test_a_change_while_a_model_opens_is_traced_when_the_open_is_cancelled(window, qtbot, monkeypatch):
+    import threading
+
+    from gateviz.ui import workers
+
+    s, ctl = window.state, window.interventions
+    release = threading.Event()
+    real = workers.load_and_trace
+    monkeypatch.setattr(workers, "load_and_trace", lambda *a, **k: (release.wait(60), real(*a, **k))[1])
+    window.open_model("bundled:brackets-gru")
+    ctl.add("layer0.forward.forget_gate[8]=0@10:")  # the LSTM is still shown: checked against it
+    assert s.original is None, "not traced while the new model opens (it would clear the list)"
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        window.cancel_job()  # the open is abandoned: the LSTM stays, so its list is traced now
+    release.set()
+    assert s.model.cell == "lstm" and s.trace.meta["interventions"] == ["layer0.forward.forget_gate[8]=0@10:"]

@@ -34,6 +34,7 @@ class InterventionsController(QObject):
         self.state = window.state
         self.runner = window.runner
         self._quiet = False  # True while this controller itself rewrites the list (no re-trace)
+        self._stale = False  # the list changed while a model was opening
         self.preset_actions: list[QAction] = []
         self._preset_cell = None
         self.state.interventionsChanged.connect(self.retrace)
@@ -42,6 +43,8 @@ class InterventionsController(QObject):
         self._build_dock()
         self._build_menu()
         window.status.interventionsClicked.connect(self.show_dock)
+        # the list changed while a model was opening, and that open failed or was cancelled: re-trace now
+        self.runner.busy.connect(lambda busy: self.retrace() if self._stale and not busy else None)
 
     # ------------------------------------------------------------------ the list
     def add(self, spec, *, replace_same_target: bool = False) -> Intervention | None:
@@ -115,7 +118,9 @@ class InterventionsController(QObject):
             return
         tag = self.runner.current_tag
         if tag is not None and tag[0] == "load":
-            return  # a new model is on its way: it clears the list
+            self._stale = True  # a new model is on its way: it clears the list (if it fails, re-trace then)
+            return
+        self._stale = False
         if tag is not None and tag[0] == "trace":
             window.set_sequence(tag[2], tag[3], tag[4])  # a new input is on its way: trace it with the new list
             return
@@ -193,6 +198,7 @@ class InterventionsController(QObject):
     def model_opened(self, model) -> None:
         """A different model is shown: the list belonged to the previous one."""
         n = len(self.state.interventions)
+        self._stale = False
         if n:
             self._set_quietly([])
             self.message(f"Cleared {n} intervention{'s' * (n > 1)}: they were for the previous model")
