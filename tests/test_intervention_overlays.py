@@ -206,7 +206,8 @@ def test_brackets_overlays_the_original_depth_and_strips_the_text_with_the_origi
     rect = view.grid.cell_rects()[k]
     strip = view.grid.strip_rect(rect)
     image = image_of(view.grid)
-    was_colour, now_colour = value_colour(float(h_was[k]), view.grid.cmap), value_colour(float(h_now[k]), view.grid.cmap)
+    was_colour = value_colour(float(h_was[k]), view.grid.cmap)
+    now_colour = value_colour(float(h_now[k]), view.grid.cmap)
     foot = rgb_at(image, strip.left() + 2, strip.center().y())
     top = rgb_at(image, rect.left() + 2, rect.top() + 2)
     assert max(abs(a - b) for a, b in zip(foot, was_colour.getRgb()[:3])) <= 2
@@ -340,3 +341,54 @@ def test_traces_draw_the_original_line_faint_behind_each_pinned_unit(qtbot):
     show_original(qtbot, state)
     drop_original(qtbot, state)
     assert not any(o.isVisible() for p in panel.plots for o in p.originals.values())
+
+
+# --------------------------------------------------------------------------- clamped gates marked
+
+
+def test_cell_diagram_marks_the_clamped_gate_at_the_steps_it_is_replaced(qtbot):
+    from PySide6.QtCore import QRectF
+
+    from gateviz.ui.panels.overlay import CLAMP_COLOUR
+
+    state, panel = compared(qtbot, "brackets-lstm", "cell", pinned=[8], size=(1366, 768))
+    state.set_step(12)
+    assert panel.clamp_marks == ["f"] and panel.clamped_states == ["forget gate f"]
+    assert panel.values["f"] == 0.0  # the values shown are the intervened run's
+    image = image_of(panel)
+    assert panel.clamp_line == "intervention: replaced at step 12 (unit 8): forget gate f"
+    rect, size = panel.gate_rects()["f"], max(18.0, panel.scene().em * 1.4)
+    body = QRectF(rect.right() - size * 0.45, rect.top() - size * 0.2, size * 0.8, size * 0.6)
+    lock = rgb_at(image, body.left() + body.width() * 0.2, body.center().y())
+    assert max(abs(a - b) for a, b in zip(lock, QColor(CLAMP_COLOUR).getRgb()[:3])) <= 12  # the padlock
+    state.set_step(5)  # before the clamp starts
+    assert panel.clamp_marks == [] and panel.clamped_states == []
+    image = image_of(panel)
+    assert panel.clamp_line is None
+    lock = rgb_at(image, body.left() + body.width() * 0.2, body.center().y())
+    assert max(abs(a - b) for a, b in zip(lock, QColor(CLAMP_COLOUR).getRgb()[:3])) > 60
+    state.set_pinned([3])  # another unit: not clamped
+    state.set_step(12)
+    assert panel.clamp_marks == []
+
+
+def test_cell_diagram_names_a_replaced_cell_state(qtbot):
+    state, panel = compared(qtbot, "adding-lstm", "cell", pinned=[3], size=(1366, 768))
+    state.set_step(35)
+    assert panel.clamp_marks == [] and panel.clamped_states == ["cell state c"]
+    image_of(panel)  # paints
+    assert panel.clamp_line == "intervention: replaced at step 35 (unit 3): cell state c"
+
+
+def test_saturation_marks_the_units_whose_gate_is_replaced(qtbot):
+    state, panel = compared(qtbot, "brackets-lstm", "saturation", size=(1200, 500))
+    marked = {gp.quantity: list(gp.clamped) for gp in panel.plots}
+    assert marked == {"input_gate": [], "forget_gate": [8], "output_gate": []}
+    gp = next(g for g in panel.plots if g.quantity == "forget_gate")
+    left, right = gp.points[0]
+    x, y = gp.clamps.getData()
+    assert (list(x), list(y)) == ([right[8]], [left[8]])
+    assert "replaced by an intervention" in panel.legend.text()
+    drop_original(qtbot, state)  # the plain trace (interventions switched off): nothing replaced
+    assert all(len(g.clamped) == 0 for g in panel.plots)
+    assert "replaced by an intervention" not in panel.legend.text()

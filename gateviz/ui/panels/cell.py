@@ -13,6 +13,10 @@ or the textbook's h_t = (1−z_t)⊙h_{t−1} + z_t⊙h̃_t, whose z_t is the fr
 
 ``labels`` (key -> markup) holds what each element says at the current step and ``values`` the
 numbers; ``text_boxes``, ``wire_segments`` and ``outlines`` give the drawn geometry (tests).
+
+Interventions (issue 13): a gate that the trace's interventions replace for the shown unit at the
+current step gets a dashed vermillion outline and a small padlock (``clamp_marks``); a replaced c or
+h is named in a line at the diagram's foot. The values shown are the intervened run's.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from PySide6.QtWidgets import QToolTip
 from gateviz.core.nonfinite import max_abs_finite
 from gateviz.core.trace import SIGMOID_GATES
 
-from . import cell_layout, cell_scene, cell_values, notation
+from . import cell_clamps, cell_layout, cell_scene, cell_values, notation
 from .cell_schematics import GATE_QUANTITY
 from .cell_values import fmt, widest_value
 from gateviz.ui.guard import guarded
@@ -61,6 +65,9 @@ class CellDiagramPanel(Panel):
         self._static: QPixmap | None = None  # cached drawing of what does not change with the step
         self._static_key = None
         self.setMinimumSize(160, 100)
+        self.clamp_marks: list[str] = []  # gate symbols marked as replaced at this step (interventions)
+        self.clamped_states: list[str] = []  # every quantity replaced at this step, in words ("forget gate f")
+        self.clamp_line: str | None = None  # the line naming them, when drawn
         self._apply_colours()
 
     # ---- state hooks ------------------------------------------------------------------
@@ -191,6 +198,7 @@ class CellDiagramPanel(Panel):
         self.values = v
         self.step = step
         self.labels = self._labels(v, step)
+        self.clamp_marks, self.clamped_states = cell_clamps.find(self.state, self.layer_data, self.unit, step)
 
     def _terms(self) -> dict[str, str]:
         """The markup naming each value key (c-1 -> c_{t−1}, kept -> f_t⊙c_{t−1}, …)."""
@@ -457,3 +465,4 @@ class CellDiagramPanel(Panel):
         else:
             p.fillRect(self.rect(), self.bg)
             cell_scene.paint(p, scene, ts, self, static=True, dynamic=True, cached=False)
+        self.clamp_line = cell_clamps.paint(p, self, ts)

@@ -219,12 +219,13 @@ class DigitsView(PlotView):
         if d.get("predicted") is None:
             return "a digit read one row per step"
         o = self.original or {}
+        now = f"{d['predicted']} ({d['confidence']:.0%})"
         if o.get("predicted") is not None and o["predicted"] != d["predicted"]:
-            says = f"<b>was {o['predicted']} ({o['confidence']:.0%}) → now {d['predicted']} ({d['confidence']:.0%})</b>"
+            says = f"<b>was {o['predicted']} ({o['confidence']:.0%}) → now {now}</b>"
         elif o.get("predicted") is not None:
             says = f"{d['predicted']} ({d['confidence']:.0%}; the original also {o['predicted']}, {o['confidence']:.0%})"
         else:
-            says = f"{d['predicted']} ({d['confidence']:.0%})"
+            says = now
         text = f"the network reads the digit row by row and says {says}"
         if d.get("label") is not None:
             text += f"; it is a {d['label']}"

@@ -153,8 +153,8 @@ class TextView(IOView):
         was = self.original is not None
         if self.mode == "text":
             small = "bits, −log₂ p(next)"
-            self.plot_title = ("surprisal of the next character",
-                               f"{small} &nbsp;{legend_pair(series_colour(0, None), self.state.theme)}" if was else small)
+            pair = legend_pair(series_colour(0, None), self.state.theme)
+            self.plot_title = ("surprisal of the next character", f"{small} &nbsp;{pair}" if was else small)
         elif self.mode == "brackets":
             names = ["true", "predicted, intervened (dashed)", "┅ original's prediction"] if was else \
                 ["true", "predicted (dashed)"]

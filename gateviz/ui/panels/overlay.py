@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from gateviz.core.interventions import parse_all
 from gateviz.core.nonfinite import max_abs_finite
 from gateviz.ui.state import displayed_differs
 
@@ -70,11 +71,19 @@ def symmetric_levels(a: np.ndarray) -> tuple[float, float]:
     return (-lim, lim)
 
 
+def applied(state) -> list:
+    """The interventions whose replaced values the panels show: those the shown trace was made with
+    (``meta["interventions"]``, the enabled ones of ``state.interventions`` once re-traced). Not the list
+    itself: while a re-trace is under way the marks would claim values the trace does not hold yet."""
+    specs = state.trace.meta.get("interventions") if state.trace is not None else None
+    return parse_all(specs) if specs else []
+
+
 def clamped_units(state, quantity: str, step: int, width: int) -> np.ndarray:
-    """(width,) bool: the units of ``quantity`` (current layer and direction) that an enabled intervention
+    """(width,) bool: the units of ``quantity`` (current layer and direction) that an applied intervention
     replaces at ``step``."""
     mask = np.zeros(width, dtype=bool)
-    for iv in state.active_interventions():
+    for iv in applied(state):
         if (iv.layer, iv.direction, iv.quantity) != (state.layer, state.direction, quantity):
             continue
         if not ((iv.start is None or step >= iv.start) and (iv.stop is None or step < iv.stop)):
@@ -87,9 +96,9 @@ def clamped_units(state, quantity: str, step: int, width: int) -> np.ndarray:
 
 
 def clamped_anywhere(state, quantity: str, width: int) -> np.ndarray:
-    """(width,) bool: the units of ``quantity`` an enabled intervention replaces at some step."""
+    """(width,) bool: the units of ``quantity`` an applied intervention replaces at some step."""
     mask = np.zeros(width, dtype=bool)
-    for iv in state.active_interventions():
+    for iv in applied(state):
         if (iv.layer, iv.direction, iv.quantity) == (state.layer, state.direction, quantity):
             if iv.units is None:
                 mask[:] = True

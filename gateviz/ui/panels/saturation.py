@@ -30,6 +30,7 @@ from gateviz.core.trace import SIGMOID_GATES
 from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, QUANTITY_INFO, Panel, display_info, muted, style_plot
+from .overlay import CLAMP_COLOUR, clamped_anywhere
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
 
@@ -97,6 +98,11 @@ class _GatePlot:
         self.pins = pg.ScatterPlotItem(pxMode=True)
         self.pins.setZValue(10)
         self.plot.addItem(self.pins)
+        # units whose gate an intervention replaces (issue 13): a vermillion square around their point
+        self.clamps = pg.ScatterPlotItem(pxMode=True, symbol="s")
+        self.clamps.setZValue(11)
+        self.plot.addItem(self.clamps)
+        self.clamped: np.ndarray = np.zeros(0, dtype=int)  # the units marked
         self.points: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # layer -> (left, right)
 
 
@@ -303,12 +309,18 @@ class SaturationPanel(Panel):
         for gp in self.plots:
             if layer not in gp.points:
                 gp.pins.setData([])
+                gp.clamps.setData([])
+                gp.clamped = np.zeros(0, dtype=int)
                 continue
             left, right = gp.points[layer]
             spots = [dict(pos=(right[u], left[u]), size=size, brush=pg.mkBrush(None),
                           pen=pg.mkPen(self.state.pin_colour(u), width=2.5 + self.state.theme.presentation))
                      for u in self.state.pinned if u < len(left) and not np.isnan(left[u])]
             gp.pins.setData(spots)
+            mask = clamped_anywhere(self.state, gp.quantity, len(left)) & ~np.isnan(left)
+            gp.clamped = np.flatnonzero(mask)
+            gp.clamps.setData(x=right[gp.clamped], y=left[gp.clamped], size=size + 6, brush=pg.mkBrush(None),
+                              pen=pg.mkPen(CLAMP_COLOUR, width=2 + self.state.theme.presentation))
 
     def _update_legend(self) -> None:
         theme = self.state.theme
@@ -322,6 +334,8 @@ class SaturationPanel(Panel):
         if nan_steps:  # NaN steps are left out of the fractions; an all-NaN unit has no point
             note = (f" &nbsp;·&nbsp; <span style='color:{NAN_COLOUR}'>■</span> NaN steps not counted"
                     + (f", {nan_units} all-NaN gate{'s' * (nan_units != 1)} not drawn" if nan_units else ""))
+        if any(len(gp.clamped) for gp in self.plots):
+            note += f" &nbsp;·&nbsp; <span style='color:{CLAMP_COLOUR}'>□</span> gate replaced by an intervention"
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{layers}"
                             f" &nbsp;·&nbsp; {self.state.direction} &nbsp;·&nbsp; pinned (layer {self.state.layer}): "
                             f"{pins}{note}</span>")
