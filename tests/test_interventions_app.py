@@ -154,7 +154,8 @@ def test_edit_dialog_checks_the_spec_as_you_type(window, qtbot):
     assert dialog.error.text() == ("'layer0.forward.forget_gate[99]=0': unit 99 does not exist; this forget_gate "
                                    "has units 0..15")
     dialog.set_text("layer0.forward.reset_gate[3]=0")
-    assert not dialog.ok_button.isEnabled() and "LSTM has no reset_gate; choose one of input_gate" in dialog.error.text()
+    assert not dialog.ok_button.isEnabled()
+    assert "LSTM has no reset_gate; choose one of input_gate" in dialog.error.text()
     dialog.set_text("layer0.forward.forget_gate[3")
     assert not dialog.ok_button.isEnabled() and dialog.error.text().startswith("cannot read the intervention")
     dialog.set_text("layer0.forward.forget_gate[3,5-7]=*0.5@4:9")

@@ -277,7 +277,7 @@ class InterventionsController(QObject):
         self.show_original_action.setChecked(self.state.show_original)
         self.show_original_action.toggled.connect(self.state.set_show_original)
         self.show_difference_action = QAction("Heatmaps: show &difference", window, checkable=True)
-        self.show_difference_action.setToolTip("Heatmaps show intervened − original, so exactly what changed lights up")
+        self.show_difference_action.setToolTip("Heatmaps show intervened − original: exactly what changed lights up")
         self.show_difference_action.setChecked(self.state.show_difference)
         self.show_difference_action.toggled.connect(self.state.set_show_difference)
         self.state.comparisonChanged.connect(self._sync_comparison)
