@@ -195,7 +195,9 @@ def test_brackets_overlays_the_original_depth_and_strips_the_text_with_the_origi
     assert view.original_curve.isVisible()
     right_now, right_was = int(np.sum(d["correct"])), int(np.sum(o["correct"]))
     assert right_was == len(o["correct"]) and right_now < right_was  # the counter forgets from step 10
-    assert f"was {right_was} → now {right_now} of {len(d['correct'])} steps" in caption_text(panel)
+    assert f"steps with the right depth: was {right_was} → now {right_now} of {len(d['correct'])}" \
+        in caption_text(panel)
+    assert "its foot by the original run's h" in caption_text(panel)
     # the text colouring: each cell in the intervened h of unit 8, its foot in the original's
     h_was = state.original.get(0, "forward", "hidden_state")[:, 8]
     h_now = state.trace.get(0, "forward", "hidden_state")[:, 8]
@@ -392,3 +394,30 @@ def test_saturation_marks_the_units_whose_gate_is_replaced(qtbot):
     drop_original(qtbot, state)  # the plain trace (interventions switched off): nothing replaced
     assert all(len(g.clamped) == 0 for g in panel.plots)
     assert "replaced by an intervention" not in panel.legend.text()
+
+
+# --------------------------------------------------------------------------- exports draw the same overlays
+
+
+def test_an_exported_figure_shows_the_original_line_too(qtbot, tmp_path):
+    from gateviz.export.headless import export_view
+
+    state, panel = compared(qtbot, "brackets-lstm", "traces", pinned=[8])
+
+    def faint_pixels(path) -> int:
+        """Pixels in unit 8's colour at the original's opacity over the white background."""
+        img = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+        w, h = img.width(), img.height()
+        rgb = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * img.bytesPerLine()) \
+            .reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).astype(int)
+        from gateviz.ui.panels.overlay import ORIGINAL_ALPHA
+
+        pin = np.array(QColor(state.pin_colour(8)).getRgb()[:3])
+        faint = ORIGINAL_ALPHA * pin + (1 - ORIGINAL_ALPHA) * 255
+        return int(np.count_nonzero(np.abs(rgb - faint).max(axis=2) <= 4))
+
+    export_view(state, "traces", tmp_path / "with.png", "png", size=(1200, 800))
+    state.set_show_original(False)
+    export_view(state, "traces", tmp_path / "without.png", "png", size=(1200, 800))
+    with_original, without = faint_pixels(tmp_path / "with.png"), faint_pixels(tmp_path / "without.png")
+    assert with_original > 2 * without + 500, (with_original, without)

@@ -278,10 +278,10 @@ class TextView(IOView):
         d, o = self.decoded or {}, self.original
         if self.mode == "brackets" and d.get("correct") is not None and o.get("correct") is not None:
             n = len(d["correct"])
-            text = (f"depth predicted right at {was_now(int(np.sum(d['correct'])), int(np.sum(o['correct'])))} "
-                    f"of {n} steps; " + text)
+            text = (f"steps with the right depth: {was_now(int(np.sum(d['correct'])), int(np.sum(o['correct'])))} "
+                    f"of {n}; " + text)
         elif self.mode == "text" and d.get("surprisal") is not None and o.get("surprisal") is not None:
             now, was = (float(np.nanmean(x)) if np.isfinite(x).any() else float("nan")
                         for x in (d["surprisal"], o["surprisal"]))
             text = f"mean surprisal {was_now(round(now, 2), round(was, 2), '{:.2f}')} bits per character; " + text
-        return text + " — the strip at each character's foot: the original run's h, without the intervention:"
+        return text + ", its foot by the original run's h:"
