@@ -189,6 +189,13 @@ def test_cell_diagram_and_unit_trace_right_clicks(window, qtbot, monkeypatch):
     s.set_pinned([8, 12])
     s.set_step(5)
     cell = window.panels["cell"]
+    from PySide6.QtGui import QContextMenuEvent
+
+    # the keyboard's menu key opens the menu too (the mouse's context-menu event is left to the release)
+    at_f = cell.gate_rects()["f"].center().toPoint()
+    QApplication.sendEvent(cell, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, at_f, cell.mapToGlobal(at_f)))
+    assert menus.last_target.quantity == "forget_gate" and QApplication.activePopupWidget() is menus.last_menu
+    menus.last_menu.close()
     qtbot.mouseClick(cell, Qt.MouseButton.RightButton, pos=cell.gate_rects()["i"].center().toPoint())
     t = menus.last_target
     assert (t.quantity, t.unit, t.step) == ("input_gate", 8, 5)
