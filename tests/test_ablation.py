@@ -15,6 +15,7 @@ from gateviz.bundled import load_bundled
 from gateviz.cli import main
 from gateviz.core import ablation as ablation_module
 from gateviz.core.ablation import OUTPUT_CHANGE, Ablation, AblationCancelled, AblationError, ablate
+from gateviz.core.budget import USABLE_SHARE, TraceTooLong, trace_bytes
 from gateviz.core.engine import Tracer, trace
 from gateviz.tasks import get_task_for_model
 from gateviz.tasks.base import best_tracking_units, memory_state
@@ -117,6 +118,19 @@ def test_chunks_progress_and_cancel(monkeypatch):
     np.testing.assert_allclose(chunked.output_change, whole.output_change, rtol=1e-12)
     assert len(seen) == 6 and seen[-1] == (1.0, "silenced 16 of 16 units")
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+    monkeypatch.setattr(ablation_module, "CHUNK_WORK", 10**9)
+    # memory: half of what may be used holds 3 copies of the 256 strings at a time
+    per_copy = trace_bytes(model, 48, 256)
+    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", str(int(per_copy * 3 * 2 / USABLE_SHARE) + 1024))
+    seen.clear()
+    by_memory = ablate(model, tracer=f64(model), progress=lambda f, m: seen.append(f))
+    np.testing.assert_array_equal(by_memory.metric, whole.metric)
+    assert len(seen) == 6  # 17 copies, 3 at a time
+    monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", str(per_copy))  # not even one copy fits
+    with pytest.raises(TraceTooLong, match="ablating over 256 held-out strings of the brackets task would need"):
+        ablate(model)
+    monkeypatch.delenv("GATEVIZ_MEMORY_LIMIT")
+    monkeypatch.setattr(ablation_module, "CHUNK_WORK", 1)
     calls = []
     with pytest.raises(AblationCancelled):
         ablate(model, cancelled=lambda: calls.append(1) or len(calls) > 2)

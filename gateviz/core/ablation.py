@@ -18,7 +18,7 @@ is always reported too. Qt-free.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -67,8 +67,7 @@ class Ablation:
     output_kind: str  # "output" or "top layer's output"
     samples: int  # sequences scored
     source: str  # what was scored, in words
-    seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
+    seconds: float = 0.0  # how long it took
 
     def ranking(self) -> np.ndarray:
         """Row indices, most important first: by score, ties by mean |Δ output|, then by row;
@@ -231,15 +230,15 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
                 base_out = out[0].copy()  # copy 0 is always in the first chunk
             change_sum[copies] += np.abs(out.astype(np.float64) - base_out[None]).reshape(n, -1).sum(axis=1)
             if has_metric:
-                s, k = group.score(out)
-                sums[copies] += s
+                group_sums, group_count = group.score(out)
+                sums[copies] += group_sums
             done_work += n * S * T
             if progress is not None:
                 progress(done_work / total_work, f"silenced {min(C, c0 + n) - 1} of {R} units"
                          + (f" (input {gi + 1} of {len(groups)})" if len(groups) > 1 else ""))
         change_count += int(np.prod(base_out.shape))
         if has_metric:
-            count += k
+            count += group_count  # the same items in every chunk: counted once per group
     output_change = change_sum[1:] / max(change_count, 1)
     if has_metric:
         values = sums / max(count, 1)
