@@ -164,9 +164,9 @@ def test_force_keeps_the_mode_of_every_kind_of_file_it_replaces(tmp_path, qapp, 
 
 
 @pytest.mark.parametrize("word, expected", [
-    ("trcae", "'trcae' is neither a command (trace, info, train, export) nor a file; did you mean 'trace'?"),
+    ("trcae", "'trcae' is neither a command (trace, info, train, export, ablate) nor a file; did you mean 'trace'?"),
     ("exprot", "did you mean 'export'?"),
-    ("ablte", "'ablte' is neither a command (trace, info, train, export) nor a file"),
+    ("ablte", "'ablte' is neither a command (trace, info, train, export, ablate) nor a file; did you mean 'ablate'?"),
     ("missing.pt", "no such file: missing.pt"),
 ])
 def test_a_mistyped_command_is_one_line_and_no_window(tmp_path, word, expected):
