@@ -15,14 +15,14 @@ from PySide6.QtGui import QColor, QKeySequence  # noqa: E402
 
 from gateviz.core import ablation as ablation_module  # noqa: E402
 from gateviz.core.ablation import ablate  # noqa: E402
-from gateviz.ui.ablation_dock import BAR_COLOUR, SHORTCUT, install_ablation_dock  # noqa: E402
+from gateviz.ui.ablation_dock import BAR_COLOUR, SHORTCUT  # noqa: E402
 
 WAIT_MS = 60000  # generous: the machine is shared; waits end on the signal, never on time
 
 
 @pytest.fixture
 def dock_window(window):
-    install_ablation_dock(window)
+    assert window.findChildren(type(window.ablation_dock)).count(window.ablation_dock) == 1  # the window's own
     return window
 
 

@@ -78,6 +78,8 @@ class AblationPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         form = QFormLayout()
         self.over_combo = QComboBox(self)
+        self._over_chosen: str | None = None  # what the user picked; until then the task's sequences when there are
+        self.over_combo.activated.connect(lambda _i: setattr(self, "_over_chosen", self.over_combo.currentData()))
         self.over_combo.setToolTip("What to score: the task's held-out sequences (its own metric), or the shown "
                                    "input (the task's metric when it can judge it, else mean |Δ output|)")
         self.quantity_combo = QComboBox(self)
@@ -208,12 +210,11 @@ class AblationPanel(QWidget):
     def _trace_changed(self) -> None:
         s = self.state
         with QSignalBlocker(self.over_combo):
-            keep = self.over_combo.currentData()
             self.over_combo.clear()
             if s.task is not None:
                 self.over_combo.addItem(f"the {s.task.name} task's own sequences", "task")
             self.over_combo.addItem("the shown input", "input")
-            index = self.over_combo.findData(keep)
+            index = self.over_combo.findData(self._over_chosen or "task")
             self.over_combo.setCurrentIndex(max(0, index))
         with QSignalBlocker(self.quantity_combo):
             keep = self.quantity_combo.currentData()

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         from gateviz.ui.interventions_ctl import InterventionsController
 
         self.interventions = InterventionsController(self)  # issue 13: re-tracing, its dock and menu
+        from gateviz.ui.ablation_dock import install_ablation_dock
+
+        install_ablation_dock(self)  # issue 13: which units matter (View ▸ Unit importance)
         # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
         guard.add_listener(self._guard_error)
         self._error_dialog_pending = False
