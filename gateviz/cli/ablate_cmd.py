@@ -15,9 +15,9 @@ CSV_COLUMNS = ("rank", "direction", "unit", "change", "metric_silenced", "mean_a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL",
-                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX; "
-                             "or bundled:NAME")
+    from .models import MODEL_HELP
+
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models); "
                              "default: the task's held-out sequences (a model without a task: a default sample)")
@@ -99,14 +99,9 @@ def run(args: argparse.Namespace) -> int:
         from gateviz.export.files import check_target
 
         check_target(args.output, overwrite=args.force)
-    if args.model.startswith("bundled:"):
-        from gateviz.bundled import load_bundled
+    from .models import load_cli_model
 
-        model = load_bundled(args.model[len("bundled:"):])
-    else:
-        from gateviz.formats import load_model
-
-        model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    model = load_cli_model(args.model, args.module, args.nonlinearity)
     sequence = None
     if args.input is not None:
         from gateviz.formats import read_sequence

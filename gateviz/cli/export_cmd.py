@@ -136,14 +136,9 @@ def _load(args, clamps=()):
     (Interventions) ``trace`` is the intervened run and ``original`` the run without them, else None."""
     from gateviz.export.files import ExportError
 
-    if args.model.startswith("bundled:"):
-        from gateviz.bundled import load_bundled
+    from .models import load_cli_model
 
-        model = load_bundled(args.model[len("bundled:"):])
-    else:
-        from gateviz.formats import load_model
-
-        model = load_model(args.model, module=args.module)
+    model = load_cli_model(args.model, args.module)
     from gateviz.ui.workers import default_sequence, find_task, task_samples, trace_model
 
     task = find_task(model)

@@ -12,9 +12,9 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL",
-                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX; "
-                             "or bundled:NAME")
+    from .models import MODEL_HELP
+
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models); "
                              "default for a model of a built-in task: the task's first sample")
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gateviz.core.errors import FormatError
-    from gateviz.formats import load_model, read_sequence
+    from gateviz.formats import read_sequence
 
     out = Path(args.output)
     if out.is_dir():
@@ -58,12 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from .clamps import clamps_from_args
 
     clamps = clamps_from_args(args)  # a malformed spec fails before loading too
-    if args.model.startswith("bundled:"):
-        from gateviz.bundled import load_bundled
+    from .models import load_cli_model
 
-        model = load_bundled(args.model[len("bundled:"):])
-    else:
-        model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity)
+    model = load_cli_model(args.model, args.module, args.nonlinearity)
     if args.input is not None:
         sequence = read_sequence(args.input, model)
     else:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWid
                                QVBoxLayout, QWidget)
 
 from gateviz.core.trace import QUANTITIES
+from gateviz.ui.docks import add_dock
 from gateviz.ui.guard import guarded
 from gateviz.ui.panels.common import muted, style_plot
 from gateviz.ui.state import ViewState
@@ -408,14 +409,8 @@ def _shown(window, dock: QDockWidget) -> None:
 def install_ablation_dock(window) -> QDockWidget:
     """Add the "Unit importance" dock (hidden, on the right) and its View-menu action."""
     panel = AblationPanel(window.state)
-    dock = QDockWidget("Unit importance", window)
-    dock.setObjectName("ablation_dock")
-    dock.setWidget(panel)
-    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                     | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
     # on the right, beside the panels: the table and the chart need more width than the controls' column
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = add_dock(window, "Unit importance", "ablation_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     dock.hide()
     action: QAction = dock.toggleViewAction()
     action.triggered.connect(lambda on: _shown(window, dock) if on else None)

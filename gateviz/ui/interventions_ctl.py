@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QMenu
 
 from gateviz.core.interventions import Intervention, InterventionError
+from gateviz.ui.docks import add_dock
 from gateviz.ui.guard import guarded
 
 MESSAGE_MS = 8000
@@ -234,17 +235,10 @@ class InterventionsController(QObject):
     # ------------------------------------------------------------------ dock and menus
     def _build_dock(self) -> None:
         from gateviz.ui.interventions_dock import InterventionsPanel
-        from PySide6.QtCore import Qt
 
         window = self.window
         self.panel = InterventionsPanel(self)
-        self.dock = QDockWidget("Interventions", window)
-        self.dock.setObjectName("interventions_dock")
-        self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.dock = add_dock(window, "Interventions", "interventions_dock", self.panel)
         window.tabifyDockWidget(window.controls_dock, self.dock)
         window.controls_dock.raise_()  # the controls stay in front until the list is asked for
         self.dock.hide()

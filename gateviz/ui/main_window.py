@@ -21,12 +21,13 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QFileDialog, QLabel, QLineEdit,
                                QMainWindow, QPlainTextEdit, QTextEdit, QToolBar, QWidget)
 
 from gateviz.core.model import RecurrentModel
 from gateviz.ui import errors, guard, settings
 from gateviz.ui.controls import ControlsPanel
+from gateviz.ui.docks import add_dock
 from gateviz.ui.player import PlaybackBar, Player
 from gateviz.ui.state import Theme, ViewState
 from gateviz.ui.theme import COLORMAPS, apply_theme
@@ -67,13 +68,7 @@ class MainWindow(QMainWindow):
 
         # controls dock (left)
         self.controls = ControlsPanel(self.state)
-        self.controls_dock = QDockWidget("Controls", self)
-        self.controls_dock.setObjectName("controls_dock")
-        self.controls_dock.setWidget(self.controls)
-        self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                       | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                       | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        self.controls_dock = add_dock(self, "Controls", "controls_dock", self.controls)
         mb, sb = self.controls.model_box, self.controls.sequence_box
         mb.bundledChosen.connect(lambda name: self.open_model(f"bundled:{name}"))
         mb.openRequested.connect(self.open_model_dialog)
