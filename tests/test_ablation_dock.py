@@ -194,3 +194,17 @@ def test_a_new_model_clears_the_ranking(dock_window, qtbot):
         "hidden_state", "reset_gate", "update_gate", "candidate"]
     _run(qtbot, panel)
     assert w.state.ablation.measure == "test_mse" and panel.table.rowCount() == 32
+
+
+def test_the_dock_comes_back_where_the_user_left_it(dock_window, qtbot):
+    """It is built with the dashboard (pyqtgraph stays off the first paint), after the saved window
+    state was restored: the state is applied again so an open dock reopens."""
+    from app_helpers import open_window
+
+    w = dock_window
+    w.ablation_action.trigger()
+    assert w.ablation_dock.isVisible()
+    w.save_settings()
+    again = open_window(qtbot)
+    assert again.ablation_dock.isVisible() and again.ablation_action.isChecked()
+    again.close()

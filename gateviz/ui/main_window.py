@@ -97,9 +97,6 @@ class MainWindow(QMainWindow):
         from gateviz.ui.interventions_ctl import InterventionsController
 
         self.interventions = InterventionsController(self)  # issue 13: re-tracing, its dock and menu
-        from gateviz.ui.ablation_dock import install_ablation_dock
-
-        install_ablation_dock(self)  # issue 13: which units matter (View ▸ Unit importance)
         # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
         guard.add_listener(self._guard_error)
         self._error_dialog_pending = False
@@ -157,6 +154,13 @@ class MainWindow(QMainWindow):
         from gateviz.ui.intervention_menu import PanelMenus
 
         self.panel_menus = PanelMenus(self.interventions, self.panels)  # right-click: clamp, silence, set c
+        if getattr(self, "ablation_dock", None) is None:  # issue 13: which units matter (View ▸ Unit importance)
+            from gateviz.ui.ablation_dock import install_ablation_dock
+
+            # here, not in __init__: it draws with pyqtgraph, which stays off the path to the first paint
+            install_ablation_dock(self)
+            if getattr(self, "_saved_window_state", None) is not None:
+                self.restoreState(self._saved_window_state)  # the new dock where the user left it
         if self._saved_dashboard_layout:
             self.dashboard.restore_layout(self._saved_dashboard_layout)
         for pid, action in self._panel_actions.items():
@@ -877,6 +881,7 @@ class MainWindow(QMainWindow):
         window_state = s.value("window/state", QByteArray(), type=QByteArray)
         if window_state is not None and not window_state.isEmpty():
             self.restoreState(window_state)
+            self._saved_window_state = window_state  # again once the docks built with the dashboard exist
         theme_name = settings.read_str("view/theme", "light")
         colormap = settings.read_str("view/colormap", "viridis")
         self.state.set_theme(Theme(name=theme_name if theme_name in ("light", "dark") else "light",
