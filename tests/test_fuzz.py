@@ -192,10 +192,10 @@ def _sample(fuzz_manifest, fuzz_results) -> list[dict]:
 def test_a_sample_opens_in_the_main_window_with_a_dialog_and_leaves_it_usable(
         window, qtbot, monkeypatch, fuzz_manifest, fuzz_results):
     from app_helpers import WINDOW_WAIT_MS
-    from gateviz.ui import errors, guard, main_window
+    from gateviz.ui import errors, guard, window_loading
 
     monkeypatch.setattr(errors, "choose_module", lambda *a, **k: None)
-    monkeypatch.setattr(main_window, "ask_trace_shorter", lambda *a, **k: False)
+    monkeypatch.setattr(window_loading, "ask_trace_shorter", lambda *a, **k: False)
     caught: list[str] = []
 
     def on_guard(where, message, first_time):

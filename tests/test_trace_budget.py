@@ -90,14 +90,14 @@ def test_cli_traces_what_fits(tmp_path, long_input):
 def test_app_offers_the_first_steps_that_fit(qtbot, monkeypatch):
     from app_helpers import WINDOW_WAIT_MS, open_window
 
-    from gateviz.ui import main_window
+    from gateviz.ui import window_loading
 
     monkeypatch.setenv("GATEVIZ_MEMORY_LIMIT", "40M")  # below what the machine has: the same figure throughout
     window = open_window(qtbot)
     model = window.state.model
     long_steps = 4 * budget.usable_memory() // trace_bytes(model, 1, job="figure")  # four times what fits
     asked = []
-    monkeypatch.setattr(main_window, "ask_trace_shorter", lambda parent, *args: asked.append(args) or True)
+    monkeypatch.setattr(window_loading, "ask_trace_shorter", lambda parent, *args: asked.append(args) or True)
     sequence = window.state.sequence
     long = (sequence * (long_steps // len(sequence) + 1))[:long_steps] if isinstance(sequence, str) else \
         np.resize(np.asarray(sequence), (long_steps,) + np.shape(sequence)[1:])
