@@ -53,6 +53,9 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--size", default="1600x900", help="window size WxH")
+    parser.add_argument("--clamp", metavar="SPEC", action="append",
+                        help="show an intervened run with the original beside it (issue 13), e.g. "
+                             "'layer0.forward.forget_gate[0-9]=0@500:'")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -69,7 +72,14 @@ def main() -> None:
     window = MainWindow(restore=False)
     window.resize(width, height)
     window.show()
-    window.state.set_trace(model, trace, x, None)
+    if args.clamp:  # the intervened run, its original drawn beside it (faint lines, clamp marks)
+        from gateviz.core.engine import Tracer
+        from gateviz.core.interventions import parse_all
+
+        window.state.interventions = [(iv, True) for iv in parse_all(args.clamp)]
+        window.state.set_trace(model, Tracer(model).trace(x, interventions=args.clamp), x, None, original=trace)
+    else:
+        window.state.set_trace(model, trace, x, None)
     window.state.set_pinned([0, 1, 2])
     for _ in range(3):
         app.processEvents()
@@ -92,7 +102,7 @@ def main() -> None:
         return wall, cpu
 
     print(f"LSTM {args.units} units, {args.steps} steps, window {width}x{height}, {args.frames} frames "
-          f"(offscreen; shared machine, numbers are noisy)")
+          f"(offscreen; shared machine, numbers are noisy)" + (f", intervened: {args.clamp}" if args.clamp else ""))
     print(f"step + forced repaint of the whole window : {stats(frame_times(window.repaint))}")
     print("   (targets: median <= 8 ms, p99 <= 16 ms)")
     print(f"step + Qt's own partial update (playback) : {stats(frame_times(lambda: None))}")
