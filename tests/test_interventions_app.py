@@ -279,3 +279,28 @@ def test_a_change_while_a_model_opens_is_traced_when_the_open_is_cancelled(windo
         window.cancel_job()  # the open is abandoned: the LSTM stays, so its list is traced now
     release.set()
     assert s.model.cell == "lstm" and s.trace.meta["interventions"] == ["layer0.forward.forget_gate[8]=0@10:"]
+
+
+def test_the_apps_exports_carry_the_interventions_and_say_so(window, qtbot, tmp_path):
+    """Export from the window (the Export dialog's path, headless.export_view on the window's state): the
+    picture shows the intervened run with its caption and title; the npz data holds the intervened run."""
+    from PIL import Image
+
+    from gateviz.export.headless import export_view
+
+    s, ctl = window.state, window.interventions
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        ctl.preset_actions[0].trigger()  # no forgetting: f = 1 everywhere
+    _idle(qtbot, window)
+    out = tmp_path / "cell.png"
+    export_view(s, "cell", out, "png")
+    title = Image.open(out).info["Title"]
+    assert "Intervened: forget gate f of every unit = 1 at every step" in title
+    rgb = np.asarray(Image.open(out).convert("RGB"), dtype=int)[:60]
+    assert ((np.abs(rgb - [0xD5, 0x5E, 0x00]).sum(axis=-1) < 60).any(axis=1)).sum() >= 8, "a visible caption"
+    assert (s.trace.get(0, "forward", "forget_gate") == 1).all()
+    with qtbot.waitSignal(window.traceReady, timeout=WAIT_MS):
+        ctl.set_enabled(0, False)  # switched off: the next picture is the plain model, no caption
+    out2 = tmp_path / "plain.png"
+    export_view(s, "cell", out2, "png")
+    assert "Intervened" not in Image.open(out2).info["Title"]
