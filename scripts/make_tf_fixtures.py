@@ -1,0 +1,173 @@
+"""Write the TensorFlow 1 checkpoint fixtures under tests/fixtures/tf1/ (issue 14).
+
+Run it in its own virtual environment, never gateviz's (the test suite must not need TensorFlow):
+
+    python3.11 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow tf-keras
+    TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python scripts/make_tf_fixtures.py
+
+(TF 2.x runs the TF1 graph code through ``tf.compat.v1``; its rnn_cell classes live in tf-keras.)
+
+Each fixture is a folder with the ``tf.compat.v1.train.Saver`` files (``model.ckpt.index``,
+``model.ckpt.data-00000-of-00001``, ``model.ckpt.meta``, ``checkpoint``) and ``expected.npz``:
+``x`` the input (T, F), ``h`` TensorFlow's top-layer output at every step (T, Hout) — for a
+bidirectional model ``h_fw`` and ``h_bw`` —, ``final_c{k}`` / ``final_h{k}`` each layer's final state
+(``_fw``/``_bw`` suffixed for a bidirectional one), ``out`` the dense head's output (pre-activation:
+the logits) where the model has one, and the cell options the checkpoint does not store
+(``forget_bias``, ``cell_clip``, ``proj_clip``). Weights are random (no training): the reader is
+checked on TensorFlow's arithmetic, not on a task.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+v1 = tf.compat.v1
+rnn_cell = v1.nn.rnn_cell
+OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tf1"
+
+
+def save(name: str, sess, fetches: dict, feed: dict, extra: dict) -> None:
+    """Run the graph on the input, save the checkpoint and TensorFlow's outputs."""
+    folder = OUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    values = sess.run(fetches, feed_dict=feed)
+    # relative paths in the `checkpoint` file, so the folder can move; no default attrs in the .meta (smaller)
+    v1.train.Saver(save_relative_paths=True).save(sess, str(folder / "model.ckpt"), strip_default_attrs=True)
+    arrays = {k: np.asarray(v[0] if np.ndim(v) >= 2 else v, dtype=np.float32) for k, v in values.items()}
+    np.savez(folder / "expected.npz", **arrays, **{k: np.float32(v) for k, v in extra.items()})
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    print(f"{name}: {size / 1024:.1f} KiB, variables: {[v.name for v in v1.global_variables()]}")
+
+
+def graph(seed: int) -> None:
+    """A fresh default graph for the next fixture, seeded."""
+    v1.reset_default_graph()
+    v1.set_random_seed(seed)
+
+
+def note_002_mnist_rows() -> None:
+    """Seed note 002: an MNIST image read row by row (28 steps of 28 pixels), a dense input projection
+    weights['in'], BasicLSTMCell + dynamic_rnn, the logits from the final h through weights['out'].
+    Smaller than the note (6 units); an AdamOptimizer adds its slot variables, as a trained one would."""
+    graph(2)
+    n_inputs, n_steps, n_hidden, n_classes = 28, 28, 6, 10
+    x = v1.placeholder(tf.float32, [None, n_steps, n_inputs])
+    y = v1.placeholder(tf.float32, [None, n_classes])
+    weights = {"in": tf.Variable(v1.random_normal([n_inputs, n_hidden])),
+               "out": tf.Variable(v1.random_normal([n_hidden, n_classes]))}
+    biases = {"in": tf.Variable(tf.constant(0.1, shape=[n_hidden])),
+              "out": tf.Variable(v1.random_normal([n_classes]))}
+    X = tf.reshape(x, [-1, n_inputs])
+    X_in = tf.reshape(tf.matmul(X, weights["in"]) + biases["in"], [-1, n_steps, n_hidden])
+    cell = rnn_cell.BasicLSTMCell(n_hidden, forget_bias=1.0, state_is_tuple=True)
+    outputs, final_state = v1.nn.dynamic_rnn(cell, X_in, dtype=tf.float32, time_major=False)
+    results = tf.matmul(final_state[1], weights["out"]) + biases["out"]
+    cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=results, labels=y))
+    v1.train.AdamOptimizer(0.001).minimize(cost)
+    image = np.random.default_rng(2).random((1, n_steps, n_inputs), dtype=np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("note002_mnist_rows", sess,
+             {"x": x, "h": outputs, "final_c0": final_state[0], "final_h0": final_state[1], "out": results},
+             {x: image}, {"forget_bias": 1.0})
+
+
+def note_003_binary_add() -> None:
+    """Seed note 003: MultiRNNCell of two BasicLSTMCells adding 8-bit numbers (2 bits a step), a
+    sigmoid read-out of every step through one weight variable and a constant zero bias."""
+    graph(3)
+    binary_dim, lstm_size, lstm_layers = 8, 5, 2
+    x = v1.placeholder(tf.float32, [None, binary_dim, 2], name="input_x")
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(lstm_size) for _ in range(lstm_layers)])
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    weights = tf.Variable(v1.truncated_normal([lstm_size, 1], stddev=0.5))
+    bias = tf.zeros([1])
+    logits = tf.matmul(tf.reshape(outputs, [-1, lstm_size]), weights) + bias
+    bits = np.random.default_rng(3).integers(0, 2, (1, binary_dim, 2)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        fetch = {"x": x, "h": outputs, "out": tf.reshape(logits, [1, binary_dim, 1])}
+        for k, state in enumerate(final_state):
+            fetch[f"final_c{k}"], fetch[f"final_h{k}"] = state.c, state.h
+        save("note003_binary_add", sess, fetch, {x: bits}, {"forget_bias": 1.0})
+
+
+def lstm_peephole_clip_proj() -> None:
+    """LSTMCell with every option: peepholes, cell_clip, a projection with proj_clip, forget_bias 0.7."""
+    graph(4)
+    x = v1.placeholder(tf.float32, [None, 9, 3])
+    cell = rnn_cell.LSTMCell(6, use_peepholes=True, cell_clip=0.8, num_proj=4, proj_clip=0.3,
+                             forget_bias=0.7, initializer=v1.random_normal_initializer(stddev=0.8))
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    seq = np.random.default_rng(4).normal(size=(1, 9, 3)).astype(np.float32) * 2
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        # random peepholes (initialised to zero-mean normal by the initializer already) and a non-zero bias
+        for var in v1.global_variables():
+            if var.name.endswith("bias:0"):
+                var.load(np.random.default_rng(5).normal(size=var.shape).astype(np.float32), sess)
+        save("lstm_peephole_clip_proj", sess,
+             {"x": x, "h": outputs, "final_c0": final_state.c, "final_h0": final_state.h}, {x: seq},
+             {"forget_bias": 0.7, "cell_clip": 0.8, "proj_clip": 0.3})
+
+
+def gru() -> None:
+    graph(5)
+    x = v1.placeholder(tf.float32, [None, 7, 3])
+    cell = rnn_cell.GRUCell(5, kernel_initializer=v1.random_normal_initializer(stddev=0.7))
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    seq = np.random.default_rng(5).normal(size=(1, 7, 3)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("gru", sess, {"x": x, "h": outputs, "final_h0": final_state}, {x: seq}, {})
+
+
+def basic_rnn() -> None:
+    graph(6)
+    x = v1.placeholder(tf.float32, [None, 6, 2])
+    cell = rnn_cell.BasicRNNCell(4)
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    seq = np.random.default_rng(6).normal(size=(1, 6, 2)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("basic_rnn", sess, {"x": x, "h": outputs, "final_h0": final_state}, {x: seq}, {})
+
+
+def bidirectional() -> None:
+    """bidirectional_dynamic_rnn of two BasicLSTMCells (forget_bias 1.0), outputs concatenated into a
+    dense head (tf.layers-style named variables dense/kernel, dense/bias) at every step."""
+    graph(7)
+    x = v1.placeholder(tf.float32, [None, 6, 3])
+    fw, bw = rnn_cell.BasicLSTMCell(4), rnn_cell.BasicLSTMCell(4)
+    (out_fw, out_bw), (st_fw, st_bw) = v1.nn.bidirectional_dynamic_rnn(fw, bw, x, dtype=tf.float32)
+    with v1.variable_scope("dense"):
+        kernel = v1.get_variable("kernel", [8, 2], initializer=v1.random_normal_initializer())
+        bias = v1.get_variable("bias", [2], initializer=v1.random_normal_initializer())
+    out = tf.tensordot(tf.concat([out_fw, out_bw], axis=2), kernel, 1) + bias
+    seq = np.random.default_rng(7).normal(size=(1, 6, 3)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("bidirectional", sess,
+             {"x": x, "h_fw": out_fw, "h_bw": out_bw, "final_c0_fw": st_fw.c, "final_h0_fw": st_fw.h,
+              "final_c0_bw": st_bw.c, "final_h0_bw": st_bw.h, "out": out}, {x: seq}, {"forget_bias": 1.0})
+
+
+def main() -> int:
+    v1.disable_eager_execution()
+    for make in (note_002_mnist_rows, note_003_binary_add, lstm_peephole_clip_proj, gru, basic_rnn, bidirectional):
+        make()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
