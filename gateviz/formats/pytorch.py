@@ -19,7 +19,7 @@ from pathlib import Path
 from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import InputStage, RecurrentModel
 from .torch_context import find_embedding, find_head
-from .torch_state import _KEY, RecurrentModuleInfo, find_recurrent_modules, layers_from_state_dict
+from .torch_state import _KEY, CELL_CLASSES, RecurrentModuleInfo, find_recurrent_modules, layers_from_info
 
 SAVE_HINT = "save the weights instead with torch.save(model.state_dict(), path)"
 TOP_LEVEL = "(top level)"
@@ -157,11 +157,11 @@ def read_state_dict(path: str | os.PathLike, fmt: str | None = None) -> dict[str
 def _choose(modules: list[RecurrentModuleInfo], module: str | None, where: str) -> RecurrentModuleInfo:
     if module is not None:
         wanted = module.rstrip(".")
-        for info in modules:
-            if info.name == wanted or (wanted in ("", TOP_LEVEL) and info.prefix == ""):
+        for info in modules:  # a stack of cells answers to any of its cells' names
+            if wanted in info.names or (wanted in ("", TOP_LEVEL) and info.prefix == ""):
                 return info
         raise FormatError(f"{where} has no recurrent module named {module!r}; it holds: "
-                          + "; ".join(i.name for i in modules))
+                          + "; ".join(" -> ".join(i.names) for i in modules))
     if len(modules) > 1:
         raise ModuleChoiceRequired(f"{where} holds {len(modules)} recurrent modules ("
                           + "; ".join(i.describe() for i in modules)
@@ -182,10 +182,10 @@ def model_from_state_dict(state: Mapping[str, object], *, module: str | None = N
     modules = find_recurrent_modules(state)
     if not modules:
         shown = ", ".join(list(state)[:6]) + (", ..." if len(state) > 6 else "")
-        raise FormatError(f"{where} holds no nn.RNN/nn.LSTM/nn.GRU weights (looked for keys like "
-                          f"weight_ih_l0; found {shown or 'no tensors'})")
+        raise FormatError(f"{where} holds no nn.RNN/nn.LSTM/nn.GRU weights, nor nn.LSTMCell/GRUCell/RNNCell ones "
+                          f"(looked for keys like weight_ih_l0 or weight_ih; found {shown or 'no tensors'})")
     info = _choose(modules, module, where)
-    layers = layers_from_state_dict(state, info.prefix, nonlinearity=nonlinearity)
+    layers = layers_from_info(state, info, nonlinearity=nonlinearity)
     stage, head, found = InputStage("raw", features=layers[0].input_size), None, []
     embedding = find_embedding(state, info)  # an nn.Embedding before / nn.Linear after (torch_context)
     if embedding is not None:
@@ -195,7 +195,10 @@ def model_from_state_dict(state: Mapping[str, object], *, module: str | None = N
     if linear is not None:
         head = linear[1]
         found.append(f"head {linear[0]}")
-    base = name or (info.name if info.prefix else "model")
+    if info.cells:  # say so: the layers alone read like an nn.LSTM's
+        count = f"{len(info.cells)} chained " if len(info.cells) > 1 else ""
+        found.insert(0, f"{count}nn.{CELL_CLASSES[info.cell]}{'s' if count else ''} driven step by step")
+    base = name or (" -> ".join(info.names) if info.prefix else "model")
     model = RecurrentModel(layers=layers, input=stage, head=head, source=source, framework="pytorch",
                            name=base + (f" ({', '.join(found)})" if found else ""))
     return model.validate()
