@@ -36,7 +36,12 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tf1"
 
 
 def save(name: str, sess, fetches: dict, feed: dict, extra: dict) -> None:
-    """Run the graph on the input, save the checkpoint and TensorFlow's outputs."""
+    """Run the graph on the input, save the checkpoint and TensorFlow's outputs. The cells' biases are
+    made random first (TF initialises them to zeros or ones), so a misplaced bias block shows."""
+    rng = np.random.default_rng(len(name))
+    for var in v1.global_variables():
+        if "_cell/" in var.name and var.name.endswith("bias:0"):
+            var.load(rng.normal(size=var.shape).astype(np.float32), sess)
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -112,10 +117,6 @@ def lstm_peephole_clip_proj() -> None:
     seq = np.random.default_rng(4).normal(size=(1, 9, 3)).astype(np.float32) * 2
     with v1.Session() as sess:
         sess.run(v1.global_variables_initializer())
-        # random peepholes (initialised to zero-mean normal by the initializer already) and a non-zero bias
-        for var in v1.global_variables():
-            if var.name.endswith("bias:0"):
-                var.load(np.random.default_rng(5).normal(size=var.shape).astype(np.float32), sess)
         save("lstm_peephole_clip_proj", sess,
              {"x": x, "h": outputs, "final_c0": final_state.c, "final_h0": final_state.h}, {x: seq},
              {"forget_bias": 0.7, "cell_clip": 0.8, "proj_clip": 0.3})
