@@ -242,6 +242,23 @@ def _find_head(g: _Graph, last_node, out_size: int, bidirectional: bool, notes: 
     return None
 
 
+def _data_users(g: _Graph, name: str) -> list:
+    """The nodes reading a tensor's values (Shape/Size read only its shape: tf2onnx's run-time shapes)."""
+    return [n for n in g.consumers.get(name, []) if n.op_type not in ("Shape", "Size")]
+
+
+def _past_reshapes(g: _Graph, name: str) -> str:
+    """Follow a tensor through its only reader while that is a Reshape/Squeeze/Unsqueeze/Identity/Flatten
+    (they keep the values and the last axis's order, so a bias added after them is the head's bias)."""
+    for _ in range(g.limit):
+        users = _data_users(g, name)
+        if len(users) != 1 or users[0].op_type not in ("Reshape", "Squeeze", "Unsqueeze", "Identity", "Flatten") \
+                or users[0].input[0] != name or not users[0].output:
+            return name
+        name = users[0].output[0]
+    return name
+
+
 def _head_from(g: _Graph, node, data: str, final: bool, out_size: int, notes: list[str]) -> Head | None:
     other = node.input[1] if node.input[0] == data else node.input[0]
     if node.input[0] != data:  # the sequence must be the left operand: y = x @ W
@@ -262,14 +279,16 @@ def _head_from(g: _Graph, node, data: str, final: bool, out_size: int, notes: li
             bias = np.broadcast_to(c * a.get("beta", 1.0), (weight.shape[0],)).copy()
     else:
         weight = W.T
-        users = g.consumers.get(out_name, [])
+        # tf2onnx puts a Reshape (its shape computed from Shape/Concat at run time) between MatMul and Add
+        reshaped = _past_reshapes(g, out_name)
+        users = _data_users(g, reshaped)
         if len(users) == 1 and users[0].op_type == "Add":
             add = users[0]
-            c = g.const(add.input[1] if add.input[0] == out_name else add.input[0])
-            if c is not None and c.size == weight.shape[0]:
+            c = g.const(add.input[1] if add.input[0] == reshaped else add.input[0])
+            if c is not None and c.size == weight.shape[0] and c.shape[-1:] in ((weight.shape[0],), ()):
                 bias, out_name = c.reshape(-1), add.output[0]
     activation = "identity"
-    users = g.consumers.get(out_name, [])
+    users = _data_users(g, _past_reshapes(g, out_name))
     if len(users) == 1 and users[0].op_type in HEAD_ACTIVATION_OPS:
         activation = HEAD_ACTIVATION_OPS[users[0].op_type]
     if weight.shape[1] != out_size:

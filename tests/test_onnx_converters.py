@@ -1,0 +1,76 @@
+"""ONNX graphs as converters write them (issue 14), checked against onnxruntime to <= 1e-5.
+
+- tf2onnx writes a Keras Dense on a sequence as MatMul -> Reshape (its shape computed at run time
+  from Shape/Slice/Concat) -> Add: the Add's bias is the head's bias.
+- An LSTM node may give the cell input (g) and the cell output (h) different functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fixtures_frameworks import onnx_recurrent_outputs, onnx_run, open_model
+from gateviz.core.engine import trace
+
+TOL = 1e-5
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+
+def _const(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def _tf2onnx_dense_model(path, *, H=5, I=3, out=4, activation=None, seed=0):
+    """LSTM -> Squeeze -> Reshape(-1, H) -> MatMul -> Reshape(Concat(Shape(y)[:2], [out])) -> Add [-> act]."""
+    rng = np.random.default_rng(seed)
+    inits = [
+        _const("W", rng.normal(0, 0.6, (1, 4 * H, I)).astype(np.float32)),
+        _const("R", rng.normal(0, 0.6, (1, 4 * H, H)).astype(np.float32)),
+        _const("B", rng.normal(0, 0.5, (1, 8 * H)).astype(np.float32)),
+        _const("axes", np.array([1], dtype=np.int64)),
+        _const("flat_shape", np.array([-1, H], dtype=np.int64)),
+        _const("kernel", rng.normal(0, 0.7, (H, out)).astype(np.float32)),
+        _const("bias", rng.normal(0, 1.0, (out,)).astype(np.float32) + 0.5),  # far from zero: dropping it shows
+        _const("zero", np.array([0], dtype=np.int64)),
+        _const("two", np.array([2], dtype=np.int64)),
+        _const("units", np.array([out], dtype=np.int64)),
+    ]
+    nodes = [
+        helper.make_node("LSTM", ["X", "W", "R", "B"], ["Y", "Y_h"], hidden_size=H, name="lstm"),
+        helper.make_node("Squeeze", ["Y", "axes"], ["seq"]),  # (T, N, H)
+        helper.make_node("Shape", ["seq"], ["seq_shape"]),
+        helper.make_node("Slice", ["seq_shape", "zero", "two"], ["lead"]),  # [T, N]
+        helper.make_node("Concat", ["lead", "units"], ["dense_shape"], axis=0),  # [T, N, out]
+        helper.make_node("Reshape", ["seq", "flat_shape"], ["flat"]),  # (T*N, H)
+        helper.make_node("MatMul", ["flat", "kernel"], ["mm"], name="dense/MatMul"),  # (T*N, out)
+        helper.make_node("Reshape", ["mm", "dense_shape"], ["mm3"], name="dense/Tensordot"),  # (T, N, out)
+        helper.make_node("Add", ["mm3", "bias"], ["logits"], name="dense/BiasAdd"),
+    ]
+    result = "logits"
+    if activation:
+        nodes.append(helper.make_node(activation, ["logits"], ["probs"]))
+        result = "probs"
+    graph = helper.make_graph(nodes, "tf2onnx_dense", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
+                              [helper.make_tensor_value_info(result, TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(path))
+    return rng.normal(0, 1.5, (11, 1, I)).astype(np.float32), numpy_helper.to_array(inits[6]), result
+
+
+@pytest.mark.parametrize("activation", [None, "Sigmoid"])
+def test_tf2onnx_dense_head_keeps_its_bias(tmp_path, activation):
+    path = tmp_path / "dense.onnx"
+    x, bias, result = _tf2onnx_dense_model(path, activation=activation)
+    model = open_model(path)
+    assert model.head is not None and model.head.on == "every_step"
+    assert model.head.activation == (activation or "identity").lower()
+    np.testing.assert_array_equal(model.head.bias, bias)
+    tr = trace(model, x[:, 0])
+    want = onnx_run(path, {"X": x})[result][:, 0]  # (T, out)
+    np.testing.assert_allclose(tr.output, want, atol=TOL, rtol=0)
+    np.testing.assert_allclose(tr.get(0, "forward", "hidden_state"), onnx_recurrent_outputs(path, {"X": x})[0][0][0],
+                               atol=TOL, rtol=0)
