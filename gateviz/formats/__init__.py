@@ -24,7 +24,8 @@ __all__ = ["FORMATS", "MODEL_FILE_FILTER", "EXTENSION", "SUPPORTED_TEXT", "descr
            "list_modules", "load_gateviz_model", "load_model", "read_sequence", "save_model"]
 
 # For file dialogs: what the readers understand, by extension (content decides in the end).
-MODEL_FILE_FILTER = ("Model files (*.gvm *.pt *.pth *.bin *.ckpt *.safetensors *.h5 *.hdf5 *.keras *.onnx);;"
+MODEL_FILE_FILTER = ("Model files (*.gvm *.pt *.pth *.bin *.ckpt *.safetensors *.h5 *.hdf5 *.keras *.onnx "
+                     "*.index *.meta checkpoint);;"
                      "All files (*)")
 
 # format -> (module, reader function, module-lister function)
@@ -32,6 +33,7 @@ _FOREIGN = {
     "keras-h5": ("gateviz.formats.keras_reader", "read_keras", "list_keras_modules", "Keras"),
     "keras-zip": ("gateviz.formats.keras_reader", "read_keras", "list_keras_modules", "Keras"),
     "onnx": ("gateviz.formats.onnx_reader", "read_onnx", "list_onnx_modules", "ONNX"),
+    "tf-checkpoint": ("gateviz.formats.tf_checkpoint", "read_tf_checkpoint", "list_tf_modules", "TensorFlow checkpoint"),
 }
 
 

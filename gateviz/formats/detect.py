@@ -7,6 +7,8 @@
     HDF5         ``\\x89HDF\\r\\n\\x1a\\n`` -> "keras-h5"
     pickle       ``\\x80\\x02``.. (legacy torch.save) -> "pytorch"
     ONNX         protobuf, no magic: tried last, by extension or a cheap parse of the first field
+    TensorFlow   checkpoint: any file of PREFIX.index / .data-* / .meta, the ``checkpoint`` state file,
+                 the folder holding them, or PREFIX itself -> "tf-checkpoint" (tried first: a folder)
 
 Nothing here executes or unpickles anything; at most a few KiB and the zip directory are read.
 """
@@ -21,9 +23,10 @@ from pathlib import Path
 
 from ..core.errors import FormatError
 
-FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx")
+FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx", "tf-checkpoint")
 SUPPORTED_TEXT = ("a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, "
-                  "Keras (.h5/.keras) or ONNX (.onnx)")
+                  "Keras (.h5/.keras), ONNX (.onnx) or a TensorFlow 1 checkpoint (.index/.meta/.data-*, "
+                  "its checkpoint file or folder)")
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # safetensors itself refuses larger headers
@@ -86,6 +89,10 @@ def _looks_like_onnx(path: Path, head: bytes) -> bool:
 
 def detect_format(path: str | os.PathLike) -> str:
     """One of FORMATS. FormatError for a missing, empty or unrecognised file."""
+    from .tf_bundle import checkpoint_prefix
+
+    if checkpoint_prefix(path) is not None:
+        return "tf-checkpoint"
     p = _check_file(path)
     with open(p, "rb") as fh:
         head = fh.read(16)
