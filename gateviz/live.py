@@ -192,6 +192,14 @@ def as_sequence(x: Any) -> Any:
     return np.asarray(x)
 
 
+def _check_text(model: RecurrentModel, sequence: Any) -> None:
+    """A str needs a vocabulary: a framework's embedding table comes without one (the engine would
+    say "numeric features", which misleads for a model that reads tokens)."""
+    if isinstance(sequence, str) and model.input.kind == "embedding" and model.input.vocab is None:
+        raise SequenceError(f"this model's embedding has {model.input.embedding.shape[0]} token ids but no "
+                            "characters to map text onto; give the token ids as integers of shape (T,) or (N, T)")
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -210,7 +218,9 @@ def trace(model: Any, x: Any, *, module: str | None = None, interventions=()):
     recurrent = as_model(model, module=module)
     from .core.engine import Tracer
 
-    return Tracer(recurrent).trace(as_sequence(x), interventions=interventions)
+    sequence = as_sequence(x)
+    _check_text(recurrent, sequence)
+    return Tracer(recurrent).trace(sequence, interventions=interventions)
 
 
 def _ipython_has_qt_loop() -> bool:
@@ -236,6 +246,7 @@ def show(model: Any, x: Any = None, *, module: str | None = None, block: bool | 
     if sequence is not None:
         from .core.engine import encode_sequence
 
+        _check_text(recurrent, sequence)
         encode_sequence(recurrent, sequence)  # a wrong input raises here, not in a dialog
 
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
