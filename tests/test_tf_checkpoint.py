@@ -1,0 +1,210 @@
+"""TensorFlow 1 checkpoints read without TensorFlow (issue 14): every fixture under tests/fixtures/tf1/ was
+written by TensorFlow itself (scripts/make_tf_fixtures.py) with its own outputs in expected.npz; the
+trace must reproduce them. Opening any file of a checkpoint, its folder or its prefix; damaged files
+give one clear error."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_checks import error_line
+
+from gateviz.cli import main
+from gateviz.core.engine import Tracer
+from gateviz.core.errors import FormatError
+from gateviz.formats import detect_format, load_model
+from gateviz.formats.tf_bundle import TensorBundle, masked_crc32c, read_table
+from gateviz.formats.tf_checkpoint import read_tf_checkpoint
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tf1"
+NAMES = ("note002_mnist_rows", "note003_binary_add", "lstm_peephole_clip_proj", "gru", "basic_rnn", "bidirectional")
+TOL = 1e-5
+
+
+def _expected(name):
+    with np.load(FIXTURES / name / "expected.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def _options(e):
+    """What TF's graph held but the checkpoint does not (the fixture script records it)."""
+    return {k: float(e[k]) for k in ("forget_bias", "cell_clip", "proj_clip") if k in e}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_trace_equals_tensorflow(name):
+    e = _expected(name)
+    model = read_tf_checkpoint(FIXTURES / name, **_options(e)).validate()
+    trace = Tracer(model).trace(e["x"])
+    last = len(model.layers) - 1
+    if "h" in e:  # the top layer's output at every step
+        np.testing.assert_allclose(trace.get(last, "forward", "hidden_state"), e["h"], atol=TOL, rtol=0)
+    else:
+        np.testing.assert_allclose(trace.get(0, "forward", "hidden_state"), e["h_fw"], atol=TOL, rtol=0)
+        np.testing.assert_allclose(trace.get(0, "backward", "hidden_state"), e["h_bw"], atol=TOL, rtol=0)
+    checked = 0
+    for k, layer in enumerate(model.layers):
+        for direction in layer.direction_names():
+            suffix = "" if not layer.bidirectional else ("_fw" if direction == "forward" else "_bw")
+            at = -1 if direction == "forward" else 0  # a backward direction ends at t = 0
+            for state, key in (("hidden_state", f"final_h{k}{suffix}"), ("cell_state", f"final_c{k}{suffix}")):
+                if key in e:
+                    np.testing.assert_allclose(trace.get(k, direction, state)[at], e[key], atol=TOL, rtol=0)
+                    checked += 1
+    assert checked >= len(model.layers)
+    if "out" in e:  # the dense head TF computed (logits); note 002 reads only the final h
+        out = e["out"].reshape(-1, model.head.out_features)
+        np.testing.assert_allclose(trace.output[-len(out):], out, atol=TOL, rtol=0)
+    else:
+        assert model.head is None
+
+
+def test_what_the_readers_found():
+    m = read_tf_checkpoint(FIXTURES / "note002_mnist_rows")
+    # weights['in'] (28x6) folded into layer 0: the model reads the image's 28 pixels a row
+    assert m.input_size == 28 and m.layers[0].units == 6 and m.layers[0].forget_bias == 1.0
+    assert (m.head.in_features, m.head.out_features) == (6, 10) and m.head.bias is not None
+    assert "forget_bias 1.0 (TF's default; the .meta was not read)" in m.name
+    assert "head Variable_1 + Variable_3" in m.name and "input projection Variable + Variable_2" in m.name
+    m = read_tf_checkpoint(FIXTURES / "note003_binary_add")
+    assert len(m.layers) == 2 and m.head.bias is None and "no bias variable" in m.name
+    m = read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj")
+    assert m.layers[0].has_peepholes and m.layers[0].proj_size == 4 and m.layers[0].units == 6
+    m = read_tf_checkpoint(FIXTURES / "gru")
+    assert m.cell == "gru" and m.layers[0].reset_after is False
+    m = read_tf_checkpoint(FIXTURES / "bidirectional")
+    assert m.layers[0].bidirectional and "head dense/kernel + dense/bias" in m.name
+
+
+def test_options_the_checkpoint_lacks_matter():
+    """With TF's defaults (forget_bias 1.0, no clipping) the LSTMCell fixture made with forget_bias 0.7,
+    cell_clip 0.8 and proj_clip 0.3 comes out different: the overrides are what makes it exact."""
+    e = _expected("lstm_peephole_clip_proj")
+    default = Tracer(read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj")).trace(e["x"])
+    assert np.abs(default.get(0, "forward", "hidden_state") - e["h"]).max() > 1e-2
+
+
+@pytest.mark.parametrize("part", ["", "checkpoint", "model.ckpt", "model.ckpt.index", "model.ckpt.meta",
+                                  "model.ckpt.data-00000-of-00001"])
+def test_every_file_of_a_checkpoint_opens(part):
+    path = FIXTURES / "note003_binary_add" / part
+    assert detect_format(path) == "tf-checkpoint"
+    model = load_model(path)
+    ref = read_tf_checkpoint(FIXTURES / "note003_binary_add")
+    for a, b in zip(model.layers, ref.layers):
+        np.testing.assert_array_equal(a.directions[0].Wx, b.directions[0].Wx)
+
+
+@pytest.fixture
+def copy(tmp_path):
+    folder = tmp_path / "ckpt"
+    shutil.copytree(FIXTURES / "gru", folder)
+    return folder
+
+
+def test_a_moved_folder_whose_state_file_names_an_absolute_path_opens(copy):
+    (copy / "checkpoint").write_text('model_checkpoint_path: "/somewhere/else/model.ckpt"\n')
+    assert load_model(copy).cell == "gru"
+
+
+def _refused(path, *needles):
+    with pytest.raises(FormatError) as info:
+        load_model(path)
+    for needle in needles:
+        assert needle in str(info.value), str(info.value)
+
+
+def test_a_truncated_index_is_refused(copy, capsys):
+    index = copy / "model.ckpt.index"
+    data = index.read_bytes()
+    index.write_bytes(data[:-10])
+    _refused(copy, "magic number")
+    index.write_bytes(data[:20])
+    _refused(index, "truncated")
+    assert main(["info", str(index)]) == 2
+    error_line(capsys, "model.ckpt.index", "truncated")
+
+
+def test_a_damaged_index_block_fails_its_checksum(copy):
+    index = copy / "model.ckpt.index"
+    data = bytearray(index.read_bytes())
+    data[20] ^= 0xFF  # inside the first data block (a key)
+    index.write_bytes(bytes(data))
+    _refused(copy, "checksum")
+
+
+def test_damaged_and_missing_data_are_refused(copy, capsys):
+    shard = copy / "model.ckpt.data-00000-of-00001"
+    data = bytearray(shard.read_bytes())
+    shard.write_bytes(bytes(data[:100]))
+    _refused(copy, "truncated")
+    data[5] ^= 0x01
+    shard.write_bytes(bytes(data))
+    _refused(copy, "checksum")
+    shard.unlink()
+    _refused(copy / "model.ckpt.index", "missing", "data-00000-of-00001")
+    assert main(["trace", str(copy), "-o", str(copy / "t.npz")]) == 2
+    error_line(capsys, "missing")
+
+
+def test_a_checkpoint_without_rnn_cells_says_what_it_reads(copy):
+    """The index's keys are renamed in place (same length, so the table stays valid): no cell left."""
+    index = copy / "model.ckpt.index"
+    entries = read_table(index.read_bytes(), str(index))
+    assert [k for k, _ in entries][:2] == [b"", b"rnn/gru_cell/candidate/bias"]
+    data = index.read_bytes().replace(b"gru_cell", b"gru_cexx")
+    index.write_bytes(_reseal(data))
+    _refused(copy, "without any rnn_cell variables")
+
+
+def _reseal(buf: bytes) -> bytes:
+    """Recompute the CRC of every block of a LevelDB table after its bytes were edited in place."""
+    from gateviz.formats.tf_bundle import FOOTER_SIZE, _block_entries, _varint
+
+    out = bytearray(buf)
+    footer = buf[-FOOTER_SIZE:]
+    pos = 0
+    handles = []
+    for _ in range(2):  # metaindex, index
+        offset, pos = _varint(footer, pos, "")
+        size, pos = _varint(footer, pos, "")
+        handles.append((offset, size))
+    index_offset, index_size = handles[1]
+    for _, handle in _block_entries(buf[index_offset:index_offset + index_size], ""):
+        offset, p = _varint(handle, 0, "")
+        size, _ = _varint(handle, p, "")
+        handles.append((offset, size))
+    for offset, size in handles:
+        crc = masked_crc32c(bytes(out[offset:offset + size + 1]))
+        out[offset + size + 1:offset + size + 5] = crc.to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_a_folder_without_a_checkpoint_is_still_a_folder(tmp_path):
+    with pytest.raises(FormatError, match="is a folder"):
+        detect_format(tmp_path)
+
+
+def test_bundle_lists_every_tensor_with_its_shape():
+    bundle = TensorBundle(FIXTURES / "note002_mnist_rows" / "model.ckpt")
+    assert bundle.entries["rnn/basic_lstm_cell/kernel"].shape == (12, 24)  # [x; h] rows, 4 gates of 6
+    assert bundle.entries["Variable/Adam"].dtype_name == "float32"
+    assert bundle.tensor("beta1_power").shape == ()
+    assert abs(float(bundle.tensor("beta1_power")) - 0.9) < 1e-7  # Adam's beta1, as TF stored it
+
+
+def test_cli_info_and_trace(tmp_path, capsys):
+    folder = FIXTURES / "note002_mnist_rows"
+    assert main(["info", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "format:     tf-checkpoint" in out and "forget_bias 1.0 (TF's default; the .meta was not read)" in out
+    assert "head:       linear 6 -> 10" in out
+    e = _expected("note002_mnist_rows")
+    x = tmp_path / "image.npy"
+    np.save(x, e["x"])
+    target = tmp_path / "t.npz"
+    assert main(["trace", str(folder / "model.ckpt.index"), str(x), "-o", str(target)]) == 0
+    with np.load(target, allow_pickle=False) as data:
+        np.testing.assert_allclose(data["layer0.forward.hidden_state"], e["h"], atol=TOL, rtol=0)
+        np.testing.assert_allclose(data["output"][-1], e["out"], atol=TOL, rtol=0)
