@@ -102,6 +102,51 @@ def test_torch_relu_rnn_uses_the_live_modules_nonlinearity():
     np.testing.assert_allclose(gateviz.trace(rnn, x).get(0, "forward", "hidden_state"), _np(y), atol=TOL, rtol=0)
 
 
+def test_torch_chained_cells_equal_their_hand_driven_forward():
+    """pytorch/examples' time_sequence_prediction: LSTMCell(1, 51) -> LSTMCell(51, 51) -> Linear(51, 1)."""
+
+    class Sequence(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm1, self.lstm2, self.linear = nn.LSTMCell(1, 51), nn.LSTMCell(51, 51), nn.Linear(51, 1)
+
+        def forward(self, x):  # x (N, T)
+            h = c = h2 = c2 = torch.zeros(x.size(0), 51)
+            outputs = []
+            for x_t in x.split(1, dim=1):
+                h, c = self.lstm1(x_t, (h, c))
+                h2, c2 = self.lstm2(h, (h2, c2))
+                outputs.append(self.linear(h2))
+            return torch.cat(outputs, dim=1), h2
+
+    torch.manual_seed(6)
+    net = Sequence()
+    x = torch.randn(3, 20)
+    out, h2 = net(x)
+    trace = gateviz.trace(net, x[..., None])  # (N, T, 1)
+    np.testing.assert_allclose(trace.output[..., 0], _np(out), atol=TOL, rtol=0)
+    np.testing.assert_allclose(trace.get(1, "forward", "hidden_state")[:, -1], _np(h2), atol=TOL, rtol=0)
+
+
+def test_torch_chained_rnn_cells_keep_each_cells_nonlinearity():
+    class Two(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.RNNCell(2, 5, nonlinearity="relu"), nn.RNNCell(5, 4)
+
+    torch.manual_seed(7)
+    net = Two()
+    x = torch.randn(9, 2)
+    h1, h2, hs = torch.zeros(5), torch.zeros(4), []
+    for x_t in x:
+        h1 = net.a(x_t, h1)
+        h2 = net.b(h1, h2)
+        hs.append(h2)
+    trace = gateviz.trace(net, x)
+    np.testing.assert_allclose(trace.get(1, "forward", "hidden_state"), _np(torch.stack(hs)), atol=TOL, rtol=0)
+    assert [layer.activation.name for layer in gateviz.live.as_model(net).layers] == ["relu", "tanh"]
+
+
 def test_torch_biasless_linear_before_the_lstm_is_not_taken_for_an_embedding():
     """In a file a bias-less nn.Linear looks like an embedding table; the live module says what it is."""
 
