@@ -25,8 +25,10 @@ def reference_direction(layer: RecurrentLayer, d: DirectionWeights, x: np.ndarra
     """x (T, I) -> quantity -> (T, units), time-aligned (a backward direction runs from the end)."""
     T = x.shape[0]
     H, Hr = layer.units, layer.hidden_size
-    phi, sigma = layer.activations(next(j for j, e in enumerate(layer.directions) if e is d))  # a direction may override the layer's
+    j = next(j for j, e in enumerate(layer.directions) if e is d)
+    phi, sigma = layer.activations(j)  # a direction may override the layer's
     sig, act = sigma.numpy, phi.numpy
+    out_act = layer.output_activation_of(j).numpy  # LSTM h = o*ψ(c), ψ = φ unless set apart (ONNX's h)
     clip = layer.gate_clip
     Wx, Wh, bx, bh = (np.asarray(a, dtype=np.float64) for a in (d.Wx, d.Wh, d.bx, d.bh))
     h, c = np.zeros(Hr), np.zeros(H)
@@ -67,7 +69,7 @@ def reference_direction(layer: RecurrentLayer, d: DirectionWeights, x: np.ndarra
         if p is not None:
             ao = ao + p[2] * c
         o = sig(_clip(ao, clip))
-        h = o * act(c)
+        h = o * out_act(c)
         if d.Whr is not None:
             h = _clip(np.asarray(d.Whr, dtype=np.float64) @ h, layer.proj_clip)
         for n, v in zip(names, (i, f, g, o, c, h)):

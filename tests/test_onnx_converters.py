@@ -74,3 +74,81 @@ def test_tf2onnx_dense_head_keeps_its_bias(tmp_path, activation):
     np.testing.assert_allclose(tr.output, want, atol=TOL, rtol=0)
     np.testing.assert_allclose(tr.get(0, "forward", "hidden_state"), onnx_recurrent_outputs(path, {"X": x})[0][0][0],
                                atol=TOL, rtol=0)
+
+
+def _lstm_node_model(path, attrs, *, D, H=4, I=3, seed=0):
+    """One LSTM node with random initializers; input X (T, 1, I), output Y (T, D, 1, H)."""
+    rng = np.random.default_rng(seed)
+    inits = [_const("W", rng.normal(0, 0.6, (D, 4 * H, I)).astype(np.float32)),
+             _const("R", rng.normal(0, 0.5, (D, 4 * H, H)).astype(np.float32)),
+             _const("B", rng.normal(0, 0.5, (D, 8 * H)).astype(np.float32))]
+    node = helper.make_node("LSTM", ["X", "W", "R", "B"], ["Y", "Y_h"], hidden_size=H, **attrs)
+    graph = helper.make_graph([node], "lstm_gh", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(path))
+    return rng.normal(0, 1.5, (13, 1, I)).astype(np.float32)
+
+
+GH_CASES = {  # (attributes, direction count, what `gateviz info` says of layer 0)
+    "relu_output": (dict(activations=["Sigmoid", "Tanh", "Relu"]), 1, "output_activation=relu"),
+    "softsign_output_reverse": (dict(activations=["Sigmoid", "Tanh", "Softsign"], direction="reverse"), 1,
+                                "output_activation=softsign"),
+    "bidirectional_each_its_own": (dict(direction="bidirectional",
+                                        activations=["Sigmoid", "Tanh", "Relu", "Sigmoid", "Softsign", "ScaledTanh"],
+                                        activation_alpha=[1.3], activation_beta=[0.8]), 2,
+                                   "forward output_activation=relu"),
+    "bidirectional_backward_only": (dict(direction="bidirectional",
+                                         activations=["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Relu"]), 2,
+                                    "backward output_activation=relu"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GH_CASES))
+def test_lstm_with_its_own_cell_output_activation_matches_onnxruntime(tmp_path, case, capsys):
+    from gateviz.cli import main
+    from gateviz.formats.gateviz_file import save_model
+
+    attrs, D, said = GH_CASES[case]
+    path = tmp_path / f"{case}.onnx"
+    x = _lstm_node_model(path, attrs, D=D, seed=len(case))
+    model = open_model(path)
+    tr = trace(model, x[:, 0])
+    want = onnx_recurrent_outputs(path, {"X": x})[0]  # per direction (N, T, H)
+    for name, y in zip(model.layers[0].direction_names(), want):
+        np.testing.assert_allclose(tr.get(0, name, "hidden_state"), y[0], atol=TOL, rtol=0)
+    # the same model with h = o*tanh(c) differs: the output activation is what made it match
+    for layer in model.layers:
+        layer.output_activation = None
+        for d in layer.directions:
+            d.output_activation = None
+    plain = trace(model, x[:, 0])
+    assert max(np.abs(plain.get(0, n, "hidden_state") - y[0]).max()
+               for n, y in zip(model.layers[0].direction_names(), want)) > 1e-2
+    # saved as a gateviz file, it keeps its h functions
+    saved = save_model(open_model(path), tmp_path / "m.gvm")
+    again = trace(open_model(saved), x[:, 0])
+    for name, y in zip(model.layers[0].direction_names(), want):
+        np.testing.assert_allclose(again.get(0, name, "hidden_state"), y[0], atol=TOL, rtol=0)
+    assert main(["info", str(path)]) == 0
+    assert said in capsys.readouterr().out
+
+
+def test_engine_and_reference_agree_on_an_output_activation():
+    """The engine's step (core/cell_step.py) and the numpy reference (tests/reference.py) read ψ the same way:
+    the layer's, a direction's own, else φ; float64 so that only the formulas can differ."""
+    from gateviz.core.activations import Activation
+    from reference import random_model, reference_trace
+
+    model = random_model(7, "lstm", units=(5, 4), input_size=3, dtype=np.float64, bidirectional=True,
+                         output_activation=Activation("relu"))
+    model.layers[1].directions[1].output_activation = Activation("softsign")
+    x = np.random.default_rng(8).standard_normal((9, 3))
+    tr, ref = trace(model, x), reference_trace(model, x)
+    for (k, name), q in ref.items():
+        for quantity, values in q.items():
+            np.testing.assert_allclose(tr.get(k, name, quantity), values, atol=1e-9, rtol=0)
+    for key, psi in (((0, "forward"), lambda c: np.maximum(c, 0)), ((0, "backward"), lambda c: np.maximum(c, 0)),
+                     ((1, "forward"), lambda c: np.maximum(c, 0)), ((1, "backward"), lambda c: c / (1 + np.abs(c)))):
+        q = ref[key]
+        np.testing.assert_allclose(q["hidden_state"], q["output_gate"] * psi(q["cell_state"]), atol=1e-12, rtol=0)
+    assert ref[(0, "forward")]["cell_state"].min() < 0  # where relu and tanh part

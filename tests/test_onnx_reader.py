@@ -200,11 +200,13 @@ def test_hand_built_node_matches_onnxruntime(tmp_path, case):
     assert layer.input_forget == bool(attrs.get("input_forget", 0))
 
 
-def test_lstm_with_different_cell_input_and_output_activations_is_refused(tmp_path):
+def test_lstm_with_different_cell_input_and_output_activations(tmp_path):
+    # issue 14: opened (h = o*relu(c)) and exact; more cases in test_onnx_converters.py
     path = tmp_path / "gh.onnx"
-    _node_model(path, "LSTM", dict(activations=["Sigmoid", "Tanh", "Relu"]), D=1, H=3, I=2, seed=0)
-    with pytest.raises(FormatError, match="cell-input activation tanh differs from the cell-output activation relu"):
-        open_model(path)
+    x = _node_model(path, "LSTM", dict(activations=["Sigmoid", "Tanh", "Relu"]), D=1, H=3, I=2, seed=0)
+    layer = open_model(path).layers[0]
+    assert layer.activation.name == "tanh" and layer.output_activation.name == "relu"
+    check_against_ort(path, {"X": x}, x.transpose(1, 0, 2))
 
 
 def test_onnx_without_recurrent_node(tmp_path):

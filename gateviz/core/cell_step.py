@@ -29,6 +29,7 @@ class CellStep:
         self.H = layer.units
         phi, sigma = layer.activations(j)
         self.sig, self.act = sigma.torch, phi.torch
+        self.out_act = layer.output_activation_of(j).torch if layer.cell == "lstm" else phi.torch  # h = o*ψ(c)
         self.clip = layer.gate_clip
         self.Wh, self.bh = w["Wh"], w["bh"]
         self.WhT = self.Wh.t()
@@ -83,7 +84,7 @@ class CellStep:
         if peep is not None:
             ao = ao + peep[2] * c  # the output peephole looks at the new c
         o = ed("output_gate", sig(clipped(ao)))
-        h = o * act(c)
+        h = o * self.out_act(c)
         if self.Whr is not None:
             h = h @ self.Whr.t()
             if layer.proj_clip is not None:

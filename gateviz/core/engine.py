@@ -123,6 +123,9 @@ def _is_native(layer: RecurrentLayer) -> bool:
     """Can torch's fused module compute this layer exactly?"""
     if layer.gate_clip is not None:
         return False
+    if layer.cell == "lstm" and any(layer.output_activation_of(j) != layer.activations(j)[0]
+                                    for j in range(len(layer.directions))):
+        return False  # h = o*ψ(c) with ψ other than the candidate's φ: torch's LSTM has one tanh for both
     if any(d.activation is not None or d.recurrent_activation is not None for d in layer.directions):
         pairs = {(a.name, r.name) for a, r in (layer.activations(j) for j in range(len(layer.directions)))}
         if len(pairs) > 1:

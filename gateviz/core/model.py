@@ -66,6 +66,7 @@ class DirectionWeights:
     # Bidirectional with its own backward_layer, ONNX per-direction `activations`.
     activation: Activation | None = None
     recurrent_activation: Activation | None = None
+    output_activation: Activation | None = None  # LSTM h = o*this(c); see RecurrentLayer.output_activation
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {"Wx": self.Wx, "Wh": self.Wh, "bx": self.bx, "bh": self.bh}
@@ -81,7 +82,9 @@ class RecurrentLayer:
     """One recurrent layer: one or two directions of the same cell.
 
     ``activation`` is φ (LSTM candidate and output squashing, GRU candidate, RNN
-    nonlinearity); ``recurrent_activation`` is σ (the gates).
+    nonlinearity); ``recurrent_activation`` is σ (the gates). ``output_activation`` is an LSTM's
+    output squashing h = o⊙ψ(c) when it differs from the candidate's φ (ONNX's separate g and h
+    functions); None means φ, as in every other framework.
     """
 
     cell: str
@@ -97,6 +100,7 @@ class RecurrentLayer:
     gate_clip: float | None = None  # ONNX `clip`: gate pre-activations clipped to ±clip
     input_forget: bool = False  # ONNX coupled gates: f = 1 - i
     merge: str = "concat"  # how the directions' outputs are combined for the next layer
+    output_activation: Activation | None = None  # LSTM: ψ in h = o*ψ(c) when it is not φ (ONNX's h)
 
     # ---- derived sizes -------------------------------------------------
     @property
@@ -132,6 +136,11 @@ class RecurrentLayer:
         d = self.directions[j]
         return (d.activation or self.activation, d.recurrent_activation or self.recurrent_activation)
 
+    def output_activation_of(self, j: int) -> Activation:
+        """ψ of direction j, the function of c in an LSTM's h = o⊙ψ(c): its own, the layer's, else its φ."""
+        d = self.directions[j]
+        return d.output_activation or self.output_activation or self.activations(j)[0]
+
     def direction_names(self) -> list[str]:
         return ["backward" if d.reverse else "forward" for d in self.directions]
 
@@ -147,6 +156,8 @@ class RecurrentLayer:
             raise ModelError(f"{where}: expected 1 or 2 directions, found {len(self.directions)}")
         if len(self.directions) == 2 and (self.directions[0].reverse or not self.directions[1].reverse):
             raise ModelError(f"{where}: a bidirectional layer lists its forward direction first, then its backward one")
+        if self.cell != "lstm" and (self.output_activation or any(d.output_activation for d in self.directions)):
+            raise ModelError(f"{where}: an output activation (h = o*psi(c)) belongs to an LSTM, not a {self.cell.upper()}")
         G, H, Hr = self.gates, self.units, self.hidden_size
         for d, name in zip(self.directions, self.direction_names()):
             for key, a in d.arrays().items():
@@ -176,9 +187,13 @@ class RecurrentLayer:
             "input_forget": self.input_forget, "merge": self.merge,
             **({"direction_activations": [
                 {"activation": None if d.activation is None else d.activation.to_dict(),
-                 "recurrent_activation": None if d.recurrent_activation is None else d.recurrent_activation.to_dict()}
+                 "recurrent_activation": None if d.recurrent_activation is None else d.recurrent_activation.to_dict(),
+                 **({"output_activation": None if d.output_activation is None else d.output_activation.to_dict()}
+                    if any(e.output_activation for e in self.directions) else {})}
                 for d in self.directions]}
-               if any(d.activation or d.recurrent_activation for d in self.directions) else {}),
+               if any(d.activation or d.recurrent_activation or d.output_activation for d in self.directions) else {}),
+            # only when set: the options of every other layer stay as they were
+            **({"output_activation": self.output_activation.to_dict()} if self.output_activation else {}),
         }
 
 
@@ -390,6 +405,10 @@ class RecurrentModel:
                     extras.append(f"{dname} activation={act.label()}")
                 if d.recurrent_activation is not None and rec != layer.recurrent_activation:
                     extras.append(f"{dname} recurrent_activation={rec.label()}")
+            for j, dname in enumerate(layer.direction_names()):
+                psi = layer.output_activation_of(j)
+                if psi != layer.activations(j)[0]:
+                    extras.append(f"{dname + ' ' if layer.bidirectional else ''}output_activation={psi.label()}")
             if layer.forget_bias:
                 extras.append(f"forget_bias={layer.forget_bias:g}")
             if layer.cell_clip is not None:

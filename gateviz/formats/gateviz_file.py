@@ -206,6 +206,8 @@ def _check_description(desc: Any) -> None:
             raise FormatError(f"layer {k}: direction_activations must be one object per direction")
         for key in ("activation", "recurrent_activation"):
             _check_activation(opt.get(key), f"layer {k}: {key}")
+        if opt.get("output_activation") is not None:  # an LSTM's h = o*ψ(c) with its own ψ (ONNX)
+            _check_activation(opt["output_activation"], f"layer {k}: output_activation")
         for j, own in enumerate(overrides or []):
             for key, value in own.items():
                 if value is not None:
@@ -250,6 +252,7 @@ def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Recurre
             reset_after=bool(opt.get("reset_after", True)), forget_bias=float(opt.get("forget_bias") or 0.0),
             cell_clip=opt.get("cell_clip"), proj_clip=opt.get("proj_clip"), gate_clip=opt.get("gate_clip"),
             input_forget=bool(opt.get("input_forget", False)), merge=opt.get("merge", "concat"),
+            output_activation=Activation.from_dict(opt["output_activation"]) if opt.get("output_activation") else None,
         ))
     inp = desc.get("input") or {}
     stage = InputStage(kind=inp.get("kind", "raw"), features=int(inp.get("features", 1)), vocab=inp.get("vocab"),

@@ -5,7 +5,8 @@ Conversion follows gate-conventions.md §3:
     LSTM blocks i|o|f|c -> i|f|g|o, GRU z|r|h -> r|z|n, reset_after = linear_before_reset != 0.
 Attributes ``activations`` (+ alpha/beta, consumed in order by the functions that take them,
 as onnxruntime does), ``clip`` (gate pre-activations), ``input_forget`` (f = 1 - i) map to
-the layer's options; a bidirectional node may give each direction its own activations.
+the layer's options; a bidirectional node may give each direction its own activations, and an
+LSTM's cell-output function h may differ from its cell-input g (the layer's output_activation).
 
 Several recurrent nodes are one stack when each one's X comes from the previous one's Y
 through shape-only ops (what torch.onnx.export writes: Transpose/Squeeze/Reshape). Before the
@@ -155,15 +156,13 @@ def _layer_from_node(g: _Graph, node, where: str, notes: list[str]) -> Recurrent
         directions.append(DirectionWeights(Wx=np.ascontiguousarray(W[d][perm]), Wh=np.ascontiguousarray(R[d][perm]),
                                            bx=np.ascontiguousarray(bx[perm]), bh=np.ascontiguousarray(bh[perm]),
                                            peephole=peephole, reverse=reverse))
-    # canonical: (phi, sigma) = (candidate/output, gates); LSTM needs g == h
-    roles = []
+    # canonical: (phi, sigma) = (candidate, gates); an LSTM's h function is psi = phi unless it differs
+    roles, outs = [], []
     for d, funcs in enumerate(acts):
         if cell == "lstm":
             f, gf, hf = funcs
-            if gf != hf:
-                raise FormatError(f"{where}: the cell-input activation {gf.label()} differs from the cell-output "
-                                  f"activation {hf.label()}; gateviz draws one function for both")
             roles.append((gf, f))
+            outs.append(hf)
         elif cell == "gru":
             roles.append((funcs[1], funcs[0]))
         else:
@@ -174,12 +173,15 @@ def _layer_from_node(g: _Graph, node, where: str, notes: list[str]) -> Recurrent
             directions[1].activation = roles[1][0]
         if roles[1][1] != rec and cell != "rnn":
             directions[1].recurrent_activation = roles[1][1]
+    output_activation = outs[0] if outs and outs[0] != act else None
+    if len(outs) == 2 and outs[1] != (output_activation or roles[1][0]):  # what direction 1 would use otherwise
+        directions[1].output_activation = outs[1]
     clip = attrs.get("clip")
     return RecurrentLayer(
         cell=cell, units=H, input_size=int(in_size), directions=directions, activation=act,
         recurrent_activation=rec, reset_after=bool(attrs.get("linear_before_reset", 0)) if cell == "gru" else True,
         gate_clip=None if clip is None else float(clip), input_forget=bool(attrs.get("input_forget", 0)),
-        merge="concat")
+        merge="concat", output_activation=output_activation)
 
 
 # --------------------------------------------------------------------------- stacks and head

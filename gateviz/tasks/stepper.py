@@ -25,6 +25,8 @@ def _simple(layer: RecurrentLayer) -> bool:
         return False
     if layer.input_forget or layer.proj_clip is not None:
         return False
+    if layer.cell == "lstm" and layer.output_activation_of(0) != layer.activation:
+        return False  # h = o*ψ(c) with a ψ of its own (ONNX)
     if layer.cell == "rnn":
         return layer.activation.name in ("tanh", "relu")
     return layer.activation.name == "tanh" and layer.recurrent_activation.name == "sigmoid"
