@@ -190,3 +190,25 @@ def test_a_damaged_cell_is_named(tmp_path, capsys):
     torch.save(sd, path)
     assert main(["info", str(path)]) == 2
     error_line(capsys, "weight_ih has 10 rows", "nn.LSTMCell 4x")
+
+
+@pytest.mark.parametrize("kind", ["safetensors", "compiled"])
+def test_chained_cells_in_safetensors_and_under_a_prefix(tmp_path, kind):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(6)
+    net = Sequence(hidden=7)
+    if kind == "safetensors":  # tensors listed sorted by name: lstm1.*, lstm2.*, linear.* still chain
+        path = tmp_path / "seq.safetensors"
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    else:  # torch.compile's wrapper prefixes every key
+        path = tmp_path / "seq.pt"
+        torch.save({f"_orig_mod.{k}": v for k, v in net.state_dict().items()}, path)
+    model = load_model(path)
+    assert len(model.layers) == 2 and model.head is not None
+    x = np.cos(np.arange(25, dtype=np.float32) / 3.0)[:, None]
+    with torch.no_grad():
+        want = net(torch.as_tensor(x))
+    tr = trace(model, x)
+    np.testing.assert_allclose(tr.get(1, "forward", "cell_state"), want["c2"], atol=1e-5, rtol=0)
+    np.testing.assert_allclose(tr.output, want["y"], atol=1e-5, rtol=0)
