@@ -13,7 +13,8 @@ Each fixture is a folder with the ``tf.compat.v1.train.Saver`` files (``model.ck
 bidirectional model ``h_fw`` and ``h_bw`` —, ``final_c{k}`` / ``final_h{k}`` each layer's final state
 (``_fw``/``_bw`` suffixed for a bidirectional one), ``out`` the dense head's output (pre-activation:
 the logits) where the model has one, and the cell options the checkpoint does not store
-(``forget_bias``, ``cell_clip``, ``proj_clip``). Weights are random (no training): the reader is
+(``forget_bias`` or ``forget_bias_layers``, ``cell_clip``, ``proj_clip``, ``activation``): the reader
+finds them in the ``.meta``. Weights are random (no training): the reader is
 checked on TensorFlow's arithmetic, not on a task.
 """
 
@@ -49,7 +50,8 @@ def save(name: str, sess, fetches: dict, feed: dict, extra: dict) -> None:
     # relative paths in the `checkpoint` file, so the folder can move; no default attrs in the .meta (smaller)
     v1.train.Saver(save_relative_paths=True).save(sess, str(folder / "model.ckpt"), strip_default_attrs=True)
     arrays = {k: np.asarray(v[0] if np.ndim(v) >= 2 else v, dtype=np.float32) for k, v in values.items()}
-    np.savez(folder / "expected.npz", **arrays, **{k: np.float32(v) for k, v in extra.items()})
+    np.savez(folder / "expected.npz", **arrays,
+             **{k: np.asarray(v) if isinstance(v, str) else np.float32(v) for k, v in extra.items()})
     size = sum(f.stat().st_size for f in folder.iterdir())
     print(f"{name}: {size / 1024:.1f} KiB, variables: {[v.name for v in v1.global_variables()]}")
 
@@ -163,9 +165,38 @@ def bidirectional() -> None:
               "final_c0_bw": st_bw.c, "final_h0_bw": st_bw.h, "out": out}, {x: seq}, {"forget_bias": 1.0})
 
 
+def lstm_stack_forget_bias() -> None:
+    """MultiRNNCell of two BasicLSTMCells with different forget_bias (0.3, then 2.0): only the .meta tells."""
+    graph(8)
+    x = v1.placeholder(tf.float32, [None, 7, 2])
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4, forget_bias=0.3), rnn_cell.BasicLSTMCell(3, forget_bias=2.0)])
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    seq = np.random.default_rng(8).normal(size=(1, 7, 2)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        fetch = {"x": x, "h": outputs}
+        for k, state in enumerate(final_state):
+            fetch[f"final_c{k}"], fetch[f"final_h{k}"] = state.c, state.h
+        save("lstm_stack_forget_bias", sess, fetch, {x: seq}, {"forget_bias_layers": [0.3, 2.0]})
+
+
+def rnn_relu_stack() -> None:
+    """MultiRNNCell of two BasicRNNCells with activation=relu: only the .meta tells."""
+    graph(9)
+    x = v1.placeholder(tf.float32, [None, 6, 3])
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicRNNCell(5, activation=tf.nn.relu) for _ in range(2)])
+    outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    seq = np.random.default_rng(9).normal(size=(1, 6, 3)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        fetch = {"x": x, "h": outputs, "final_h0": final_state[0], "final_h1": final_state[1]}
+        save("rnn_relu_stack", sess, fetch, {x: seq}, {"activation": "relu"})
+
+
 def main() -> int:
     v1.disable_eager_execution()
-    for make in (note_002_mnist_rows, note_003_binary_add, lstm_peephole_clip_proj, gru, basic_rnn, bidirectional):
+    for make in (note_002_mnist_rows, note_003_binary_add, lstm_peephole_clip_proj, gru, basic_rnn, bidirectional,
+                 lstm_stack_forget_bias, rnn_relu_stack):
         make()
     return 0
 

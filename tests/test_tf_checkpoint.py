@@ -18,7 +18,9 @@ from gateviz.formats.tf_bundle import TensorBundle, masked_crc32c, read_table
 from gateviz.formats.tf_checkpoint import read_tf_checkpoint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tf1"
-NAMES = ("note002_mnist_rows", "note003_binary_add", "lstm_peephole_clip_proj", "gru", "basic_rnn", "bidirectional")
+NAMES = ("note002_mnist_rows", "note003_binary_add", "lstm_peephole_clip_proj", "gru", "basic_rnn", "bidirectional",
+         "lstm_stack_forget_bias", "rnn_relu_stack")
+ONE_VALUE = NAMES[:6]  # the options their graphs used are one value for every layer: they can be given
 TOL = 1e-5
 
 
@@ -32,10 +34,29 @@ def _options(e):
     return {k: float(e[k]) for k in ("forget_bias", "cell_clip", "proj_clip") if k in e}
 
 
+def _without_meta(name, tmp_path):
+    folder = tmp_path / name
+    shutil.copytree(FIXTURES / name, folder)
+    (folder / "model.ckpt.meta").unlink()
+    return folder
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_trace_equals_tensorflow(name):
+    """forget_bias, cell_clip, proj_clip and the activation read from the .meta."""
     e = _expected(name)
-    model = read_tf_checkpoint(FIXTURES / name, **_options(e)).validate()
+    _check_trace(read_tf_checkpoint(FIXTURES / name).validate(), e)
+
+
+@pytest.mark.parametrize("name", ONE_VALUE)
+def test_trace_equals_tensorflow_with_options_given_and_no_meta(name, tmp_path):
+    e = _expected(name)
+    model = read_tf_checkpoint(_without_meta(name, tmp_path), **_options(e)).validate()
+    assert "the .meta was not read" in model.name  # the activation, at least, is TF's default
+    _check_trace(model, e)
+
+
+def _check_trace(model, e):
     trace = Tracer(model).trace(e["x"])
     last = len(model.layers) - 1
     if "h" in e:  # the top layer's output at every step
@@ -65,7 +86,7 @@ def test_what_the_readers_found():
     # weights['in'] (28x6) folded into layer 0: the model reads the image's 28 pixels a row
     assert m.input_size == 28 and m.layers[0].units == 6 and m.layers[0].forget_bias == 1.0
     assert (m.head.in_features, m.head.out_features) == (6, 10) and m.head.bias is not None
-    assert "forget_bias 1.0 (TF's default; the .meta was not read)" in m.name
+    assert "forget_bias 1.0 (read from the .meta)" in m.name
     assert "head Variable_1 + Variable_3" in m.name and "input projection Variable + Variable_2" in m.name
     m = read_tf_checkpoint(FIXTURES / "note003_binary_add")
     assert len(m.layers) == 2 and m.head.bias is None and "no bias variable" in m.name
@@ -77,12 +98,36 @@ def test_what_the_readers_found():
     assert m.layers[0].bidirectional and "head dense/kernel + dense/bias" in m.name
 
 
-def test_options_the_checkpoint_lacks_matter():
-    """With TF's defaults (forget_bias 1.0, no clipping) the LSTMCell fixture made with forget_bias 0.7,
-    cell_clip 0.8 and proj_clip 0.3 comes out different: the overrides are what makes it exact."""
-    e = _expected("lstm_peephole_clip_proj")
-    default = Tracer(read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj")).trace(e["x"])
-    assert np.abs(default.get(0, "forward", "hidden_state") - e["h"]).max() > 1e-2
+@pytest.mark.parametrize("name", ["lstm_peephole_clip_proj", "lstm_stack_forget_bias", "rnn_relu_stack"])
+def test_options_the_checkpoint_lacks_matter(name, tmp_path):
+    """Without the .meta, TF's defaults (forget_bias 1.0, no clipping, tanh) come out different for the
+    fixtures made with other values: reading them from the .meta is what makes these exact."""
+    e = _expected(name)
+    model = read_tf_checkpoint(_without_meta(name, tmp_path))
+    assert "(TF's default; the .meta was not read)" in model.name
+    top = Tracer(model).trace(e["x"]).get(len(model.layers) - 1, "forward", "hidden_state")
+    assert np.abs(top - e["h"]).max() > 1e-2
+
+
+def test_options_read_from_the_meta_per_layer():
+    m = read_tf_checkpoint(FIXTURES / "lstm_stack_forget_bias")
+    assert [layer.forget_bias for layer in m.layers] == pytest.approx([0.3, 2.0])
+    assert "forget_bias 0.3, forget_bias 2.0" in m.name and "read from the .meta" in m.name
+    m = read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj")
+    layer = m.layers[0]
+    assert (layer.forget_bias, layer.cell_clip, layer.proj_clip) == pytest.approx((0.7, 0.8, 0.3))
+    m = read_tf_checkpoint(FIXTURES / "rnn_relu_stack")
+    assert [layer.activation.name for layer in m.layers] == ["relu", "relu"]
+    m = read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj", forget_bias=0.25)  # given beats the .meta
+    assert m.layers[0].forget_bias == 0.25 and "forget_bias 0.25 (given)" in m.name
+
+
+def test_a_damaged_meta_falls_back_to_tf_defaults_and_says_so(tmp_path):
+    folder = tmp_path / "c"
+    shutil.copytree(FIXTURES / "note003_binary_add", folder)
+    (folder / "model.ckpt.meta").write_bytes(b"\x12\x05\x0a\x03\x0a\x01")  # a graph field longer than the file
+    m = read_tf_checkpoint(folder)
+    assert m.layers[0].forget_bias == 1.0 and "the .meta could not be read" in m.name
 
 
 @pytest.mark.parametrize("part", ["", "checkpoint", "model.ckpt", "model.ckpt.index", "model.ckpt.meta",
@@ -195,7 +240,7 @@ def test_bundle_lists_every_tensor_with_its_shape():
 
 
 def test_cli_info_and_trace(tmp_path, capsys):
-    folder = FIXTURES / "note002_mnist_rows"
+    folder = _without_meta("note002_mnist_rows", tmp_path)
     assert main(["info", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "format:     tf-checkpoint" in out and "forget_bias 1.0 (TF's default; the .meta was not read)" in out

@@ -13,8 +13,8 @@ The cells are recognised by their variable names, under any scope (``rnn/`` for 
 TF1 kernels are ``[x; h]`` stacked, ``(I + Hr, G·H)``, gates ``i, j, f, o`` (j the candidate) for
 LSTMs and ``r, u`` + a separate candidate for GRUs (reset before the matmul), one bias. What the
 checkpoint does not store — ``forget_bias`` (added to f at run time), ``cell_clip``, ``proj_clip``,
-the activation — takes TF's defaults (forget_bias 1.0, no clipping, tanh) unless given, and the
-model's name says so. Plain variables that fit a dense read-out of the last layer (seed note 002's
+the activation — is read from the ``.meta`` graph next to it (tf_meta.py), else takes TF's defaults
+(forget_bias 1.0, no clipping, tanh), unless given; the model's name says which. Plain variables that fit a dense read-out of the last layer (seed note 002's
 ``weights['out']``, ``biases['out']``; ``dense/kernel``) become the head; one that fits a dense
 projection in front of the first layer (``weights['in']``) is folded into layer 0's input weights
 (``Wx·(W_inᵀx + b_in) = (Wx W_inᵀ)x + Wx b_in``, exact), so the model reads the raw input.
@@ -33,6 +33,7 @@ from ..core.activations import Activation
 from ..core.errors import FormatError
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
 from .tf_bundle import TensorBundle, checkpoint_prefix
+from .tf_meta import Found, read_meta_options
 
 _CELL = re.compile(r"^(?P<scope>(?:.*/)?)(?P<cell>basic_lstm_cell|lstm_cell|gru_cell|basic_rnn_cell)/"
                    r"(?P<var>kernel|bias|w_i_diag|w_f_diag|w_o_diag|projection/kernel|"
@@ -178,7 +179,7 @@ def _direction(bundle: TensorBundle, cell: str, t: dict[str, str], reverse: bool
                                         bh=np.zeros_like(bias), peephole=peephole, Whr=Whr, reverse=reverse)
 
 
-def _layers(bundle: TensorBundle, mod: _Module, forget_bias, cell_clip, proj_clip) -> list[RecurrentLayer]:
+def _layers(bundle: TensorBundle, mod: _Module) -> list[RecurrentLayer]:
     if len(mod.kinds) > 1:
         raise FormatError(f"{bundle.prefix}: {mod.name} stacks different cells ({', '.join(sorted(mod.kinds))}); "
                           "gateviz traces stacks of one cell kind")
@@ -194,18 +195,72 @@ def _layers(bundle: TensorBundle, mod: _Module, forget_bias, cell_clip, proj_cli
         kind, H, I, _ = built[0]
         if any(b[:3] != built[0][:3] for b in built):
             raise FormatError(f"{bundle.prefix}: the two directions of layer {k} of {mod.name} differ in size")
-        cell = mod.cells[(k, "fw")][0]
         layer = RecurrentLayer(cell=kind, units=H, input_size=I, directions=[b[3] for b in built])
-        if kind == "lstm":
-            layer.forget_bias = TF_FORGET_BIAS if forget_bias is None else float(forget_bias)
-            layer.cell_clip = cell_clip if cell == "lstm_cell" else None
-            layer.proj_clip = proj_clip if layer.proj_size else None
         if kind == "gru":
             layer.reset_after = False  # TF1 GRUCell: [x, r⊙h]·candidate/kernel, r before the matmul
-        if kind == "rnn":
-            layer.activation = Activation("tanh")
         layers.append(layer)
     return layers
+
+
+def _options(prefix: Path, mod: _Module, layers: list[RecurrentLayer], given: dict) -> str:
+    """Set what the checkpoint does not store on every layer: given by the caller, else read from the
+    .meta graph (per layer and direction where they differ), else TF's default. Returns the note."""
+    meta = Path(f"{prefix}.meta")
+    found, why = None, "the .meta was not read"
+    if meta.is_file():
+        try:
+            found = read_meta_options(meta)
+        except FormatError as e:
+            why = f"the .meta could not be read: {e}"
+    sources: dict[str, set[str]] = {"given": set(), "meta": set(), "default": set()}
+    for k, layer in enumerate(layers):
+        cell = mod.cells[(k, "fw")][0]
+        wanted = {"activation": "tanh"}
+        if layer.cell == "lstm":
+            wanted["forget_bias"] = TF_FORGET_BIAS
+            if cell == "lstm_cell":
+                wanted["cell_clip"] = None
+                if layer.proj_size:
+                    wanted["proj_clip"] = None
+        for option, default in wanted.items():
+            if given.get(option) is not None:
+                value, source = given[option], "given"
+            else:
+                value = _from_meta(found, mod, k, layer, option) if found is not None else None
+                value, source = (default, "default") if value is None else (value, "meta")
+            if option == "activation":
+                layer.activation = Activation(value)
+            else:
+                setattr(layer, option, None if value is None else float(np.float32(value)))
+            if value is not None:
+                shown = value if isinstance(value, str) else f"{float(np.float32(value)):g}"
+                shown += ".0" if shown.lstrip("-").isdigit() else ""  # "forget_bias 1.0", as TF writes it
+                sources[source].add(f"{option} {shown}")
+    notes = []
+    for source, text in (("given", "given"), ("meta", "read from the .meta"), ("default", f"TF's default; {why}")):
+        if sources[source]:
+            notes.append(f"{', '.join(sorted(sources[source]))} ({text})")
+    return "; ".join(notes)
+
+
+def _from_meta(found: list[Found], mod: _Module, k: int, layer: RecurrentLayer, option: str):
+    """The value the .meta shows for layer k (every direction): matched by cell_k/ and fw/bw in where it
+    was found; else the one value the whole graph shows. None when absent or ambiguous."""
+    kinds = {c for c, _ in mod.cells.values()}
+    mine = [f for f in found if f.option == option and f.cell in kinds]
+    per_direction = []
+    for d in ("fw", "bw") if layer.bidirectional else ("fw",):
+        near = [f for f in mine
+                if (mod.num_layers == 1 or f"cell_{k}/" in f.where)
+                and (not layer.bidirectional or re.search(rf"(^|[/_]){d}([/_]|$)", f.where))]
+        values = {f.value for f in (near or mine)}
+        if len(values) != 1:
+            return None
+        per_direction += values
+    if len(set(per_direction)) != 1:
+        raise FormatError(f"the two directions of layer {k} of {mod.name} use different {option} "
+                          f"({', '.join(map(str, per_direction))}); gateviz keeps one per layer")
+    return per_direction[0]
 
 
 def _others(bundle: TensorBundle) -> dict[str, np.ndarray]:
@@ -243,20 +298,20 @@ def _bias_for(weight: str, size: int, others: dict, taken: set) -> str | None:
 
 
 def read_tf_checkpoint(path: str | os.PathLike, *, module: str | None = None, forget_bias: float | None = None,
-                       cell_clip: float | None = None, proj_clip: float | None = None) -> RecurrentModel:
+                       cell_clip: float | None = None, proj_clip: float | None = None,
+                       activation: str | None = None) -> RecurrentModel:
     """Any file of a TF1 checkpoint (or its folder, or its prefix) -> RecurrentModel. ``forget_bias``,
-    ``cell_clip`` and ``proj_clip`` give what the checkpoint does not store (TF's defaults otherwise)."""
+    ``cell_clip``, ``proj_clip`` and ``activation`` give what the checkpoint does not store; otherwise
+    they are read from the .meta next to it, else TF's defaults."""
     prefix = checkpoint_prefix(path)
     if prefix is None:
         raise FormatError(f"{path} is not part of a TensorFlow checkpoint (no .index file next to it)")
     bundle = TensorBundle(prefix)
     mod = _pick(path, _modules(bundle), module)
-    layers = _layers(bundle, mod, forget_bias, cell_clip, proj_clip)
+    layers = _layers(bundle, mod)
     notes = [f"TensorFlow 1 {', '.join(sorted({c for c, _ in mod.cells.values()}))}"]
-    if layers[0].cell == "lstm" and forget_bias is None:
-        notes.append(f"forget_bias {TF_FORGET_BIAS!r} (TF's default; the .meta was not read)")
-    elif layers[0].cell != "lstm":
-        notes.append("activation tanh (TF's default; the .meta was not read)")
+    notes.append(_options(prefix, mod, layers, {"forget_bias": forget_bias, "cell_clip": cell_clip,
+                                                "proj_clip": proj_clip, "activation": activation}))
 
     others, taken = _others(bundle), set()
     head = None
