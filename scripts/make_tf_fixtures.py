@@ -195,8 +195,14 @@ def rnn_relu_stack() -> None:
 
 def main() -> int:
     v1.disable_eager_execution()
-    for make in (note_002_mnist_rows, note_003_binary_add, lstm_peephole_clip_proj, gru, basic_rnn, bidirectional,
-                 lstm_stack_forget_bias, rnn_relu_stack):
+    # The seed notes ran on TF 1.x: their .meta graphs have the old while-loop ops (control flow v1) at the
+    # top level; TF 2's v1 graphs keep the loop body in a library function. Both kinds are written.
+    v1.disable_control_flow_v2()
+    note_002_mnist_rows()
+    note_003_binary_add()
+    lstm_stack_forget_bias()
+    v1.enable_control_flow_v2()
+    for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack):
         make()
     return 0
 

@@ -253,3 +253,16 @@ def test_cli_info_and_trace(tmp_path, capsys):
     with np.load(target, allow_pickle=False) as data:
         np.testing.assert_allclose(data["layer0.forward.hidden_state"], e["h"], atol=TOL, rtol=0)
         np.testing.assert_allclose(data["output"][-1], e["out"], atol=TOL, rtol=0)
+
+
+def test_meta_graphs_of_both_control_flows_are_read():
+    """TF 1.x graphs keep the while loop's cell at the top level (rnn/while/…); TF 2's v1 graphs put it in
+    a library function: the fixtures hold both, and each shows its forget_bias."""
+    from gateviz.formats.tf_meta import read_meta_options
+
+    old = read_meta_options(FIXTURES / "lstm_stack_forget_bias" / "model.ckpt.meta")
+    assert {(f.where, f.value) for f in old if f.option == "forget_bias"} == {
+        ("/rnn/while/rnn/multi_rnn_cell/cell_0/", pytest.approx(0.3)), ("/rnn/while/rnn/multi_rnn_cell/cell_1/", 2.0)}
+    new = read_meta_options(FIXTURES / "bidirectional" / "model.ckpt.meta")
+    fb = [f for f in new if f.option == "forget_bias"]
+    assert len(fb) == 2 and all("while_body" in f.where for f in fb) and {f.value for f in fb} == {1.0}
