@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import gateviz
+from gateviz import live
 from gateviz.core.errors import FormatError, GatevizError, ModuleChoiceRequired, SequenceError
 
 torch = pytest.importorskip("torch")
@@ -80,7 +81,7 @@ def test_torch_embedding_text_model_equals_its_forward():
     assert trace.tokens.shape == (3, 12)
     np.testing.assert_allclose(trace.output, _np(out).transpose(1, 0, 2), atol=TOL, rtol=0)
     np.testing.assert_allclose(trace.get(0, "forward", "hidden_state")[:, -1], _np(h[0]), atol=TOL, rtol=0)
-    model = gateviz.live.as_model(net)
+    model = live.as_model(net)
     assert model.input.kind == "embedding" and model.head is not None
     assert "embedding embedding" in model.name and "head decoder" in model.name
 
@@ -144,7 +145,7 @@ def test_torch_chained_rnn_cells_keep_each_cells_nonlinearity():
         hs.append(h2)
     trace = gateviz.trace(net, x)
     np.testing.assert_allclose(trace.get(1, "forward", "hidden_state"), _np(torch.stack(hs)), atol=TOL, rtol=0)
-    assert [layer.activation.name for layer in gateviz.live.as_model(net).layers] == ["relu", "tanh"]
+    assert [layer.activation.name for layer in live.as_model(net).layers] == ["relu", "tanh"]
 
 
 def test_torch_biasless_linear_before_the_lstm_is_not_taken_for_an_embedding():
@@ -161,7 +162,7 @@ def test_torch_biasless_linear_before_the_lstm_is_not_taken_for_an_embedding():
 
     net = Projected()
     assert model_from_state_dict(net.state_dict()).input.kind == "embedding"  # what the file reader guesses
-    model = gateviz.live.as_model(net)
+    model = live.as_model(net)
     assert model.input.kind == "raw" and model.input.features == 4
     assert model.head is not None and model.head.weight.shape == (1, 5)
 
@@ -261,7 +262,7 @@ def test_keras_sequential_equals_keras(keras):
     x = np.random.default_rng(0).normal(size=(4, 10, 3)).astype("float32")
     trace = gateviz.trace(model, x)
     np.testing.assert_allclose(trace.output, _np(model(x)), atol=TOL, rtol=0)
-    read = gateviz.live.as_model(model)
+    read = live.as_model(model)
     assert read.framework == "keras" and [len(layer.directions) for layer in read.layers] == [2, 1]
     # the top LSTM's last h against keras's own sub-model
     top = keras.Model(model.inputs, model.layers[1].output)
@@ -314,8 +315,6 @@ def _close_when_traced(found: list, qtbot_timeout_ms: int = 60000):
     """A QTimer that waits for show()'s window to show its trace, records it and closes it."""
     from PySide6.QtCore import QTimer
 
-    from gateviz import live
-
     timer = QTimer()
     timer.setInterval(50)
     waited = [0]
@@ -334,8 +333,6 @@ def _close_when_traced(found: list, qtbot_timeout_ms: int = 60000):
 
 
 def test_show_blocks_in_a_script_until_the_window_closes(qtbot, settings_dir, shown_errors):
-    from gateviz import live
-
     torch.manual_seed(5)
     net = Forecaster()
     x = torch.randn(12, 3)
@@ -354,8 +351,6 @@ def _unblock_after(ms: int = 30000):
     (the window is no longer visible) instead of hanging."""
     from PySide6.QtCore import QTimer
 
-    from gateviz import live
-
     timer = QTimer()
     timer.setSingleShot(True)
     timer.timeout.connect(lambda: [w.close() for w in list(live._OPEN_WINDOWS)])
@@ -363,9 +358,10 @@ def _unblock_after(ms: int = 30000):
     return timer
 
 
-def test_show_returns_at_once_with_ipythons_qt_loop(qtbot, settings_dir, shown_errors, monkeypatch):
+@pytest.mark.parametrize("loop", ["qt", "qt6"])  # IPython names the loop as asked, or by the Qt it picked
+def test_show_returns_at_once_with_ipythons_qt_loop(qtbot, settings_dir, shown_errors, monkeypatch, loop):
     """``%gui qt``: IPython's shell reports the loop (as napari's tests fake it); show must not block."""
-    shell = types.SimpleNamespace(active_eventloop="qt")
+    shell = types.SimpleNamespace(active_eventloop=loop)
     monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
     guard = _unblock_after()
     window = gateviz.show("bundled:brackets-lstm", "(()())")
@@ -400,8 +396,6 @@ def test_show_inside_a_running_event_loop_does_not_block(qtbot, settings_dir, sh
 
 
 def test_show_raises_bad_inputs_before_opening_a_window(qtbot, settings_dir):
-    from gateviz import live
-
     before = len(live._OPEN_WINDOWS)
     with pytest.raises(SequenceError, match=r"expects 3 feature"):
         gateviz.show(Forecaster(), np.zeros((4, 5)))
