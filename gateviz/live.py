@@ -223,14 +223,30 @@ def trace(model: Any, x: Any, *, module: str | None = None, interventions=()):
     return Tracer(recurrent).trace(sequence, interventions=interventions)
 
 
+def _ipython_shell():
+    """The running IPython/Jupyter shell, or None (IPython is never imported here: only looked up)."""
+    get = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    return get() if callable(get) else None
+
+
 def _ipython_has_qt_loop() -> bool:
     """IPython/Jupyter with ``%gui qt`` (``qt``, ``qt5``, ``qt6``): its kernel runs Qt's events between
-    cells, so the window lives on without blocking (napari checks the same)."""
-    ipython = sys.modules.get("IPython")
-    get = getattr(ipython, "get_ipython", None)
-    shell = get() if callable(get) else None
-    loop = getattr(shell, "active_eventloop", None) if shell is not None else None
-    return isinstance(loop, str) and loop.lower().startswith("qt")
+    cells, so the window lives on without blocking (napari checks the same). In a shell without it,
+    turn it on as ``%gui qt`` would (napari does too); where that fails, show() blocks."""
+    shell = _ipython_shell()
+    if shell is None:
+        return False
+
+    def active() -> bool:
+        loop = getattr(shell, "active_eventloop", None)
+        return isinstance(loop, str) and loop.lower().startswith("qt")
+
+    if not active():
+        try:
+            shell.enable_gui("qt")
+        except Exception:  # noqa: BLE001 - no Qt integration in this shell: block like a script
+            return False
+    return active()
 
 
 def show(model: Any, x: Any = None, *, module: str | None = None, block: bool | None = None):

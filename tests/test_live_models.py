@@ -375,6 +375,26 @@ def test_show_returns_at_once_with_ipythons_qt_loop(qtbot, settings_dir, shown_e
         window.close()
 
 
+def test_show_turns_on_ipythons_qt_loop_when_off(qtbot, settings_dir, shown_errors, monkeypatch):
+    """An IPython shell without ``%gui qt``: show() turns it on (as napari does) and does not block."""
+    asked = []
+
+    def enable_gui(gui):
+        asked.append(gui)
+        shell.active_eventloop = gui
+
+    shell = types.SimpleNamespace(active_eventloop=None, enable_gui=enable_gui)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    guard = _unblock_after()
+    window = gateviz.show("bundled:brackets-lstm")
+    guard.stop()
+    try:
+        assert asked == ["qt"] and window.isVisible()
+        qtbot.waitUntil(lambda: window.state.trace is not None, timeout=60000)
+    finally:
+        window.close()
+
+
 def test_show_inside_a_running_event_loop_does_not_block(qtbot, settings_dir, shown_errors):
     from PySide6.QtCore import QTimer
 
