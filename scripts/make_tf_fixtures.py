@@ -2,7 +2,7 @@
 
 Run it in its own virtual environment, never gateviz's (the test suite must not need TensorFlow):
 
-    python3.11 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow tf-keras
+    python3.11 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow tf-keras cramjam
     TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python scripts/make_tf_fixtures.py
 
 (TF 2.x runs the TF1 graph code through ``tf.compat.v1``; its rnn_cell classes live in tf-keras.)
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import sys
 from pathlib import Path
 
@@ -193,6 +194,97 @@ def rnn_relu_stack() -> None:
         save("rnn_relu_stack", sess, fetch, {x: seq}, {"activation": "relu"})
 
 
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _put_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def _entries(block: bytes) -> list[tuple[bytes, bytes]]:
+    (restarts,) = struct.unpack_from("<I", block, len(block) - 4)
+    limit, pos, key, out = len(block) - 4 - 4 * restarts, 0, b"", []
+    while pos < limit:
+        shared, pos = _varint(block, pos)
+        unshared, pos = _varint(block, pos)
+        size, pos = _varint(block, pos)
+        key = key[:shared] + block[pos:pos + unshared]
+        out.append((key, block[pos + unshared:pos + unshared + size]))
+        pos += unshared + size
+    return out
+
+
+def _encode_block(entries: list[tuple[bytes, bytes]]) -> bytes:
+    """Every key in full (one restart point at 0): a valid LevelDB block without prefix compression."""
+    body = b"".join(_put_varint(0) + _put_varint(len(k)) + _put_varint(len(v)) + k + v for k, v in entries)
+    return body + struct.pack("<II", 0, 1)
+
+
+def _masked_crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def snappy_gru() -> None:
+    """The GRU fixture with every block of its .index snappy-compressed (TensorFlow writes them
+    uncompressed; LevelDB tables may compress them): cramjam's snappy, then read back by TensorFlow."""
+    import cramjam
+
+    src, folder = OUT / "gru", OUT / "snappy_gru"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for name in ("model.ckpt.data-00000-of-00001", "expected.npz", "checkpoint"):
+        shutil.copy(src / name, folder / name)
+    buf = (src / "model.ckpt.index").read_bytes()
+    footer = buf[-48:]
+    handles, pos = [], 0
+    for _ in range(2):  # metaindex, index
+        offset, pos = _varint(footer, pos)
+        size, pos = _varint(footer, pos)
+        handles.append((offset, size))
+    (meta_off, meta_size), (index_off, index_size) = handles
+    out = bytearray()
+
+    def put(block: bytes) -> bytes:  # snappy block + trailer; returns its handle
+        data = bytes(cramjam.snappy.compress_raw(block))
+        handle = _put_varint(len(out)) + _put_varint(len(data))
+        out.extend(data + b"\x01" + struct.pack("<I", _masked_crc32c(data + b"\x01")))
+        return handle
+
+    index = []
+    for key, handle in _entries(buf[index_off:index_off + index_size]):
+        offset, p = _varint(handle, 0)
+        size, _ = _varint(handle, p)
+        index.append((key, put(buf[offset:offset + size])))
+    meta_handle = put(buf[meta_off:meta_off + meta_size])
+    index_handle = put(_encode_block(index))
+    handles = meta_handle + index_handle
+    out += handles + b"\0" * (40 - len(handles)) + struct.pack("<Q", 0xDB4775248B80FB57)
+    (folder / "model.ckpt.index").write_bytes(bytes(out))
+    reader, original = tf.train.load_checkpoint(str(folder / "model.ckpt")), tf.train.load_checkpoint(str(src / "model.ckpt"))
+    for name in original.get_variable_to_shape_map():
+        assert np.array_equal(reader.get_tensor(name), original.get_tensor(name)), name
+    print(f"snappy_gru: TensorFlow reads the snappy index ({len(out)} bytes, was {len(buf)})")
+
+
 def main() -> int:
     v1.disable_eager_execution()
     # The seed notes ran on TF 1.x: their .meta graphs have the old while-loop ops (control flow v1) at the
@@ -204,6 +296,7 @@ def main() -> int:
     v1.enable_control_flow_v2()
     for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack):
         make()
+    snappy_gru()
     return 0
 
 

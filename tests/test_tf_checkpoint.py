@@ -14,12 +14,12 @@ from gateviz.cli import main
 from gateviz.core.engine import Tracer
 from gateviz.core.errors import FormatError
 from gateviz.formats import detect_format, load_model
-from gateviz.formats.tf_bundle import TensorBundle, masked_crc32c, read_table
+from gateviz.formats.tf_bundle import TensorBundle, masked_crc32c, read_table, snappy_decompress
 from gateviz.formats.tf_checkpoint import read_tf_checkpoint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tf1"
 NAMES = ("note002_mnist_rows", "note003_binary_add", "lstm_peephole_clip_proj", "gru", "basic_rnn", "bidirectional",
-         "lstm_stack_forget_bias", "rnn_relu_stack")
+         "lstm_stack_forget_bias", "rnn_relu_stack", "snappy_gru")
 ONE_VALUE = NAMES[:6]  # the options their graphs used are one value for every layer: they can be given
 TOL = 1e-5
 
@@ -266,3 +266,34 @@ def test_meta_graphs_of_both_control_flows_are_read():
     new = read_meta_options(FIXTURES / "bidirectional" / "model.ckpt.meta")
     fb = [f for f in new if f.option == "forget_bias"]
     assert len(fb) == 2 and all("while_body" in f.where for f in fb) and {f.value for f in fb} == {1.0}
+
+
+def test_a_snappy_compressed_index_reads_as_the_plain_one():
+    """snappy_gru's .index holds the gru fixture's table with every block snappy-compressed (cramjam), and
+    TensorFlow read it back (scripts/make_tf_fixtures.py): the same tensors come out."""
+    index = (FIXTURES / "snappy_gru" / "model.ckpt.index").read_bytes()
+    footer = index[-48:]
+    assert footer[-8:] == (0xDB4775248B80FB57).to_bytes(8, "little")
+    plain, packed = TensorBundle(FIXTURES / "gru" / "model.ckpt"), TensorBundle(FIXTURES / "snappy_gru" / "model.ckpt")
+    assert packed.entries.keys() == plain.entries.keys()
+    for name in plain.entries:
+        np.testing.assert_array_equal(packed.tensor(name), plain.tensor(name))
+
+
+def test_snappy_every_element_kind():
+    """A stream assembled by the format's rules: a long literal (length in an extra byte), a 1-byte-offset
+    copy, an overlapping 2-byte-offset copy (run-length) and a 4-byte-offset copy."""
+    literal = bytes(range(70))
+    stream = bytes([60 << 2]) + bytes([69]) + literal  # literal of 70: tag 60 -> one length byte (len-1)
+    expect = bytearray(literal)
+    stream += bytes([((8 - 4) << 2) | 1 | (0 << 5), 10])  # copy 8 bytes from 10 back (11-bit offset)
+    expect += expect[-10:-2]
+    stream += bytes([((12 - 1) << 2) | 2]) + (1).to_bytes(2, "little")  # 12 copies of the last byte
+    expect += bytes([expect[-1]]) * 12
+    stream += bytes([((5 - 1) << 2) | 3]) + (70).to_bytes(4, "little")  # 5 bytes from 70 back
+    expect += expect[-70:-65]
+    assert snappy_decompress(bytes([len(expect)]) + stream) == bytes(expect)
+    with pytest.raises(FormatError, match="declares"):
+        snappy_decompress(bytes([len(expect) + 1]) + stream)
+    with pytest.raises(FormatError, match="offset"):
+        snappy_decompress(bytes([9]) + bytes([((4 - 4) << 2) | 1, 5]))  # a copy before anything was written
