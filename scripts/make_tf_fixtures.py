@@ -170,7 +170,8 @@ def lstm_stack_forget_bias() -> None:
     """MultiRNNCell of two BasicLSTMCells with different forget_bias (0.3, then 2.0): only the .meta tells."""
     graph(8)
     x = v1.placeholder(tf.float32, [None, 7, 2])
-    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4, forget_bias=0.3), rnn_cell.BasicLSTMCell(3, forget_bias=2.0)])
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4, forget_bias=0.3),
+                                  rnn_cell.BasicLSTMCell(3, forget_bias=2.0)])
     outputs, final_state = v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
     seq = np.random.default_rng(8).normal(size=(1, 7, 2)).astype(np.float32)
     with v1.Session() as sess:
@@ -279,7 +280,8 @@ def snappy_gru() -> None:
     handles = meta_handle + index_handle
     out += handles + b"\0" * (40 - len(handles)) + struct.pack("<Q", 0xDB4775248B80FB57)
     (folder / "model.ckpt.index").write_bytes(bytes(out))
-    reader, original = tf.train.load_checkpoint(str(folder / "model.ckpt")), tf.train.load_checkpoint(str(src / "model.ckpt"))
+    reader = tf.train.load_checkpoint(str(folder / "model.ckpt"))
+    original = tf.train.load_checkpoint(str(src / "model.ckpt"))
     for name in original.get_variable_to_shape_map():
         assert np.array_equal(reader.get_tensor(name), original.get_tensor(name)), name
     print(f"snappy_gru: TensorFlow reads the snappy index ({len(out)} bytes, was {len(buf)})")

@@ -33,7 +33,8 @@ _FOREIGN = {
     "keras-h5": ("gateviz.formats.keras_reader", "read_keras", "list_keras_modules", "Keras"),
     "keras-zip": ("gateviz.formats.keras_reader", "read_keras", "list_keras_modules", "Keras"),
     "onnx": ("gateviz.formats.onnx_reader", "read_onnx", "list_onnx_modules", "ONNX"),
-    "tf-checkpoint": ("gateviz.formats.tf_checkpoint", "read_tf_checkpoint", "list_tf_modules", "TensorFlow checkpoint"),
+    "tf-checkpoint": ("gateviz.formats.tf_checkpoint", "read_tf_checkpoint", "list_tf_modules",
+                      "TensorFlow checkpoint"),
 }
 
 

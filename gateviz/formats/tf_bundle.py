@@ -39,7 +39,7 @@ DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10
 DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
                8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 18: "complex128",
                19: "float16", 22: "uint32", 23: "uint64"}
-DT_STRING, DT_BFLOAT16 = 7, 14
+DT_STRING = 7
 
 
 # ---- protobuf wire format ---------------------------------------------------
@@ -362,7 +362,8 @@ class TensorBundle:
         with open(path, "rb") as fh:
             total = os.fstat(fh.fileno()).st_size
             if e.offset + e.size > total:
-                raise FormatError(f"{path} holds {total:,} bytes but {e.name} lies at {e.offset:,}..{e.offset + e.size:,}; "
+                raise FormatError(f"{path} holds {total:,} bytes but {e.name} lies at "
+                                  f"{e.offset:,}..{e.offset + e.size:,}; "
                                   "the data file is truncated")
             fh.seek(e.offset)
             raw = fh.read(e.size)

@@ -14,8 +14,9 @@ TF1 kernels are ``[x; h]`` stacked, ``(I + Hr, G·H)``, gates ``i, j, f, o`` (j 
 LSTMs and ``r, u`` + a separate candidate for GRUs (reset before the matmul), one bias. What the
 checkpoint does not store — ``forget_bias`` (added to f at run time), ``cell_clip``, ``proj_clip``,
 the activation — is read from the ``.meta`` graph next to it (tf_meta.py), else takes TF's defaults
-(forget_bias 1.0, no clipping, tanh), unless given; the model's name says which. Plain variables that fit a dense read-out of the last layer (seed note 002's
-``weights['out']``, ``biases['out']``; ``dense/kernel``) become the head; one that fits a dense
+(forget_bias 1.0, no clipping, tanh), unless given; the model's name says which. Plain variables
+that fit a dense read-out of the last layer (seed note 002's ``weights['out']``, ``biases['out']``;
+``dense/kernel``) become the head; one that fits a dense
 projection in front of the first layer (``weights['in']``) is folded into layer 0's input weights
 (``Wx·(W_inᵀx + b_in) = (Wx W_inᵀ)x + Wx b_in``, exact), so the model reads the raw input.
 """
@@ -134,7 +135,8 @@ def _need(bundle: TensorBundle, tensors: dict[str, str], var: str, cell: str, nd
     return a
 
 
-def _direction(bundle: TensorBundle, cell: str, t: dict[str, str], reverse: bool) -> tuple[str, int, int, DirectionWeights]:
+def _direction(bundle: TensorBundle, cell: str, t: dict[str, str],
+               reverse: bool) -> tuple[str, int, int, DirectionWeights]:
     """One direction of one layer -> (kind, units, input size, canonical weights)."""
     kind = KINDS[cell]
     where = f"{bundle.prefix}: {cell}"
@@ -144,7 +146,8 @@ def _direction(bundle: TensorBundle, cell: str, t: dict[str, str], reverse: bool
         H = kc.shape[1]
         I = kc.shape[0] - H
         if I < 1 or kg.shape != (I + H, 2 * H) or bg.shape != (2 * H,) or bc.shape != (H,):
-            raise FormatError(f"{where} tensors do not fit one GRU (gates/kernel {kg.shape}, candidate/kernel {kc.shape})")
+            raise FormatError(f"{where} tensors do not fit one GRU (gates/kernel {kg.shape}, "
+                              f"candidate/kernel {kc.shape})")
         # gates kernel columns r|u (u = z: high keeps the old state), candidate apart: canonical [r, z, n]
         W = np.concatenate([kg, kc], axis=1)  # (I+H, 3H)
         b = np.concatenate([bg, bc])
@@ -171,7 +174,8 @@ def _direction(bundle: TensorBundle, cell: str, t: dict[str, str], reverse: bool
         diags = [t.get(f"w_{g}_diag") for g in "ifo"]
         if any(diags):
             if not all(diags):
-                raise FormatError(f"{where}: has only some of w_i_diag, w_f_diag, w_o_diag; a peephole LSTMCell has all three")
+                raise FormatError(f"{where}: has only some of w_i_diag, w_f_diag, w_o_diag; a peephole "
+                                  "LSTMCell has all three")
             peephole = np.stack([_need(bundle, t, f"w_{g}_diag", cell, 1) for g in "ifo"])  # (3, H): p_i, p_f, p_o
             if peephole.shape != (3, H):
                 raise FormatError(f"{where}: peephole weights of shape {peephole.shape[1:]}, expected ({H},)")
@@ -369,7 +373,3 @@ def describe_tf_modules(path: str | os.PathLike) -> list[str]:
         cells = ", ".join(sorted({c for c, _ in mod.cells.values()}))
         lines.append(f"{name}: {cells}, {mod.num_layers} layer(s)" + (", bidirectional" if mod.bidirectional else ""))
     return lines
-
-
-def is_checkpoint(path: str | os.PathLike) -> bool:
-    return checkpoint_prefix(Path(path)) is not None

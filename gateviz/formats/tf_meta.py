@@ -79,10 +79,12 @@ def _const_scalar(node: _Node, where: str) -> float | None:
                 values = np.frombuffer(v, dtype=DTYPES[dtype])
                 return float(values[0]) if values.size == 1 else None
             if n == 5:  # float_val: packed (bytes) or one fixed32
-                values = np.frombuffer(v, "<f4") if isinstance(v, bytes) else [struct.unpack("<f", struct.pack("<I", v))[0]]
+                values = (np.frombuffer(v, "<f4") if isinstance(v, bytes)
+                          else [struct.unpack("<f", struct.pack("<I", v))[0]])
                 return float(values[0]) if len(values) == 1 else None
             if n == 6:  # double_val
-                values = np.frombuffer(v, "<f8") if isinstance(v, bytes) else [struct.unpack("<d", struct.pack("<Q", v))[0]]
+                values = (np.frombuffer(v, "<f8") if isinstance(v, bytes)
+                          else [struct.unpack("<d", struct.pack("<Q", v))[0]])
                 return float(values[0]) if len(values) == 1 else None
         return 0.0  # a Const with no values: zeros
     return None
