@@ -185,9 +185,7 @@ def as_sequence(x: Any) -> Any:
         if x.is_floating_point() and x.element_size() < 4:
             x = x.float()
         return x.numpy()
-    if hasattr(x, "numpy") and not hasattr(x, "__array__"):  # a framework tensor (tf / keras)
-        x = x.numpy()
-    import numpy as np
+    import numpy as np  # TensorFlow and JAX arrays convert through __array__
 
     return np.asarray(x)
 
@@ -212,8 +210,8 @@ def trace(model: Any, x: Any, *, module: str | None = None, interventions=()):
     x: a str (text models), token ids (T,) / (N, T), or features (T, F) / (N, T, F), batch first;
     numpy arrays, lists or torch tensors. ``interventions``: spec texts as ``gateviz trace --clamp``.
 
-    A head (nn.Linear, Dense) is applied at every step: where forward() uses only the last step,
-    compare ``trace.output[-1]``.
+    The trace is what the model computes in eval mode (no dropout). A head (nn.Linear, Dense) is
+    applied at every step: where forward() uses only the last step, compare ``trace.output[..., -1, :]``.
     """
     recurrent = as_model(model, module=module)
     from .core.engine import Tracer

@@ -269,6 +269,17 @@ def test_keras_sequential_equals_keras(keras):
     np.testing.assert_allclose(trace.get(1, "forward", "hidden_state"), _np(top(x)), atol=TOL, rtol=0)
 
 
+def test_keras_bidirectional_gru_sum_with_time_distributed_dense_equals_keras(keras):
+    """get_weights() must list the backward GRU after the forward one, as the files do."""
+    keras.utils.set_random_seed(3)
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((7, 3)),
+                              layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum"),
+                              layers.TimeDistributed(layers.Dense(2))])
+    x = np.random.default_rng(3).normal(size=(2, 7, 3)).astype("float32")
+    np.testing.assert_allclose(gateviz.trace(model, x).output, _np(model(x)), atol=TOL, rtol=0)
+
+
 def test_keras_functional_embedding_gru_equals_keras(keras):
     keras.utils.set_random_seed(1)
     tokens_in = keras.Input((None,), dtype="int32")
