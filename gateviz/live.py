@@ -44,8 +44,7 @@ def _python_wording(e: GatevizError) -> GatevizError:
     """The readers name the CLI's ``--module NAME``; from Python it is the ``module=`` keyword."""
     text = re.sub(r"--module NAME", 'module="NAME"', str(e))
     text = re.sub(r"--module (\S+)", r'module="\1"', text).replace("drop --module", "drop module=")
-    out = type(e)(text)
-    return out
+    return type(e)(text)
 
 
 def as_model(model: Any, *, module: str | None = None) -> RecurrentModel:
