@@ -297,3 +297,36 @@ def test_snappy_every_element_kind():
         snappy_decompress(bytes([len(expect) + 1]) + stream)
     with pytest.raises(FormatError, match="offset"):
         snappy_decompress(bytes([9]) + bytes([((4 - 4) << 2) | 1, 5]))  # a copy before anything was written
+
+
+def test_every_damaged_byte_of_an_index_is_refused_or_harmless(tmp_path):
+    """Each byte of the gru fixture's .index flipped in turn: a clear FormatError, never another exception,
+    except in the bytes a bundle never reads — the metaindex block and its handle, the footer's padding —
+    where the tensors come out unchanged."""
+    from gateviz.formats.tf_bundle import FOOTER_SIZE, _varint
+
+    folder = tmp_path / "c"
+    shutil.copytree(FIXTURES / "gru", folder)
+    index = folder / "model.ckpt.index"
+    original = index.read_bytes()
+    footer_at = len(original) - FOOTER_SIZE
+    meta_offset, pos = _varint(original, footer_at, "")
+    meta_size, after_meta = _varint(original, pos, "")
+    _, pos = _varint(original, after_meta, "")
+    _, handles_end = _varint(original, pos, "")
+    unread = (set(range(meta_offset, meta_offset + meta_size + 5)) | set(range(footer_at, after_meta))
+              | set(range(handles_end, len(original) - 8)))
+    plain = TensorBundle(FIXTURES / "gru" / "model.ckpt")
+    harmless = set()
+    for i in range(len(original)):
+        data = bytearray(original)
+        data[i] ^= 0x5A
+        index.write_bytes(bytes(data))
+        try:
+            bundle = TensorBundle(folder / "model.ckpt")
+        except FormatError:
+            continue
+        for name in plain.entries:
+            np.testing.assert_array_equal(bundle.tensor(name), plain.tensor(name))
+        harmless.add(i)
+    assert harmless == unread

@@ -18,6 +18,7 @@ Nothing here runs code from the files; every offset is checked against the file 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import struct
@@ -31,6 +32,7 @@ from ..core.errors import FormatError
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48  # two block handles padded to 40 bytes, then the 8-byte magic
 _BLOCK_TRAILER = 5  # compression type (1 byte) + crc32c (4 bytes) after every block
+_MAX_INDEX = 256 * 1024 * 1024
 _CRC_CHECK_LIMIT = 4 * 1024 * 1024  # pure-Python crc32c runs at a few MB/s: larger tensors are size-checked
 
 # tensorflow/core/framework/types.proto -> numpy (little-endian); DT_STRING (7) is read apart
@@ -315,6 +317,10 @@ class TensorBundle:
         index = Path(f"{self.prefix}.index")
         where = str(index)
         try:
+            size = index.stat().st_size
+            if size > _MAX_INDEX:
+                raise FormatError(f"{index} is {size:,} bytes; a checkpoint's .index lists names and offsets and "
+                                  f"stays far below {_MAX_INDEX >> 20} MiB: this is not one")
             buf = index.read_bytes()
         except OSError as e:
             raise FormatError(f"cannot read {index}: {e.strerror or e}") from None
@@ -347,7 +353,7 @@ class TensorBundle:
             raise FormatError(f"{self.prefix}: {name} holds {e.dtype_name} values; gateviz reads float and "
                               "integer tensors")
         dtype = np.dtype(DTYPES[e.dtype])
-        count = int(np.prod(e.shape, dtype=np.int64)) if e.shape else 1
+        count = math.prod(e.shape)  # Python ints: a hostile shape cannot wrap around to fit the size
         if count * dtype.itemsize != e.size:
             raise FormatError(f"{self.prefix}: {name} declares shape {e.shape} ({e.dtype_name}) but {e.size:,} "
                               "bytes; the index is damaged")
