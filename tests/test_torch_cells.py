@@ -212,3 +212,17 @@ def test_chained_cells_in_safetensors_and_under_a_prefix(tmp_path, kind):
     tr = trace(model, x)
     np.testing.assert_allclose(tr.get(1, "forward", "cell_state"), want["c2"], atol=1e-5, rtol=0)
     np.testing.assert_allclose(tr.output, want["y"], atol=1e-5, rtol=0)
+
+
+def test_a_custom_weight_ih_does_not_hide_a_real_module(tmp_path):
+    torch.manual_seed(7)
+    gru = torch.nn.GRU(3, 4)
+    sd = {f"rnn.{k}": v for k, v in gru.state_dict().items()}
+    sd.update({"attn.weight_ih": torch.zeros(5, 3), "attn.weight_hh": torch.zeros(5, 2)})  # no cell's shapes
+    path = tmp_path / "mixed.pt"
+    torch.save(sd, path)
+    assert list_modules(path) == ["rnn"]
+    x = np.random.default_rng(5).standard_normal((6, 3)).astype(np.float32)
+    with torch.no_grad():
+        want = gru(torch.as_tensor(x)[:, None])[0][:, 0].numpy()
+    np.testing.assert_allclose(trace(load_model(path), x).get(0, "forward", "hidden_state"), want, atol=1e-5, rtol=0)

@@ -114,16 +114,23 @@ def find_recurrent_modules(state: Mapping[str, object]) -> list[RecurrentModuleI
             continue
         found.append((_first_position(state, prefix), _inspect(prefix, tensors)))
     stack: list[tuple[str, RecurrentModuleInfo]] = []
+    misfits: list[FormatError] = []
     for prefix, tensors in cells.items():
         if "weight_ih" not in tensors or "weight_hh" not in tensors or "weight_hr" in tensors:
             continue  # not a torch cell (a cell has no projection)
-        one = _inspect_cell(prefix, tensors)
+        try:
+            one = _inspect_cell(prefix, tensors)
+        except FormatError as e:  # a custom module's own weight_ih: no reason to refuse the others
+            misfits.append(e)
+            continue
         if stack and not _chains(stack[-1], (prefix, one), span):
             found.append((span[stack[0][0]][0], _stack_info(stack)))
             stack = []
         stack.append((prefix, one))
     if stack:
         found.append((span[stack[0][0]][0], _stack_info(stack)))
+    if misfits and not found:
+        raise misfits[0]
     return [info for _, info in sorted(found, key=lambda f: f[0])]
 
 
