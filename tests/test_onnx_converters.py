@@ -14,7 +14,8 @@ from fixtures_frameworks import onnx_recurrent_outputs, onnx_run, open_model
 from gateviz.core.engine import trace
 
 TOL = 1e-5
-pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -55,7 +56,8 @@ def _tf2onnx_dense_model(path, *, H=5, I=3, out=4, activation=None, seed=0):
     if activation:
         nodes.append(helper.make_node(activation, ["logits"], ["probs"]))
         result = "probs"
-    graph = helper.make_graph(nodes, "tf2onnx_dense", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
+    graph = helper.make_graph(nodes, "tf2onnx_dense",
+                              [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 1, I])],
                               [helper.make_tensor_value_info(result, TensorProto.FLOAT, None)], inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(path))
     return rng.normal(0, 1.5, (11, 1, I)).astype(np.float32), numpy_helper.to_array(inits[6]), result

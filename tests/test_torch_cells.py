@@ -176,7 +176,8 @@ def test_cells_that_do_not_chain_are_separate_modules(tmp_path, capsys):
     error_line(capsys, "--module NAME")
     assert main(args + ["--module", "post"]) == 0
     with np.load(tmp_path / "t.npz") as saved:
-        np.testing.assert_allclose(saved["layer0.forward.hidden_state"], _drive([net.post], xs)[0][0], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(saved["layer0.forward.hidden_state"], _drive([net.post], xs)[0][0],
+                                   atol=1e-5, rtol=0)
 
 
 def test_a_damaged_cell_is_named(tmp_path, capsys):

@@ -157,7 +157,8 @@ class RecurrentLayer:
         if len(self.directions) == 2 and (self.directions[0].reverse or not self.directions[1].reverse):
             raise ModelError(f"{where}: a bidirectional layer lists its forward direction first, then its backward one")
         if self.cell != "lstm" and (self.output_activation or any(d.output_activation for d in self.directions)):
-            raise ModelError(f"{where}: an output activation (h = o*psi(c)) belongs to an LSTM, not a {self.cell.upper()}")
+            raise ModelError(f"{where}: an output activation (h = o*psi(c)) belongs to an LSTM, not a "
+                             f"{self.cell.upper()}")
         G, H, Hr = self.gates, self.units, self.hidden_size
         for d, name in zip(self.directions, self.direction_names()):
             for key, a in d.arrays().items():
