@@ -195,6 +195,22 @@ def rnn_relu_stack() -> None:
         save("rnn_relu_stack", sess, fetch, {x: seq}, {"activation": "relu"})
 
 
+def two_modules() -> None:
+    """An encoder and a decoder, each a dynamic_rnn of a BasicLSTMCell under its own variable scope, with
+    forget_bias 0.5 and 1.5: two recurrent modules in one checkpoint (--module picks one)."""
+    graph(10)
+    x = v1.placeholder(tf.float32, [None, 5, 2])
+    with v1.variable_scope("encoder"):
+        enc_out, enc_state = v1.nn.dynamic_rnn(rnn_cell.BasicLSTMCell(3, forget_bias=0.5), x, dtype=tf.float32)
+    with v1.variable_scope("decoder"):
+        dec_out, dec_state = v1.nn.dynamic_rnn(rnn_cell.BasicLSTMCell(3, forget_bias=1.5), x, dtype=tf.float32)
+    seq = np.random.default_rng(10).normal(size=(1, 5, 2)).astype(np.float32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("two_modules", sess, {"x": x, "h_encoder": enc_out, "h_decoder": dec_out}, {x: seq},
+             {"forget_bias_encoder": 0.5, "forget_bias_decoder": 1.5})
+
+
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
@@ -296,7 +312,7 @@ def main() -> int:
     note_003_binary_add()
     lstm_stack_forget_bias()
     v1.enable_control_flow_v2()
-    for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack):
+    for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack, two_modules):
         make()
     snappy_gru()
     return 0

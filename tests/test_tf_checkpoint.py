@@ -330,3 +330,25 @@ def test_every_damaged_byte_of_an_index_is_refused_or_harmless(tmp_path):
             np.testing.assert_array_equal(bundle.tensor(name), plain.tensor(name))
         harmless.add(i)
     assert harmless == unread
+
+
+def test_two_modules_are_listed_and_each_opens_with_its_own_forget_bias(capsys):
+    """encoder/rnn and decoder/rnn in one checkpoint: info lists both, --module picks one, and each gets the
+    forget_bias its own part of the .meta shows (0.5 and 1.5)."""
+    from gateviz.formats import list_modules
+
+    folder = FIXTURES / "two_modules"
+    e = _expected("two_modules")
+    assert list_modules(folder) == ["decoder/rnn", "encoder/rnn"]
+    with pytest.raises(FormatError, match="choose one with --module"):
+        load_model(folder)
+    for module in ("encoder", "decoder"):
+        model = load_model(folder, module=f"{module}/rnn")
+        assert model.layers[0].forget_bias == pytest.approx(float(e[f"forget_bias_{module}"]))
+        h = Tracer(model).trace(e["x"]).get(0, "forward", "hidden_state")
+        np.testing.assert_allclose(h, e[f"h_{module}"], atol=TOL, rtol=0)
+    assert main(["info", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "holds 2 recurrent modules" in out and "encoder/rnn: basic_lstm_cell, 1 layer(s)" in out
+    assert main(["info", str(folder), "--module", "nope"]) == 2
+    error_line(capsys, "no recurrent module 'nope'", "decoder/rnn, encoder/rnn")

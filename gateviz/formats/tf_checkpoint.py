@@ -213,7 +213,7 @@ def _options(prefix: Path, mod: _Module, layers: list[RecurrentLayer], given: di
     found, why = None, "the .meta was not read"
     if meta.is_file():
         try:
-            found = read_meta_options(meta)
+            found, why = read_meta_options(meta), "not found in the .meta"
         except FormatError as e:
             why = f"the .meta could not be read: {e}"
     sources: dict[str, set[str]] = {"given": set(), "meta": set(), "default": set()}
@@ -252,6 +252,9 @@ def _from_meta(found: list[Found], mod: _Module, k: int, layer: RecurrentLayer, 
     was found; else the one value the whole graph shows. None when absent or ambiguous."""
     kinds = {c for c, _ in mod.cells.values()}
     mine = [f for f in found if f.option == option and f.cell in kinds]
+    # the module's scope: "encoder/rnn/while/…" in a TF 1.x graph, function "encoder_rnn_while_body_7" in TF 2's
+    scope = mod.name.replace("/", "_")
+    mine = [f for f in mine if scope in f.where.replace("/", "_")] or mine
     per_direction = []
     for d in ("fw", "bw") if layer.bidirectional else ("fw",):
         near = [f for f in mine
