@@ -154,3 +154,29 @@ def test_engine_and_reference_agree_on_an_output_activation():
         q = ref[key]
         np.testing.assert_allclose(q["hidden_state"], q["output_gate"] * psi(q["cell_state"]), atol=1e-12, rtol=0)
     assert ref[(0, "forward")]["cell_state"].min() < 0  # where relu and tanh part
+
+
+def test_gradients_through_an_output_activation_match_finite_differences():
+    """dy/dx_t for y = a unit's h at the last step, against central differences of the numpy reference."""
+    from gateviz.core.activations import Activation
+    from gateviz.core.gradients import GradientTarget, compute_gradients
+    from reference import random_model, reference_trace
+
+    model = random_model(9, "lstm", units=(4, 3), input_size=2, dtype=np.float64,
+                         output_activation=Activation("softsign"))
+    x = np.random.default_rng(10).standard_normal((7, 2))
+    target = GradientTarget(unit=(1, "forward", 2))
+    got = compute_gradients(model, trace(model, x), target).input  # (T, F)
+
+    def y(xs):
+        return reference_trace(model, xs)[(1, "forward")]["hidden_state"][-1, 2]
+
+    eps, want = 1e-6, np.zeros_like(x)
+    for t in range(x.shape[0]):
+        for f in range(x.shape[1]):
+            up, down = x.copy(), x.copy()
+            up[t, f] += eps
+            down[t, f] -= eps
+            want[t, f] = (y(up) - y(down)) / (2 * eps)
+    np.testing.assert_allclose(got, want, atol=1e-7, rtol=0)
+    assert np.abs(want).max() > 1e-3
