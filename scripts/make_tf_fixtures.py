@@ -195,6 +195,16 @@ def rnn_relu_stack() -> None:
         save("rnn_relu_stack", sess, fetch, {x: seq}, {"activation": "relu"})
 
 
+def tf2_object_checkpoint() -> None:
+    """Not a TF1 checkpoint: tf.train.Checkpoint of a Keras LSTM (eager, TF 2), whose variables are named by
+    the objects that held them (…/.ATTRIBUTES/VARIABLE_VALUE). The reader must say what it is."""
+    folder = OUT / "tf2_object_checkpoint"
+    shutil.rmtree(folder, ignore_errors=True)
+    model = tf.keras.Sequential([tf.keras.layers.LSTM(3, input_shape=(4, 2))])
+    tf.train.Checkpoint(model=model).write(str(folder / "ckpt"))
+    print("tf2_object_checkpoint:", sorted(p.name for p in folder.iterdir()))
+
+
 def two_modules() -> None:
     """An encoder and a decoder, each a dynamic_rnn of a BasicLSTMCell under its own variable scope, with
     forget_bias 0.5 and 1.5: two recurrent modules in one checkpoint (--module picks one)."""
@@ -304,6 +314,7 @@ def snappy_gru() -> None:
 
 
 def main() -> int:
+    tf2_object_checkpoint()  # eager, before the graph-mode fixtures
     v1.disable_eager_execution()
     # The seed notes ran on TF 1.x: their .meta graphs have the old while-loop ops (control flow v1) at the
     # top level; TF 2's v1 graphs keep the loop body in a library function. Both kinds are written.

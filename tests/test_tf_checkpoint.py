@@ -352,3 +352,18 @@ def test_two_modules_are_listed_and_each_opens_with_its_own_forget_bias(capsys):
     assert "holds 2 recurrent modules" in out and "encoder/rnn: basic_lstm_cell, 1 layer(s)" in out
     assert main(["info", str(folder), "--module", "nope"]) == 2
     error_line(capsys, "no recurrent module 'nope'", "decoder/rnn, encoder/rnn")
+
+
+def test_a_tf2_object_checkpoint_is_named_and_its_object_graph_reads(capsys):
+    """tf.train.Checkpoint of a Keras LSTM (written by TF 2): not a TF1 model; the message says what it is and
+    what to save instead. Its object graph, a string tensor, reads as a protobuf message."""
+    from gateviz.formats.tf_bundle import _fields
+
+    folder = FIXTURES / "tf2_object_checkpoint"
+    assert main(["info", str(folder)]) == 2
+    error_line(capsys, "TensorFlow 2 object-based checkpoint", "model.keras")
+    bundle = TensorBundle(folder / "ckpt")
+    graph = bundle.string("_CHECKPOINTABLE_OBJECT_GRAPH")
+    nodes = [v for n, v in _fields(graph, "object graph") if n == 1]  # TrackableObjectGraph.nodes
+    assert len(nodes) >= 4 and b"recurrent_kernel" in graph
+    assert bundle.tensor("model/layer_with_weights-0/cell/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape == (2, 12)

@@ -360,7 +360,7 @@ class TensorBundle:
         raw = self._raw(e)
         return np.frombuffer(raw, dtype=dtype).reshape(e.shape).astype(dtype.newbyteorder("="))
 
-    def _raw(self, e: BundleEntry) -> bytes:
+    def _raw(self, e: BundleEntry, check: bool = True) -> bytes:
         path = self.shard_path(e.shard)
         if not path.is_file():
             raise FormatError(f"{e.name} lies in {path.name}, which is missing; copy every file of the checkpoint "
@@ -373,15 +373,22 @@ class TensorBundle:
                                   "the data file is truncated")
             fh.seek(e.offset)
             raw = fh.read(e.size)
-        if e.crc is not None and e.size <= _CRC_CHECK_LIMIT and masked_crc32c(raw) != e.crc:
+        if check and e.crc is not None and e.size <= _CRC_CHECK_LIMIT and masked_crc32c(raw) != e.crc:
             raise FormatError(f"{path}: the bytes of {e.name} fail their checksum; the data file is damaged")
         return raw
 
     def string(self, name: str) -> bytes:
-        """A scalar DT_STRING tensor (a TF2 checkpoint's object graph): varint length, its crc, the bytes."""
+        """A scalar DT_STRING tensor (a TF2 checkpoint's object graph): its varint length, a masked crc32c of
+        that length, then the bytes. The entry's crc32c covers the length as a uint32 (not the varint), the
+        length's crc and the bytes (tensor_bundle.cc WriteStringTensor)."""
         e = self.entries[name]
         if e.dtype != DT_STRING or e.shape not in ((), (1,)):
             raise FormatError(f"{self.prefix}: {name} is not a single string")
-        raw = self._raw(e)
+        raw = self._raw(e, check=False)
         n, pos = _varint(raw, 0, name)
-        return raw[pos + 4:pos + 4 + n]  # 4 bytes: the masked crc32c of the lengths
+        if pos + 4 + n != len(raw) or n >= 1 << 32:
+            raise FormatError(f"{self.prefix}: the string {name} declares {n:,} bytes in a {len(raw):,}-byte record; "
+                              "the checkpoint is damaged")
+        if e.crc is not None and masked_crc32c(struct.pack("<I", n) + raw[pos:]) != e.crc:
+            raise FormatError(f"{self.prefix}: the bytes of {name} fail their checksum; the data file is damaged")
+        return raw[pos + 4:]

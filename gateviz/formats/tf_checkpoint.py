@@ -102,7 +102,13 @@ def _modules(bundle: TensorBundle) -> dict[str, _Module]:
     return modules
 
 
-def _pick(path, modules: dict[str, _Module], module: str | None) -> _Module:
+def _pick(path, modules: dict[str, _Module], module: str | None, bundle: TensorBundle) -> _Module:
+    if not modules and ("_CHECKPOINTABLE_OBJECT_GRAPH" in bundle.entries
+                        or any(n.endswith("/.ATTRIBUTES/VARIABLE_VALUE") for n in bundle.entries)):
+        raise FormatError(f"{path} is a TensorFlow 2 object-based checkpoint (tf.train.Checkpoint, "
+                          "model.save_weights): its variables are named after the Python objects that held them, "
+                          "not the model's layers; save the Keras model itself (model.save('model.keras') or "
+                          "'model.h5') and open that")
     if not modules:
         raise FormatError(f"{path} is a TensorFlow checkpoint without any rnn_cell variables (…/basic_lstm_cell/, "
                           "…/lstm_cell/, …/gru_cell/, …/basic_rnn_cell/); gateviz reads TF1 rnn_cell models from "
@@ -314,7 +320,7 @@ def read_tf_checkpoint(path: str | os.PathLike, *, module: str | None = None, fo
     if prefix is None:
         raise FormatError(f"{path} is not part of a TensorFlow checkpoint (no .index file next to it)")
     bundle = TensorBundle(prefix)
-    mod = _pick(path, _modules(bundle), module)
+    mod = _pick(path, _modules(bundle), module, bundle)
     layers = _layers(bundle, mod)
     notes = [f"TensorFlow 1 {', '.join(sorted({c for c, _ in mod.cells.values()}))}"]
     notes.append(_options(prefix, mod, layers, {"forget_bias": forget_bias, "cell_clip": cell_clip,
