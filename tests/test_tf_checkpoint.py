@@ -367,3 +367,18 @@ def test_a_tf2_object_checkpoint_is_named_and_its_object_graph_reads(capsys):
     nodes = [v for n, v in _fields(graph, "object graph") if n == 1]  # TrackableObjectGraph.nodes
     assert len(nodes) >= 4 and b"recurrent_kernel" in graph
     assert bundle.tensor("model/layer_with_weights-0/cell/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape == (2, 12)
+
+
+def test_cli_info_overrides_and_refuses_them_for_other_formats(tmp_path, capsys):
+    folder = FIXTURES / "lstm_peephole_clip_proj"
+    assert main(["info", str(folder), "--forget-bias", "0.25", "--cell-clip", "3", "--json"]) == 0
+    import json
+
+    layer = json.loads(capsys.readouterr().out)["layers"][0]
+    assert (layer["forget_bias"], layer["cell_clip"], layer["proj_clip"]) == pytest.approx((0.25, 3.0, 0.3))
+    gvm = tmp_path / "m.gvm"
+    from gateviz.formats import save_model
+
+    save_model(read_tf_checkpoint(folder), gvm)
+    assert main(["info", str(gvm), "--forget-bias", "0.5"]) == 2
+    error_line(capsys, "--forget-bias apply to TensorFlow 1 checkpoints")

@@ -50,11 +50,22 @@ def _foreign_module(fmt: str, path: Path):
                           f"(pip install {e.name})") from None
 
 
-def load_model(path: str | os.PathLike, *, module: str | None = None, nonlinearity: str = "tanh") -> RecurrentModel:
+def load_model(path: str | os.PathLike, *, module: str | None = None, nonlinearity: str = "tanh",
+               tf_options: dict | None = None) -> RecurrentModel:
     """Read any supported model file. ``module`` picks one recurrent module of several
-    (see ``list_modules``); ``nonlinearity`` is a PyTorch nn.RNN's (not stored in its weights)."""
+    (see ``list_modules``); ``nonlinearity`` is a PyTorch nn.RNN's (not stored in its weights);
+    ``tf_options`` (forget_bias, cell_clip, proj_clip) override a TensorFlow 1 checkpoint's."""
     path = Path(path)
     fmt = detect_format(path)
+    given = {k: v for k, v in (tf_options or {}).items() if v is not None}
+    if given and fmt != "tf-checkpoint":
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise FormatError(f"{flags} apply to TensorFlow 1 checkpoints, whose graphs hold them; {path} is a {fmt} "
+                          "file, which stores its own: drop them")
+    if given:
+        from .tf_checkpoint import read_tf_checkpoint
+
+        return read_tf_checkpoint(path, module=module, **given).validate()
     if fmt == "gateviz":
         if module:
             raise FormatError(f"{path} is a gateviz model file holding one model; drop --module")
