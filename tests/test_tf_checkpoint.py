@@ -340,8 +340,15 @@ def test_two_modules_are_listed_and_each_opens_with_its_own_forget_bias(capsys):
     folder = FIXTURES / "two_modules"
     e = _expected("two_modules")
     assert list_modules(folder) == ["decoder/rnn", "encoder/rnn"]
-    with pytest.raises(FormatError, match="choose one with --module"):
+    from gateviz.core.errors import ModuleChoiceRequired
+    from gateviz.ui.workers import ModuleChoiceNeeded, load_model_file
+
+    with pytest.raises(ModuleChoiceRequired, match="choose one with --module"):  # the app offers a chooser
         load_model(folder)
+    with pytest.raises(ModuleChoiceNeeded) as chooser:
+        load_model_file(str(folder))
+    assert chooser.value.names == ["decoder/rnn", "encoder/rnn"]
+    assert chooser.value.descriptions[1] == "encoder/rnn: basic_lstm_cell, 1 layer(s)"
     for module in ("encoder", "decoder"):
         model = load_model(folder, module=f"{module}/rnn")
         assert model.layers[0].forget_bias == pytest.approx(float(e[f"forget_bias_{module}"]))

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.errors import FormatError
+from ..core.errors import FormatError, ModuleChoiceRequired
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
 from .tf_bundle import TensorBundle, checkpoint_prefix
 from .tf_meta import Found, read_meta_options
@@ -115,8 +115,8 @@ def _pick(path, modules: dict[str, _Module], module: str | None, bundle: TensorB
                           "checkpoints, and Keras models from .h5/.keras files")
     if module is None:
         if len(modules) > 1:
-            raise FormatError(f"{path} holds {len(modules)} recurrent modules ({', '.join(modules)}); choose one "
-                              "with --module NAME")
+            raise ModuleChoiceRequired(f"{path} holds {len(modules)} recurrent modules ({', '.join(modules)}); "
+                                       "choose one with --module NAME")
         return next(iter(modules.values()))
     if module not in modules:
         raise FormatError(f"{path} has no recurrent module {module!r}; it holds {', '.join(modules)}")
