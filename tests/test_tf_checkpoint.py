@@ -87,7 +87,7 @@ def test_what_the_readers_found():
     assert m.input_size == 28 and m.layers[0].units == 6 and m.layers[0].forget_bias == 1.0
     assert (m.head.in_features, m.head.out_features) == (6, 10) and m.head.bias is not None
     assert "forget_bias 1.0 (read from the .meta)" in m.name
-    assert "head Variable_1 + Variable_3" in m.name and "input projection Variable + Variable_2" in m.name
+    assert "head Variable_1 + Variable_3, linear" in m.name and "input projection Variable + Variable_2" in m.name
     m = read_tf_checkpoint(FIXTURES / "note003_binary_add")
     assert len(m.layers) == 2 and m.head.bias is None and "no bias variable" in m.name
     m = read_tf_checkpoint(FIXTURES / "lstm_peephole_clip_proj")

@@ -339,7 +339,8 @@ def read_tf_checkpoint(path: str | os.PathLike, *, module: str | None = None, fo
         bias = None if b_out is None else _float(bundle, b_out)
         taken.update([b_out] if b_out else [])
         head = Head(weight=weight.T.copy(), bias=bias)
-        notes.append(f"head {w_out}" + (f" + {b_out}" if b_out else " (no bias variable)"))
+        # the activation after it (softmax, sigmoid) is graph code, not a variable: the head gives logits
+        notes.append(f"head {w_out}" + (f" + {b_out}" if b_out else " (no bias variable)") + ", linear")
     elif heads:
         notes.append(f"no head: {len(heads)} variables could be it ({', '.join(heads[:4])})")
 
