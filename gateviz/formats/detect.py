@@ -87,10 +87,36 @@ def _looks_like_onnx(path: Path, head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x08 and 1 <= head[1] <= 30
 
 
+def _savedmodel_folder(path: Path) -> Path | None:
+    """The TensorFlow SavedModel folder ``path`` names: the folder, its saved_model.pb, or anything in
+    its variables/ (a checkpoint in the SavedModel's own object-graph form); else None."""
+    for folder in (path, path.parent, path.parent.parent):
+        if (folder / "saved_model.pb").is_file():
+            first = path.relative_to(folder).parts[:1]
+            if first in ((), ("saved_model.pb",), ("variables",)):
+                return folder
+    return None
+
+
+def _looks_like_savedmodel(head: bytes) -> bool:
+    """SavedModel's first fields: saved_model_schema_version = 1 (field 1, varint), then meta_graphs
+    (field 2, a message). ONNX also starts with field 1 (ir_version), but never 1 in files written
+    since 2017, so a lone saved_model.pb is not taken for a damaged ONNX file."""
+    return len(head) >= 3 and head[:3] == b"\x08\x01\x12"
+
+
+def refuse_savedmodel(path: Path) -> None:
+    raise FormatError(f"{path} is a TensorFlow SavedModel; gateviz does not read SavedModel folders yet. From "
+                      "TF2 Keras save the model as model.save('model.keras') or model.save('model.h5') and open "
+                      "that; from TensorFlow 1 code open the tf.train.Saver checkpoint (its .index file)")
+
+
 def detect_format(path: str | os.PathLike) -> str:
     """One of FORMATS. FormatError for a missing, empty or unrecognised file."""
     from .tf_bundle import checkpoint_prefix
 
+    if _savedmodel_folder(Path(path)) is not None:
+        refuse_savedmodel(_savedmodel_folder(Path(path)))
     if checkpoint_prefix(path) is not None:
         return "tf-checkpoint"
     p = _check_file(path)
@@ -112,6 +138,8 @@ def detect_format(path: str | os.PathLike) -> str:
         return "keras-h5"
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "pytorch"  # a pickle protocol 2..5 stream: legacy torch.save
+    if _looks_like_savedmodel(head) and p.suffix.lower() == ".pb":
+        refuse_savedmodel(p)
     if _looks_like_onnx(p, head):
         return "onnx"
     raise FormatError(f"{p}: unrecognised file format; gateviz reads {SUPPORTED_TEXT}")
