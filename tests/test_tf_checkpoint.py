@@ -389,3 +389,20 @@ def test_cli_info_overrides_and_refuses_them_for_other_formats(tmp_path, capsys)
     save_model(read_tf_checkpoint(folder), gvm)
     assert main(["info", str(gvm), "--forget-bias", "0.5"]) == 2
     error_line(capsys, "--forget-bias apply to TensorFlow 1 checkpoints")
+
+
+def test_a_folder_of_several_saves_opens_the_one_its_checkpoint_file_names(tmp_path):
+    """Saver keeps the last few saves (model.ckpt-1000, model.ckpt-2000); the checkpoint file names the newest.
+    Without it the folder is ambiguous and the message lists the saves."""
+    for step, name in ((1000, "gru"), (2000, "basic_rnn")):
+        for f in (FIXTURES / name).glob("model.ckpt.*"):
+            shutil.copy(f, tmp_path / f.name.replace("model.ckpt", f"model.ckpt-{step}"))
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-2000"\n'
+                                         'all_model_checkpoint_paths: "model.ckpt-1000"\n'
+                                         'all_model_checkpoint_paths: "model.ckpt-2000"\n')
+    assert load_model(tmp_path).cell == "rnn"
+    assert load_model(tmp_path / "model.ckpt-1000.index").cell == "gru"
+    (tmp_path / "checkpoint").unlink()
+    _refused(tmp_path, "holds 2 checkpoints", "model.ckpt-1000.index")
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-3000"\n')
+    _refused(tmp_path, "names the checkpoint 'model.ckpt-3000'", "not in")
