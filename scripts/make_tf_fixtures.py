@@ -205,6 +205,28 @@ def tf2_object_checkpoint() -> None:
     print("tf2_object_checkpoint:", sorted(p.name for p in folder.iterdir()))
 
 
+def ptb_embedding() -> None:
+    """tensorflow/models' PTB language model in small: an ``embedding`` variable looked up by word id, two
+    BasicLSTMCells with forget_bias=0.0 (as the PTB model sets it), softmax_w/softmax_b logits every step."""
+    graph(11)
+    vocab, size, steps = 11, 4, 9
+    ids = v1.placeholder(tf.int32, [None, steps])
+    embedding = v1.get_variable("embedding", [vocab, size])
+    inputs = tf.nn.embedding_lookup(embedding, ids)
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(size, forget_bias=0.0) for _ in range(2)])
+    outputs, _ = v1.nn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+    softmax_w = v1.get_variable("softmax_w", [size, vocab])
+    softmax_b = v1.get_variable("softmax_b", [vocab])
+    logits = tf.tensordot(outputs, softmax_w, 1) + softmax_b
+    words = np.random.default_rng(11).integers(0, vocab, (1, steps)).astype(np.int32)
+    with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        save("ptb_embedding", sess, {"h": outputs, "out": logits}, {ids: words}, {"forget_bias": 0.0})
+    with np.load(OUT / "ptb_embedding" / "expected.npz") as data:
+        arrays = dict(data)
+    np.savez(OUT / "ptb_embedding" / "expected.npz", **arrays, x=words[0].astype(np.int64))  # word ids (T,)
+
+
 def two_modules() -> None:
     """An encoder and a decoder, each a dynamic_rnn of a BasicLSTMCell under its own variable scope, with
     forget_bias 0.5 and 1.5: two recurrent modules in one checkpoint (--module picks one)."""
@@ -323,7 +345,8 @@ def main() -> int:
     note_003_binary_add()
     lstm_stack_forget_bias()
     v1.enable_control_flow_v2()
-    for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack, two_modules):
+    for make in (lstm_peephole_clip_proj, gru, basic_rnn, bidirectional, rnn_relu_stack, two_modules,
+                 ptb_embedding):
         make()
     snappy_gru()
     return 0

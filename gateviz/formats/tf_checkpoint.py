@@ -302,7 +302,7 @@ def _bias_for(weight: str, size: int, others: dict, taken: set) -> str | None:
     free 1-D variable of its width."""
     scope, _, last = weight.rpartition("/")
     siblings = [f"{scope}/{b}" if scope else b for b in ("bias", "biases", "b")]
-    siblings += [weight.replace("weight", "bias"), re.sub(r"(^|/)W", r"\1b", weight)]
+    siblings += [weight.replace("weight", "bias"), re.sub(r"(^|/)W", r"\1b", weight), re.sub(r"_[wW]$", "_b", weight)]
     for s in siblings:
         if s != weight and s in others and others[s].shape == (size,) and s not in taken:
             return s
@@ -347,7 +347,11 @@ def read_tf_checkpoint(path: str | os.PathLike, *, module: str | None = None, fo
     inputs = [n for n in inputs if n not in taken]
     w_in = _choose(inputs, _IN_WORDS)
     stage = InputStage(kind="raw", features=layers[0].input_size)
-    if w_in is not None:
+    if w_in is not None and re.search(r"embed", w_in, re.I):  # tf.nn.embedding_lookup(embedding, ids)
+        table = _float(bundle, w_in)  # (V, E)
+        stage = InputStage(kind="embedding", features=int(table.shape[1]), embedding=table)
+        notes.append(f"input embedding {w_in} ({table.shape[0]} ids)")
+    elif w_in is not None:
         taken.add(w_in)
         proj = _float(bundle, w_in).astype(np.float64)  # (F, I): x_in = x·W_in + b_in
         b_in = _bias_for(w_in, proj.shape[1], others, taken)
