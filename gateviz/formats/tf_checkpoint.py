@@ -18,7 +18,8 @@ the activation — is read from the ``.meta`` graph next to it (tf_meta.py), els
 that fit a dense read-out of the last layer (seed note 002's ``weights['out']``, ``biases['out']``;
 ``dense/kernel``) become the head; one that fits a dense
 projection in front of the first layer (``weights['in']``) is folded into layer 0's input weights
-(``Wx·(W_inᵀx + b_in) = (Wx W_inᵀ)x + Wx b_in``, exact), so the model reads the raw input.
+(``Wx·(W_inᵀx + b_in) = (Wx W_inᵀ)x + Wx b_in``, exact), so the model reads the raw input; one named
+``embedding`` (``tf.nn.embedding_lookup``) becomes the input stage, so the model reads ids.
 """
 
 from __future__ import annotations
