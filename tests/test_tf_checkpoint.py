@@ -352,7 +352,7 @@ def test_two_modules_are_listed_and_each_opens_with_its_own_forget_bias(capsys):
     with pytest.raises(ModuleChoiceNeeded) as chooser:
         load_model_file(str(folder))
     assert chooser.value.names == ["decoder/rnn", "encoder/rnn"]
-    assert chooser.value.descriptions[1] == "encoder/rnn: basic_lstm_cell, 1 layer(s)"
+    assert chooser.value.descriptions[1] == "encoder/rnn: basic_lstm_cell, 1 layer(s) of 3 units"
     for module in ("encoder", "decoder"):
         model = load_model(folder, module=f"{module}/rnn")
         assert model.layers[0].forget_bias == pytest.approx(float(e[f"forget_bias_{module}"]))
@@ -360,7 +360,7 @@ def test_two_modules_are_listed_and_each_opens_with_its_own_forget_bias(capsys):
         np.testing.assert_allclose(h, e[f"h_{module}"], atol=TOL, rtol=0)
     assert main(["info", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "holds 2 recurrent modules" in out and "encoder/rnn: basic_lstm_cell, 1 layer(s)" in out
+    assert "holds 2 recurrent modules" in out and "encoder/rnn: basic_lstm_cell, 1 layer(s) of 3 units" in out
     assert main(["info", str(folder), "--module", "nope"]) == 2
     error_line(capsys, "no recurrent module 'nope'", "decoder/rnn, encoder/rnn")
 

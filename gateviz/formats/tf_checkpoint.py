@@ -384,7 +384,16 @@ def describe_tf_modules(path: str | os.PathLike) -> list[str]:
     if prefix is None:
         return []
     lines = []
-    for name, mod in _modules(TensorBundle(prefix)).items():
+    bundle = TensorBundle(prefix)
+    for name, mod in _modules(bundle).items():
         cells = ", ".join(sorted({c for c, _ in mod.cells.values()}))
-        lines.append(f"{name}: {cells}, {mod.num_layers} layer(s)" + (", bidirectional" if mod.bidirectional else ""))
+        units = []  # from the shapes the index lists: no tensor is read
+        for k in range(mod.num_layers):
+            cell, t = mod.cells.get((k, "fw"), ("", {}))
+            shape = bundle.entries[t["candidate/kernel"]].shape if "candidate/kernel" in t else (
+                bundle.entries[t["bias"]].shape if "bias" in t else ())
+            if shape:
+                units.append(str(shape[-1] // (4 if KINDS[cell] == "lstm" else 1)))
+        lines.append(f"{name}: {cells}, {mod.num_layers} layer(s)" + (f" of {', '.join(units)} units" if units else "")
+                     + (", bidirectional" if mod.bidirectional else ""))
     return lines
