@@ -410,3 +410,33 @@ def test_a_folder_of_several_saves_opens_the_one_its_checkpoint_file_names(tmp_p
     _refused(tmp_path, "holds 2 checkpoints", "model.ckpt-1000.index")
     (tmp_path / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-3000"\n')
     _refused(tmp_path, "names the checkpoint 'model.ckpt-3000'", "not in")
+
+
+def test_the_override_flags_reach_trace_export_and_ablate(tmp_path, capsys):
+    """--forget-bias/--cell-clip/--proj-clip are taken by every command that reads MODEL (cli/models.py)."""
+    import numpy as np
+
+    from gateviz.cli import main
+    from gateviz.core.engine import Tracer
+    from gateviz.core.trace import Trace
+    from gateviz.formats import load_model
+
+    folder = FIXTURES / "lstm_peephole_clip_proj"
+    x = np.random.default_rng(0).standard_normal((7, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    assert main(["trace", str(folder), str(tmp_path / "x.npy"), "--forget-bias", "0.25", "--cell-clip", "2",
+                 "-o", str(out)]) == 0
+    got = Trace.load(out)
+    model = load_model(folder, tf_options={"forget_bias": 0.25, "cell_clip": 2.0})
+    assert model.layers[0].forget_bias == 0.25 and model.layers[0].cell_clip == 2.0
+    want = Tracer(model).trace(x)
+    np.testing.assert_array_equal(got.get(0, "forward", "cell_state"), want.get(0, "forward", "cell_state"))
+    plain = Tracer(load_model(folder)).trace(x)
+    assert not np.allclose(got.get(0, "forward", "cell_state"), plain.get(0, "forward", "cell_state"))
+    assert main(["ablate", str(folder), str(tmp_path / "x.npy"), "--forget-bias", "0.25", "--top", "2"]) == 0
+    assert main(["export", str(folder), str(tmp_path / "x.npy"), "--proj-clip", "0.5", "-o",
+                 str(tmp_path / "e.npz")]) == 0
+    capsys.readouterr()
+    assert main(["trace", "bundled:brackets-lstm", "--forget-bias", "1", "-o", str(tmp_path / "b.npz")]) == 2
+    assert "--forget-bias apply to TensorFlow 1 checkpoints" in capsys.readouterr().err

@@ -15,9 +15,10 @@ CSV_COLUMNS = ("rank", "direction", "unit", "change", "metric_silenced", "mean_a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .models import MODEL_HELP
+    from .models import MODEL_HELP, add_tf_options
 
     parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    add_tf_options(parser)
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models); "
                              "default: the task's held-out sequences (a model without a task: a default sample)")
@@ -99,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
         from gateviz.export.files import check_target
 
         check_target(args.output, overwrite=args.force)
-    from .models import load_cli_model
+    from .models import load_cli_model, tf_options
 
-    model = load_cli_model(args.model, args.module, args.nonlinearity)
+    model = load_cli_model(args.model, args.module, args.nonlinearity, tf_options(args))
     sequence = None
     if args.input is not None:
         from gateviz.formats import read_sequence

@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = ("Render a panel or the whole dashboard as a figure (png, svg, pdf) or an animation "
                           "(gif, mp4), or write the trace as data (npz, csv). Never overwrites a file "
                           "unless --force is given.")
-    parser.add_argument("model", metavar="MODEL",
-                        help="model file (gateviz .gvm, PyTorch, .safetensors, Keras, ONNX) or bundled:NAME")
+    from .models import MODEL_HELP
+
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     parser.add_argument("input", metavar="INPUT", nargs="*",
                         help="input sequence (.npy, .csv, .txt); default: the model's task's default sample. "
                              "With --panel compare: 1 to 3 more MODELs (2 to 4 in all), the input from --input")
@@ -67,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
     parser.add_argument("--module", metavar="NAME", help="which recurrent module, when the file holds several")
+    from .models import add_tf_options
+
+    add_tf_options(parser)
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     parser.add_argument("--gradients", action="store_true",
                         help="npz/csv: add the gradients through time of the target y (see gateviz trace --gradients)")
@@ -136,9 +140,9 @@ def _load(args, clamps=()):
     (Interventions) ``trace`` is the intervened run and ``original`` the run without them, else None."""
     from gateviz.export.files import ExportError
 
-    from .models import load_cli_model
+    from .models import load_cli_model, tf_options
 
-    model = load_cli_model(args.model, args.module)
+    model = load_cli_model(args.model, args.module, options=tf_options(args))
     from gateviz.ui.workers import default_sequence, find_task, task_samples, trace_model
 
     task = find_task(model)

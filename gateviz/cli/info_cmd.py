@@ -6,16 +6,14 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL",
-                        help="model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX")
+    from .models import MODEL_HELP, add_tf_options
+
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP.replace("; or bundled:NAME", ""))
     parser.add_argument("--module", metavar="NAME", help="describe this recurrent module of several")
     parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
                         help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
     parser.add_argument("--json", action="store_true", help="print the description as JSON")
-    for flag, what in (("forget-bias", "added to an LSTM's forget gate"), ("cell-clip", "the cell state's clip"),
-                       ("proj-clip", "the projected h's clip")):
-        parser.add_argument(f"--{flag}", type=float, metavar="X",
-                            help=f"a TensorFlow 1 checkpoint's {what} (else read from its .meta, else TF's default)")
+    add_tf_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {line}")
         print("choose one with --module NAME to see its details or trace it")
         return 0
-    tf_options = {"forget_bias": args.forget_bias, "cell_clip": args.cell_clip, "proj_clip": args.proj_clip}
-    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity, tf_options=tf_options)
+    from .models import tf_options
+
+    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity, tf_options=tf_options(args))
     from gateviz.core.nonfinite import nonfinite_tensors
 
     bad = nonfinite_tensors(model)  # NaN/Inf weights poison whole gate arrays: name them

@@ -12,9 +12,10 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .models import MODEL_HELP
+    from .models import MODEL_HELP, add_tf_options
 
     parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    add_tf_options(parser)
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="input sequence: .npy (T, features), .csv (one row per step) or .txt (text models); "
                              "default for a model of a built-in task: the task's first sample")
@@ -58,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from .clamps import clamps_from_args
 
     clamps = clamps_from_args(args)  # a malformed spec fails before loading too
-    from .models import load_cli_model
+    from .models import load_cli_model, tf_options
 
-    model = load_cli_model(args.model, args.module, args.nonlinearity)
+    model = load_cli_model(args.model, args.module, args.nonlinearity, tf_options(args))
     if args.input is not None:
         sequence = read_sequence(args.input, model)
     else:
