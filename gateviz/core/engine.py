@@ -320,7 +320,8 @@ class Tracer:
 
     # ---- one layer ---------------------------------------------------------
     def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None,
-               edits: dict[str, list[UnitEdit]] | None = None) -> list[dict[str, Tensor]]:
+               edits: dict[str, list[UnitEdit]] | None = None,
+               init: list[tuple[Tensor, Tensor | None]] | None = None) -> list[dict[str, Tensor]]:
         """x (T, N, I) -> per direction a dict quantity -> (T, N, units).
 
         ``tick(fraction of this layer)`` is called now and then by the step loops. ``edits``
@@ -336,6 +337,9 @@ class Tracer:
 
         if edits:
             return self._edited_layer(k, x, edits, direction_tick)
+        if init is not None:  # a decoder started from its encoder's final state: the exact step loop
+            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j),
+                                             init=init[j]) for j, d in enumerate(layer.directions)]
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
@@ -537,16 +541,18 @@ class Tracer:
 
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                             x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None,
-                            edits: DirectionEdits | None = None) -> dict[str, Tensor]:
-        """Exact step loop for cells torch lacks (peepholes, clips, other activations...)."""
+                            edits: DirectionEdits | None = None,
+                            init: tuple[Tensor, Tensor | None] | None = None) -> dict[str, Tensor]:
+        """Exact step loop for cells torch lacks (peepholes, clips, other activations...), and for
+        any cell started from ``init`` = (h0 (N, Hr), c0 (N, H) or None) instead of zeros."""
         from .cell_step import CellStep
 
         T, N, _ = x.shape
         H, Hr = layer.units, layer.hidden_size
         cell = CellStep(layer, j, t)
         xs = torch.addmm(t["bx"], x.reshape(T * N, -1), t["WxT"]).view(T, N, -1)  # (T, N, G*H)
-        h = x.new_zeros(N, Hr)
-        c = x.new_zeros(N, H)
+        h = x.new_zeros(N, Hr) if init is None else init[0].expand(N, Hr).clone()
+        c = x.new_zeros(N, H) if init is None or init[1] is None else init[1].expand(N, H).clone()
         q = {name: x.new_empty(T, N, Hr if name == "hidden_state" else H) for name in QUANTITIES[layer.cell]}
         order = range(T - 1, -1, -1) if reverse else range(T)
         for n_done, step in enumerate(order, 1):
@@ -588,15 +594,40 @@ class Tracer:
             y = torch.relu(y)
         return y
 
+    def _initial_state(self, pairs, N: int) -> list[tuple[Tensor, Tensor | None]]:
+        """Layer 0's (h0, c0) per direction as (1 or N, Hr) / (1 or N, H) tensors, shapes checked."""
+        layer = self.model.layers[0]
+        if len(pairs) != len(layer.directions):
+            raise ValueError(f"initial_state has {len(pairs)} (h0, c0) pairs; layer 0 has "
+                             f"{len(layer.directions)} direction(s)")
+        out = []
+        for h0, c0 in pairs:
+            pair = []
+            for a, width, what in ((h0, layer.hidden_size, "h0"), (c0, layer.units, "c0")):
+                if a is None or (what == "c0" and layer.cell != "lstm"):
+                    if what == "c0" and layer.cell == "lstm":
+                        raise ValueError("an LSTM's initial_state needs c0 as well as h0")
+                    pair.append(None)
+                    continue
+                t = self._tensor(a).reshape(-1, width) if np.size(a) % width == 0 else None
+                if t is None or t.shape[0] not in (1, N):
+                    raise ValueError(f"initial_state {what} has shape {np.shape(a)}; expected ({width},) or "
+                                     f"({N}, {width})")
+                pair.append(t)
+            out.append((pair[0], pair[1]))
+        return out
+
     # ---- public ------------------------------------------------------------
     @torch.no_grad()
     def trace(self, sequence, *, progress: ProgressFn | None = None, interventions=(),
-              edits: list[UnitEdit] | None = None) -> Trace:
+              edits: list[UnitEdit] | None = None, initial_state=None) -> Trace:
         """Trace one sequence ((T,), (T, F), str) or a batch ((N, T, F), (N, T) tokens).
 
         ``interventions``: Interventions or their spec texts (``core.interventions``), applied in
         order inside the computation; the trace holds the replaced values and lists them in
         ``meta["interventions"]``. ``edits``: UnitEdits besides, e.g. different per sequence.
+        ``initial_state``: per direction of layer 0 a pair (h0, c0) ((Hr,) and (H,), or (N, ..) per
+        sequence; c0 None for GRU/RNN), e.g. an encoder's final states for its decoder; None: zeros.
         """
         feats, tokens, batched = encode_sequence(self.model, sequence)
         x = self._tensor(feats).transpose(0, 1).contiguous()  # (N, T, F) -> (T, N, F)
@@ -613,7 +644,8 @@ class Tracer:
                 message = f"tracing layer {k + 1} of {len(layers)}"
                 progress(k / len(layers), message)
                 tick = (lambda f, k=k, message=message: progress((k + f) / len(layers), message))
-            per_dir = self._layer(k, x, tick, layer_edits.get(k))
+            init = self._initial_state(initial_state, x.shape[1]) if k == 0 and initial_state is not None else None
+            per_dir = self._layer(k, x, tick, layer_edits.get(k), init)
             for name, q in zip(layer.direction_names(), per_dir):
                 states[(k, name)] = q
             last_hs = [q["hidden_state"] for q in per_dir]

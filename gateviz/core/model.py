@@ -314,6 +314,10 @@ class RecurrentModel:
     name: str = "model"
     source: str = ""  # where it came from (file path, framework)
     framework: str = ""  # "gateviz", "pytorch", "keras", "onnx"
+    # A decoder of an encoder-decoder file: where layer 0's initial state comes from, e.g.
+    # {"module": "lstm", "states": ["h", "c"]} (that module's final h and c, traced first);
+    # "input_repeat": n when its input is that module's final h repeated n times (RepeatVector).
+    initial_state_from: dict[str, Any] | None = None
 
     @property
     def cell(self) -> str:
@@ -379,6 +383,7 @@ class RecurrentModel:
             "layers": [layer.options() for layer in self.layers],
             "head": None if self.head is None else self.head.options(),
             "task": self.task,
+            **({"initial_state_from": self.initial_state_from} if self.initial_state_from else {}),
         }
 
     def summary_lines(self) -> list[str]:

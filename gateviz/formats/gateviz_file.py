@@ -36,6 +36,7 @@ def _model_json(model: RecurrentModel) -> dict[str, Any]:
         "input": model.input.options(),
         "head": None if model.head is None else model.head.options(),
         "task": model.task,
+        **({"initial_state_from": model.initial_state_from} if model.initial_state_from else {}),
     }
 
 
@@ -265,4 +266,17 @@ def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Recurre
         head = Head(weight=need("head.weight"), bias=tensors.get("head.bias"), activation=h.get("activation", "identity"),
                     on=h.get("on", "every_step"), labels=h.get("labels"))
     return RecurrentModel(layers=layers, input=stage, head=head, task=desc.get("task"),
-                          name=desc.get("name") or "model", framework=desc.get("framework") or "gateviz").validate()
+                          name=desc.get("name") or "model", framework=desc.get("framework") or "gateviz",
+                          initial_state_from=_initial_state_from(desc.get("initial_state_from"))).validate()
+
+
+def _initial_state_from(value: Any) -> dict[str, Any] | None:
+    """A decoder's link to its encoder (RecurrentModel.initial_state_from), checked."""
+    if value is None:
+        return None
+    if (not isinstance(value, dict) or not isinstance(value.get("module"), str)
+            or not isinstance(value.get("states", []), list)
+            or any(s not in ("h", "c") for s in value.get("states", []))):
+        raise FormatError(f"the model's initial_state_from is {str(value)[:80]!r}, expected an object such as "
+                          '{"module": "encoder", "states": ["h", "c"]}')
+    return value
