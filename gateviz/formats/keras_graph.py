@@ -6,7 +6,10 @@ Handles every config shape Keras has written:
   along each layer's inbound node, Keras 3 (``{"args": [{"config": {"keras_history": [...]}}]}``)
   and Keras 2 (``[[["name", node, tensor, {}]]]``) node formats.
 A graph that merges several tensors (Concatenate, Add, a second input) is not a chain:
-FormatError naming the layer.
+FormatError naming the layer. One exception, encoder-decoder models (keras-io lstm_seq2seq): a
+recurrent layer called with ``initial_state=`` other layers' states follows its own input, and
+the states' sources go into ``links`` (decoder layer -> (source layer, output indices)); the
+encoder's chain is then read by walking back from its layer (``end=``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from ..core.errors import FormatError
 
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
+# Layers whose extra inbound tensors (Keras 2) are initial states, not merged inputs.
+_STATEFUL_CLASSES = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "LSTMV1", "GRUV1"}
 
 
 @dataclass
@@ -92,8 +97,40 @@ def _inbound_names(entry: dict[str, Any], name: str, where: str) -> list[str]:
     return names
 
 
-def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[LayerSpec], list[str]]:
-    """(model name, layers from input to output, notes). Nested models are not flattened."""
+def _initial_states(entry: dict[str, Any], class_name: str) -> list[tuple[str, int]]:
+    """(source layer, output index) of each initial_state tensor of a recurrent layer's first call."""
+    nodes = entry.get("inbound_nodes") or []
+    node = nodes[0] if isinstance(nodes, list) and nodes else None
+    out = []
+    if isinstance(node, dict):  # Keras 3: kwargs {"initial_state": [tensor, ...]}
+        kwargs = node.get("kwargs")
+        states = kwargs.get("initial_state") if isinstance(kwargs, dict) else None
+        for t in states if isinstance(states, list) else []:
+            cfg = t.get("config") if isinstance(t, dict) else None
+            hist = cfg.get("keras_history") if isinstance(cfg, dict) else None
+            if isinstance(hist, list) and len(hist) == 3 and isinstance(hist[0], str) and isinstance(hist[2], int):
+                out.append((hist[0], hist[2]))
+    elif isinstance(node, list) and class_name in _STATEFUL_CLASSES:  # Keras 2: input, then the states
+        for item in node[1:]:
+            if isinstance(item, (list, tuple)) and len(item) >= 3 and isinstance(item[0], str):
+                out.append((item[0], int(item[2])))
+    return out
+
+
+def layer_order(model_config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, class name) of every top-level layer in config order (how .keras files number them)."""
+    cfg = model_config.get("config") if isinstance(model_config, dict) else None
+    entries = cfg if isinstance(cfg, list) else (cfg or {}).get("layers") or []
+    return [(s.name, s.class_name) for s in (_spec(e, i, "") for i, e in enumerate(entries))]
+
+
+def layer_chain(model_config: dict[str, Any], where: str, end: str | None = None,
+                links: dict[str, tuple[str, list[int]]] | None = None) -> tuple[str, list[LayerSpec], list[str]]:
+    """(model name, layers from input to output, notes). Nested models are not flattened.
+
+    ``end``: walk back from this layer instead of the model's output (an encoder); ``links``, if
+    given, receives decoder layer -> (source layer, [output index of each initial state]).
+    """
     if not isinstance(model_config, dict):
         raise FormatError(f"{where}: the model config is a JSON {type(model_config).__name__}, not an object; "
                           f"the file is damaged: {SAVE_AGAIN}")
@@ -114,7 +151,7 @@ def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[Lay
     if class_name == "Sequential":
         chain = [_spec(e, i, where) for i, e in enumerate(entries)]
     else:
-        chain = _functional_chain(entries, cfg, where, notes)
+        chain = _functional_chain(entries, cfg, where, notes, end, {} if links is None else links)
     for spec in chain:
         if spec.class_name in MODEL_CLASSES:
             raise FormatError(f"{where}: layer {spec.name!r} is a nested {spec.class_name} model; gateviz reads one "
@@ -123,7 +160,7 @@ def layer_chain(model_config: dict[str, Any], where: str) -> tuple[str, list[Lay
 
 
 def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where: str,
-                      notes: list[str]) -> list[LayerSpec]:
+                      notes: list[str], end: str | None, links: dict[str, tuple[str, list[int]]]) -> list[LayerSpec]:
     by_name = {}
     for i, e in enumerate(entries):
         spec = _spec(e, i, where)
@@ -137,10 +174,10 @@ def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where:
     if not isinstance(outputs, list) or not all(isinstance(o, list) and o and isinstance(o[0], str) for o in outputs):
         raise FormatError(f"{where}: the functional model config's output_layers ({str(outputs)[:80]}) are not "
                           f"[layer name, node, tensor] lists; the file is damaged: {SAVE_AGAIN}")
-    if len(outputs) > 1:
+    if len(outputs) > 1 and end is None:
         notes.append(f"model output {outputs[0][0]} of {len(outputs)} shown")
     chain: list[LayerSpec] = []
-    current = outputs[0][0]
+    current = outputs[0][0] if end is None else end
     seen = set()
     while current is not None:
         if current not in by_name:
@@ -152,6 +189,10 @@ def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where:
         spec, entry = by_name[current]
         chain.append(spec)
         inbound = list(dict.fromkeys(_inbound_names(entry, spec.name, where)))
+        states = _initial_states(entry, spec.class_name)
+        if states and len({src for src, _ in states}) == 1:  # a decoder: its states come from one encoder
+            links[spec.name] = (states[0][0], [index for _, index in states])
+            inbound = [n for n in inbound if n != states[0][0]]
         if len(inbound) > 1:
             raise FormatError(f"{where}: layer {spec.name!r} ({spec.class_name}) combines several inputs "
                               f"({', '.join(inbound)}); gateviz follows a single chain input -> recurrent "

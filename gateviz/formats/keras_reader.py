@@ -13,6 +13,11 @@ stage, a Dense (or TimeDistributed(Dense)) right after it becomes the head (an A
 layer after that Dense folds into it). Otherwise FormatError names the layers in the way;
 ``module=`` (CLI ``--module``) opens one run on its raw input features.
 
+Encoder-decoder models (keras-io lstm_seq2seq: the decoder LSTM called with
+``initial_state=[state_h, state_c]`` of the encoder) offer the encoder (walked back from its
+layer) and the decoder as modules; the decoder's ``initial_state_from`` names the encoder module
+and which of its final states (h, c) it starts from, for the caller to trace the encoder first.
+
 Direction bookkeeping: Keras ``go_backwards`` returns a sequence in processing order, i.e.
 reversed. Tracking that parity through the stack, a layer runs backward in input time iff
 (its input is reversed) xor (go_backwards); the canonical model stores it time-aligned.
@@ -30,7 +35,7 @@ from ..core.activations import Activation
 from ..core.errors import FormatError, GatevizError, ModuleChoiceRequired
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
 from .keras_files import KerasFile, open_keras_file
-from .keras_graph import LayerSpec, layer_chain
+from .keras_graph import LayerSpec, layer_chain, layer_order
 
 RECURRENT_CLASSES = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn", "LSTMV1": "lstm", "GRUV1": "gru"}
 CELL_CLASSES = {"LSTMCell": "lstm", "GRUCell": "gru", "SimpleRNNCell": "rnn"}
@@ -248,32 +253,49 @@ def _reset_after(cfg: dict[str, Any], arrays: list[np.ndarray]) -> bool:
 
 
 class _Builder:
-    def __init__(self, kf: KerasFile):
+    def __init__(self, kf: KerasFile, end: str | None = None):
         self.kf = kf
         self.where = kf.path
         self.major = kf.major_version
-        self.name, self.chain, self.notes = layer_chain(kf.config, kf.path)
+        self.links: dict[str, tuple[str, list[int]]] = {}  # decoder layer -> (encoder layer, state outputs)
+        self.name, self.chain, self.notes = layer_chain(kf.config, kf.path, end=end, links=self.links)
         self.order = [(s.name, s.class_name) for s in self.chain]
         self.runs = _runs(self.chain)
+        # the encoders of an encoder-decoder model: chains that end at a decoder's state source
+        self.encoders: list[_Builder] = []
+        if end is None and self.links:
+            self.order = layer_order(kf.config)
+            own = {s.name for s in self.chain}
+            for src in dict.fromkeys(src for src, _ in self.links.values()):
+                if src not in own:
+                    enc = _Builder(kf, end=src)
+                    enc.order = self.order
+                    self.encoders.append(enc)
+
+    def _all(self) -> list[tuple["_Builder", _Run]]:
+        """Every module (encoders first) with the builder whose chain holds it."""
+        return [(b, r) for b in self.encoders + [self] for r in b.runs]
 
     def weights(self, spec: LayerSpec) -> list[np.ndarray]:
         return self.kf.layer_weights(spec.name, spec.class_name, self.order)
 
     # ---- choosing what to open ------------------------------------------------
     def module_names(self) -> list[str]:
-        return [self.chain[r.indices[0]].name for r in self.runs]
+        return [b.chain[r.indices[0]].name for b, r in self._all()]
 
     def module_lines(self) -> list[str]:
         lines = []
-        for run in self.runs:
+        for b, run in self._all():
             parts = []
             for i in run.indices:
-                rec = _as_recurrent(self.chain[i])
+                rec = _as_recurrent(b.chain[i])
                 kind = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[rec.cell]
                 part = f"{kind}({rec.forward.get('units', '?')})"
                 parts.append(f"Bidirectional({part}, merge={rec.merge})" if rec.bidirectional else part)
-            lines.append(f"{self.chain[run.indices[0]].name}: {' -> '.join(parts)}  "
-                         f"[{', '.join(run.names(self.chain))}]")
+            link = self.links.get(b.chain[run.indices[0]].name) if b is self else None
+            starts = f"  (a decoder: starts from {link[0]}'s final state; trace with --encoder-input)" if link else ""
+            lines.append(f"{b.chain[run.indices[0]].name}: {' -> '.join(parts)}  "
+                         f"[{', '.join(run.names(b.chain))}]{starts}")
         return lines
 
     def pick_run(self, module: str | None) -> _Run:
@@ -288,6 +310,12 @@ class _Builder:
             raise FormatError(f"{self.where}: this Keras model has no recurrent layer (found {found}); gateviz "
                               f"opens models with {SUPPORTED_TEXT}")
         listing = "; ".join(f"{self.chain[r.indices[0]].name} ({' + '.join(r.names(chain))})" for r in self.runs)
+        if self.encoders:
+            listing = "; ".join(f"{b.chain[r.indices[0]].name} ({' + '.join(r.names(b.chain))})"
+                                for b, r in self._all())
+            if module is None:
+                raise ModuleChoiceRequired(f"{self.where}: this is an encoder-decoder model; open the encoder or the "
+                                           f"decoder with --module NAME: {listing}")
         if module is not None:
             for run in self.runs:
                 if module in run.names(chain) or module == "+".join(run.names(chain)):
@@ -311,6 +339,10 @@ class _Builder:
 
     # ---- building ------------------------------------------------------------
     def build(self, module: str | None) -> RecurrentModel:
+        for enc in self.encoders:
+            if module is not None and any(module in r.names(enc.chain) or module == "+".join(r.names(enc.chain))
+                                          for r in enc.runs):
+                return enc.build(module)
         run = self.pick_run(module)
         layers, reversed_out, last = self._layers(run)
         stage = self._input_stage(run, layers[0].input_size)
@@ -320,11 +352,36 @@ class _Builder:
                 self.notes.append("merge_mode=None shown as concat")
         name = self.name + (f" ({'; '.join(self.notes)})" if self.notes else "")
         model = RecurrentModel(layers=layers, input=stage, head=head, name=name, source=str(self.kf.path),
-                               framework="keras")
+                               framework="keras", initial_state_from=self._state_link(run))
         try:
             return model.validate()
         except GatevizError as e:
             raise FormatError(f"{self.where}: {e}") from None
+
+    def _state_link(self, run: _Run) -> dict[str, Any] | None:
+        """A decoder run: which encoder module's final states (h, c) its first layer starts from."""
+        names = run.names(self.chain)
+        linked = [n for n in names if n in self.links]
+        if not linked:
+            return None
+        src, indices = self.links[linked[0]]
+        if linked[0] != names[0]:
+            raise FormatError(f"{self.where}: layer {linked[0]!r} starts from {src}'s states inside a stack; gateviz "
+                              f"starts a decoder's first layer only: open {linked[0]!r} with --module {linked[0]}")
+        for enc in self.encoders:
+            for r in enc.runs:
+                enc_names = r.names(enc.chain)
+                if src in enc_names:
+                    rec = _as_recurrent(enc.chain[r.indices[-1]])
+                    kinds = {"lstm": ["h", "c"], "gru": ["h"], "rnn": ["h"]}[rec.cell]
+                    if src != enc_names[-1] or rec.bidirectional or any(not 1 <= i <= len(kinds) for i in indices):
+                        raise FormatError(f"{self.where}: {names[0]!r} starts from outputs {indices} of {src!r}; gateviz "
+                                          f"follows a decoder started from the final state of a one-direction "
+                                          f"encoder's last layer ({enc_names[-1]!r})")
+                    return {"module": enc_names[0], "states": [kinds[i - 1] for i in indices]}
+        raise FormatError(f"{self.where}: {names[0]!r} starts from the states of {src!r}, which is not a recurrent "
+                          f"layer gateviz can trace; open {names[0]!r} on its own (zero initial state is not what "
+                          "Keras computes)")
 
     def _layers(self, run: _Run) -> tuple[list[RecurrentLayer], bool, _Recurrent]:
         layers = []
