@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
           f"input size {model.input_size}")
     for line in model.summary_lines():
         print(line)
+    if model.initial_state_from:
+        link = model.initial_state_from
+        print(f"decoder:    starts from module {link['module']}'s final {', '.join(link['states'])}: trace it with "
+              "--encoder-input FILE (that module's input)")
     if bad:
         print(f"NaN/Inf:    {len(bad)} tensor(s) hold NaN or Inf values (traced as they are: gates that read them turn NaN):")
         for t in bad:

@@ -37,3 +37,44 @@ def load_cli_model(spec: str, module: str | None = None, nonlinearity: str = "ta
     from gateviz.formats import load_model
 
     return load_model(spec, module=module, nonlinearity=nonlinearity, tf_options=options)
+
+
+ENCODER_INPUT_HELP = ("a decoder of an encoder-decoder model (see gateviz info): the encoder's input sequence; "
+                      "the encoder is traced on it and the decoder starts from its final states")
+
+
+def encoder_initial_state(spec: str, model, encoder_input: str | None, module: str | None = None,
+                          nonlinearity: str = "tanh", options: dict | None = None, dtype=None):
+    """A decoder's layer-0 initial state from its encoder traced on ``encoder_input``.
+
+    Returns (initial_state for ``Tracer.trace`` or None, the encoder's trace or None). A model
+    that is no decoder refuses ``--encoder-input``; a decoder refuses to go without it (zeros are
+    not what the framework computes).
+    """
+    from gateviz.core.errors import FormatError
+
+    link = model.initial_state_from
+    if link is None:
+        if encoder_input is not None:
+            raise FormatError(f"--encoder-input is for the decoder of an encoder-decoder model; {spec}"
+                              f"{' module ' + module if module else ''} starts from zeros: drop --encoder-input")
+        return None, None
+    if encoder_input is None:
+        raise FormatError(f"{spec}{' module ' + module if module else ''} is a decoder that starts from the final "
+                          f"state of module {link['module']!r}: give that encoder's input with --encoder-input FILE")
+    from gateviz.core.engine import Tracer
+    from gateviz.formats import read_sequence
+
+    encoder = load_cli_model(spec, link["module"], nonlinearity, options)
+    enc_trace = Tracer(encoder, dtype=dtype).trace(read_sequence(encoder_input, encoder))
+    enc_trace.meta["input_file"] = str(encoder_input)
+    last = len(encoder.layers) - 1
+    direction = encoder.layers[last].directions[0]
+    q = enc_trace.states[(last, encoder.layers[last].direction_names()[0])]
+    step = 0 if direction.reverse else -1  # the final state of a go_backwards layer is at step 0
+    batched = q["hidden_state"].ndim == 3  # (N, T, units) for a batch, (T, units) for one sequence
+    final = {"h": "hidden_state", "c": "cell_state"}
+    states = {name: (q[final[name]][:, step] if batched else q[final[name]][step]) for name in link["states"]}
+    if "h" not in states:
+        raise FormatError(f"{spec}: the decoder starts from {link['states']} of {link['module']!r}; gateviz needs h")
+    return [(states["h"], states.get("c"))], enc_trace

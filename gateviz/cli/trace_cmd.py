@@ -12,7 +12,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .models import MODEL_HELP, add_tf_options
+    from .models import ENCODER_INPUT_HELP, MODEL_HELP, add_tf_options
 
     parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     add_tf_options(parser)
@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="the trace file to write")
     parser.add_argument("--module", metavar="NAME",
                         help="which recurrent module to trace when the file holds several (see gateviz info)")
+    parser.add_argument("--encoder-input", metavar="FILE", help=ENCODER_INPUT_HELP)
     parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
                         help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
     parser.add_argument("--float64", action="store_true", help="trace in float64 (default: the weights' dtype)")
@@ -62,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from .models import load_cli_model, tf_options
 
     model = load_cli_model(args.model, args.module, args.nonlinearity, tf_options(args))
+    from .models import encoder_initial_state
+
+    dtype = torch_float64() if args.float64 else None
+    initial_state, _ = encoder_initial_state(args.model, model, args.encoder_input, args.module, args.nonlinearity,
+                                             tf_options(args), dtype)
+    if initial_state is not None and (args.gradients or clamps):  # both would restart from zeros
+        raise FormatError("--gradients and --clamp are not yet supported for a decoder traced from its encoder's "
+                          "state; trace it without them")
     if args.input is not None:
         sequence = read_sequence(args.input, model)
     else:
@@ -84,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     from gateviz.core.engine import Tracer
 
-    trace = Tracer(model, dtype=torch.float64 if args.float64 else None).trace(sequence, interventions=clamps)
+    trace = Tracer(model, dtype=dtype).trace(sequence, interventions=clamps, initial_state=initial_state)
+    if initial_state is not None:
+        trace.meta["encoder_input_file"] = str(args.encoder_input)
     from gateviz.core.nonfinite import warn_nonfinite
 
     warn_nonfinite(model, trace)  # NaN/Inf weights: say where, still write the trace
@@ -109,3 +120,9 @@ def run(args: argparse.Namespace) -> int:
           + (f", gradients of {trace.gradients.definition}" if trace.gradients is not None else "")
           + (f", with {len(clamps)} intervention(s)" if clamps else ""))
     return 0
+
+
+def torch_float64():
+    import torch
+
+    return torch.float64
