@@ -1,0 +1,112 @@
+"""Keras encoder-decoder models (issue 14): keras-io's lstm_seq2seq, built small.
+
+The encoder LSTM returns its states; the decoder LSTM starts from them (initial_state=) and a
+softmax Dense reads it. gateviz opens each as a module; tracing the decoder with the encoder's
+input must give Keras's own decoder states and outputs (Keras 3, torch backend, float32).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cli_checks import error_line
+
+keras = pytest.importorskip("keras")
+
+from gateviz.cli import main  # noqa: E402
+from gateviz.core.engine import Tracer  # noqa: E402
+from gateviz.core.errors import ModuleChoiceRequired  # noqa: E402
+from gateviz.formats import load_model  # noqa: E402
+from gateviz.formats.gateviz_file import load_gateviz_model, save_model  # noqa: E402
+
+ENC_F, DEC_F, UNITS = 4, 5, 6
+
+
+def _seq2seq(cell=keras.layers.LSTM):
+    """lstm_seq2seq in miniature: (training model, encoder -> states, model -> decoder h)."""
+    keras.utils.set_random_seed(3)
+    enc_in = keras.Input((None, ENC_F))
+    _, *states = cell(UNITS, return_state=True, name="encoder")(enc_in)
+    dec_in = keras.Input((None, DEC_F))
+    dec_h, *_ = cell(UNITS, return_sequences=True, return_state=True, name="decoder")(dec_in, initial_state=states)
+    out = keras.layers.Dense(DEC_F, activation="softmax", name="dense")(dec_h)
+    return (keras.Model([enc_in, dec_in], out), keras.Model(enc_in, states),
+            keras.Model([enc_in, dec_in], dec_h))
+
+
+def _inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(7, ENC_F)).astype("float32"), rng.normal(size=(5, DEC_F)).astype("float32")
+
+
+@pytest.fixture(scope="module", params=[".keras", ".h5"])
+def saved(request, tmp_path_factory):
+    model, enc, dec = _seq2seq()
+    path = tmp_path_factory.mktemp("s2s") / f"s2s{request.param}"
+    model.save(path)
+    return path, model, enc, dec
+
+
+def test_encoder_and_decoder_match_keras(saved):
+    path, model, enc, dec = saved
+    x_enc, x_dec = _inputs()
+    with pytest.raises(ModuleChoiceRequired, match="encoder-decoder"):
+        load_model(path)
+    encoder = load_model(path, module="encoder")
+    assert encoder.initial_state_from is None and encoder.input_size == ENC_F
+    decoder = load_model(path, module="decoder")
+    assert decoder.initial_state_from == {"module": "encoder", "states": ["h", "c"]}
+    assert decoder.input_size == DEC_F and decoder.head.activation == "softmax"
+
+    enc_trace = Tracer(encoder).trace(x_enc)
+    q = enc_trace.states[(0, "forward")]
+    want_h, want_c = (np.asarray(a)[0] for a in enc.predict(x_enc[None], verbose=0))
+    assert np.abs(q["hidden_state"][-1] - want_h).max() <= 1e-5
+    assert np.abs(q["cell_state"][-1] - want_c).max() <= 1e-5
+
+    trace = Tracer(decoder).trace(x_dec, initial_state=[(q["hidden_state"][-1], q["cell_state"][-1])])
+    keras_h = np.asarray(dec.predict([x_enc[None], x_dec[None]], verbose=0))[0]
+    keras_y = np.asarray(model.predict([x_enc[None], x_dec[None]], verbose=0))[0]
+    assert np.abs(trace.states[(0, "forward")]["hidden_state"] - keras_h).max() <= 1e-5
+    assert np.abs(trace.output - keras_y).max() <= 1e-5
+    # from zeros the decoder is a different computation: the initial state really is used
+    assert np.abs(Tracer(decoder).trace(x_dec).output - keras_y).max() > 1e-3
+
+
+def test_cli_traces_the_decoder_from_the_encoder_input(saved, tmp_path, capsys):
+    path, model, _, _ = saved
+    x_enc, x_dec = _inputs(1)
+    np.save(tmp_path / "enc.npy", x_enc)
+    np.save(tmp_path / "dec.npy", x_dec)
+    out = tmp_path / "t.npz"
+    assert main(["trace", str(path), str(tmp_path / "dec.npy"), "--module", "decoder",
+                 "--encoder-input", str(tmp_path / "enc.npy"), "-o", str(out)]) == 0
+    with np.load(out) as z:
+        got = z["output"]
+    keras_y = np.asarray(model.predict([x_enc[None], x_dec[None]], verbose=0))[0]
+    assert np.abs(got - keras_y).max() <= 1e-5
+    capsys.readouterr()
+
+    assert main(["info", str(path), "--module", "decoder"]) == 0
+    assert "--encoder-input" in capsys.readouterr().out
+    assert main(["trace", str(path), str(tmp_path / "dec.npy"), "--module", "decoder", "-o",
+                 str(tmp_path / "u.npz")]) == 2
+    error_line(capsys, "decoder", "'encoder'", "--encoder-input")
+    assert main(["trace", str(path), str(tmp_path / "enc.npy"), "--module", "encoder", "--encoder-input",
+                 str(tmp_path / "enc.npy"), "-o", str(tmp_path / "v.npz")]) == 2
+    error_line(capsys, "drop --encoder-input")
+
+
+def test_gru_seq2seq_and_gvm_round_trip(tmp_path):
+    model, enc, dec = _seq2seq(keras.layers.GRU)
+    path = tmp_path / "gru.keras"
+    model.save(path)
+    decoder = load_model(path, module="decoder")
+    assert decoder.initial_state_from == {"module": "encoder", "states": ["h"]}
+    kept = load_gateviz_model(save_model(decoder, tmp_path / "dec.gvm"))
+    assert kept.initial_state_from == decoder.initial_state_from
+    x_enc, x_dec = _inputs(2)
+    h0 = np.asarray(enc.predict(x_enc[None], verbose=0)).reshape(UNITS)  # one state: Keras may unwrap the list
+    got = Tracer(kept).trace(x_dec, initial_state=[(h0, None)])
+    keras_y = np.asarray(model.predict([x_enc[None], x_dec[None]], verbose=0))[0]
+    assert np.abs(got.output - keras_y).max() <= 1e-5
