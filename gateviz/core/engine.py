@@ -119,6 +119,20 @@ def encode_sequence(model: RecurrentModel, sequence) -> tuple[np.ndarray, np.nda
 # --------------------------------------------------------------------------- helpers
 
 
+def _keras_mask(model: RecurrentModel, feats: np.ndarray, tokens: np.ndarray | None,
+                device: torch.device) -> Tensor | None:
+    """(T, N) bool, True where Keras computes the step: a Masking layer skips steps whose raw
+    features (N, T, F) all equal mask_value, an Embedding(mask_zero=True) skips token 0."""
+    stage = model.input
+    if stage.mask_zero and tokens is not None:
+        keep = tokens != 0
+    elif stage.mask_value is not None and tokens is None:
+        keep = np.any(np.asarray(feats) != stage.mask_value, axis=-1)
+    else:
+        return None
+    return torch.from_numpy(np.ascontiguousarray(keep.T)).to(device)
+
+
 def _is_native(layer: RecurrentLayer) -> bool:
     """Can torch's fused module compute this layer exactly?"""
     if layer.gate_clip is not None:
@@ -321,7 +335,8 @@ class Tracer:
     # ---- one layer ---------------------------------------------------------
     def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None,
                edits: dict[str, list[UnitEdit]] | None = None,
-               init: list[tuple[Tensor, Tensor | None]] | None = None) -> list[dict[str, Tensor]]:
+               init: list[tuple[Tensor, Tensor | None]] | None = None,
+               mask: Tensor | None = None) -> list[dict[str, Tensor]]:
         """x (T, N, I) -> per direction a dict quantity -> (T, N, units).
 
         ``tick(fraction of this layer)`` is called now and then by the step loops. ``edits``
@@ -335,6 +350,15 @@ class Tracer:
         def direction_tick(j: int) -> Callable[[float], None] | None:
             return None if tick is None else (lambda f: tick((j + f) / D))
 
+        if mask is not None:  # Keras masking: the exact step loop, state carried over on masked steps
+            widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
+            out = []
+            for j, d in enumerate(layer.directions):
+                es = (edits or {}).get("backward" if d.reverse else "forward")
+                plan = DirectionEdits(es, widths, x.shape[1], x, None) if es else None
+                out.append(self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j),
+                                                    plan, None if init is None else init[j], mask))
+            return out
         if edits:
             return self._edited_layer(k, x, edits, direction_tick)
         if init is not None:  # a decoder started from its encoder's final state: the exact step loop
@@ -542,9 +566,14 @@ class Tracer:
     def _direction_stepwise(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool,
                             x: Tensor, j: int = 0, tick: Callable[[float], None] | None = None,
                             edits: DirectionEdits | None = None,
-                            init: tuple[Tensor, Tensor | None] | None = None) -> dict[str, Tensor]:
+                            init: tuple[Tensor, Tensor | None] | None = None,
+                            mask: Tensor | None = None) -> dict[str, Tensor]:
         """Exact step loop for cells torch lacks (peepholes, clips, other activations...), and for
-        any cell started from ``init`` = (h0 (N, Hr), c0 (N, H) or None) instead of zeros."""
+        any cell started from ``init`` = (h0 (N, Hr), c0 (N, H) or None) instead of zeros.
+
+        ``mask`` (T, N) bool, Keras masking: where False the step is skipped as Keras skips it, h and
+        c carried over from the previous step (in this direction's order) and recorded so — what
+        Keras outputs there; the gates are recorded as computed on that step, though unused."""
         from .cell_step import CellStep
 
         T, N, _ = x.shape
@@ -559,7 +588,15 @@ class Tracer:
             if tick is not None and n_done % _TICK_EVERY == 0:
                 tick(n_done / T)
             # forget_bias is already folded into bx (Tracer.__init__)
-            h, c, gates = cell(xs[step], h, c, edit=None if edits is None else edits.editor(step))
+            h_new, c_new, gates = cell(xs[step], h, c, edit=None if edits is None else edits.editor(step))
+            if mask is not None:
+                keep = mask[step][:, None]  # (N, 1): False carries the state over
+                h_new = torch.where(keep, h_new, h)
+                c_new = c_new if c_new is None else torch.where(keep, c_new, c)
+                gates = dict(gates, hidden_state=h_new)
+                if "cell_state" in gates:
+                    gates["cell_state"] = c_new
+            h, c = h_new, c_new
             for name, value in gates.items():
                 q[name][step] = value
         return q
@@ -638,6 +675,7 @@ class Tracer:
         states: dict[tuple[int, str], dict[str, Tensor]] = {}
         layers = self.model.layers
         last_hs: list[Tensor] = []
+        mask = _keras_mask(self.model, feats, tokens, x.device)  # (T, N) bool, None when the model has no mask
         for k, layer in enumerate(layers):
             tick = None
             if progress:
@@ -645,7 +683,10 @@ class Tracer:
                 progress(k / len(layers), message)
                 tick = (lambda f, k=k, message=message: progress((k + f) / len(layers), message))
             init = self._initial_state(initial_state, x.shape[1]) if k == 0 and initial_state is not None else None
-            per_dir = self._layer(k, x, tick, layer_edits.get(k), init)
+            per_dir = self._layer(k, x, tick, layer_edits.get(k), init, mask)
+            if mask is not None and k in self.model.input.zero_output_layers:  # Keras outputs 0 when masked
+                for q in per_dir:
+                    q["hidden_state"] = q["hidden_state"] * mask[:, :, None]
             for name, q in zip(layer.direction_names(), per_dir):
                 states[(k, name)] = q
             last_hs = [q["hidden_state"] for q in per_dir]
@@ -677,6 +718,9 @@ class Tracer:
                      "output_mode": output_mode})
         if interventions:
             meta["interventions"] = [str(e) for e in parse_all(interventions)]
+        if mask is not None:  # the steps Keras skips: per sequence (a list of lists for a batch)
+            skipped = [np.flatnonzero(~m).tolist() for m in mask.t().cpu().numpy()]
+            meta["masked_steps"] = skipped if batched else skipped[0]
         return Trace(
             cell=self.model.cell,
             states=np_states,

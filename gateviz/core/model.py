@@ -214,6 +214,17 @@ class InputStage:
     vocab: list[str] | None = None
     embedding: np.ndarray | None = None  # (V, E)
     feature_names: list[str] | None = None
+    # Keras masking (issue 14): a step is masked (skipped, its state carried over) when all its raw
+    # features equal ``mask_value`` (a Masking layer), or when its token id is 0 (Embedding mask_zero).
+    mask_value: float | None = None
+    mask_zero: bool = False
+    # layers whose outputs Keras sets to 0 on masked steps (zero_output_for_mask; Bidirectional with
+    # return_sequences forces it) instead of repeating the last output; the state is carried over still
+    zero_output_layers: list[int] = field(default_factory=list)
+
+    @property
+    def masked(self) -> bool:
+        return self.mask_value is not None or self.mask_zero
 
     @property
     def output_size(self) -> int:
@@ -240,8 +251,12 @@ class InputStage:
         return np.fromiter((index[ch] for ch in text), dtype=np.int64, count=len(text))
 
     def options(self) -> dict[str, Any]:
-        return {"kind": self.kind, "features": self.features, "vocab": self.vocab,
-                "feature_names": self.feature_names}
+        out = {"kind": self.kind, "features": self.features, "vocab": self.vocab,
+               "feature_names": self.feature_names}
+        if self.masked:
+            out.update(mask_value=self.mask_value, mask_zero=self.mask_zero,
+                       zero_output_layers=list(self.zero_output_layers))
+        return out
 
     def validate(self) -> None:
         """What the engine and the panels rely on: a known kind, a vocabulary that fits the table."""
@@ -265,6 +280,11 @@ class InputStage:
             if self.vocab is not None and len(self.vocab) > rows:
                 raise ModelError(f"the vocabulary has {len(self.vocab)} entries but the embedding only {rows} rows; "
                                  "every vocabulary entry needs a row (shorten the vocabulary or give the full table)")
+        if self.mask_zero and not self.takes_tokens:
+            raise ModelError("mask_zero masks token 0, so it needs a text (token) input; use mask_value for features")
+        if self.mask_value is not None and (self.takes_tokens or not np.isfinite(self.mask_value)):
+            raise ModelError("mask_value masks steps whose raw features all equal it: it needs a raw-feature input "
+                             "and a finite number")
         if self.feature_names is not None:
             if not (isinstance(self.feature_names, list) and all(isinstance(n, str) for n in self.feature_names)):
                 raise ModelError("the input's feature names must be a list of strings")

@@ -257,7 +257,9 @@ def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Recurre
         ))
     inp = desc.get("input") or {}
     stage = InputStage(kind=inp.get("kind", "raw"), features=int(inp.get("features", 1)), vocab=inp.get("vocab"),
-                       embedding=tensors.get("input.embedding"), feature_names=inp.get("feature_names"))
+                       embedding=tensors.get("input.embedding"), feature_names=inp.get("feature_names"),
+                       mask_value=_mask_value(inp.get("mask_value")), mask_zero=inp.get("mask_zero") is True,
+                       zero_output_layers=[int(k) for k in inp.get("zero_output_layers") or []])
     if stage.kind == "embedding" and stage.embedding is None:
         raise FormatError("the input stage is an embedding but the file has no input.embedding tensor")
     head = None
@@ -280,3 +282,13 @@ def _initial_state_from(value: Any) -> dict[str, Any] | None:
         raise FormatError(f"the model's initial_state_from is {str(value)[:80]!r}, expected an object such as "
                           '{"module": "encoder", "states": ["h", "c"]}')
     return value
+
+
+def _mask_value(value) -> float | None:
+    """The input stage's Keras mask value (issue 14): None, or a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FormatError(f"the input stage's mask_value is {str(value)[:40]!r}, not a number; the file is damaged: "
+                          "save the model again")
+    return float(value)

@@ -30,6 +30,7 @@ class LayerSpec:
     class_name: str
     config: dict[str, Any]
     where: str = ""  # "file: layer 'name'", for messages about this layer
+    mask_from: str | None = None  # Keras 3: the op whose tensor is passed as this layer's mask= (issue 14)
 
 
 SAVE_AGAIN = "save the model again with model.save()"
@@ -54,6 +55,17 @@ def _spec(entry: Any, index: int, where: str) -> LayerSpec:
         raise FormatError(f"{where}: layer {index} ({class_name}) has the name {name!r}, not a string; "
                           f"the file is damaged: {SAVE_AGAIN}")
     return LayerSpec(name=name, class_name=class_name, config=cfg, where=f"{where}: layer {name!r}")
+
+
+def _mask_source(entry: dict[str, Any]) -> str | None:
+    """Keras 3: the layer or op named by node 0's mask= tensor, None when no mask is passed."""
+    nodes = entry.get("inbound_nodes")
+    node = nodes[0] if isinstance(nodes, list) and nodes else None
+    kwargs = node.get("kwargs") if isinstance(node, dict) else None
+    mask = kwargs.get("mask") if isinstance(kwargs, dict) else None
+    cfg = mask.get("config") if isinstance(mask, dict) else None
+    hist = cfg.get("keras_history") if isinstance(cfg, dict) else None
+    return (hist[0] if isinstance(hist, list) and hist else str(hist)) if hist else None
 
 
 def _inbound_names(entry: dict[str, Any], name: str, where: str) -> list[str]:
@@ -82,7 +94,10 @@ def _inbound_names(entry: dict[str, Any], name: str, where: str) -> list[str]:
 
     if isinstance(node, dict):  # Keras 3
         visit(node.get("args", []))
-        visit(node.get("kwargs", {}))
+        kwargs = node.get("kwargs", {})
+        # the mask= tensor (Masking's any(x != v), Embedding's x != 0) is no data input: the reader
+        # recomputes it from the Masking/Embedding layer and refuses masks it cannot
+        visit({k: v for k, v in kwargs.items() if k != "mask"} if isinstance(kwargs, dict) else kwargs)
     elif isinstance(node, list):  # Keras 2: a list of [layer_name, node_index, tensor_index, kwargs]
         for item in node:
             if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
@@ -189,6 +204,7 @@ def _functional_chain(entries: list[dict[str, Any]], cfg: dict[str, Any], where:
         spec, entry = by_name[current]
         chain.append(spec)
         inbound = list(dict.fromkeys(_inbound_names(entry, spec.name, where)))
+        spec.mask_from = _mask_source(entry)
         states = _initial_states(entry, spec.class_name)
         if states and len({src for src, _ in states}) == 1:  # a decoder: its states come from one encoder
             links[spec.name] = (states[0][0], [index for _, index in states])

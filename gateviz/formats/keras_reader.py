@@ -139,6 +139,8 @@ def _kind(spec: LayerSpec) -> str:
         return "rnn"
     if spec.class_name == "Embedding":
         return "embedding"
+    if spec.class_name == "Masking":
+        return "masking"
     if spec.class_name == "Dense" or (spec.class_name == "TimeDistributed"
                                        and (_nested(spec.config, "layer", spec.where) or ("",))[0] == "Dense"):
         return "dense"
@@ -182,7 +184,7 @@ def _runs(chain: list[LayerSpec]) -> list[_Run]:
 def _blockers(chain: list[LayerSpec], run: _Run) -> list[LayerSpec]:
     """Layers before the run that gateviz cannot put in front of it (an Embedding right before is fine)."""
     before = [s for s in chain[:run.indices[0]] if _kind(s) != "pass"]
-    if before and _kind(before[-1]) == "embedding":
+    if before and _kind(before[-1]) in ("embedding", "masking"):
         before = before[:-1]
     return before
 
@@ -346,6 +348,13 @@ class _Builder:
         run = self.pick_run(module)
         layers, reversed_out, last = self._layers(run)
         stage = self._input_stage(run, layers[0].input_size)
+        if stage.masked:
+            stage.zero_output_layers = self._zero_output_layers(run)
+        elif any(self.chain[i].mask_from for i in run.indices):
+            spec = next(self.chain[i] for i in run.indices if self.chain[i].mask_from)
+            raise FormatError(f"{self.where}: layer {spec.name!r} is given a mask computed by {spec.mask_from!r}, "
+                              "which gateviz cannot follow; it traces masks from a Masking layer or an "
+                              "Embedding(mask_zero=True) right before the recurrent layers")
         head = self._head(run, last, layers[-1], reversed_out)
         if len(layers[-1].directions) == 2 and last.merge is None:
             if head is None:
@@ -433,6 +442,16 @@ class _Builder:
                 reset_after=reset_after if rec.cell == "gru" else True, merge=merge))
         return layers, reversed_in, rec
 
+    def _zero_output_layers(self, run: _Run) -> list[int]:
+        """Layers whose sequence output Keras zeros on masked steps: zero_output_for_mask, which
+        Bidirectional forces to return_sequences."""
+        out = []
+        for k, idx in enumerate(run.indices):
+            rec = _as_recurrent(self.chain[idx])
+            if rec.return_sequences and (rec.bidirectional or rec.forward.get("zero_output_for_mask")):
+                out.append(k)
+        return out
+
     def _input_stage(self, run: _Run, features: int) -> InputStage:
         before = [s for s in self.chain[:run.indices[0]] if _kind(s) != "pass"]
         if before and _kind(before[-1]) == "embedding" and len(before) == 1:
@@ -441,9 +460,20 @@ class _Builder:
             if len(arrays) != 1 or arrays[0].ndim != 2:
                 raise FormatError(f"{self.where}: Embedding layer {spec.name!r} has no (vocabulary, dim) matrix "
                                   "in the file; the file is damaged")
-            if spec.config.get("mask_zero"):
-                self.notes.append("Embedding mask_zero ignored: token 0 is traced like any other")
-            return InputStage(kind="embedding", features=int(arrays[0].shape[1]), embedding=arrays[0])
+            return InputStage(kind="embedding", features=int(arrays[0].shape[1]), embedding=arrays[0],
+                              mask_zero=bool(spec.config.get("mask_zero")))
+        if before and _kind(before[-1]) == "masking":
+            # Keras skips the steps whose features all equal mask_value (state carried over)
+            value = before[0].config.get("mask_value", 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise FormatError(f"{self.where}: Masking layer {before[0].name!r} has mask_value {value!r}; gateviz "
+                                  "traces masks of one finite number (a step is skipped when all its features equal it)")
+            return InputStage(kind="raw", features=features, mask_value=float(value))
+        masks = [s for s in before if _kind(s) == "masking" or s.config.get("mask_zero")]
+        if masks:  # the mask reaches the recurrent layers through layers we do not trace: refuse, never differ
+            raise FormatError(f"{self.where}: the mask of {_describe(masks[0])} reaches the recurrent layers through "
+                              f"{_describe(before[-1])}, which gateviz cannot follow; open a model whose Masking or "
+                              "Embedding(mask_zero=True) sits right before the recurrent layers")
         if before:
             self.notes.append(f"recurrent layers traced on the outputs of {before[-1].name}")
         return InputStage(kind="raw", features=features)
