@@ -50,6 +50,10 @@ class Backward:
         if trace.batched:
             raise SequenceError("gradients are computed for one sequence; this trace holds a batch — "
                                 "trace one sequence of it")
+        if trace.meta.get("masked_steps"):  # the recurrences below assume every step is computed
+            raise SequenceError(f"gradients through the steps a Keras mask skips are not computed (this sequence "
+                                f"has {len(trace.meta['masked_steps'])} masked step(s)); trace it without its "
+                                "padding to see its memory")
         self.model, self.trace = model, trace
         any_array = trace.get(0, trace.directions(0)[0], "hidden_state")
         self.dtype = dtype or (torch.float64 if any_array.dtype == np.float64 else torch.float32)
