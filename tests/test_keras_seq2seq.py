@@ -110,3 +110,31 @@ def test_gru_seq2seq_and_gvm_round_trip(tmp_path):
     got = Tracer(kept).trace(x_dec, initial_state=[(h0, None)])
     keras_y = np.asarray(model.predict([x_enc[None], x_dec[None]], verbose=0))[0]
     assert np.abs(got.output - keras_y).max() <= 1e-5
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_addition_rnn_decoder_reads_the_repeated_encoder_state(suffix, tmp_path, capsys):
+    """keras-io addition_rnn: LSTM -> RepeatVector(n) -> LSTM -> Dense softmax. The decoder's input
+    is the encoder's final h repeated n times, so --encoder-input alone traces it."""
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((None, ENC_F)), keras.layers.LSTM(UNITS, name="enc"),
+                              keras.layers.RepeatVector(3, name="repeat"),
+                              keras.layers.LSTM(UNITS, return_sequences=True, name="dec"),
+                              keras.layers.Dense(ENC_F, activation="softmax", name="out")])
+    path = tmp_path / f"add{suffix}"
+    model.save(path)
+    decoder = load_model(path, module="dec")
+    assert decoder.initial_state_from == {"module": "enc", "states": [], "input_repeat": 3}
+    x_enc = _inputs(5)[0]
+    np.save(tmp_path / "enc.npy", x_enc)
+    out = tmp_path / "t.npz"
+    assert main(["trace", str(path), "--module", "dec", "--encoder-input", str(tmp_path / "enc.npy"),
+                 "-o", str(out)]) == 0
+    with np.load(out) as z:
+        got = z["output"]
+    assert got.shape == (3, ENC_F)
+    assert np.abs(got - np.asarray(model.predict(x_enc[None], verbose=0))[0]).max() <= 1e-5
+    capsys.readouterr()
+    assert main(["trace", str(path), str(tmp_path / "enc.npy"), "--module", "dec", "--encoder-input",
+                 str(tmp_path / "enc.npy"), "-o", str(tmp_path / "u.npz")]) == 2
+    error_line(capsys, "repeated 3 times", "drop")

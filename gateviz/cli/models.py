@@ -47,7 +47,8 @@ def encoder_initial_state(spec: str, model, encoder_input: str | None, module: s
                           nonlinearity: str = "tanh", options: dict | None = None, dtype=None):
     """A decoder's layer-0 initial state from its encoder traced on ``encoder_input``.
 
-    Returns (initial_state for ``Tracer.trace`` or None, the encoder's trace or None). A model
+    Returns (initial_state for ``Tracer.trace`` or None, the decoder's input when it is the encoder's
+    final h repeated (RepeatVector, addition_rnn) or None, the encoder's trace or None). A model
     that is no decoder refuses ``--encoder-input``; a decoder refuses to go without it (zeros are
     not what the framework computes).
     """
@@ -58,7 +59,7 @@ def encoder_initial_state(spec: str, model, encoder_input: str | None, module: s
         if encoder_input is not None:
             raise FormatError(f"--encoder-input is for the decoder of an encoder-decoder model; {spec}"
                               f"{' module ' + module if module else ''} starts from zeros: drop --encoder-input")
-        return None, None
+        return None, None, None
     if encoder_input is None:
         raise FormatError(f"{spec}{' module ' + module if module else ''} is a decoder that starts from the final "
                           f"state of module {link['module']!r}: give that encoder's input with --encoder-input FILE")
@@ -74,7 +75,12 @@ def encoder_initial_state(spec: str, model, encoder_input: str | None, module: s
     step = 0 if direction.reverse else -1  # the final state of a go_backwards layer is at step 0
     batched = q["hidden_state"].ndim == 3  # (N, T, units) for a batch, (T, units) for one sequence
     final = {"h": "hidden_state", "c": "cell_state"}
-    states = {name: (q[final[name]][:, step] if batched else q[final[name]][step]) for name in link["states"]}
-    if "h" not in states:
-        raise FormatError(f"{spec}: the decoder starts from {link['states']} of {link['module']!r}; gateviz needs h")
-    return [(states["h"], states.get("c"))], enc_trace
+    states = {name: (q[key][:, step] if batched else q[key][step]) for name, key in final.items() if key in q}
+    repeated = None
+    if link.get("input_repeat"):  # h (units,) -> (n, units), or (N, units) -> (N, n, units) for a batch
+        import numpy as np
+
+        h = states["h"]
+        repeated = np.repeat(h[..., None, :], link["input_repeat"], axis=-2)
+    initial = [(states["h"], states.get("c") if "c" in link["states"] else None)] if link["states"] else None
+    return initial, repeated, enc_trace

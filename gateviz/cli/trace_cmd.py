@@ -66,12 +66,17 @@ def run(args: argparse.Namespace) -> int:
     from .models import encoder_initial_state
 
     dtype = torch_float64() if args.float64 else None
-    initial_state, _ = encoder_initial_state(args.model, model, args.encoder_input, args.module, args.nonlinearity,
-                                             tf_options(args), dtype)
-    if initial_state is not None and (args.gradients or clamps):  # both would restart from zeros
+    initial_state, repeated, _ = encoder_initial_state(args.model, model, args.encoder_input, args.module,
+                                                       args.nonlinearity, tf_options(args), dtype)
+    if (initial_state is not None or repeated is not None) and (args.gradients or clamps):  # both restart from zeros
         raise FormatError("--gradients and --clamp are not yet supported for a decoder traced from its encoder's "
                           "state; trace it without them")
-    if args.input is not None:
+    if repeated is not None:  # RepeatVector: the decoder's input is the encoder's final h, repeated
+        if args.input is not None:
+            raise FormatError(f"{args.model} module {args.module} reads its encoder's final h repeated "
+                              f"{model.initial_state_from['input_repeat']} times, not INPUT: drop {args.input}")
+        sequence, args.input = repeated, f"the final h of {args.encoder_input}, repeated"
+    elif args.input is not None:
         sequence = read_sequence(args.input, model)
     else:
         from gateviz.bundled import default_sample
@@ -94,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from gateviz.core.engine import Tracer
 
     trace = Tracer(model, dtype=dtype).trace(sequence, interventions=clamps, initial_state=initial_state)
-    if initial_state is not None:
+    if model.initial_state_from is not None:
         trace.meta["encoder_input_file"] = str(args.encoder_input)
     from gateviz.core.nonfinite import warn_nonfinite
 

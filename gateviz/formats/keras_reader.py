@@ -296,6 +296,10 @@ class _Builder:
                 parts.append(f"Bidirectional({part}, merge={rec.merge})" if rec.bidirectional else part)
             link = self.links.get(b.chain[run.indices[0]].name) if b is self else None
             starts = f"  (a decoder: starts from {link[0]}'s final state; trace with --encoder-input)" if link else ""
+            k = b.runs.index(run)
+            if not link and k and any(s.class_name == "RepeatVector"
+                                      for s in b.chain[b.runs[k - 1].indices[-1] + 1:run.indices[0]]):
+                starts = "  (a decoder: reads the previous module's final h repeated; trace with --encoder-input)"
             lines.append(f"{b.chain[run.indices[0]].name}: {' -> '.join(parts)}  "
                          f"[{', '.join(run.names(b.chain))}]{starts}")
         return lines
@@ -359,9 +363,12 @@ class _Builder:
         if len(layers[-1].directions) == 2 and last.merge is None:
             if head is None:
                 self.notes.append("merge_mode=None shown as concat")
+        link = self._state_link(run)
+        if link and link.get("input_repeat"):  # its input is said by the repeat note instead
+            self.notes = [n for n in self.notes if not n.startswith("recurrent layers traced on the outputs")]
         name = self.name + (f" ({'; '.join(self.notes)})" if self.notes else "")
         model = RecurrentModel(layers=layers, input=stage, head=head, name=name, source=str(self.kf.path),
-                               framework="keras", initial_state_from=self._state_link(run))
+                               framework="keras", initial_state_from=link)
         try:
             return model.validate()
         except GatevizError as e:
@@ -372,7 +379,7 @@ class _Builder:
         names = run.names(self.chain)
         linked = [n for n in names if n in self.links]
         if not linked:
-            return None
+            return self._repeat_link(run)
         src, indices = self.links[linked[0]]
         if linked[0] != names[0]:
             raise FormatError(f"{self.where}: layer {linked[0]!r} starts from {src}'s states inside a stack; gateviz "
@@ -391,6 +398,24 @@ class _Builder:
         raise FormatError(f"{self.where}: {names[0]!r} starts from the states of {src!r}, which is not a recurrent "
                           f"layer gateviz can trace; open {names[0]!r} on its own (zero initial state is not what "
                           "Keras computes)")
+
+    def _repeat_link(self, run: _Run) -> dict[str, Any] | None:
+        """addition_rnn: encoder LSTM -> RepeatVector(n) -> this run. Its input is the encoder's final
+        h repeated n times (a function of the encoder's input); its initial state is zero."""
+        k = self.runs.index(run)
+        if k == 0:
+            return None
+        prev = self.runs[k - 1]
+        between = [s for s in self.chain[prev.indices[-1] + 1:run.indices[0]] if _kind(s) != "pass"]
+        rec = _as_recurrent(self.chain[prev.indices[-1]])
+        n = between[0].config.get("n") if len(between) == 1 and between[0].class_name == "RepeatVector" else None
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1 or rec.return_sequences or rec.bidirectional:
+            return None
+        enc = prev.names(self.chain)
+        reverse = self._layers(prev)[0][-1].directions[0].reverse  # the encoder's final h: step 0 if backward
+        self.notes.append(f"input = {enc[-1]}'s final h repeated {n} times ({between[0].name})"
+                          + (" (go_backwards)" if reverse else ""))
+        return {"module": enc[0], "states": [], "input_repeat": n}
 
     def _layers(self, run: _Run) -> tuple[list[RecurrentLayer], bool, _Recurrent]:
         layers = []
