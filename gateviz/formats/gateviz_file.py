@@ -278,7 +278,8 @@ def _initial_state_from(value: Any) -> dict[str, Any] | None:
         return None
     if (not isinstance(value, dict) or not isinstance(value.get("module"), str)
             or not isinstance(value.get("states", []), list)
-            or any(s not in ("h", "c") for s in value.get("states", []))):
+            or any(s not in ("h", "c") for s in value.get("states", []))
+            or not isinstance(value.get("input_repeat", 1), int) or value.get("input_repeat", 1) < 1):
         raise FormatError(f"the model's initial_state_from is {str(value)[:80]!r}, expected an object such as "
                           '{"module": "encoder", "states": ["h", "c"]}')
     return value
