@@ -363,7 +363,9 @@ class _Builder:
         if len(layers[-1].directions) == 2 and last.merge is None:
             if head is None:
                 self.notes.append("merge_mode=None shown as concat")
-        link = self._state_link(run)
+        from .keras_seq2seq import state_link  # it reads this module's helpers
+
+        link = state_link(self, run)
         if link and link.get("input_repeat"):  # its input is said by the repeat note instead
             self.notes = [n for n in self.notes if not n.startswith("recurrent layers traced on the outputs")]
         name = self.name + (f" ({'; '.join(self.notes)})" if self.notes else "")
@@ -373,49 +375,6 @@ class _Builder:
             return model.validate()
         except GatevizError as e:
             raise FormatError(f"{self.where}: {e}") from None
-
-    def _state_link(self, run: _Run) -> dict[str, Any] | None:
-        """A decoder run: which encoder module's final states (h, c) its first layer starts from."""
-        names = run.names(self.chain)
-        linked = [n for n in names if n in self.links]
-        if not linked:
-            return self._repeat_link(run)
-        src, indices = self.links[linked[0]]
-        if linked[0] != names[0]:
-            raise FormatError(f"{self.where}: layer {linked[0]!r} starts from {src}'s states inside a stack; gateviz "
-                              f"starts a decoder's first layer only: open {linked[0]!r} with --module {linked[0]}")
-        for enc in self.encoders:
-            for r in enc.runs:
-                enc_names = r.names(enc.chain)
-                if src in enc_names:
-                    rec = _as_recurrent(enc.chain[r.indices[-1]])
-                    kinds = {"lstm": ["h", "c"], "gru": ["h"], "rnn": ["h"]}[rec.cell]
-                    if src != enc_names[-1] or rec.bidirectional or any(not 1 <= i <= len(kinds) for i in indices):
-                        raise FormatError(f"{self.where}: {names[0]!r} starts from outputs {indices} of {src!r}; gateviz "
-                                          f"follows a decoder started from the final state of a one-direction "
-                                          f"encoder's last layer ({enc_names[-1]!r})")
-                    return {"module": enc_names[0], "states": [kinds[i - 1] for i in indices]}
-        raise FormatError(f"{self.where}: {names[0]!r} starts from the states of {src!r}, which is not a recurrent "
-                          f"layer gateviz can trace; open {names[0]!r} on its own (zero initial state is not what "
-                          "Keras computes)")
-
-    def _repeat_link(self, run: _Run) -> dict[str, Any] | None:
-        """addition_rnn: encoder LSTM -> RepeatVector(n) -> this run. Its input is the encoder's final
-        h repeated n times (a function of the encoder's input); its initial state is zero."""
-        k = self.runs.index(run)
-        if k == 0:
-            return None
-        prev = self.runs[k - 1]
-        between = [s for s in self.chain[prev.indices[-1] + 1:run.indices[0]] if _kind(s) != "pass"]
-        rec = _as_recurrent(self.chain[prev.indices[-1]])
-        n = between[0].config.get("n") if len(between) == 1 and between[0].class_name == "RepeatVector" else None
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1 or rec.return_sequences or rec.bidirectional:
-            return None
-        enc = prev.names(self.chain)
-        reverse = self._layers(prev)[0][-1].directions[0].reverse  # the encoder's final h: step 0 if backward
-        self.notes.append(f"input = {enc[-1]}'s final h repeated {n} times ({between[0].name})"
-                          + (" (go_backwards)" if reverse else ""))
-        return {"module": enc[0], "states": [], "input_repeat": n}
 
     def _layers(self, run: _Run) -> tuple[list[RecurrentLayer], bool, _Recurrent]:
         layers = []
