@@ -350,7 +350,9 @@ class Tracer:
         def direction_tick(j: int) -> Callable[[float], None] | None:
             return None if tick is None else (lambda f: tick((j + f) / D))
 
-        if mask is not None:  # Keras masking: the exact step loop, state carried over on masked steps
+        # Keras masking (state carried over on masked steps) or a decoder started from its encoder's
+        # final state: the exact step loop, interventions applied inside it
+        if mask is not None or init is not None:
             widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
             out = []
             for j, d in enumerate(layer.directions):
@@ -361,9 +363,6 @@ class Tracer:
             return out
         if edits:
             return self._edited_layer(k, x, edits, direction_tick)
-        if init is not None:  # a decoder started from its encoder's final state: the exact step loop
-            return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j),
-                                             init=init[j]) for j, d in enumerate(layer.directions)]
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
