@@ -71,6 +71,13 @@ def test_encoder_and_decoder_match_keras(saved):
     assert np.abs(trace.output - keras_y).max() <= 1e-5
     # from zeros the decoder is a different computation: the initial state really is used
     assert np.abs(Tracer(decoder).trace(x_dec).output - keras_y).max() > 1e-3
+    # an intervention on the decoder still starts it from the encoder's state: with the value it
+    # already has (h at step 2, set to itself) the trace is unchanged
+    h2 = trace.states[(0, "forward")]["hidden_state"][2]
+    spec = f"layer0.forward.hidden_state[0]={float(h2[0])!r}@2"
+    clamped = Tracer(decoder).trace(x_dec, initial_state=[(q["hidden_state"][-1], q["cell_state"][-1])],
+                                    interventions=[spec])
+    assert np.abs(clamped.output - keras_y).max() <= 1e-5
 
 
 def test_cli_traces_the_decoder_from_the_encoder_input(saved, tmp_path, capsys):

@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     dtype = torch_float64() if args.float64 else None
     initial_state, repeated, _ = encoder_initial_state(args.model, model, args.encoder_input, args.module,
                                                        args.nonlinearity, tf_options(args), dtype)
-    if (initial_state is not None or repeated is not None) and (args.gradients or clamps):  # both restart from zeros
-        raise FormatError("--gradients and --clamp are not yet supported for a decoder traced from its encoder's "
-                          "state; trace it without them")
+    if initial_state is not None and args.gradients:  # the gradient re-run would start from zeros
+        raise FormatError("--gradients is not yet supported for a decoder traced from its encoder's state; "
+                          "trace it without --gradients")
     if repeated is not None:  # RepeatVector: the decoder's input is the encoder's final h, repeated
         if args.input is not None:
             raise FormatError(f"{args.model} module {args.module} reads its encoder's final h repeated "
