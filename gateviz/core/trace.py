@@ -104,7 +104,10 @@ class Trace:
         output = None if self.output is None else self.output[index]
         inputs = None if self.inputs is None else self.inputs[index]
         tokens = None if self.tokens is None else self.tokens[index]
-        return Trace(self.cell, states, output, inputs, tokens, dict(self.meta))
+        meta = dict(self.meta)
+        if "masked_steps" in meta:  # a batch lists the masked steps per sequence
+            meta["masked_steps"] = meta["masked_steps"][index]
+        return Trace(self.cell, states, output, inputs, tokens, meta)
 
     @property
     def nbytes(self) -> int:
