@@ -145,3 +145,36 @@ def test_addition_rnn_decoder_reads_the_repeated_encoder_state(suffix, tmp_path,
     assert main(["trace", str(path), str(tmp_path / "enc.npy"), "--module", "dec", "--encoder-input",
                  str(tmp_path / "enc.npy"), "-o", str(tmp_path / "u.npz")]) == 2
     error_line(capsys, "repeated 3 times", "drop")
+
+
+def test_keras2_node_format(saved, tmp_path):
+    """tf.keras 2 writes a decoder's initial states as extra inbound tensors of its node:
+    [[["input_2", 0, 0, {}], ["encoder", 0, 1, {}], ["encoder", 0, 2, {}]]]."""
+    path, model, _, _ = saved
+    if path.suffix != ".h5":
+        pytest.skip("Keras 2 wrote .h5 files")
+    import json
+    import shutil
+
+    import h5py
+
+    k2 = tmp_path / "k2.h5"
+    shutil.copy(path, k2)
+    with h5py.File(k2, "r+") as f:
+        cfg = json.loads(f.attrs["model_config"])
+        for layer in cfg["config"]["layers"]:
+            nodes = []
+            for node in layer.get("inbound_nodes") or []:
+                tensors = [a["config"]["keras_history"] for a in node["args"]]
+                tensors += [t["config"]["keras_history"] for t in node["kwargs"].get("initial_state") or []]
+                nodes.append([[*hist, {}] for hist in tensors])
+            layer["inbound_nodes"] = nodes
+        f.attrs["model_config"] = json.dumps(cfg)
+        f.attrs["keras_version"] = "2.13.1"
+    decoder = load_model(k2, module="decoder")
+    assert decoder.initial_state_from == {"module": "encoder", "states": ["h", "c"]}
+    x_enc, x_dec = _inputs(3)
+    q = Tracer(load_model(k2, module="encoder")).trace(x_enc).states[(0, "forward")]
+    got = Tracer(decoder).trace(x_dec, initial_state=[(q["hidden_state"][-1], q["cell_state"][-1])])
+    keras_y = np.asarray(model.predict([x_enc[None], x_dec[None]], verbose=0))[0]
+    assert np.abs(got.output - keras_y).max() <= 1e-5
