@@ -352,7 +352,7 @@ class Tracer:
 
         # Keras masking (state carried over on masked steps) or a decoder started from its encoder's
         # final state: the exact step loop, interventions applied inside it
-        if mask is not None or init is not None:
+        if mask is not None or (init is not None and (edits or not _is_native(layer))):
             widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
             out = []
             for j, d in enumerate(layer.directions):
@@ -366,21 +366,28 @@ class Tracer:
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
-        if _use_step_loop(layer, x.shape[1], self.device):
+        if init is None and _use_step_loop(layer, x.shape[1], self.device):
             return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
         mod = self._native_module(k)
         Hr = layer.hidden_size
+        hx = None  # a decoder's initial state for torch: h0 (D, N, Hr), an LSTM's c0 (D, N, H) with it
+        if init is not None:
+            N = x.shape[1]
+            hx = torch.stack([h0.expand(N, Hr) for h0, _ in init])
+            if layer.cell == "lstm":
+                hx = (hx, torch.stack([c0.expand(N, layer.units) for _, c0 in init]))
         with warnings.catch_warnings():  # torch notes that projected LSTMs skip oneDNN: not the user's concern
             warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
             if len(layer.directions) == 1 and layer.directions[0].reverse:
-                h_all = mod(x.flip(0))[0].flip(0)  # a lone backward direction: run reversed, realign
+                h_all = mod(x.flip(0), hx)[0].flip(0)  # a lone backward direction: run reversed, realign
             else:
-                h_all = mod(x)[0]  # (T, N, D*Hr), time-aligned for both directions
+                h_all = mod(x, hx)[0]  # (T, N, D*Hr), time-aligned for both directions
         out = []
         for j, d in enumerate(layer.directions):
             h = h_all[..., j * Hr:(j + 1) * Hr]
-            out.append(self._gates_from_h(layer, self._tensors[(k, j)], d.reverse, x, h))
+            out.append(self._gates_from_h(layer, self._tensors[(k, j)], d.reverse, x, h,
+                                          None if init is None else init[j]))
         return out
 
     def _edited_layer(self, k: int, x: Tensor, edits: dict[str, list[UnitEdit]],
@@ -403,8 +410,11 @@ class Tracer:
         return out
 
     def _gates_from_h(self, layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
-                      h: Tensor) -> dict[str, Tensor]:
-        """Recompute every gate from x_t and h_{t-1} in batched matmuls (native cells)."""
+                      h: Tensor, init: tuple[Tensor, Tensor | None] | None = None) -> dict[str, Tensor]:
+        """Recompute every gate from x_t and h_{t-1} in batched matmuls (native cells).
+
+        ``init`` (h0, c0): the state before the first step this direction takes (t = 0, or T-1
+        backward) instead of zeros: h_{-1} = h0 in its recurrent term, c_{-1} = c0 in the scan."""
         if layer.cell == "rnn":
             return {"hidden_state": h}  # h is all an RNN has
         T, N, _ = x.shape
@@ -415,6 +425,8 @@ class Tracer:
             xs = torch.addmm(t["gbx"], x2, t["gWxT"]).view(T, N, 3 * H)  # (T, N, [r, z, 2n]) input part
             rec = x.new_empty(T, N, 3 * H).copy_(t["gbh"])  # recurrent part; h_{-1} = 0 leaves bh
             _shifted_recurrent_(rec, h, t["gWhT"], reverse)
+            if init is not None:
+                rec[T - 1 if reverse else 0].addmm_(init[0].expand(N, -1), t["gWhT"])  # h_{-1} = h0
             xs[..., :2 * H] += rec[..., :2 * H]
             rz = torch.sigmoid_(xs[..., :2 * H])
             r, z = rz[..., :H], rz[..., H:]
@@ -425,10 +437,15 @@ class Tracer:
             return {"reset_gate": r, "update_gate": z, "candidate": n, "hidden_state": h}
         pre = torch.addmm(t["gb"], x2, t["gWxT"]).view(T, N, 4 * H)  # (T, N, [i, f, o, 2g])
         _shifted_recurrent_(pre, h, t["gWhT"], reverse)
+        first = T - 1 if reverse else 0  # the step this direction takes first
+        if init is not None:
+            pre[first].addmm_(init[0].expand(N, -1), t["gWhT"])  # h_{-1} = h0
         torch.sigmoid_(pre)
         i, f, o, g = (pre[..., q * H:(q + 1) * H] for q in range(4))
         g.mul_(2).sub_(1)  # tanh(a) = 2*sigmoid(2a) - 1
         c = torch.mul(i, g)  # (T, N, H) holds u = i*g, scanned in place into c
+        if init is not None:
+            c[first].addcmul_(f[first], init[1].expand(N, -1))  # c_first = f*c0 + u: the scan goes on from it
         _linear_scan_(c, f, reverse)
         return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
                 "cell_state": c, "hidden_state": h}
