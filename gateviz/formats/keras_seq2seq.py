@@ -36,7 +36,9 @@ def state_link(b, run) -> dict[str, Any] | None:
                     raise FormatError(f"{b.where}: {names[0]!r} starts from outputs {indices} of {src!r}; gateviz "
                                       f"follows a decoder started from the final state of a one-direction "
                                       f"encoder's last layer ({enc_names[-1]!r})")
-                return {"module": enc_names[0], "states": [kinds[i - 1] for i in indices]}
+                states = [kinds[i - 1] for i in indices]
+                b.notes.append(f"a decoder: starts from {enc_names[0]}'s final {', '.join(states)}")
+                return {"module": enc_names[0], "states": states}
     raise FormatError(f"{b.where}: {names[0]!r} starts from the states of {src!r}, which is not a recurrent "
                       f"layer gateviz can trace; open {names[0]!r} on its own (zero initial state is not what "
                       "Keras computes)")
