@@ -141,3 +141,60 @@ def test_mask_through_an_untraced_layer_is_refused(tmp_path):
     path = save(model, tmp_path, "keras")
     with pytest.raises(FormatError, match="mask"):
         read_keras(path, module="lstm")
+
+
+def _grey_columns(panel, plot, steps, y) -> list[bool]:
+    """For each step: is the grabbed pixel at (step, y) of ``plot`` changed by the masked-step shading?"""
+    from PySide6.QtCore import QPointF
+
+    def pixels():
+        img = panel.view.grab().toImage()
+        out = []
+        for t in steps:
+            p = panel.view.mapFromScene(plot.vb.mapViewToScene(QPointF(t, y)))
+            out.append(img.pixelColor(p.x(), p.y()))
+        return out
+
+    return pixels
+
+
+def test_panels_grey_the_masked_steps(tmp_path, qtbot):
+    from gateviz.ui.panels.heatmaps import HeatmapPanel
+    from gateviz.ui.panels.traces import TracesPanel
+    from gateviz.ui.state import ViewState
+
+    x, _ = padded_batch()
+    inp = keras.Input((9, 3))
+    model = keras.Model(inp, keras.layers.LSTM(4, return_sequences=True, seed=9)(keras.layers.Masking(0.0)(inp)))
+    g = read_keras(save(model, tmp_path, "keras"))
+    sequence = x[1]  # steps 2, 3, 4 masked
+    state = ViewState()
+    state.set_trace(g, Tracer(g).trace(sequence), sequence, None)
+    state.pinned = [0]
+    steps = list(range(9))
+
+    heat = HeatmapPanel(state)
+    heat.resize(700, 900)
+    heat.rebuild()
+    row = heat.rows[0]
+    shown = _grey_columns(heat, row.plot, steps, 2.0)()
+    for r in heat.rows:
+        r.masked.setVisible(False)
+    hidden = _grey_columns(heat, row.plot, steps, 2.0)()
+    changed = [a.rgb() != b.rgb() for a, b in zip(shown, hidden)]
+    assert changed == [t in (2, 3, 4) for t in steps]
+    for t in (2, 3, 4):  # greyer: the overlay pulls the colour's channels together
+        spread = lambda c: max(c.red(), c.green(), c.blue()) - min(c.red(), c.green(), c.blue())  # noqa: E731
+        assert spread(shown[t]) < spread(hidden[t]) or spread(hidden[t]) < 20
+
+    traces = TracesPanel(state)
+    traces.resize(700, 700)
+    traces.rebuild()
+    p = traces.plots[0]
+    assert p.quantity == "input_gate"
+    y = 0.1  # inside the band (the sigmoid's range 0..1), away from the line (i near 0.5 here)
+    shown = _grey_columns(traces, p.plot, steps, y)()
+    for q in traces.plots:
+        q.mask_band.setVisible(False)
+    hidden = _grey_columns(traces, p.plot, steps, y)()
+    assert [a.rgb() != b.rgb() for a, b in zip(shown, hidden)] == [t in (2, 3, 4) for t in steps]

@@ -17,8 +17,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF
-from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
 
@@ -30,6 +30,21 @@ from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
+MASKED_GREY = QColor(128, 128, 128, 170)  # over the steps a Keras mask skips (issue 14)
+
+
+def masked_runs(trace) -> list[tuple[int, int]]:
+    """(first step, number of steps) of each run of steps a Keras mask skips in this (one-sequence) trace."""
+    steps = trace.meta.get("masked_steps") or []
+    if not steps or not isinstance(steps[0], int):
+        return []  # none, or a batch (the panels show one sequence)
+    runs: list[tuple[int, int]] = []
+    for t in steps:
+        if runs and runs[-1][0] + runs[-1][1] == t:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((t, 1))
+    return runs
 
 
 def _nice_step(n: int, ticks: int = 6) -> int:
@@ -68,6 +83,10 @@ class _HeatRow:
         self.nan_back.setVisible(False)
         self.plot.addItem(self.nan_back)
         self.plot.addItem(self.image)
+        self.masked = QGraphicsPathItem()  # translucent grey over masked steps' columns
+        self.masked.setPen(pg.mkPen(None))
+        self.masked.setBrush(QBrush(MASKED_GREY))
+        self.plot.addItem(self.masked)
         self.cursor_halo = TimeCursor()
         self.cursor = TimeCursor()
         self.plot.addItem(self.cursor_halo)
@@ -190,6 +209,10 @@ class HeatmapPanel(Panel):
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.nan_back.setRect(QRectF(-0.5, 0, T, units))
             row.nan_back.setVisible(has_nan)
+            path = QPainterPath()
+            for first, n in masked_runs(trace):
+                path.addRect(QRectF(first - 0.5, 0, n, units))
+            row.masked.setPath(path)
             note = nan_note(data, state.theme)
             if note != row.nan_note or was_difference != difference:
                 row.nan_note = note

@@ -24,6 +24,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (NAN_COLOUR, Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted,
                      style_plot, title_html, tooltip)
+from .heatmaps import MASKED_GREY, masked_runs
 from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, relayout, size_bottom_axis, y_fit)
@@ -53,6 +54,11 @@ class _TracePlot:
         self.nan_band.setZValue(-5)
         self.nan_band.setVisible(False)
         self.plot.addItem(self.nan_band)
+        # steps a Keras mask skips (issue 14): grey bands, the lines there repeat the last state
+        self.mask_band = pg.ImageItem(axisOrder="row-major")
+        self.mask_band.setZValue(-6)
+        self.mask_band.setVisible(False)
+        self.plot.addItem(self.mask_band)
         self.lines: dict[int, pg.PlotDataItem] = {}
         self.originals: dict[int, pg.PlotDataItem] = {}  # unit -> the original run's line (interventions)
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
@@ -237,6 +243,7 @@ class TracesPanel(Panel):
             levels = levels_for(p.quantity, shown)
             p.y.set_range(*levels)
             self._shade_nan(p, pinned, levels)
+            self._shade_masked(p, levels)
         self._fit_axes()
         self._update_legend(pinned)
         self.on_step(self.state.step)
@@ -297,6 +304,21 @@ class TracesPanel(Panel):
         lo, hi = levels
         p.nan_band.setRect(QRectF(-0.5, lo, len(nan), hi - lo))
         p.nan_band.setVisible(True)
+
+    def _shade_masked(self, p: _TracePlot, levels: tuple[float, float]) -> None:
+        """Grey bands over the steps a Keras mask skips, over the plot's value range."""
+        runs = masked_runs(self.state.trace)
+        if not runs:
+            p.mask_band.setVisible(False)
+            return
+        c = MASKED_GREY
+        rgba = np.zeros((1, self.length, 4), dtype=np.uint8)  # (1, T, RGBA): one column per step
+        for first, n in runs:
+            rgba[0, first:first + n] = (c.red(), c.green(), c.blue(), 110)
+        p.mask_band.setImage(rgba, autoLevels=False)
+        lo, hi = levels
+        p.mask_band.setRect(QRectF(-0.5, lo, self.length, hi - lo))
+        p.mask_band.setVisible(True)
 
     def _update_legend(self, pinned: list[int]) -> None:
         theme = self.state.theme
