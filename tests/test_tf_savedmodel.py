@@ -1,6 +1,6 @@
-"""TensorFlow SavedModel folders (issue 14): not read yet, but recognised — the folder, its
-saved_model.pb (alone too: it was called a damaged ONNX file) and its variables/ checkpoint — with
-a message saying what to open instead. ONNX files still open."""
+"""TensorFlow SavedModel folders (issue 14): a TF2 Keras one (keras_metadata.pb) opens — the folder, its
+saved_model.pb and its variables/ — and traces to TensorFlow's own outputs; any other SavedModel (a bare
+tf.Module) is recognised and refused with a message saying what to open instead. ONNX files still open."""
 
 import numpy as np
 import pytest
@@ -52,3 +52,75 @@ def test_onnx_files_still_open(tmp_path):
     path = tmp_path / "m.pb"  # an ONNX file with a .pb name is still ONNX
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
     assert detect_format(path) == "onnx"
+
+
+# ---- TF2 Keras SavedModel folders, read (fixtures: scripts/make_savedmodel_fixtures.py) --------------
+
+from pathlib import Path  # noqa: E402
+
+from fixtures_frameworks import max_abs  # noqa: E402
+
+from gateviz.core.engine import trace  # noqa: E402
+from gateviz.formats import describe_modules, load_model  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "savedmodel"
+NAMES = ["lstm", "gru", "simplernn", "bilstm_dense", "embedding_lstm"]
+TOL = 1e-5
+
+
+def _tf_output(gm, x):
+    """The trace's output in the shape TensorFlow returned it: the head's, else the last layer's."""
+    tr = trace(gm, x)
+    if gm.head is not None:
+        return tr.output[:, 0] if tr.meta["output_mode"] == "final" else tr.output
+    layer = gm.layers[-1]
+    hs = [tr.states[(len(gm.layers) - 1, n)]["hidden_state"] for n in layer.direction_names()]
+    assert len(hs) == 1  # the fixtures' sequence outputs are one direction
+    return hs[0]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_fixture_traces_to_tensorflows_own_output(name):
+    ref = np.load(FIXTURES / name / "expected.npz")
+    gm = load_model(FIXTURES / name)
+    assert gm.framework == "keras"
+    got = _tf_output(gm, ref["x"])
+    assert got.shape == ref["y"].shape
+    assert max_abs(got, ref["y"]) <= TOL
+
+
+def test_the_cells_inputs_and_heads_are_what_was_saved():
+    kinds = {n: [l.cell for l in load_model(FIXTURES / n).layers] for n in NAMES}
+    assert kinds == {"lstm": ["lstm"], "gru": ["gru"], "simplernn": ["rnn"], "bilstm_dense": ["lstm"],
+                     "embedding_lstm": ["lstm"]}
+    bi = load_model(FIXTURES / "bilstm_dense")
+    assert len(bi.layers[0].directions) == 2 and bi.head is not None
+    emb = load_model(FIXTURES / "embedding_lstm")
+    assert emb.input.kind == "embedding" and emb.input.embedding.shape == (10, 3)
+
+
+@pytest.mark.parametrize("where", ["", "saved_model.pb", "variables", "variables/variables.index"])
+def test_the_folder_its_saved_model_pb_and_variables_open(where):
+    folder = FIXTURES / "gru"
+    path = folder / where if where else folder
+    assert detect_format(path) == "tf-savedmodel"
+    ref = np.load(folder / "expected.npz")
+    assert max_abs(_tf_output(load_model(path), ref["x"]), ref["y"]) <= TOL
+
+
+def test_gateviz_info_lists_the_recurrent_layers(capsys):
+    assert any("bidirectional" in line for line in describe_modules(FIXTURES / "bilstm_dense"))
+    assert main(["info", str(FIXTURES / "bilstm_dense")]) == 0
+    assert "bidirectional" in capsys.readouterr().out
+
+
+def test_a_savedmodel_without_keras_metadata_keeps_the_refusal(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "module"
+    shutil.copytree(FIXTURES / "lstm", folder)
+    (folder / "keras_metadata.pb").unlink()  # what tf.saved_model.save of a tf.Module writes: no Keras layers
+    with pytest.raises(FormatError, match="is a TensorFlow SavedModel;.*keras_metadata.pb.*model.save\\('model.keras'\\)"):
+        load_model(folder)
+    assert main(["info", str(folder)]) == 2
+    error_line(capsys, "is a TensorFlow SavedModel", "tf.train.Saver checkpoint")

@@ -35,6 +35,8 @@ _FOREIGN = {
     "onnx": ("gateviz.formats.onnx_reader", "read_onnx", "list_onnx_modules", "ONNX"),
     "tf-checkpoint": ("gateviz.formats.tf_checkpoint", "read_tf_checkpoint", "list_tf_modules",
                       "TensorFlow checkpoint"),
+    "tf-savedmodel": ("gateviz.formats.tf_savedmodel", "read_tf_savedmodel", "list_savedmodel_modules",
+                      "TensorFlow SavedModel"),
 }
 
 

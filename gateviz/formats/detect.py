@@ -9,6 +9,8 @@
     ONNX         protobuf, no magic: tried last, by extension or a cheap parse of the first field
     TensorFlow   checkpoint: any file of PREFIX.index / .data-* / .meta, the ``checkpoint`` state file,
                  the folder holding them, or PREFIX itself -> "tf-checkpoint" (tried first: a folder)
+    SavedModel   a folder with saved_model.pb (or that file, or its variables/) -> "tf-savedmodel" when
+                 tf.keras wrote it (keras_metadata.pb); other SavedModels are refused with a message
 
 Nothing here executes or unpickles anything; at most a few KiB and the zip directory are read.
 """
@@ -23,10 +25,10 @@ from pathlib import Path
 
 from ..core.errors import FormatError
 
-FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx", "tf-checkpoint")
+FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx", "tf-checkpoint", "tf-savedmodel")
 SUPPORTED_TEXT = ("a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, "
-                  "Keras (.h5/.keras), ONNX (.onnx) or a TensorFlow 1 checkpoint (.index/.meta/.data-*, "
-                  "its checkpoint file or folder)")
+                  "Keras (.h5/.keras), a TF2 Keras SavedModel folder, ONNX (.onnx) or a TensorFlow 1 checkpoint "
+                  "(.index/.meta/.data-*, its checkpoint file or folder)")
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # safetensors itself refuses larger headers
@@ -106,8 +108,9 @@ def _looks_like_savedmodel(head: bytes) -> bool:
 
 
 def refuse_savedmodel(path: Path) -> None:
-    raise FormatError(f"{path} is a TensorFlow SavedModel; gateviz does not read SavedModel folders yet. From "
-                      "TF2 Keras save the model as model.save('model.keras') or model.save('model.h5') and open "
+    raise FormatError(f"{path} is a TensorFlow SavedModel; gateviz reads SavedModel folders only when tf.keras "
+                      "wrote them (with keras_metadata.pb), not this one. From TF2 Keras save the model as "
+                      "model.save('model.keras') or model.save('model.h5') and open "
                       "that; from TensorFlow 1 code open the tf.train.Saver checkpoint (its .index file)")
 
 
@@ -115,8 +118,11 @@ def detect_format(path: str | os.PathLike) -> str:
     """One of FORMATS. FormatError for a missing, empty or unrecognised file."""
     from .tf_bundle import checkpoint_prefix
 
-    if _savedmodel_folder(Path(path)) is not None:
-        refuse_savedmodel(_savedmodel_folder(Path(path)))
+    folder = _savedmodel_folder(Path(path))
+    if folder is not None:
+        if (folder / "keras_metadata.pb").is_file():  # tf.keras model.save("dir"): read by tf_savedmodel
+            return "tf-savedmodel"
+        refuse_savedmodel(folder)
     if checkpoint_prefix(path) is not None:
         return "tf-checkpoint"
     p = _check_file(path)
