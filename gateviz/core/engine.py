@@ -127,7 +127,8 @@ def _keras_mask(model: RecurrentModel, feats: np.ndarray, tokens: np.ndarray | N
     if stage.mask_zero and tokens is not None:
         keep = tokens != 0
     elif stage.mask_value is not None and tokens is None:
-        keep = np.any(np.asarray(feats) != stage.mask_value, axis=-1)
+        # in float32 as Keras compares (a mask_value of 0.1 is float32's 0.1 there)
+        keep = np.any(np.asarray(feats, dtype=np.float32) != np.float32(stage.mask_value), axis=-1)
     else:
         return None
     return torch.from_numpy(np.ascontiguousarray(keep.T)).to(device)
