@@ -124,3 +124,13 @@ def test_a_savedmodel_without_keras_metadata_keeps_the_refusal(tmp_path, capsys)
         load_model(folder)
     assert main(["info", str(folder)]) == 2
     error_line(capsys, "is a TensorFlow SavedModel", "tf.train.Saver checkpoint")
+
+
+def test_a_keras_savedmodel_without_its_variables_says_so(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "noweights"
+    shutil.copytree(FIXTURES / "lstm", folder)
+    shutil.rmtree(folder / "variables")
+    assert main(["info", str(folder)]) == 2
+    error_line(capsys, "without its weights", "variables/ included")

@@ -25,7 +25,7 @@ __all__ = ["FORMATS", "MODEL_FILE_FILTER", "EXTENSION", "SUPPORTED_TEXT", "descr
 
 # For file dialogs: what the readers understand, by extension (content decides in the end).
 MODEL_FILE_FILTER = ("Model files (*.gvm *.pt *.pth *.bin *.ckpt *.safetensors *.h5 *.hdf5 *.keras *.onnx "
-                     "*.index *.meta checkpoint);;"
+                     "*.index *.meta checkpoint saved_model.pb);;"
                      "All files (*)")
 
 # format -> (module, reader function, module-lister function)

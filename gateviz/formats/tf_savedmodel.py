@@ -104,6 +104,9 @@ def _layer_prefixes(bundle: TensorBundle, nodes: dict[int, dict], where: str) ->
 def open_savedmodel(path: str | os.PathLike) -> SavedModelKeras:
     folder = _folder(path)
     root, nodes = _metadata(folder)
+    if not (folder / "variables" / "variables.index").is_file():
+        raise FormatError(f"{folder} is a Keras SavedModel without its weights (variables/variables.index is "
+                          "missing); copy the whole folder that model.save() wrote, variables/ included")
     bundle = TensorBundle(folder / "variables" / "variables")
     kf = SavedModelKeras(path=str(folder), container="savedmodel", config=root["model_config"],
                          keras_version=root.get("keras_version"))
