@@ -198,3 +198,21 @@ def test_panels_grey_the_masked_steps(tmp_path, qtbot):
         q.mask_band.setVisible(False)
     hidden = _grey_columns(traces, p.plot, steps, y)()
     assert [a.rgb() != b.rgb() for a, b in zip(shown, hidden)] == [t in (2, 3, 4) for t in steps]
+
+
+
+def test_masking_after_other_layers_opens_with_module_on_their_outputs(tmp_path):
+    """Dense -> Masking -> GRU: --module opens the GRU on the Dense's outputs, masked as Keras masks them."""
+    x, _ = padded_batch()
+    inp = keras.Input((9, 3))
+    dense, masking, gru = keras.layers.Dense(3), keras.layers.Masking(-1.0), keras.layers.GRU(4, return_sequences=True)
+    model = keras.Model(inp, gru(masking(dense(inp))))
+    g = read_keras(save(model, tmp_path, "keras"), module=gru.name)
+    assert g.input.mask_value == -1.0
+    feats = keras_out(keras.Model(inp, dense(inp)), x)[0]  # (3, 9, 3) the GRU's features
+    feats[1, 2:5] = -1.0  # padded in the middle
+    inner = keras.Input((9, 3))
+    want = keras_out(keras.Model(inner, gru(masking(inner))), feats)[0]  # the same layers, same weights
+    tr = Tracer(g).trace(feats)
+    assert tr.meta["masked_steps"] == [[], [2, 3, 4], []]
+    np.testing.assert_allclose(h_seq(g, tr), want, atol=TOL)

@@ -448,10 +448,11 @@ class _Builder:
                               mask_zero=bool(spec.config.get("mask_zero")))
         if before and _kind(before[-1]) == "masking":
             # Keras skips the steps whose features all equal mask_value (state carried over)
-            value = before[0].config.get("mask_value", 0.0)
+            value = before[-1].config.get("mask_value", 0.0)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise FormatError(f"{self.where}: Masking layer {before[0].name!r} has mask_value {value!r}; gateviz "
-                                  "traces masks of one finite number (a step is skipped when all its features equal it)")
+                raise FormatError(f"{self.where}: Masking layer {before[-1].name!r} has mask_value {value!r}; "
+                                  "gateviz traces masks of one finite number (a step is skipped when all its "
+                                  "features equal it)")
             return InputStage(kind="raw", features=features, mask_value=float(value))
         masks = [s for s in before if _kind(s) == "masking" or s.config.get("mask_zero")]
         if masks:  # the mask reaches the recurrent layers through layers we do not trace: refuse, never differ
