@@ -2,7 +2,7 @@
 tests/test_tf_savedmodel.py. Needs TensorFlow with tf-keras (Keras 2, whose model.save("dir") writes
 keras_metadata.pb):
 
-    TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python scripts/make_savedmodel_fixtures.py
+    TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python scripts/make_savedmodel_fixtures.py [NAME ...]
 
 Each tests/fixtures/savedmodel/<name>/ holds the SavedModel (saved without optimizer state) and
 expected.npz: x (the input, batch 1) and y (TensorFlow's output for it).
@@ -29,12 +29,16 @@ def models():
                                             L.Dense(2)]), "float"
     yield "embedding_lstm", keras.Sequential([L.Input((7,), dtype="int32"), L.Embedding(10, 3),
                                               L.LSTM(5, return_sequences=True)]), "int"
+    i = L.Input((5, 2))  # a functional model: two stacked LSTMs and a Dense head
+    yield "functional_lstm2_dense", keras.Model(i, L.Dense(2)(L.LSTM(4)(L.LSTM(3, return_sequences=True)(i)))), "float"
 
 
-def main():
+def main(only=()):
     tf.random.set_seed(0)
-    rng = np.random.default_rng(0)
-    for name, model, kind in models():
+    for k, (name, model, kind) in enumerate(models()):
+        rng = np.random.default_rng(k)  # one seed per model: any one fixture can be written again alone
+        if only and name not in only:
+            continue
         # random biases too, so a misplaced gate bias shows
         for w in model.weights:
             w.assign(rng.standard_normal(w.shape).astype("float32") * 0.5)
@@ -51,4 +55,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])  # names to write (default: all)

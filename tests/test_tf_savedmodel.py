@@ -64,7 +64,7 @@ from gateviz.core.engine import trace  # noqa: E402
 from gateviz.formats import describe_modules, load_model  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "savedmodel"
-NAMES = ["lstm", "gru", "simplernn", "bilstm_dense", "embedding_lstm"]
+NAMES = ["lstm", "gru", "simplernn", "bilstm_dense", "embedding_lstm", "functional_lstm2_dense"]
 TOL = 1e-5
 
 
@@ -72,7 +72,8 @@ def _tf_output(gm, x):
     """The trace's output in the shape TensorFlow returned it: the head's, else the last layer's."""
     tr = trace(gm, x)
     if gm.head is not None:
-        return tr.output[:, 0] if tr.meta["output_mode"] == "final" else tr.output
+        mode = tr.meta["output_mode"]  # "final": one output; "running": the head at every step, the last is Keras's
+        return tr.output[:, 0] if mode == "final" else tr.output[:, -1] if mode == "running" else tr.output
     layer = gm.layers[-1]
     hs = [tr.states[(len(gm.layers) - 1, n)]["hidden_state"] for n in layer.direction_names()]
     assert len(hs) == 1  # the fixtures' sequence outputs are one direction
@@ -92,7 +93,7 @@ def test_every_fixture_traces_to_tensorflows_own_output(name):
 def test_the_cells_inputs_and_heads_are_what_was_saved():
     kinds = {n: [l.cell for l in load_model(FIXTURES / n).layers] for n in NAMES}
     assert kinds == {"lstm": ["lstm"], "gru": ["gru"], "simplernn": ["rnn"], "bilstm_dense": ["lstm"],
-                     "embedding_lstm": ["lstm"]}
+                     "embedding_lstm": ["lstm"], "functional_lstm2_dense": ["lstm", "lstm"]}
     bi = load_model(FIXTURES / "bilstm_dense")
     assert len(bi.layers[0].directions) == 2 and bi.head is not None
     emb = load_model(FIXTURES / "embedding_lstm")
