@@ -94,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
     require_trace(model, steps, batch, 8 if args.float64 else None, job="npz",
                   what=f"tracing {args.input} ({steps:,} steps)", hint="give a shorter input")
 
-    import torch
-
     from gateviz.core.engine import Tracer
 
     trace = Tracer(model, dtype=dtype).trace(sequence, interventions=clamps, initial_state=initial_state)
