@@ -109,7 +109,7 @@ def _silencing(layer, quantity: str) -> tuple[tuple[str, ...], int, str]:
             return ("cell_state",), layer.units, "c set to 0 at every step (h is projected)"
         return ("cell_state", "hidden_state"), layer.units, "h and c set to 0 at every step"
     words = {"hidden_state": "h"}.get(quantity, quantity.replace("_", " "))
-    width = layer.hidden_size if quantity == "hidden_state" else layer.units
+    width = layer.width(quantity)
     return (quantity,), width, f"{words} set to 0 at every step"
 
 

@@ -212,10 +212,8 @@ class Backward:
             plan = None
             if edits:
                 from .edits import DirectionEdits
-                from .trace import QUANTITIES
 
-                widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
-                plan = DirectionEdits(edits, widths, g.shape[1], x)
+                plan = DirectionEdits(edits, layer, g.shape[1], x)
             return bptt.autograd_bptt(layer, j, w, x, g, tick, edits=plan, reverse=reverse)
         q = self.quantities(k, j)
         if layer.cell == "lstm":

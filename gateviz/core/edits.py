@@ -113,13 +113,14 @@ class _Compiled:
 class DirectionEdits:
     """The edits of one direction of one layer, by quantity, in the order they were given."""
 
-    def __init__(self, edits: list[UnitEdit], widths: dict[str, int], batch: int, like: Tensor,
+    def __init__(self, edits: list[UnitEdit], layer, batch: int, like: Tensor,
                  stored: dict[str, Stored] | None = None):
+        """``layer``: the RecurrentLayer edited (its quantities' widths); ``like``: dtype and device."""
         stored = stored or {}
         self.by_quantity: dict[str, list[_Compiled]] = {}
         for e in edits:
             self.by_quantity.setdefault(e.quantity, []).append(
-                _Compiled(e, widths[e.quantity], batch, stored.get(e.quantity, DIRECT), like))
+                _Compiled(e, layer.width(e.quantity), batch, stored.get(e.quantity, DIRECT), like))
         T = len(edits[0].steps) if edits else 0
         any_step = np.zeros(T, dtype=bool)
         for e in edits:

@@ -280,11 +280,10 @@ class Tracer:
         # Keras masking (state carried over on masked steps) or a decoder started from its encoder's
         # final state: the exact step loop, interventions applied inside it
         if mask is not None or (init is not None and (edits or not _is_native(layer))):
-            widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
             out = []
             for j, d in enumerate(layer.directions):
                 es = (edits or {}).get("backward" if d.reverse else "forward")
-                plan = DirectionEdits(es, widths, x.shape[1], x, None) if es else None
+                plan = DirectionEdits(es, layer, x.shape[1], x, None) if es else None
                 out.append(self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j),
                                                     plan, None if init is None else init[j], mask))
             return out
@@ -321,14 +320,13 @@ class Tracer:
                       direction_tick) -> list[dict[str, Tensor]]:
         layer = self.model.layers[k]
         T, N, _ = x.shape
-        widths = {q: (layer.hidden_size if q == "hidden_state" else layer.units) for q in QUANTITIES[layer.cell]}
         fused = _is_native(layer) and layer.cell in ("lstm", "gru")
         # the fused LSTM loop keeps the candidate as s = (g + 1) / 2 and the cell state as d = -2c
         stored = {"cell_candidate": Stored(0.5, 0.5), "cell_state": Stored(-2.0, 0.0)} if fused else None
         out = []
         for j, d in enumerate(layer.directions):
             name = "backward" if d.reverse else "forward"
-            plan = DirectionEdits(edits.get(name, []), widths, N, x, stored) if edits.get(name) else None
+            plan = DirectionEdits(edits.get(name, []), layer, N, x, stored) if edits.get(name) else None
             t = self._tensors[(k, j)]
             if fused:
                 out.append(self._direction_fused_loop(layer, t, d.reverse, x, direction_tick(j), plan))
@@ -411,7 +409,7 @@ class Tracer:
         xs = torch.addmm(t["bx"], x.reshape(T * N, -1), t["WxT"]).view(T, N, -1)  # (T, N, G*H)
         h = x.new_zeros(N, Hr) if init is None else init[0].expand(N, Hr).clone()
         c = x.new_zeros(N, H) if init is None or init[1] is None else init[1].expand(N, H).clone()
-        q = {name: x.new_empty(T, N, Hr if name == "hidden_state" else H) for name in QUANTITIES[layer.cell]}
+        q = {name: x.new_empty(T, N, layer.width(name)) for name in QUANTITIES[layer.cell]}
         order = range(T - 1, -1, -1) if reverse else range(T)
         for n_done, step in enumerate(order, 1):
             if tick is not None and n_done % _TICK_EVERY == 0:

@@ -131,7 +131,7 @@ class Intervention:
         if self.quantity not in allowed:
             raise InterventionError(f"{where}: {'an' if layer.cell in ('lstm', 'rnn') else 'a'} {layer.cell.upper()} has no {self.quantity}; choose one of "
                                     f"{', '.join(allowed)}")
-        width = layer.hidden_size if self.quantity == "hidden_state" else layer.units
+        width = layer.width(self.quantity)
         if self.units is not None and max(self.units) >= width:
             raise InterventionError(f"{where}: unit {max(self.units)} does not exist; this {self.quantity} has "
                                     f"units 0..{width - 1}")

@@ -121,6 +121,10 @@ class RecurrentLayer:
         """Width of h (the projection size for a projected LSTM)."""
         return self.proj_size or self.units
 
+    def width(self, quantity: str) -> int:
+        """Units of a trace quantity: h is ``hidden_size`` wide, every gate and c ``units``."""
+        return self.hidden_size if quantity == "hidden_state" else self.units
+
     @property
     def output_size(self) -> int:
         """Width of what the next layer receives after merging directions."""
