@@ -59,10 +59,9 @@ def clone_state(state):
     copy.show_memory = state.show_memory
     copy.interventions = list(state.interventions)
     copy.show_original, copy.show_difference = state.show_original, state.show_difference
-    copy.ablation = state.ablation
     if state.trace is not None:
         copy.set_trace(state.model, state.trace, state.sequence, state.task, original=state.original)
-        copy.ablation = state.ablation
+        copy.ablation = state.ablation  # after set_trace, which clears a ranking of another model
         copy.row_order = None if state.row_order is None else state.row_order.copy()
         g = state.gradients
         if g is not None and g.target.step == state.step:  # the app's own, for this step: no recompute
