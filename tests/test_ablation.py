@@ -268,3 +268,25 @@ def test_cli_usage_mistakes_are_one_line_too(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "argument --layer: invalid int value: 'x'" in err[0]
+
+
+def test_a_reader_that_stops_early_costs_neither_the_table_nor_a_message(tmp_path, capsys, monkeypatch):
+    """`gateviz ablate M -o t.csv | head -1`: the CSV is written before the table is printed, and the
+    closed pipe ends the command quietly (status 141, as SIGPIPE would), not as 'unexpected BrokenPipeError'."""
+    import io
+    import sys
+
+    from gateviz.cli import main
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            raise ValueError("no file descriptor")  # an in-memory stream: nothing to redirect
+
+    out = tmp_path / "table.csv"
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["ablate", "bundled:brackets-lstm", "-o", str(out)]) == 141
+    assert out.read_text().splitlines()[0].startswith("rank,direction,unit")
+    assert capsys.readouterr().err == ""

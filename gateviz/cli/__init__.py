@@ -83,6 +83,12 @@ def run_guarded(fn, *args) -> int:
     except KeyboardInterrupt:
         print("gateviz: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # whoever read stdout stopped (gateviz info M | head): not an error of ours
+        try:  # Python would complain again when it flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # as a process stopped by SIGPIPE
     except Exception as e:  # a bug: still one line unless debugging
         if os.environ.get("GATEVIZ_DEBUG"):
             raise

@@ -111,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
     from gateviz.core.ablation import ablate
 
     result = ablate(model, sequence, layer=args.layer, quantity=args.quantity, direction=args.direction)
+    if args.output:  # before printing: a reader that stops early (| head) must not cost the table
+        write_csv(result, args.output, overwrite=args.force)
     print(format_table(result, args.top))
     if args.output:
-        write_csv(result, args.output, overwrite=args.force)
         print(f"wrote {args.output}: {len(result.rows)} units ranked by "
               f"{result.measure_label if result.goal is not None else result.definition}")
     return 0
