@@ -58,6 +58,18 @@ def window(qtbot, settings_dir, shown_errors):
 
 
 @pytest.fixture(autouse=True)
+def collect_garbage_between_tests():
+    """Once a window has moved cycle collection onto the GUI thread's timer (gateviz.ui.workers),
+    tests that never run an event loop would never collect: collect what is due after each test."""
+    yield
+    import sys
+
+    workers = sys.modules.get("gateviz.ui.workers")
+    if workers is not None and workers._gui_collector is not None:
+        workers.collect_due_garbage()
+
+
+@pytest.fixture(autouse=True)
 def default_application_theme():
     """The theme's style sheet belongs to the whole application: a test that left presentation mode
     or the dark theme on (a window, an export) must not hand its fonts to the panels of later tests."""

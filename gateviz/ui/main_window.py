@@ -33,7 +33,7 @@ from gateviz.ui.state import Theme, ViewState
 from gateviz.ui.theme import COLORMAPS, apply_theme
 from gateviz.ui.window_loading import ModelLoading
 from gateviz.ui.window_menus import WindowMenus
-from gateviz.ui.workers import TraceRunner
+from gateviz.ui.workers import TraceRunner, collect_garbage_on_gui_thread
 
 
 
@@ -49,6 +49,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         self.setAcceptDrops(True)
         self.state = state or ViewState(self)
         self.player = Player(self.state, self)
+        collect_garbage_on_gui_thread()  # worker threads must never free Qt objects
         self.runner = TraceRunner(self)
         self.runner.done.connect(self._job_done)
         self.runner.failed.connect(self._job_failed)
@@ -441,7 +442,8 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         if self.train_dialog is not None:
             self.train_dialog.stop_training(wait=True)
             self.train_dialog.close()
-        self.runner.cancel_pending()
+        for runner in self.findChildren(TraceRunner):  # the ablation dock's, the gradients', …
+            runner.cancel_pending()
         self.save_settings()
         self.runner.wait(5000)  # a long trace still running is abandoned (daemon thread)
         super().closeEvent(event)

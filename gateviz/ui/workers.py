@@ -336,9 +336,13 @@ class TraceRunner(QObject):
     def _start_pending(self) -> None:
         generation, tag, fn, now = self._pending
         self._pending = None
-        bridge = _Bridge()  # lives on the GUI thread; its signals are queued from the worker thread
+        # The bridge lives on the GUI thread and its signals are queued from the worker thread. Its
+        # parent owns it, so the worker dropping the last Python reference (when its closure ends)
+        # never deletes it on the wrong thread; ``_finish`` hands it to deleteLater on the GUI thread,
+        # and a runner deleted with its window takes its bridges, and their queued results, along.
+        bridge = _Bridge(self)
         bridge.progress.connect(lambda f, msg, g=generation: self._on_progress(g, f, msg))
-        bridge.finished.connect(lambda result, exc, g=generation, t=tag: self._finish(g, t, result, exc))
+        bridge.finished.connect(lambda result, exc, g=generation, t=tag, b=bridge: self._finish(g, t, result, exc, b))
 
         def report(fraction: float, message: str) -> None:
             # a newer request (or cancel) supersedes this job: stop it at its next progress
@@ -346,15 +350,20 @@ class TraceRunner(QObject):
             # 1000 steps; a raising callback cancels the trace)
             if generation != self._generation:
                 raise Superseded(f"request {generation} was superseded")
-            bridge.report(fraction, message)
+            try:
+                bridge.report(fraction, message)
+            except RuntimeError:  # the runner was deleted (its window closed): nobody is waiting
+                raise Superseded(f"request {generation}: its runner is gone") from None
 
         def work() -> None:
             try:
-                result = fn(report)
+                outcome = (fn(report), None)
             except BaseException as exc:  # noqa: BLE001 - every failure reaches the GUI as a dialog
-                bridge.finished.emit(None, exc)
-            else:
-                bridge.finished.emit(result, None)
+                outcome = (None, exc)
+            try:
+                bridge.finished.emit(*outcome)
+            except RuntimeError:
+                pass  # the runner, and with it the bridge, was deleted while the job ran: drop the result
 
         # a plain daemon thread: superqt's workers would put its import (~0.5 s) on the start-up path,
         # and an abandoned job must not keep the app from exiting
@@ -367,7 +376,8 @@ class TraceRunner(QObject):
         if generation == self._generation:
             self.progress.emit(fraction, message)
 
-    def _finish(self, generation: int, tag, result, exc) -> None:
+    def _finish(self, generation: int, tag, result, exc, bridge: QObject) -> None:
+        bridge.deleteLater()  # never deleted inside its own signal's delivery
         if self._abandoned.pop(generation, None) is not None:
             return  # cancelled or replaced while it ran: nobody waits for it
         self._running = None
@@ -392,6 +402,51 @@ class TraceRunner(QObject):
 
 class Superseded(Exception):
     """Raised inside a job's progress callback when a newer request replaced it (never shown)."""
+
+
+_gui_collector = None
+_THRESHOLDS = (700, 10, 10)  # Python's defaults, read again when the collector is installed
+
+
+def collect_due_garbage() -> None:
+    """Collect the oldest generation over its threshold, as the automatic collector would (GUI thread)."""
+    import gc
+
+    counts = gc.get_count()
+    generation = -1
+    for g in range(3):
+        if counts[g] > _THRESHOLDS[g]:
+            generation = g
+        else:
+            break
+    if generation >= 0:
+        gc.collect(generation)
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Run Python's cycle collector only on the GUI thread, from a timer (idempotent).
+
+    Left automatic, the collector runs on whichever thread happens to allocate: a trace job's
+    worker thread could then free a cycle holding a Qt object and delete it there, while the GUI
+    thread is using it, which crashes the process. pyqtgraph's GarbageCollector does the same;
+    this one avoids importing pyqtgraph on the start-up path. Collection follows the usual
+    per-generation thresholds, checked every 250 ms.
+    """
+    global _gui_collector, _THRESHOLDS
+    if _gui_collector is not None:
+        return
+    import gc
+
+    _THRESHOLDS = gc.get_threshold()
+
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.setInterval(250)
+    timer.timeout.connect(collect_due_garbage)
+    gc.disable()
+    timer.start()
+    _gui_collector = timer
 
 
 class _Bridge(QObject):
