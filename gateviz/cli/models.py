@@ -69,18 +69,7 @@ def encoder_initial_state(spec: str, model, encoder_input: str | None, module: s
     encoder = load_cli_model(spec, link["module"], nonlinearity, options)
     enc_trace = Tracer(encoder, dtype=dtype).trace(read_sequence(encoder_input, encoder))
     enc_trace.meta["input_file"] = str(encoder_input)
-    last = len(encoder.layers) - 1
-    direction = encoder.layers[last].directions[0]
-    q = enc_trace.states[(last, encoder.layers[last].direction_names()[0])]
-    step = 0 if direction.reverse else -1  # the final state of a go_backwards layer is at step 0
-    batched = q["hidden_state"].ndim == 3  # (N, T, units) for a batch, (T, units) for one sequence
-    final = {"h": "hidden_state", "c": "cell_state"}
-    states = {name: (q[key][:, step] if batched else q[key][step]) for name, key in final.items() if key in q}
-    repeated = None
-    if link.get("input_repeat"):  # h (units,) -> (n, units), or (N, units) -> (N, n, units) for a batch
-        import numpy as np
+    from gateviz.core.seq2seq import decoder_start
 
-        h = states["h"]
-        repeated = np.repeat(h[..., None, :], link["input_repeat"], axis=-2)
-    initial = [(states["h"], states.get("c") if "c" in link["states"] else None)] if link["states"] else None
+    initial, repeated = decoder_start(encoder, enc_trace, link)
     return initial, repeated, enc_trace

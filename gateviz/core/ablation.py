@@ -197,6 +197,7 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
     usable = usable_memory()
     for gi, group in enumerate(groups):
         S, T = group.x.shape[:2]
+        steps = T + getattr(model, "encoder_steps", 0)  # a decoder traced with its encoder: the joined axis
         per_copy = max(1, trace_bytes(model, T, S))
         fit = max(1, int(usable * 0.5 // per_copy))
         per_chunk = min(C, fit)
@@ -221,9 +222,13 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
                     if c > 0 and rows[c - 1][0] == d:
                         mask[j * S:(j + 1) * S, rows[c - 1][1]] = True
                 if mask.any():
-                    edits += [UnitEdit(layer, d, q, "set", 0.0, np.ones(T, dtype=bool), None, mask) for q in edited]
+                    edits += [UnitEdit(layer, d, q, "set", 0.0, np.ones(steps, dtype=bool), None, mask)
+                              for q in edited]
             trace = tracer.trace(x, edits=edits)
-            out = np.asarray(trace.output) if model.head is not None else _top_output(model, trace)
+            if model.head is not None:  # a joined decoder has output on the decoder's steps only
+                out = np.asarray(trace.output)[..., trace.meta.get("output_from_step", 0):, :]
+            else:
+                out = _top_output(model, trace)
             out = out.reshape((n, S) + out.shape[1:])  # (n, S, T', out)
             del trace
             if base_out is None:

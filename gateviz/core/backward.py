@@ -47,6 +47,10 @@ class Backward:
     def __init__(self, model: RecurrentModel, trace: Trace, dtype: torch.dtype | None = None):
         from .engine import Tracer, _is_native
 
+        if getattr(model, "encoder", None) is not None:  # a DecoderWithEncoder (core/seq2seq.py)
+            raise SequenceError("gradients of a decoder traced with its encoder are not computed: the encoder's "
+                                "final state links the two runs; open the encoder or the decoder module alone "
+                                "to see its memory")
         if trace.batched:
             raise SequenceError("gradients are computed for one sequence; this trace holds a batch — "
                                 "trace one sequence of it")

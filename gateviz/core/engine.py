@@ -42,6 +42,7 @@ from .encoding import encode_sequence
 from .fused_loops import _TICK_EVERY, gru_fused_loop, lstm_fused_loop
 from .interventions import parse_all
 from .model import RecurrentLayer, RecurrentModel
+from .seq2seq import DecoderWithEncoder, JoinedTracer
 from .trace import QUANTITIES, Trace
 
 ProgressFn = Callable[[float, str], None]
@@ -209,6 +210,8 @@ class Tracer:
             dtype = torch.float64 if first.dtype == np.float64 else torch.float32
         self.dtype = dtype
         self.device = torch.device(device)
+        # a decoder with its encoder: trace() runs the encoder first (core/seq2seq.py)
+        self._joined = JoinedTracer(model, self, dtype, device) if isinstance(model, DecoderWithEncoder) else None
         self._modules: dict[int, torch.nn.Module] = {}
         self._tensors: dict[tuple[int, int], dict[str, Tensor]] = {}
         for k, layer in enumerate(model.layers):
@@ -482,7 +485,6 @@ class Tracer:
         return out
 
     # ---- public ------------------------------------------------------------
-    @torch.no_grad()
     def trace(self, sequence, *, progress: ProgressFn | None = None, interventions=(),
               edits: list[UnitEdit] | None = None, initial_state=None) -> Trace:
         """Trace one sequence ((T,), (T, F), str) or a batch ((N, T, F), (N, T) tokens).
@@ -492,7 +494,18 @@ class Tracer:
         ``meta["interventions"]``. ``edits``: UnitEdits besides, e.g. different per sequence.
         ``initial_state``: per direction of layer 0 a pair (h0, c0) ((Hr,) and (H,), or (N, ..) per
         sequence; c0 None for GRU/RNN), e.g. an encoder's final states for its decoder; None: zeros.
+        A DecoderWithEncoder traces its encoder first and starts from that (core/seq2seq.py).
         """
+        if self._joined is not None:
+            return self._joined.trace(sequence, progress=progress, interventions=interventions, edits=edits,
+                                      initial_state=initial_state)
+        return self._trace(sequence, progress=progress, interventions=interventions, edits=edits,
+                           initial_state=initial_state)
+
+    @torch.no_grad()
+    def _trace(self, sequence, *, progress: ProgressFn | None = None, interventions=(),
+               edits: list[UnitEdit] | None = None, initial_state=None) -> Trace:
+        """``trace`` of this model's own layers (for a DecoderWithEncoder: the decoder alone)."""
         feats, tokens, batched = encode_sequence(self.model, sequence)
         x = self._tensor(feats).transpose(0, 1).contiguous()  # (N, T, F) -> (T, N, F)
         all_edits = compile_interventions(interventions, self.model, x.shape[0]) + list(edits or ())

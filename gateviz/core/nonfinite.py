@@ -151,9 +151,10 @@ def first_nonfinite(trace: Trace) -> FirstNonFinite | None:
             if found is not None and (best is None or found[0] < best.step):
                 best = FirstNonFinite(found[0], layer, direction, q, found[1])
     if best is None and trace.output is not None:
-        found = _first_bad_step(trace.output)
+        start = trace.meta.get("output_from_step", 0)  # an encoder's steps have no output (core/seq2seq.py)
+        found = _first_bad_step(trace.output[..., start:, :])
         if found is not None:
-            best = FirstNonFinite(found[0], None, None, "output", found[1])
+            best = FirstNonFinite(found[0] + start, None, None, "output", found[1])
     return best
 
 
