@@ -52,3 +52,26 @@ def choose_module(parent: QWidget | None, filename: str, names: list[str], descr
     if not ok:
         return None
     return names[descriptions.index(item)] if item in descriptions else None
+
+
+def ask_encoder_input(parent: QWidget | None, decoder: str, encoder: str, start: str = "") -> tuple[str, str] | None:
+    """A decoder needs its encoder's input: ("file", path) to trace both, ("encoder", "") to open the
+    encoder module instead, None for Cancel."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "The decoder needs its encoder's input",
+                      f"{decoder} starts where its encoder {encoder!r} ends, from the encoder's final state.\n\n"
+                      "Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the encoder on it "
+                      "first and shows the encoder's steps, then the decoder's, on one time axis.", parent=parent)
+    choose = box.addButton("Choose encoder input…", QMessageBox.ButtonRole.AcceptRole)
+    instead = box.addButton(f"Open the encoder {encoder!r}", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(choose)
+    box.exec()
+    if box.clickedButton() is instead:
+        return ("encoder", "")
+    if box.clickedButton() is not choose:
+        return None
+    path, _ = QFileDialog.getOpenFileName(parent, f"Input of the encoder {encoder!r}", start,
+                                          "Sequences (*.npy *.csv *.txt);;All files (*)")
+    return ("file", path) if path else None

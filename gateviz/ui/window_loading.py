@@ -12,11 +12,10 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog
 
 from gateviz.core.model import RecurrentModel
+from gateviz.formats import MODEL_FILE_FILTER as MODEL_FILTER  # every reader's files, TF's included
 from gateviz.ui import errors, guard, settings
 from gateviz.ui.workers import Loaded
 
-MODEL_FILTER = ("Model files (*.gvm *.pt *.pth *.bin *.ckpt *.safetensors *.h5 *.hdf5 *.keras *.onnx);;"
-                "All files (*)")
 SEQUENCE_FILTER = "Sequences (*.npy *.csv *.txt);;All files (*)"
 SEQUENCE_SUFFIXES = (".npy", ".csv", ".txt")
 
@@ -44,11 +43,13 @@ class ModelLoading:
             spec = demo_model()
         self.open_model(spec)
 
-    def open_model(self, spec: Any, input_path: str | None = None, module: str | None = None) -> None:
+    def open_model(self, spec: Any, input_path: str | None = None, module: str | None = None,
+                   encoder_input: str | None = None) -> None:
         """Load (a path, ``bundled:NAME`` or a RecurrentModel), trace its default input, show it.
 
         ``module``: which recurrent module of a file holding several; without it such a file
-        asks the user (``errors.choose_module``).
+        asks the user (``errors.choose_module``). ``encoder_input``: a decoder's encoder input
+        file; without it a decoder asks for one (``errors.ask_encoder_input``).
         """
         from gateviz.ui.workers import load_and_trace
 
@@ -58,7 +59,8 @@ class ModelLoading:
         self.statusBar().showMessage(f"Opening {label}…")
         # now: a reader stuck on a hostile file never makes this open (or a later one) wait
         self.runner.submit(("load", spec, input_path, module),
-                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module),
+                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module,
+                                                           encoder_input=encoder_input),
                            now=True)
 
     def cancel_job(self) -> None:
@@ -270,7 +272,7 @@ class ModelLoading:
 
     def _job_failed(self, tag, exc) -> None:
         from gateviz.core.budget import TraceTooLong
-        from gateviz.ui.workers import ModuleChoiceNeeded
+        from gateviz.ui.workers import EncoderInputNeeded, ModuleChoiceNeeded
 
         kind = tag[0]
         if isinstance(exc, TraceTooLong) and 0 < exc.fit < exc.steps and exc.sequence is not None:
@@ -278,6 +280,8 @@ class ModelLoading:
                 return
         if kind == "load" and isinstance(exc, ModuleChoiceNeeded):
             self._ask_for_module(tag, exc)
+        elif kind == "load" and isinstance(exc, EncoderInputNeeded):
+            self._ask_for_encoder_input(tag, exc)
         elif kind == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
             self._report_failure(f"Cannot open {label}", exc)
@@ -312,6 +316,26 @@ class ModelLoading:
         name = errors.choose_module(self, os.path.basename(exc.path), exc.names, exc.descriptions)
         if name is not None:
             self.open_model(tag[1], tag[2], module=name)  # a start-up fallback stays armed for this try
+            return
+        self.statusBar().showMessage(f"Kept {self.state.model.name}" if self.state.model is not None else "", 5000)
+        fallback = getattr(self, "_after_failure", None)
+        self._after_failure = None
+        if fallback is not None and self.state.model is None:
+            fallback()
+
+    def _ask_for_encoder_input(self, tag, exc) -> None:
+        """A decoder: trace it after its encoder on the input the user picks, or open the encoder
+        instead; Cancel keeps the current model."""
+        self.statusBar().clearMessage()
+        spec, input_path, module = tag[1], tag[2], tag[3]
+        label = module or os.path.basename(str(spec))
+        start = os.path.dirname(str(spec)) if isinstance(spec, str) and os.path.exists(str(spec)) else ""
+        answer = errors.ask_encoder_input(self, label, exc.encoder, start)
+        if answer is not None and answer[0] == "file":
+            self.open_model(spec, input_path, module=module, encoder_input=answer[1])
+            return
+        if answer is not None:
+            self.open_model(spec, module=exc.encoder)
             return
         self.statusBar().showMessage(f"Kept {self.state.model.name}" if self.state.model is not None else "", 5000)
         fallback = getattr(self, "_after_failure", None)

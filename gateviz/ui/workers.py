@@ -216,11 +216,24 @@ class Loaded:
     story_units: list = field(default_factory=list)  # units of layer 0 to pin: the ones that tell the story
 
 
+class EncoderInputNeeded(FormatError):
+    """A decoder of an encoder-decoder file: the window asks for its encoder's input, then opens again."""
+
+    def __init__(self, model: RecurrentModel):
+        link = model.initial_state_from
+        super().__init__(f"{model.name} starts from the final state of module {link['module']!r}: it needs that "
+                         "encoder's input")
+        self.encoder = link["module"]
+
+
 def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
-                   progress: Callable[[float, str], None] | None = None, module: str | None = None) -> Loaded:
+                   progress: Callable[[float, str], None] | None = None, module: str | None = None,
+                   encoder_input: str | None = None) -> Loaded:
     """A model (object, file path, or ``bundled:NAME``) and an optional input -> a traced Loaded.
 
     ``module``: which recurrent module of a file that holds several (``ModuleChoiceNeeded`` lists them).
+    ``encoder_input``: a decoder's encoder input file; a decoder without it raises EncoderInputNeeded
+    (zeros are not what the framework computes); with it the decoder is traced after its encoder.
     """
     source = ""
     if isinstance(model_or_path, RecurrentModel):
@@ -235,6 +248,14 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
             progress(0.0, f"reading {os.path.basename(str(model_or_path))}")
         model = load_model_file(str(model_or_path), module)
         source = str(model_or_path)
+    if model.initial_state_from is not None and getattr(model, "encoder", None) is None:
+        if encoder_input is None:
+            raise EncoderInputNeeded(model)
+        from gateviz.formats.encoder_decoder import attach_encoder_input, repeated_encoder_state
+
+        model = attach_encoder_input(model, source, encoder_input)
+        if model.input_repeat:  # its input is the encoder's final h, repeated: nothing else to choose
+            sequence = repeated_encoder_state(model)
     task = find_task(model)
     samples = task_samples(task)
     sample_name = None
