@@ -95,6 +95,23 @@ def test_info_prints_the_summary(lstm_file, capsys):
     assert desc["units"] == [5, 4] and desc["format"] == "gateviz"
 
 
+def test_info_takes_a_bundled_model_as_trace_does(capsys):
+    from gateviz.bundled import load_bundled
+
+    model = load_bundled("brackets-lstm")
+    assert main(["info", "bundled:brackets-lstm"]) == 0
+    out = capsys.readouterr().out
+    assert "format:     bundled" in out
+    assert f"units {model.layers[0].units}, directions forward, input size {model.input_size}" in out
+    assert main(["info", "bundled:brackets-lstm", "--json"]) == 0
+    desc = json.loads(capsys.readouterr().out)
+    assert desc["format"] == "bundled" and desc["units"] == [layer.units for layer in model.layers]
+    assert main(["info", "bundled:no-such-model"]) == 2
+    assert "brackets-lstm" in _error_line(capsys)  # names the bundled models
+    assert main(["info", "bundled:brackets-lstm", "--module", "x"]) == 2
+    assert "drop --module" in _error_line(capsys)
+
+
 def test_info_lists_several_modules_and_module_picks_one(tmp_path, capsys):
     sd = {**{f"enc.{k}": v for k, v in torch.nn.LSTM(3, 4).state_dict().items()},
           **{f"dec.{k}": v for k, v in torch.nn.GRU(4, 2, bidirectional=True).state_dict().items()}}

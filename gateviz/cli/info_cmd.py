@@ -8,7 +8,7 @@ import argparse
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .models import MODEL_HELP, add_tf_options
 
-    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP.replace("; or bundled:NAME", ""))
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     parser.add_argument("--module", metavar="NAME", help="describe this recurrent module of several")
     parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
                         help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
@@ -19,10 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from gateviz.formats import describe_modules, detect_format, load_model
+    from gateviz.formats import describe_modules, detect_format
 
-    fmt = detect_format(args.model)
-    modules = describe_modules(args.model)
+    from .models import load_cli_model, tf_options
+
+    if args.model.startswith("bundled:"):  # one model of gateviz's own, as trace and export take it
+        if args.module:
+            from gateviz.core.errors import FormatError
+
+            raise FormatError(f"{args.model} is a bundled gateviz model holding one model; drop --module")
+        fmt, modules = "bundled", []
+    else:
+        fmt = detect_format(args.model)
+        modules = describe_modules(args.model)
     if len(modules) > 1 and not args.module:
         if args.json:
             print(json.dumps({"format": fmt, "modules": modules}))
@@ -32,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {line}")
         print("choose one with --module NAME to see its details or trace it")
         return 0
-    from .models import tf_options
-
-    model = load_model(args.model, module=args.module, nonlinearity=args.nonlinearity, tf_options=tf_options(args))
+    model = load_cli_model(args.model, module=args.module, nonlinearity=args.nonlinearity, options=tf_options(args))
     from gateviz.core.nonfinite import nonfinite_tensors
 
     bad = nonfinite_tensors(model)  # NaN/Inf weights poison whole gate arrays: name them
