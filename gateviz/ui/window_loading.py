@@ -266,6 +266,10 @@ class ModelLoading:
         self._sync_editor(loaded.sequence, loaded.sample_name)
         self.setWindowTitle(f"gateviz — {model.name}")
         self.statusBar().clearMessage()
+        if loaded.trace.meta.get("encoder_not_shown"):  # a decoder whose encoder's stack has another shape
+            self.statusBar().showMessage(f"The encoder's steps are not drawn on this time axis "
+                                         f"({loaded.trace.meta['encoder_not_shown']}); the decoder starts from its "
+                                         "final state", 20000)
         self.interventions.model_opened(model)  # the list was for the previous model: cleared, and said so
         self._report_nonfinite(model, loaded.trace)
         self.traceReady.emit()

@@ -228,7 +228,9 @@ class CellDiagramPanel(Panel):
                 labels[key] = f"{terms[key]} = {text}"
         labels["x"] = self._input_label(step)
         state = self.state
-        labels["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {step}"
+        te = state.trace.meta.get("encoder_steps")  # a decoder traced with its encoder: say whose step
+        part = "" if not te else (" (encoder)" if step < te else " (decoder)")
+        labels["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {step}{part}"
         labels["layer at"] = f"whole layer at step {step}"
         return labels
 
@@ -273,7 +275,8 @@ class CellDiagramPanel(Panel):
                 templates[key] = f"{term} = {w}"
         templates["x"] = cell_values.input_template(self.state, cell_layout.typeset(100).width)
         digits = "8" * len(str(state.trace.length - 1))
-        templates["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {digits}"
+        part = " (encoder)" if state.trace.meta.get("encoder_steps") else ""  # the wider of the two
+        templates["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {digits}{part}"
         templates["layer at"] = f"whole layer at step {digits}"
         if cell == "gru":
             templates["sym:n"] = self._symbol("candidate")

@@ -45,8 +45,8 @@ def layer_inputs(state) -> np.ndarray | None:
 
 def rnn_contributions(state, u: int) -> tuple[np.ndarray, np.ndarray] | None:
     """(T,) each: unit u's RNN pre-activation split into W x_t + b_x and U h_{t−1} + b_h (from the weights)."""
-    if state.model is None:
-        return None
+    if state.model is None or state.trace.meta.get("encoder_steps"):
+        return None  # a decoder traced with its encoder: its encoder's steps ran on other weights
     try:
         layer = state.model.layers[state.layer]
         d = layer.directions[layer.direction_names().index(state.direction)]
@@ -77,6 +77,8 @@ def input_label(state, step: int) -> str:
     if state.layer > 0:
         return f"x_t = h_t of layer {state.layer - 1}"
     row = np.asarray(x).reshape(state.trace.length, -1)[step]
+    if state.trace.meta.get("input_names"):  # an encoder's and a decoder's features side by side: this step's own
+        row = row[~np.isnan(row)]
     if row.size <= 3:
         return "x_t = (" + ", ".join(fmt(float(a)) for a in row) + ")" if row.size > 1 else f"x_t = {fmt(float(row[0]))}"
     return f"x_t ∈ ℝ{_superscript(row.size)}"

@@ -217,6 +217,25 @@ class TimeCursor(pg.InfiniteLine):
             QGraphicsObject.setPos(self, QPointF(x, 0.0))
 
 
+class EncoderBoundary(pg.InfiniteLine):
+    """Where a decoder traced with its encoder takes over (core/seq2seq.py): a dashed vertical line
+    between the encoder's last step and the decoder's first, labelled on the panel's top plot.
+    Created once per plot; ``update_for(trace)`` moves or hides it."""
+
+    def __init__(self, labelled: bool = False):
+        super().__init__(angle=90, movable=False, pen=pg.mkPen((230, 160, 40), width=2, style=Qt.PenStyle.DashLine),
+                         label="encoder │ decoder" if labelled else None,
+                         labelOpts={"position": 0.97, "anchors": [(0.5, 0), (0.5, 0)], "color": (230, 160, 40)})
+        self.setZValue(20)
+        self.setVisible(False)
+
+    def update_for(self, trace) -> None:
+        steps = trace.meta.get("encoder_steps") if trace is not None else None
+        self.setVisible(bool(steps))
+        if steps:
+            self.setValue(steps - 0.5)  # step t is centred on x = t
+
+
 class StepMarker(QGraphicsEllipseItem):
     """A round marker of fixed pixel size at a data point (the value at the current step).
 

@@ -24,8 +24,8 @@ from gateviz.core.analysis import downsample_time
 
 from gateviz.ui.guard import guarded
 
-from .common import (DIVERGING_MAP, NAN_COLOUR, Panel, TimeCursor, colormap_for, levels_for, muted, nan_note,
-                     per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
+from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, levels_for, muted,
+                     nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
 
@@ -87,6 +87,8 @@ class _HeatRow:
         self.masked.setPen(pg.mkPen(None))
         self.masked.setBrush(QBrush(MASKED_GREY))
         self.plot.addItem(self.masked)
+        self.boundary = EncoderBoundary(labelled=row == 0)  # a decoder traced with its encoder
+        self.plot.addItem(self.boundary)
         self.cursor_halo = TimeCursor()
         self.cursor = TimeCursor()
         self.plot.addItem(self.cursor_halo)
@@ -213,6 +215,7 @@ class HeatmapPanel(Panel):
             for first, n in masked_runs(trace):
                 path.addRect(QRectF(first - 0.5, 0, n, units))
             row.masked.setPath(path)
+            row.boundary.update_for(trace)
             note = nan_note(data, state.theme)
             if note != row.nan_note or was_difference != difference:
                 row.nan_note = note

@@ -205,6 +205,7 @@ class IOPanel(Panel):
         key = (id(trace), id(out))
         if getattr(self, "_nan_key", None) != key:
             rows = np.isnan(out.reshape(out.shape[0], -1)).any(axis=1)
+            rows[:trace.meta.get("output_from_step", 0)] = False  # an encoder's steps have no output: no NaN
             self._nan_key, self._nan_step = key, (int(np.argmax(rows)) if rows.any() else None)
         return self._nan_step
 

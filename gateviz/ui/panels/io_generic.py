@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from .common import EncoderBoundary
 from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
@@ -27,8 +28,9 @@ class GenericView(PlotView):
         self.input_rows = 0  # the input's features when drawn as an image (rows), else 0
         if inputs is not None:
             inputs = np.asarray(inputs).reshape(T, -1)
-            names = (model.input.feature_names if model is not None and model.input.feature_names else None) or \
-                [f"x{k}" for k in range(inputs.shape[1])]
+            names = trace.meta.get("input_names") or \
+                (model.input.feature_names if model is not None and model.input.feature_names else None) or \
+                [f"x{k}" for k in range(inputs.shape[1])]  # input_names: an encoder's then its decoder's
             kind = "as an image" if inputs.shape[1] > MAX_LINES else legend_html(names)
             plot = self.input_plot = self.add_plot(0, "input", f"{inputs.shape[1]} feature(s): {kind}")
             items = _series_block(plot, inputs, names)
@@ -73,6 +75,11 @@ class GenericView(PlotView):
             self.output_plot = plot
         if self.plots:
             self.plots[-1].setLabel("bottom", "step")
+        if trace.meta.get("encoder_steps"):  # a decoder traced with its encoder: where the decoder starts
+            for plot in self.plots:
+                boundary = EncoderBoundary(labelled=plot is self.plots[0])
+                plot.addItem(boundary)
+                boundary.update_for(trace)
         self.apply_theme()
 
     def on_original(self, decoded: dict | None) -> None:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from gateviz.ui.guard import guarded
 
-from .common import (NAN_COLOUR, Panel, StepMarker, TimeCursor, cache_static, display_info, levels_for, muted,
-                     style_plot, title_html, tooltip)
+from .common import (NAN_COLOUR, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static, display_info,
+                     levels_for, muted, style_plot, title_html, tooltip)
 from .heatmaps import MASKED_GREY, masked_runs
 from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
@@ -49,6 +49,8 @@ class _TracePlot:
         self.plot.addItem(self.zero)
         self.cursor = TimeCursor()
         self.plot.addItem(self.cursor)
+        self.boundary = EncoderBoundary(labelled=row == 0 and col == 0)  # a decoder traced with its encoder
+        self.plot.addItem(self.boundary)
         # steps where a pinned unit's value is NaN (a curve has a gap there): shaded in the NaN colour
         self.nan_band = pg.ImageItem(axisOrder="row-major")
         self.nan_band.setZValue(-5)
@@ -244,6 +246,7 @@ class TracesPanel(Panel):
             p.y.set_range(*levels)
             self._shade_nan(p, pinned, levels)
             self._shade_masked(p, levels)
+            p.boundary.update_for(self.state.trace)
         self._fit_axes()
         self._update_legend(pinned)
         self.on_step(self.state.step)
