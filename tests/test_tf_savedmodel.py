@@ -1,6 +1,8 @@
-"""TensorFlow SavedModel folders (issue 14): a TF2 Keras one (keras_metadata.pb) opens — the folder, its
-saved_model.pb and its variables/ — and traces to TensorFlow's own outputs; any other SavedModel (a bare
-tf.Module) is recognised and refused with a message saying what to open instead. ONNX files still open."""
+"""TensorFlow SavedModel folders (issue 14): a tf.keras one (keras_metadata.pb, or TF <= 2.4's Keras JSON in
+saved_model.pb's object graph) opens — the folder, its saved_model.pb and its variables/ — and traces to
+TensorFlow's own outputs; any other SavedModel (tf.saved_model.save of a tf.keras model since TF 2.5, Keras 3
+export(), a tf.Module) is recognised and refused with a message saying which it is and what to open instead.
+ONNX files still open."""
 
 import numpy as np
 import pytest
@@ -65,6 +67,7 @@ from gateviz.formats import describe_modules, load_model  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "savedmodel"
 NAMES = ["lstm", "gru", "simplernn", "bilstm_dense", "embedding_lstm", "functional_lstm2_dense"]
+LEGACY = ["legacy_gru", "legacy_bilstm_dense", "legacy_embedding_lstm"]  # TF <= 2.4: no keras_metadata.pb
 TOL = 1e-5
 
 
@@ -80,7 +83,7 @@ def _tf_output(gm, x):
     return hs[0]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NAMES + LEGACY)
 def test_every_fixture_traces_to_tensorflows_own_output(name):
     ref = np.load(FIXTURES / name / "expected.npz")
     gm = load_model(FIXTURES / name)
@@ -115,16 +118,94 @@ def test_gateviz_info_lists_the_recurrent_layers(capsys):
     assert "bidirectional" in capsys.readouterr().out
 
 
-def test_a_savedmodel_without_keras_metadata_keeps_the_refusal(tmp_path, capsys):
+def test_a_savedmodel_without_keras_metadata_is_refused_as_tf_saved_model_writes_it(tmp_path, capsys):
     import shutil
 
-    folder = tmp_path / "module"
+    folder = tmp_path / "nometa"
     shutil.copytree(FIXTURES / "lstm", folder)
-    (folder / "keras_metadata.pb").unlink()  # what tf.saved_model.save of a tf.Module writes: no Keras layers
-    with pytest.raises(FormatError, match="is a TensorFlow SavedModel;.*keras_metadata.pb.*model.save\\('model.keras'\\)"):
+    (folder / "keras_metadata.pb").unlink()  # Keras objects in the object graph, their configs gone
+    with pytest.raises(FormatError, match="is a TensorFlow SavedModel; tf.saved_model.save wrote it from a tf.keras "
+                                          "model.*keras_metadata.pb.*model.save\\('model.keras'\\)"):
         load_model(folder)
     assert main(["info", str(folder)]) == 2
-    error_line(capsys, "is a TensorFlow SavedModel", "tf.train.Saver checkpoint")
+    error_line(capsys, "is a TensorFlow SavedModel", "activations and options are unknown", "model.save('dir')")
+
+
+# ---- SavedModels without keras_metadata.pb ---------------------------------------------------------
+
+REFUSED = {  # fixture -> what the message says it is
+    "refused_tf_saved_model": "tf.saved_model.save wrote it from a tf.keras model",
+    "refused_keras3_export": "Keras 3 export\\(\\) or tf.saved_model.save of a non-Keras object wrote it: it holds "
+                             "no layer structure",
+    "refused_tf_module": "Keras 3 export\\(\\) or tf.saved_model.save of a non-Keras object wrote it: it holds no "
+                         "layer structure",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+@pytest.mark.parametrize("where", ["", "saved_model.pb", "variables", "variables/variables.index"])
+def test_savedmodels_without_layer_configs_are_refused_saying_which_they_are(name, where, capsys):
+    path = FIXTURES / name / where if where else FIXTURES / name
+    message = f"{FIXTURES / name} is a TensorFlow SavedModel; {REFUSED[name]}.*model.save\\('model.keras'\\)"
+    with pytest.raises(FormatError, match=message):
+        detect_format(path)
+    with pytest.raises(FormatError, match=message):
+        load_model(path)
+    assert main(["info", str(path)]) == 2
+    error_line(capsys, "is a TensorFlow SavedModel", "model.save('model.h5')")
+
+
+@pytest.mark.parametrize("where", ["", "saved_model.pb", "variables", "variables/variables.index"])
+def test_a_tf24_savedmodel_opens_from_its_folder_saved_model_pb_and_variables(where):
+    folder = FIXTURES / "legacy_bilstm_dense"
+    assert not (folder / "keras_metadata.pb").exists()
+    path = folder / where if where else folder
+    assert detect_format(path) == "tf-savedmodel"
+    ref = np.load(folder / "expected.npz")
+    gm = load_model(path)
+    assert [l.cell for l in gm.layers] == ["lstm"] and len(gm.layers[0].directions) == 2 and gm.head is not None
+    assert max_abs(_tf_output(gm, ref["x"]), ref["y"]) <= TOL
+
+
+def test_a_tf24_savedmodel_keeps_its_embedding_and_gateviz_info_describes_it(capsys):
+    emb = load_model(FIXTURES / "legacy_embedding_lstm")
+    assert emb.input.kind == "embedding" and emb.input.embedding.shape == (10, 3)
+    assert main(["info", str(FIXTURES / "legacy_gru")]) == 0
+    out = capsys.readouterr().out
+    assert "format:     tf-savedmodel" in out and "GRU 4 units, input 3" in out
+
+
+def test_a_tf24_savedmodel_without_variables_says_so(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "noweights"
+    shutil.copytree(FIXTURES / "legacy_gru", folder)
+    shutil.rmtree(folder / "variables")
+    for path in (folder, folder / "saved_model.pb"):  # saved_model.pb copied alone into a folder
+        assert main(["info", str(path)]) == 2
+        error_line(capsys, "without its weights", "variables/ included")
+
+
+def test_a_renamed_saved_model_pb_says_to_open_its_folder(tmp_path, capsys):
+    import shutil
+
+    shutil.copy(FIXTURES / "legacy_gru" / "saved_model.pb", tmp_path / "model.pb")
+    assert main(["info", str(tmp_path / "model.pb")]) == 2
+    error_line(capsys, "under another name", "rename it saved_model.pb")
+    shutil.copy(FIXTURES / "refused_keras3_export" / "saved_model.pb", tmp_path / "export.pb")
+    assert main(["info", str(tmp_path / "export.pb")]) == 2
+    error_line(capsys, "it holds no layer structure", "model.save('model.keras')")
+
+
+def test_a_truncated_saved_model_pb_is_called_damaged(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "cut"
+    shutil.copytree(FIXTURES / "refused_tf_module", folder)
+    data = (folder / "saved_model.pb").read_bytes()
+    (folder / "saved_model.pb").write_bytes(data[:len(data) // 2])
+    assert main(["info", str(folder)]) == 2
+    error_line(capsys, "cannot be decoded", "save the model again")
 
 
 def test_a_keras_savedmodel_without_its_variables_says_so(tmp_path, capsys):

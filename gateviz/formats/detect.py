@@ -10,9 +10,11 @@
     TensorFlow   checkpoint: any file of PREFIX.index / .data-* / .meta, the ``checkpoint`` state file,
                  the folder holding them, or PREFIX itself -> "tf-checkpoint" (tried first: a folder)
     SavedModel   a folder with saved_model.pb (or that file, or its variables/) -> "tf-savedmodel" when
-                 tf.keras wrote it (keras_metadata.pb); other SavedModels are refused with a message
+                 tf.keras wrote it (keras_metadata.pb, or before TF 2.5 the Keras JSON in saved_model.pb's
+                 object graph); other SavedModels are refused with a message saying which kind they are
 
-Nothing here executes or unpickles anything; at most a few KiB and the zip directory are read.
+Nothing here executes or unpickles anything; at most a few KiB and the zip directory are read (and a
+SavedModel's saved_model.pb when it has no keras_metadata.pb).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..core.errors import FormatError
 
 FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx", "tf-checkpoint", "tf-savedmodel")
 SUPPORTED_TEXT = ("a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, "
-                  "Keras (.h5/.keras), a TF2 Keras SavedModel folder, ONNX (.onnx) or a TensorFlow 1 checkpoint "
+                  "Keras (.h5/.keras), a tf.keras SavedModel folder, ONNX (.onnx) or a TensorFlow 1 checkpoint "
                   "(.index/.meta/.data-*, its checkpoint file or folder)")
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -108,10 +110,14 @@ def _looks_like_savedmodel(head: bytes) -> bool:
 
 
 def refuse_savedmodel(path: Path) -> None:
-    raise FormatError(f"{path} is a TensorFlow SavedModel; gateviz reads SavedModel folders only when tf.keras "
-                      "wrote them (with keras_metadata.pb), not this one. From TF2 Keras save the model as "
-                      "model.save('model.keras') or model.save('model.h5') and open "
-                      "that; from TensorFlow 1 code open the tf.train.Saver checkpoint (its .index file)")
+    """FormatError saying which kind of SavedModel ``path`` (a folder or a lone saved_model.pb) is and what to
+    open instead, unless gateviz reads it."""
+    from .tf_savedmodel import check_savedmodel, object_graph, refuse_unreadable
+
+    if path.is_dir():
+        check_savedmodel(path)
+    else:
+        refuse_unreadable(path, object_graph(path))
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -119,10 +125,9 @@ def detect_format(path: str | os.PathLike) -> str:
     from .tf_bundle import checkpoint_prefix
 
     folder = _savedmodel_folder(Path(path))
-    if folder is not None:
-        if (folder / "keras_metadata.pb").is_file():  # tf.keras model.save("dir"): read by tf_savedmodel
-            return "tf-savedmodel"
+    if folder is not None:  # refused unless tf.keras wrote it with its layer configs; read by tf_savedmodel
         refuse_savedmodel(folder)
+        return "tf-savedmodel"
     if checkpoint_prefix(path) is not None:
         return "tf-checkpoint"
     p = _check_file(path)
@@ -145,7 +150,9 @@ def detect_format(path: str | os.PathLike) -> str:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "pytorch"  # a pickle protocol 2..5 stream: legacy torch.save
     if _looks_like_savedmodel(head) and p.suffix.lower() == ".pb":
-        refuse_savedmodel(p)
+        refuse_savedmodel(p)  # a saved_model.pb renamed: readable only in its folder, as saved_model.pb
+        raise FormatError(f"{p} is a TensorFlow SavedModel's graph under another name; rename it saved_model.pb "
+                          "inside its SavedModel folder (next to variables/) and open the folder")
     if _looks_like_onnx(p, head):
         return "onnx"
     raise FormatError(f"{p}: unrecognised file format; gateviz reads {SUPPORTED_TEXT}")
