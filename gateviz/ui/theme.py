@@ -10,10 +10,11 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from gateviz.paths import resource
+from gateviz.ui.fonts import with_cjk_fallback
 from gateviz.ui.state import Theme
 
 THEME_NAMES = ("light", "dark")
@@ -54,7 +55,7 @@ def apply_theme(theme: Theme, app: QApplication | None = None) -> None:
     if app is None:
         return
     app.setPalette(palette(theme))
-    font = QFont(app.font())
+    font = with_cjk_fallback(app.font())  # Chinese draws with the bundled font where the system has none
     font.setPointSize(theme.font_pt)
     app.setFont(font)
     app.setStyleSheet(stylesheet(theme))
