@@ -28,6 +28,9 @@ def ensure_app():
         _quiet_offscreen_warnings()
         app = QApplication([sys.argv[0] if sys.argv else "gateviz"])
         app.setApplicationName("gateviz")
+    from gateviz.ui.fonts import install_cjk_font
+
+    install_cjk_font(app)  # exports draw Chinese also on a machine without CJK fonts (once; cheap after)
     return app
 
 
