@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (QAbstractGraphicsShapeItem, QApplication, QGraphi
 
 from .files import ExportError, atomic_target
 from .svg_compat import make_file_portable
+from .svg_text import file_cjk_text_to_paths
 
 BASE_DPI = 96.0
 SLIDE_LAYOUT = (1280, 720)  # a slide-sized picture is laid out at this logical size, then scaled
@@ -397,6 +398,7 @@ def save_svg(widget: QWidget, path: str | os.PathLike, *, size=None, dpi=None, t
         del generator  # flush and close the file before rewriting it
         # librsvg and other importers ignore non-scaling strokes and image-rendering
         make_file_portable(tmp, pixels_per_unit=plan.pixels[0] / w)
+        file_cjk_text_to_paths(tmp)  # Chinese shows on machines without a CJK font (svg_text.py: why paths)
     return plan
 
 
