@@ -103,13 +103,18 @@ def _modules(bundle: TensorBundle) -> dict[str, _Module]:
     return modules
 
 
+# a SavedModel's variables/ copied without its saved_model.pb (detect opens it when that file is next to it)
+_SAVEDMODEL_HINT = {"variables": "; if it is a SavedModel's variables/ folder, open the whole SavedModel folder, "
+                                 "saved_model.pb included"}
+
+
 def _pick(path, modules: dict[str, _Module], module: str | None, bundle: TensorBundle) -> _Module:
     if not modules and ("_CHECKPOINTABLE_OBJECT_GRAPH" in bundle.entries
                         or any(n.endswith("/.ATTRIBUTES/VARIABLE_VALUE") for n in bundle.entries)):
         raise FormatError(f"{path} is a TensorFlow 2 object-based checkpoint (tf.train.Checkpoint, "
                           "model.save_weights): its variables are named after the Python objects that held them, "
                           "not the model's layers; save the Keras model itself (model.save('model.keras') or "
-                          "'model.h5') and open that")
+                          "'model.h5') and open that" + _SAVEDMODEL_HINT.get(Path(bundle.prefix).name, ""))
     if not modules:
         raise FormatError(f"{path} is a TensorFlow checkpoint without any rnn_cell variables (…/basic_lstm_cell/, "
                           "…/lstm_cell/, …/gru_cell/, …/basic_rnn_cell/); gateviz reads TF1 rnn_cell models from "
