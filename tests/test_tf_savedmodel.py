@@ -216,3 +216,12 @@ def test_a_keras_savedmodel_without_its_variables_says_so(tmp_path, capsys):
     shutil.rmtree(folder / "variables")
     assert main(["info", str(folder)]) == 2
     error_line(capsys, "without its weights", "variables/ included")
+
+
+@pytest.mark.parametrize("where", ["variables", "variables/variables.index"])
+def test_a_variables_folder_without_its_saved_model_pb_says_to_open_the_whole_folder(tmp_path, capsys, where):
+    import shutil
+
+    shutil.copytree(FIXTURES / "gru" / "variables", tmp_path / "variables")  # copied alone
+    assert main(["info", str(tmp_path / where)]) == 2
+    error_line(capsys, "object-based checkpoint", "open the whole SavedModel folder, saved_model.pb included")
