@@ -169,7 +169,8 @@ def _layer_prefixes(graph: list[GraphNode], nodes: dict[int, dict]) -> dict[str,
     saved_model.pb's object graph, whose node ids the Keras metadata uses (tf_keras save.py)."""
     out = {}
     for node_id, local in graph[0].children if graph else []:
-        name = nodes.get(node_id, {}).get("name")
+        meta = nodes.get(node_id)
+        name = meta.get("name") if isinstance(meta, dict) else None
         if local.startswith("layer_with_weights-") and isinstance(name, str):
             out[name] = local
     return out
