@@ -152,3 +152,30 @@ def test_gradients_refuse_a_joined_decoder(s2s):
     joined = DecoderWithEncoder.attach(decoder, encoder, x_enc)
     with pytest.raises(SequenceError, match="decoder traced with its encoder"):
         Backward(joined, Tracer(joined).trace(x_dec))
+
+
+def test_cli_export_and_ablate_take_the_encoder_input(s2s, tmp_path, capsys):
+    from cli_checks import error_line
+
+    from gateviz.cli import main
+
+    encoder, decoder, x_enc, x_dec, *_ = s2s
+    path = decoder.source
+    np.save(tmp_path / "enc.npy", x_enc)
+    np.save(tmp_path / "dec.npy", x_dec)
+    enc, dec = str(tmp_path / "enc.npy"), str(tmp_path / "dec.npy")
+    for command in (["export", path, dec, "--module", "decoder", "-o", str(tmp_path / "a.png")],
+                    ["ablate", path, dec, "--module", "decoder"]):
+        assert main(command) == 2, "a decoder never silently starts from zeros"
+        error_line(capsys, "is a decoder", "--encoder-input FILE")
+    assert main(["export", path, dec, "--module", "decoder", "--encoder-input", enc, "-o", str(tmp_path / "a.csv")]) == 0
+    import csv
+
+    with open(tmp_path / "a.csv") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) - 1 >= TE + TD, "the exported data covers the encoder's steps and the decoder's"
+    capsys.readouterr()
+    assert main(["ablate", path, dec, "--module", "decoder", "--encoder-input", enc, "--top", "2"]) == 0
+    assert "rank" in capsys.readouterr().out
+    assert main(["ablate", path, dec, "--module", "encoder", "--encoder-input", enc]) == 2
+    error_line(capsys, "starts from zeros", "drop --encoder-input")

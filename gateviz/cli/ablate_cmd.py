@@ -15,7 +15,7 @@ CSV_COLUMNS = ("rank", "direction", "unit", "change", "metric_silenced", "mean_a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .models import MODEL_HELP, add_tf_options
+    from .models import ENCODER_INPUT_HELP, MODEL_HELP, add_tf_options
 
     parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     add_tf_options(parser)
@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which recurrent module to use when the file holds several (see gateviz info)")
     parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
                         help="a PyTorch nn.RNN's nonlinearity, which its weights do not record (default tanh)")
+    parser.add_argument("--encoder-input", metavar="FILE",
+                        help=ENCODER_INPUT_HELP + "; units are silenced in the encoder's steps and the decoder's")
 
 
 def table_rows(result) -> list[tuple]:
@@ -100,14 +102,16 @@ def run(args: argparse.Namespace) -> int:
         from gateviz.export.files import check_target
 
         check_target(args.output, overwrite=args.force)
-    from .models import load_cli_model, tf_options
+    from .models import decoder_input, load_cli_model, tf_options, with_encoder
 
     model = load_cli_model(args.model, args.module, args.nonlinearity, tf_options(args))
+    model = with_encoder(args.model, model, args.encoder_input, args.module, tf_options(args))  # a decoder: after its encoder
     sequence = None
     if args.input is not None:
         from gateviz.formats import read_sequence
 
         sequence = read_sequence(args.input, model)
+    sequence = decoder_input(model, sequence)
     from gateviz.core.ablation import ablate
 
     result = ablate(model, sequence, layer=args.layer, quantity=args.quantity, direction=args.direction)

@@ -68,7 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
     parser.add_argument("--module", metavar="NAME", help="which recurrent module, when the file holds several")
-    from .models import add_tf_options
+    from .models import ENCODER_INPUT_HELP, add_tf_options
+
+    parser.add_argument("--encoder-input", metavar="FILE",
+                        help=ENCODER_INPUT_HELP + "; the figure shows the encoder's steps, then the decoder's")
 
     add_tf_options(parser)
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -140,17 +143,20 @@ def _load(args, clamps=()):
     (Interventions) ``trace`` is the intervened run and ``original`` the run without them, else None."""
     from gateviz.export.files import ExportError
 
-    from .models import load_cli_model, tf_options
+    from .models import decoder_input, load_cli_model, tf_options, with_encoder
 
     model = load_cli_model(args.model, args.module, options=tf_options(args))
+    model = with_encoder(args.model, model, args.encoder_input, args.module, tf_options(args))  # a decoder: after its encoder
     from gateviz.ui.workers import default_sequence, find_task, task_samples, trace_model
 
     task = find_task(model)
+    sequence = None
     if args.input:
         from gateviz.formats import read_sequence
 
         sequence = read_sequence(args.input, model)
-    else:
+    sequence = decoder_input(model, sequence)  # a RepeatVector decoder reads its encoder's final h
+    if sequence is None:
         if task is None:
             raise ExportError(f"{args.model} has no built-in task, so there is no default input; "
                               "give INPUT (.npy, .csv or .txt)")

@@ -43,6 +43,43 @@ ENCODER_INPUT_HELP = ("a decoder of an encoder-decoder model (see gateviz info):
                       "the encoder is traced on it and the decoder starts from its final states")
 
 
+def with_encoder(spec: str, model, encoder_input: str | None, module: str | None = None, options: dict | None = None):
+    """``model``, or for a decoder the DecoderWithEncoder traced after its encoder on ``encoder_input``
+    (encoder then decoder on one time axis, as the app shows it). Errors as ``encoder_initial_state``."""
+    encoder_initial_state_check(spec, model, encoder_input, module)
+    if model.initial_state_from is None:
+        return model
+    from gateviz.formats.encoder_decoder import attach_encoder_input
+
+    return attach_encoder_input(model, spec, encoder_input, tf_options=options)
+
+
+def decoder_input(model, sequence):
+    """A RepeatVector decoder's input is its encoder's final h, repeated: INPUT must not be given."""
+    from gateviz.formats.encoder_decoder import repeated_encoder_state
+
+    repeated = repeated_encoder_state(model) if getattr(model, "encoder", None) is not None else None
+    if repeated is not None and sequence is not None:
+        from gateviz.core.errors import FormatError
+
+        raise FormatError(f"this decoder's input is its encoder's final h repeated {model.input_repeat} times, "
+                          "not INPUT: drop INPUT")
+    return sequence if repeated is None else repeated
+
+
+def encoder_initial_state_check(spec: str, model, encoder_input: str | None, module: str | None = None) -> None:
+    """A model that is no decoder refuses ``--encoder-input``; a decoder refuses to go without it."""
+    from gateviz.core.errors import FormatError
+
+    link = model.initial_state_from
+    if link is None and encoder_input is not None:
+        raise FormatError(f"--encoder-input is for the decoder of an encoder-decoder model; {spec}"
+                          f"{' module ' + module if module else ''} starts from zeros: drop --encoder-input")
+    if link is not None and encoder_input is None:
+        raise FormatError(f"{spec}{' module ' + module if module else ''} is a decoder that starts from the final "
+                          f"state of module {link['module']!r}: give that encoder's input with --encoder-input FILE")
+
+
 def encoder_initial_state(spec: str, model, encoder_input: str | None, module: str | None = None,
                           nonlinearity: str = "tanh", options: dict | None = None, dtype=None):
     """A decoder's layer-0 initial state from its encoder traced on ``encoder_input``.
@@ -52,17 +89,10 @@ def encoder_initial_state(spec: str, model, encoder_input: str | None, module: s
     that is no decoder refuses ``--encoder-input``; a decoder refuses to go without it (zeros are
     not what the framework computes).
     """
-    from gateviz.core.errors import FormatError
-
+    encoder_initial_state_check(spec, model, encoder_input, module)
     link = model.initial_state_from
     if link is None:
-        if encoder_input is not None:
-            raise FormatError(f"--encoder-input is for the decoder of an encoder-decoder model; {spec}"
-                              f"{' module ' + module if module else ''} starts from zeros: drop --encoder-input")
         return None, None, None
-    if encoder_input is None:
-        raise FormatError(f"{spec}{' module ' + module if module else ''} is a decoder that starts from the final "
-                          f"state of module {link['module']!r}: give that encoder's input with --encoder-input FILE")
     from gateviz.core.engine import Tracer
     from gateviz.formats import read_sequence
 

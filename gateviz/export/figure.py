@@ -253,7 +253,8 @@ def _cursors_over_images(views) -> list[tuple]:
             added = getattr(item, "addedItems", [])
             if not any(isinstance(i, pg.ImageItem) and i.isVisible() and i.image is not None for i in added):
                 continue
-            lines = [i for i in added if isinstance(i, pg.InfiniteLine) and i.angle == 90 and i.isVisible()]
+            lines = [i for i in added if isinstance(i, pg.InfiniteLine) and i.angle == 90 and i.isVisible()
+                     and not getattr(i, "stays_in_figures", False)]  # e.g. the encoder|decoder boundary
             if lines:
                 found.append((item, lines))
     return found

@@ -222,6 +222,8 @@ class EncoderBoundary(pg.InfiniteLine):
     between the encoder's last step and the decoder's first, labelled on the panel's top plot.
     Created once per plot; ``update_for(trace)`` moves or hides it."""
 
+    stays_in_figures = True  # a still figure keeps it (time cursors over heatmaps become triangles)
+
     def __init__(self, labelled: bool = False):
         super().__init__(angle=90, movable=False, pen=pg.mkPen((230, 160, 40), width=2, style=Qt.PenStyle.DashLine),
                          label="encoder │ decoder" if labelled else None,
