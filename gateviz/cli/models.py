@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 MODEL_HELP = ("model file: gateviz .gvm, PyTorch state_dict (.pt/.pth), .safetensors, Keras, ONNX, a TensorFlow 1 "
-              "checkpoint (any of its files or its folder); or bundled:NAME")
+              "checkpoint (any of its files or its folder), a tf.keras SavedModel folder; or bundled:NAME")
 TF_FLAGS = (("forget_bias", "added to an LSTM's forget gate"), ("cell_clip", "the cell state's clip"),
             ("proj_clip", "the projected h's clip"))
 
