@@ -2,7 +2,7 @@
 
 ``resources/fonts/GatevizCJKSC-Regular.otf`` is a subset of Noto Sans CJK SC (OFL 1.1,
 ``scripts/make_cjk_font_subset.py``) named "Gateviz CJK SC". ``install_cjk_font`` registers
-it with Qt (``QFontDatabase.addApplicationFont``: about 4 ms, the file is only indexed, so it
+it with Qt (``QFontDatabase.addApplicationFont``: about 1-4 ms, the file is only indexed, so it
 can sit on the start-up path) and appends it to the application font's families, so every
 ``QFont()`` — labels, pyqtgraph axes and titles, the cell diagram's text items — falls back
 to it for characters the UI family lacks. Fonts that name one family of their own
