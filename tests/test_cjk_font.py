@@ -67,6 +67,34 @@ def test_fallback_keeps_the_latin_family_and_adds_the_cjk_one(qapp):
     assert all(metrics.inFontUcs4(ord(c)) for c in WORDS)
 
 
+def _glyphs_per_family(font, text: str) -> dict[str, int]:
+    """How many glyphs of ``text`` Qt draws from each font family, laid out in ``font``."""
+    from PySide6.QtGui import QTextLayout
+
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    layout.createLine()
+    layout.endLayout()
+    counts: dict[str, int] = {}
+    for run in layout.glyphRuns():
+        family = run.rawFont().familyName()
+        counts[family] = counts.get(family, 0) + len(run.glyphIndexes())
+    return counts
+
+
+def test_the_text_grid_font_draws_hanzi_with_the_simplified_chinese_font(qapp):
+    """A font naming one family (the text grid's DejaVu Sans Mono) falls back to the bundled SC font,
+    not to whatever CJK font fontconfig likes (Noto Sans CJK JP where every Noto CJK is installed)."""
+    from PySide6.QtGui import QFont, QFontDatabase
+
+    from gateviz.ui.fonts import CJK_FAMILY, install_cjk_font
+
+    if not QFontDatabase.hasFamily("DejaVu Sans Mono"):
+        pytest.skip("DejaVu Sans Mono is not installed")
+    install_cjk_font(qapp)
+    assert _glyphs_per_family(QFont("DejaVu Sans Mono"), "ab输入门") == {"DejaVu Sans Mono": 2, CJK_FAMILY: 3}
+
+
 def test_svg_text_with_cjk_becomes_a_path_and_latin_text_stays(qapp):
     from gateviz.export.svg_text import cjk_text_to_paths
 

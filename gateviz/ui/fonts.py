@@ -5,9 +5,11 @@
 it with Qt (``QFontDatabase.addApplicationFont``: about 1-4 ms, the file is only indexed, so it
 can sit on the start-up path) and appends it to the application font's families, so every
 ``QFont()`` — labels, pyqtgraph axes and titles, the cell diagram's text items — falls back
-to it for characters the UI family lacks. Fonts that name one family of their own
-(``QFont("DejaVu Sans Mono")``) still reach it: Qt's fontconfig fallback (Linux) lists
-application fonts too, and Windows and macOS ship CJK system fonts.
+to it for characters the UI family lacks. Fonts that name one family of their own (the text
+grid's ``QFont("DejaVu Sans Mono")``) reach it as that family's substitute: without one, a
+machine with every Noto CJK font lets fontconfig pick "Noto Sans CJK JP", whose forms of
+shared hanzi are Japanese. Substitutes are set only for families the machine has: for a
+missing family Qt would draw everything, Latin too, in the substitute.
 
 Exports embed what they draw: PNG pixels, PDF glyph subsets (Qt writes a ToUnicode map, so
 the text stays searchable); SVG draws Chinese text as paths (``gateviz.export.svg_text``).
@@ -21,6 +23,7 @@ from gateviz.paths import resource
 
 CJK_FAMILY = "Gateviz CJK SC"
 CJK_FONT_FILE = ("fonts", "GatevizCJKSC-Regular.otf")
+OWN_FAMILIES = ("DejaVu Sans", "DejaVu Sans Mono")  # families gateviz's panels name (io_chargrid.py)
 
 _loaded: str | None = None
 _failed = False
@@ -45,6 +48,10 @@ def load_cjk_font() -> str | None:
         _failed = True
         return None
     _loaded = families[0]
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    for name in {QFontInfo(QFont()).family(), QFontInfo(fixed).family(), *OWN_FAMILIES}:
+        if QFontDatabase.hasFamily(name) and _loaded.lower() not in (f.lower() for f in QFont.substitutes(name)):
+            QFont.insertSubstitution(name, _loaded)
     return _loaded
 
 
