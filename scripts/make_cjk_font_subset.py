@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     subsetter.populate(unicodes=sorted(wanted))
     subsetter.subset(font)
     rename(font)
+    font.recalcTimestamp = False  # keep the source's head.modified: the same input makes the same bytes
     args.output.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(args.output))
     covered = set(font.getBestCmap())

@@ -280,3 +280,34 @@ def test_bare_machine_svg_shows_the_glyphs_where_the_png_has_them(bare, qapp):
     assert "<text" not in (folder / "words.svg").read_text(encoding="utf-8")
     assert near(png, svg) > 0.97 and near(svg, png) > 0.97, (near(png, svg), near(svg, png))  # measured: 1.0, 1.0
     assert near(png, raw) < 0.7, near(png, raw)  # boxes where the glyphs should be (measured: 0.49)
+
+
+def _subset_script():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "make_cjk_font_subset.py"
+    spec = importlib.util.spec_from_file_location("make_cjk_font_subset", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_subset_script_reads_the_translation_files(tmp_path):
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "gateviz_zh_CN.ts").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE TS><TS version="2.1" language="zh_CN"><context>'
+        "<name>Menu</name><message><source>Cell state</source><translation>龘细胞状态</translation></message>"
+        "</context></TS>", encoding="utf-8")
+    script = _subset_script()
+    assert {"龘", "细", "C"} <= script.translation_chars(tmp_path)
+    assert ord("龘") in script.charset(tmp_path) and ord("龘") not in script.charset(tmp_path / "i18n" / "none")
+
+
+def test_the_bundled_subset_has_every_character_the_script_asks_for(qapp):
+    """Fails when a translation file gained characters and the subset was not made again."""
+    from PySide6.QtGui import QRawFont
+
+    raw = QRawFont(str(resource("fonts", "GatevizCJKSC-Regular.otf")), 20)
+    wanted = _subset_script().charset(Path(__file__).resolve().parent.parent / "resources")
+    missing = "".join(chr(c) for c in sorted(wanted) if not raw.supportsCharacter(c))
+    assert not missing, f"run scripts/make_cjk_font_subset.py: the subset lacks {missing[:50]!r}"
