@@ -1,0 +1,118 @@
+"""The interface language: English (the source strings) or Simplified Chinese (issue 15).
+
+Strings are marked with ``QCoreApplication.translate("Context", "text")`` (or ``self.tr``)
+so ``pyside6-lupdate`` extracts them into ``resources/i18n/*.ts``;
+``scripts/update_translations.py`` compiles those to the ``.qm`` files loaded here.
+
+``set_language(code)`` removes the translators it installed before, installs one
+``QTranslator`` per ``resources/i18n/*_<code>.qm`` (the window's and the panels' files)
+plus Qt's own ``qtbase_<code>.qm`` (standard dialogs' buttons), and then emits
+``notifier.languageChanged(code)`` so views rebuild their texts. English installs nothing.
+
+Qt-only and cheap: no pyqtgraph, no torch; loading two small .qm files takes < 1 ms.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator, Signal
+
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+DEFAULT = "en"
+SETTINGS_KEY = "view/language"
+ENV = "GATEVIZ_LANG"
+
+
+class _Notifier(QObject):
+    languageChanged = Signal(str)  # the new code, emitted after the translators are installed
+
+
+notifier = _Notifier()
+_current = DEFAULT
+_installed: list[QTranslator] = []  # kept referenced: Qt does not own installed translators
+
+
+def normalize(code: str | None) -> str | None:
+    """'zh', 'zh_CN', 'zh-cn', 'zh_Hans_CN' -> 'zh_CN'; 'en', 'en_US' -> 'en'; anything else -> None."""
+    if not code:
+        return None
+    c = code.strip().replace("-", "_").lower()
+    if c == "zh" or c.startswith("zh_cn") or c.startswith("zh_hans") or c == "zh_sg":
+        return "zh_CN"
+    if c == "en" or c.startswith("en_") or c in ("c", "posix"):
+        return "en"
+    return None
+
+
+def current_language() -> str:
+    return _current
+
+
+def qm_files(code: str) -> list[str]:
+    """gateviz's compiled translations for ``code`` (every ``*_<code>.qm`` in resources/i18n)."""
+    from gateviz.paths import resource
+
+    folder = resource("i18n")
+    if not folder.is_dir():
+        return []
+    return sorted(str(p) for p in folder.glob(f"*_{code}.qm"))
+
+
+def set_language(code: str) -> str:
+    """Install the translators for ``code`` ("en", "zh_CN" or "zh") and announce it.
+
+    Raises ValueError for a code that is not in LANGUAGES (the CLI checks before calling).
+    """
+    global _current
+    norm = normalize(code)
+    if norm not in LANGUAGES:
+        raise ValueError(f"unknown interface language {code!r}; use one of: {', '.join(LANGUAGES)}")
+    app = QCoreApplication.instance()
+    for tr in _installed:
+        if app is not None:
+            QCoreApplication.removeTranslator(tr)
+    _installed.clear()
+    if norm != "en" and app is not None:
+        paths = qm_files(norm)
+        qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        qtbase = os.path.join(qt_dir, f"qtbase_{norm}.qm")
+        if os.path.exists(qtbase):
+            paths.append(qtbase)
+        for path in paths:
+            tr = QTranslator()
+            if tr.load(path):
+                QCoreApplication.installTranslator(tr)
+                _installed.append(tr)
+    _current = norm
+    notifier.languageChanged.emit(norm)
+    return norm
+
+
+def remembered_language() -> str | None:
+    from gateviz.ui import settings
+
+    return normalize(settings.read_str(SETTINGS_KEY, ""))
+
+
+def remember_language(code: str) -> None:
+    from gateviz.ui import settings
+
+    settings.write(SETTINGS_KEY, code)
+
+
+def system_language() -> str:
+    """The system locale's language if gateviz has it (Chinese, Simplified), else English."""
+    loc = QLocale.system()
+    if loc.language() == QLocale.Language.Chinese and loc.script() != QLocale.Script.TraditionalChineseScript:
+        return "zh_CN"
+    return DEFAULT
+
+
+def initial_language(cli_lang: str | None = None) -> str:
+    """``--lang`` first, then $GATEVIZ_LANG, then the remembered choice, then the system locale."""
+    for candidate in (cli_lang, os.environ.get(ENV)):
+        norm = normalize(candidate)
+        if norm in LANGUAGES:
+            return norm
+    return remembered_language() or system_language()
