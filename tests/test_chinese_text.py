@@ -1,0 +1,214 @@
+"""Chinese text models (issue 15): training on a Chinese UTF-8 file with a vocabulary of thousands of
+characters, its .gvm round trip, trace and export; a text in another encoding refused naming it; the
+Chinese numerals generator behind the bundled text-zh models; full-width cells in the text view."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pytest
+import torch
+
+from cli_checks import error_line
+from gateviz.cli import main
+from gateviz.core.engine import Tracer
+from gateviz.formats.gateviz_file import load_gateviz_model
+from gateviz.tasks import get_task_for_model
+from gateviz.tasks.text import MAX_VOCAB, TextTask
+from gateviz.tasks.zh_numerals import (ALPHABET, answer_mask, chinese_number, corpus, date_line,
+                                       sum_line)
+
+HANZI = 2500  # distinct characters of the generated text: a Chinese text's few thousand
+
+
+def chinese_text(n_chars: int = 24_000, distinct: int = HANZI, seed: int = 0) -> str:
+    """A text of ``distinct`` CJK ideographs (Zipf-distributed, each at least once) in clauses of 13
+    characters closed by ， and sentences of 41 closed by 。 and a line break."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, distinct + 1)
+    ids = rng.choice(distinct, size=n_chars, p=p / p.sum())
+    ids[:distinct] = rng.permutation(distinct)
+    out = []
+    for k, i in enumerate(ids):
+        out.append(chr(0x4E00 + int(i)))
+        if k % 13 == 12:
+            out.append("，")
+        if k % 41 == 40:
+            out.append("。\n")
+    return "".join(out)
+
+
+# ---- training on a Chinese file -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`gateviz train text --text FILE` on a generated Chinese text: (file, model path)."""
+    folder = tmp_path_factory.mktemp("zh")
+    text_file, model_file = folder / "中文.txt", folder / "zh.gvm"
+    text_file.write_text(chinese_text(), encoding="utf-8")
+    code = main(["train", "text", "--text", str(text_file), "--units", "24", "--epochs", "1", "--quiet",
+                 "-o", str(model_file)])
+    assert code == 0
+    return text_file, model_file
+
+
+def test_a_chinese_file_trains_with_a_vocabulary_of_thousands_of_characters(trained):
+    text_file, model_file = trained
+    text = text_file.read_text(encoding="utf-8")
+    model = load_gateviz_model(model_file)
+    vocab = model.input.vocab
+    assert len(set(text)) == HANZI + 3 < MAX_VOCAB  # the ideographs, ， 。 and the line break
+    assert vocab == sorted(set(text)) and model.head.out_features == len(vocab)  # none dropped
+    assert model.layers[0].input_size == len(vocab)
+    task = get_task_for_model(model)
+    assert task.vocab == vocab
+    samples = task.samples()  # held-out passages stored in the model file
+    assert samples and all(set(s.sequence) <= set(vocab) for s in samples)
+    assert np.isfinite(model.task["metrics"]["bits_per_char"])
+
+
+def test_the_saved_model_traces_as_the_torch_network_it_was_trained_as(trained):
+    """Rebuild torch's nn.LSTM + Linear from the .gvm's canonical weights (PyTorch layout) and compare
+    the next-character probabilities on Chinese text: the one-hot input of 2,503 characters is in
+    the vocabulary's order on both sides."""
+    text_file, model_file = trained
+    model = load_gateviz_model(model_file)
+    vocab = model.input.vocab
+    text = text_file.read_text(encoding="utf-8")[-120:]
+    index = {c: i for i, c in enumerate(vocab)}
+    tokens = torch.tensor([[index[c] for c in text]])
+    layer = model.layers[0]
+    d = layer.directions[0]  # W (4H, V), U (4H, H) in PyTorch's i f g o order
+    lstm = torch.nn.LSTM(len(vocab), layer.units, batch_first=True)
+    head = torch.nn.Linear(layer.units, len(vocab))
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(np.asarray(d.Wx)))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(np.asarray(d.Wh)))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(np.asarray(d.bx)))
+        lstm.bias_hh_l0.copy_(torch.from_numpy(np.asarray(d.bh)))
+        head.weight.copy_(torch.from_numpy(np.asarray(model.head.weight)))
+        head.bias.copy_(torch.from_numpy(np.asarray(model.head.bias)))
+        x = torch.nn.functional.one_hot(tokens, len(vocab)).float()  # (1, T, V)
+        want = torch.softmax(head(lstm(x)[0]), -1)[0].numpy()  # (T, V)
+    got = Tracer(model).trace(text).output
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_trace_and_export_a_chinese_text(trained, tmp_path, capsys):
+    text_file, model_file = trained
+    passage = text_file.read_text(encoding="utf-8")[:90]
+    (tmp_path / "in.txt").write_text(passage, encoding="utf-8")
+    assert main(["trace", str(model_file), str(tmp_path / "in.txt"), "-o", str(tmp_path / "t.npz")]) == 0
+    with np.load(tmp_path / "t.npz") as npz:
+        outputs = [npz[k] for k in npz.files if npz[k].shape == (len(passage), HANZI + 3)]
+    assert outputs  # the next-character distribution at each of the 90 steps
+    assert main(["export", str(model_file), str(tmp_path / "in.txt"), "--panel", "io",
+                 "-o", str(tmp_path / "io.png")]) == 0
+    assert (tmp_path / "io.png").stat().st_size > 5000
+
+
+@pytest.mark.parametrize("codec,named", [("gb18030", "GB18030"), ("big5", "Big5"), ("shift_jis", "Shift-JIS"),
+                                         ("cp1252", "Latin-1")])
+def test_a_text_in_another_encoding_is_refused_naming_it(tmp_path, capsys, codec, named):
+    text = {"big5": "循環神經網絡的門控單元。這是一個測試。\n",
+            "shift_jis": "これは日本語のテストです。ゲートを見る。\n",
+            "cp1252": "Le cœur a ses raisons — que la raison ne connaît point.\n"}.get(
+        codec, "循环神经网络的门控单元。这是一个测试。\n")
+    path = tmp_path / "old.txt"
+    path.write_bytes((text * 200).encode(codec))
+    code = main(["train", "text", "--text", str(path), "--epochs", "1", "-o", str(tmp_path / "m.gvm")])
+    assert code == 2
+    line = error_line(capsys, "old.txt is not UTF-8", named, "Save it as UTF-8")
+    assert re.search(r"byte 0x[0-9A-F]{2} at offset \d+", line)
+    assert not (tmp_path / "m.gvm").exists()
+
+
+def test_utf8_with_a_byte_order_mark_and_utf16_are_read(tmp_path):
+    text = chinese_text(3000, 300)
+    for codec in ("utf-8-sig", "utf-16"):
+        path = tmp_path / f"{codec}.txt"
+        path.write_bytes(text.encode(codec))
+        task = TextTask(path=str(path))
+        assert task.text() == text and "\ufeff" not in task.vocab
+
+
+# ---- the Chinese numerals generator ---------------------------------------------------------
+
+@pytest.mark.parametrize("n,written", [
+    (0, "零"), (7, "七"), (10, "十"), (11, "十一"), (19, "十九"), (20, "二十"), (35, "三十五"), (99, "九十九"),
+    (100, "一百"), (101, "一百零一"), (105, "一百零五"), (110, "一百一十"), (115, "一百一十五"),
+    (120, "一百二十"), (198, "一百九十八"), (1000, "一千"), (1005, "一千零五"), (1010, "一千零一十"),
+    (1050, "一千零五十"), (1100, "一千一百"), (2026, "二千零二十六"), (9999, "九千九百九十九")])
+def test_chinese_numbers_are_written_as_they_are_read(n, written):
+    assert chinese_number(n) == written
+
+
+def _read_number(s: str) -> int:
+    """An independent reader of 0..9999 in Chinese numerals (for the round trip below)."""
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    units = {"十": 10, "百": 100, "千": 1000}
+    total, digit = 0, None
+    for c in s:
+        if c in digits:
+            digit = digits[c]
+        else:
+            total += (1 if digit is None else digit) * units[c]
+            digit = None
+    return total + (digit or 0)
+
+
+def test_every_number_reads_back_and_has_no_stray_zero():
+    for n in range(10000):
+        s = chinese_number(n)
+        assert _read_number(s) == n, (n, s)
+        assert not s.startswith("一十") and "零零" not in s and (n == 0 or not s.endswith("零")), (n, s)
+    with pytest.raises(ValueError):
+        chinese_number(10000)
+
+
+def test_the_corpus_is_sums_and_dates_and_the_same_every_time():
+    text = corpus(seed=0, chars=20_000)
+    assert text == corpus(seed=0, chars=20_000) and text != corpus(seed=1, chars=20_000)
+    assert set(text) <= set(ALPHABET) and text.endswith("。\n")
+    lines = text.splitlines()
+    sums = [m for m in (re.fullmatch(r"(\w+)加(\w+)等于(\w+)。", line) for line in lines) if m]
+    dates = [line for line in lines if "年" in line]
+    assert len(sums) + len(dates) == len(lines) and 0.6 < len(sums) / len(lines) < 0.9
+    for m in sums:
+        a, b, c = (_read_number(g) for g in m.groups())
+        assert a + b == c and max(a, b) <= 99 and sum_line(a, b) == m.group(0)
+    for line in dates:
+        m = re.fullmatch(r"([〇一二三四五六七八九]{4})年(\w+)月(\w+)日。", line)
+        year = int("".join(str("〇一二三四五六七八九".index(c)) for c in m.group(1)))
+        month, day = _read_number(m.group(2)), _read_number(m.group(3))
+        import datetime
+        datetime.date(year, month, day)  # a real date
+        assert date_line(year, month, day) == line
+
+
+def test_answer_mask_covers_the_answer_of_each_sum():
+    line = sum_line(35, 12) + "\n" + date_line(2026, 11, 28) + "\n"
+    mask = answer_mask(line)
+    inside = "".join(c for c, m in zip(line, mask) if m)
+    assert inside == "于四十七"  # from 于 (the answer follows) to the answer's last character
+    assert mask[line.index("年"):].sum() == 0
+
+
+def test_the_zh_sums_task():
+    task = TextTask(corpus="zh-sums")
+    assert task.vocab == ALPHABET and task.options() == {"name": "text", "corpus": "zh-sums", "seq_len": 100}
+    samples = task.samples()
+    assert [s.name for s in samples] == ["sums with carries", "十, 百 and 零", "dates"]
+    assert all(set(s.sequence) <= set(ALPHABET) and s.sequence.endswith("。\n") for s in samples)
+    assert "一百零五" in samples[1].sequence and "一百一十" in samples[1].sequence
+    train, held = task.tokens()
+    assert len(train) + len(held) == len(task.text()) > 150_000
+
+
+# ---- full-width cells in the text view ----------------------------------------------------------
+
+def test_east_asian_width_decides_the_cell_width():
+    assert [unicodedata.east_asian_width(c) for c in "ab三十五c，。"] == ["Na", "Na", "W", "W", "W", "Na", "F", "W"]
