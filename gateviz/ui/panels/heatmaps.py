@@ -26,25 +26,11 @@ from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, levels_for, muted,
                      nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
+from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
 
 MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
-MASKED_GREY = QColor(128, 128, 128, 170)  # over the steps a Keras mask skips (issue 14)
-
-
-def masked_runs(trace) -> list[tuple[int, int]]:
-    """(first step, number of steps) of each run of steps a Keras mask skips in this (one-sequence) trace."""
-    steps = trace.meta.get("masked_steps") or []
-    if not steps or not isinstance(steps[0], int):
-        return []  # none, or a batch (the panels show one sequence)
-    runs: list[tuple[int, int]] = []
-    for t in steps:
-        if runs and runs[-1][0] + runs[-1][1] == t:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((t, 1))
-    return runs
 
 
 def _nice_step(n: int, ticks: int = 6) -> int:

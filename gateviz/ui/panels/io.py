@@ -26,6 +26,7 @@ from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, Panel
 from .io_memory import MemoryKey, memory_caption, memory_shade, memory_tip, placeholder_shade
+from .io_base import PlotView
 from .io_views import VIEW_CLASSES, GenericView, IOView
 from .overlay import comparing
 
@@ -89,6 +90,8 @@ class IOPanel(Panel):
             self._set_caption_extra(getattr(self.view, "caption_widget", lambda: None)())
             self.view.apply_theme()
         self.view.rebuild(self.decoded)
+        if isinstance(self.view, PlotView):
+            self.view.raise_masked_over_images()
         self.on_original()
         self.on_gradients()  # also sets the caption
         self.on_step(state.step)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gateviz.ui.state import ViewState
 
 from .common import NAN_COLOUR, TimeCursor, cache_static, muted, style_plot
+from .masking import MASKED_GREY, MaskedSteps, add_masked_steps
 from .overlay import original_pen
 from .plot_fit import MIN_VIEW_LINES, EvenRows, bottom_axis_height, label_px, relayout, size_bottom_axis, y_fit
 
@@ -177,6 +178,7 @@ class PlotView(IOView):
         self.titles: dict[int, tuple[str, str]] = {}
         self.memory_band = None  # io_memory.MemoryBand on memory_plot(), made on the first shading
         self.original_curves: list[tuple[pg.PlotDataItem, int]] = []  # (item, colour index), made by rebuild
+        self.masked_items: list[tuple[pg.PlotItem, MaskedSteps]] = []  # grey over Keras-masked steps (issue 14)
 
     def add_original_curve(self, plot: pg.PlotItem, k: int, style=Qt.PenStyle.DashLine) -> pg.PlotDataItem:
         """An empty, hidden curve for the original run's version of series ``k`` (colour
@@ -233,9 +235,21 @@ class PlotView(IOView):
         self.plots.append(plot)
         self.even_rows.watch(plot)
         self.titles[id(plot)] = (title, small)
-        if cursor:
+        if cursor:  # a plot with a cursor has the step on x: it greys the steps a Keras mask skips
             self.cursors.append(new_cursor(plot))
+            self.masked_items = [(p, m) for p, m in self.masked_items if p in self.plots]  # not a rebuilt view's
+            masked = add_masked_steps(plot, self.state.trace)
+            if masked is not None:
+                self.masked_items.append((plot, masked))
         return plot
+
+    def raise_masked_over_images(self) -> None:
+        """Behind lines the masked steps' grey is light; over an image (many features, a row per class) it
+        would be hidden behind it, so there it lies over the image, as in the heatmaps."""
+        for plot, item in self.masked_items:
+            if any(isinstance(i, pg.ImageItem) and i.isVisible() for i in plot.items):
+                item.setZValue(15)
+                item.brush.setColor(MASKED_GREY)
 
     def on_step(self, step: int) -> None:
         for c in self.cursors:

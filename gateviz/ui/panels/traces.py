@@ -24,7 +24,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (NAN_COLOUR, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static, display_info,
                      levels_for, muted, style_plot, title_html, tooltip)
-from .heatmaps import MASKED_GREY, masked_runs
+from .masking import MASKED_GREY, masked_runs
 from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, relayout, size_bottom_axis, y_fit)
