@@ -342,6 +342,8 @@ class RecurrentModel:
     # {"module": "lstm", "states": ["h", "c"]} (that module's final h and c, traced first);
     # "input_repeat": n when its input is that module's final h repeated n times (RepeatVector).
     initial_state_from: dict[str, Any] | None = None
+    # Training snapshots (issue 16): gateviz.core.snapshots.Snapshot, oldest first; [] for most models
+    snapshots: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def cell(self) -> str:
