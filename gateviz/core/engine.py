@@ -114,6 +114,9 @@ def _gate_weights(layer: RecurrentLayer, t: dict[str, Tensor]) -> dict[str, Tens
 # What one step of a Python loop of small tensor ops costs beyond its arithmetic (the
 # dispatches), and the rate of the work a recompute adds per step (one big GEMM, an
 # elementwise pass): measured on a 2-core AVX2 CPU; only their ratio matters below.
+# Gate elements per native torch call (T*N*gates*units*directions): oneDNN fails near 2^31 bytes;
+# longer inputs run in chunks (Tracer._native_h)
+NATIVE_CHUNK_ELEMENTS = 2 ** 27
 _STEP_LOOP_OVERHEAD_S = 40e-6
 _GEMM_MAC_PER_S = 8e10
 _ELEMENTWISE_S = 2.5e-9
@@ -236,11 +239,14 @@ class Tracer:
         return torch.as_tensor(np.asarray(a), dtype=self.dtype, device=self.device)
 
     # ---- native modules ------------------------------------------------
-    def _native_module(self, k: int) -> torch.nn.Module:
-        if k in self._modules:
-            return self._modules[k]
+    def _native_module(self, k: int, j: int | None = None) -> torch.nn.Module:
+        """torch's own module for layer k (both directions), or for its direction j alone (chunked runs)."""
+        key = k if j is None else (k, j)
+        if key in self._modules:
+            return self._modules[key]
         layer = self.model.layers[k]
-        kw = dict(input_size=layer.input_size, hidden_size=layer.units, bidirectional=layer.bidirectional,
+        directions = list(range(len(layer.directions))) if j is None else [j]
+        kw = dict(input_size=layer.input_size, hidden_size=layer.units, bidirectional=len(directions) == 2,
                   dtype=self.dtype, device=self.device)
         if layer.cell == "lstm":
             mod = torch.nn.LSTM(proj_size=layer.proj_size or 0, **kw)
@@ -249,9 +255,9 @@ class Tracer:
         else:
             mod = torch.nn.RNN(nonlinearity=layer.activations(0)[0].name, **kw)
         with torch.no_grad():
-            for j, d in enumerate(layer.directions):
-                sfx = "_reverse" if (layer.bidirectional and j == 1) else ""
-                t = self._tensors[(k, j)]
+            for slot, jj in enumerate(directions):
+                sfx = "_reverse" if slot == 1 else ""
+                t = self._tensors[(k, jj)]
                 getattr(mod, f"weight_ih_l0{sfx}").copy_(t["Wx"])
                 getattr(mod, f"weight_hh_l0{sfx}").copy_(t["Wh"])
                 getattr(mod, f"bias_ih_l0{sfx}").copy_(t["bx"])
@@ -259,8 +265,43 @@ class Tracer:
                 if layer.proj_size:
                     getattr(mod, f"weight_hr_l0{sfx}").copy_(t["Whr"])
         mod.eval()
-        self._modules[k] = mod
+        self._modules[key] = mod
         return mod
+
+    def _native_h(self, k: int, x: Tensor, hx) -> Tensor:
+        """h of every step from torch's fused forward: (T, N, D*Hr), time-aligned for both directions.
+
+        oneDNN refuses a call whose gate buffer passes ~2^31 bytes ("could not create a primitive"),
+        so a long input runs each direction alone, chunk by chunk in its own order, carrying its
+        (h, c) from one chunk to the next: the same recurrence, split."""
+        layer = self.model.layers[k]
+        T, N, _ = x.shape
+        gates = {"lstm": 4, "gru": 3}.get(layer.cell, 1)
+        chunk = max(1, NATIVE_CHUNK_ELEMENTS // (N * gates * layer.units * len(layer.directions)))
+        with warnings.catch_warnings():  # torch notes that projected LSTMs skip oneDNN: not the user's concern
+            warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
+            if T <= chunk:
+                mod = self._native_module(k)
+                if len(layer.directions) == 1 and layer.directions[0].reverse:
+                    return mod(x.flip(0), hx)[0].flip(0)  # a lone backward direction: run reversed, realign
+                return mod(x, hx)[0]
+            out = []
+            for j, d in enumerate(layer.directions):
+                mod = self._native_module(k, j)
+                state = None if hx is None else (
+                    (hx[0][j:j + 1], hx[1][j:j + 1]) if isinstance(hx, tuple) else hx[j:j + 1])  # (1, N, ..)
+                starts = list(range(0, T, chunk))
+                pieces = []
+                for s in (reversed(starts) if d.reverse else starts):
+                    xc = x[s:s + chunk]
+                    if d.reverse:
+                        h, state = mod(xc.flip(0), state)
+                        pieces.append(h.flip(0))
+                    else:
+                        h, state = mod(xc, state)
+                        pieces.append(h)
+                out.append(torch.cat(pieces[::-1] if d.reverse else pieces))
+            return out[0] if len(out) == 1 else torch.cat(out, dim=-1)
 
     # ---- one layer ---------------------------------------------------------
     def _layer(self, k: int, x: Tensor, tick: Callable[[float], None] | None = None,
@@ -298,7 +339,6 @@ class Tracer:
         if init is None and _use_step_loop(layer, x.shape[1], self.device):
             return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
-        mod = self._native_module(k)
         Hr = layer.hidden_size
         hx = None  # a decoder's initial state for torch: h0 (D, N, Hr), an LSTM's c0 (D, N, H) with it
         if init is not None:
@@ -306,12 +346,7 @@ class Tracer:
             hx = torch.stack([h0.expand(N, Hr) for h0, _ in init])
             if layer.cell == "lstm":
                 hx = (hx, torch.stack([c0.expand(N, layer.units) for _, c0 in init]))
-        with warnings.catch_warnings():  # torch notes that projected LSTMs skip oneDNN: not the user's concern
-            warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
-            if len(layer.directions) == 1 and layer.directions[0].reverse:
-                h_all = mod(x.flip(0), hx)[0].flip(0)  # a lone backward direction: run reversed, realign
-            else:
-                h_all = mod(x, hx)[0]  # (T, N, D*Hr), time-aligned for both directions
+        h_all = self._native_h(k, x, hx)  # (T, N, D*Hr)
         out = []
         for j, d in enumerate(layer.directions):
             h = h_all[..., j * Hr:(j + 1) * Hr]

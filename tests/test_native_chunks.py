@@ -1,0 +1,60 @@
+"""Long inputs through torch's fused forward in chunks (issue 17): oneDNN refuses a single call
+whose gate buffer passes ~2^31 bytes, so the engine splits the time axis and carries each
+direction's (h, c) across chunks. The chunked trace must equal the one-call trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gateviz.core import engine
+from gateviz.core.engine import Tracer
+from gateviz.core.model import InputStage, RecurrentModel
+from gateviz.formats.torch_state import layers_from_module
+
+
+def _model(module) -> RecurrentModel:
+    return RecurrentModel(layers_from_module(module), InputStage(kind="raw", features=3), name="m").validate()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: torch.nn.LSTM(3, 8, num_layers=2),
+    lambda: torch.nn.LSTM(3, 8, bidirectional=True),
+    lambda: torch.nn.LSTM(3, 8, proj_size=5, bidirectional=True),
+    lambda: torch.nn.GRU(3, 8, num_layers=2, bidirectional=True),
+    lambda: torch.nn.RNN(3, 8, nonlinearity="relu", bidirectional=True),
+], ids=["lstm2", "bilstm", "bilstm-proj", "bigru2", "birnn-relu"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_chunked_native_trace_equals_the_single_call(make, dtype, monkeypatch):
+    torch.manual_seed(0)
+    model = _model(make())
+    x = np.random.default_rng(1).normal(size=(53, 3)).astype("float32")
+    whole = Tracer(model, dtype=dtype).trace(x)
+    calls = []
+    real = torch.nn.modules.rnn.RNNBase.__call__
+
+    def counting(self, *a, **k):
+        calls.append(a[0].shape[0])
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(torch.nn.modules.rnn.RNNBase, "__call__", counting)
+    monkeypatch.setattr(engine, "NATIVE_CHUNK_ELEMENTS", 10 * 4 * 8 * 2)  # ~10 steps per chunk
+    chunked = Tracer(model, dtype=dtype).trace(x)
+    assert calls and max(calls) < 53, "the time axis was split"
+    tol = 1e-12 if dtype == torch.float64 else 2e-6
+    for key, quantities in whole.states.items():
+        for q, values in quantities.items():
+            np.testing.assert_allclose(chunked.states[key][q], values, atol=tol, rtol=0, err_msg=f"{key} {q}")
+
+
+def test_chunked_decoder_start_carries_the_initial_state(monkeypatch):
+    torch.manual_seed(2)
+    model = _model(torch.nn.LSTM(3, 6))
+    x = np.random.default_rng(3).normal(size=(40, 3)).astype("float32")
+    h0, c0 = np.full(6, 0.3, "float32"), np.full(6, -0.7, "float32")
+    whole = Tracer(model).trace(x, initial_state=[(h0, c0)])
+    monkeypatch.setattr(engine, "NATIVE_CHUNK_ELEMENTS", 7 * 4 * 6)
+    chunked = Tracer(model).trace(x, initial_state=[(h0, c0)])
+    for q, values in whole.states[(0, "forward")].items():
+        np.testing.assert_allclose(chunked.states[(0, "forward")][q], values, atol=2e-6, rtol=0, err_msg=q)
