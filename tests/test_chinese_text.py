@@ -4,6 +4,7 @@ Chinese numerals generator behind the bundled text-zh models; full-width cells i
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -212,3 +213,134 @@ def test_the_zh_sums_task():
 
 def test_east_asian_width_decides_the_cell_width():
     assert [unicodedata.east_asian_width(c) for c in "ab三十五c，。"] == ["Na", "Na", "W", "W", "W", "Na", "F", "W"]
+
+
+MIXED = "ab三十五c"
+
+
+def _grid(qtbot, text: str, values, width: int = 600, height: int = 160):
+    from gateviz.ui.panels.io_chargrid import CharGrid
+
+    grid = CharGrid()
+    qtbot.addWidget(grid)
+    grid.resize(width, height)
+    grid.set_text(list(text), values)
+    grid.set_step(len(text))  # no current-step frame over the cells
+    grid.show()
+    qtbot.waitExposed(grid)
+    return grid
+
+
+def _pixel(image, x: float, y: float):
+    from PySide6.QtCore import QPoint
+
+    return image.pixelColor(QPoint(int(x), int(y)))
+
+
+def _same(a, b) -> bool:
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) <= 2
+
+
+def _assert_cells_filled(grid, rects, colours):
+    """Each cell's colour fills it edge to edge, across the column boundary inside a full-width cell."""
+    image = grid.grab().toImage()
+    ratio = image.devicePixelRatio()
+    for k, rect in rects.items():
+        xs = [rect.left() + 2, rect.right() - 2] + ([rect.left() + rect.width() / 2] if rect.width() > 30 else [])
+        for x in xs:
+            got = _pixel(image, x * ratio, (rect.top() + 2) * ratio)
+            assert _same(got, colours[k]), (MIXED[k], x, got.name(), colours[k].name())
+
+
+@pytest.mark.parametrize("width", [600, 1400])  # two font sizes: the grid grows its font to fill the room
+def test_full_width_characters_take_two_half_width_cells(qtbot, width):
+    """ab三十五c: a b one column each, 三 十 五 two each, c one; x positions and widths follow."""
+    values = np.array([-0.9, -0.3, 0.2, 0.8, -0.6, 0.5], dtype=np.float32)
+    grid = _grid(qtbot, MIXED, values, width=width)
+    fit = grid._fit()
+    assert fit.spans.tolist() == [1, 1, 2, 2, 2, 1]
+    assert fit.cols_of.tolist() == [0, 1, 2, 4, 6, 8] and fit.rows_of.tolist() == [0] * 6
+    rects = grid.cell_rects()
+    m, cw = grid.MARGIN, fit.cw
+    for k, (col, span) in enumerate(zip([0, 1, 2, 4, 6, 8], [1, 1, 2, 2, 2, 1])):
+        assert rects[k].left() == pytest.approx(m + col * cw) and rects[k].width() == pytest.approx(span * cw - 1)
+        assert rects[k].top() == pytest.approx(rects[0].top())
+    # a full-width cell covers two half-width cells and the 1 px gap between them
+    assert rects[2].width() == pytest.approx(rects[0].width() + rects[1].width() + 1)
+    # wrapping never splits a full-width cell: at 7 columns 五 starts the second row
+    rows, cols = grid._layout(7, fit.spans)
+    assert rows.tolist() == [0, 0, 0, 0, 1, 1] and cols.tolist() == [0, 1, 2, 4, 0, 2]
+    # clicking either half of a full-width cell goes to its step
+    for k in (2, 3, 4):
+        r = rects[k]
+        assert grid.char_at(QPointF_(r.left() + 1, r.center().y())) == k
+        assert grid.char_at(QPointF_(r.right() - 1, r.center().y())) == k
+    # the colouring fills the same cells
+    from gateviz.ui.panels.io_base import value_colour
+
+    _assert_cells_filled(grid, rects, [value_colour(float(v), grid.cmap) for v in values])
+
+
+def test_memory_shading_fills_full_width_cells(qtbot):
+    from gateviz.ui.panels.io_base import shade_colours
+
+    grid = _grid(qtbot, MIXED, np.zeros(6, dtype=np.float32))
+    levels = np.array([0.1, 0.3, 1.0, 0.6, 0.0, 0.8], dtype=np.float32)
+    grid.set_shade(levels, step=5)
+    rects = grid.cell_rects()
+    colours = [c for c, _ in shade_colours(levels, grid.background, grid.accent)]
+    _assert_cells_filled(grid, rects, colours)
+    # t*'s underline sits under its own cell (c, a half-width one)
+    image = grid.grab().toImage()
+    r = rects[5]
+    assert _same(_pixel(image, r.center().x(), r.bottom() - 2), grid.mark)
+
+
+def QPointF_(x: float, y: float):  # noqa: N802
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
+
+
+_BARE_CHILD = r"""
+import json, sys
+import numpy as np
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication
+from gateviz.ui.panels.io_chargrid import CharGrid
+app = QApplication([])  # the bundled font is not loaded: hanzi draw as DejaVu's boxes
+grid = CharGrid()
+grid.resize(600, 160)
+grid.set_text(list(sys.argv[1]), np.zeros(len(sys.argv[1])))
+fit = grid._fit()
+fm = QFontMetricsF(fit.font)
+measured = [max(1, int(np.ceil((fm.horizontalAdvance(c) + 4) / fit.cw - 1e-6))) for c in sys.argv[1]]
+print(json.dumps({"spans": fit.spans.tolist(), "measured": measured}))
+"""
+
+
+def test_full_width_cells_without_any_cjk_font(tmp_path):
+    """On a machine whose only fonts are DejaVu the hanzi are narrow boxes: measured, they would take
+    one column; by their East Asian Width they still get two."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dejavu = Path("/usr/share/fonts/truetype/dejavu")
+    if not sys.platform.startswith("linux") or not dejavu.is_dir() or shutil.which("fc-list") is None:
+        pytest.skip("needs Linux with fontconfig and DejaVu fonts to simulate a machine without CJK fonts")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{dejavu}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir>
+<include ignore_missing="yes">/etc/fonts/conf.d</include></fontconfig>
+""")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-c", _BARE_CHILD, MIXED], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["spans"] == [1, 1, 2, 2, 2, 1]
+    assert result["measured"][2:5] == [1, 1, 1]  # what the glyphs alone would have given

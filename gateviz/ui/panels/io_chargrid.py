@@ -1,14 +1,16 @@
 """The coloured text of the text view (Karpathy et al. 2015): ``CharGrid``, characters in a wrapped
 grid, each on a cell coloured by a value in [-1, 1]; ``ColourLegend``, the colour scale beside it.
 
-Cells are as wide as their glyphs: a character whose glyph is wider than the grid's column (a
-full-width Chinese or Japanese character in the fallback font) spans as many columns as it
-needs, measured with the font metrics of whatever font draws it. Clicking a character moves the
-time cursor to its step; hovering shows its step and value.
+Full-width characters (Unicode East Asian Width W or F: hanzi, kana, 。，！ and the full-width
+forms) get full-width cells, two columns of the half-width grid, as in a terminal; any cell is
+also as wide as its glyph, measured with the font metrics of whatever font draws it, so nothing
+overlaps in a font whose glyphs are wider. The colouring and the memory shading fill the same
+cells. Clicking a character moves the time cursor to its step; hovering shows its step and value.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,8 +121,8 @@ class CharGrid(QWidget):
         return font, fm.horizontalAdvance("M") + 4, fm.height() + 6
 
     def _spans(self, font: QFont, cw: float) -> np.ndarray:
-        """How many columns each character's cell spans: enough for its glyph's advance (a
-        full-width character takes two columns of a monospace grid)."""
+        """How many columns each character's cell spans: two for a full-width character (East
+        Asian Width W or F), one for the others; more when its glyph's advance needs them."""
         key = round(font.pointSizeF(), 2)
         cached = self._spans_cache.get(key)
         if cached is not None:
@@ -132,7 +134,8 @@ class CharGrid(QWidget):
             if c not in width_of:
                 glyph = GLYPHS.get(c, c)
                 advance = fm.horizontalAdvance(glyph) if glyph else 0.0
-                width_of[c] = max(1, int(np.ceil((advance + 4) / cw - 1e-6)))
+                full = unicodedata.east_asian_width(c) in ("W", "F")
+                width_of[c] = max(2 if full else 1, int(np.ceil((advance + 4) / cw - 1e-6)))
             spans[k] = width_of[c]
         self._spans_cache[key] = spans
         return spans
