@@ -37,6 +37,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, NAN_COLOUR, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit,
                      tooltip, unit_limits)
+from .masking import MASKED_GREY, MASKED_NOTE, masked_steps
 
 
 class CellDiagramPanel(Panel):
@@ -68,6 +69,9 @@ class CellDiagramPanel(Panel):
         self.clamp_marks: list[str] = []  # gate symbols marked as replaced at this step (interventions)
         self.clamped_states: list[str] = []  # every quantity replaced at this step, in words ("forget gate f")
         self.clamp_line: str | None = None  # the line naming them, when drawn
+        self.masked: frozenset[int] = frozenset()  # steps a Keras mask skips (issue 14)
+        self.masked_veil: QRectF | None = None  # the grey drawn over the diagram at such a step, when drawn
+        self.masked_label: tuple[str, QRectF] | None = None  # its note and box, when drawn
         self._apply_colours()
 
     # ---- state hooks ------------------------------------------------------------------
@@ -86,6 +90,7 @@ class CellDiagramPanel(Panel):
                 (-self.c_limit, self.c_limit)
             self._magnitude[q] = max_abs_finite(a, default=1.0)
         self._shown = (id(state.trace), state.layer, state.direction, state.theme.gru_convention)
+        self.masked = frozenset(masked_steps(state.trace))
         self._new_selection()
 
     def on_selection(self) -> None:
@@ -230,6 +235,7 @@ class CellDiagramPanel(Panel):
         state = self.state
         te = state.trace.meta.get("encoder_steps")  # a decoder traced with its encoder: say whose step
         part = "" if not te else (" (encoder)" if step < te else " (decoder)")
+        part += " (masked)" if step in self.masked else ""
         labels["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {step}{part}"
         labels["layer at"] = f"whole layer at step {step}"
         return labels
@@ -276,6 +282,7 @@ class CellDiagramPanel(Panel):
         templates["x"] = cell_values.input_template(self.state, cell_layout.typeset(100).width)
         digits = "8" * len(str(state.trace.length - 1))
         part = " (encoder)" if state.trace.meta.get("encoder_steps") else ""  # the wider of the two
+        part += " (masked)" if masked_steps(state.trace) else ""
         templates["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {digits}{part}"
         templates["layer at"] = f"whole layer at step {digits}"
         if cell == "gru":
@@ -469,3 +476,29 @@ class CellDiagramPanel(Panel):
             p.fillRect(self.rect(), self.bg)
             cell_scene.paint(p, scene, ts, self, static=True, dynamic=True, cached=False)
         self.clamp_line = cell_clamps.paint(p, self, ts)
+        self._paint_masked(p, ts)
+
+    def _paint_masked(self, p: QPainter, ts) -> None:
+        """At a step a Keras mask skips: a grey veil over the diagram (its gates were computed but not
+        used; h and c are the step before's) and a note saying so, centred on a plate of the background."""
+        self.masked_veil = self.masked_label = None
+        if self.step not in self.masked:
+            return
+        veil = QRectF(self.rect())
+        colour = QColor(MASKED_GREY)
+        colour.setAlpha(120)  # the values stay readable under it
+        p.fillRect(veil, colour)
+        p.setFont(ts.font())
+        width = p.fontMetrics().horizontalAdvance(MASKED_NOTE) + ts.em
+        # over the gates' names, under their boxes and values: the names say least at such a step
+        gates = [r for r in self.gate_rects().values()]
+        frames = [r for kind, r in self.outlines() if kind == "frame"]
+        y = (max(r.bottom() for r in gates) + frames[0].bottom()) / 2 if gates and frames else self.height() / 2
+        cx = frames[0].center().x() if frames else self.width() / 2
+        box = QRectF(cx - width / 2, y - (ts.line + 6) / 2, width, ts.line + 6)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.bg)
+        p.drawRoundedRect(box, 4, 4)
+        p.setPen(self.fg)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, MASKED_NOTE)
+        self.masked_veil, self.masked_label = veil, (MASKED_NOTE, box)
