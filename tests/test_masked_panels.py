@@ -1,0 +1,104 @@
+"""Keras masking in the app (issue 14): a Masking -> LSTM -> Dense model opened in the real main
+window greys exactly the masked steps in every panel with a time axis (geometry in view coordinates)
+and veils the cell diagram at a masked step; a sequence with no masked step draws no grey at all."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF
+
+keras = pytest.importorskip("keras")
+
+from app_helpers import open_window  # noqa: E402
+
+MASKED = [2, 3, 4]
+
+
+def masked_model_and_input(tmp_path, masked: bool) -> tuple[str, str]:
+    inp = keras.Input((9, 3))
+    lstm = keras.layers.LSTM(4, return_sequences=True, seed=9)(keras.layers.Masking(0.0)(inp))
+    model = keras.Model(inp, keras.layers.Dense(2)(lstm))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    x = np.random.default_rng(1).normal(size=(9, 3)).astype("float32")  # (T, F)
+    if masked:
+        x[MASKED] = 0.0
+    else:
+        x[MASKED, 0] = 0.0  # one feature equal to the mask value: not masked
+    xpath = str(tmp_path / "x.npy")
+    np.save(xpath, x)
+    return path, xpath
+
+
+def shown(window, pid: str, step: int):
+    """The panel, updated to ``step`` and painted (a panel the layout does not show is sized and told)."""
+    panel = window.panels[pid]
+    window.state.set_step(step)
+    if not panel.isVisible():
+        panel.resize(700, 450)
+        panel.rebuild()
+        panel.on_step(step)
+    panel.grab()  # paints it (the cell diagram records what it drew)
+    return panel
+
+
+def x_spans(rects) -> list[tuple[float, float]]:
+    return [(round(r.left(), 6), round(r.right(), 6)) for r in rects]
+
+
+def test_every_panel_greys_exactly_the_masked_steps(tmp_path, qtbot):
+    window = open_window(qtbot, *masked_model_and_input(tmp_path, True))
+    assert window.state.trace.meta["masked_steps"] == MASKED
+    want = [(1.5, 4.5)]  # steps 2..4, each step t centred on x = t
+
+    io = shown(window, "io", 3)
+    items = io.view.masked_items
+    assert [p for p, _ in items] == io.view.plots[:2]  # the input and the output, both over time
+    for plot, item in items:
+        assert item.isVisible() and item.scene() is plot.scene()
+        rects = item.rects()
+        assert x_spans(rects) == want
+        (y0, y1) = plot.vb.viewRange()[1]  # as tall as the view shows, and it follows the view
+        assert rects[0].top() == pytest.approx(y0) and rects[0].bottom() == pytest.approx(y1)
+        plot.setYRange(y0 - 5, y1 + 5, padding=0)
+        io.grab()  # the view box applies a new range when it paints
+        (y0, y1) = plot.vb.viewRange()[1]
+        assert item.rects()[0].top() == pytest.approx(y0) and item.rects()[0].bottom() == pytest.approx(y1)
+
+    heat = shown(window, "heatmaps", 3)
+    for row in heat.rows:
+        assert row.masked.isVisible()
+        assert x_spans([row.masked.path().boundingRect()]) == want
+
+    traces = shown(window, "traces", 3)
+    for p in traces.plots:
+        assert p.mask_band.isVisible()
+        assert x_spans([p.mask_band.mapRectToParent(p.mask_band.boundingRect())]) == [(-0.5, 8.5)]
+        alpha = p.mask_band.image[0, :, 3]  # (T,): one column per step
+        assert list(np.flatnonzero(alpha)) == MASKED
+
+    for step in range(9):
+        cell = shown(window, "cell", step)
+        if step in MASKED:
+            assert cell.masked_veil == QRectF(cell.rect())
+            note, box = cell.masked_label
+            assert note == "masked step: state carried over" and QRectF(cell.rect()).contains(box)
+            assert cell.labels["where"].endswith("step %d (masked)" % step)
+        else:
+            assert cell.masked_veil is None and cell.masked_label is None
+            assert "masked" not in cell.labels["where"]
+
+
+def test_no_grey_when_no_step_is_masked(tmp_path, qtbot):
+    window = open_window(qtbot, *masked_model_and_input(tmp_path, False))
+    assert window.state.trace.meta["masked_steps"] == []
+    io = shown(window, "io", 3)
+    assert io.view.masked_items == []
+    heat = shown(window, "heatmaps", 3)
+    assert all(row.masked.path().isEmpty() for row in heat.rows)
+    traces = shown(window, "traces", 3)
+    assert not any(p.mask_band.isVisible() for p in traces.plots)
+    for step in (0, 3, 8):
+        cell = shown(window, "cell", step)
+        assert cell.masked_veil is None and "masked" not in cell.labels["where"]
