@@ -4,6 +4,13 @@
     for progress in trainer.run():          # yields often: epoch, step, loss, metric, elapsed
         draw(progress.step, progress.loss)   # stop iterating whenever you like
     model = trainer.model()                  # a canonical RecurrentModel, ready to trace or save
+    model.snapshots                          # with TrainConfig(snapshots=N): the weights at N steps
+
+With ``snapshots=N`` the trainer keeps N copies of the weights spread log-uniformly over the
+planned steps (``core.snapshots.snapshot_steps``: step 0, the untrained weights, and the last
+step always among them). A copy is a clone of the network's state tensors just before the
+optimizer step that would change them, so it costs microseconds at those steps only; they are
+turned into canonical arrays when first asked for (``Trainer.snapshots``), not while training.
 
 The network is torch's fused nn.LSTM / nn.GRU / nn.RNN with a linear head; ``model()``
 converts its weights (gate-conventions.md §1) into a ``RecurrentModel`` carrying the
@@ -27,6 +34,7 @@ import numpy as np
 
 from .core.errors import GatevizError
 from .core.model import CELL_KINDS, Head, RecurrentModel
+from .core.snapshots import Snapshot, snapshot_steps, weight_arrays
 from .tasks import TASK_NAMES, get_task
 from .tasks.base import Task
 
@@ -54,6 +62,9 @@ class TrainConfig:
     # only add synchronisation per tiny matmul, and fight the GUI); None leaves torch's setting alone.
     threads: int | None = 1
     name: str | None = None  # the model's name; default "<task>-<cell><units>"
+    # weight snapshots kept over the run (issue 16; gateviz train's default is 20); 0: none, and the
+    # model is exactly what it was before snapshots existed. Not part of the model's trained_with.
+    snapshots: int = 0
 
     def resolved(self, task: Task) -> "TrainConfig":
         """A copy with the task's defaults filled in, checked."""
@@ -74,6 +85,8 @@ class TrainConfig:
             value = getattr(self, key)
             if not isinstance(value, (int, np.integer)) or value < low:
                 raise GatevizError(f"{key.replace('_', ' ')} must be a whole number of at least {low}, not {value!r}")
+        if isinstance(self.snapshots, bool) or not isinstance(self.snapshots, (int, np.integer)) or self.snapshots < 0:
+            raise GatevizError(f"snapshots must be a whole number of at least 0 (0 keeps none), not {self.snapshots!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise GatevizError(f"dropout must lie in [0, 1), not {self.dropout}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -175,6 +188,10 @@ class Trainer:
         self.metrics: dict[str, float] | None = None
         self.steps_done = 0
         self.stopped_early = False  # request_stop() ended the run before its planned steps
+        # snapshots as taken: (step, epoch, loss, metric, metric_step, state dict clone); converted lazily
+        self._raw_snapshots: list[tuple] = []
+        self._snapshots: list[Snapshot] = []
+        self.snapshot_seconds = 0.0  # time the training loop spent copying snapshot weights
 
     # ---- control -----------------------------------------------------------
     def request_stop(self) -> None:
@@ -236,6 +253,13 @@ class Trainer:
         last_eval_step = -1
         epoch = 1
         stopped = False
+        wanted = set(snapshot_steps(total, cfg.snapshots))
+        self._raw_snapshots, self._snapshots = [], []
+        batch = None
+
+        def keep_snapshot(state, step: int, loss: float | None) -> None:
+            self._raw_snapshots.append((step, -(-step // per_epoch), loss, metric,
+                                        last_eval_step if metric is not None else None, state))
         for epoch in range(1, cfg.epochs + 1):
             for batch in data.epoch(rng, cfg.batch_size):
                 if self._stop.is_set() or out_of_time():
@@ -254,10 +278,17 @@ class Trainer:
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                snap = None
+                if self.steps_done in wanted:  # these weights, before the step changes them
+                    t0 = time.perf_counter()
+                    snap = self._state_copy(net)
+                    self.snapshot_seconds += time.perf_counter() - t0
                 with self._lock:
                     opt.step()
                     self.steps_done += 1
                 loss_value = float(loss.detach())
+                if snap is not None:  # loss: of exactly the copied weights, on this batch
+                    keep_snapshot(snap, self.steps_done - 1, loss_value)
                 if not math.isfinite(loss_value):
                     raise GatevizError(f"training diverged (the loss became {loss_value} at step {self.steps_done}); "
                                        "lower the learning rate (--lr)")
@@ -279,6 +310,18 @@ class Trainer:
                     yield progress(epoch, evaluated=True)
         if last_eval_step != self.steps_done:
             metric = self._evaluate()
+            last_eval_step = self.steps_done
+        if cfg.snapshots and (not self._raw_snapshots or self._raw_snapshots[-1][0] != self.steps_done):
+            t0 = time.perf_counter()
+            final_loss = None
+            if batch is not None:  # the final weights on the batch a next step would train on, as for the others
+                with torch.no_grad():
+                    final_loss = float(_loss(task, net(torch.from_numpy(np.ascontiguousarray(batch.x))),
+                                             torch.from_numpy(np.ascontiguousarray(batch.y)),
+                                             None if batch.mask is None else
+                                             torch.from_numpy(np.ascontiguousarray(batch.mask))))
+            keep_snapshot(self._state_copy(net), self.steps_done, final_loss)
+            self.snapshot_seconds += time.perf_counter() - t0
         yield progress(epoch, evaluated=True, done=True)
 
     def _evaluate(self) -> float | None:
@@ -286,25 +329,45 @@ class Trainer:
         net = self._network()
         net.eval()
         try:
-            self.metrics = self.task.evaluate(self.model())
+            self.metrics = self.task.evaluate(self.model(snapshots=False))
         finally:
             net.train()
         return self.metrics.get(self.task.metric)
 
     # ---- the result ----------------------------------------------------------
-    def model(self) -> RecurrentModel:
-        """The canonical model from the last completed step (task, input stage and head included)."""
+    def _state_copy(self, net) -> dict:
+        """The network's state tensors, cloned (under the lock: never half an optimizer step)."""
+        with self._lock:
+            return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The snapshots taken so far, as canonical arrays (each converted once, on first request)."""
+        raw = list(self._raw_snapshots)
+        for step, epoch, loss, metric, metric_step, state in raw[len(self._snapshots):]:
+            weights = weight_arrays(self._model_from_state(state))
+            self._snapshots.append(Snapshot(step=step, epoch=epoch, loss=loss, metric=metric, weights=weights,
+                                            metric_name=self.task.metric, metric_step=metric_step))
+        return list(self._snapshots[:len(raw)])
+
+    def model(self, snapshots: bool = True) -> RecurrentModel:
+        """The canonical model from the last completed step (task, input stage and head included),
+        carrying the snapshots taken so far (``snapshots=False``: none)."""
+        model = self._model_from_state(self._state_copy(self._network()))
+        if snapshots:
+            model.snapshots = self.snapshots
+        return model
+
+    def _model_from_state(self, full_state: dict) -> RecurrentModel:
         from .formats.torch_state import layers_from_state_dict
 
-        net = self._network()
-        with self._lock:
-            state = {k: v.detach().clone() for k, v in net.rnn.state_dict().items()}
-            weight = net.head.weight.detach().clone().numpy()
-            bias = net.head.bias.detach().clone().numpy()
+        state = {k[len("rnn."):]: v for k, v in full_state.items() if k.startswith("rnn.")}
+        weight = full_state["head.weight"].numpy()
+        bias = full_state["head.bias"].numpy()
         layers = layers_from_state_dict(state, "", nonlinearity="tanh")
         task, cfg = self.task, self.config
         info = task.options()
-        info["trained_with"] = {k: v for k, v in asdict(cfg).items() if k not in ("task_options", "name")}
+        info["trained_with"] = {k: v for k, v in asdict(cfg).items() if k not in ("task_options", "name", "snapshots")}
         info["trained_with"]["steps"] = self.steps_done
         if self.metrics is not None:
             # 5 significant digits: the last float32 digits of an evaluation vary with the CPU's kernels,

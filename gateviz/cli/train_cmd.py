@@ -61,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(train-images-idx3-ubyte[.gz] and friends) instead of the built-in 8x8 digits")
     parser.add_argument("--text", metavar="FILE", dest="text_file",
                         help="text only: train on this text file instead of the standard-library corpus")
+    parser.add_argument("--snapshots", type=int, default=20, metavar="N",
+                        help="keep N copies of the weights spread over the run, denser early (the untrained "
+                             "weights and the last step always among them), stored in MODEL for the app's training "
+                             "slider and gateviz export --timelapse (default 20; 0 keeps none)")
+    parser.add_argument("--snapshot-dtype", choices=("float32", "float16"), default="float32",
+                        help="how the snapshots' weights are stored: float32 (default, exact) or float16 (half the "
+                             "size; traces of those snapshots are marked as float16)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -133,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         raise GatevizError("--dropout acts between stacked layers; add --layers 2 or more (or leave dropout at 0)")
     if args.threads < 1:
         raise GatevizError(f"--threads must be at least 1, not {args.threads}")
+    if args.snapshots < 0:
+        raise GatevizError(f"--snapshots must be 0 (keep none) or more, not {args.snapshots}")
 
     from gateviz.formats.gateviz_file import save_model
     from gateviz.training import TrainConfig, Trainer
@@ -140,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(task=args.task, cell=args.cell, units=args.units, layers=args.layers,
                          bidirectional=args.bidirectional, dropout=args.dropout, epochs=args.epochs,
                          time_budget=args.time_budget, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
-                         task_options=options, threads=args.threads, name=output.stem)
+                         task_options=options, threads=args.threads, name=output.stem, snapshots=args.snapshots)
     trainer = Trainer(config)
     cfg = trainer.config
     print(f"training {cfg.cell.upper()}({cfg.units}) x{cfg.layers}{' bidirectional' if cfg.bidirectional else ''} "
@@ -163,14 +172,15 @@ def run(args: argparse.Namespace) -> int:
             print("gateviz: interrupted before the first training step; nothing saved", file=sys.stderr)
             return EXIT_INTERRUPTED
         model = trainer.model()
-        save_model(model, output, overwrite=args.force)
+        save_model(model, output, overwrite=args.force, snapshot_dtype=args.snapshot_dtype)
     task = trainer.task
     metrics = trainer.metrics or {}
     shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
     verdict = "meets" if task.meets_bar(metrics) else "does not meet"
     bar = f"{'<' if task.metric_goal == 'min' else '>='} {task.quality_bar:g}"
     print(f"{shown}  ({task.metric} {verdict} the quality bar {bar})")
-    print(f"saved {output} ({trainer.steps_done} steps, {last.elapsed if last else 0:.1f}s)")
+    kept = f", {len(model.snapshots)} {args.snapshot_dtype} snapshots" if model.snapshots else ""
+    print(f"saved {output} ({trainer.steps_done} steps, {last.elapsed if last else 0:.1f}s{kept})")
     if trainer.stopped_early:
         print(f"gateviz: stopped early at step {trainer.steps_done} of {last.total_steps if last else '?'}; "
               f"saved that model to {output} (exit status {EXIT_STOPPED_EARLY})", file=sys.stderr)

@@ -4,10 +4,18 @@ Tensors (dtypes kept as they are):
     layers.{k}.dir{j}.{Wx,Wh,bx,bh[,peephole][,Whr]}   j = 0 forward (or the lone direction), 1 backward
     input.embedding                                     (V, E), embedding input stage only
     head.weight, head.bias                              the linear read-out, when there is one
+    snapshots.{s}.{name}                                training snapshot s's copy of tensor {name}
+                                                        (each of the above), float32 or float16
 Metadata (safetensors metadata is a str -> str map):
     gateviz_format  "1"
     model           JSON of everything that is not an array: each layer's options, the input
                     stage (kind, features, vocab, feature_names), the head's options, task, name
+    snapshots       only when the model has training snapshots (issue 16): a JSON list, oldest
+                    first, of {"step", "epoch", "loss", "metric", "metric_name", "metric_step"}
+
+A model without snapshots is written exactly as before snapshots existed (no key, no tensor), and
+a gateviz that predates them opens a file with snapshots as the plain model (it reads only the
+tensors it names), so the format number stays 1.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import numpy as np
 from ..core.activations import Activation
 from ..core.errors import FormatError, GatevizError
 from ..core.model import DirectionWeights, Head, InputStage, RecurrentLayer, RecurrentModel
+from ..core.snapshots import SNAPSHOT_DTYPES, Snapshot, check_snapshot, finite_or_none, weight_arrays
 
 FORMAT_VERSION = 1
 EXTENSION = ".gvm"
@@ -41,18 +50,33 @@ def _model_json(model: RecurrentModel) -> dict[str, Any]:
 
 
 def _tensors(model: RecurrentModel) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for k, layer in enumerate(model.layers):
-        for j, d in enumerate(layer.directions):
-            for name, a in d.arrays().items():
-                out[f"layers.{k}.dir{j}.{name}"] = np.ascontiguousarray(a)
-    if model.input.embedding is not None:
-        out["input.embedding"] = np.ascontiguousarray(model.input.embedding)
-    if model.head is not None:
-        out["head.weight"] = np.ascontiguousarray(model.head.weight)
-        if model.head.bias is not None:
-            out["head.bias"] = np.ascontiguousarray(model.head.bias)
-    return out
+    return weight_arrays(model)
+
+
+def _snapshot_parts(model: RecurrentModel, dtype: str | None) -> tuple[dict[str, np.ndarray], str | None]:
+    """(tensors, metadata JSON) of the model's snapshots, each array cast to ``dtype`` (None: as it is);
+    ({}, None) for a model without snapshots, so its file stays as it always was."""
+    snaps = model.snapshots or []
+    if not snaps:
+        return {}, None
+    if dtype is not None and dtype not in SNAPSHOT_DTYPES:
+        raise FormatError(f"snapshot dtype {dtype!r}; choose {' or '.join(SNAPSHOT_DTYPES)}")
+    tensors: dict[str, np.ndarray] = {}
+    infos = []
+    for s, snap in enumerate(snaps):
+        try:
+            check_snapshot(model, snap, s)
+        except GatevizError as e:
+            raise FormatError(str(e)) from None
+        for name, a in snap.weights.items():
+            a = np.asarray(a)
+            if dtype is not None:
+                a = a.astype(dtype, copy=False)
+            tensors[f"snapshots.{s}.{name}"] = np.ascontiguousarray(a)
+        info = snap.info()
+        info["loss"], info["metric"] = finite_or_none(info["loss"]), finite_or_none(info["metric"])
+        infos.append(info)
+    return tensors, json.dumps(infos, sort_keys=True, separators=(",", ":"))
 
 
 def _deterministic_header(blob: bytes) -> bytes:
@@ -74,8 +98,10 @@ def _deterministic_header(blob: bytes) -> bytes:
     return len(text).to_bytes(8, "little") + text + blob[8 + n:]
 
 
-def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: bool = False,
+               snapshot_dtype: str | None = None) -> Path:
     """Write ``model`` as a gateviz model file. Refuses to replace an existing file unless asked.
+    ``snapshot_dtype``: "float32" or "float16" for the training snapshots' weights (None: as they are).
 
     The same model gives the same bytes every time (sorted JSON, a fixed header order), so
     saved files can be compared and versioned. The file is written next to its destination
@@ -96,13 +122,18 @@ def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: boo
         raise FormatError(f"the model's description cannot be stored as JSON ({e}); keep task values to "
                           "numbers, strings, lists and dicts") from None
     tensors = _tensors(model)
+    snapshot_tensors, snapshot_meta = _snapshot_parts(model, snapshot_dtype)
+    tensors.update(snapshot_tensors)
+    metadata = {"gateviz_format": str(FORMAT_VERSION), "model": meta}
+    if snapshot_meta is not None:
+        metadata["snapshots"] = snapshot_meta
     # Qt-free helpers: a temporary sibling named so a later run can tell it is a leftover
     from gateviz.export.files import give_normal_mode, release_temp, temp_sibling
 
     tmp = None
     try:
         tmp = temp_sibling(path)
-        blob = save(tensors, metadata={"gateviz_format": str(FORMAT_VERSION), "model": meta})
+        blob = save(tensors, metadata=metadata)
         with open(tmp, "wb") as f:
             f.write(_deterministic_header(blob))
         give_normal_mode(tmp, path)  # mkstemp made tmp private (0600): the user's mode, or the replaced file's
@@ -154,6 +185,8 @@ def load_gateviz_model(path: str | os.PathLike) -> RecurrentModel:
     try:
         _check_description(desc)
         model = _model_from(desc, tensors)
+        if "snapshots" in meta:
+            model.snapshots = _snapshots_from(meta["snapshots"], tensors, model)
     except GatevizError as e:
         raise FormatError(f"{path}: {e}") from None
     except (KeyError, TypeError, ValueError, IndexError) as e:
@@ -270,6 +303,46 @@ def _model_from(desc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Recurre
     return RecurrentModel(layers=layers, input=stage, head=head, task=desc.get("task"),
                           name=desc.get("name") or "model", framework=desc.get("framework") or "gateviz",
                           initial_state_from=_initial_state_from(desc.get("initial_state_from"))).validate()
+
+
+def _snapshots_from(text: str, tensors: dict[str, np.ndarray], model: RecurrentModel) -> list[Snapshot]:
+    """The training snapshots: the metadata's list, each entry with its snapshots.{s}.* tensors."""
+    try:
+        infos = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise FormatError(f"the snapshots' description is not valid JSON ({e}); the file is damaged") from None
+    if not isinstance(infos, list) or not all(isinstance(i, dict) for i in infos):
+        raise FormatError("the snapshots' description is not a list of objects; the file is damaged")
+    names = list(weight_arrays(model))
+    snaps = []
+    for s, info in enumerate(infos):
+        def number(key: str, whole: bool = False):
+            value = info.get(key)
+            if value is None and key not in ("step", "epoch"):
+                return None
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+                raise FormatError(f"snapshot {s}: {key} is {str(value)[:40]!r}, expected "
+                                  f"{'a whole number' if whole else 'a number or null'}")
+            return value
+
+        weights = {}
+        for name in names:
+            a = tensors.get(f"snapshots.{s}.{name}")
+            if a is None:
+                raise FormatError(f"snapshot {s} lacks its tensor snapshots.{s}.{name}; the file is damaged")
+            weights[name] = a
+        dtypes = {str(a.dtype) for a in weights.values()}
+        if len(dtypes) != 1 or next(iter(dtypes)) not in SNAPSHOT_DTYPES:
+            raise FormatError(f"snapshot {s} holds {', '.join(sorted(dtypes))} weights; expected float32 or float16")
+        metric_name = info.get("metric_name") or ""
+        if not isinstance(metric_name, str):
+            raise FormatError(f"snapshot {s}: metric_name is {metric_name!r}, expected a string")
+        snap = Snapshot(step=number("step", True), epoch=number("epoch", True), loss=number("loss"),
+                        metric=number("metric"), weights=weights, metric_name=metric_name,
+                        metric_step=number("metric_step", True), dtype=dtypes.pop())
+        check_snapshot(model, snap, s)
+        snaps.append(snap)
+    return snaps
 
 
 def _initial_state_from(value: Any) -> dict[str, Any] | None:
