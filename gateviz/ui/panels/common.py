@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
@@ -39,15 +39,21 @@ class QuantityInfo:
     tip: str  # one sentence with the formula, for tooltips
 
 
+translate = QCoreApplication.translate
+
 # the notation (time indices, one form for every gate) lives in notation.py; GRU formulas follow the
 # frameworks' (Cho 2014) convention unless the theme asks for the textbook one (gate-conventions.md §5)
 QUANTITY_INFO: dict[str, QuantityInfo] = {
     q: QuantityInfo(notation.symbol(q), name, kind, notation.TIPS[q]) for q, name, kind in (
-        ("input_gate", "input gate", "sigmoid"), ("forget_gate", "forget gate", "sigmoid"),
-        ("cell_candidate", "cell candidate", "tanh"), ("output_gate", "output gate", "sigmoid"),
-        ("cell_state", "cell state", "cell"), ("hidden_state", "hidden state", "tanh"),
-        ("reset_gate", "reset gate", "sigmoid"), ("update_gate", "update gate", "sigmoid"),
-        ("candidate", "candidate", "tanh"))}
+        ("input_gate", QT_TRANSLATE_NOOP("Quantity", "input gate"), "sigmoid"),
+        ("forget_gate", QT_TRANSLATE_NOOP("Quantity", "forget gate"), "sigmoid"),
+        ("cell_candidate", QT_TRANSLATE_NOOP("Quantity", "cell candidate"), "tanh"),
+        ("output_gate", QT_TRANSLATE_NOOP("Quantity", "output gate"), "sigmoid"),
+        ("cell_state", QT_TRANSLATE_NOOP("Quantity", "cell state"), "cell"),
+        ("hidden_state", QT_TRANSLATE_NOOP("Quantity", "hidden state"), "tanh"),
+        ("reset_gate", QT_TRANSLATE_NOOP("Quantity", "reset gate"), "sigmoid"),
+        ("update_gate", QT_TRANSLATE_NOOP("Quantity", "update gate"), "sigmoid"),
+        ("candidate", QT_TRANSLATE_NOOP("Quantity", "candidate"), "tanh"))}  # English: display_info translates
 
 HIDDEN_TIPS = notation.HIDDEN_TIPS
 
@@ -65,9 +71,10 @@ def nan_note(a: np.ndarray | None, theme: Theme) -> str:
     n_inf = int(np.count_nonzero(np.isinf(a)))
     parts = []
     if n_nan:
-        parts.append(f"<span style='color:{NAN_COLOUR}'>■</span> NaN: {n_nan} value{'s' if n_nan != 1 else ''}")
+        text = (translate("Panels", "NaN: {n} values") if n_nan != 1 else translate("Panels", "NaN: {n} value"))
+        parts.append(f"<span style='color:{NAN_COLOUR}'>■</span> " + text.format(n=n_nan))
     if n_inf:
-        parts.append(f"±inf: {n_inf} at the range's ends")
+        parts.append(translate("Panels", "±inf: {n} at the range's ends").format(n=n_inf))
     if not parts:
         return ""
     return f" <span style='color:{theme.foreground}; font-size:{theme.font_pt - 1}pt'>&nbsp;{' · '.join(parts)}</span>"
@@ -79,12 +86,15 @@ def tooltip(quantity: str, cell: str, convention: str = "framework") -> str:
 
 
 def display_info(quantity: str, theme: Theme) -> QuantityInfo:
-    """The quantity as the panels show it under the theme's GRU convention: the textbook update gate
-    is the frameworks' 1 − z (its name says so) and the textbook candidate is written h̃."""
+    """The quantity as the panels show it under the theme's GRU convention, in the interface language:
+    the textbook update gate is the frameworks' 1 − z (its name says so) and the textbook candidate is
+    written h̃."""
     info = QUANTITY_INFO[quantity]
+    name = translate("Quantity", info.name)
     if theme.gru_convention != "textbook" or quantity not in ("update_gate", "candidate", "reset_gate"):
-        return info
-    name = "update gate (textbook: 1 − z of PyTorch)" if quantity == "update_gate" else info.name
+        return QuantityInfo(info.symbol, name, info.kind, notation.tip(quantity, ""))
+    if quantity == "update_gate":
+        name = translate("Quantity", "update gate (textbook: 1 − z of PyTorch)")
     return QuantityInfo(notation.symbol(quantity, "textbook"), name, info.kind,
                         notation.tip(quantity, "gru", "textbook"))
 
@@ -107,9 +117,9 @@ def unit_limits(a: np.ndarray) -> np.ndarray:
 def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
     """A plot title: symbol, name and range; ``per_unit`` when each unit is shown against its own max."""
     info = display_info(quantity, theme)
-    rng = {"sigmoid": "σ ∈ [0, 1]", "tanh": "∈ [−1, 1]", "cell": "unbounded"}[info.kind]
+    rng = {"sigmoid": "σ ∈ [0, 1]", "tanh": "∈ [−1, 1]", "cell": translate("Panels", "unbounded")}[info.kind]
     if per_unit:
-        rng = "each unit ÷ its max |c|"
+        rng = translate("Panels", "each unit ÷ its max |c|")
     return (f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'><b>{info.symbol}</b>"
             f"&nbsp; {info.name}</span> <span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>"
             f"&nbsp;{rng}</span>")
@@ -226,7 +236,7 @@ class EncoderBoundary(pg.InfiniteLine):
 
     def __init__(self, labelled: bool = False):
         super().__init__(angle=90, movable=False, pen=pg.mkPen((230, 160, 40), width=2, style=Qt.PenStyle.DashLine),
-                         label="encoder │ decoder" if labelled else None,
+                         label=translate("Panels", "encoder │ decoder") if labelled else None,
                          labelOpts={"position": 0.97, "anchors": [(0.5, 0), (0.5, 0)], "color": (230, 160, 40)})
         self.setZValue(20)
         self.setVisible(False)
@@ -376,7 +386,7 @@ class Panel(QWidget):
 
     # ---- hooks ------------------------------------------------------------------
     def description(self) -> str:
-        return self.title
+        return translate("Dashboard", self.title)  # the titles' translations: PANEL_TITLES (dashboard.py)
 
     def build(self) -> None:
         """Create the widgets that do not depend on the trace."""

@@ -1,4 +1,4 @@
-"""One notation for every gate, state and formula the app writes (Qt-free).
+"""One notation for every gate, state and formula the app writes (QtCore only, for translation).
 
 Time indices everywhere: x_t, h_{t−1}, c_{t−1}, c_t, h_t, and every gate written the same way,
 ``f_t = σ(W_f x_t + U_f h_{t−1} + b_f)``. Strings use a small TeX-like markup for subscripts:
@@ -17,6 +17,23 @@ the frameworks' z; only what is shown changes.
 from __future__ import annotations
 
 import re
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+translate = QCoreApplication.translate  # Qt's translation only (QtCore, no widgets)
+
+
+def fill(template: str, **parts: str) -> str:
+    """``template`` with each ``{name}`` replaced: like str.format, but the markup's own braces
+    (``h_{t−1}``) in a translated sentence need no doubling."""
+    for name, value in parts.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _tr(text: str, **parts: str) -> str:
+    """A sentence marked with QT_TRANSLATE_NOOP("Notation", …), in the interface language."""
+    return fill(translate("Notation", text), **parts)
 
 CONVENTIONS = ("framework", "textbook")
 
@@ -112,55 +129,80 @@ def formulas(cell: str, *, convention: str = "framework", reset_after: bool = Tr
                  (_gate("o", "σ"), False), (f"c_t = {LSTM_KEPT} + {LSTM_WRITTEN}", False),
                  ("h_t = o_t⊙tanh(c_t)", False)]
         if peepholes:
-            lines.append(("with peepholes: + p⊙c_{t−1} inside i_t and f_t, + p⊙c_t inside o_t", True))
+            lines.append((translate("Notation", "with peepholes: + p⊙c_{t−1} inside i_t and f_t, + p⊙c_t inside o_t"),
+                          True))
         return lines
     if cell == "gru":
         lines = [(_gate("r", "σ"), False), (_gate("z", "σ"), False), (gru_candidate(reset_after, convention), False),
                  (gru_update(convention), False)]
         if convention == "textbook":
-            lines.append(("Textbook convention (Chung et al. 2014): a high z_t writes the candidate. This z_t is "
-                          "1 − the z_t of PyTorch, Keras and ONNX (their W_z, U_z, b_z negated).", True))
+            lines.append((translate("Notation", "Textbook convention (Chung et al. 2014): a high z_t writes the "
+                                    "candidate. This z_t is 1 − the z_t of PyTorch, Keras and ONNX (their W_z, U_z, "
+                                    "b_z negated)."), True))
         else:
-            lines.append(("Convention of PyTorch, Keras and ONNX (Cho et al. 2014): a high z_t keeps the old state. "
-                          "Textbooks call our 1−z_t their z_t (View ▸ GRU: textbook convention).", True))
+            lines.append((translate("Notation", "Convention of PyTorch, Keras and ONNX (Cho et al. 2014): a high z_t "
+                                    "keeps the old state. Textbooks call our 1−z_t their z_t (View ▸ GRU: textbook "
+                                    "convention)."), True))
         return lines
     return [(f"h_t = {activation}(W x_t + U h_{{t−1}} + b)", False),
-            ("the plain RNN has no gates: h_t is overwritten at every step", True)]
+            (translate("Notation", "the plain RNN has no gates: h_t is overwritten at every step"), True)]
 
 
-# one sentence per quantity, with its formula, for tooltips (plain-text markup)
-TIPS = {
-    "input_gate": f"Input gate {_gate('i', 'σ')}: how much of the candidate g_t is written into the cell.",
-    "forget_gate": f"Forget gate {_gate('f', 'σ')}: how much of the old cell state c_{{t−1}} is kept.",
-    "cell_candidate": f"Cell candidate {_gate('g', 'tanh')}: the new content proposed for the cell.",
-    "output_gate": f"Output gate {_gate('o', 'σ')}: how much of tanh(c_t) is shown as h_t.",
-    "cell_state": f"Cell state c_t = {LSTM_KEPT} + {LSTM_WRITTEN}: the LSTM's long-term memory, unbounded.",
-    "hidden_state": "Hidden state h_t: what the cell outputs and feeds back at the next step.",
-    "reset_gate": f"Reset gate {_gate('r', 'σ')}: how much of h_{{t−1}} the candidate n_t may use.",
-    "update_gate": f"Update gate {_gate('z', 'σ')}: a high z_t keeps the old state "
-                   f"({gru_update()}, the PyTorch/Keras/ONNX convention).",
-    "candidate": f"Candidate {gru_candidate(True)}: the proposed new state.",
+# one sentence per quantity, with its formula, for tooltips (plain-text markup): (English template,
+# its parts); tip() translates the template when shown, never at import
+_TIPS = {
+    "input_gate": (QT_TRANSLATE_NOOP("Notation", "Input gate {formula}: how much of the candidate g_t is written into "
+                                                 "the cell."), {"formula": _gate("i", "σ")}),
+    "forget_gate": (QT_TRANSLATE_NOOP("Notation", "Forget gate {formula}: how much of the old cell state c_{t−1} is "
+                                                  "kept."), {"formula": _gate("f", "σ")}),
+    "cell_candidate": (QT_TRANSLATE_NOOP("Notation", "Cell candidate {formula}: the new content proposed for the "
+                                                     "cell."), {"formula": _gate("g", "tanh")}),
+    "output_gate": (QT_TRANSLATE_NOOP("Notation", "Output gate {formula}: how much of tanh(c_t) is shown as h_t."),
+                    {"formula": _gate("o", "σ")}),
+    "cell_state": (QT_TRANSLATE_NOOP("Notation", "Cell state {formula}: the LSTM's long-term memory, unbounded."),
+                   {"formula": f"c_t = {LSTM_KEPT} + {LSTM_WRITTEN}"}),
+    "hidden_state": (QT_TRANSLATE_NOOP("Notation", "Hidden state h_t: what the cell outputs and feeds back at the "
+                                                   "next step."), {}),
+    "reset_gate": (QT_TRANSLATE_NOOP("Notation", "Reset gate {formula}: how much of h_{t−1} the candidate n_t may "
+                                                 "use."), {"formula": _gate("r", "σ")}),
+    "update_gate": (QT_TRANSLATE_NOOP("Notation", "Update gate {formula}: a high z_t keeps the old state ({update}, "
+                                                  "the PyTorch/Keras/ONNX convention)."),
+                    {"formula": _gate("z", "σ"), "update": gru_update()}),
+    "candidate": (QT_TRANSLATE_NOOP("Notation", "Candidate {formula}: the proposed new state."),
+                  {"formula": gru_candidate(True)}),
 }
-TEXTBOOK_TIPS = {
-    "update_gate": "Update gate z_t in the textbook convention, 1 − the z_t of PyTorch/Keras/ONNX: a high z_t "
-                   f"writes the candidate ({gru_update('textbook')}).",
-    "reset_gate": f"Reset gate {_gate('r', 'σ')}: how much of h_{{t−1}} the candidate h̃_t may use.",
-    "candidate": f"Candidate {gru_candidate(True, 'textbook')}: the proposed new state.",
+_TEXTBOOK_TIPS = {
+    "update_gate": (QT_TRANSLATE_NOOP("Notation", "Update gate z_t in the textbook convention, 1 − the z_t of "
+                                                  "PyTorch/Keras/ONNX: a high z_t writes the candidate ({update})."),
+                    {"update": gru_update("textbook")}),
+    "reset_gate": (QT_TRANSLATE_NOOP("Notation", "Reset gate {formula}: how much of h_{t−1} the candidate h̃_t may "
+                                                 "use."), {"formula": _gate("r", "σ")}),
+    "candidate": (QT_TRANSLATE_NOOP("Notation", "Candidate {formula}: the proposed new state."),
+                  {"formula": gru_candidate(True, "textbook")}),
 }
-HIDDEN_TIPS = {
-    "lstm": "Hidden state h_t = o_t⊙tanh(c_t): what the LSTM outputs and feeds back at the next step.",
-    "gru": f"Hidden state {gru_update()} (PyTorch/Keras/ONNX convention: a high z_t keeps the old state).",
-    "rnn": "Hidden state h_t = tanh(W x_t + U h_{t−1} + b): the plain RNN's only state.",
+_HIDDEN_TIPS = {
+    "lstm": (QT_TRANSLATE_NOOP("Notation", "Hidden state {formula}: what the LSTM outputs and feeds back at the next "
+                                           "step."), {"formula": "h_t = o_t⊙tanh(c_t)"}),
+    "gru": (QT_TRANSLATE_NOOP("Notation", "Hidden state {formula} (PyTorch/Keras/ONNX convention: a high z_t keeps "
+                                          "the old state)."), {"formula": gru_update()}),
+    "rnn": (QT_TRANSLATE_NOOP("Notation", "Hidden state {formula}: the plain RNN's only state."),
+            {"formula": "h_t = tanh(W x_t + U h_{t−1} + b)"}),
 }
-TEXTBOOK_HIDDEN_TIP = (f"Hidden state {gru_update('textbook')} (textbook convention: a high z_t writes the "
-                       "candidate; z_t is 1 − the z_t of PyTorch/Keras/ONNX).")
+_TEXTBOOK_HIDDEN_TIP = (QT_TRANSLATE_NOOP("Notation", "Hidden state {formula} (textbook convention: a high z_t writes "
+                                                      "the candidate; z_t is 1 − the z_t of PyTorch/Keras/ONNX)."),
+                        {"formula": gru_update("textbook")})
+# the English sentences (tests, QUANTITY_INFO's .tip)
+TIPS = {q: fill(t, **parts) for q, (t, parts) in _TIPS.items()}
+HIDDEN_TIPS = {c: fill(t, **parts) for c, (t, parts) in _HIDDEN_TIPS.items()}
 
 
 def tip(quantity: str, cell: str, convention: str = "framework") -> str:
-    """The tooltip sentence of a quantity of a cell, in the chosen GRU convention."""
+    """The tooltip sentence of a quantity of a cell, in the chosen GRU convention and the interface language."""
     textbook = convention == "textbook" and cell == "gru"
     if quantity == "hidden_state":
-        return TEXTBOOK_HIDDEN_TIP if textbook else HIDDEN_TIPS.get(cell, TIPS[quantity])
-    if textbook and quantity in TEXTBOOK_TIPS:
-        return TEXTBOOK_TIPS[quantity]
-    return TIPS[quantity]
+        text, parts = _TEXTBOOK_HIDDEN_TIP if textbook else _HIDDEN_TIPS.get(cell, _TIPS[quantity])
+    elif textbook and quantity in _TEXTBOOK_TIPS:
+        text, parts = _TEXTBOOK_TIPS[quantity]
+    else:
+        text, parts = _TIPS[quantity]
+    return _tr(text, **parts)
