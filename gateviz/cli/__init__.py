@@ -2,6 +2,7 @@
 
     gateviz                      open the app on a bundled model
     gateviz MODEL [INPUT]        open the app on that model (and input)
+    gateviz --lang zh|en ...     the interface (and exported figures) in Chinese or English
     gateviz trace|info|train|export|ablate ...   batch work, no window
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and
@@ -47,6 +48,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     "With no subcommand, opens the app (optionally on MODEL and INPUT).",
     )
     parser.add_argument("--version", action="version", version=f"gateviz {__version__}")
+    parser.add_argument("--lang", metavar="zh|en",
+                        help="interface language: zh (Simplified Chinese) or en; default: $GATEVIZ_LANG, "
+                             "the language last chosen in View > Language, else the system's")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -112,8 +116,39 @@ def _not_a_command(word: str) -> str:
     return f"'{word}' is neither a command ({', '.join(SUBCOMMANDS)}) nor a file{hint}"
 
 
+LANG_CODES = {"zh": "zh_CN", "zh_CN": "zh_CN", "en": "en"}
+
+
+def _pop_lang(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang X`` / ``--lang=X`` anywhere before a subcommand -> ("zh_CN" | "en" | None, the rest).
+    Raises ValueError (one line: what is wrong and what would work) for a missing or unknown language."""
+    rest, lang, i = [], None, 0
+    while i < len(argv):
+        word = argv[i]
+        if word in SUBCOMMANDS and not rest:
+            rest.extend(argv[i:])  # a subcommand's own options are its own
+            break
+        if word == "--lang" or word.startswith("--lang="):
+            value = word.partition("=")[2] if "=" in word else (argv[i + 1] if i + 1 < len(argv) else "")
+            i += 1 if "=" in word else 2
+            if value not in LANG_CODES:
+                raise ValueError(f"--lang takes zh (Simplified Chinese) or en, not {value!r}"
+                                 if value else "--lang needs a language: zh or en")
+            lang = LANG_CODES[value]
+            continue
+        rest.append(word)
+        i += 1
+    return lang, rest
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        lang, argv = _pop_lang(argv)
+    except ValueError as e:
+        return _report(str(e))
+    if lang is not None:
+        os.environ["GATEVIZ_LANG"] = lang  # the app's initial_language and export's figures read it
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         # the app: gateviz [MODEL [INPUT]]
         if len(argv) > 2:
@@ -124,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         def start_app() -> int:
             from gateviz.ui.app import run_app
 
-            return run_app(*argv)
+            return run_app(*argv, lang=lang)
 
         return run_guarded(start_app)
     parser = _build_parser()

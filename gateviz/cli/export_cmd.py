@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the input sequence for --panel compare (default: the first model's task's sample)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from FILE's extension)")
-    parser.add_argument("--panel", choices=PANELS, default="dashboard",
-                        help="what to draw: one panel or the whole dashboard (default)")
+    parser.add_argument("--panel", choices=PANELS,
+                        help="what to draw: one panel or the whole dashboard (default; heatmaps with --timelapse)")
     parser.add_argument("--layout", choices=LAYOUT_NAMES, metavar="NAME",
                         help="the dashboard in a lecture layout, as View > Layout in the app: "
                              + ", ".join(LAYOUT_NAMES) + " (story: input + cell diagram; gates: heatmaps + "
@@ -55,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transparent", action="store_true", help="no background (png, svg, pdf)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colour theme (default light)")
     parser.add_argument("--presentation", action="store_true", help="larger fonts and thicker lines")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of titles, axes and legends: zh (Simplified Chinese) or en "
+                             "(default: $GATEVIZ_LANG, else en)")
     parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
                         help="colour map of the gate heatmaps (default viridis)")
     parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
@@ -65,6 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, default) or textbook (h_t = (1−z_t)⊙h_{t−1} + "
                              "z_t⊙h̃_t, its z_t the frameworks' 1 − z_t); npz and csv data keep the frameworks' z")
     parser.add_argument("--fps", type=float, default=10, metavar="N", help="frames per second of gif/mp4 (default 10)")
+    parser.add_argument("--timelapse", action="store_true",
+                        help="gif/mp4 of a model trained with snapshots (gateviz train --snapshots N): one frame per "
+                             "snapshot, the --panel (default heatmaps) at --step T (default the last), each titled "
+                             "with its training step, epoch, loss and metric")
     parser.add_argument("--range", metavar="A:B", dest="steps",
                         help="steps A (included) to B (excluded) for gif, mp4 or csv (default: all)")
     parser.add_argument("--module", metavar="NAME", help="which recurrent module, when the file holds several")
@@ -109,7 +116,8 @@ def _check_option_fits(args, fmt: str) -> None:
 
     picture = fmt in ("png", "svg", "pdf", "gif", "mp4")
     rules = [
-        (args.step is not None and fmt not in ("png", "svg", "pdf"), "--step applies to figures (png, svg, pdf); "
+        (args.step is not None and fmt not in ("png", "svg", "pdf") and not args.timelapse,
+         "--step applies to figures (png, svg, pdf) and --timelapse; "
          "use --range A:B for animations and csv"),
         (args.steps is not None and fmt not in ("gif", "mp4", "csv"), "--range applies to gif, mp4 and csv; "
          "use --step T for a figure"),
@@ -230,9 +238,23 @@ def _print_progress(done: int, total: int) -> None:
     print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
+def _set_language(lang: str | None) -> None:
+    """Pictures in the language asked for: --lang, else $GATEVIZ_LANG, else English (not the app's
+    remembered choice: a script's output must not depend on what was last clicked in the app)."""
+    import os
+
+    from gateviz.export import headless
+    from gateviz.ui import i18n
+
+    headless.ensure_app()
+    i18n.set_language(i18n.normalize(lang or os.environ.get(i18n.ENV)) or "en")
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
 
+    if args.panel is None:
+        args.panel = "heatmaps" if args.timelapse else "dashboard"
     fmt = _format(args)
     _check_option_fits(args, fmt)
     check_target(args.output, overwrite=args.force)  # refuse before any slow work
@@ -255,6 +277,12 @@ def run(args: argparse.Namespace) -> int:
     if clamps and args.panel == "compare":
         raise ExportError("--clamp intervenes in one model's view; --panel compare shows models as they are "
                           "(export the intervened model alone, without --panel compare)")
+    if fmt not in ("npz", "csv"):
+        _set_language(args.lang)
+    if args.timelapse:  # one frame per training snapshot (issue 16)
+        from gateviz.export.timelapse import run_cli as timelapse_cli
+
+        return timelapse_cli(args, fmt, size, dpi, clamps)
     if args.panel == "compare":  # several MODEL positionals, one shared input (gateviz.export.compare)
         from gateviz.export.compare import run_cli
 

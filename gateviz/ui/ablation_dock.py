@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWid
 
 from gateviz.core.trace import QUANTITIES
 from gateviz.ui.docks import add_dock
+from gateviz.ui import i18n
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.guard import guarded
 from gateviz.ui.panels.common import muted, style_plot
 from gateviz.ui.state import ViewState
@@ -410,17 +412,17 @@ def install_ablation_dock(window) -> QDockWidget:
     """Add the "Unit importance" dock (hidden, on the right) and its View-menu action."""
     panel = AblationPanel(window.state)
     # on the right, beside the panels: the table and the chart need more width than the controls' column
-    dock = add_dock(window, "Unit importance", "ablation_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = add_dock(window, QT_TRANSLATE_NOOP("Docks", "Unit importance"), "ablation_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     dock.hide()
     action: QAction = dock.toggleViewAction()
     action.triggered.connect(lambda on: _shown(window, dock) if on else None)
-    action.setText("Unit &importance (ablation)")
+    i18n.bind(action, "setText", "Ablation", QT_TRANSLATE_NOOP("Ablation", "Unit &importance (ablation)"))
     action.setShortcut(QKeySequence(SHORTCUT))
-    action.setToolTip(f"Rank the units by what silencing each one changes: a sortable list and a bar chart "
-                      f"({SHORTCUT})")
-    bar = window.menuBar()
-    for name in ("View", "Interventions"):
-        menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == name), None)
+    i18n.bind(action, "setToolTip", "Ablation", QT_TRANSLATE_NOOP(
+        "Ablation", "Rank the units by what silencing each one changes: a sortable list and a bar chart"),
+        after=f" ({SHORTCUT})")
+    interventions = getattr(window, "interventions", None)
+    for menu in (getattr(window, "view_menu", None), getattr(interventions, "menu", None)):
         if menu is not None:
             menu.addAction(action)
     window.ablation_dock, window.ablation_panel, window.ablation_action = dock, panel, action

@@ -17,8 +17,9 @@ import sys
 import time
 
 
-def run_app(*argv: str) -> int:
-    """Open the main window; returns the exit code. argv: () | (MODEL,) | (MODEL, INPUT)."""
+def run_app(*argv: str, lang: str | None = None) -> int:
+    """Open the main window; returns the exit code. argv: () | (MODEL,) | (MODEL, INPUT).
+    lang: "zh_CN" | "en" from --lang; None: $GATEVIZ_LANG, the remembered choice, the system locale."""
     if len(argv) > 2:
         print("gateviz: error: usage: gateviz [MODEL [INPUT]]", file=sys.stderr)
         return 2
@@ -37,6 +38,9 @@ def run_app(*argv: str) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
 
+    from gateviz.ui import i18n
+
+    i18n.set_language(i18n.initial_language(lang))  # before any widget is built, so it is built translated
     from gateviz.ui.guard import guarded
     from gateviz.ui.main_window import MainWindow
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
@@ -35,9 +35,21 @@ from gateviz.ui.layouts import DEFAULT_LAYOUT, HANDLE, LAYOUTS, Fit, Split, fit,
 from gateviz.ui.state import ViewState
 
 PANEL_ORDER = ("io", "heatmaps", "traces", "cell", "saturation", "memory")
-PANEL_TITLES = {"io": "Input and output", "heatmaps": "Gate heatmaps", "traces": "Unit traces",
-                "cell": "Cell diagram", "saturation": "Saturation",
-                "memory": "Memory through time"}
+PANEL_TITLES = {"io": QT_TRANSLATE_NOOP("Dashboard", "Input and output"),
+                "heatmaps": QT_TRANSLATE_NOOP("Dashboard", "Gate heatmaps"),
+                "traces": QT_TRANSLATE_NOOP("Dashboard", "Unit traces"),
+                "cell": QT_TRANSLATE_NOOP("Dashboard", "Cell diagram"),
+                "saturation": QT_TRANSLATE_NOOP("Dashboard", "Saturation"),
+                "memory": QT_TRANSLATE_NOOP("Dashboard", "Memory through time")}  # English; panel_title() shows
+
+
+def panel_title(pid: str, lower: bool = False) -> str:
+    """A panel's name in the interface language (``lower``: inside an English sentence)."""
+    text = PANEL_TITLES.get(pid)
+    if text is None:
+        return pid
+    text = QCoreApplication.translate("Dashboard", text)
+    return text.lower() if lower else text  # a no-op on hanzi
 
 
 def panel_classes() -> dict:

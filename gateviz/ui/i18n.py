@@ -15,8 +15,13 @@ Qt-only and cheap: no pyqtgraph, no torch; loading two small .qm files takes < 1
 from __future__ import annotations
 
 import os
+import weakref
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator, Signal
+
+translate = QCoreApplication.translate  # lupdate extracts translate("Context", "text") under any prefix
+__all__ = ["LANGUAGES", "QT_TRANSLATE_NOOP", "bind", "bound", "current_language", "initial_language", "notifier",
+           "set_language", "translate"]
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT = "en"
@@ -31,6 +36,46 @@ class _Notifier(QObject):
 notifier = _Notifier()
 _current = DEFAULT
 _installed: list[QTranslator] = []  # kept referenced: Qt does not own installed translators
+
+
+_bound: list[tuple[weakref.ref, str, str, str, str, dict]] = []
+
+
+def bind(obj: QObject, setter: str, context: str, text: str, *, after: str = "", **fmt) -> str:
+    """``obj.<setter>(translate(context, text).format(**fmt) + after)`` now and after every language
+    change, for as long as ``obj`` lives: the simplest way to keep a label, action or title
+    live-switchable. Mark ``text`` with ``QT_TRANSLATE_NOOP(context, text)`` where it is written so
+    lupdate extracts it; ``after`` is appended untranslated (a shortcut, a number)."""
+    _bound.append((weakref.ref(obj), setter, context, text, after, fmt))
+    return _apply(obj, setter, context, text, after, fmt)
+
+
+def bound(obj, context: str, text: str, setter: str = "setText", **kw):
+    """``bind(obj, setter, context, text, **kw)`` and return ``obj``: ``QLabel()`` built inline."""
+    bind(obj, setter, context, text, **kw)
+    return obj
+
+
+def _apply(obj, setter: str, context: str, text: str, after: str, fmt: dict) -> str:
+    value = translate(context, text)
+    if fmt:
+        value = value.format(**fmt)
+    value += after
+    getattr(obj, setter)(value)
+    return value
+
+
+def _retranslate_bound() -> None:
+    from shiboken6 import isValid
+
+    alive = []
+    for entry in _bound:
+        obj = entry[0]()
+        if obj is None or not isValid(obj):
+            continue  # its widget was deleted: forget it
+        _apply(obj, *entry[1:])
+        alive.append(entry)
+    _bound[:] = alive
 
 
 def normalize(code: str | None) -> str | None:
@@ -85,6 +130,7 @@ def set_language(code: str) -> str:
                 QCoreApplication.installTranslator(tr)
                 _installed.append(tr)
     _current = norm
+    _retranslate_bound()
     notifier.languageChanged.emit(norm)
     return norm
 

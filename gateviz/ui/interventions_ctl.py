@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QMenu
 
 from gateviz.core.interventions import Intervention, InterventionError
 from gateviz.ui.docks import add_dock
+from gateviz.ui import i18n
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.guard import guarded
 
 MESSAGE_MS = 8000
@@ -238,7 +240,7 @@ class InterventionsController(QObject):
 
         window = self.window
         self.panel = InterventionsPanel(self)
-        self.dock = add_dock(window, "Interventions", "interventions_dock", self.panel)
+        self.dock = add_dock(window, QT_TRANSLATE_NOOP("Docks", "Interventions"), "interventions_dock", self.panel)
         window.tabifyDockWidget(window.controls_dock, self.dock)
         window.controls_dock.raise_()  # the controls stay in front until the list is asked for
         self.dock.hide()
@@ -250,34 +252,48 @@ class InterventionsController(QObject):
     def _build_menu(self) -> None:
         window = self.window
         bar = window.menuBar()
-        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        self.menu = QMenu("&Interventions", window)
-        bar.insertMenu(help_action, self.menu) if help_action is not None else bar.addMenu(self.menu)
+        help_menu = getattr(window, "help_menu", None)
+        self.menu = QMenu(window)
+        i18n.bind(self.menu, "setTitle", "Interventions", QT_TRANSLATE_NOOP("Interventions", "&Interventions"))
+        bar.insertMenu(help_menu.menuAction(), self.menu) if help_menu is not None else bar.addMenu(self.menu)
         toggle = self.dock.toggleViewAction()
-        toggle.setText("Interventions &list")
+        i18n.bind(toggle, "setText", "Interventions", QT_TRANSLATE_NOOP("Interventions", "Interventions &list"))
         toggle.setShortcut(QKeySequence("Ctrl+I"))
-        toggle.setToolTip("Show or hide the list of interventions, with their on/off switches (Ctrl+I)")
+        i18n.bind(toggle, "setToolTip", "Interventions", QT_TRANSLATE_NOOP(
+            "Interventions", "Show or hide the list of interventions, with their on/off switches (Ctrl+I)"))
         self.menu.addAction(toggle)
-        self.add_action = self._action("&Add…", self.panel.add_dialog, "Ctrl+Shift+I",
-                                       "Type a spec: layer0.forward.forget_gate[8]=0@10: (checked as you type)")
-        self.clear_action = self._action("&Clear all", self.clear, "Ctrl+Shift+Backspace",
-                                         "Remove every intervention and show the original run (Ctrl+Shift+Backspace)")
+        self.add_action = self._action(
+            QT_TRANSLATE_NOOP("Interventions", "&Add…"), self.panel.add_dialog, "Ctrl+Shift+I",
+            QT_TRANSLATE_NOOP("Interventions", "Type a spec: layer0.forward.forget_gate[8]=0@10: "
+                                               "(checked as you type)"))
+        self.clear_action = self._action(
+            QT_TRANSLATE_NOOP("Interventions", "&Clear all"), self.clear, "Ctrl+Shift+Backspace",
+            QT_TRANSLATE_NOOP("Interventions", "Remove every intervention and show the original run "
+                                               "(Ctrl+Shift+Backspace)"))
         self.menu.addSeparator()
-        self.presets_menu = self.menu.addMenu("Lecture &presets (whole layer)")
+        self.presets_menu = self.menu.addMenu("")
+        i18n.bind(self.presets_menu, "setTitle", "Interventions",
+                  QT_TRANSLATE_NOOP("Interventions", "Lecture &presets (whole layer)"))
         self.menu.addSeparator()
-        self.show_original_action = QAction("Show &original beside intervened", window, checkable=True)
-        self.show_original_action.setToolTip("Draw the run without interventions faintly beside the intervened one "
-                                             "(traces, the task's prediction)")
+        self.show_original_action = QAction(window, checkable=True)
+        i18n.bind(self.show_original_action, "setText", "Interventions",
+                  QT_TRANSLATE_NOOP("Interventions", "Show &original beside intervened"))
+        i18n.bind(self.show_original_action, "setToolTip", "Interventions", QT_TRANSLATE_NOOP(
+            "Interventions", "Draw the run without interventions faintly beside the intervened one "
+                             "(traces, the task's prediction)"))
         self.show_original_action.setChecked(self.state.show_original)
         self.show_original_action.toggled.connect(self.state.set_show_original)
-        self.show_difference_action = QAction("Heatmaps: show &difference", window, checkable=True)
-        self.show_difference_action.setToolTip("Heatmaps show intervened − original: exactly what changed lights up")
+        self.show_difference_action = QAction(window, checkable=True)
+        i18n.bind(self.show_difference_action, "setText", "Interventions",
+                  QT_TRANSLATE_NOOP("Interventions", "Heatmaps: show &difference"))
+        i18n.bind(self.show_difference_action, "setToolTip", "Interventions", QT_TRANSLATE_NOOP(
+            "Interventions", "Heatmaps show intervened − original: exactly what changed lights up"))
         self.show_difference_action.setChecked(self.state.show_difference)
         self.show_difference_action.toggled.connect(self.state.set_show_difference)
         self.state.comparisonChanged.connect(self._sync_comparison)
         for a in (self.show_original_action, self.show_difference_action):
             self.menu.addAction(a)
-        view = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "View"), None)
+        view = getattr(window, "view_menu", None)
         if view is not None:  # also under View, beside the other display switches
             view.addSeparator()
             view.addAction(self.show_original_action)
@@ -286,10 +302,12 @@ class InterventionsController(QObject):
         self._sync_clear()
 
     def _action(self, text, slot, shortcut, tip) -> QAction:
-        a = QAction(text, self.window)
+        """``text``, ``tip``: English sources in context "Interventions" (marked where written)."""
+        a = QAction(self.window)
+        i18n.bind(a, "setText", "Interventions", text)
         a.setShortcut(QKeySequence(shortcut))
-        a.setToolTip(tip)
-        a.setStatusTip(tip)
+        i18n.bind(a, "setToolTip", "Interventions", tip)
+        i18n.bind(a, "setStatusTip", "Interventions", tip)
         a.triggered.connect(lambda *_: slot())
         self.menu.addAction(a)
         return a

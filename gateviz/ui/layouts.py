@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
 HANDLE = 5  # pixels between two panels (the splitter handle)
 
 
@@ -38,7 +40,7 @@ Node = Union[Split, str]
 @dataclass(frozen=True)
 class Layout:
     name: str
-    label: str  # the View ▸ Layout entry
+    label: str  # the View ▸ Layout entry (English source; translate("Layouts", label) where shown)
     tip: str
     shortcut: str
     tree: Split
@@ -53,26 +55,27 @@ def _single(pid: str, label: str, tip: str, shortcut: str) -> Layout:
 
 
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
-    Layout("dashboard", "&Dashboard (all five panels)",
-           "Every panel at once: input and output, heatmaps, cell diagram, unit traces, saturation",
+    Layout("dashboard", QT_TRANSLATE_NOOP("Layouts", "&Dashboard (all five panels)"),
+           QT_TRANSLATE_NOOP("Layouts", "Every panel at once: input and output, heatmaps, cell diagram, unit traces, saturation"),
            "Ctrl+1",
            Split("h", ((Split("v", (("io", 3), ("heatmaps", 7))), 1),
                        (Split("v", (("cell", 9), ("traces", 9), ("saturation", 6))), 1))),
            drop_order=("saturation", "traces", "io", "heatmaps")),
-    Layout("story", "&Input and cell diagram",
-           "What the model reads and predicts above the cell that does it: the lecture's main view",
+    Layout("story", QT_TRANSLATE_NOOP("Layouts", "&Input and cell diagram"),
+           QT_TRANSLATE_NOOP("Layouts", "What the model reads and predicts above the cell that does it: the lecture's main view"),
            "Ctrl+2", Split("v", (("io", 2), ("cell", 5))), drop_order=("io",)),
-    Layout("gates", "&Heatmaps and unit traces",
-           "Every gate of every unit beside the pinned units' curves", "Ctrl+3",
+    Layout("gates", QT_TRANSLATE_NOOP("Layouts", "&Heatmaps and unit traces"),
+           QT_TRANSLATE_NOOP("Layouts", "Every gate of every unit beside the pinned units' curves"), "Ctrl+3",
            Split("h", (("heatmaps", 1), ("traces", 1))), drop_order=("traces",)),
-    _single("cell", "&Cell diagram", "The cell diagram alone, as large as the window", "Ctrl+4"),
-    _single("heatmaps", "Gate heat&maps", "The gate heatmaps alone", "Ctrl+5"),
-    _single("traces", "Unit &traces", "The pinned units' curves alone", "Ctrl+6"),
-    _single("io", "Input and &output", "The task's input and the model's prediction alone", "Ctrl+7"),
-    _single("saturation", "&Saturation", "Karpathy's saturation scatter alone", "Ctrl+8"),
-    Layout("memory", "&Memory: input and gradients through time",
-           "Which earlier inputs matter for the output at the cursor: the input shaded by its connectivity above "
-           "the gradient norms on a log axis, dy/dc per unit and the forget gates' product", "Ctrl+9",
+    _single("cell", QT_TRANSLATE_NOOP("Layouts", "&Cell diagram"), QT_TRANSLATE_NOOP("Layouts", "The cell diagram alone, as large as the window"), "Ctrl+4"),
+    _single("heatmaps", QT_TRANSLATE_NOOP("Layouts", "Gate heat&maps"), QT_TRANSLATE_NOOP("Layouts", "The gate heatmaps alone"), "Ctrl+5"),
+    _single("traces", QT_TRANSLATE_NOOP("Layouts", "Unit &traces"), QT_TRANSLATE_NOOP("Layouts", "The pinned units' curves alone"), "Ctrl+6"),
+    _single("io", QT_TRANSLATE_NOOP("Layouts", "Input and &output"), QT_TRANSLATE_NOOP("Layouts", "The task's input and the model's prediction alone"), "Ctrl+7"),
+    _single("saturation", QT_TRANSLATE_NOOP("Layouts", "&Saturation"), QT_TRANSLATE_NOOP("Layouts", "Karpathy's saturation scatter alone"), "Ctrl+8"),
+    Layout("memory", QT_TRANSLATE_NOOP("Layouts", "&Memory: input and gradients through time"),
+           QT_TRANSLATE_NOOP("Layouts", "Which earlier inputs matter for the output at the cursor: the input shaded "
+                             "by its connectivity above the gradient norms on a log axis, dy/dc per unit and "
+                             "the forget gates' product"), "Ctrl+9",
            Split("v", (("io", 2), ("memory", 5))), drop_order=("io",)),
 )}
 # layouts that shade the input by memory (which earlier inputs matter now) when chosen

@@ -25,7 +25,8 @@ from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
 
-from gateviz.ui import errors, guard, settings
+from gateviz.ui import errors, guard, i18n, settings
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.controls import ControlsPanel
 from gateviz.ui.docks import add_dock
 from gateviz.ui.player import PlaybackBar, Player
@@ -64,7 +65,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
 
         # controls dock (left)
         self.controls = ControlsPanel(self.state)
-        self.controls_dock = add_dock(self, "Controls", "controls_dock", self.controls)
+        self.controls_dock = add_dock(self, QT_TRANSLATE_NOOP("Docks", "Controls"), "controls_dock", self.controls)
         mb, sb = self.controls.model_box, self.controls.sequence_box
         mb.bundledChosen.connect(lambda name: self.open_model(f"bundled:{name}"))
         mb.openRequested.connect(self.open_model_dialog)
@@ -75,14 +76,15 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
 
         # playback bar (bottom toolbar, so its place is saved with the window state)
         self.playback_bar = PlaybackBar(self.player)
-        self.playback_toolbar = QToolBar("Playback", self)
+        self.playback_toolbar = QToolBar(self)
+        i18n.bind(self.playback_toolbar, "setWindowTitle", "MainWindow", QT_TRANSLATE_NOOP("MainWindow", "Playback"))
         self.playback_toolbar.setObjectName("playback_toolbar")
         self.playback_toolbar.setMovable(False)
         self.playback_toolbar.addWidget(self.playback_bar)
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.playback_toolbar)
 
         # central area: a placeholder until the dashboard is built
-        self._placeholder = QLabel("Loading the model…", self)
+        self._placeholder = QLabel(translate("MainWindow", "Loading the model…"), self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("hint")
         self.setCentralWidget(self._placeholder)
@@ -114,13 +116,14 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
             install_export_actions(self)
         if build_dashboard:
             self.build_dashboard()
+        i18n.notifier.languageChanged.connect(self._language_changed)
 
     # ------------------------------------------------------------------ building
     def build_dashboard(self) -> None:
         """Create the panels (imports pyqtgraph; the start-up path calls it after the first paint)."""
         if self.dashboard is not None:
             return
-        from gateviz.ui.dashboard import PANEL_TITLES, Dashboard
+        from gateviz.ui.dashboard import Dashboard, panel_title
 
         self.dashboard = Dashboard(self.state, parent=self)
         self.dashboard.layoutChanged.connect(self._layout_changed)
@@ -132,9 +135,10 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         menu.clear()
         self._panel_actions.clear()
         for pid, panel in self.panels.items():
-            action = QAction(getattr(panel, "title", "") or PANEL_TITLES.get(pid, pid), self, checkable=True)
+            action = QAction(getattr(panel, "title", "") or panel_title(pid), self, checkable=True)
             action.setChecked(True)
-            action.setToolTip(f"Show or hide the {PANEL_TITLES.get(pid, pid).lower()} panel")
+            action.setToolTip(translate("MainWindow", "Show or hide the {panel} panel").format(
+                panel=panel_title(pid, lower=True)))
             action.toggled.connect(lambda on, p=pid: self.dashboard.set_panel_visible(p, on))
             menu.addAction(action)
             self._panel_actions[pid] = action
@@ -163,6 +167,27 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
             with QSignalBlocker(action):
                 action.setChecked(self.dashboard.is_panel_wanted(pid))
         self._layout_changed(self.dashboard.layout_name)
+
+    def _language_changed(self, _code: str) -> None:
+        """View ▸ Language (or i18n.set_language): menus, docks and labels bound with i18n.bind have
+        their new texts already; the panels draw their words when built, so the dashboard is built
+        again from the ViewState (layer, step, pins, interventions, theme and the layout are kept)."""
+        self._rebuild_dashboard()
+        self._populate_bundled()
+        for code, action in getattr(self, "language_actions", {}).items():
+            action.setChecked(code == i18n.current_language())
+
+    def _rebuild_dashboard(self) -> None:
+        if self.dashboard is None:
+            return
+        self._saved_dashboard_layout = self.dashboard.save_layout()
+        follower = getattr(self, "gradient_follower", None)
+        if follower is not None:
+            follower.set_active(False)
+            follower.deleteLater()
+            self.gradient_follower = None
+        self.dashboard = None
+        self.build_dashboard()  # setCentralWidget deletes the old dashboard and its panels
 
     def set_layout(self, name: str) -> None:
         """Show a lecture layout (View ▸ Layout, Ctrl+1 … Ctrl+8); remembered with the window."""
@@ -239,7 +264,8 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         if model is None:
             return
         suggested = (model.name or "model").replace(os.sep, "_") + ".gvm"
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", suggested, "gateviz model (*.gvm)",
+        path, _ = QFileDialog.getSaveFileName(self, translate("MainWindow", "Save model"), suggested,
+                                              translate("MainWindow", "gateviz model (*.gvm)"),
                                               options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.save_model_to(path)
@@ -258,10 +284,10 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         try:
             save_model(self.state.model, path, overwrite=overwrite)
         except Exception as exc:  # noqa: BLE001
-            self._report_failure("Cannot save the model", exc)
+            self._report_failure(translate("MainWindow", "Cannot save the model"), exc)
             return False
         self._remember_recent(path)
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.statusBar().showMessage(translate("MainWindow", "Saved {path}").format(path=path), 5000)
         return True
 
     # ------------------------------------------------------------------ training
@@ -385,9 +411,9 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
             menu.addAction(a)
         if files:
             menu.addSeparator()
-            menu.addAction("Clear list", settings.clear_recent_files)
+            menu.addAction(translate("MainWindow", "Clear list"), settings.clear_recent_files)
         else:
-            a = menu.addAction("(no recent files)")
+            a = menu.addAction(translate("MainWindow", "(no recent files)"))
             a.setEnabled(False)
 
     def _restore_settings(self) -> None:
@@ -452,19 +478,21 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
     def _show_equations(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.information(self, "Gate equations", GATE_EQUATIONS)
+        QMessageBox.information(self, translate("MainWindow", "Gate equations"),
+                                translate("MainWindow", GATE_EQUATIONS))
 
     def _show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
         from gateviz import __version__
 
-        QMessageBox.about(self, "About gateviz",
-                          f"<b>gateviz {__version__}</b><br>Watch every gate of an LSTM, GRU or RNN, step by step, "
-                          "and export it for lectures.")
+        QMessageBox.about(self, translate("MainWindow", "About gateviz"),
+                          f"<b>gateviz {__version__}</b><br>" + translate(
+                              "MainWindow", "Watch every gate of an LSTM, GRU or RNN, step by step, "
+                                            "and export it for lectures."))
 
 
-GATE_EQUATIONS = """Notation: x_t the input at step t, h_{t−1} and c_{t−1} the states before it, c_t and h_t after;
+GATE_EQUATIONS = QT_TRANSLATE_NOOP("MainWindow", """Notation: x_t the input at step t, h_{t−1} and c_{t−1} the states before it, c_t and h_t after;
 ⊙ the element-wise product; "_" starts a subscript.
 
 LSTM (blocks i, f, g, o):
@@ -484,7 +512,7 @@ GRU, textbook convention (View ▸ GRU: textbook convention):
   h_t = (1−z_t)⊙h_{t−1} + z_t⊙h̃_t          the same cell: this z_t is 1 − the z_t above, h̃_t is n_t
 
 RNN:
-  h_t = tanh(W x_t + U h_{t−1} + b)"""
+  h_t = tanh(W x_t + U h_{t−1} + b)""")
 
 
 def bundled_entries() -> list[tuple[str, str]]:
