@@ -55,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transparent", action="store_true", help="no background (png, svg, pdf)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colour theme (default light)")
     parser.add_argument("--presentation", action="store_true", help="larger fonts and thicker lines")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of titles, axes and legends: zh (Simplified Chinese) or en "
+                             "(default: $GATEVIZ_LANG, else en)")
     parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
                         help="colour map of the gate heatmaps (default viridis)")
     parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
@@ -235,6 +238,18 @@ def _print_progress(done: int, total: int) -> None:
     print(f"\rframe {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
+def _set_language(lang: str | None) -> None:
+    """Pictures in the language asked for: --lang, else $GATEVIZ_LANG, else English (not the app's
+    remembered choice: a script's output must not depend on what was last clicked in the app)."""
+    import os
+
+    from gateviz.export import headless
+    from gateviz.ui import i18n
+
+    headless.ensure_app()
+    i18n.set_language(i18n.normalize(lang or os.environ.get(i18n.ENV)) or "en")
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
 
@@ -262,6 +277,8 @@ def run(args: argparse.Namespace) -> int:
     if clamps and args.panel == "compare":
         raise ExportError("--clamp intervenes in one model's view; --panel compare shows models as they are "
                           "(export the intervened model alone, without --panel compare)")
+    if fmt not in ("npz", "csv"):
+        _set_language(args.lang)
     if args.timelapse:  # one frame per training snapshot (issue 16)
         from gateviz.export.timelapse import run_cli as timelapse_cli
 
