@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEngine, QPixmap
 from PySide6.QtWidgets import QToolTip
 
@@ -32,12 +32,15 @@ from gateviz.core.trace import SIGMOID_GATES
 
 from . import cell_clamps, cell_layout, cell_scene, cell_values, notation
 from .cell_schematics import GATE_QUANTITY
-from .cell_values import fmt, widest_value
+from .cell_values import DECODER, ENCODER, MASKED, fmt, where_label, widest_value
 from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, NAN_COLOUR, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit,
                      tooltip, unit_limits)
 from .masking import MASKED_GREY, MASKED_NOTE, masked_steps
+
+translate = QCoreApplication.translate
+
 
 
 class CellDiagramPanel(Panel):
@@ -45,8 +48,9 @@ class CellDiagramPanel(Panel):
     title = "Cell diagram"
 
     def description(self) -> str:
-        return ("The cell drawn as a schematic, each gate coloured and labelled with the first pinned unit's value "
-                "at the current step; with room, the formulas and the whole layer's gates at this step.")
+        return translate("CellDiagram", "The cell drawn as a schematic, each gate coloured and labelled with the first "
+                         "pinned unit's value at the current step; with room, the formulas and the whole layer's "
+                         "gates at this step.")
 
     def build(self) -> None:
         self.labels: dict[str, str] = {}
@@ -208,8 +212,9 @@ class CellDiagramPanel(Panel):
     def _terms(self) -> dict[str, str]:
         """The markup naming each value key (c-1 -> c_{t−1}, kept -> f_t⊙c_{t−1}, …)."""
         cell = self.state.trace.cell
-        terms = {"h-1": "h_{t−1}", "c-1": "c_{t−1}", "c": "c_t", "h": "h_t", "from x": "from x_t: W x_t + b",
-                 "from h": "from h_{t−1}: U h_{t−1} + b"}
+        terms = {"h-1": "h_{t−1}", "c-1": "c_{t−1}", "c": "c_t", "h": "h_t",
+                 "from x": translate("CellDiagram", "from x_t: W x_t + b"),
+                 "from h": translate("CellDiagram", "from h_{t−1}: U h_{t−1} + b")}
         if cell == "lstm":
             terms["kept"], terms["written"] = notation.LSTM_KEPT, notation.LSTM_WRITTEN
         elif cell == "gru":
@@ -234,10 +239,10 @@ class CellDiagramPanel(Panel):
         labels["x"] = self._input_label(step)
         state = self.state
         te = state.trace.meta.get("encoder_steps")  # a decoder traced with its encoder: say whose step
-        part = "" if not te else (" (encoder)" if step < te else " (decoder)")
-        part += " (masked)" if step in self.masked else ""
-        labels["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {step}{part}"
-        labels["layer at"] = f"whole layer at step {step}"
+        part = "" if not te else (ENCODER() if step < te else DECODER())
+        part += MASKED() if step in self.masked else ""
+        labels["where"] = where_label(state, self.unit, str(step), part)
+        labels["layer at"] = translate("CellDiagram", "whole layer at step {step}").format(step=step)
         return labels
 
     def _rnn_contributions(self, u: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -281,10 +286,10 @@ class CellDiagramPanel(Panel):
                 templates[key] = f"{term} = {w}"
         templates["x"] = cell_values.input_template(self.state, cell_layout.typeset(100).width)
         digits = "8" * len(str(state.trace.length - 1))
-        part = " (encoder)" if state.trace.meta.get("encoder_steps") else ""  # the wider of the two
-        part += " (masked)" if masked_steps(state.trace) else ""
-        templates["where"] = f"layer {state.layer} · {state.direction} · unit {self.unit} · step {digits}{part}"
-        templates["layer at"] = f"whole layer at step {digits}"
+        part = max(ENCODER(), DECODER(), key=len) if state.trace.meta.get("encoder_steps") else ""  # the wider
+        part += MASKED() if masked_steps(state.trace) else ""
+        templates["where"] = where_label(state, self.unit, digits, part)
+        templates["layer at"] = translate("CellDiagram", "whole layer at step {step}").format(step=digits)
         if cell == "gru":
             templates["sym:n"] = self._symbol("candidate")
         formulas = notation.formulas(cell, convention=convention,
@@ -293,26 +298,30 @@ class CellDiagramPanel(Panel):
                                      activation=layer.activation.name if layer is not None else "tanh")
         formulas = [(self._in_direction(m), note) for m, note in formulas]
         split_rows, split_range = [], ("−1", "+1")
+        kept, written = translate("CellDiagram", "kept"), translate("CellDiagram", "written")
         if cell == "lstm":
-            split_rows = [(f"kept  {terms['kept']}", "kept"), (f"written  {terms['written']}", "written"),
-                          ("new c_t", "c")]
+            split_rows = [(f"{kept}  {terms['kept']}", "kept"), (f"{written}  {terms['written']}", "written"),
+                          (translate("CellDiagram", "new c_t"), "c")]
             lim = self.c_range()
             split_range = (f"−{lim:.3g}", f"+{lim:.3g}")
         elif cell == "gru":
-            split_rows = [(f"kept  {terms['kept']}", "kept"), (f"written  {terms['written']}", "written"),
-                          ("new h_t", "h")]
+            split_rows = [(f"{kept}  {terms['kept']}", "kept"), (f"{written}  {terms['written']}", "written"),
+                          (translate("CellDiagram", "new h_t"), "h")]
         charts = []
         for q in self.layer_data:
             lo, hi = self.limits[q]
             ticks = ("+max", "−max") if q == "cell_state" and self.per_unit() else (f"{hi:g}", f"{lo:g}".replace("-", "−"))
             charts.append((notation.at_t(self._symbol(q)), q) + ticks)
         units = state.trace.units(state.layer)
+        note = translate("CellDiagram", "{units} units; unit {unit} in its pin colour").format(units=units, unit=self.unit)
+        if any(np.isnan(a).any() for a in self.layer_data.values()):
+            note += translate("CellDiagram", "; NaN in magenta")
         return cell_layout.Content(
-            cell=cell, templates=templates, title=f"{cell.upper()} cell", formulas=formulas, convention=convention,
+            cell=cell, templates=templates, title=translate("CellDiagram", "{cell} cell").format(cell=cell.upper()),
+            formulas=formulas, convention=convention,
             activation=layer.activation.name if layer is not None else "tanh", split_rows=split_rows,
-            split_range=split_range, split_title=f"update of unit {self.unit}", charts=charts,
-            charts_note=f"{units} units; unit {self.unit} in its pin colour" + ("; NaN in magenta" if any(
-                np.isnan(a).any() for a in self.layer_data.values()) else ""))
+            split_range=split_range, charts=charts, charts_note=note,
+            split_title=translate("CellDiagram", "update of unit {unit}").format(unit=self.unit))
 
     def scene(self) -> cell_scene.Scene | None:
         """The layout for the widget's current size (made when first needed after a change)."""
@@ -392,8 +401,8 @@ class CellDiagramPanel(Panel):
 
     def gate_tooltip(self, symbol: str) -> str:
         cell = self.state.trace.cell
-        return (f"{tooltip(GATE_QUANTITY[symbol], cell, self.state.theme.gru_convention)}\n"
-                f"{self.labels.get(symbol, '')} (unit {self.unit}, step {self.step})")
+        where = translate("CellDiagram", "(unit {unit}, step {step})").format(unit=self.unit, step=self.step)
+        return f"{tooltip(GATE_QUANTITY[symbol], cell, self.state.theme.gru_convention)}\n{self.labels.get(symbol, '')} {where}"
 
     # ---- what the scene asks while painting (cell_scene.paint's context) -------------------------
     def value_colour(self, key: str) -> QColor:
@@ -451,7 +460,7 @@ class CellDiagramPanel(Panel):
         if scene is None:
             p.fillRect(self.rect(), self.bg)
             p.setPen(self.muted)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no trace yet")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, translate("CellDiagram", "no trace yet"))
             return
         ts = cell_layout.typeset(scene.em)
         engine = p.paintEngine()
@@ -489,7 +498,8 @@ class CellDiagramPanel(Panel):
         colour.setAlpha(120)  # the values stay readable under it
         p.fillRect(veil, colour)
         p.setFont(ts.font())
-        width = p.fontMetrics().horizontalAdvance(MASKED_NOTE) + ts.em
+        note = translate("Panels", MASKED_NOTE)
+        width = p.fontMetrics().horizontalAdvance(note) + ts.em
         # over the gates' names, under their boxes and values: the names say least at such a step
         gates = [r for r in self.gate_rects().values()]
         frames = [r for kind, r in self.outlines() if kind == "frame"]
@@ -500,5 +510,5 @@ class CellDiagramPanel(Panel):
         p.setBrush(self.bg)
         p.drawRoundedRect(box, 4, 4)
         p.setPen(self.fg)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, MASKED_NOTE)
-        self.masked_veil, self.masked_label = veil, (MASKED_NOTE, box)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, note)
+        self.masked_veil, self.masked_label = veil, (note, box)

@@ -6,7 +6,7 @@ diagram shows are the intervened run's; these marks only say which of them were 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from gateviz.core.interventions import QUANTITY_WORDS
@@ -57,7 +57,8 @@ def _draw(p: QPainter, panel, ts, colour: QColor) -> str | None:
     else:
         return None  # no room: the outlines and padlocks say it
     what = ", ".join(panel.clamped_states)
-    line = f"intervention: replaced at step {panel.step} (unit {panel.unit}): {what}"
+    line = QCoreApplication.translate("CellDiagram", "intervention: replaced at step {step} (unit {unit}): {what}").format(
+        step=panel.step, unit=panel.unit, what=what)
     p.setPen(colour)
     p.setFont(ts.font())
     p.drawText(QRectF(8, top, panel.width() - 16, ts.line), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

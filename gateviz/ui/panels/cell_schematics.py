@@ -17,14 +17,17 @@ Keys of the dynamic labels and colours are the panel's value keys ("f", "c-1", "
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF
 
 from . import notation
 from .cell_scene import Label, Scene, Shape, Wire
 from .cell_text import Typeset
 
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate", "r": "reset gate",
-              "z": "update gate", "n": "candidate"}
+# English (context "Quantity", as the plot titles); name_lines translates them when a schematic is built
+GATE_NAMES = {"i": QT_TRANSLATE_NOOP("Quantity", "input gate"), "f": QT_TRANSLATE_NOOP("Quantity", "forget gate"),
+              "g": QT_TRANSLATE_NOOP("Quantity", "cell candidate"), "o": QT_TRANSLATE_NOOP("Quantity", "output gate"),
+              "r": QT_TRANSLATE_NOOP("Quantity", "reset gate"), "z": QT_TRANSLATE_NOOP("Quantity", "update gate"),
+              "n": QT_TRANSLATE_NOOP("Quantity", "candidate")}
 GATE_QUANTITY = {"i": "input_gate", "f": "forget_gate", "g": "cell_candidate", "o": "output_gate",
                  "r": "reset_gate", "z": "update_gate", "n": "candidate"}
 
@@ -133,7 +136,7 @@ class Builder:
 
     def name_lines(self, sym: str, width: float) -> list[str]:
         """The gate's name on one line, or on two when one is wider than ``width``."""
-        name = GATE_NAMES[sym]
+        name = QCoreApplication.translate("Quantity", GATE_NAMES[sym])
         if self.w(name) <= width or " " not in name:
             return [name]
         return name.split(" ", 1)

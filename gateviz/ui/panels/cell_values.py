@@ -1,15 +1,19 @@
 """What the cell diagram reads from the trace besides the gates: the layer's input at each step, an
-RNN's pre-activation split into what comes from x_t and from h_{t−1}, and numbers as it prints them
-(Qt-free).
+RNN's pre-activation split into what comes from x_t and from h_{t−1}, numbers as it prints them
+and the title's words (QtCore only, for translation).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from gateviz.core.nonfinite import max_abs_finite
 
 from . import notation
+from .common import direction_name
+
+translate = QCoreApplication.translate
 
 
 def fmt(v: float) -> str:
@@ -75,7 +79,7 @@ def input_label(state, step: int) -> str:
     if x is None:
         return "x_t"
     if state.layer > 0:
-        return f"x_t = h_t of layer {state.layer - 1}"
+        return translate("CellDiagram", "x_t = h_t of layer {layer}").format(layer=state.layer - 1)
     row = np.asarray(x).reshape(state.trace.length, -1)[step]
     if state.trace.meta.get("input_names"):  # an encoder's and a decoder's features side by side: this step's own
         row = row[~np.isnan(row)]
@@ -107,3 +111,22 @@ def _visible(ch: str) -> str:
 
 def _superscript(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def ENCODER() -> str:  # noqa: N802 (read as a constant)
+    return translate("CellDiagram", " (encoder)")
+
+
+def DECODER() -> str:  # noqa: N802
+    return translate("CellDiagram", " (decoder)")
+
+
+def MASKED() -> str:  # noqa: N802
+    return translate("CellDiagram", " (masked)")
+
+
+def where_label(state, unit: int, step: str, part: str) -> str:
+    """The title's right side: 'layer 0 · forward · unit 8 · step 12 (masked)'."""
+    return translate("CellDiagram", "layer {layer} · {direction} · unit {unit} · step {step}").format(
+        layer=state.layer, direction=direction_name(state.direction), unit=unit, step=step) + part
+

@@ -80,6 +80,12 @@ def nan_note(a: np.ndarray | None, theme: Theme) -> str:
     return f" <span style='color:{theme.foreground}; font-size:{theme.font_pt - 1}pt'>&nbsp;{' · '.join(parts)}</span>"
 
 
+def direction_name(direction: str) -> str:
+    """'forward' / 'backward' in the interface language (the state keeps the English key)."""
+    names = {"forward": QT_TRANSLATE_NOOP("Panels", "forward"), "backward": QT_TRANSLATE_NOOP("Panels", "backward")}
+    return translate("Panels", names[direction]) if direction in names else direction
+
+
 def tooltip(quantity: str, cell: str, convention: str = "framework") -> str:
     """One sentence with the quantity's formula; ``convention``: the GRU convention shown (Theme.gru_convention)."""
     return notation.tip(quantity, cell, convention)

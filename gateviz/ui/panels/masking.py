@@ -9,14 +9,14 @@ updated in place, that greys those runs over the plot's whole visible height.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
 from PySide6.QtGui import QBrush, QColor
 
 from gateviz.ui.guard import guarded
 
 MASKED_GREY = QColor(128, 128, 128, 170)  # over the steps a Keras mask skips
 MASKED_BAND_ALPHA = 110  # behind line plots: lighter, so the lines over it stay readable
-MASKED_NOTE = "masked step: state carried over"
+MASKED_NOTE = QT_TRANSLATE_NOOP("Panels", "masked step: state carried over")  # English; translate where drawn
 
 
 def masked_steps(trace) -> list[int]:
