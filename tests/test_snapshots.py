@@ -223,3 +223,34 @@ def test_damaged_snapshot_metadata_is_refused(trained, tmp_path):
         load_gateviz_model(broken)
     shutil.copy(path, tmp_path / "ok.gvm")
     assert len(load_gateviz_model(tmp_path / "ok.gvm").snapshots) == 8
+
+
+def test_cli_timelapse_one_titled_frame_per_snapshot(trained, tmp_path, capsys):
+    from PIL import Image, ImageSequence
+
+    _, model = trained
+    path = save_model(model, tmp_path / "m.gvm")
+    gif = tmp_path / "grow.gif"
+    assert main(["export", str(path), "--timelapse", "--step", "3", "-o", str(gif)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "8 frames (one per training snapshot) of the heatmaps at step 3" in out[0]
+    last = model.snapshots[-1].step
+    assert [line.strip() for line in out[1:]] == [f"{model.name} · {s.title(total_steps=last)}" for s in model.snapshots]
+    assert out[1].strip().startswith(f"{model.name} · step 0/128 · epoch 0 · loss ")
+    frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(gif))]
+    assert len(frames) == 8
+    band = slice(0, 30)  # the title line: its text changes from frame to frame
+    assert not np.array_equal(frames[0][band], frames[1][band])
+    assert not np.array_equal(frames[0][60:], frames[-1][60:])  # and so do the heatmaps
+
+
+def test_cli_timelapse_refusals(trained, tmp_path, capsys):
+    assert main(["export", str(BUNDLED / "sine-lstm.gvm"), "--timelapse", "-o", str(tmp_path / "a.gif")]) == 2
+    error_line(capsys, "no training snapshots", "--snapshots N")
+    _, model = trained
+    path = save_model(model, tmp_path / "m.gvm")
+    assert main(["export", str(path), "--timelapse", "--range", "0:4", "-o", str(tmp_path / "b.gif")]) == 2
+    error_line(capsys, "--range", "--step T")
+    assert main(["export", str(path), "--timelapse", "-o", str(tmp_path / "c.png")]) == 2
+    error_line(capsys, ".gif or .mp4")
+    assert not any(tmp_path.glob("*.gif")) and not (tmp_path / "c.png").exists()
