@@ -3,6 +3,7 @@
     python scripts/train_bundled.py                 # every model, then index.json and the samples
     python scripts/train_bundled.py --only sine-gru # one model (the index keeps the others)
     python scripts/train_bundled.py --check         # retrain in a temporary folder, compare with the files
+    python scripts/train_bundled.py --snapshots 20 --snapshot-dtype float16  # models carry training snapshots
 
 Deterministic: fixed seeds, one torch thread, the tasks' fixed held-out sets. Every
 LSTM and GRU must meet its task's quality bar or the script fails. A plain RNN gets the same
@@ -68,10 +69,12 @@ VARIANTS = {name: f"{LONG_ADDING} steps" for name in SPECS if name.startswith("a
 SEED = 0
 
 
-def train_one(name: str, out_dir: Path) -> dict:
+def train_one(name: str, out_dir: Path, snapshots: int = 0, snapshot_dtype: str = "float32") -> dict:
+    """``snapshots``: training snapshots kept in the file (issue 16; 0: none, the files as committed)."""
     task_name, cell, extra, description = SPECS[name]
     t0 = time.perf_counter()
-    trainer = Trainer(TrainConfig(task=task_name, cell=cell, seed=SEED, threads=1, name=name, **extra))
+    trainer = Trainer(TrainConfig(task=task_name, cell=cell, seed=SEED, threads=1, name=name, snapshots=snapshots,
+                                  **extra))
     for _ in trainer.run():
         pass
     model = trainer.model()
@@ -81,7 +84,7 @@ def train_one(name: str, out_dir: Path) -> dict:
     if not meets and cell != "rnn":  # a plain RNN may fail: that is what it shows
         raise SystemExit(f"{name}: {task.metric} = {metrics.get(task.metric)} misses the bar {task.quality_bar}")
     file = f"{name}.gvm"
-    save_model(model, out_dir / file, overwrite=True)
+    save_model(model, out_dir / file, overwrite=True, snapshot_dtype=snapshot_dtype)
     print(f"{name:22s} {task.metric} {metrics[task.metric]:.6g}{'' if meets else ' (misses the bar)'}  "
           f"{time.perf_counter() - t0:5.1f}s  {(out_dir / file).stat().st_size / 1024:6.1f} KiB", flush=True)
     return describe(name, index_entry(model, file, description, metrics))
@@ -188,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="retrain (all or --only) in a temporary folder and compare with the files in --out")
     parser.add_argument("--table", action="store_true", help="print the README's table of the bundled models")
+    parser.add_argument("--snapshots", type=int, default=0, metavar="N",
+                        help="keep N training snapshots in each model for the time-lapse (default 0: none)")
+    parser.add_argument("--snapshot-dtype", choices=("float32", "float16"), default="float32",
+                        help="how the snapshots' weights are stored (float16: half the size)")
     args = parser.parse_args(argv)
     if args.table:
         print(table(args.out / INDEX))
@@ -200,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only and index_path.exists():
         entries = {e["name"]: e for e in json.loads(index_path.read_text())["models"]}
     for name in args.only or SPECS:
-        entries[name] = train_one(name, args.out)
+        entries[name] = train_one(name, args.out, args.snapshots, args.snapshot_dtype)
     ordered = [describe(n, entries[n]) for n in SPECS if n in entries]
     index_path.write_text(json.dumps({"models": ordered}, indent=1) + "\n", encoding="utf-8")
     total = sum((args.out / e["file"]).stat().st_size for e in ordered)
