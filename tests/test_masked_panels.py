@@ -102,3 +102,31 @@ def test_no_grey_when_no_step_is_masked(tmp_path, qtbot):
     for step in (0, 3, 8):
         cell = shown(window, "cell", step)
         assert cell.masked_veil is None and "masked" not in cell.labels["where"]
+
+
+def test_saturation_counts_only_the_steps_the_layer_took(tmp_path, qtbot):
+    """Gates at a masked step were computed but not used: the scatter's fractions leave those steps out."""
+    init = keras.initializers.RandomNormal(stddev=2.0, seed=3)  # large weights: gates often saturated
+    inp = keras.Input((12, 3))
+    lstm = keras.layers.LSTM(6, return_sequences=True, kernel_initializer=init, recurrent_initializer=init,
+                             bias_initializer=keras.initializers.RandomNormal(stddev=2.0, seed=4))
+    model = keras.Model(inp, lstm(keras.layers.Masking(0.0)(inp)))
+    path = str(tmp_path / "sat.keras")
+    model.save(path)
+    x = 2 * np.random.default_rng(5).normal(size=(12, 3)).astype("float32")  # (T, F)
+    masked = [1, 2, 3, 4, 5, 9]
+    x[masked] = 0.0
+    np.save(tmp_path / "x.npy", x)
+    window = open_window(qtbot, path, str(tmp_path / "x.npy"))
+    assert window.state.trace.meta["masked_steps"] == masked
+    panel = shown(window, "saturation", 0)
+    keep = np.setdiff1d(np.arange(12), masked)
+    differs = False
+    for gp in panel.plots:
+        a = window.state.trace.states[(0, "forward")][gp.quantity]  # (T, units) as Keras' gates
+        left, right = gp.points[0]
+        np.testing.assert_allclose(left, (a[keep] < 0.1).mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(right, (a[keep] > 0.9).mean(axis=0), atol=1e-12)
+        differs |= not (np.allclose(left, (a < 0.1).mean(axis=0)) and np.allclose(right, (a > 0.9).mean(axis=0)))
+    assert differs  # the masked steps' unused gates would have moved some points
+    assert "6 masked steps not counted" in panel.legend.text()

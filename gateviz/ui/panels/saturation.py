@@ -30,6 +30,7 @@ from gateviz.core.trace import SIGMOID_GATES
 from gateviz.ui.guard import guarded
 
 from .common import NAN_COLOUR, QUANTITY_INFO, Panel, display_info, muted, style_plot
+from .masking import MASKED_GREY, masked_steps
 from .overlay import CLAMP_COLOUR, clamped_anywhere
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
                        label_px, nice_ticks, relayout, set_ticks, size_bottom_axis, tick_font, tick_label)
@@ -226,13 +227,19 @@ class SaturationPanel(Panel):
         self._convention = self.state.theme.gru_convention
         self.layer_ids = [k for k in range(trace.num_layers) if direction in trace.directions(k)]
         nan_steps = False
+        skipped = masked_steps(trace)  # Keras-masked steps: their gates were computed but not used
         for gp in self.plots:
             for item in gp.layers:
                 gp.plot.removeItem(item)
             gp.layers, gp.points = [], {}
             for k in self.layer_ids:
                 a = self.state.displayed(gp.quantity, k, direction)  # textbook GRU: 1 − z, its sides swapped
-                left, right = fractions_of_valid_steps(a, gp.quantity)
+                if skipped:
+                    a = np.delete(a, skipped, axis=0)  # (T − masked, units): the steps the layer really took
+                if len(a):
+                    left, right = fractions_of_valid_steps(a, gp.quantity)
+                else:  # every step masked: no unit has a saturation to show
+                    left = right = np.full(a.shape[1], np.nan)
                 nan_steps = nan_steps or (a.dtype.kind == "f" and bool(np.isnan(a).any()))
                 gp.points[k] = (left, right)
                 shown = np.flatnonzero(~np.isnan(left))  # a unit NaN at every step has no point
@@ -244,6 +251,7 @@ class SaturationPanel(Panel):
             what = "Gate" if gp.quantity != "hidden_state" else "Tanh state"
             gp.plot.setToolTip(f"{what} {display_info(gp.quantity, self.state.theme).symbol}: a point per unit; "
                                f"x = fraction of steps with {words.x_test}, y = fraction with {words.y_test}.")
+        self._masked_info = len(skipped)
         self._nan_info = (nan_steps, sum(int(np.isnan(left).sum()) for gp in self.plots
                                          for left, _ in gp.points.values()))
         self.apply_theme()
@@ -334,6 +342,10 @@ class SaturationPanel(Panel):
         if nan_steps:  # NaN steps are left out of the fractions; an all-NaN unit has no point
             note = (f" &nbsp;·&nbsp; <span style='color:{NAN_COLOUR}'>■</span> NaN steps not counted"
                     + (f", {nan_units} all-NaN gate{'s' * (nan_units != 1)} not drawn" if nan_units else ""))
+        masked = getattr(self, "_masked_info", 0)
+        if masked:
+            note += (f" &nbsp;·&nbsp; <span style='color:{MASKED_GREY.name()}'>■</span> {masked} masked "
+                     f"step{'s' * (masked != 1)} not counted")
         if any(len(gp.clamped) for gp in self.plots):
             note += f" &nbsp;·&nbsp; <span style='color:{CLAMP_COLOUR}'>□</span> gate replaced by an intervention"
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{layers}"
