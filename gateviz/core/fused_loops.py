@@ -23,6 +23,16 @@ def _time_major(a: Tensor) -> Tensor:
     return a.transpose(1, 2)
 
 
+def _input_part(x: Tensor, WxT: Tensor, b: Tensor) -> Tensor:
+    """x (T, N, I) -> every step's input part b + Wx x_t, stored (T, G*H, N) unit-major.
+
+    One GEMM over all T*N rows: as T batched (G*H, I) @ (I, N) products it was T mat-vecs for
+    one sequence, 3 ms a step for a deeper layer of 1024 units against 0.09 ms this way."""
+    T, N, I = x.shape
+    pre = torch.addmm(b, x.reshape(T * N, I), WxT)  # (T*N, G*H)
+    return pre.view(T, N, -1).transpose(1, 2).contiguous()  # a copy only when N > 1
+
+
 def lstm_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int], x: Tensor,
                      tick: Callable[[float], None] | None,
                      edits: DirectionEdits | None = None) -> dict[str, Tensor]:
@@ -41,11 +51,10 @@ def lstm_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int
     tanh(c) = 1 - 2*sigmoid(-2c), h_t = o * tanh(c_t) = o - 2*o*sigmoid(d_t).
     ``edits`` (interventions) know these representations (``edits.Stored``).
     """
-    T, N, I = x.shape
+    T, N, _ = x.shape
     H, Hr = layer.units, layer.hidden_size
-    Wx, Wh = t["gWxT"].t(), t["gWhT"].t()  # (4H, I), (4H, Hr): rows [i, f, o, 2g], contiguous
-    # (T, 4H, N): the input part of every step, one batched GEMM
-    pre = torch.baddbmm(t["gb"][None, :, None], Wx.expand(T, 4 * H, I), x.transpose(1, 2))
+    Wh = t["gWhT"].t()  # (4H, Hr): rows [i, f, o, 2g], contiguous
+    pre = _input_part(x, t["gWxT"], t["gb"])  # (T, 4H, N)
     blocks = pre.view(T, 4, H, N)  # gate q of step s is blocks[s, q], (H, N) contiguous
     c_all, h_all = x.new_empty(T, H, N), x.new_empty(T, Hr, N)
     a_s, c_s, h_s = pre.unbind(0), c_all.unbind(0), h_all.unbind(0)
@@ -95,11 +104,10 @@ def gru_fused_loop(layer: RecurrentLayer, t: dict[str, Tensor], order: list[int]
     Laid out like the LSTM loop (each step (3H, N), GEMM Wh @ h). Nine ops per step; the
     constant 1 is a 0-dim tensor, since a Python scalar operand costs twice the op.
     """
-    T, N, I = x.shape
+    T, N, _ = x.shape
     H = layer.units
-    Wx, Wh = t["gWxT"].t(), t["gWhT"].t()  # (3H, I), (3H, H): rows [r, z, 2n], contiguous
-    # (T, 3H, N): the input part of every step, one batched GEMM
-    pre = torch.baddbmm(t["gbx"][None, :, None], Wx.expand(T, 3 * H, I), x.transpose(1, 2))
+    Wh = t["gWhT"].t()  # (3H, H): rows [r, z, 2n], contiguous
+    pre = _input_part(x, t["gWxT"], t["gbx"])  # (T, 3H, N)
     blocks = pre.view(T, 3, H, N)  # gate q of step s is blocks[s, q], (H, N) contiguous
     h_all = x.new_empty(T, H, N)
     h_s = h_all.unbind(0)
