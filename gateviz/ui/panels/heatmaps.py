@@ -25,7 +25,8 @@ from gateviz.core.analysis import downsample_time
 from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, levels_for, muted,
-                     nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip, unit_limits)
+                     nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip,
+                     translate, unit_limits)
 from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
@@ -58,7 +59,7 @@ class _HeatRow:
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.disableAutoRange()
         self.plot.invertY(True)  # unit rows from the top
-        self.plot.setLabel("left", "unit")
+        self.plot.setLabel("left", translate("Panels", "unit"))
         self.plot.getAxis("left").setWidth(44)
         self.image = pg.ImageItem(axisOrder="row-major")
         # pyqtgraph draws NaN pixels transparent: this rectangle under the image shows them in the NaN colour
@@ -96,8 +97,8 @@ class HeatmapPanel(Panel):
     title = "Gate heatmaps"
 
     def description(self) -> str:
-        return ("Units × time for every gate and state of the chosen layer and direction. "
-                "Click a row to pin that unit; hover for its value.")
+        return translate("Heatmaps", "Units × time for every gate and state of the chosen layer and direction. "
+                         "Click a row to pin that unit; hover for its value.")
 
     # ---- construction ---------------------------------------------------------------
     def build(self) -> None:
@@ -128,9 +129,11 @@ class HeatmapPanel(Panel):
         """The row's title: the quantity, and "Δ (intervened − original)" when it shows the difference."""
         if row.difference:
             info = title_html(row.quantity, theme).split("</span>")[0] + "</span>"  # symbol and name, no range
+            delta = translate("Heatmaps", "Δ (intervened − original)")
+            zero = translate("Heatmaps", "0 = unchanged")
             return (f"{info} <span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>"
-                    f"&nbsp;<b>Δ (intervened − original)</b></span>"
-                    f"<span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>&nbsp; 0 = unchanged</span>"
+                    f"&nbsp;<b>{delta}</b></span>"
+                    f"<span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>&nbsp; {zero}</span>"
                     + row.nan_note)
         return title_html(row.quantity, theme, per_unit_scaled(row.quantity, theme)) + row.nan_note
 
@@ -144,7 +147,7 @@ class HeatmapPanel(Panel):
             row.plot.vb.sigResized.connect(self._resized_by_sender)
         for row in self.rows[:-1]:
             row.plot.getAxis("bottom").setStyle(showValues=False)
-        self.rows[-1].plot.setLabel("bottom", "step")
+        self.rows[-1].plot.setLabel("bottom", translate("Panels", "step"))
         self.apply_theme()
 
     # ---- hooks ------------------------------------------------------------------------
@@ -418,8 +421,11 @@ class HeatmapPanel(Panel):
         t = min(max(t, 0), self.length - 1)
         value = float(row.data[t, unit])
         shown = f"{value:.3f}" if math.isfinite(value) else "NaN" if math.isnan(value) else f"{value:+}"
-        scale = "" if row.unit_limits is None else f"   (this unit's max |c| is {float(row.unit_limits[unit]):.3g})"
+        scale = "" if row.unit_limits is None else translate("Heatmaps", "   (this unit's max |c| is {m})").format(
+            m=f"{float(row.unit_limits[unit]):.3g}")
         if row.difference:
-            shown = f"Δ = {value:+.3f} (intervened − original)" if math.isfinite(value) else f"Δ = {shown}"
-        row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell, self.state.theme.gru_convention)}\n"
-                               f"unit {unit}, step {t}: {shown}{scale}   (click to pin)")
+            shown = (translate("Heatmaps", "Δ = {d} (intervened − original)").format(d=f"{value:+.3f}")
+                     if math.isfinite(value) else f"Δ = {shown}")
+        where = translate("Heatmaps", "unit {unit}, step {step}: {value}{scale}   (click to pin)").format(
+            unit=unit, step=t, value=shown, scale=scale)
+        row.plot.vb.setToolTip(f"{tooltip(row.quantity, self.state.trace.cell, self.state.theme.gru_convention)}\n{where}")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 from gateviz.core.gradients import forget_product
 from gateviz.ui.guard import guarded
 
-from .common import DIVERGING_MAP, Panel, TimeCursor, muted, style_plot
+from .common import DIVERGING_MAP, Panel, TimeCursor, direction_name, muted, style_plot, translate
 from .plot_fit import label_px, log_ticks, power_label
 
 # one colour per layer and direction (Okabe-Ito); the dark theme starts with the lighter ones
@@ -64,9 +64,9 @@ class MemoryPanel(Panel):
     title = "Memory through time"
 
     def description(self) -> str:
-        return ("Which earlier inputs and states the output at t* depends on: the connectivity ||∂y/∂x_t||, the "
-                "gradient norms ||∂y/∂h_t|| (and ||∂y/∂c_t||) on a log axis, ∂y/∂c_t per unit, and the forget "
-                "gates' product along the cell state. t* follows the time cursor.")
+        return translate("Memory", "Which earlier inputs and states the output at t* depends on: the connectivity "
+                         "||∂y/∂x_t||, the gradient norms ||∂y/∂h_t|| (and ||∂y/∂c_t||) on a log axis, ∂y/∂c_t per "
+                         "unit, and the forget gates' product along the cell state. t* follows the time cursor.")
 
     def build(self) -> None:
         layout = QVBoxLayout(self)
@@ -81,8 +81,9 @@ class MemoryPanel(Panel):
         header.addWidget(self.caption, 1)
         # what y is: the model's output (its predicted class), one head output/class, or a pinned unit's h
         self.target_box = QComboBox()
-        self.target_box.setToolTip("What y is: the model's output at the cursor (a softmax head: the log-probability "
-                                   "of the predicted class), one output or class, or one pinned unit's hidden state")
+        self.target_box.setToolTip(translate("Memory", "What y is: the model's output at the cursor (a softmax head: "
+                                             "the log-probability of the predicted class), one output or class, or "
+                                             "one pinned unit's hidden state"))
         self.target_box.activated.connect(self._target_chosen)
         header.addWidget(self.target_box)
         layout.addLayout(header)
@@ -147,14 +148,14 @@ class MemoryPanel(Panel):
         for p in self.plots:
             p.setXRange(-0.5, self.length - 0.5, padding=0)
         self.conn_plot.setLabel("left", "‖∂y/∂x‖")
-        self.heat_plot.setLabel("left", "unit")
+        self.heat_plot.setLabel("left", translate("Panels", "unit"))
         self.carousel_plot.setYRange(0, 1.02, padding=0)
         self.carousel_plot.setLabel("left", "∏ f")
         # three fixed ticks: a product in [0, 1] reads at any height (auto ticks crowd a short plot)
         self.carousel_plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         for p in self.plots:
             p.getAxis("bottom").setStyle(showValues=p is self.last_plot())
-        self.last_plot().setLabel("bottom", "step t")
+        self.last_plot().setLabel("bottom", translate("Memory", "step t"))
         self._fill_targets()
         self._update_gradients()
         self.on_step(self.state.step)  # the cursor starts where the state's step is
@@ -183,19 +184,22 @@ class MemoryPanel(Panel):
             self._targets.append(target)
 
         head = s.model.head if s.model is not None else None
-        add("y: the model's output" if head is not None else "y: the top layer's output", (None, None))
+        add(translate("Memory", "y: the model's output") if head is not None
+            else translate("Memory", "y: the top layer's output"), (None, None))
         if head is not None and head.out_features <= self.MAX_CLASSES:
             labels = head.labels or []
-            word = "log p" if head.activation == "softmax" else "output"
+            word = "log p" if head.activation == "softmax" else translate("Memory", "output")
             for k in range(head.out_features):
                 name = labels[k] if k < len(labels) else str(k)
                 add(f"y: {word}({name!r})" if labels else f"y: {word} {k}", (k, None))
+        unit_y = translate("Memory", "y: h of unit {unit} (layer {layer} {direction})")
         for u in s.pinned:
-            add(f"y: h of unit {u} (layer {s.layer} {s.direction})", (None, (s.layer, s.direction, u)))
+            add(unit_y.format(unit=u, layer=s.layer, direction=direction_name(s.direction)),
+                (None, (s.layer, s.direction, u)))
         wanted = (s.gradient_output, s.gradient_unit)
         if wanted not in self._targets:  # a unit no longer pinned stays the target, listed
             k, d, u = s.gradient_unit
-            add(f"y: h of unit {u} (layer {k} {d})", wanted)
+            add(unit_y.format(unit=u, layer=k, direction=direction_name(d)), wanted)
         index = self._targets.index(wanted)
         box.setCurrentIndex(index)
         box.blockSignals(False)
@@ -218,11 +222,13 @@ class MemoryPanel(Panel):
         g = s.gradients
         small = f"font-size:{theme.font_pt - 1}pt; color:{muted(theme)}"
         if s.gradient_error:
-            text = f"<span style='{small}'>gradients unavailable: {s.gradient_error}</span>"
+            text = f"<span style='{small}'>" + translate("Memory", "gradients unavailable: {error}").format(
+                error=s.gradient_error) + "</span>"
         elif g is None:
-            text = f"<span style='{small}'>computing gradients for step {s.step}…</span>"
+            text = f"<span style='{small}'>" + translate("Memory", "computing gradients for step {step}…").format(
+                step=s.step) + "</span>"
         else:
-            lag = "" if g.target.step == s.step else f" (computing step {s.step}…)"
+            lag = "" if g.target.step == s.step else translate("Memory", " (computing step {step}…)").format(step=s.step)
             text = (f"<span style='font-size:{theme.font_pt}pt; color:{theme.foreground}'><b>y</b> = "
                     f"{g.definition}</span><span style='{small}'>&nbsp; t* = {g.target.step}{lag}</span>")
         self.caption.setText(text)
@@ -290,7 +296,9 @@ class MemoryPanel(Panel):
                 lo, hi = lo - 0.5, hi + 0.5
             self.norm_plot.setYRange(lo, hi, padding=0.02)
         fg = theme.foreground
-        parts = [f"<span style='color:{c}'>━ layer {k} {d}</span>" if len(names) > 1 else "" for (k, d), c in names]
+        layer_dir = translate("Memory", "layer {layer} {direction}")
+        parts = [f"<span style='color:{c}'>━ " + layer_dir.format(layer=k, direction=direction_name(d)) + "</span>"
+                 if len(names) > 1 else "" for (k, d), c in names]
         legend = " ".join(p for p in parts if p)
         has_cell = any(w == "cell" for *_, w in wanted)
         kinds = "‖∂y/∂h<sub>t</sub>‖ ━" + (" &nbsp;‖∂y/∂c<sub>t</sub>‖ ╌" if has_cell else "")
@@ -322,10 +330,12 @@ class MemoryPanel(Panel):
             frame.setPen(pg.mkPen(s.pin_colour(u), width=max(1.5, theme.line_width)))
             frame.setData([-0.5, right, right, -0.5, -0.5], [u - 0.5, u - 0.5, u + 0.5, u + 0.5, u - 0.5])
         what = "∂y/∂c<sub>t</sub>" if lstm else "∂y/∂h<sub>t</sub>"
-        where = f"layer {key[0]} {key[1]}" if (s.trace.num_layers > 1 or len(s.trace.directions(0)) > 1) else ""
+        where = (translate("Memory", "layer {layer} {direction}").format(layer=key[0], direction=direction_name(key[1]))
+                 if (s.trace.num_layers > 1 or len(s.trace.directions(0)) > 1) else "")
+        colours = translate("Memory", "(blue − · red +; pinned units framed)")
         self.heat_plot.setTitle(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{what}</span>"
                                 f"<span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'> &nbsp;{where}"
-                                f" ±{m:.2g} (blue − · red +; pinned units framed)</span>")
+                                f" ±{m:.2g} {colours}</span>")
 
     def _draw_carousel(self, g, steps: np.ndarray, t_star: int) -> None:
         s, theme = self.state, self.state.theme
@@ -352,11 +362,14 @@ class MemoryPanel(Panel):
             thin = self.forget_lines.get(u) or self.forget_lines.setdefault(u, self.carousel_plot.plot())
             thin.setPen(pg.mkPen(faint, width=max(1.0, theme.line_width * 0.6), style=Qt.PenStyle.DotLine))
             thin.setData(steps, np.asarray(f[:, u], dtype=np.float64), connect="finite")
-        units = ", ".join(f"<span style='color:{s.pin_colour(u) if u in s.pinned else theme.foreground}'>unit {u}"
-                          + ("" if u in s.pinned else " (carries y furthest)") + "</span>" for u in pins)
+        unit, furthest = translate("Memory", "unit {unit}"), translate("Memory", " (carries y furthest)")
+        units = ", ".join(f"<span style='color:{s.pin_colour(u) if u in s.pinned else theme.foreground}'>"
+                          + unit.format(unit=u) + ("" if u in s.pinned else furthest) + "</span>" for u in pins)
+        head = translate("Memory", "∏ f<sub>s</sub> from t to t*")
+        product = translate("Memory", "product")
         self.carousel_plot.setTitle(
-            f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>∏ f<sub>s</sub> from t to t*"
-            f"</span><span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'> &nbsp;━ product ┈ f<sub>t</sub>"
+            f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{head}"
+            f"</span><span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'> &nbsp;━ {product} ┈ f<sub>t</sub>"
             f" &nbsp;{units}</span>")
 
     def _carrier(self, g, t_star: int, reverse: bool) -> int | None:

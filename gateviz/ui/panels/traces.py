@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from gateviz.ui.guard import guarded
 
 from .common import (NAN_COLOUR, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static, display_info,
-                     levels_for, muted, style_plot, title_html, tooltip)
+                     direction_name, levels_for, muted, style_plot, title_html, tooltip, translate)
 from .masking import MASKED_GREY, masked_runs
 from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
@@ -72,7 +72,8 @@ class TracesPanel(Panel):
     title = "Unit traces"
 
     def description(self) -> str:
-        return "The pinned units' gates and states over time, one line per unit. Click a heatmap row to pin a unit."
+        return translate("Traces", "The pinned units' gates and states over time, one line per unit. Click a heatmap "
+                                   "row to pin a unit.")
 
     def build(self) -> None:
         layout = QVBoxLayout(self)
@@ -106,7 +107,7 @@ class TracesPanel(Panel):
         n_rows = (len(quantities) + cols - 1) // cols
         for k, p in enumerate(self.plots):
             if k // cols == n_rows - 1 or k + cols >= len(self.plots):
-                p.plot.setLabel("bottom", "step")
+                p.plot.setLabel("bottom", translate("Panels", "step"))
             else:
                 p.plot.getAxis("bottom").setStyle(showValues=False)
             p.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
@@ -325,15 +326,19 @@ class TracesPanel(Panel):
 
     def _update_legend(self, pinned: list[int]) -> None:
         theme = self.state.theme
-        entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;unit {u}"
+        unit = translate("Traces", "unit {unit}")
+        entries = [f"<span style='color:{self.state.pin_colour(u)}'>&#9473;&#9473;</span>&nbsp;" + unit.format(unit=u)
                    for u in pinned]
         if any(p.nan_band.isVisible() for p in self.plots):
-            entries.append(f"<span style='color:{NAN_COLOUR}'>&#9608;</span>&nbsp;NaN (no line)")
+            entries.append(f"<span style='color:{NAN_COLOUR}'>&#9608;</span>&nbsp;" + translate("Traces", "NaN (no line)"))
         if comparing(self.state):
-            entries.append(f"<span style='color:{muted(theme)}'>┅┅ faint dashed: the original run, "
-                           "without the interventions</span>")
-        where = f"layer {self.state.layer}, {self.state.direction}"
-        self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>pinned: "
+            entries.append(f"<span style='color:{muted(theme)}'>┅┅ "
+                           + translate("Traces", "faint dashed: the original run, without the interventions")
+                           + "</span>")
+        where = translate("Traces", "layer {layer}, {direction}").format(
+            layer=self.state.layer, direction=direction_name(self.state.direction))
+        pinned_word = translate("Traces", "pinned:")
+        self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{pinned_word} "
                             + " &nbsp; ".join(entries)
                             + f" &nbsp; <span style='color:{muted(theme)}'>({where})</span></span>")
         self.legend_units = list(pinned)
