@@ -13,13 +13,21 @@ from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
+from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.state import ViewState
 
-ORDERINGS = (("index", "Unit index", "Rows in unit order 0, 1, 2, …"),
-             ("variance", "Variance over time", "Most active units (largest variance of h over time) first"),
-             ("saturation", "Saturation", "Units whose gates sit most often near 0 or 1 first"),
-             ("correlation", "Correlation with input", "Units whose h follows the input most closely first"))
+ORDERINGS = (("index", QT_TRANSLATE_NOOP("Controls", "Unit index"),
+              QT_TRANSLATE_NOOP("Controls", "Rows in unit order 0, 1, 2, …")),
+             ("variance", QT_TRANSLATE_NOOP("Controls", "Variance over time"),
+              QT_TRANSLATE_NOOP("Controls", "Most active units (largest variance of h over time) first")),
+             ("saturation", QT_TRANSLATE_NOOP("Controls", "Saturation"),
+              QT_TRANSLATE_NOOP("Controls", "Units whose gates sit most often near 0 or 1 first")),
+             ("correlation", QT_TRANSLATE_NOOP("Controls", "Correlation with input"),
+              QT_TRANSLATE_NOOP("Controls", "Units whose h follows the input most closely first")))
+DIRECTIONS = {"forward": QT_TRANSLATE_NOOP("Controls", "forward"),
+              "backward": QT_TRANSLATE_NOOP("Controls", "backward")}
 
 
 class ModelBox(QGroupBox):
@@ -31,21 +39,26 @@ class ModelBox(QGroupBox):
     saveRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("Model", parent)
+        super().__init__(parent)
+        i18n.bind(self, "setTitle", "Controls", QT_TRANSLATE_NOOP("Controls", "Model"))
         self.bundled_combo = QComboBox(self)
-        self.bundled_combo.setToolTip("Pretrained models that ship with gateviz, one per task and cell kind")
+        i18n.bind(self.bundled_combo, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Pretrained models that ship with gateviz, one per task and cell kind"))
         self.bundled_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.bundled_combo.setMinimumContentsLength(16)
         self.bundled_combo.activated.connect(self._bundled_activated)
-        self.open_button = QPushButton("Open…", self)
-        self.open_button.setToolTip("Open a model file: gateviz .gvm, PyTorch .pt/.pth/.safetensors, "
-                                    "Keras .h5/.keras or ONNX .onnx (Ctrl+O). You can also drop a file on the window.")
+        self.open_button = i18n.bound(QPushButton(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Open…"))
+        i18n.bind(self.open_button, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Open a model file: gateviz .gvm, PyTorch .pt/.pth/.safetensors, Keras .h5/.keras or "
+                        "ONNX .onnx (Ctrl+O). You can also drop a file on the window."))
         self.open_button.clicked.connect(self.openRequested)
-        self.train_button = QPushButton("Train…", self)
-        self.train_button.setToolTip("Train a small model on a built-in task and watch its loss (Ctrl+T)")
+        self.train_button = i18n.bound(QPushButton(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Train…"))
+        i18n.bind(self.train_button, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Train a small model on a built-in task and watch its loss (Ctrl+T)"))
         self.train_button.clicked.connect(self.trainRequested)
-        self.save_button = QPushButton("Save…", self)
-        self.save_button.setToolTip("Save the current model as a gateviz model file (.gvm) (Ctrl+S)")
+        self.save_button = i18n.bound(QPushButton(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Save…"))
+        i18n.bind(self.save_button, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Save the current model as a gateviz model file (.gvm) (Ctrl+S)"))
         self.save_button.clicked.connect(self.saveRequested)
         self.summary = QLabel("", self)
         self.summary.setObjectName("hint")
@@ -59,17 +72,25 @@ class ModelBox(QGroupBox):
         layout.addWidget(self.bundled_combo)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
+        self._shown = (None, None)
+        i18n.notifier.languageChanged.connect(self._language_changed)
+
+    def _language_changed(self, _code: str) -> None:
+        self.show_current(*self._shown)
+        if self.bundled_combo.count():
+            self.bundled_combo.setItemText(0, translate("Controls", "Bundled models…"))
 
     def set_bundled(self, entries: list[tuple[str, str]]) -> None:
         """entries: (name, label) pairs."""
         with QSignalBlocker(self.bundled_combo):
             self.bundled_combo.clear()
-            self.bundled_combo.addItem("Bundled models…", None)
+            self.bundled_combo.addItem(translate("Controls", "Bundled models…"), None)
             for name, label in entries:
                 self.bundled_combo.addItem(label, name)
         self.bundled_combo.setVisible(bool(entries))
 
     def show_current(self, model, bundled_name: str | None) -> None:
+        self._shown = (model, bundled_name)
         with QSignalBlocker(self.bundled_combo):
             index = self.bundled_combo.findData(bundled_name) if bundled_name else -1
             self.bundled_combo.setCurrentIndex(max(0, index))
@@ -78,17 +99,18 @@ class ModelBox(QGroupBox):
             return
         layers = model.layers
         units = "×".join(str(layer.units) for layer in layers)
-        bi = ", bidirectional" if any(layer.bidirectional for layer in layers) else ""
+        bi = translate("Controls", ", bidirectional") if any(layer.bidirectional for layer in layers) else ""
         task = (model.task or {}).get("name")
-        lines = [f"<b>{model.name}</b>", f"{model.cell.upper()} {units} units, {len(layers)} layer(s){bi}"]
+        lines = [f"<b>{model.name}</b>", translate("Controls", "{cell} {units} units, {layers} layer(s){bi}").format(
+            cell=model.cell.upper(), units=units, layers=len(layers), bi=bi)]
         if model.input.kind == "raw":
-            lines.append(f"input: {model.input.features} feature(s) per step")
+            lines.append(translate("Controls", "input: {n} feature(s) per step").format(n=model.input.features))
         else:
-            lines.append(f"input: text, {len(model.input.vocab or [])} characters")
+            lines.append(translate("Controls", "input: text, {n} characters").format(n=len(model.input.vocab or [])))
         if task:
-            lines.append(f"task: {task}")
+            lines.append(translate("Controls", "task: {task}").format(task=task))
         if model.framework:
-            lines.append(f"from: {model.framework}")
+            lines.append(translate("Controls", "from: {framework}").format(framework=model.framework))
         self.summary.setText("<br>".join(lines))
         self.summary.setToolTip("\n".join(model.summary_lines()))
 
@@ -106,17 +128,21 @@ class SequenceBox(QGroupBox):
     loadRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("Input sequence", parent)
+        super().__init__(parent)
+        i18n.bind(self, "setTitle", "Controls", QT_TRANSLATE_NOOP("Controls", "Input sequence"))
         self.sample_combo = QComboBox(self)
-        self.sample_combo.setToolTip("Inputs chosen to tell a story for this model's task")
+        i18n.bind(self.sample_combo, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Inputs chosen to tell a story for this model's task"))
         self.sample_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sample_combo.setMinimumContentsLength(16)
         self.sample_combo.activated.connect(self._sample_activated)
         self.description = QLabel("", self)
         self.description.setObjectName("hint")
         self.description.setWordWrap(True)
-        self.load_button = QPushButton("Load sequence file…", self)
-        self.load_button.setToolTip("Read an input from .npy (T, features), .csv (one row per step) or .txt (text models)")
+        self.load_button = i18n.bound(QPushButton(self), "Controls",
+                                      QT_TRANSLATE_NOOP("Controls", "Load sequence file…"))
+        i18n.bind(self.load_button, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Read an input from .npy (T, features), .csv (one row per step) or .txt (text models)"))
         self.load_button.clicked.connect(self.loadRequested)
         self.editor_stack = QStackedWidget(self)
         self.editor_stack.setObjectName("editor_stack")
@@ -129,6 +155,8 @@ class SequenceBox(QGroupBox):
         layout.addWidget(self.description)
         layout.addWidget(self.editor_stack)
         layout.addWidget(self.load_button)
+        self._current: str | None = None
+        i18n.notifier.languageChanged.connect(lambda _code: self.set_samples(self._samples, self._current))
 
     def set_samples(self, samples: list, current: str | None) -> None:
         self._samples = list(samples)
@@ -137,10 +165,11 @@ class SequenceBox(QGroupBox):
             for s in self._samples:
                 self.sample_combo.addItem(s.name)
                 self.sample_combo.setItemData(self.sample_combo.count() - 1, s.description, Qt.ItemDataRole.ToolTipRole)
-            self.sample_combo.addItem("(your own input)")
+            self.sample_combo.addItem(translate("Controls", "(your own input)"))
         self.show_current(current)
 
     def show_current(self, name: str | None) -> None:
+        self._current = name
         names = [s.name for s in self._samples]
         with QSignalBlocker(self.sample_combo):
             if name in names:
@@ -149,7 +178,7 @@ class SequenceBox(QGroupBox):
                 self.description.setText(self._samples[k].description)
             else:
                 self.sample_combo.setCurrentIndex(self.sample_combo.count() - 1)
-                self.description.setText(f"from {name}" if name else "")
+                self.description.setText(translate("Controls", "from {name}").format(name=name) if name else "")
         self.sample_combo.setEnabled(bool(self._samples))
 
     def set_editor(self, editor: QWidget | None) -> None:
@@ -176,31 +205,50 @@ class UnitsBox(QGroupBox):
     """Layer and direction, heatmap row order, pinned units: all straight into the ViewState."""
 
     def __init__(self, state: ViewState, parent: QWidget | None = None):
-        super().__init__("Units", parent)
+        super().__init__(parent)
+        i18n.bind(self, "setTitle", "Controls", QT_TRANSLATE_NOOP("Controls", "Units"))
         self.state = state
         self.layer_combo = QComboBox(self)
-        self.layer_combo.setToolTip("Which layer and direction every panel shows")
+        i18n.bind(self.layer_combo, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Which layer and direction every panel shows"))
         self.layer_combo.activated.connect(self._layer_activated)
         self.order_combo = QComboBox(self)
-        for key, label, tip in ORDERINGS:
-            self.order_combo.addItem(label, key)
-            self.order_combo.setItemData(self.order_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.order_combo.setToolTip("Order of the heatmap rows")
+        for key, _label, _tip in ORDERINGS:
+            self.order_combo.addItem("", key)
+        self._translate_orderings()
+        i18n.bind(self.order_combo, "setToolTip", "Controls", QT_TRANSLATE_NOOP("Controls", "Order of the heatmap rows"))
         self.order_combo.activated.connect(lambda _i: self.apply_order())
         self.pins_edit = QLineEdit(self)
-        self.pins_edit.setPlaceholderText("e.g. 0, 5, 12")
-        self.pins_edit.setToolTip("Pinned units (comma separated, up to 8): their traces, diagram values and text "
-                                  "colouring. Clicking a heatmap row pins or unpins that unit.")
+        i18n.bind(self.pins_edit, "setPlaceholderText", "Controls", QT_TRANSLATE_NOOP("Controls", "e.g. 0, 5, 12"))
+        i18n.bind(self.pins_edit, "setToolTip", "Controls", QT_TRANSLATE_NOOP(
+            "Controls", "Pinned units (comma separated, up to 8): their traces, diagram values and text "
+                        "colouring. Clicking a heatmap row pins or unpins that unit."))
         self.pins_edit.editingFinished.connect(self._pins_edited)
         self.pins_legend = QLabel("", self)
         self.pins_legend.setWordWrap(True)
         form = QFormLayout(self)
-        form.addRow("Layer", self.layer_combo)
-        form.addRow("Sort rows", self.order_combo)
-        form.addRow("Pinned", self.pins_edit)
+        form.addRow(i18n.bound(QLabel(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Layer")), self.layer_combo)
+        form.addRow(i18n.bound(QLabel(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Sort rows")),
+                    self.order_combo)
+        form.addRow(i18n.bound(QLabel(self), "Controls", QT_TRANSLATE_NOOP("Controls", "Pinned")), self.pins_edit)
         form.addRow("", self.pins_legend)
         state.traceChanged.connect(self._on_trace)
         state.selectionChanged.connect(self._on_selection)
+        i18n.notifier.languageChanged.connect(self._language_changed)
+
+    def _translate_orderings(self) -> None:
+        for index, (_key, label, tip) in enumerate(ORDERINGS):
+            self.order_combo.setItemText(index, translate("Controls", label))
+            self.order_combo.setItemData(index, translate("Controls", tip), Qt.ItemDataRole.ToolTipRole)
+
+    @guarded
+    def _language_changed(self, _code: str) -> None:
+        self._translate_orderings()
+        keep = (self.state.layer, self.state.direction)
+        with QSignalBlocker(self.order_combo):
+            self._on_trace()
+        if (self.state.layer, self.state.direction) != keep:  # (it never changes them; belt and braces)
+            self.state.set_layer_direction(*keep)
 
     # ---- from the state --------------------------------------------------------
     @guarded
@@ -211,8 +259,11 @@ class UnitsBox(QGroupBox):
             if trace is not None:
                 for k in range(trace.num_layers):
                     for d in trace.directions(k):
-                        label = f"layer {k}" + (f" · {d}" if len(trace.directions(k)) > 1 or d != "forward" else "")
-                        self.layer_combo.addItem(f"{label}  ({trace.units(k)} units)", (k, d))
+                        label = translate("Controls", "layer {k}").format(k=k)
+                        if len(trace.directions(k)) > 1 or d != "forward":
+                            label += " · " + translate("Controls", DIRECTIONS.get(d, d))
+                        self.layer_combo.addItem(translate("Controls", "{layer}  ({n} units)").format(
+                            layer=label, n=trace.units(k)), (k, d))
         self.layer_combo.setEnabled(self.layer_combo.count() > 1)
         self._on_selection()
         if self.order_combo.currentData() != "index":
@@ -230,7 +281,8 @@ class UnitsBox(QGroupBox):
         if not self.pins_edit.hasFocus():
             self.pins_edit.setText(", ".join(str(u) for u in s.pinned))
         self.pins_legend.setText("  ".join(
-            f"<span style='color:{s.pin_colour(u)}; font-size:14pt'>■</span> unit {u}" for u in s.pinned))
+            f"<span style='color:{s.pin_colour(u)}; font-size:14pt'>■</span> "
+            + translate("Controls", "unit {u}").format(u=u) for u in s.pinned))
         if s.row_order is None and self.order_combo.currentData() != "index":
             with QSignalBlocker(self.order_combo):
                 self.order_combo.setCurrentIndex(0)

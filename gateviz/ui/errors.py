@@ -10,6 +10,8 @@ import traceback
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
+from gateviz.ui.i18n import translate
+
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
     """A modal message box with the user-ready message."""
@@ -24,31 +26,35 @@ def describe_exception(exc: BaseException) -> str:
     if isinstance(exc, GatevizError):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
-        return f"no such file: {exc.filename or exc}"
+        return translate("Errors", "no such file: {name}").format(name=exc.filename or exc)
     if isinstance(exc, IsADirectoryError):
-        return f"{exc.filename} is a folder; choose a file"
+        return translate("Errors", "{name} is a folder; choose a file").format(name=exc.filename)
     if isinstance(exc, PermissionError):
-        return f"permission denied: {exc.filename or exc}"
+        return translate("Errors", "permission denied: {name}").format(name=exc.filename or exc)
     if isinstance(exc, MemoryError):
-        return "not enough memory for this model and input; try a shorter sequence"
+        return translate("Errors", "not enough memory for this model and input; try a shorter sequence")
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     loc = f" (in {where[0].name}, {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
-    return f"unexpected {type(exc).__name__}: {exc}{loc}"
+    return translate("Errors", "unexpected {kind}: {error}").format(kind=type(exc).__name__, error=exc) + loc
 
 
 def confirm_overwrite(parent: QWidget | None, path: str) -> bool:
     """The standard 'replace it?' question before writing over an existing file."""
     answer = QMessageBox.question(
-        parent, "Replace file?", f"{path} already exists.\nDo you want to replace it?",
+        parent, translate("Errors", "Replace file?"),
+        translate("Errors", "{path} already exists.\nDo you want to replace it?").format(path=path),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
 
 def choose_module(parent: QWidget | None, filename: str, names: list[str], descriptions: list[str]) -> str | None:
     """Ask which recurrent module of a file to open; the chosen name, or None for Cancel."""
-    label = (f"{filename} holds {len(names)} recurrent modules. Which one should gateviz open?" if len(names) > 1
-             else f"{filename}: gateviz can open this recurrent module on its raw input features.")
-    item, ok = QInputDialog.getItem(parent, "Choose a recurrent module", label, descriptions, 0, False)
+    label = (translate("Errors", "{file} holds {n} recurrent modules. Which one should gateviz open?")
+             if len(names) > 1 else
+             translate("Errors", "{file}: gateviz can open this recurrent module on its raw input features.")
+             ).format(file=filename, n=len(names))
+    item, ok = QInputDialog.getItem(parent, translate("Errors", "Choose a recurrent module"), label, descriptions, 0,
+                                    False)
     if not ok:
         return None
     return names[descriptions.index(item)] if item in descriptions else None
@@ -59,12 +65,16 @@ def ask_encoder_input(parent: QWidget | None, decoder: str, encoder: str, start:
     encoder module instead, None for Cancel."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    box = QMessageBox(QMessageBox.Icon.Question, "The decoder needs its encoder's input",
-                      f"{decoder} starts where its encoder {encoder!r} ends, from the encoder's final state.\n\n"
-                      "Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the encoder on it "
-                      "first and shows the encoder's steps, then the decoder's, on one time axis.", parent=parent)
-    choose = box.addButton("Choose encoder input…", QMessageBox.ButtonRole.AcceptRole)
-    instead = box.addButton(f"Open the encoder {encoder!r}", QMessageBox.ButtonRole.ActionRole)
+    box = QMessageBox(QMessageBox.Icon.Question, translate("Errors", "The decoder needs its encoder's input"),
+                      translate("Errors", "{decoder} starts where its encoder {encoder} ends, from the encoder's final "
+                                          "state.\n\nChoose the encoder's input sequence (.npy, .csv or .txt): "
+                                          "gateviz traces the encoder on it first and shows the encoder's steps, then "
+                                          "the decoder's, on one time axis.").format(decoder=decoder,
+                                                                                    encoder=repr(encoder)),
+                      parent=parent)
+    choose = box.addButton(translate("Errors", "Choose encoder input…"), QMessageBox.ButtonRole.AcceptRole)
+    instead = box.addButton(translate("Errors", "Open the encoder {encoder}").format(encoder=repr(encoder)),
+                            QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(choose)
     box.exec()
@@ -72,6 +82,8 @@ def ask_encoder_input(parent: QWidget | None, decoder: str, encoder: str, start:
         return ("encoder", "")
     if box.clickedButton() is not choose:
         return None
-    path, _ = QFileDialog.getOpenFileName(parent, f"Input of the encoder {encoder!r}", start,
-                                          "Sequences (*.npy *.csv *.txt);;All files (*)")
+    from gateviz.ui.window_loading import SEQUENCE_FILTER
+
+    path, _ = QFileDialog.getOpenFileName(parent, translate("Errors", "Input of the encoder {encoder}").format(
+        encoder=repr(encoder)), start, translate("Loading", SEQUENCE_FILTER))
     return ("file", path) if path else None

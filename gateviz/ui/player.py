@@ -15,7 +15,9 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSignalBlocker, Qt,
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
 
+from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP
 from gateviz.ui.state import ViewState
 
 MAX_TICK_HZ = 60.0
@@ -183,8 +185,9 @@ def playback_icon(kind: str, colour: str, size: int = 64) -> QIcon:
 
 
 def _tool_button(parent: QWidget, tip: str, slot) -> QToolButton:
+    """``tip``: the English source in context "Player" (marked where written); it follows the language."""
     b = QToolButton(parent)
-    b.setToolTip(tip)
+    i18n.bind(b, "setToolTip", "Player", tip)
     b.setAutoRaise(True)
     b.clicked.connect(slot)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window shortcuts
@@ -198,36 +201,40 @@ class PlaybackBar(QWidget):
         super().__init__(parent)
         self.player = player
         self.state = player.state
-        self.start_button = _tool_button(self, "Jump to the first step (Home)", player.to_start)
-        self.back_button = _tool_button(self, "One step back (←)", lambda: player.step_by(-1))
-        self.play_button = _tool_button(self, "Play / pause (Space)", player.toggle)
-        self.forward_button = _tool_button(self, "One step forward (→)", lambda: player.step_by(1))
-        self.end_button = _tool_button(self, "Jump to the last step (End)", player.to_end)
+        self.start_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Jump to the first step (Home)"), player.to_start)
+        self.back_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step back (←)"), lambda: player.step_by(-1))
+        self.play_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Play / pause (Space)"), player.toggle)
+        self.forward_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step forward (→)"), lambda: player.step_by(1))
+        self.end_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Jump to the last step (End)"), player.to_end)
         self._icon_colour = "#202020"
 
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setToolTip("Time: drag to move every panel's cursor to that step")
+        i18n.bind(self.slider, "setToolTip", "Player",
+                  QT_TRANSLATE_NOOP("Player", "Time: drag to move every panel's cursor to that step"))
         self.slider.setMinimum(0)
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.step_label = QLabel("t = – / –", self)
-        self.step_label.setToolTip("Current time step t / last step (steps count from 0)")
+        i18n.bind(self.step_label, "setToolTip", "Player",
+                  QT_TRANSLATE_NOOP("Player", "Current time step t / last step (steps count from 0)"))
         self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("t = 00000 / 00000"))
 
         self.speed_box = QDoubleSpinBox(self)
         self.speed_box.setRange(0.5, 5000)
         self.speed_box.setDecimals(1)
-        self.speed_box.setSuffix(" steps/s")
+        i18n.bind(self.speed_box, "setSuffix", "Player", QT_TRANSLATE_NOOP("Player", " steps/s"))
         self.speed_box.setValue(player.speed)
-        self.speed_box.setToolTip("Playback speed in time steps per second")
+        i18n.bind(self.speed_box, "setToolTip", "Player",
+                  QT_TRANSLATE_NOOP("Player", "Playback speed in time steps per second"))
         self.speed_box.valueChanged.connect(player.set_speed)
         self.speed_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # never the default focus: arrows are playback keys
         self.speed_box.editingFinished.connect(self.speed_box.clearFocus)
 
-        self.loop_box = QCheckBox("Loop", self)
+        self.loop_box = i18n.bound(QCheckBox(self), "Player", QT_TRANSLATE_NOOP("Player", "Loop"))
         self.loop_box.setChecked(player.loop)
-        self.loop_box.setToolTip("Start again from step 0 after the last step")
+        i18n.bind(self.loop_box, "setToolTip", "Player",
+                  QT_TRANSLATE_NOOP("Player", "Start again from step 0 after the last step"))
         self.loop_box.toggled.connect(player.set_loop)
         self.loop_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 

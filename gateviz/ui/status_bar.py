@@ -14,11 +14,14 @@ import numpy as np
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
+from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.state import ViewState
 
-LAYOUT_HINT = ("They would be unreadable at this window and font size. Enlarge the window, leave presentation "
-               "mode (F5) or choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
+LAYOUT_HINT = QT_TRANSLATE_NOOP(
+    "StatusBar", "They would be unreadable at this window and font size. Enlarge the window, leave presentation "
+                 "mode (F5) or choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).")
 
 
 class FittingLabel(QLabel):
@@ -58,22 +61,25 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.state = state
         self._is_busy = is_busy
-        self.model_label = QLabel("no model")
-        self.model_label.setToolTip("The current model and input")
+        self.model_label = QLabel(translate("StatusBar", "no model"))
+        i18n.bind(self.model_label, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP("StatusBar", "The current model and input"))
         self.model_label.setContentsMargins(4, 0, 16, 0)  # keep the step apart from the unit read-out
         self.value_label = FittingLabel()
-        self.value_label.setToolTip("The first pinned unit's gates and states at the current step")
+        i18n.bind(self.value_label, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP(
+            "StatusBar", "The first pinned unit's gates and states at the current step"))
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setVisible(False)
-        self.progress_bar.setToolTip("Loading or tracing in the background; the window stays usable")
+        i18n.bind(self.progress_bar, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP(
+            "StatusBar", "Loading or tracing in the background; the window stays usable"))
         self.progress_label = QLabel("")  # what runs and for how long: "tracing 10000 steps… 3.2 s"
         self.progress_label.setVisible(False)
         # a slow or stuck open (a hostile file can hang a reader) must never leave the user waiting
         self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop waiting for this job (Esc) and keep the model shown now")
+        i18n.bind(self.cancel_button, "setText", "StatusBar", QT_TRANSLATE_NOOP("StatusBar", "Cancel"))
+        i18n.bind(self.cancel_button, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP(
+            "StatusBar", "Stop waiting for this job (Esc) and keep the model shown now"))
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.fit_label = QLabel("")  # "2 panels left out", the list in its tooltip
@@ -108,6 +114,16 @@ class StatusBar(QStatusBar):
         for signal in (state.stepChanged, state.selectionChanged, state.traceChanged, state.themeChanged):
             signal.connect(self.update_readout)
         state.interventionsChanged.connect(self.show_interventions)
+        self._dropped: tuple[str, ...] = ()
+        self._nonfinite: str | None = None
+        i18n.notifier.languageChanged.connect(self._language_changed)
+
+    def _language_changed(self, _code: str) -> None:
+        self._width_key = None
+        self.update_readout()
+        self.show_interventions()
+        self.show_left_out(self._dropped)
+        self.show_nonfinite(self._nonfinite)
 
     @guarded
     def show_interventions(self) -> None:
@@ -115,20 +131,24 @@ class StatusBar(QStatusBar):
         active = self.state.active_interventions()
         n, off = len(active), len(self.state.interventions) - len(active)
         if n:
-            self.interventions_button.setText(f"⚡ {n} intervention{'s' * (n > 1)} active")
+            self.interventions_button.setText(
+                (translate("StatusBar", "⚡ {n} intervention active") if n == 1
+                 else translate("StatusBar", "⚡ {n} interventions active")).format(n=n))
             lines = [f"{iv}   ({iv.describe()})" for iv in active]
             if off:
-                lines.append(f"({off} more switched off)")
-            self.interventions_button.setToolTip("The shown run is intervened:\n" + "\n".join(lines)
-                                                 + "\nClick to show the Interventions list (Ctrl+I).")
+                lines.append(translate("StatusBar", "({n} more switched off)").format(n=off))
+            self.interventions_button.setToolTip(
+                translate("StatusBar", "The shown run is intervened:") + "\n" + "\n".join(lines) + "\n"
+                + translate("StatusBar", "Click to show the Interventions list (Ctrl+I)."))
         self.interventions_button.setVisible(bool(n))
 
     def show_nonfinite(self, text: str | None) -> None:
         """Say that the model or its trace holds NaN/Inf (``text``: the whole warning), or clear it."""
+        self._nonfinite = text
         if text:
             self.nonfinite_label.setText("⚠ NaN/Inf: " + text.split(";")[0])
-            self.nonfinite_label.setToolTip(text + ". Panels draw NaN in magenta; gateviz info MODEL names the "
-                                            "tensors.")
+            self.nonfinite_label.setToolTip(text + translate(
+                "StatusBar", ". Panels draw NaN in magenta; gateviz info MODEL names the tensors."))
         self.nonfinite_label.setVisible(bool(text))
 
     # ---- the model, the step and the pinned unit's values ---------------------------------------
@@ -136,7 +156,7 @@ class StatusBar(QStatusBar):
     def update_readout(self, *_args) -> None:
         s = self.state
         if s.model is None or s.trace is None:
-            self.model_label.setText("no model")
+            self.model_label.setText(translate("StatusBar", "no model"))
             self.value_label.set_variants([])
             return
         last = s.trace.length - 1
@@ -159,13 +179,15 @@ class StatusBar(QStatusBar):
         # a GRU's z as the theme's convention shows it (the textbook's z is the frameworks' 1 − z)
         values = [(symbol(q, s.theme.gru_convention), float(s.displayed(q)[s.step, unit]))
                   for q, a in quantities.items() if unit < a.shape[-1]]
-        self._show([f"unit {unit}:  " + "   ".join(f"{sym} {_num(v, 3)}" for sym, v in values),
-                    f"unit {unit}: " + "  ".join(f"{sym} {_num(v, 2)}" for sym, v in values),
+        name = translate("StatusBar", "unit {u}").format(u=unit)
+        self._show([f"{name}:  " + "   ".join(f"{sym} {_num(v, 3)}" for sym, v in values),
+                    f"{name}: " + "  ".join(f"{sym} {_num(v, 2)}" for sym, v in values),
                     f"u{unit} " + " ".join(f"{sym}{_num(v, 1)}" for sym, v in values)])
 
     def _show(self, variants: list[str]) -> None:
         self.value_label.set_variants(variants)
-        self.value_label.setToolTip(f"The first pinned unit's gates and states at the current step:\n{variants[0]}")
+        self.value_label.setToolTip(translate(
+            "StatusBar", "The first pinned unit's gates and states at the current step:") + "\n" + variants[0])
 
     @guarded
     def show_heatmap_hover(self, heat, scene_pos) -> None:
@@ -188,8 +210,11 @@ class StatusBar(QStatusBar):
                         from gateviz.ui.panels.notation import symbol
 
                         sym, v = symbol(row.quantity, s.theme.gru_convention), float(a[t, unit])
-                        self._show([f"under the mouse: {sym} of unit {unit} at t = {t}: {_num(v, 4)}",
-                                    f"{sym} of unit {unit}, t = {t}: {_num(v, 3)}", f"u{unit} t{t} {sym}{_num(v, 2)}"])
+                        self._show([translate("StatusBar", "under the mouse: {sym} of unit {unit} at t = {t}: {v}")
+                                    .format(sym=sym, unit=unit, t=t, v=_num(v, 4)),
+                                    translate("StatusBar", "{sym} of unit {unit}, t = {t}: {v}")
+                                    .format(sym=sym, unit=unit, t=t, v=_num(v, 3)),
+                                    f"u{unit} t{t} {sym}{_num(v, 2)}"])
                         return
         except (IndexError, AttributeError, KeyError):
             pass
@@ -198,19 +223,23 @@ class StatusBar(QStatusBar):
     # ---- the layout ------------------------------------------------------------------------------
     def show_left_out(self, dropped: tuple[str, ...]) -> None:
         """Say which panels the layout leaves out for lack of room (never silently)."""
-        from gateviz.ui.dashboard import PANEL_TITLES
+        from gateviz.ui.dashboard import panel_title
 
+        self._dropped = tuple(dropped)
         if dropped:
-            names = ", ".join(PANEL_TITLES.get(p, p).lower() for p in dropped)
-            self.fit_label.setText(f"{len(dropped)} panel{'s' * (len(dropped) > 1)} left out")
-            self.fit_label.setToolTip(f"Not shown for lack of room: {names}. {LAYOUT_HINT}")
+            names = translate("StatusBar", ", ").join(panel_title(p, lower=True) for p in dropped)
+            n = len(dropped)
+            self.fit_label.setText((translate("StatusBar", "{n} panel left out") if n == 1
+                                    else translate("StatusBar", "{n} panels left out")).format(n=n))
+            self.fit_label.setToolTip(translate("StatusBar", "Not shown for lack of room: {names}.").format(names=names)
+                                      + " " + translate("StatusBar", LAYOUT_HINT))
         self.fit_label.setVisible(bool(dropped))
 
     # ---- background work -------------------------------------------------------------------------
     def job_busy(self, busy: bool) -> None:
         if busy:
             self._job_started = time.monotonic()
-            self._job_message = "working"
+            self._job_message = translate("StatusBar", "working")
             self.progress_bar.setRange(0, 0)  # busy indicator until a report gives a fraction
             self._progress_timer.start(250)
         else:
@@ -243,7 +272,8 @@ class StatusBar(QStatusBar):
     def _update_progress_text(self) -> None:
         elapsed = time.monotonic() - self._job_started
         message = self._job_message[:1].upper() + self._job_message[1:]
-        self.progress_label.setText(f"{message}… {elapsed:.1f} s")
+        self.progress_label.setText(translate("StatusBar", "{message}… {seconds} s").format(
+            message=message, seconds=f"{elapsed:.1f}"))
 
 
 def _num(v: float, digits: int) -> str:

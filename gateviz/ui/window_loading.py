@@ -14,10 +14,23 @@ from PySide6.QtWidgets import QFileDialog
 from gateviz.core.model import RecurrentModel
 from gateviz.formats import MODEL_FILE_FILTER as MODEL_FILTER  # every reader's files, TF's included
 from gateviz.ui import errors, guard, settings
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.workers import Loaded
 
-SEQUENCE_FILTER = "Sequences (*.npy *.csv *.txt);;All files (*)"
+SEQUENCE_FILTER = QT_TRANSLATE_NOOP("Loading", "Sequences (*.npy *.csv *.txt);;All files (*)")  # translate() it
 SEQUENCE_SUFFIXES = (".npy", ".csv", ".txt")
+
+
+FILTER_WORDS = (QT_TRANSLATE_NOOP("Loading", "Model files"), QT_TRANSLATE_NOOP("Loading", "All files"))
+
+
+def _model_filter() -> str:
+    """The readers' file filter with its words translated ("Model files (...)": the patterns stay)."""
+    parts = []
+    for part in MODEL_FILTER.split(";;"):
+        words, sep, patterns = part.partition(" (")
+        parts.append(translate("Loading", words) + sep + patterns)
+    return ";;".join(parts)
 
 
 class ModelLoading:
@@ -56,7 +69,7 @@ class ModelLoading:
         label = spec.name if isinstance(spec, RecurrentModel) else os.path.basename(str(spec))
         if module:
             label += f" ({module})"
-        self.statusBar().showMessage(f"Opening {label}…")
+        self.statusBar().showMessage(translate("Loading", "Opening {name}…").format(name=label))
         # now: a reader stuck on a hostile file never makes this open (or a later one) wait
         self.runner.submit(("load", spec, input_path, module),
                            lambda progress: load_and_trace(spec, input_path, progress=progress, module=module,
@@ -71,14 +84,16 @@ class ModelLoading:
         if not self.runner.cancel():
             return
         model = self.state.model
-        kept = f"; kept {model.name}" if model is not None else "; open a model with File ▸ Open"
+        kept = (translate("Loading", "; kept {name}").format(name=model.name) if model is not None
+                else translate("Loading", "; open a model with File ▸ Open"))
         if tag is not None and tag[0] == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
-            self.statusBar().showMessage(f"Cancelled opening {label}{kept}", 5000)
+            self.statusBar().showMessage(translate("Loading", "Cancelled opening {name}").format(name=label) + kept, 5000)
         elif tag is not None and tag[0] == "intervene":
-            self.statusBar().showMessage(f"Cancelled re-tracing with the interventions{kept} as shown", 5000)
+            self.statusBar().showMessage(translate("Loading", "Cancelled re-tracing with the interventions{kept} as shown")
+                                         .format(kept=kept), 5000)
         else:
-            self.statusBar().showMessage(f"Cancelled tracing the new input{kept}", 5000)
+            self.statusBar().showMessage(translate("Loading", "Cancelled tracing the new input") + kept, 5000)
         fallback = getattr(self, "_after_failure", None)  # `gateviz MODEL` cancelled: the bundled model opens
         self._after_failure = None
         if fallback is not None and model is None:
@@ -86,7 +101,7 @@ class ModelLoading:
 
     def open_model_dialog(self) -> None:
         start = os.path.dirname(settings.recent_files()[0]) if settings.recent_files() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, translate("Loading", "Open model"), start, _model_filter())
         if path:
             self.open_model(path)
 
@@ -124,7 +139,8 @@ class ModelLoading:
     def open_sequence_dialog(self) -> None:
         if self.state.model is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open input sequence", "", SEQUENCE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, translate("Loading", "Open input sequence"), "",
+                                              translate("Loading", SEQUENCE_FILTER))
         if path:
             self.open_sequence_file(path)
 
@@ -135,7 +151,7 @@ class ModelLoading:
 
             sequence = read_sequence(path, model)
         except Exception as exc:  # noqa: BLE001 - every reader failure becomes a dialog
-            self._report_failure("Cannot read the sequence", exc)
+            self._report_failure(translate("Loading", "Cannot read the sequence"), exc)
             return
         self.set_sequence(sequence, os.path.basename(path))
 
@@ -170,9 +186,9 @@ class ModelLoading:
                 self._restore(previous)
             if kind == "load":
                 label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
-                self._report_failure(f"Cannot open {label}", exc)
+                self._report_failure(translate("Loading", "Cannot open {name}").format(name=label), exc)
             else:
-                self._report_failure("Cannot show this input", exc)
+                self._report_failure(translate("Loading", "Cannot show this input"), exc)
             self._after_failure = None
             if fallback is not None and previous["model"] is None:
                 fallback()
@@ -212,26 +228,28 @@ class ModelLoading:
         if text is None or id(model) in self._nonfinite_warned:
             return
         self._nonfinite_warned.add(id(model))
-        name = model.name or "this model"
-        message = (f"{name}: {text}.\n\nThe panels draw NaN values in magenta. 'gateviz info' lists the tensors "
-                   "that hold NaN or Inf.")
+        name = model.name or translate("Loading", "this model")
+        message = f"{name}: {text}.\n\n" + translate(
+            "Loading", "The panels draw NaN values in magenta. 'gateviz info' lists the tensors that hold NaN or Inf.")
         # after this slot: a modal dialog must not run inside the job's signal (or a paint)
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(0, self, lambda: errors.show_error(self, "NaN or Inf in the model", message))
+        title = translate("Loading", "NaN or Inf in the model")
+        QTimer.singleShot(0, self, lambda: errors.show_error(self, title, message))
 
     def _guard_error(self, where: str, message: str, first_time: bool) -> None:
         """A paint event or slot raised (guard.py): say so in the status bar, and once in a dialog."""
-        self.statusBar().showMessage(f"Something went wrong in {where}: {message}", 15000)
+        self.statusBar().showMessage(translate("Loading", "Something went wrong in {where}: {message}").format(
+            where=where, message=message), 15000)
         if not first_time or self._error_dialog_pending:
             return
         self._error_dialog_pending = True
-        text = (f"{message}\n\n(in {where})\n\nThe window keeps running; please report this with the text "
-                "printed in the terminal.")
+        text = translate("Loading", "{message}\n\n(in {where})\n\nThe window keeps running; please report this "
+                                    "with the text printed in the terminal.").format(message=message, where=where)
 
         def show() -> None:
             try:
-                errors.show_error(self, "Something went wrong", text)
+                errors.show_error(self, translate("Loading", "Something went wrong"), text)
             finally:
                 self._error_dialog_pending = False
 
@@ -267,9 +285,9 @@ class ModelLoading:
         self.setWindowTitle(f"gateviz — {model.name}")
         self.statusBar().clearMessage()
         if loaded.trace.meta.get("encoder_not_shown"):  # a decoder whose encoder's stack has another shape
-            self.statusBar().showMessage(f"The encoder's steps are not drawn on this time axis "
-                                         f"({loaded.trace.meta['encoder_not_shown']}); the decoder starts from its "
-                                         "final state", 20000)
+            self.statusBar().showMessage(translate(
+                "Loading", "The encoder's steps are not drawn on this time axis ({why}); the decoder starts from "
+                           "its final state").format(why=loaded.trace.meta["encoder_not_shown"]), 20000)
         self.interventions.model_opened(model)  # the list was for the previous model: cleared, and said so
         self._report_nonfinite(model, loaded.trace)
         self.traceReady.emit()
@@ -288,13 +306,13 @@ class ModelLoading:
             self._ask_for_encoder_input(tag, exc)
         elif kind == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
-            self._report_failure(f"Cannot open {label}", exc)
+            self._report_failure(translate("Loading", "Cannot open {name}").format(name=label), exc)
             fallback = getattr(self, "_after_failure", None)
             self._after_failure = None
             if fallback is not None and self.state.model is None:
                 fallback()
         else:
-            self._report_failure("Cannot trace this input", exc)
+            self._report_failure(translate("Loading", "Cannot trace this input"), exc)
 
     def _trace_shorter(self, tag, exc) -> bool:
         """An input too long to trace in the memory available: offer its first steps that fit; True
@@ -302,7 +320,8 @@ class ModelLoading:
         fit = exc.fit
         if not ask_trace_shorter(self, exc.steps, fit, exc.needed, exc.usable):
             return False
-        shorter, name = exc.sequence[:fit], f"first {fit:,} of {exc.steps:,} steps"
+        shorter = exc.sequence[:fit]
+        name = translate("Loading", "first {fit} of {steps} steps").format(fit=f"{fit:,}", steps=f"{exc.steps:,}")
         if tag[0] == "load":  # reopen the same model on the shorter input
             from gateviz.ui.workers import load_and_trace
 
@@ -311,7 +330,7 @@ class ModelLoading:
                                lambda progress: load_and_trace(spec, sequence=shorter, progress=progress, module=module))
         else:
             self.set_sequence(shorter, name)
-        self.statusBar().showMessage(f"Tracing the {name}…")
+        self.statusBar().showMessage(translate("Loading", "Tracing the {name}…").format(name=name))
         return True
 
     def _ask_for_module(self, tag, exc) -> None:
@@ -321,7 +340,8 @@ class ModelLoading:
         if name is not None:
             self.open_model(tag[1], tag[2], module=name)  # a start-up fallback stays armed for this try
             return
-        self.statusBar().showMessage(f"Kept {self.state.model.name}" if self.state.model is not None else "", 5000)
+        self.statusBar().showMessage(translate("Loading", "Kept {name}").format(name=self.state.model.name)
+                                     if self.state.model is not None else "", 5000)
         fallback = getattr(self, "_after_failure", None)
         self._after_failure = None
         if fallback is not None and self.state.model is None:
@@ -341,7 +361,8 @@ class ModelLoading:
         if answer is not None:
             self.open_model(spec, module=exc.encoder)
             return
-        self.statusBar().showMessage(f"Kept {self.state.model.name}" if self.state.model is not None else "", 5000)
+        self.statusBar().showMessage(translate("Loading", "Kept {name}").format(name=self.state.model.name)
+                                     if self.state.model is not None else "", 5000)
         fallback = getattr(self, "_after_failure", None)
         self._after_failure = None
         if fallback is not None and self.state.model is None:
@@ -375,8 +396,9 @@ def ask_trace_shorter(parent, steps: int, fit: int, needed: int, usable: int) ->
     from gateviz.core.budget import format_bytes
 
     answer = QMessageBox.question(
-        parent, "Input too long for the memory available",
-        f"Tracing all {steps:,} steps needs about {format_bytes(needed)}; only {format_bytes(usable)} "
-        f"can be used now.\n\nTrace the first {fit:,} steps instead?",
+        parent, translate("Loading", "Input too long for the memory available"),
+        translate("Loading", "Tracing all {steps} steps needs about {needed}; only {usable} can be used now.\n\n"
+                             "Trace the first {fit} steps instead?").format(
+            steps=f"{steps:,}", needed=format_bytes(needed), usable=format_bytes(usable), fit=f"{fit:,}"),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     return answer == QMessageBox.StandardButton.Yes

@@ -13,6 +13,177 @@
         </message>
     </context>
     <context>
+        <name>Controls</name>
+        <message>
+            <source>Unit index</source>
+            <translation>单元编号</translation>
+        </message>
+        <message>
+            <source>Rows in unit order 0, 1, 2, …</source>
+            <translation>按单元编号 0、1、2…… 排列各行</translation>
+        </message>
+        <message>
+            <source>Variance over time</source>
+            <translation>随时间的方差</translation>
+        </message>
+        <message>
+            <source>Most active units (largest variance of h over time) first</source>
+            <translation>最活跃的单元（h 随时间的方差最大）排在前面</translation>
+        </message>
+        <message>
+            <source>Saturation</source>
+            <translation>饱和度</translation>
+        </message>
+        <message>
+            <source>Units whose gates sit most often near 0 or 1 first</source>
+            <translation>门最常接近 0 或 1 的单元排在前面</translation>
+        </message>
+        <message>
+            <source>Correlation with input</source>
+            <translation>与输入的相关性</translation>
+        </message>
+        <message>
+            <source>Units whose h follows the input most closely first</source>
+            <translation>h 最紧密跟随输入的单元排在前面</translation>
+        </message>
+        <message>
+            <source>forward</source>
+            <translation>正向</translation>
+        </message>
+        <message>
+            <source>backward</source>
+            <translation>反向</translation>
+        </message>
+        <message>
+            <source>Model</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>Pretrained models that ship with gateviz, one per task and cell kind</source>
+            <translation>gateviz 自带的预训练模型，每个任务和单元类型各一个</translation>
+        </message>
+        <message>
+            <source>Open…</source>
+            <translation>打开…</translation>
+        </message>
+        <message>
+            <source>Open a model file: gateviz .gvm, PyTorch .pt/.pth/.safetensors, Keras .h5/.keras or ONNX .onnx (Ctrl+O). You can also drop a file on the window.</source>
+            <translation>打开模型文件：gateviz .gvm、PyTorch .pt/.pth/.safetensors、Keras .h5/.keras 或 ONNX .onnx (Ctrl+O)。也可以把文件拖放到窗口上。</translation>
+        </message>
+        <message>
+            <source>Train…</source>
+            <translation>训练…</translation>
+        </message>
+        <message>
+            <source>Train a small model on a built-in task and watch its loss (Ctrl+T)</source>
+            <translation>在内置任务上训练一个小模型并观察其损失 (Ctrl+T)</translation>
+        </message>
+        <message>
+            <source>Save…</source>
+            <translation>保存…</translation>
+        </message>
+        <message>
+            <source>Save the current model as a gateviz model file (.gvm) (Ctrl+S)</source>
+            <translation>将当前模型保存为 gateviz 模型文件 (.gvm) (Ctrl+S)</translation>
+        </message>
+        <message>
+            <source>Bundled models…</source>
+            <translation>内置模型…</translation>
+        </message>
+        <message>
+            <source>, bidirectional</source>
+            <translation>，双向</translation>
+        </message>
+        <message>
+            <source>{cell} {units} units, {layers} layer(s){bi}</source>
+            <translation>{cell}，{units} 个单元，{layers} 层{bi}</translation>
+        </message>
+        <message>
+            <source>input: {n} feature(s) per step</source>
+            <translation>输入：每步 {n} 个特征</translation>
+        </message>
+        <message>
+            <source>input: text, {n} characters</source>
+            <translation>输入：文本，{n} 个字符</translation>
+        </message>
+        <message>
+            <source>task: {task}</source>
+            <translation>任务：{task}</translation>
+        </message>
+        <message>
+            <source>from: {framework}</source>
+            <translation>来源：{framework}</translation>
+        </message>
+        <message>
+            <source>Input sequence</source>
+            <translation>输入序列</translation>
+        </message>
+        <message>
+            <source>Inputs chosen to tell a story for this model's task</source>
+            <translation>为此模型的任务挑选的、能说明问题的输入</translation>
+        </message>
+        <message>
+            <source>Load sequence file…</source>
+            <translation>加载序列文件…</translation>
+        </message>
+        <message>
+            <source>Read an input from .npy (T, features), .csv (one row per step) or .txt (text models)</source>
+            <translation>从 .npy（T, 特征）、.csv（每步一行）或 .txt（文本模型）读取输入</translation>
+        </message>
+        <message>
+            <source>(your own input)</source>
+            <translation>（你自己的输入）</translation>
+        </message>
+        <message>
+            <source>from {name}</source>
+            <translation>来自 {name}</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>单元</translation>
+        </message>
+        <message>
+            <source>Which layer and direction every panel shows</source>
+            <translation>所有面板显示哪一层、哪个方向</translation>
+        </message>
+        <message>
+            <source>Order of the heatmap rows</source>
+            <translation>热图各行的顺序</translation>
+        </message>
+        <message>
+            <source>e.g. 0, 5, 12</source>
+            <translation>例如 0, 5, 12</translation>
+        </message>
+        <message>
+            <source>Pinned units (comma separated, up to 8): their traces, diagram values and text colouring. Clicking a heatmap row pins or unpins that unit.</source>
+            <translation>已固定的单元（用逗号分隔，最多 8 个）：显示它们的曲线、结构图中的数值和文本着色。单击热图的某一行即可固定或取消固定该单元。</translation>
+        </message>
+        <message>
+            <source>Layer</source>
+            <translation>层</translation>
+        </message>
+        <message>
+            <source>Sort rows</source>
+            <translation>行排序</translation>
+        </message>
+        <message>
+            <source>Pinned</source>
+            <translation>已固定</translation>
+        </message>
+        <message>
+            <source>layer {k}</source>
+            <translation>第 {k} 层</translation>
+        </message>
+        <message>
+            <source>{layer}  ({n} units)</source>
+            <translation>{layer}（{n} 个单元）</translation>
+        </message>
+        <message>
+            <source>unit {u}</source>
+            <translation>单元 {u}</translation>
+        </message>
+    </context>
+    <context>
         <name>Dashboard</name>
         <message>
             <source>Input and output</source>
@@ -52,6 +223,75 @@
         <message>
             <source>Controls</source>
             <translation>控制</translation>
+        </message>
+    </context>
+    <context>
+        <name>Errors</name>
+        <message>
+            <source>no such file: {name}</source>
+            <translation>没有这个文件：{name}</translation>
+        </message>
+        <message>
+            <source>{name} is a folder; choose a file</source>
+            <translation>{name} 是文件夹；请选择一个文件</translation>
+        </message>
+        <message>
+            <source>permission denied: {name}</source>
+            <translation>没有权限：{name}</translation>
+        </message>
+        <message>
+            <source>not enough memory for this model and input; try a shorter sequence</source>
+            <translation>内存不足以处理此模型和输入；请尝试更短的序列</translation>
+        </message>
+        <message>
+            <source>unexpected {kind}: {error}</source>
+            <translation>意外的 {kind}：{error}</translation>
+        </message>
+        <message>
+            <source>Replace file?</source>
+            <translation>替换文件？</translation>
+        </message>
+        <message>
+            <source>{path} already exists.
+Do you want to replace it?</source>
+            <translation>{path} 已存在。
+要替换它吗？</translation>
+        </message>
+        <message>
+            <source>{file} holds {n} recurrent modules. Which one should gateviz open?</source>
+            <translation>{file} 包含 {n} 个循环模块。gateviz 应打开哪一个？</translation>
+        </message>
+        <message>
+            <source>{file}: gateviz can open this recurrent module on its raw input features.</source>
+            <translation>{file}：gateviz 可以以原始输入特征打开这个循环模块。</translation>
+        </message>
+        <message>
+            <source>Choose a recurrent module</source>
+            <translation>选择循环模块</translation>
+        </message>
+        <message>
+            <source>The decoder needs its encoder's input</source>
+            <translation>解码器需要其编码器的输入</translation>
+        </message>
+        <message>
+            <source>{decoder} starts where its encoder {encoder} ends, from the encoder's final state.
+
+Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the encoder on it first and shows the encoder's steps, then the decoder's, on one time axis.</source>
+            <translation>{decoder} 从其编码器 {encoder} 结束处开始，即从编码器的最终状态出发。
+
+请选择编码器的输入序列（.npy、.csv 或 .txt）：gateviz 先用它运行编码器，再在同一条时间轴上先后显示编码器和解码器的各个时间步。</translation>
+        </message>
+        <message>
+            <source>Choose encoder input…</source>
+            <translation>选择编码器输入…</translation>
+        </message>
+        <message>
+            <source>Open the encoder {encoder}</source>
+            <translation>打开编码器 {encoder}</translation>
+        </message>
+        <message>
+            <source>Input of the encoder {encoder}</source>
+            <translation>编码器 {encoder} 的输入</translation>
         </message>
     </context>
     <context>
@@ -178,6 +418,129 @@
         <message>
             <source>Which earlier inputs matter for the output at the cursor: the input shaded by its connectivity above the gradient norms on a log axis, dy/dc per unit and the forget gates' product</source>
             <translation>哪些较早的输入影响光标处的输出：上方是按连通度着色的输入，下方是对数坐标上的梯度范数、各单元的 dy/dc 以及遗忘门的连乘积</translation>
+        </message>
+    </context>
+    <context>
+        <name>Loading</name>
+        <message>
+            <source>Sequences (*.npy *.csv *.txt);;All files (*)</source>
+            <translation>序列 (*.npy *.csv *.txt);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Model files</source>
+            <translation>模型文件</translation>
+        </message>
+        <message>
+            <source>All files</source>
+            <translation>所有文件</translation>
+        </message>
+        <message>
+            <source>Opening {name}…</source>
+            <translation>正在打开 {name}…</translation>
+        </message>
+        <message>
+            <source>; kept {name}</source>
+            <translation>；保留 {name}</translation>
+        </message>
+        <message>
+            <source>; open a model with File ▸ Open</source>
+            <translation>；请通过“文件 ▸ 打开模型”打开一个模型</translation>
+        </message>
+        <message>
+            <source>Cancelled opening {name}</source>
+            <translation>已取消打开 {name}</translation>
+        </message>
+        <message>
+            <source>Cancelled re-tracing with the interventions{kept} as shown</source>
+            <translation>已取消带干预的重新计算{kept}，保持当前显示</translation>
+        </message>
+        <message>
+            <source>Cancelled tracing the new input</source>
+            <translation>已取消计算新的输入</translation>
+        </message>
+        <message>
+            <source>Open model</source>
+            <translation>打开模型</translation>
+        </message>
+        <message>
+            <source>Open input sequence</source>
+            <translation>打开输入序列</translation>
+        </message>
+        <message>
+            <source>Cannot read the sequence</source>
+            <translation>无法读取序列</translation>
+        </message>
+        <message>
+            <source>Cannot open {name}</source>
+            <translation>无法打开 {name}</translation>
+        </message>
+        <message>
+            <source>Cannot show this input</source>
+            <translation>无法显示此输入</translation>
+        </message>
+        <message>
+            <source>this model</source>
+            <translation>此模型</translation>
+        </message>
+        <message>
+            <source>The panels draw NaN values in magenta. 'gateviz info' lists the tensors that hold NaN or Inf.</source>
+            <translation>面板用品红色绘出 NaN 值。“gateviz info”会列出含有 NaN 或 Inf 的张量。</translation>
+        </message>
+        <message>
+            <source>NaN or Inf in the model</source>
+            <translation>模型中有 NaN 或 Inf</translation>
+        </message>
+        <message>
+            <source>Something went wrong in {where}: {message}</source>
+            <translation>{where} 中出错：{message}</translation>
+        </message>
+        <message>
+            <source>{message}
+
+(in {where})
+
+The window keeps running; please report this with the text printed in the terminal.</source>
+            <translation>{message}
+
+（位于 {where}）
+
+窗口仍可继续使用；请连同终端中打印的文字一起报告此问题。</translation>
+        </message>
+        <message>
+            <source>Something went wrong</source>
+            <translation>出错了</translation>
+        </message>
+        <message>
+            <source>The encoder's steps are not drawn on this time axis ({why}); the decoder starts from its final state</source>
+            <translation>编码器的时间步未画在这条时间轴上（{why}）；解码器从编码器的最终状态开始</translation>
+        </message>
+        <message>
+            <source>Cannot trace this input</source>
+            <translation>无法计算此输入</translation>
+        </message>
+        <message>
+            <source>first {fit} of {steps} steps</source>
+            <translation>{steps} 步中的前 {fit} 步</translation>
+        </message>
+        <message>
+            <source>Tracing the {name}…</source>
+            <translation>正在计算{name}…</translation>
+        </message>
+        <message>
+            <source>Kept {name}</source>
+            <translation>保留了 {name}</translation>
+        </message>
+        <message>
+            <source>Input too long for the memory available</source>
+            <translation>输入太长，可用内存不足</translation>
+        </message>
+        <message>
+            <source>Tracing all {steps} steps needs about {needed}; only {usable} can be used now.
+
+Trace the first {fit} steps instead?</source>
+            <translation>计算全部 {steps} 步约需 {needed}；目前只有 {usable} 可用。
+
+改为只计算前 {fit} 步吗？</translation>
         </message>
     </context>
     <context>
@@ -488,6 +851,148 @@ RNN：
         <message>
             <source>Version and what gateviz is</source>
             <translation>版本以及 gateviz 的简介</translation>
+        </message>
+    </context>
+    <context>
+        <name>Player</name>
+        <message>
+            <source>Jump to the first step (Home)</source>
+            <translation>跳到第一步 (Home)</translation>
+        </message>
+        <message>
+            <source>One step back (←)</source>
+            <translation>后退一步 (←)</translation>
+        </message>
+        <message>
+            <source>Play / pause (Space)</source>
+            <translation>播放 / 暂停 (空格)</translation>
+        </message>
+        <message>
+            <source>One step forward (→)</source>
+            <translation>前进一步 (→)</translation>
+        </message>
+        <message>
+            <source>Jump to the last step (End)</source>
+            <translation>跳到最后一步 (End)</translation>
+        </message>
+        <message>
+            <source>Time: drag to move every panel's cursor to that step</source>
+            <translation>时间：拖动以把所有面板的光标移到该时间步</translation>
+        </message>
+        <message>
+            <source>Current time step t / last step (steps count from 0)</source>
+            <translation>当前时间步 t / 最后一步（从 0 开始计数）</translation>
+        </message>
+        <message>
+            <source> steps/s</source>
+            <translation> 步/秒</translation>
+        </message>
+        <message>
+            <source>Playback speed in time steps per second</source>
+            <translation>播放速度，单位为每秒时间步数</translation>
+        </message>
+        <message>
+            <source>Loop</source>
+            <translation>循环</translation>
+        </message>
+        <message>
+            <source>Start again from step 0 after the last step</source>
+            <translation>播放到最后一步后从第 0 步重新开始</translation>
+        </message>
+    </context>
+    <context>
+        <name>StatusBar</name>
+        <message>
+            <source>They would be unreadable at this window and font size. Enlarge the window, leave presentation mode (F5) or choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).</source>
+            <translation>在当前窗口和字号下它们将无法看清。请放大窗口、退出演示模式 (F5)，或选择面板较少的布局（视图 ▸ 布局，Ctrl+1 … Ctrl+8）。</translation>
+        </message>
+        <message>
+            <source>no model</source>
+            <translation>没有模型</translation>
+        </message>
+        <message>
+            <source>The current model and input</source>
+            <translation>当前的模型和输入</translation>
+        </message>
+        <message>
+            <source>The first pinned unit's gates and states at the current step</source>
+            <translation>第一个已固定单元在当前时间步的门和状态</translation>
+        </message>
+        <message>
+            <source>Loading or tracing in the background; the window stays usable</source>
+            <translation>正在后台加载或计算；窗口仍可使用</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Stop waiting for this job (Esc) and keep the model shown now</source>
+            <translation>不再等待此任务 (Esc)，保留当前显示的模型</translation>
+        </message>
+        <message>
+            <source>⚡ {n} intervention active</source>
+            <translation>⚡ {n} 项干预生效中</translation>
+        </message>
+        <message>
+            <source>⚡ {n} interventions active</source>
+            <translation>⚡ {n} 项干预生效中</translation>
+        </message>
+        <message>
+            <source>({n} more switched off)</source>
+            <translation>（另有 {n} 项已关闭）</translation>
+        </message>
+        <message>
+            <source>The shown run is intervened:</source>
+            <translation>显示的是干预后的运行：</translation>
+        </message>
+        <message>
+            <source>Click to show the Interventions list (Ctrl+I).</source>
+            <translation>单击显示干预列表 (Ctrl+I)。</translation>
+        </message>
+        <message>
+            <source>. Panels draw NaN in magenta; gateviz info MODEL names the tensors.</source>
+            <translation>。面板用品红色绘出 NaN；gateviz info MODEL 会列出相应的张量。</translation>
+        </message>
+        <message>
+            <source>unit {u}</source>
+            <translation>单元 {u}</translation>
+        </message>
+        <message>
+            <source>The first pinned unit's gates and states at the current step:</source>
+            <translation>第一个已固定单元在当前时间步的门和状态：</translation>
+        </message>
+        <message>
+            <source>under the mouse: {sym} of unit {unit} at t = {t}: {v}</source>
+            <translation>鼠标处：单元 {unit} 在 t = {t} 时的 {sym}：{v}</translation>
+        </message>
+        <message>
+            <source>{sym} of unit {unit}, t = {t}: {v}</source>
+            <translation>单元 {unit} 的 {sym}，t = {t}：{v}</translation>
+        </message>
+        <message>
+            <source>, </source>
+            <translation>、</translation>
+        </message>
+        <message>
+            <source>{n} panel left out</source>
+            <translation>{n} 个面板未显示</translation>
+        </message>
+        <message>
+            <source>{n} panels left out</source>
+            <translation>{n} 个面板未显示</translation>
+        </message>
+        <message>
+            <source>Not shown for lack of room: {names}.</source>
+            <translation>因空间不足未显示：{names}。</translation>
+        </message>
+        <message>
+            <source>working</source>
+            <translation>处理中</translation>
+        </message>
+        <message>
+            <source>{message}… {seconds} s</source>
+            <translation>{message}… {seconds} 秒</translation>
         </message>
     </context>
 </TS>
