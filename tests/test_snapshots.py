@@ -201,7 +201,11 @@ def test_cli_train_snapshots_and_dtype(tmp_path, capsys):
                  "-o", str(none)]) == 0
     assert load_gateviz_model(none).snapshots == []
     assert "snapshots" not in read_safetensors_header(none)["__metadata__"]
-    capsys.readouterr()
+    measured = tmp_path / "measured.gvm"
+    assert main(["train", "binary-addition", "--units", "4", "--epochs", "1", "--quiet", "--snapshots", "3",
+                 "--snapshot-metrics", "-o", str(measured)]) == 0
+    assert "measured exact_sums on 3 snapshots" in capsys.readouterr().err
+    assert all(s.metric_step == s.step and s.metric is not None for s in load_gateviz_model(measured).snapshots)
     assert main(["train", "binary-addition", "--snapshots", "-1", "-o", str(tmp_path / "x.gvm")]) == 2
     error_line(capsys, "--snapshots", "0")
 
@@ -254,3 +258,19 @@ def test_cli_timelapse_refusals(trained, tmp_path, capsys):
     assert main(["export", str(path), "--timelapse", "-o", str(tmp_path / "c.png")]) == 2
     error_line(capsys, ".gif or .mp4")
     assert not any(tmp_path.glob("*.gif")) and not (tmp_path / "c.png").exists()
+
+
+def test_evaluate_snapshots_measures_each_snapshots_own_weights():
+    trainer = Trainer(TrainConfig(task="binary-addition", units=4, epochs=1, snapshots=4, seed=2))
+    for _ in trainer.run():
+        pass
+    before = [s.metric_step for s in trainer.snapshots]
+    assert before[0] is None and before[-1] == 64
+    trainer.evaluate_snapshots()
+    model = trainer.model()
+    metric = trainer.task.metric
+    for k, snap in enumerate(model.snapshots):
+        assert snap.metric_step == snap.step
+        assert snap.metric == trainer.task.evaluate(model_at_snapshot(model, k))[metric]
+    assert model.snapshots[-1].metric == trainer.metrics[metric]
+    assert metric in model.snapshots[0].title() and "at step" not in model.snapshots[0].title()

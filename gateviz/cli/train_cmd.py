@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot-dtype", choices=("float32", "float16"), default="float32",
                         help="how the snapshots' weights are stored: float32 (default, exact) or float16 (half the "
                              "size; traces of those snapshots are marked as float16)")
+    parser.add_argument("--snapshot-metrics", action="store_true",
+                        help="after training, measure the task's metric on every snapshot's own weights (one "
+                             "held-out evaluation each) instead of keeping the latest per-epoch evaluation's")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -171,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
         if trainer.stopped_early and trainer.steps_done == 0:
             print("gateviz: interrupted before the first training step; nothing saved", file=sys.stderr)
             return EXIT_INTERRUPTED
+        if args.snapshot_metrics and args.snapshots:
+            spent = trainer.evaluate_snapshots()
+            print(f"measured {trainer.task.metric} on {len(trainer.snapshots)} snapshots in {spent:.1f}s",
+                  file=sys.stderr)
         model = trainer.model()
         save_model(model, output, overwrite=args.force, snapshot_dtype=args.snapshot_dtype)
     task = trainer.task

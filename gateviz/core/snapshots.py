@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -175,7 +176,8 @@ class SnapshotTraces:
 
     ``get(k)`` traces on first use and keeps the result; the least recently used traces are
     dropped when they hold more than ``max_bytes`` together (the one just asked for always stays).
-    A trace carries ``meta["snapshot"]`` (index, step, epoch, loss, metric, dtype)."""
+    A trace carries ``meta["snapshot"]`` (index, step, epoch, loss, metric, dtype). Thread-safe: a
+    worker may fill the cache ahead (``trace_all``) while the GUI thread asks for snapshots."""
 
     def __init__(self, model: RecurrentModel, sequence, *, max_bytes: int = DEFAULT_TRACE_CACHE_BYTES):
         if not getattr(model, "snapshots", None):
@@ -183,6 +185,7 @@ class SnapshotTraces:
         self.model, self.sequence, self.max_bytes = model, sequence, max_bytes
         self._traces: OrderedDict[int, Any] = OrderedDict()
         self._bytes: dict[int, int] = {}
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self.model.snapshots)
@@ -199,19 +202,20 @@ class SnapshotTraces:
         if not -len(snaps) <= index < len(snaps):
             raise GatevizError(f"snapshot {index} does not exist; {self.model.name} has snapshots 0..{len(snaps) - 1}")
         index %= len(snaps)
-        trace = self._traces.get(index)
-        if trace is not None:
-            self._traces.move_to_end(index)
+        with self._lock:
+            trace = self._traces.get(index)
+            if trace is not None:
+                self._traces.move_to_end(index)
+                return trace
+            trace = Tracer(model_at_snapshot(self.model, index)).trace(self.sequence)
+            snap = snaps[index]
+            trace.meta["snapshot"] = {"index": index, "count": len(snaps), **snap.info(), "dtype": snap.dtype}
+            self._traces[index] = trace
+            self._bytes[index] = _trace_bytes(trace)
+            while sum(self._bytes.values()) > self.max_bytes and len(self._traces) > 1:
+                old, _ = self._traces.popitem(last=False)
+                del self._bytes[old]
             return trace
-        trace = Tracer(model_at_snapshot(self.model, index)).trace(self.sequence)
-        snap = snaps[index]
-        trace.meta["snapshot"] = {"index": index, "count": len(snaps), **snap.info(), "dtype": snap.dtype}
-        self._traces[index] = trace
-        self._bytes[index] = _trace_bytes(trace)
-        while sum(self._bytes.values()) > self.max_bytes and len(self._traces) > 1:
-            old, _ = self._traces.popitem(last=False)
-            del self._bytes[old]
-        return trace
 
     def trace_all(self) -> list:
         """Every snapshot's trace (as many stay cached as ``max_bytes`` allows)."""
