@@ -3,7 +3,7 @@
     python scripts/train_bundled.py                 # every model, then index.json and the samples
     python scripts/train_bundled.py --only sine-gru # one model (the index keeps the others)
     python scripts/train_bundled.py --check         # retrain in a temporary folder, compare with the files
-    python scripts/train_bundled.py --snapshots 20 --snapshot-dtype float16  # models carry training snapshots
+    python scripts/train_bundled.py --snapshots 20 --snapshot-dtype float16 --snapshot-metrics  # + time-lapse
 
 Deterministic: fixed seeds, one torch thread, the tasks' fixed held-out sets. Every
 LSTM and GRU must meet its task's quality bar or the script fails. A plain RNN gets the same
@@ -69,14 +69,18 @@ VARIANTS = {name: f"{LONG_ADDING} steps" for name in SPECS if name.startswith("a
 SEED = 0
 
 
-def train_one(name: str, out_dir: Path, snapshots: int = 0, snapshot_dtype: str = "float32") -> dict:
-    """``snapshots``: training snapshots kept in the file (issue 16; 0: none, the files as committed)."""
+def train_one(name: str, out_dir: Path, snapshots: int = 0, snapshot_dtype: str = "float32",
+              snapshot_metrics: bool = False) -> dict:
+    """``snapshots``: training snapshots kept in the file (issue 16; 0: none, the files as committed);
+    ``snapshot_metrics``: each snapshot's metric measured on its own weights."""
     task_name, cell, extra, description = SPECS[name]
     t0 = time.perf_counter()
     trainer = Trainer(TrainConfig(task=task_name, cell=cell, seed=SEED, threads=1, name=name, snapshots=snapshots,
                                   **extra))
     for _ in trainer.run():
         pass
+    if snapshot_metrics:
+        trainer.evaluate_snapshots()
     model = trainer.model()
     metrics = trainer.metrics or {}
     task = trainer.task
@@ -195,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep N training snapshots in each model for the time-lapse (default 0: none)")
     parser.add_argument("--snapshot-dtype", choices=("float32", "float16"), default="float32",
                         help="how the snapshots' weights are stored (float16: half the size)")
+    parser.add_argument("--snapshot-metrics", action="store_true",
+                        help="measure each snapshot's metric on its own weights (one evaluation per snapshot)")
     args = parser.parse_args(argv)
     if args.table:
         print(table(args.out / INDEX))
@@ -207,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only and index_path.exists():
         entries = {e["name"]: e for e in json.loads(index_path.read_text())["models"]}
     for name in args.only or SPECS:
-        entries[name] = train_one(name, args.out, args.snapshots, args.snapshot_dtype)
+        entries[name] = train_one(name, args.out, args.snapshots, args.snapshot_dtype, args.snapshot_metrics)
     ordered = [describe(n, entries[n]) for n in SPECS if n in entries]
     index_path.write_text(json.dumps({"models": ordered}, indent=1) + "\n", encoding="utf-8")
     total = sum((args.out / e["file"]).stat().st_size for e in ordered)

@@ -161,7 +161,8 @@ def test_traces_at_snapshots_are_the_engines_and_cached(trained):
         assert traces.get(k).meta["snapshot"]["step"] == model.snapshots[k].step
     first, last = traces.get(0), traces.get(-1)
     assert traces.get(0) is first  # a cached lookup is the same object
-    assert not np.allclose(first.states[(0, "forward")]["cell_state"], last.states[(0, "forward")]["cell_state"], atol=1e-3)
+    early, late = first.states[(0, "forward")]["cell_state"], last.states[(0, "forward")]["cell_state"]
+    assert not np.allclose(early, late, atol=1e-3)
     _states_equal(last, Tracer(model).trace(sequence))  # the last snapshot is the model
 
 
@@ -239,7 +240,8 @@ def test_cli_timelapse_one_titled_frame_per_snapshot(trained, tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert "8 frames (one per training snapshot) of the heatmaps at step 3" in out[0]
     last = model.snapshots[-1].step
-    assert [line.strip() for line in out[1:]] == [f"{model.name} · {s.title(total_steps=last)}" for s in model.snapshots]
+    titles = [f"{model.name} · {s.title(total_steps=last)}" for s in model.snapshots]
+    assert [line.strip() for line in out[1:]] == titles
     assert out[1].strip().startswith(f"{model.name} · step 0/128 · epoch 0 · loss ")
     frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(gif))]
     assert len(frames) == 8
