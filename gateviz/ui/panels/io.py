@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
 
-from .common import NAN_COLOUR, Panel
+from .common import NAN_COLOUR, Panel, translate
 from .io_memory import MemoryKey, memory_caption, memory_shade, memory_tip, placeholder_shade
 from .io_base import PlotView
 from .io_views import VIEW_CLASSES, GenericView, IOView
@@ -36,7 +36,7 @@ class IOPanel(Panel):
     title = "Input and output"
 
     def description(self) -> str:
-        return "What goes into the network and what comes out, step by step."
+        return translate("IO", "What goes into the network and what comes out, step by step.")
 
     def build(self) -> None:
         self._layout = QVBoxLayout(self)
@@ -132,7 +132,7 @@ class IOPanel(Panel):
         self.view.on_gradients(self.shade)
         self.memory_key.setHidden(self.shade is None)
         if self.shade is not None:
-            mark = self.view.memory_mark
+            mark = translate("IO", self.view.memory_mark)
             self.memory_key.set_text(memory_caption(self.shade, mark), memory_tip(self.shade, mark))
         self._set_caption()
         if (was is None) != (self.shade is None):  # the key's row came or went: lay out now, not later
@@ -192,11 +192,13 @@ class IOPanel(Panel):
         if shade is not None and self.view is not None and self.view.memory_replaces_caption:
             text = ""  # the memory key's row says what the colours are
         if self.decode_error:
-            text = f"{text}  <i>(task view unavailable: {self.decode_error})</i>"
+            unavailable = translate("IO", "(task view unavailable: {error})").format(error=self.decode_error)
+            text = f"{text}  <i>{unavailable}</i>"
         nan_from = self._nan_output_step()
         if nan_from is not None:  # predictions decoded from NaN (argmax, rounding) would pass for real ones
-            text = (f"{text} <span style='color:{NAN_COLOUR}'>■</span> the model's output is NaN from step "
-                    f"{nan_from}: its predictions there mean nothing")
+            text = (f"{text} <span style='color:{NAN_COLOUR}'>■</span> "
+                    + translate("IO", "the model's output is NaN from step {step}: its predictions there mean "
+                                "nothing").format(step=nan_from))
         return f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{text}</span>" if text else ""
 
     def _nan_output_step(self) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -133,7 +133,7 @@ class IOView(QWidget):
         return ""
 
     # the memory shading (issue 12): how a view marks t*, and which of its inputs it shades
-    memory_mark = "▼ at t*"
+    memory_mark = QT_TRANSLATE_NOOP("IO", "▼ at t*")  # English; the panel translates it
     memory_replaces_caption = False  # True: the view's caption describes colours the shading replaces
 
     def on_gradients(self, shade) -> None:

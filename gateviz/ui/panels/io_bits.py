@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -11,12 +11,16 @@ from gateviz.ui.state import ViewState
 
 from gateviz.ui.guard import guarded
 
-from .common import NAN_COLOUR, muted
+from .common import NAN_COLOUR, muted, translate
 from .io_base import IOView, readable_on, shade_colour
 from .overlay import ORIGINAL_ALPHA, was_now
 
 
-HEADER = "time →   (bit 0, the least significant, first)"
+HEADER = QT_TRANSLATE_NOOP("IO", "time →   (bit 0, the least significant, first)")  # English; header() translates
+
+
+def header() -> str:
+    return translate("IO", HEADER)
 MARGIN = 10.0
 MIN_CELL = 2.0  # a bit's cell is at least this many label heights (its digit as large as the labels)
 
@@ -83,7 +87,7 @@ class BitGrid(QWidget):
         label_w, right_w, head_h = self._columns()
         cell = MIN_CELL * fm.height()
         n = len(self.rows[0][1])
-        width = max(label_w + n * cell + 12 + right_w, label_w + fm.horizontalAdvance(HEADER)) + 2 * MARGIN
+        width = max(label_w + n * cell + 12 + right_w, label_w + fm.horizontalAdvance(header())) + 2 * MARGIN
         height = head_h + (len(self.rows) + 0.3) * cell + 2 * MARGIN
         return QSize(int(np.ceil(width)), int(np.ceil(height)))
 
@@ -95,7 +99,7 @@ class BitGrid(QWidget):
         label_w, right_w, head_h = self._columns()
         cell, n = self._cell(), len(self.rows[0][1])
         x0, y0 = label_w + MARGIN, MARGIN + head_h
-        boxes = [(HEADER, QRectF(x0, MARGIN + (head_h - 4 - fm.height()) / 2, fm.horizontalAdvance(HEADER),
+        boxes = [(header(), QRectF(x0, MARGIN + (head_h - 4 - fm.height()) / 2, fm.horizontalAdvance(header()),
                                  fm.height()))]
         for r, (label, _bits, _shade, right) in enumerate(self.rows):
             y = y0 + r * cell + (cell - fm.height()) / 2
@@ -126,7 +130,7 @@ class BitGrid(QWidget):
         p.setPen(self.muted)
         p.drawText(QRectF(x0, margin, self.width() - x0 - margin, head_h - 4),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   HEADER)
+                   header())
         memory = self.memory
         columns = [self.background] * n  # what each column's cells are drawn on
         if memory is not None:  # which earlier bits matter for y at t*: each column tinted
@@ -202,16 +206,16 @@ class BinaryAdditionView(IOView):
         original run's bits in a faint row below, with its own wrong bits marked."""
         d, o = self.decoded, self.original
         rows = [("a", d["a_bits"], None, f"= {d['a']}"), ("b", d["b_bits"], None, f"= {d['b']}"),
-                ("a + b (true)", d["sum_bits"], None, f"= {d['sum']}")]
+                (translate("IO", "a + b (true)"), d["sum_bits"], None, f"= {d['sum']}")]
         self.grid.wrong_rows, self.grid.faint_rows = {}, set()
         if d.get("predicted_bits") is not None:
             mark = "✓" if d["correct"] else "✗"
-            label = "network (intervened)" if o is not None else "network's sum"
+            label = translate("IO", "network (intervened)") if o is not None else translate("IO", "network's sum")
             rows.append((label, d["predicted_bits"], np.asarray(d["probabilities"]), f"= {d['predicted_sum']} {mark}"))
             self.grid.wrong = np.asarray(d["predicted_bits"]) != np.asarray(d["sum_bits"])
         if o is not None and o.get("predicted_bits") is not None:
             mark = "✓" if o["correct"] else "✗"
-            rows.append(("network (original)", o["predicted_bits"], np.asarray(o["probabilities"]),
+            rows.append((translate("IO", "network (original)"), o["predicted_bits"], np.asarray(o["probabilities"]),
                          f"= {o['predicted_sum']} {mark}"))
             self.grid.wrong_rows[len(rows) - 1] = np.asarray(o["predicted_bits"]) != np.asarray(o["sum_bits"])
             self.grid.faint_rows.add(len(rows) - 1)
@@ -223,7 +227,7 @@ class BinaryAdditionView(IOView):
         self.original = decoded
         self._set_rows()
 
-    memory_mark = "▲ at t*"
+    memory_mark = QT_TRANSLATE_NOOP("IO", "▲ at t*")
 
     def on_gradients(self, shade) -> None:
         from .io_memory import accent, mark_colour
@@ -251,10 +255,10 @@ class BinaryAdditionView(IOView):
             return ""
         text = f"{d['a']} + {d['b']} = {d['sum']}"
         if d.get("predicted_sum") is not None:
-            verdict = "right" if d["correct"] else "wrong"
+            verdict = translate("IO", "right") if d["correct"] else translate("IO", "wrong")
             was = (self.original or {}).get("predicted_sum")
-            text += (f"; the network says {was_now(d['predicted_sum'], was)} ({verdict}). "
-                     "Shading of its bits: P(bit = 1).")
+            text += translate("IO", "; the network says {sum} ({verdict}). Shading of its bits: P(bit = 1).").format(
+                sum=was_now(d["predicted_sum"], was), verdict=verdict)
             if was is not None:
-                text += " Faint row: the original run, without the intervention."
+                text += translate("IO", " Faint row: the original run, without the intervention.")
         return text

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from gateviz.ui.guard import guarded
 
-from .common import DIVERGING_MAP, NAN_COLOUR
+from .common import DIVERGING_MAP, NAN_COLOUR, translate
 from .io_base import readable_on, shade_colours, value_colour
 
 GLYPHS = {"\n": "↵", "\t": "→", " ": ""}  # what a cell shows for characters without a visible glyph
@@ -246,14 +246,17 @@ class CharGrid(QWidget):
         if self.shade is not None:
             level = float(self.shade[k]) if k < len(self.shade) else float("nan")
             shown = "NaN" if np.isnan(level) else f"{level:.2f}"
-            return (f"step {k}: {self.chars[k]!r}, ‖∂y/∂x‖ = {shown} of its largest, y at step "
-                    f"{self.shade_step} (click to go to this step)")
+            return translate("IO", "step {step}: {char}, ‖∂y/∂x‖ = {value} of its largest, y at step {target} (click "
+                             "to go to this step)").format(step=k, char=repr(self.chars[k]), value=shown,
+                                                           target=self.shade_step)
         def shown(values) -> str:
             value = float(values[k]) if k < len(values) else float("nan")
             return "NaN" if np.isnan(value) else f"{value:+.2f}".replace("-", "−")
 
-        was = "" if self.original_values is None else f" (original: {shown(self.original_values)})"
-        return f"step {k}: {self.chars[k]!r}, {self.value_name} = {shown(self.values)}{was} (click to go to this step)"
+        was = "" if self.original_values is None else translate("IO", " (original: {value})").format(
+            value=shown(self.original_values))
+        return translate("IO", "step {step}: {char}, {name} = {value}{was} (click to go to this step)").format(
+            step=k, char=repr(self.chars[k]), name=self.value_name, value=shown(self.values), was=was)
 
     _colours_key = None
     _original_colours = None
@@ -334,13 +337,13 @@ class ColourLegend(QWidget):
         self.font_pt = 10
         self.ends = ("−1", "+1")
         self.show_nan = False  # the text holds NaN values: a swatch of their colour follows "+1"
-        self.setToolTip("The colour of a character: the unit's value at that step, from −1 to +1")
+        self.setToolTip(translate("IO", "The colour of a character: the unit's value at that step, from −1 to +1"))
 
     def set_show_nan(self, on: bool) -> None:
         if on != self.show_nan:
             self.show_nan = on
-            self.setToolTip("The colour of a character: the unit's value at that step, from −1 to +1"
-                            + ("; magenta: NaN" if on else ""))
+            self.setToolTip(translate("IO", "The colour of a character: the unit's value at that step, from −1 to +1")
+                            + (translate("IO", "; magenta: NaN") if on else ""))
             self.updateGeometry()
             self.update()
 

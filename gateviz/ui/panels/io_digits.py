@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
 
 from gateviz.ui.guard import guarded
 
-from .common import mark_dynamic, style_axis
+from .common import mark_dynamic, style_axis, translate
 from .io_base import PlotView, series_colour
 from .plot_fit import MIN_VIEW_LINES, label_px, set_ticks, tick_label, y_fit
 
@@ -40,7 +40,8 @@ class DigitsView(PlotView):
         self.original_probs: np.ndarray | None = None  # (T, classes) of the original run while compared
         image = np.asarray(d["image"], dtype=np.float32)  # (rows = steps, columns)
         rows, cols = image.shape
-        img_plot = self.add_plot(0, "the input image", "row t is fed at step t", cursor=False, rowspan=2)
+        img_plot = self.add_plot(0, translate("IO", "the input image"), translate("IO", "row t is fed at step t"),
+                                 cursor=False, rowspan=2)
         img_plot.invertY(True)
         img_plot.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -49,7 +50,7 @@ class DigitsView(PlotView):
         img_plot.addItem(self.image)
         img_plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
         img_plot.hideAxis("bottom")
-        img_plot.getAxis("left").setLabel("row = step")
+        img_plot.getAxis("left").setLabel(translate("IO", "row = step"))
         img_plot.vb.sigResized.connect(self._fit_row_ticks)
         self.row_box = QGraphicsRectItemCompat(0, 0, cols, 1)
         img_plot.addItem(self.row_box)
@@ -60,21 +61,22 @@ class DigitsView(PlotView):
             T, K = probs.shape
             labels = [str(k) for k in range(K)]
             if T > 1:
-                prob_plot = self.add_plot(0, "class probabilities over time", "a row per class", col=1)
+                prob_plot = self.add_plot(0, translate("IO", "class probabilities over time"), translate("IO", "a row per class"),
+                                          col=1)
                 self.prob_image = pimg = pg.ImageItem(axisOrder="row-major")
                 pimg.setImage(np.ascontiguousarray(probs.T), levels=(0, 1), autoLevels=False)
                 pimg.setRect(QRectF(-0.5, 0, T, K))
                 prob_plot.addItem(pimg)
                 prob_plot.setRange(xRange=(-0.5, T - 0.5), yRange=(0, K), padding=0)
-                prob_plot.setLabel("bottom", "step")
-                prob_plot.getAxis("left").setLabel("class")
+                prob_plot.setLabel("bottom", translate("Panels", "step"))
+                prob_plot.getAxis("left").setLabel(translate("IO", "class"))
                 self.prob_plot = prob_plot
                 prob_plot.vb.sigResized.connect(self._fit_class_ticks)
                 # the colour scale beside the heatmap's box (inside the plot: it spans the box, not the title)
                 self.colour_bar = pg.ColorBarItem(values=(0, 1), width=BAR_WIDTH, interactive=False,
                                                   colorMapMenu=False)
                 self.colour_bar.setImageItem(pimg, insert_in=prob_plot)
-            bar_plot = self.add_plot(1, "probabilities at this step", "", cursor=False, col=1)
+            bar_plot = self.add_plot(1, translate("IO", "probabilities at this step"), "", cursor=False, col=1)
             self.bars = mark_dynamic(pg.BarGraphItem(x=np.arange(K), height=probs[0], width=0.7))
             bar_plot.addItem(self.bars)
             # the original run's probabilities at this step (interventions): outlined bars over the filled ones
@@ -163,11 +165,11 @@ class DigitsView(PlotView):
         if self.bar_plot is None:
             return
         self.original_bars.setVisible(self.original_probs is not None)
-        small = "filled: intervened, dashed outline: original" if self.original_probs is not None else ""
-        self.titles[id(self.bar_plot)] = ("probabilities at this step", small)
+        small = translate("IO", "filled: intervened, dashed outline: original") if self.original_probs is not None else ""
+        self.titles[id(self.bar_plot)] = (translate("IO", "probabilities at this step"), small)
         self.apply_theme()  # restyles, retitles and refills the bars at the current step
 
-    memory_mark = "◀ at t*"
+    memory_mark = QT_TRANSLATE_NOOP("IO", "◀ at t*")
 
     def on_gradients(self, shade) -> None:
         """Each image row tinted by its connectivity to y at t* (the row fed at step t), a ◀ at t*'s
@@ -217,18 +219,21 @@ class DigitsView(PlotView):
     def caption(self) -> str:
         d = self.decoded or {}
         if d.get("predicted") is None:
-            return "a digit read one row per step"
+            return translate("IO", "a digit read one row per step")
         o = self.original or {}
         now = f"{d['predicted']} ({d['confidence']:.0%})"
         if o.get("predicted") is not None and o["predicted"] != d["predicted"]:
-            says = f"<b>was {o['predicted']} ({o['confidence']:.0%}) → now {now}</b>"
+            says = "<b>" + translate("IO", "was {was} → now {now}").format(
+                was=f"{o['predicted']} ({o['confidence']:.0%})", now=now) + "</b>"
         elif o.get("predicted") is not None:
-            says = f"{d['predicted']} ({d['confidence']:.0%}; the original also {o['predicted']}, {o['confidence']:.0%})"
+            says = translate("IO", "{now_digit} ({now_p}; the original also {was_digit}, {was_p})").format(
+                now_digit=d["predicted"], now_p=f"{d['confidence']:.0%}", was_digit=o["predicted"],
+                was_p=f"{o['confidence']:.0%}")
         else:
             says = now
-        text = f"the network reads the digit row by row and says {says}"
+        text = translate("IO", "the network reads the digit row by row and says {says}").format(says=says)
         if d.get("label") is not None:
-            text += f"; it is a {d['label']}"
+            text += translate("IO", "; it is a {label}").format(label=d["label"])
         return text
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from .common import EncoderBoundary
+from .common import EncoderBoundary, translate
 from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
@@ -31,13 +31,14 @@ class GenericView(PlotView):
             names = trace.meta.get("input_names") or \
                 (model.input.feature_names if model is not None and model.input.feature_names else None) or \
                 [f"x{k}" for k in range(inputs.shape[1])]  # input_names: an encoder's then its decoder's
-            kind = "as an image" if inputs.shape[1] > MAX_LINES else legend_html(names)
-            plot = self.input_plot = self.add_plot(0, "input", f"{inputs.shape[1]} feature(s): {kind}")
+            kind = translate("IO", "as an image") if inputs.shape[1] > MAX_LINES else legend_html(names)
+            plot = self.input_plot = self.add_plot(0, translate("IO", "input"), translate(
+                "IO", "{n} feature(s): {kind}").format(n=inputs.shape[1], kind=kind))
             items = _series_block(plot, inputs, names)
             self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
             plot.setXRange(0, max(T - 1, 1), padding=0.01)
             if inputs.shape[1] > MAX_LINES:
-                plot.setLabel("left", "feature")
+                plot.setLabel("left", translate("IO", "feature"))
                 self.input_rows = inputs.shape[1]
         out = trace.output
         if out is not None:
@@ -46,7 +47,8 @@ class GenericView(PlotView):
             names = labels or [f"y{k}" for k in range(out.shape[-1])]
             act = model.head.activation if model is not None and model.head is not None else ""
             if out.shape[0] == 1 and T > 1:  # only the final state's output exists (bidirectional head)
-                plot = self.add_plot(1, "output", f"final state, {act}", cursor=False)
+                plot = self.add_plot(1, translate("IO", "output"),
+                                     translate("IO", "final state, {activation}").format(activation=act), cursor=False)
                 bars = pg.BarGraphItem(x=np.arange(out.shape[1]), height=out[0], width=0.7,
                                        brush=SERIES_COLOURS[0])
                 plot.addItem(bars)
@@ -61,20 +63,21 @@ class GenericView(PlotView):
                 plot.setXRange(-0.6, out.shape[1] - 0.4, padding=0)
                 plot.getAxis("bottom").setTicks([[(k, n) for k, n in enumerate(names)]] if len(names) <= 20 else None)
             else:
-                mode = (trace.meta.get("output_mode") or "per step").replace("_", " ")
-                shown = "as an image" if out.shape[-1] > MAX_LINES else legend_html(names)
-                plot = self.add_plot(1, "output", f"{mode}, {act}: {shown}")
+                mode = trace.meta.get("output_mode")
+                mode = mode.replace("_", " ") if mode else translate("IO", "per step")
+                shown = translate("IO", "as an image") if out.shape[-1] > MAX_LINES else legend_html(names)
+                plot = self.add_plot(1, translate("IO", "output"), f"{mode}, {act}: {shown}")
                 items = _series_block(plot, out.reshape(out.shape[0], -1), names)
                 self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
                 if out.shape[-1] <= MAX_LINES:  # an image of many outputs gets no overlay (the heatmaps' Δ shows it)
                     self.original_lines = [self.add_original_curve(plot, k) for k in range(out.shape[-1])]
                 plot.setXRange(0, max(T - 1, 1), padding=0.01)
                 if out.shape[-1] > MAX_LINES:
-                    plot.setLabel("left", "output")
+                    plot.setLabel("left", translate("IO", "output"))
         if out is not None:
             self.output_plot = plot
         if self.plots:
-            self.plots[-1].setLabel("bottom", "step")
+            self.plots[-1].setLabel("bottom", translate("Panels", "step"))
         if trace.meta.get("encoder_steps"):  # a decoder traced with its encoder: where the decoder starts
             for plot in self.plots:
                 boundary = EncoderBoundary(labelled=plot is self.plots[0])
@@ -106,8 +109,8 @@ class GenericView(PlotView):
             title, small = self.titles[id(self.output_plot)]
             small = small.split(" &nbsp;┅")[0]
             if out is not None:
-                small += " &nbsp;┅ faint dashed: the original run" if self.original_lines else \
-                    " &nbsp;┅ dashed outlines: the original run"
+                small += " &nbsp;┅ " + (translate("IO", "faint dashed: the original run") if self.original_lines
+                                        else translate("IO", "dashed outlines: the original run"))
             self.titles[id(self.output_plot)] = (title, small)
         self.apply_theme()
 
@@ -147,9 +150,10 @@ class GenericView(PlotView):
         trace, model = self.state.trace, self.state.model
         if trace is None:
             return ""
-        parts = [f"{trace.length} steps"]
+        parts = [translate("IO", "{n} steps").format(n=trace.length)]
         if model is not None and model.head is not None:
-            parts.append(f"head: linear {model.head.in_features} → {model.head.out_features}, {model.head.activation}")
+            parts.append(translate("IO", "head: linear {inputs} → {outputs}, {activation}").format(
+                inputs=model.head.in_features, outputs=model.head.out_features, activation=model.head.activation))
         elif trace.output is None:
-            parts.append("no read-out head: the last layer's h is the output")
+            parts.append(translate("IO", "no read-out head: the last layer's h is the output"))
         return " · ".join(parts)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
 
-from .common import mark_dynamic
+from .common import mark_dynamic, translate
 from .io_base import shade_colour
 from .io_chargrid import ColourLegend
 
@@ -88,15 +88,17 @@ def placeholder_shade(state) -> MemoryShade:
 def memory_caption(shade: MemoryShade, mark: str) -> str:
     """One line of plain text: what the shading shows, for which y, how t* is marked (``mark``,
     e.g. "▼ at t*")."""
-    x = " (x_t: an embedding)" if shade.embedding else ""
-    return f"shading ‖∂y/∂xₜ‖{x} for y = {shade.definition}, {mark}: which earlier inputs matter now"
+    x = translate("IO", " (x_t: an embedding)") if shade.embedding else ""
+    return translate("IO", "shading ‖∂y/∂xₜ‖{x} for y = {y}, {mark}: which earlier inputs matter now").format(
+        x=x, y=shade.definition, mark=mark)
 
 
 def memory_tip(shade: MemoryShade, mark: str) -> str:
     """The key's tooltip: its words and the scale's largest value."""
-    return (f"{memory_caption(shade, mark)}.\nEach input step t is shaded by ‖∂y/∂xₜ‖, the size of the "
-            f"gradient of y with respect to the input at step t, relative to its largest: {shade.peak:.3g} at "
-            f"step {shade.peak_step}.")
+    return memory_caption(shade, mark) + translate(
+        "IO", ".\nEach input step t is shaded by ‖∂y/∂xₜ‖, the size of the gradient of y with respect to the input "
+        "at step t, relative to its largest: {peak} at step {step}.").format(peak=f"{shade.peak:.3g}",
+                                                                          step=shade.peak_step)
 
 
 class MemoryLegend(ColourLegend):
@@ -105,10 +107,10 @@ class MemoryLegend(ColourLegend):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.accent = QColor(ACCENT["light"])
-        self.ends = ("0", "max")
-        self.setToolTip("Which earlier inputs matter now: each input step shaded by ||∂y/∂x_t||, the size of "
-                        "the gradient of y (at step t*) with respect to the input at step t, from 0 to its "
-                        "largest over t")
+        self.ends = ("0", translate("IO", "max"))
+        self.setToolTip(translate("IO", "Which earlier inputs matter now: each input step shaded by ||∂y/∂x_t||, "
+                                  "the size of the gradient of y (at step t*) with respect to the input at step t, "
+                                  "from 0 to its largest over t"))
 
     BAR_EMS = 4
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from .common import cache_static, mark_dynamic, muted
+from .common import cache_static, mark_dynamic, muted, translate
 from .io_base import PlotView, finite_range, legend_html, series_colour
 from .overlay import was_now
 
@@ -21,7 +21,7 @@ class SineView(PlotView):
         window = np.asarray(d["window"], dtype=np.float32)
         W = len(window)
         steps = np.arange(W, dtype=np.float32)
-        plot = self.add_plot(0, "sine: next-step prediction", self._legend(False))
+        plot = self.add_plot(0, translate("IO", "sine: next-step prediction"), self._legend(False))
         self.plot = plot
         self.curves = []
         self.curves.append((plot.plot(steps, window), 0, Qt.PenStyle.SolidLine))
@@ -51,16 +51,17 @@ class SineView(PlotView):
         plot.addItem(self.marker)
         self._fit_values()
         plot.setXRange(-0.5, W + R, padding=0.01)
-        plot.setLabel("bottom", "step")  # the legend and the caption say where the rollout starts
+        plot.setLabel("bottom", translate("Panels", "step"))  # the legend and the caption say where the rollout starts
         self.apply_theme()
 
     @staticmethod
     def _legend(original: bool) -> str:
-        names = ["input window", "prediction of the next value", "rollout (fed back)", "truth"]
+        names = [translate("IO", "input window"), translate("IO", "prediction of the next value"),
+                 translate("IO", "rollout (fed back)"), translate("IO", "truth")]
         colours = [0, 1, 2, 7]  # truth: grey (SERIES_COLOURS[7]), as its dotted line
         if original:  # the lines show the intervened run; faint dashed ones the original
-            names[1:3] = ["prediction (intervened)", "rollout (intervened)"]
-            names.append("┅ faint: original")
+            names[1:3] = [translate("IO", "prediction (intervened)"), translate("IO", "rollout (intervened)")]
+            names.append("┅ " + translate("IO", "faint: original"))
             colours.append(7)
         return legend_html(names, colours)
 
@@ -79,7 +80,7 @@ class SineView(PlotView):
         pred, roll = d.get("predictions"), d.get("rollout")
         self.show_original(self.original_pred, np.arange(W, dtype=np.float32) + 1, pred)
         self.show_original(self.original_roll, np.arange(W, W + (0 if roll is None else len(roll))), roll)
-        self.titles[id(self.plot)] = ("sine: next-step prediction", self._legend(decoded is not None))
+        self.titles[id(self.plot)] = (translate("IO", "sine: next-step prediction"), self._legend(decoded is not None))
         self._fit_values()
         self.apply_theme()
 
@@ -107,13 +108,14 @@ class SineView(PlotView):
         parts = []
         if d.get("prediction") is not None:
             was = (self.original or {}).get("prediction")
-            p = f"after the window the model predicts {was_now(d['prediction'], was, '{:.3f}')}"
+            p = translate("IO", "after the window the model predicts {value}").format(
+                value=was_now(d["prediction"], was, "{:.3f}"))
             if d.get("target") is not None:
-                p += f" (true {d['target']:.3f})"
+                p += translate("IO", " (true {value})").format(value=f"{d['target']:.3f}")
             parts.append(p)
         if d.get("rollout") is not None:
-            parts.append(f"then feeds its own output back for {len(d['rollout'])} steps")
-        return ", ".join(parts)
+            parts.append(translate("IO", "then feeds its own output back for {n} steps").format(n=len(d["rollout"])))
+        return translate("IO", ", ").join(parts)
 
 
 class AddingView(PlotView):
@@ -127,7 +129,8 @@ class AddingView(PlotView):
         values = np.asarray(d["values"], dtype=np.float32)
         T = len(values)
         steps = np.arange(T, dtype=np.float32)
-        plot = self.add_plot(0, "inputs", legend_html(["value", "marked (to be added)"]))
+        plot = self.add_plot(0, translate("IO", "inputs"), legend_html([translate("IO", "value"),
+                                                                         translate("IO", "marked (to be added)")]))
         self.value_curve = plot.plot(steps, values)
         cache_static(self.value_curve, T)
         self.marked = pg.ScatterPlotItem(x=np.asarray(d["marked"], dtype=np.float32),
@@ -135,7 +138,7 @@ class AddingView(PlotView):
         plot.addItem(self.marked)
         self.fit_y(plot, min(0.0, float(values.min())), max(float(values.max()), 1e-6))
         plot.setXRange(0, max(T - 1, 1), padding=0.01)
-        out = self.out_plot = self.add_plot(1, "running prediction of the sum", self._legend(False))
+        out = self.out_plot = self.add_plot(1, translate("IO", "running prediction of the sum"), self._legend(False))
         self.pred_curve = None
         if d.get("running") is not None:
             self.pred_curve = out.plot(steps, np.asarray(d["running"], dtype=np.float32))
@@ -146,14 +149,15 @@ class AddingView(PlotView):
         out.addItem(self.target)
         self._fit_out()
         out.setXRange(0, max(T - 1, 1), padding=0.01)
-        out.setLabel("bottom", "step")
+        out.setLabel("bottom", translate("Panels", "step"))
         self.apply_theme()
 
     @staticmethod
     def _legend(original: bool) -> str:
         if original:
-            return legend_html(["prediction (intervened)", "target", "┅ faint: original"], [0, 1, 7])
-        return legend_html(["prediction", "target"])
+            return legend_html([translate("IO", "prediction (intervened)"), translate("IO", "target"),
+                                "┅ " + translate("IO", "faint: original")], [0, 1, 7])
+        return legend_html([translate("IO", "prediction"), translate("IO", "target")])
 
     def _fit_out(self) -> None:
         d = self.decoded
@@ -168,7 +172,8 @@ class AddingView(PlotView):
         self.original = decoded
         running = (decoded or {}).get("running")
         self.show_original(self.original_running, np.arange(len(running)) if running is not None else None, running)
-        self.titles[id(self.out_plot)] = ("running prediction of the sum", self._legend(decoded is not None))
+        self.titles[id(self.out_plot)] = (translate("IO", "running prediction of the sum"),
+                                          self._legend(decoded is not None))
         self._fit_out()
         self.apply_theme()
 
@@ -188,9 +193,9 @@ class AddingView(PlotView):
         d = self.decoded or {}
         if not d:
             return ""
-        text = (f"target: the sum of the two marked values (steps {', '.join(str(t) for t in d['marked'])}) "
-                f"= {d['target']:.3f}")
+        text = translate("IO", "target: the sum of the two marked values (steps {steps}) = {value}").format(
+            steps=", ".join(str(t) for t in d["marked"]), value=f"{d['target']:.3f}")
         if d.get("prediction") is not None:
             was = (self.original or {}).get("prediction")
-            text += f"; the network says {was_now(d['prediction'], was, '{:.3f}')}"
+            text += translate("IO", "; the network says {value}").format(value=was_now(d["prediction"], was, "{:.3f}"))
         return text

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import cache_static, style_plot
+from .common import cache_static, direction_name, style_plot, translate
 from .io_base import IOView, legend_html, new_cursor, new_plot, plot_title, series_colour
 from .io_chargrid import CharGrid, ColourLegend
 from .overlay import legend_pair, original_displayed, original_pen, was_now
@@ -69,7 +69,9 @@ class TextView(IOView):
         if self.plot_title[0]:
             title, small = self.plot_title
         else:
-            title, small = f"h of unit {self._unit()}", f"layer {self.state.layer}, {self.state.direction}"
+            title = translate("IO", "h of unit {unit}").format(unit=self._unit())
+            small = translate("IO", "layer {layer}, {direction}").format(
+                layer=self.state.layer, direction=direction_name(self.state.direction))
         return [plot_title(title, theme, small), plot_title(title, theme)]
 
     def _fit_title(self) -> None:
@@ -145,20 +147,22 @@ class TextView(IOView):
         for c in self.curves:
             cache_static(c, T)
         self.plot.setXRange(0, max(T - 1, 1), padding=0.01)
-        self.plot.setLabel("bottom", "step")
+        self.plot.setLabel("bottom", translate("Panels", "step"))
         self.apply_theme()
         self.on_selection()
 
     def _set_plot_title(self) -> None:
         was = self.original is not None
         if self.mode == "text":
-            small = "bits, −log₂ p(next)"
+            small = translate("IO", "bits, −log₂ p(next)")
             pair = legend_pair(series_colour(0, None), self.state.theme)
-            self.plot_title = ("surprisal of the next character", f"{small} &nbsp;{pair}" if was else small)
+            self.plot_title = (translate("IO", "surprisal of the next character"),
+                               f"{small} &nbsp;{pair}" if was else small)
         elif self.mode == "brackets":
-            names = ["true", "predicted, intervened (dashed)", "┅ original's prediction"] if was else \
-                ["true", "predicted (dashed)"]
-            self.plot_title = ("nesting depth", legend_html(names, [0, 1, 1]))
+            names = ([translate("IO", "true"), translate("IO", "predicted, intervened (dashed)"),
+                      "┅ " + translate("IO", "original's prediction")] if was else
+                     [translate("IO", "true"), translate("IO", "predicted (dashed)")])
+            self.plot_title = (translate("IO", "nesting depth"), legend_html(names, [0, 1, 1]))
         else:
             self.plot_title = ("", "")
 
@@ -206,7 +210,7 @@ class TextView(IOView):
             return
         unit = self._unit()
         h = state.quantity("hidden_state")[:, unit]
-        self.grid.value_name = f"h of unit {unit}"
+        self.grid.value_name = translate("IO", "h of unit {unit}").format(unit=unit)
         self.grid.set_text(self.chars, h)
         was = self._original_h(unit)
         self.grid.set_original(was)
@@ -222,7 +226,7 @@ class TextView(IOView):
                 self.original_curve.setPen(original_pen(state.pin_colour(unit), state.theme))
             self.original_curve.setVisible(was is not None)
 
-    memory_mark = "t* underlined"
+    memory_mark = QT_TRANSLATE_NOOP("IO", "t* underlined")
     memory_replaces_caption = True  # the cells show the shading, not the unit's h
 
     def on_gradients(self, shade) -> None:
@@ -272,16 +276,18 @@ class TextView(IOView):
 
     def caption(self) -> str:
         state = self.state
-        text = f"each character coloured by h of unit {self._unit()} (layer {state.layer}, {state.direction})"
+        text = translate("IO", "each character coloured by h of unit {unit} (layer {layer}, {direction})").format(
+            unit=self._unit(), layer=state.layer, direction=direction_name(state.direction))
         if self.original is None:
-            return text + ":"
+            return text + translate("IO", ":")
         d, o = self.decoded or {}, self.original
         if self.mode == "brackets" and d.get("correct") is not None and o.get("correct") is not None:
             n = len(d["correct"])
-            text = (f"steps with the right depth: {was_now(int(np.sum(d['correct'])), int(np.sum(o['correct'])))} "
-                    f"of {n}; " + text)
+            text = translate("IO", "steps with the right depth: {right} of {n}; ").format(
+                right=was_now(int(np.sum(d["correct"])), int(np.sum(o["correct"]))), n=n) + text
         elif self.mode == "text" and d.get("surprisal") is not None and o.get("surprisal") is not None:
             now, was = (float(np.nanmean(x)) if np.isfinite(x).any() else float("nan")
                         for x in (d["surprisal"], o["surprisal"]))
-            text = f"mean surprisal {was_now(round(now, 2), round(was, 2), '{:.2f}')} bits per character; " + text
-        return text + ", its foot by the original run's h:"
+            text = translate("IO", "mean surprisal {bits} bits per character; ").format(
+                bits=was_now(round(now, 2), round(was, 2), "{:.2f}")) + text
+        return text + translate("IO", ", its foot by the original run's h:")

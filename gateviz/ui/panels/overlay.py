@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 
 from gateviz.core.interventions import parse_all
@@ -53,8 +53,10 @@ def original_pen(colour, theme, scale: float = 1.0, style=Qt.PenStyle.DashLine):
     return pg.mkPen(faint(colour), width=theme.line_width * scale, style=style)
 
 
-def legend_pair(colour: str, theme, now: str = "intervened", was: str = "original") -> str:
+def legend_pair(colour: str, theme, now: str | None = None, was: str | None = None) -> str:
     """"━ intervened  ┅ original" in the line's colour (the original faint), for titles and captions."""
+    now = QCoreApplication.translate("IO", "intervened") if now is None else now
+    was = QCoreApplication.translate("IO", "original") if was is None else was
     c = QColor(colour)
     was_colour = f"rgba({c.red()},{c.green()},{c.blue()},{ORIGINAL_ALPHA})"
     return (f"<span style='color:{colour}'>━ {now}</span>&nbsp; "
@@ -113,5 +115,6 @@ def was_now(now, was, fmt: str = "{}") -> str:
     if was is None:
         return fmt.format(now)
     if now == was:
-        return f"{fmt.format(now)} (as in the original)"
-    return f"<b>was {fmt.format(was)} → now {fmt.format(now)}</b>"
+        return QCoreApplication.translate("IO", "{value} (as in the original)").format(value=fmt.format(now))
+    return "<b>" + QCoreApplication.translate("IO", "was {was} → now {now}").format(
+        was=fmt.format(was), now=fmt.format(now)) + "</b>"
