@@ -254,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
 
     if args.panel is None:
-        args.panel = "heatmaps" if args.timelapse else "dashboard"
+        args.panel = "heatmaps" if args.timelapse and args.layout is None else "dashboard"
     fmt = _format(args)
     _check_option_fits(args, fmt)
     check_target(args.output, overwrite=args.force)  # refuse before any slow work

@@ -157,9 +157,10 @@ def run_cli(args, fmt: str, size, dpi, clamps=()) -> int:
     apply_theme(state.theme)
     progress = export_cmd._print_progress if sys.stderr.isatty() else None
     job = export_timelapse(state, args.output, fmt, panel=args.panel, step=state.step, size=size, dpi=dpi,
-                           fps=args.fps, overwrite=args.force, progress=progress)
+                           fps=args.fps, overwrite=args.force, progress=progress, layout=args.layout)
     w, h = job.plan.pixels
-    print(f"wrote {args.output}: {job.total} frames (one per training snapshot) of the {args.panel} at step "
+    view = f"{args.layout} layout" if args.layout else args.panel
+    print(f"wrote {args.output}: {job.total} frames (one per training snapshot) of the {view} at step "
           f"{job.step}, {w}x{h} px at {args.fps:g} fps")
     for title in job.titles:
         print(f"  {title}")
