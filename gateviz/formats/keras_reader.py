@@ -1,7 +1,7 @@
 """Keras models (legacy ``.h5`` and Keras 3 ``.keras``) -> the canonical RecurrentModel.
 
 Reads with h5py and zipfile only (keras_files.py): TensorFlow and keras are not needed.
-Conversion follows gate-conventions.md §2:
+Conversion follows gate-conventions.md §2 (keras_layers.py, with what each layer is):
     Wx = kernel.T, Wh = recurrent_kernel.T; LSTM keeps i|f|c|o (= i,f,g,o), bx = bias, bh = 0;
     GRU permutes blocks z|r|h -> r|z|n, reset_after=True: bx = bias[0], bh = bias[1].
 
