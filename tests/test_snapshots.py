@@ -142,6 +142,9 @@ def test_float16_snapshots_are_marked(trained, tmp_path):
     trace = SnapshotTraces(back, sequence).get(2)
     assert trace.meta["snapshot"]["dtype"] == "float16" and "float16 weights" in trace.meta["name"]
     assert "float16 weights" in back.snapshots[2].title()
+    # saving again as float32 cannot undo the rounding: the snapshots stay float16, and say so
+    again = load_gateviz_model(save_model(back, tmp_path / "again.gvm", snapshot_dtype="float32"))
+    assert {s.dtype for s in again.snapshots} == {"float16"}
 
 
 def _sample(model):

@@ -68,10 +68,12 @@ def _snapshot_parts(model: RecurrentModel, dtype: str | None) -> tuple[dict[str,
             check_snapshot(model, snap, s)
         except GatevizError as e:
             raise FormatError(str(e)) from None
+        # float16 snapshots stay float16: widening them would hide that their weights were rounded
+        target = "float16" if snap.dtype == "float16" else dtype
         for name, a in snap.weights.items():
             a = np.asarray(a)
-            if dtype is not None:
-                a = a.astype(dtype, copy=False)
+            if target is not None:
+                a = a.astype(target, copy=False)
             tensors[f"snapshots.{s}.{name}"] = np.ascontiguousarray(a)
         info = snap.info()
         info["loss"], info["metric"] = finite_or_none(info["loss"]), finite_or_none(info["metric"])
@@ -101,7 +103,8 @@ def _deterministic_header(blob: bytes) -> bytes:
 def save_model(model: RecurrentModel, path: str | os.PathLike, *, overwrite: bool = False,
                snapshot_dtype: str | None = None) -> Path:
     """Write ``model`` as a gateviz model file. Refuses to replace an existing file unless asked.
-    ``snapshot_dtype``: "float32" or "float16" for the training snapshots' weights (None: as they are).
+    ``snapshot_dtype``: "float32" or "float16" for the training snapshots' weights (None: as they are;
+    snapshots already rounded to float16 stay float16).
 
     The same model gives the same bytes every time (sorted JSON, a fixed header order), so
     saved files can be compared and versioned. The file is written next to its destination
