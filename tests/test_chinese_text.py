@@ -202,7 +202,7 @@ def test_the_zh_sums_task():
     task = TextTask(corpus="zh-sums")
     assert task.vocab == ALPHABET and task.options() == {"name": "text", "corpus": "zh-sums", "seq_len": 100}
     samples = task.samples()
-    assert [s.name for s in samples] == ["sums with carries", "十, 百 and 零", "dates"]
+    assert [s.name for s in samples] == ["sums with carries", "tens and hundreds", "dates"]
     assert all(set(s.sequence) <= set(ALPHABET) and s.sequence.endswith("。\n") for s in samples)
     assert "一百零五" in samples[1].sequence and "一百一十" in samples[1].sequence
     train, held = task.tokens()
@@ -344,3 +344,68 @@ def test_full_width_cells_without_any_cjk_font(tmp_path):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["spans"] == [1, 1, 2, 2, 2, 1]
     assert result["measured"][2:5] == [1, 1, 1]  # what the glyphs alone would have given
+
+
+# ---- the bundled Chinese models ------------------------------------------------------------------
+
+ZH_MODELS = ["text-zh-lstm", "text-zh-gru", "text-zh-rnn"]
+
+
+@pytest.mark.parametrize("name", ZH_MODELS)
+def test_the_bundled_chinese_models_read_the_generated_text(name):
+    from gateviz.bundled import default_sample, get_bundled, load_bundled
+
+    entry = get_bundled(name)
+    assert entry.variant == "Chinese numerals" and entry.label.startswith("text, Chinese numerals: ")
+    model = load_bundled(name)
+    assert model.input.vocab == ALPHABET and model.task["corpus"] == "zh-sums"
+    task = get_task_for_model(model)
+    sample = default_sample(model)
+    assert sample.name == "sums with carries" and "等于" in sample.sequence
+    # the line break after 。: every line of a sample ends so, and the model knows it
+    trace = Tracer(model).trace(sample.sequence)
+    stops = [t for t, c in enumerate(sample.sequence[:-1]) if c == "。"]
+    newline = ALPHABET.index("\n")
+    assert trace.output[stops, newline].min() > 0.9
+
+
+def _answers_right(model, pairs) -> float:
+    """The share of sums whose every answer character is the model's top prediction given the line so far."""
+    tracer = Tracer(model)
+    vocab = model.input.vocab
+    right = 0
+    for a, b in pairs:
+        line = "七加一等于八。\n" + sum_line(a, b)  # a line before it, as in the text it learned
+        out = tracer.trace(line).output
+        start = line.rindex("于") + 1
+        right += all(vocab[int(np.argmax(out[t - 1]))] == line[t] for t in range(start, len(line)))
+    return right / len(pairs)
+
+
+def test_the_bundled_chinese_lstm_mostly_adds_right_and_pins_its_answer_cell():
+    from gateviz.bundled import default_sample, load_bundled
+    from gateviz.tasks.base import memory_state
+
+    model = load_bundled("text-zh-lstm")
+    rng = np.random.default_rng(1)
+    assert _answers_right(model, rng.integers(0, 100, size=(60, 2)).tolist()) >= 0.5
+    # the story unit: the cell whose c follows "inside the answer" (等于 .. 。) best, strongly
+    task = get_task_for_model(model)
+    sample = default_sample(model)
+    trace = Tracer(model).trace(sample.sequence)
+    unit = task.story_units(sample.sequence, trace, model)[0]
+    c = memory_state(trace)
+    target = answer_mask(sample.sequence)
+    r = [abs(np.corrcoef(c[:, u], target)[0, 1]) for u in range(c.shape[1])]
+    assert r[unit] == pytest.approx(max(r)) and r[unit] >= 0.6
+
+
+def test_the_chinese_sample_files_match_the_task():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "resources" / "samples" / "text-zh"
+    listed = json.loads((folder / "samples.json").read_text(encoding="utf-8"))
+    samples = TextTask(corpus="zh-sums").samples()
+    assert [e["name"] for e in listed] == [s.name for s in samples]
+    for entry, sample in zip(listed, samples):
+        assert (folder / entry["file"]).read_text(encoding="utf-8") == sample.sequence

@@ -75,7 +75,7 @@ def zh_samples() -> list[tuple[str, str, str]]:
     return [
         ("sums with carries", "a cell holds 'inside the answer' from 等于 to 。; carries make 百 appear",
          "".join(zh.sum_line(a, b) + "\n" for a, b in sums)),
-        ("十, 百 and 零", "十 after a tens digit, 十 alone for 10..19, 一百零五 and 一百一十",
+        ("tens and hundreds", "十 after a tens digit, 十 alone for 10..19, 百 after a hundreds digit, 一百零五 and 一百一十",
          "".join(zh.sum_line(a, b) + "\n" for a, b in tens)),
         ("dates", "the year digit by digit with 〇, month and day as numbers; 年 月 日 close the parts",
          "".join(zh.date_line(*d) + "\n" for d in dates)),

@@ -55,7 +55,8 @@ def sum_line(a: int, b: int) -> str:
 
 def date_line(year: int, month: int, day: int) -> str:
     """'二〇二六年十一月二十八日。': the year digit by digit, month and day as numbers."""
-    return "".join(YEAR_DIGITS[int(d)] for d in f"{year:04d}") + f"年{chinese_number(month)}月{chinese_number(day)}日{STOP}"
+    year_text = "".join(YEAR_DIGITS[int(d)] for d in f"{year:04d}")
+    return f"{year_text}年{chinese_number(month)}月{chinese_number(day)}日{STOP}"
 
 
 def corpus(seed: int = 0, chars: int = 200_000, max_operand: int = 99) -> str:
