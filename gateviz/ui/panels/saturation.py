@@ -29,7 +29,7 @@ from gateviz.core.trace import SIGMOID_GATES
 
 from gateviz.ui.guard import guarded
 
-from .common import NAN_COLOUR, QUANTITY_INFO, Panel, display_info, muted, style_plot
+from .common import NAN_COLOUR, QUANTITY_INFO, Panel, direction_name, display_info, muted, style_plot, translate
 from .masking import MASKED_GREY, masked_steps
 from .overlay import CLAMP_COLOUR, clamped_anywhere
 from .plot_fit import (MIN_VIEW_LINES, TICK_GAP, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
@@ -71,7 +71,8 @@ class Thresholds:
     y_test: str
 
     def axes_html(self) -> str:
-        return f"→&nbsp;x: {self.x_axis} &nbsp; ↑&nbsp;y: {self.y_axis} &nbsp; (fractions of the steps)"
+        return (f"→&nbsp;x: {self.x_axis} &nbsp; ↑&nbsp;y: {self.y_axis} &nbsp; "
+                + translate("Saturation", "(fractions of the steps)"))
 
 
 def thresholds(quantity: str, theme=None) -> Thresholds:
@@ -80,7 +81,8 @@ def thresholds(quantity: str, theme=None) -> Thresholds:
         hi, lo = f"h &gt; {RIGHT_SATURATED:g}", f"h &lt; −{RIGHT_SATURATED:g}"
         return Thresholds(hi, lo, hi, lo)
     sym = display_info(quantity, theme).symbol if theme is not None else QUANTITY_INFO[quantity].symbol
-    return Thresholds(f"right-saturated (&gt; {RIGHT_SATURATED:g})", f"left-saturated (&lt; {LEFT_SATURATED:g})",
+    return Thresholds(translate("Saturation", "right-saturated (&gt; {v})").format(v=f"{RIGHT_SATURATED:g}"),
+                      translate("Saturation", "left-saturated (&lt; {v})").format(v=f"{LEFT_SATURATED:g}"),
                       f"{sym} &gt; {RIGHT_SATURATED:g}", f"{sym} &lt; {LEFT_SATURATED:g}")
 
 
@@ -112,8 +114,8 @@ class SaturationPanel(Panel):
     title = "Gate saturation"
 
     def description(self) -> str:
-        return ("Karpathy's saturation scatter: for each unit, how often a sigmoid gate is fully open (> 0.9, x) "
-                "or fully closed (< 0.1, y) over the sequence, coloured by layer.")
+        return translate("Saturation", "Karpathy's saturation scatter: for each unit, how often a sigmoid gate is "
+                         "fully open (> 0.9, x) or fully closed (< 0.1, y) over the sequence, coloured by layer.")
 
     def build(self) -> None:
         layout = QVBoxLayout(self)
@@ -184,7 +186,7 @@ class SaturationPanel(Panel):
         variants = []
         for gp in self.plots:
             info = display_info(gp.quantity, theme)
-            name = "tanh state" if gp.quantity == "hidden_state" else info.name
+            name = translate("Saturation", "tanh state") if gp.quantity == "hidden_state" else info.name
             variants.append((gp.plot, [f"{span}<b>{info.symbol}</b>&nbsp; {name}</span>",
                                        f"{span}<b>{info.symbol}</b></span>"]))
         room = column - (self.plots[0].plot.getAxis("left").width() if self.plots else 0) - 4
@@ -248,9 +250,11 @@ class SaturationPanel(Panel):
                 gp.plot.addItem(item)
                 gp.layers.append(item)
             words = thresholds(gp.quantity, self.state.theme)
-            what = "Gate" if gp.quantity != "hidden_state" else "Tanh state"
-            gp.plot.setToolTip(f"{what} {display_info(gp.quantity, self.state.theme).symbol}: a point per unit; "
-                               f"x = fraction of steps with {words.x_test}, y = fraction with {words.y_test}.")
+            what = translate("Saturation", "Gate") if gp.quantity != "hidden_state" else \
+                translate("Saturation", "Tanh state")
+            gp.plot.setToolTip(translate("Saturation", "{what} {symbol}: a point per unit; x = fraction of steps with "
+                                         "{x}, y = fraction with {y}.").format(
+                what=what, symbol=display_info(gp.quantity, self.state.theme).symbol, x=words.x_test, y=words.y_test))
         self._masked_info = len(skipped)
         self._nan_info = (nan_steps, sum(int(np.isnan(left).sum()) for gp in self.plots
                                          for left, _ in gp.points.values()))
@@ -262,7 +266,8 @@ class SaturationPanel(Panel):
 
         def tip(x: float, y: float, data) -> str:
             layer, unit = data
-            return f"layer {layer}, unit {unit}: {x_test} {x:.0%} / {y_test} {y:.0%} of the steps"
+            return translate("Saturation", "layer {layer}, unit {unit}: {x_test} {x} / {y_test} {y} of the steps").format(
+                layer=layer, unit=unit, x_test=x_test, x=f"{x:.0%}", y_test=y_test, y=f"{y:.0%}")
 
         return tip
 
@@ -334,20 +339,26 @@ class SaturationPanel(Panel):
         theme = self.state.theme
         if self.state.trace is None:
             return
-        layers = " &nbsp; ".join(f"<span style='color:{LAYER_COLOURS[k % len(LAYER_COLOURS)]}'>●</span> layer {k}"
-                                 for k in self.layer_ids)
+        layer = translate("Saturation", "layer {layer}")
+        layers = " &nbsp; ".join(f"<span style='color:{LAYER_COLOURS[k % len(LAYER_COLOURS)]}'>●</span> "
+                                 + layer.format(layer=k) for k in self.layer_ids)
         pins = " ".join(f"<span style='color:{self.state.pin_colour(u)}'>◯</span>{u}" for u in self.state.pinned)
         nan_steps, nan_units = getattr(self, "_nan_info", (False, 0))
         note = ""
         if nan_steps:  # NaN steps are left out of the fractions; an all-NaN unit has no point
-            note = (f" &nbsp;·&nbsp; <span style='color:{NAN_COLOUR}'>■</span> NaN steps not counted"
-                    + (f", {nan_units} all-NaN gate{'s' * (nan_units != 1)} not drawn" if nan_units else ""))
+            gates = (translate("Saturation", ", {n} all-NaN gates not drawn") if nan_units != 1 else
+                     translate("Saturation", ", {n} all-NaN gate not drawn")).format(n=nan_units)
+            note = (f" &nbsp;·&nbsp; <span style='color:{NAN_COLOUR}'>■</span> "
+                    + translate("Saturation", "NaN steps not counted") + (gates if nan_units else ""))
         masked = getattr(self, "_masked_info", 0)
         if masked:
-            note += (f" &nbsp;·&nbsp; <span style='color:{MASKED_GREY.name()}'>■</span> {masked} masked "
-                     f"step{'s' * (masked != 1)} not counted")
+            steps = (translate("Saturation", "{n} masked steps not counted") if masked != 1 else
+                     translate("Saturation", "{n} masked step not counted")).format(n=masked)
+            note += f" &nbsp;·&nbsp; <span style='color:{MASKED_GREY.name()}'>■</span> {steps}"
         if any(len(gp.clamped) for gp in self.plots):
-            note += f" &nbsp;·&nbsp; <span style='color:{CLAMP_COLOUR}'>□</span> gate replaced by an intervention"
+            note += (f" &nbsp;·&nbsp; <span style='color:{CLAMP_COLOUR}'>□</span> "
+                     + translate("Saturation", "gate replaced by an intervention"))
+        pinned = translate("Saturation", "pinned (layer {layer}):").format(layer=self.state.layer)
         self.legend.setText(f"<span style='color:{theme.foreground}; font-size:{theme.font_pt}pt'>{layers}"
-                            f" &nbsp;·&nbsp; {self.state.direction} &nbsp;·&nbsp; pinned (layer {self.state.layer}): "
+                            f" &nbsp;·&nbsp; {direction_name(self.state.direction)} &nbsp;·&nbsp; {pinned} "
                             f"{pins}{note}</span>")
