@@ -130,3 +130,32 @@ def test_saturation_counts_only_the_steps_the_layer_took(tmp_path, qtbot):
         differs |= not (np.allclose(left, (a < 0.1).mean(axis=0)) and np.allclose(right, (a > 0.9).mean(axis=0)))
     assert differs  # the masked steps' unused gates would have moved some points
     assert "6 masked steps not counted" in panel.legend.text()
+
+
+@pytest.mark.parametrize("panel_id", ["io", "cell"])
+def test_png_export_greys_the_masked_steps(tmp_path, qtbot, panel_id):
+    """A figure export draws the same grey as the app: the export of the masked trace at a masked step
+    differs from the same trace told it has no masked step, and only by greying pixels."""
+    from export_helpers import image_array
+
+    from gateviz.core.engine import Tracer
+    from gateviz.export.headless import export_view
+    from gateviz.formats.keras_reader import read_keras
+    from gateviz.ui.state import ViewState
+
+    path, xpath = masked_model_and_input(tmp_path, True)
+    model, x = read_keras(path), np.load(xpath)
+    pictures = []
+    for told in (MASKED, []):
+        trace = Tracer(model).trace(x)
+        trace.meta["masked_steps"] = list(told)
+        state = ViewState()
+        state.set_trace(model, trace, x)
+        out = tmp_path / f"{panel_id}-{len(told)}.png"
+        export_view(state, panel_id, out, "png", size=(800, 450), step=3)
+        pictures.append(image_array(out)[..., :3].astype(int))
+    grey, plain = pictures
+    changed = np.any(grey != plain, axis=-1)  # (H, W)
+    assert changed.any()
+    spread = lambda a: a.max(axis=-1) - a.min(axis=-1)  # noqa: E731 (0 for a grey)
+    assert (spread(grey[changed]) <= spread(plain[changed])).mean() > 0.95  # greyer where it changed
