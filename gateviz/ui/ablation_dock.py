@@ -412,7 +412,8 @@ def install_ablation_dock(window) -> QDockWidget:
     """Add the "Unit importance" dock (hidden, on the right) and its View-menu action."""
     panel = AblationPanel(window.state)
     # on the right, beside the panels: the table and the chart need more width than the controls' column
-    dock = add_dock(window, QT_TRANSLATE_NOOP("Docks", "Unit importance"), "ablation_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = add_dock(window, QT_TRANSLATE_NOOP("Docks", "Unit importance"), "ablation_dock", panel,
+                    Qt.DockWidgetArea.RightDockWidgetArea)
     dock.hide()
     action: QAction = dock.toggleViewAction()
     action.triggered.connect(lambda on: _shown(window, dock) if on else None)

@@ -216,7 +216,8 @@ class UnitsBox(QGroupBox):
         for key, _label, _tip in ORDERINGS:
             self.order_combo.addItem("", key)
         self._translate_orderings()
-        i18n.bind(self.order_combo, "setToolTip", "Controls", QT_TRANSLATE_NOOP("Controls", "Order of the heatmap rows"))
+        i18n.bind(self.order_combo, "setToolTip", "Controls",
+                  QT_TRANSLATE_NOOP("Controls", "Order of the heatmap rows"))
         self.order_combo.activated.connect(lambda _i: self.apply_order())
         self.pins_edit = QLineEdit(self)
         i18n.bind(self.pins_edit, "setPlaceholderText", "Controls", QT_TRANSLATE_NOOP("Controls", "e.g. 0, 5, 12"))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 
 from gateviz.core.interventions import QUANTITY_WORDS
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 GATES = ("input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate")  # 0..1: clamp to 0 / 1
 CANDIDATES = ("cell_candidate", "candidate")  # −1..1
@@ -29,33 +30,56 @@ CANDIDATES = ("cell_candidate", "candidate")  # −1..1
 # shown layer and direction at every step
 PRESETS = {
     "lstm": (
-        ("No forgetting (f = 1)", "forget_gate", 1.0,
+        (QT_TRANSLATE_NOOP("Presets", "No forgetting (f = 1)"), "forget_gate", 1.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "c_t = c_{t−1} + i_t⊙g_t: the cell only accumulates. Watch c drift and grow step after step: "
-         "nothing is ever let go, so a counter never resets and the state saturates tanh(c)."),
-        ("No memory (f = 0)", "forget_gate", 0.0,
+         "nothing is ever let go, so a counter never resets and the state saturates tanh(c).")),
+        (QT_TRANSLATE_NOOP("Presets", "No memory (f = 0)"), "forget_gate", 0.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "c_t = i_t⊙g_t: the cell forgets everything at every step. Watch c follow the current input "
-         "alone: the model cannot count or carry anything, and its predictions fall apart."),
-        ("Input closed (i = 0)", "input_gate", 0.0,
+         "alone: the model cannot count or carry anything, and its predictions fall apart.")),
+        (QT_TRANSLATE_NOOP("Presets", "Input closed (i = 0)"), "input_gate", 0.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "c_t = f_t⊙c_{t−1}: nothing new is written. Watch c stay at zero (it starts at zero) and h go "
-         "flat: the model sees nothing of its input through the cell."),
-        ("Output always open (o = 1)", "output_gate", 1.0,
+         "flat: the model sees nothing of its input through the cell.")),
+        (QT_TRANSLATE_NOOP("Presets", "Output always open (o = 1)"), "output_gate", 1.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "h_t = tanh(c_t): the whole cell is shown at every step. Watch h follow tanh(c) exactly; the "
-         "units the output gate was hiding now reach the next step and the prediction."),
+         "units the output gate was hiding now reach the next step and the prediction.")),
     ),
     "gru": (
-        ("Always keep (z = 1)", "update_gate", 1.0,
+        (QT_TRANSLATE_NOOP("Presets", "Always keep (z = 1)"), "update_gate", 1.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "h_t = h_{t−1} (frameworks' z; the textbook's z is 1 − z): the state never changes. Watch h stay "
-         "at its start (zero) at every step: the model ignores its input entirely."),
-        ("Always overwrite (z = 0)", "update_gate", 0.0,
+         "at its start (zero) at every step: the model ignores its input entirely.")),
+        (QT_TRANSLATE_NOOP("Presets", "Always overwrite (z = 0)"), "update_gate", 0.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "h_t = n_t (frameworks' z; the textbook's z is 1 − z): the old state is replaced by the "
-         "candidate at every step. Watch h jump with each input: memory survives only through r."),
-        ("Reset closed (r = 0)", "reset_gate", 0.0,
+         "candidate at every step. Watch h jump with each input: memory survives only through r.")),
+        (QT_TRANSLATE_NOOP("Presets", "Reset closed (r = 0)"), "reset_gate", 0.0, QT_TRANSLATE_NOOP(
+         "Presets",
          "n_t = tanh(W_n x_t + b_n): the candidate ignores the previous state. Watch n follow the "
-         "input alone; memory survives only through z's blend with h_{t−1}."),
+         "input alone; memory survives only through z's blend with h_{t−1}.")),
     ),
 }
-RNN_NOTE = ("A plain RNN has no gates, so the gate presets do not apply: h_t = tanh(W x_t + U h_{t−1} + b). "
-            "Right-click a heatmap row to silence a unit or set its h instead.")
+RNN_NOTE = QT_TRANSLATE_NOOP(
+    "Presets", "A plain RNN has no gates, so the gate presets do not apply: h_t = tanh(W x_t + U h_{t−1} + b). "
+               "Right-click a heatmap row to silence a unit or set its h instead.")
+# the core's QUANTITY_WORDS in the interface language
+QUANTITY_NAMES = {"input_gate": QT_TRANSLATE_NOOP("Quantities", "input gate i"),
+                  "forget_gate": QT_TRANSLATE_NOOP("Quantities", "forget gate f"),
+                  "cell_candidate": QT_TRANSLATE_NOOP("Quantities", "candidate g"),
+                  "output_gate": QT_TRANSLATE_NOOP("Quantities", "output gate o"),
+                  "cell_state": QT_TRANSLATE_NOOP("Quantities", "cell state c"),
+                  "hidden_state": QT_TRANSLATE_NOOP("Quantities", "hidden state h"),
+                  "reset_gate": QT_TRANSLATE_NOOP("Quantities", "reset gate r"),
+                  "update_gate": QT_TRANSLATE_NOOP("Quantities", "update gate z"),
+                  "candidate": QT_TRANSLATE_NOOP("Quantities", "candidate n")}
+
+
+def quantity_name(q: str) -> str:
+    """'forget gate f' / '遗忘门 f': a quantity as the interface language names it."""
+    return translate("Quantities", QUANTITY_NAMES[q]) if q in QUANTITY_NAMES else QUANTITY_WORDS.get(q, q)
 
 
 def preset_spec(layer: int, direction: str, quantity: str, value: float) -> str:
@@ -67,16 +91,17 @@ def preset_actions(ctl, cell: str, layer: int, direction: str) -> list[QAction]:
     RNN gets one disabled action whose tooltip says why there are none."""
     parent = ctl.window
     if cell not in PRESETS:
-        a = QAction("No presets for a plain RNN (it has no gates)", parent)
+        a = QAction(translate("Presets", "No presets for a plain RNN (it has no gates)"), parent)
         a.setEnabled(False)
-        a.setToolTip(RNN_NOTE)
-        a.setStatusTip(RNN_NOTE)
+        a.setToolTip(translate("Presets", RNN_NOTE))
+        a.setStatusTip(translate("Presets", RNN_NOTE))
         return [a]
     actions = []
     for label, quantity, value, seen in PRESETS[cell]:
         spec = preset_spec(layer, direction, quantity, value)
-        a = QAction(label, parent)
-        tip = f"Adds {spec} (every unit of layer {layer} {direction}, every step). {seen}"
+        a = QAction(translate("Presets", label), parent)
+        tip = translate("Presets", "Adds {spec} (every unit of layer {layer} {direction}, every step).").format(
+            spec=spec, layer=layer, direction=translate("Controls", direction)) + " " + translate("Presets", seen)
         a.setToolTip(tip)
         a.setStatusTip(tip)
         a.setData(spec)
@@ -213,43 +238,52 @@ class PanelMenus(QObject):
 
         def add(text: str, specs, tip: str = "") -> None:
             a = menu.addAction(text)
-            a.setToolTip(tip or "Adds " + "  and  ".join(specs() if callable(specs) else specs))
+            a.setToolTip(tip or translate("Intervene", "Adds {specs}").format(
+                specs=translate("Intervene", "  and  ").join(specs() if callable(specs) else specs)))
             a.setData(None if callable(specs) else list(specs))
             a.triggered.connect(lambda _=False: self._add(specs))
 
         if q is not None:
-            name = QUANTITY_WORDS.get(q, q)
+            name = quantity_name(q)
             if s.theme.gru_convention == "textbook" and q == "update_gate":
-                name += " (frameworks' z, the textbook's 1 − z)"
+                name += translate("Intervene", " (frameworks' z, the textbook's 1 − z)")
+            w = {"name": name, "u": u, "t": t}
             if q in GATES:
                 for v in (0, 1):
-                    add(f"Clamp {name} of unit {u} to {v} from step {t}", [f"{where}.{q}[{u}]={v}@{t}:"])
-                add(f"Clamp {name} of unit {u} to a value… from step {t}",
-                    self._ask(f"{where}.{q}[{u}]={{v:g}}@{t}:", f"Clamp {name} of unit {u} from step {t} to", 0.5),
-                    "Asks for the value (gates run from 0 to 1)")
-                add(f"Clamp {name} of unit {u} to a value… at every step",
-                    self._ask(f"{where}.{q}[{u}]={{v:g}}", f"Clamp {name} of unit {u} at every step to", 0.5),
-                    "Asks for the value (gates run from 0 to 1)")
+                    add(translate("Intervene", "Clamp {name} of unit {u} to {v} from step {t}").format(**w, v=v),
+                        [f"{where}.{q}[{u}]={v}@{t}:"])
+                asks = translate("Intervene", "Asks for the value (gates run from 0 to 1)")
+                ask = translate("Intervene", "Clamp {name} of unit {u} from step {t} to").format(**w)
+                add(translate("Intervene", "Clamp {name} of unit {u} to a value… from step {t}").format(**w),
+                    self._ask(f"{where}.{q}[{u}]={{v:g}}@{t}:", ask, 0.5), asks)
+                ask = translate("Intervene", "Clamp {name} of unit {u} at every step to").format(**w)
+                add(translate("Intervene", "Clamp {name} of unit {u} to a value… at every step").format(**w),
+                    self._ask(f"{where}.{q}[{u}]={{v:g}}", ask, 0.5), asks)
             elif q in CANDIDATES:
-                add(f"Set {name} of unit {u} to 0 from step {t}", [f"{where}.{q}[{u}]=0@{t}:"])
-                add(f"Set {name} of unit {u} to a value… from step {t}",
-                    self._ask(f"{where}.{q}[{u}]={{v:g}}@{t}:", f"Set {name} of unit {u} from step {t} to", 0.0),
-                    "Asks for the value (candidates run from −1 to 1)")
+                add(translate("Intervene", "Set {name} of unit {u} to 0 from step {t}").format(**w),
+                    [f"{where}.{q}[{u}]=0@{t}:"])
+                ask = translate("Intervene", "Set {name} of unit {u} from step {t} to").format(**w)
+                add(translate("Intervene", "Set {name} of unit {u} to a value… from step {t}").format(**w),
+                    self._ask(f"{where}.{q}[{u}]={{v:g}}@{t}:", ask, 0.0),
+                    translate("Intervene", "Asks for the value (candidates run from −1 to 1)"))
             elif q == "hidden_state":
-                add(f"Set h of unit {u} at step {t}…",
-                    self._ask(f"{where}.hidden_state[{u}]={{v:g}}@{t}", f"Set h of unit {u} at step {t} to",
-                              self._value("hidden_state", u, t)), "Asks for the value; later steps follow from it")
+                ask = translate("Intervene", "Set h of unit {u} at step {t} to").format(**w)
+                add(translate("Intervene", "Set h of unit {u} at step {t}…").format(**w),
+                    self._ask(f"{where}.hidden_state[{u}]={{v:g}}@{t}", ask, self._value("hidden_state", u, t)),
+                    translate("Intervene", "Asks for the value; later steps follow from it"))
             menu.addSeparator()
         silence = [f"{where}.hidden_state[{u}]=0"] + ([f"{where}.cell_state[{u}]=0"] if cell == "lstm" else [])
-        add(f"Silence unit {u}" + (" (h = 0 and c = 0 at every step)" if cell == "lstm" else " (h = 0 at every step)"),
-            silence)
+        add((translate("Intervene", "Silence unit {u} (h = 0 and c = 0 at every step)") if cell == "lstm"
+             else translate("Intervene", "Silence unit {u} (h = 0 at every step)")).format(u=u), silence)
         if cell == "lstm":
-            add(f"Set c of unit {u} at step {t}…",
-                self._ask(f"{where}.cell_state[{u}]={{v:g}}@{t}", f"Set c of unit {u} at step {t} to",
+            add(translate("Intervene", "Set c of unit {u} at step {t}…").format(u=u, t=t),
+                self._ask(f"{where}.cell_state[{u}]={{v:g}}@{t}",
+                          translate("Intervene", "Set c of unit {u} at step {t} to").format(u=u, t=t),
                           self._value("cell_state", u, t)),
-                "Asks for the value (the cell state's now is the default); h_t and every later step follow")
+                translate("Intervene", "Asks for the value (the cell state's now is the default); h_t and every "
+                                       "later step follow"))
         menu.addSeparator()
-        show = menu.addAction("Interventions list…")
+        show = menu.addAction(translate("Intervene", "Interventions list…"))
         show.triggered.connect(lambda _=False: self.ctl.show_dock())
         return menu
 
@@ -262,7 +296,7 @@ class PanelMenus(QObject):
     def _ask(self, template: str, label: str, default: float):
         """A spec maker that asks for the value when the action is chosen ([] when cancelled)."""
         def specs() -> list[str]:
-            value = ask_value(self.ctl.window, "Intervene", label, default)
+            value = ask_value(self.ctl.window, translate("Intervene", "Intervene"), label, default)
             return [] if value is None else [template.format(v=value)]
         return specs
 

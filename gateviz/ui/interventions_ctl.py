@@ -61,7 +61,7 @@ class InterventionsController(QObject):
             if s.model is not None and s.trace is not None:
                 iv.check(s.model, s.trace.length)
         except InterventionError as exc:
-            self.message(f"Not added: {exc}")
+            self.message(translate("Interventions", "Not added: {error}").format(error=exc))
             return None
         entries = list(s.interventions)
         same = [k for k, (e, _) in enumerate(entries) if e == iv]
@@ -101,7 +101,9 @@ class InterventionsController(QObject):
         if self.state.interventions:
             n = len(self.state.interventions)
             self.state.set_interventions([])
-            self.message(f"Cleared {n} intervention{'s' * (n > 1)}: the original run is shown")
+            self.message((translate("Interventions", "Cleared {n} intervention: the original run is shown") if n == 1
+                          else translate("Interventions", "Cleared {n} interventions: the original run is shown"))
+                         .format(n=n))
 
     def _set_quietly(self, entries) -> None:
         self._quiet = True
@@ -157,7 +159,7 @@ class InterventionsController(QObject):
             entries.append((iv, on))
         if off:
             self._set_quietly(entries)
-            self.message("Switched off (does not fit): " + "; ".join(off))
+            self.message(translate("Interventions", "Switched off (does not fit): ") + "; ".join(off))
         return active
 
     def trace_job(self, model, sequence):
@@ -179,7 +181,8 @@ class InterventionsController(QObject):
         if result.unfit:
             unfit = [iv for iv, _ in result.unfit]
             self._set_quietly([(iv, on and iv not in unfit) for iv, on in self.state.interventions])
-            self.message("Switched off (does not fit this input): " + "; ".join(m for _, m in result.unfit))
+            self.message(translate("Interventions", "Switched off (does not fit this input): ")
+                         + "; ".join(m for _, m in result.unfit))
         return result.trace, result.original
 
     def job_done(self, tag, result) -> None:
@@ -194,7 +197,9 @@ class InterventionsController(QObject):
 
     def _announce(self) -> None:
         n = len(self.state.trace.meta.get("interventions", ()) if self.state.original is not None else ())
-        self.message(f"Re-traced with {n} intervention{'s' * (n != 1)}" if n else "The original run is shown", 3000)
+        self.message((translate("Interventions", "Re-traced with {n} intervention") if n == 1
+                      else translate("Interventions", "Re-traced with {n} interventions")).format(n=n)
+                     if n else translate("Interventions", "The original run is shown"), 3000)
         self.applied.emit()
         self.window.traceReady.emit()
 
@@ -204,7 +209,10 @@ class InterventionsController(QObject):
         self._stale = False
         if n:
             self._set_quietly([])
-            self.message(f"Cleared {n} intervention{'s' * (n > 1)}: they were for the previous model")
+            self.message((translate("Interventions", "Cleared {n} intervention: it was for the previous model")
+                          if n == 1 else
+                          translate("Interventions", "Cleared {n} interventions: they were for the previous model"))
+                         .format(n=n))
         self.update_title()
 
     # ------------------------------------------------------------------ what the window shows
@@ -230,8 +238,9 @@ class InterventionsController(QObject):
         specs = self.applied_specs()
         title = f"gateviz — {model.name}"
         if specs:
-            shown = "; ".join(specs[:2]) + (f"; +{len(specs) - 2} more" if len(specs) > 2 else "")
-            title += f" — INTERVENED ({len(specs)}): {shown}"
+            more = translate("Interventions", "; +{n} more").format(n=len(specs) - 2) if len(specs) > 2 else ""
+            title += translate("Interventions", " — INTERVENED ({n}): {specs}").format(
+                n=len(specs), specs="; ".join(specs[:2]) + more)
         self.window.setWindowTitle(title)
 
     # ------------------------------------------------------------------ dock and menus

@@ -17,10 +17,14 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from gateviz.core.interventions import Intervention, InterventionError
 from gateviz.core.trace import QUANTITIES
+from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
+from gateviz.ui.intervention_menu import quantity_name
 
-EMPTY_HINT = ("No interventions. Right-click a heatmap row, a unit's line in the unit traces or a gate in the "
-              "cell diagram, pick a preset below, or Add… a spec.")
+EMPTY_HINT = QT_TRANSLATE_NOOP(
+    "InterventionsDock", "No interventions. Right-click a heatmap row, a unit's line in the unit traces or a gate in "
+                         "the cell diagram, pick a preset below, or Add… a spec.")
 
 
 class InterventionsPanel(QWidget):
@@ -32,27 +36,38 @@ class InterventionsPanel(QWidget):
         self.dialog: InterventionDialog | None = None  # the open Add/Edit dialog (tests fill it)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.hint = QLabel(EMPTY_HINT)
+        self.hint = i18n.bound(QLabel(), "InterventionsDock", EMPTY_HINT)
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hint")
         layout.addWidget(self.hint)
         self.list = QListWidget()
-        self.list.setToolTip("Tick to switch an intervention on, untick to compare without it; double-click to edit")
+        i18n.bind(self.list, "setToolTip", "InterventionsDock", QT_TRANSLATE_NOOP(
+            "InterventionsDock", "Tick to switch an intervention on, untick to compare without it; "
+                                 "double-click to edit"))
         self.list.itemChanged.connect(self._item_changed)
         self.list.itemDoubleClicked.connect(lambda item: self.edit_dialog(self.list.row(item)))
         self.list.currentRowChanged.connect(lambda _row: self._sync_buttons())
         layout.addWidget(self.list, 1)
         buttons = QGridLayout()
-        self.add_button = self._button("Add…", "Type a spec, e.g. layer0.forward.forget_gate[8]=0@10:",
-                                       self.add_dialog)
-        self.edit_button = self._button("Edit…", "Change the selected spec", lambda: self.edit_dialog())
-        self.remove_button = self._button("Remove", "Remove the selected spec", self._remove)
-        self.clear_button = self._button("Clear all", "Remove every intervention and show the original run "
-                                         "(Ctrl+Shift+Backspace)", lambda: self.ctl.clear())
+        self.add_button = self._button(
+            QT_TRANSLATE_NOOP("InterventionsDock", "Add…"),
+            QT_TRANSLATE_NOOP("InterventionsDock", "Type a spec, e.g. layer0.forward.forget_gate[8]=0@10:"),
+            self.add_dialog)
+        self.edit_button = self._button(QT_TRANSLATE_NOOP("InterventionsDock", "Edit…"),
+                                        QT_TRANSLATE_NOOP("InterventionsDock", "Change the selected spec"),
+                                        lambda: self.edit_dialog())
+        self.remove_button = self._button(QT_TRANSLATE_NOOP("InterventionsDock", "Remove"),
+                                          QT_TRANSLATE_NOOP("InterventionsDock", "Remove the selected spec"),
+                                          self._remove)
+        self.clear_button = self._button(
+            QT_TRANSLATE_NOOP("InterventionsDock", "Clear all"),
+            QT_TRANSLATE_NOOP("InterventionsDock", "Remove every intervention and show the original run "
+                                                   "(Ctrl+Shift+Backspace)"), lambda: self.ctl.clear())
         for k, b in enumerate((self.add_button, self.edit_button, self.remove_button, self.clear_button)):
             buttons.addWidget(b, k // 2, k % 2)
         layout.addLayout(buttons)
-        self.presets_label = QLabel("Lecture presets (every unit of the shown layer):")
+        self.presets_label = i18n.bound(QLabel(), "InterventionsDock", QT_TRANSLATE_NOOP(
+            "InterventionsDock", "Lecture presets (every unit of the shown layer):"))
         self.presets_label.setWordWrap(True)
         layout.addWidget(self.presets_label)
         self.presets_box = QVBoxLayout()
@@ -60,17 +75,19 @@ class InterventionsPanel(QWidget):
         self.preset_buttons: list[QToolButton] = []
         self.state.interventionsChanged.connect(self.refresh)
         self.state.traceChanged.connect(self.refresh)
+        i18n.notifier.languageChanged.connect(self.refresh)
         self.refresh()
 
     def _button(self, text: str, tip: str, slot) -> QPushButton:
-        b = QPushButton(text)
-        b.setToolTip(tip)
+        """``text``, ``tip``: English sources in context "InterventionsDock" (marked where written)."""
+        b = i18n.bound(QPushButton(), "InterventionsDock", text)
+        i18n.bind(b, "setToolTip", "InterventionsDock", tip)
         b.clicked.connect(lambda *_: slot())
         return b
 
     # ---- the list ------------------------------------------------------------------------------
     @guarded
-    def refresh(self) -> None:
+    def refresh(self, *_args) -> None:
         entries = self.state.interventions
         applied = set(self.ctl.applied_specs())
         row = self.list.currentRow()
@@ -80,8 +97,9 @@ class InterventionsPanel(QWidget):
                 item = QListWidgetItem(str(iv))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-                state = "applied to the shown run" if str(iv) in applied else \
-                    "on (re-tracing…)" if on else "off"
+                state = (translate("InterventionsDock", "applied to the shown run") if str(iv) in applied
+                         else translate("InterventionsDock", "on (re-tracing…)") if on
+                         else translate("InterventionsDock", "off"))
                 item.setToolTip(f"{iv.describe()}\n{state}")
                 self.list.addItem(item)
             if entries:
@@ -125,14 +143,15 @@ class InterventionsPanel(QWidget):
             return
         default = f"layer{s.layer}.{s.direction}.{'forget_gate' if s.model.cell == 'lstm' else 'hidden_state'}" \
                   f"[{s.pinned[0] if s.pinned else 0}]=0@{s.step}:"
-        self._open(InterventionDialog(self.state, default, "Add an intervention", self), None)
+        self._open(InterventionDialog(self.state, default, translate("InterventionsDock", "Add an intervention"), self),
+                   None)
 
     def edit_dialog(self, index: int | None = None) -> None:
         index = self.list.currentRow() if index is None else index
         if not 0 <= index < len(self.state.interventions):
             return
         self._open(InterventionDialog(self.state, str(self.state.interventions[index][0]),
-                                      "Edit the intervention", self), index)
+                                      translate("InterventionsDock", "Edit the intervention"), self), index)
 
     def _open(self, dialog: "InterventionDialog", index: int | None) -> None:
         self.dialog = dialog
@@ -161,7 +180,8 @@ class InterventionDialog(QDialog):
         self.intervention: Intervention | None = None
         self._writing = False
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Spec: layer{k}.{direction}.{quantity}[{units}]={value}@{steps}"))
+        layout.addWidget(QLabel(translate("InterventionsDock", "Spec:") + " "
+                                + "layer{k}.{direction}.{quantity}[{units}]={value}@{steps}"))
         self.text = QLineEdit(text)
         self.text.setMinimumWidth(420)
         self.text.textChanged.connect(self._text_changed)
@@ -189,16 +209,20 @@ class InterventionDialog(QDialog):
         self.where = QComboBox()
         for k, layer in enumerate(model.layers if model is not None else []):
             for d in layer.direction_names():
-                self.where.addItem(f"layer {k} {d}", (k, d))
+                self.where.addItem(translate("InterventionsDock", "layer {k} {direction}").format(
+                    k=k, direction=translate("Controls", d)), (k, d))
         self.quantity = QComboBox()
         cells = {layer.cell for layer in model.layers} if model is not None else set()
         for q in dict.fromkeys(q for c in sorted(cells) for q in QUANTITIES[c]):
-            self.quantity.addItem(q.replace("_", " "), q)
+            # English keeps the spec's own word ("forget gate"); other languages name it ("遗忘门 f")
+            self.quantity.addItem(q.replace("_", " ") if i18n.current_language() == "en" else quantity_name(q), q)
         self.units = QLineEdit()
         self.units.setPlaceholderText("8   3,5,8   8-11   *")
         self.op = QComboBox()
-        for label, op in (("set to", ""), ("scale by", "*"), ("add", "+")):
-            self.op.addItem(label, op)
+        for label, op in ((QT_TRANSLATE_NOOP("InterventionsDock", "set to"), ""),
+                          (QT_TRANSLATE_NOOP("InterventionsDock", "scale by"), "*"),
+                          (QT_TRANSLATE_NOOP("InterventionsDock", "add"), "+")):
+            self.op.addItem(translate("InterventionsDock", label), op)
         self.value = QDoubleSpinBox()
         self.value.setRange(-1e6, 1e6)
         self.value.setDecimals(4)
@@ -208,18 +232,18 @@ class InterventionDialog(QDialog):
         self.start.setRange(0, max(length - 1, 0))
         self.stop.setRange(1, max(length, 1))
         steps = QHBoxLayout()
-        steps.addWidget(QLabel("from"))
+        steps.addWidget(QLabel(translate("InterventionsDock", "from")))
         steps.addWidget(self.start)
-        steps.addWidget(QLabel("up to (not incl.)"))
+        steps.addWidget(QLabel(translate("InterventionsDock", "up to (not incl.)")))
         steps.addWidget(self.stop)
-        form.addRow("where", self.where)
-        form.addRow("quantity", self.quantity)
-        form.addRow("units", self.units)
+        form.addRow(translate("InterventionsDock", "where"), self.where)
+        form.addRow(translate("InterventionsDock", "quantity"), self.quantity)
+        form.addRow(translate("InterventionsDock", "units"), self.units)
         row = QHBoxLayout()
         row.addWidget(self.op)
         row.addWidget(self.value, 1)
-        form.addRow("how", row)
-        form.addRow("steps", steps)
+        form.addRow(translate("InterventionsDock", "how"), row)
+        form.addRow(translate("InterventionsDock", "steps"), steps)
         for w in (self.where, self.quantity, self.op):
             w.currentIndexChanged.connect(self._fields_changed)
         self.units.textChanged.connect(self._fields_changed)

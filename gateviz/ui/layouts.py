@@ -56,7 +56,8 @@ def _single(pid: str, label: str, tip: str, shortcut: str) -> Layout:
 
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     Layout("dashboard", QT_TRANSLATE_NOOP("Layouts", "&Dashboard (all five panels)"),
-           QT_TRANSLATE_NOOP("Layouts", "Every panel at once: input and output, heatmaps, cell diagram, unit traces, saturation"),
+           QT_TRANSLATE_NOOP("Layouts", "Every panel at once: input and output, heatmaps, cell diagram, unit traces, "
+                                        "saturation"),
            "Ctrl+1",
            Split("h", ((Split("v", (("io", 3), ("heatmaps", 7))), 1),
                        (Split("v", (("cell", 9), ("traces", 9), ("saturation", 6))), 1))),
@@ -67,11 +68,16 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     Layout("gates", QT_TRANSLATE_NOOP("Layouts", "&Heatmaps and unit traces"),
            QT_TRANSLATE_NOOP("Layouts", "Every gate of every unit beside the pinned units' curves"), "Ctrl+3",
            Split("h", (("heatmaps", 1), ("traces", 1))), drop_order=("traces",)),
-    _single("cell", QT_TRANSLATE_NOOP("Layouts", "&Cell diagram"), QT_TRANSLATE_NOOP("Layouts", "The cell diagram alone, as large as the window"), "Ctrl+4"),
-    _single("heatmaps", QT_TRANSLATE_NOOP("Layouts", "Gate heat&maps"), QT_TRANSLATE_NOOP("Layouts", "The gate heatmaps alone"), "Ctrl+5"),
-    _single("traces", QT_TRANSLATE_NOOP("Layouts", "Unit &traces"), QT_TRANSLATE_NOOP("Layouts", "The pinned units' curves alone"), "Ctrl+6"),
-    _single("io", QT_TRANSLATE_NOOP("Layouts", "Input and &output"), QT_TRANSLATE_NOOP("Layouts", "The task's input and the model's prediction alone"), "Ctrl+7"),
-    _single("saturation", QT_TRANSLATE_NOOP("Layouts", "&Saturation"), QT_TRANSLATE_NOOP("Layouts", "Karpathy's saturation scatter alone"), "Ctrl+8"),
+    _single("cell", QT_TRANSLATE_NOOP("Layouts", "&Cell diagram"),
+            QT_TRANSLATE_NOOP("Layouts", "The cell diagram alone, as large as the window"), "Ctrl+4"),
+    _single("heatmaps", QT_TRANSLATE_NOOP("Layouts", "Gate heat&maps"),
+            QT_TRANSLATE_NOOP("Layouts", "The gate heatmaps alone"), "Ctrl+5"),
+    _single("traces", QT_TRANSLATE_NOOP("Layouts", "Unit &traces"),
+            QT_TRANSLATE_NOOP("Layouts", "The pinned units' curves alone"), "Ctrl+6"),
+    _single("io", QT_TRANSLATE_NOOP("Layouts", "Input and &output"),
+            QT_TRANSLATE_NOOP("Layouts", "The task's input and the model's prediction alone"), "Ctrl+7"),
+    _single("saturation", QT_TRANSLATE_NOOP("Layouts", "&Saturation"),
+            QT_TRANSLATE_NOOP("Layouts", "Karpathy's saturation scatter alone"), "Ctrl+8"),
     Layout("memory", QT_TRANSLATE_NOOP("Layouts", "&Memory: input and gradients through time"),
            QT_TRANSLATE_NOOP("Layouts", "Which earlier inputs matter for the output at the cursor: the input shaded "
                              "by its connectivity above the gradient norms on a log axis, dy/dc per unit and "

@@ -174,6 +174,11 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         again from the ViewState (layer, step, pins, interventions, theme and the layout are kept)."""
         self._rebuild_dashboard()
         self._populate_bundled()
+        dialog = self.train_dialog
+        if dialog is not None and not dialog.isVisible() and not dialog.running and dialog.result_model is None:
+            self.train_dialog = None  # built again, in the new language, when next opened
+            dialog.deleteLater()
+        self.interventions.update_title()
         for code, action in getattr(self, "language_actions", {}).items():
             action.setChecked(code == i18n.current_language())
 

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBox
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from gateviz.ui import errors
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "RNN (tanh)"))
+CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", QT_TRANSLATE_NOOP("Train", "RNN (tanh)")))
 DEFAULT_FORM = {"task": "sine", "cell": "lstm", "layers": 1, "bidirectional": False}  # units: the task's
 
 
@@ -44,9 +45,10 @@ def config_of_model(model) -> dict | None:
 def metric_title(task, value: float | None = None) -> str:
     """The metric plot's title: the task's own label, which way is better, the latest value."""
     label = task.metric_label or task.metric
-    better = "lower is better" if task.metric_goal == "min" else "higher is better"
+    better = (translate("Train", "lower is better") if task.metric_goal == "min"
+              else translate("Train", "higher is better"))
     shown = "" if value is None or not math.isfinite(value) else f": {value:.4g}"
-    return f"held-out {label}{shown} ({better})"
+    return translate("Train", "held-out {metric}{value} ({better})").format(metric=label, value=shown, better=better)
 
 
 def _train_generator(config, holder: dict):
@@ -68,7 +70,7 @@ class TrainDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Train a model")
+        self.setWindowTitle(translate("Train", "Train a model"))
         self.setObjectName("train_dialog")
         self.setModal(False)
         self._worker = None
@@ -87,58 +89,61 @@ class TrainDialog(QDialog):
         self.task_combo = QComboBox(self)
         for name in TASK_NAMES:
             self.task_combo.addItem(name, name)
-        self.task_combo.setToolTip("The built-in task: its data, its read-out head and its quality metric")
+        self.task_combo.setToolTip(translate("Train", "The built-in task: its data, its read-out head and its quality "
+                                                      "metric"))
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         self.cell_combo = QComboBox(self)
         for key, label in CELL_LABELS:
-            self.cell_combo.addItem(label, key)
-        self.cell_combo.setToolTip("LSTM (gates i, f, g, o and a cell state), GRU (gates r, z) or a plain tanh RNN")
+            self.cell_combo.addItem(translate("Train", label), key)
+        self.cell_combo.setToolTip(translate(
+            "Train", "LSTM (gates i, f, g, o and a cell state), GRU (gates r, z) or a plain tanh RNN"))
         self.units_box = QSpinBox(self)
         self.units_box.setRange(1, 1024)
-        self.units_box.setToolTip("Hidden units per layer (and direction)")
+        self.units_box.setToolTip(translate("Train", "Hidden units per layer (and direction)"))
         self.layers_box = QSpinBox(self)
         self.layers_box.setRange(1, 4)
-        self.layers_box.setToolTip("Stacked recurrent layers")
-        self.bidirectional_box = QCheckBox("bidirectional", self)
+        self.layers_box.setToolTip(translate("Train", "Stacked recurrent layers"))
+        self.bidirectional_box = QCheckBox(translate("Train", "bidirectional"), self)
         self.epochs_box = QSpinBox(self)
         self.epochs_box.setRange(1, 1000)
-        self.epochs_box.setToolTip("Passes over the training data")
+        self.epochs_box.setToolTip(translate("Train", "Passes over the training data"))
         self.seed_box = QSpinBox(self)
         self.seed_box.setRange(0, 2**31 - 1)
-        self.seed_box.setToolTip("The same seed gives the same weights on this machine")
+        self.seed_box.setToolTip(translate("Train", "The same seed gives the same weights on this machine"))
         self.task_description = QLabel("", self)
         self.task_description.setObjectName("hint")
         self.task_description.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Task", self.task_combo)
+        form.addRow(translate("Train", "Task"), self.task_combo)
         form.addRow("", self.task_description)
-        form.addRow("Cell", self.cell_combo)
-        form.addRow("Units", self.units_box)
-        form.addRow("Layers", self.layers_box)
+        form.addRow(translate("Train", "Cell"), self.cell_combo)
+        form.addRow(translate("Train", "Units"), self.units_box)
+        form.addRow(translate("Train", "Layers"), self.layers_box)
         form.addRow("", self.bidirectional_box)
-        form.addRow("Epochs", self.epochs_box)
-        form.addRow("Seed", self.seed_box)
+        form.addRow(translate("Train", "Epochs"), self.epochs_box)
+        form.addRow(translate("Train", "Seed"), self.seed_box)
 
         import pyqtgraph as pg
 
         self.plot = pg.GraphicsLayoutWidget(self)
         self.plot.setMinimumSize(460, 300)
-        self.loss_plot = self.plot.addPlot(row=0, col=0, title="training loss")
+        self.loss_plot = self.plot.addPlot(row=0, col=0, title=translate("Train", "training loss"))
         self.loss_plot.setLogMode(y=True)
         self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)  # label decades only: minor log labels overlap
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.loss_plot.setLabel("bottom", "step")
+        self.loss_plot.setLabel("bottom", translate("Train", "step"))
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#0072B2", width=2))
-        self.metric_plot = self.plot.addPlot(row=1, col=0, title="held-out metric")
+        self.metric_plot = self.plot.addPlot(row=1, col=0, title=translate("Train", "held-out metric"))
         self.metric_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.metric_plot.setLabel("bottom", "step")
+        self.metric_plot.setLabel("bottom", translate("Train", "step"))
         self.metric_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.metric_plot):
             plot.getAxis("left").setWidth(54)  # room for tick labels such as 0.0012
         self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen("#D55E00", width=2), symbol="o",
                                                   symbolSize=6, symbolBrush="#D55E00")
-        self.plot.setToolTip("Loss after every step (log scale) and the task's metric on held-out data")
+        self.plot.setToolTip(translate("Train", "Loss after every step (log scale) and the task's metric on held-out "
+                                                "data"))
         self._state = getattr(parent, "state", None)
         if self._state is not None:
             self._state.themeChanged.connect(self._apply_theme)
@@ -147,23 +152,24 @@ class TrainDialog(QDialog):
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(True)
-        self.status = QLabel("Choose a task and press Train.", self)
+        self.status = QLabel(translate("Train", "Choose a task and press Train."), self)
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
 
-        self.train_button = QPushButton("Train", self)
+        self.train_button = QPushButton(translate("Train", "Train"), self)
         self.train_button.setDefault(True)
-        self.train_button.setToolTip("Start training in the background; the window stays usable")
+        self.train_button.setToolTip(translate("Train", "Start training in the background; the window stays usable"))
         self.train_button.clicked.connect(self.start_training)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Stop after the current step; the model so far can still be used")
+        self.cancel_button = QPushButton(translate("Train", "Cancel"), self)
+        self.cancel_button.setToolTip(translate("Train", "Stop after the current step; the model so far can still be "
+                                                         "used"))
         self.cancel_button.clicked.connect(self.cancel_training)
         self.cancel_button.setEnabled(False)
-        self.use_button = QPushButton("Use this model", self)
-        self.use_button.setToolTip("Show the model of the last completed step in the window")
+        self.use_button = QPushButton(translate("Train", "Use this model"), self)
+        self.use_button.setToolTip(translate("Train", "Show the model of the last completed step in the window"))
         self.use_button.clicked.connect(self._use_result)
         self.use_button.setEnabled(False)
-        close_button = QPushButton("Close", self)
+        close_button = QPushButton(translate("Train", "Close"), self)
         close_button.clicked.connect(self.close)
 
         buttons = QHBoxLayout()
@@ -253,8 +259,8 @@ class TrainDialog(QDialog):
         if next_step:
             self.bidirectional_box.setChecked(False)
         self.bidirectional_box.setToolTip(
-            "A bidirectional model would read the future of a next-step task" if next_step
-            else "A second direction reads the sequence from the end; panels show either direction")
+            translate("Train", "A bidirectional model would read the future of a next-step task") if next_step
+            else translate("Train", "A second direction reads the sequence from the end; panels show either direction"))
 
     def set_config(self, **values) -> None:
         """Fill the form (tests, presets): task, cell, units, layers, bidirectional, epochs, seed."""
@@ -297,7 +303,7 @@ class TrainDialog(QDialog):
         if self._task is not None:
             self.metric_plot.setTitle(metric_title(self._task))
         self.progress_bar.setValue(0)
-        self._last_report = f"Preparing the {config.task} data…"
+        self._last_report = translate("Train", "Preparing the {task} data…").format(task=config.task)
         self.status.setText(self._last_report)
         worker = create_worker(_train_generator, config, self._holder, _start_thread=False, _ignore_errors=True)
         worker.yielded.connect(self._on_progress)
@@ -317,7 +323,7 @@ class TrainDialog(QDialog):
         trainer = self._holder.get("trainer")
         if trainer is not None:
             trainer.request_stop()
-        self.status.setText(self._last_report + "  — stopping…")
+        self.status.setText(self._last_report + translate("Train", "  — stopping…"))
         self.cancel_button.setEnabled(False)
 
     def stop_training(self, wait: bool = False) -> None:
@@ -360,24 +366,27 @@ class TrainDialog(QDialog):
         metric = "" if p.metric is None else f", {label or p.metric_name} {p.metric:.4g}"
         if p.evaluated and p.metric is not None and task is not None:
             self.metric_plot.setTitle(metric_title(task, float(p.metric)))
-        self._last_report = (f"epoch {p.epoch}, step {p.step}/{p.total_steps}, loss {p.loss:.4g}{metric}, "
-                             f"{p.elapsed:.1f} s")
-        self.status.setText(self._last_report + ("  — stopping…" if self._cancelled else ""))
+        self._last_report = translate(
+            "Train", "epoch {epoch}, step {step}/{total}, loss {loss}{metric}, {seconds} s").format(
+            epoch=p.epoch, step=p.step, total=p.total_steps, loss=f"{p.loss:.4g}", metric=metric,
+            seconds=f"{p.elapsed:.1f}")
+        self.status.setText(self._last_report + (translate("Train", "  — stopping…") if self._cancelled else ""))
         self.progressed.emit(p)
 
     def _on_returned(self, model) -> None:
         self._result = model
         self.use_button.setEnabled(True)
         if self._cancelled:
-            self.status.setText(self._last_report + "  — stopped. “Use this model” shows the model so far.")
+            self.status.setText(self._last_report + translate(
+                "Train", "  — stopped. “Use this model” shows the model so far."))
         else:
-            self.status.setText(self._last_report + "  — done; the window shows the new model.")
+            self.status.setText(self._last_report + translate("Train", "  — done; the window shows the new model."))
             self.modelTrained.emit(model)
 
     def _on_error(self, exc) -> None:
         self._cancelled = True
-        self.status.setText("Training failed.")
-        errors.show_error(self, "Training failed", errors.describe_exception(exc))
+        self.status.setText(translate("Train", "Training failed."))
+        errors.show_error(self, translate("Train", "Training failed"), errors.describe_exception(exc))
 
     def _on_finished(self) -> None:
         self._worker = None

@@ -295,7 +295,150 @@ Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the enc
         </message>
     </context>
     <context>
+        <name>Intervene</name>
+        <message>
+            <source>Adds {specs}</source>
+            <translation>添加 {specs}</translation>
+        </message>
+        <message>
+            <source>  and  </source>
+            <translation>  和  </translation>
+        </message>
+        <message>
+            <source> (frameworks' z, the textbook's 1 − z)</source>
+            <translation>（框架中的 z，即教材中的 1 − z）</translation>
+        </message>
+        <message>
+            <source>Clamp {name} of unit {u} to {v} from step {t}</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}钳制为 {v}</translation>
+        </message>
+        <message>
+            <source>Asks for the value (gates run from 0 to 1)</source>
+            <translation>询问数值（门的取值范围为 0 到 1）</translation>
+        </message>
+        <message>
+            <source>Clamp {name} of unit {u} from step {t} to</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}钳制为</translation>
+        </message>
+        <message>
+            <source>Clamp {name} of unit {u} to a value… from step {t}</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}钳制为某个值…</translation>
+        </message>
+        <message>
+            <source>Clamp {name} of unit {u} at every step to</source>
+            <translation>在每一步将单元 {u} 的{name}钳制为</translation>
+        </message>
+        <message>
+            <source>Clamp {name} of unit {u} to a value… at every step</source>
+            <translation>在每一步将单元 {u} 的{name}钳制为某个值…</translation>
+        </message>
+        <message>
+            <source>Set {name} of unit {u} to 0 from step {t}</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}设为 0</translation>
+        </message>
+        <message>
+            <source>Set {name} of unit {u} from step {t} to</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}设为</translation>
+        </message>
+        <message>
+            <source>Set {name} of unit {u} to a value… from step {t}</source>
+            <translation>从第 {t} 步起将单元 {u} 的{name}设为某个值…</translation>
+        </message>
+        <message>
+            <source>Asks for the value (candidates run from −1 to 1)</source>
+            <translation>询问数值（候选值的范围为 −1 到 1）</translation>
+        </message>
+        <message>
+            <source>Set h of unit {u} at step {t} to</source>
+            <translation>在第 {t} 步将单元 {u} 的 h 设为</translation>
+        </message>
+        <message>
+            <source>Set h of unit {u} at step {t}…</source>
+            <translation>设定单元 {u} 在第 {t} 步的 h…</translation>
+        </message>
+        <message>
+            <source>Asks for the value; later steps follow from it</source>
+            <translation>询问数值；之后的各步由它推出</translation>
+        </message>
+        <message>
+            <source>Silence unit {u} (h = 0 and c = 0 at every step)</source>
+            <translation>静默单元 {u}（每一步 h = 0 且 c = 0）</translation>
+        </message>
+        <message>
+            <source>Silence unit {u} (h = 0 at every step)</source>
+            <translation>静默单元 {u}（每一步 h = 0）</translation>
+        </message>
+        <message>
+            <source>Set c of unit {u} at step {t}…</source>
+            <translation>设定单元 {u} 在第 {t} 步的 c…</translation>
+        </message>
+        <message>
+            <source>Set c of unit {u} at step {t} to</source>
+            <translation>在第 {t} 步将单元 {u} 的 c 设为</translation>
+        </message>
+        <message>
+            <source>Asks for the value (the cell state's now is the default); h_t and every later step follow</source>
+            <translation>询问数值（默认为记忆元当前的值）；h_t 和之后的每一步随之改变</translation>
+        </message>
+        <message>
+            <source>Interventions list…</source>
+            <translation>干预列表…</translation>
+        </message>
+        <message>
+            <source>Intervene</source>
+            <translation>干预</translation>
+        </message>
+    </context>
+    <context>
         <name>Interventions</name>
+        <message>
+            <source>Not added: {error}</source>
+            <translation>未添加：{error}</translation>
+        </message>
+        <message>
+            <source>Cleared {n} intervention: the original run is shown</source>
+            <translation>已清除 {n} 项干预：显示原始运行</translation>
+        </message>
+        <message>
+            <source>Cleared {n} interventions: the original run is shown</source>
+            <translation>已清除 {n} 项干预：显示原始运行</translation>
+        </message>
+        <message>
+            <source>Switched off (does not fit): </source>
+            <translation>已关闭（不适用）：</translation>
+        </message>
+        <message>
+            <source>Switched off (does not fit this input): </source>
+            <translation>已关闭（不适用于此输入）：</translation>
+        </message>
+        <message>
+            <source>Re-traced with {n} intervention</source>
+            <translation>已带 {n} 项干预重新计算</translation>
+        </message>
+        <message>
+            <source>Re-traced with {n} interventions</source>
+            <translation>已带 {n} 项干预重新计算</translation>
+        </message>
+        <message>
+            <source>The original run is shown</source>
+            <translation>显示的是原始运行</translation>
+        </message>
+        <message>
+            <source>Cleared {n} intervention: it was for the previous model</source>
+            <translation>已清除 {n} 项干预：它属于之前的模型</translation>
+        </message>
+        <message>
+            <source>Cleared {n} interventions: they were for the previous model</source>
+            <translation>已清除 {n} 项干预：它们属于之前的模型</translation>
+        </message>
+        <message>
+            <source>; +{n} more</source>
+            <translation>；另有 {n} 项</translation>
+        </message>
+        <message>
+            <source> — INTERVENED ({n}): {specs}</source>
+            <translation> — 已干预（{n} 项）：{specs}</translation>
+        </message>
         <message>
             <source>&amp;Interventions</source>
             <translation>干预(&amp;I)</translation>
@@ -343,6 +486,121 @@ Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the enc
         <message>
             <source>Heatmaps show intervened − original: exactly what changed lights up</source>
             <translation>热图显示“干预后 − 原始”：发生变化之处一目了然</translation>
+        </message>
+    </context>
+    <context>
+        <name>InterventionsDock</name>
+        <message>
+            <source>No interventions. Right-click a heatmap row, a unit's line in the unit traces or a gate in the cell diagram, pick a preset below, or Add… a spec.</source>
+            <translation>没有干预。右键单击热图的某一行、单元曲线中某个单元的线或单元结构图中的某个门，选择下方的预设，或“添加…”一条规格。</translation>
+        </message>
+        <message>
+            <source>Tick to switch an intervention on, untick to compare without it; double-click to edit</source>
+            <translation>勾选以启用干预，取消勾选以对比无干预的结果；双击可编辑</translation>
+        </message>
+        <message>
+            <source>Add…</source>
+            <translation>添加…</translation>
+        </message>
+        <message>
+            <source>Type a spec, e.g. layer0.forward.forget_gate[8]=0@10:</source>
+            <translation>输入规格，例如 layer0.forward.forget_gate[8]=0@10:</translation>
+        </message>
+        <message>
+            <source>Edit…</source>
+            <translation>编辑…</translation>
+        </message>
+        <message>
+            <source>Change the selected spec</source>
+            <translation>修改所选规格</translation>
+        </message>
+        <message>
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <source>Remove the selected spec</source>
+            <translation>移除所选规格</translation>
+        </message>
+        <message>
+            <source>Clear all</source>
+            <translation>全部清除</translation>
+        </message>
+        <message>
+            <source>Remove every intervention and show the original run (Ctrl+Shift+Backspace)</source>
+            <translation>移除所有干预，显示原始运行 (Ctrl+Shift+Backspace)</translation>
+        </message>
+        <message>
+            <source>Lecture presets (every unit of the shown layer):</source>
+            <translation>课堂预设（作用于所显示层的每个单元）：</translation>
+        </message>
+        <message>
+            <source>applied to the shown run</source>
+            <translation>已应用于显示的运行</translation>
+        </message>
+        <message>
+            <source>on (re-tracing…)</source>
+            <translation>已启用（正在重新计算…）</translation>
+        </message>
+        <message>
+            <source>off</source>
+            <translation>已关闭</translation>
+        </message>
+        <message>
+            <source>Add an intervention</source>
+            <translation>添加干预</translation>
+        </message>
+        <message>
+            <source>Edit the intervention</source>
+            <translation>编辑干预</translation>
+        </message>
+        <message>
+            <source>Spec:</source>
+            <translation>规格：</translation>
+        </message>
+        <message>
+            <source>layer {k} {direction}</source>
+            <translation>第 {k} 层 {direction}</translation>
+        </message>
+        <message>
+            <source>set to</source>
+            <translation>设为</translation>
+        </message>
+        <message>
+            <source>scale by</source>
+            <translation>乘以</translation>
+        </message>
+        <message>
+            <source>add</source>
+            <translation>加上</translation>
+        </message>
+        <message>
+            <source>from</source>
+            <translation>从</translation>
+        </message>
+        <message>
+            <source>up to (not incl.)</source>
+            <translation>到（不含）</translation>
+        </message>
+        <message>
+            <source>where</source>
+            <translation>位置</translation>
+        </message>
+        <message>
+            <source>quantity</source>
+            <translation>量</translation>
+        </message>
+        <message>
+            <source>units</source>
+            <translation>单元</translation>
+        </message>
+        <message>
+            <source>how</source>
+            <translation>方式</translation>
+        </message>
+        <message>
+            <source>steps</source>
+            <translation>时间步</translation>
         </message>
     </context>
     <context>
@@ -901,6 +1159,116 @@ RNN：
         </message>
     </context>
     <context>
+        <name>Presets</name>
+        <message>
+            <source>No forgetting (f = 1)</source>
+            <translation>不遗忘 (f = 1)</translation>
+        </message>
+        <message>
+            <source>c_t = c_{t−1} + i_t⊙g_t: the cell only accumulates. Watch c drift and grow step after step: nothing is ever let go, so a counter never resets and the state saturates tanh(c).</source>
+            <translation>c_t = c_{t−1} + i_t⊙g_t：记忆元只累加。观察 c 一步步漂移、增大：什么都不会被丢弃，所以计数器永不清零，状态使 tanh(c) 饱和。</translation>
+        </message>
+        <message>
+            <source>No memory (f = 0)</source>
+            <translation>无记忆 (f = 0)</translation>
+        </message>
+        <message>
+            <source>c_t = i_t⊙g_t: the cell forgets everything at every step. Watch c follow the current input alone: the model cannot count or carry anything, and its predictions fall apart.</source>
+            <translation>c_t = i_t⊙g_t：记忆元在每一步都遗忘一切。观察 c 只跟随当前输入：模型无法计数或进位，预测随之崩溃。</translation>
+        </message>
+        <message>
+            <source>Input closed (i = 0)</source>
+            <translation>关闭输入 (i = 0)</translation>
+        </message>
+        <message>
+            <source>c_t = f_t⊙c_{t−1}: nothing new is written. Watch c stay at zero (it starts at zero) and h go flat: the model sees nothing of its input through the cell.</source>
+            <translation>c_t = f_t⊙c_{t−1}：不写入任何新内容。观察 c 保持为零（它从零开始）、h 变得平坦：模型通过记忆元看不到任何输入。</translation>
+        </message>
+        <message>
+            <source>Output always open (o = 1)</source>
+            <translation>输出始终打开 (o = 1)</translation>
+        </message>
+        <message>
+            <source>h_t = tanh(c_t): the whole cell is shown at every step. Watch h follow tanh(c) exactly; the units the output gate was hiding now reach the next step and the prediction.</source>
+            <translation>h_t = tanh(c_t)：每一步都输出整个记忆元。观察 h 与 tanh(c) 完全一致；原先被输出门遮住的单元现在会传到下一步并影响预测。</translation>
+        </message>
+        <message>
+            <source>Always keep (z = 1)</source>
+            <translation>始终保留 (z = 1)</translation>
+        </message>
+        <message>
+            <source>h_t = h_{t−1} (frameworks' z; the textbook's z is 1 − z): the state never changes. Watch h stay at its start (zero) at every step: the model ignores its input entirely.</source>
+            <translation>h_t = h_{t−1}（框架中的 z；教材中的 z 为 1 − z）：状态从不改变。观察 h 在每一步都停留在初值（零）：模型完全忽略输入。</translation>
+        </message>
+        <message>
+            <source>Always overwrite (z = 0)</source>
+            <translation>始终覆盖 (z = 0)</translation>
+        </message>
+        <message>
+            <source>h_t = n_t (frameworks' z; the textbook's z is 1 − z): the old state is replaced by the candidate at every step. Watch h jump with each input: memory survives only through r.</source>
+            <translation>h_t = n_t（框架中的 z；教材中的 z 为 1 − z）：每一步旧状态都被候选隐状态取代。观察 h 随每个输入跳动：记忆只能通过 r 保留。</translation>
+        </message>
+        <message>
+            <source>Reset closed (r = 0)</source>
+            <translation>关闭重置门 (r = 0)</translation>
+        </message>
+        <message>
+            <source>n_t = tanh(W_n x_t + b_n): the candidate ignores the previous state. Watch n follow the input alone; memory survives only through z's blend with h_{t−1}.</source>
+            <translation>n_t = tanh(W_n x_t + b_n)：候选隐状态忽略先前的状态。观察 n 只跟随输入；记忆只能通过 z 与 h_{t−1} 的混合保留。</translation>
+        </message>
+        <message>
+            <source>A plain RNN has no gates, so the gate presets do not apply: h_t = tanh(W x_t + U h_{t−1} + b). Right-click a heatmap row to silence a unit or set its h instead.</source>
+            <translation>普通 RNN 没有门，因此门的预设不适用：h_t = tanh(W x_t + U h_{t−1} + b)。可以右键单击热图的某一行来静默某个单元或设定它的 h。</translation>
+        </message>
+        <message>
+            <source>No presets for a plain RNN (it has no gates)</source>
+            <translation>普通 RNN 没有预设（它没有门）</translation>
+        </message>
+        <message>
+            <source>Adds {spec} (every unit of layer {layer} {direction}, every step).</source>
+            <translation>添加 {spec}（第 {layer} 层{direction}的每个单元，每一步）。</translation>
+        </message>
+    </context>
+    <context>
+        <name>Quantities</name>
+        <message>
+            <source>input gate i</source>
+            <translation>输入门 i</translation>
+        </message>
+        <message>
+            <source>forget gate f</source>
+            <translation>遗忘门 f</translation>
+        </message>
+        <message>
+            <source>candidate g</source>
+            <translation>候选记忆元 g</translation>
+        </message>
+        <message>
+            <source>output gate o</source>
+            <translation>输出门 o</translation>
+        </message>
+        <message>
+            <source>cell state c</source>
+            <translation>记忆元 c</translation>
+        </message>
+        <message>
+            <source>hidden state h</source>
+            <translation>隐状态 h</translation>
+        </message>
+        <message>
+            <source>reset gate r</source>
+            <translation>重置门 r</translation>
+        </message>
+        <message>
+            <source>update gate z</source>
+            <translation>更新门 z</translation>
+        </message>
+        <message>
+            <source>candidate n</source>
+            <translation>候选隐状态 n</translation>
+        </message>
+    </context>
+    <context>
         <name>StatusBar</name>
         <message>
             <source>They would be unreadable at this window and font size. Enlarge the window, leave presentation mode (F5) or choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).</source>
@@ -993,6 +1361,165 @@ RNN：
         <message>
             <source>{message}… {seconds} s</source>
             <translation>{message}… {seconds} 秒</translation>
+        </message>
+    </context>
+    <context>
+        <name>Train</name>
+        <message>
+            <source>RNN (tanh)</source>
+            <translation>RNN（tanh）</translation>
+        </message>
+        <message>
+            <source>lower is better</source>
+            <translation>越低越好</translation>
+        </message>
+        <message>
+            <source>higher is better</source>
+            <translation>越高越好</translation>
+        </message>
+        <message>
+            <source>held-out {metric}{value} ({better})</source>
+            <translation>留出集上的 {metric}{value}（{better}）</translation>
+        </message>
+        <message>
+            <source>Train a model</source>
+            <translation>训练模型</translation>
+        </message>
+        <message>
+            <source>The built-in task: its data, its read-out head and its quality metric</source>
+            <translation>内置任务：它的数据、读出层和质量指标</translation>
+        </message>
+        <message>
+            <source>LSTM (gates i, f, g, o and a cell state), GRU (gates r, z) or a plain tanh RNN</source>
+            <translation>LSTM（门 i、f、g、o 和记忆元）、GRU（门 r、z）或普通的 tanh RNN</translation>
+        </message>
+        <message>
+            <source>Hidden units per layer (and direction)</source>
+            <translation>每层（每个方向）的隐藏单元数</translation>
+        </message>
+        <message>
+            <source>Stacked recurrent layers</source>
+            <translation>堆叠的循环层数</translation>
+        </message>
+        <message>
+            <source>bidirectional</source>
+            <translation>双向</translation>
+        </message>
+        <message>
+            <source>Passes over the training data</source>
+            <translation>遍历训练数据的次数</translation>
+        </message>
+        <message>
+            <source>The same seed gives the same weights on this machine</source>
+            <translation>在同一台机器上，相同的种子得到相同的权重</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>任务</translation>
+        </message>
+        <message>
+            <source>Cell</source>
+            <translation>单元类型</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>单元数</translation>
+        </message>
+        <message>
+            <source>Layers</source>
+            <translation>层数</translation>
+        </message>
+        <message>
+            <source>Epochs</source>
+            <translation>轮数</translation>
+        </message>
+        <message>
+            <source>Seed</source>
+            <translation>随机种子</translation>
+        </message>
+        <message>
+            <source>training loss</source>
+            <translation>训练损失</translation>
+        </message>
+        <message>
+            <source>step</source>
+            <translation>步</translation>
+        </message>
+        <message>
+            <source>held-out metric</source>
+            <translation>留出集指标</translation>
+        </message>
+        <message>
+            <source>Loss after every step (log scale) and the task's metric on held-out data</source>
+            <translation>每一步之后的损失（对数坐标）以及任务在留出数据上的指标</translation>
+        </message>
+        <message>
+            <source>Choose a task and press Train.</source>
+            <translation>选择一个任务，然后按“训练”。</translation>
+        </message>
+        <message>
+            <source>Train</source>
+            <translation>训练</translation>
+        </message>
+        <message>
+            <source>Start training in the background; the window stays usable</source>
+            <translation>在后台开始训练；窗口仍可使用</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Stop after the current step; the model so far can still be used</source>
+            <translation>在当前步之后停止；仍可使用到目前为止的模型</translation>
+        </message>
+        <message>
+            <source>Use this model</source>
+            <translation>使用此模型</translation>
+        </message>
+        <message>
+            <source>Show the model of the last completed step in the window</source>
+            <translation>在窗口中显示最后完成的一步得到的模型</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>A bidirectional model would read the future of a next-step task</source>
+            <translation>双向模型会读到“预测下一步”任务的未来</translation>
+        </message>
+        <message>
+            <source>A second direction reads the sequence from the end; panels show either direction</source>
+            <translation>第二个方向从序列末尾开始读；面板可显示任一方向</translation>
+        </message>
+        <message>
+            <source>Preparing the {task} data…</source>
+            <translation>正在准备 {task} 的数据…</translation>
+        </message>
+        <message>
+            <source>  — stopping…</source>
+            <translation>  — 正在停止…</translation>
+        </message>
+        <message>
+            <source>epoch {epoch}, step {step}/{total}, loss {loss}{metric}, {seconds} s</source>
+            <translation>第 {epoch} 轮，第 {step}/{total} 步，损失 {loss}{metric}，{seconds} 秒</translation>
+        </message>
+        <message>
+            <source>  — stopped. “Use this model” shows the model so far.</source>
+            <translation>  — 已停止。“使用此模型”可显示到目前为止的模型。</translation>
+        </message>
+        <message>
+            <source>  — done; the window shows the new model.</source>
+            <translation>  — 完成；窗口显示新模型。</translation>
+        </message>
+        <message>
+            <source>Training failed.</source>
+            <translation>训练失败。</translation>
+        </message>
+        <message>
+            <source>Training failed</source>
+            <translation>训练失败</translation>
         </message>
     </context>
 </TS>
