@@ -70,9 +70,13 @@ def export_compare(cstate, view, path, fmt: str, *, size=None, dpi=None, transpa
         if fmt in FIGURES:
             from gateviz.export.figure import save_figure
 
+            from PySide6.QtCore import QCoreApplication
+
             names = ", ".join(e.name for e in cstate.entries)
+            title = QCoreApplication.translate("Export", "compare {names}: step {step} of 0..{last}").format(
+                names=names, step=cstate.step, last=cstate.length - 1)
             return save_figure(view, path, fmt, size=size, dpi=dpi, transparent=transparent, overwrite=overwrite,
-                               title=f"compare {names}: step {cstate.step} of 0..{cstate.length - 1}")
+                               title=title)
         from gateviz.export.animation import AnimationExport
 
         job = AnimationExport(view, _Cursor(cstate), path, fmt=fmt, steps=steps, fps=fps, size=size, dpi=dpi,

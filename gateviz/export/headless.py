@@ -113,11 +113,18 @@ def build_view(state, panel_id: str = "dashboard", layout: str | None = None):
 def figure_title(state, panel_id: str) -> str:
     """What a still figure shows, for the file's title (PNG Title text, SVG <title>, PDF title):
     model, view, layer and direction, and the step, which the picture marks but does not print."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gateviz.ui.panels.common import direction_name
+
+    translate = QCoreApplication.translate  # the figure's language (gateviz export --lang)
     trace = state.trace
     name = getattr(state.model, "name", "") or "model"
-    where = f"layer {state.layer} {state.direction}" if trace.num_layers > 1 or len(trace.directions(0)) > 1 else ""
-    title = ", ".join(part for part in (f"{name}: {panel_id}", where, f"step {state.step} of 0..{trace.length - 1}")
-                      if part)
+    where = (translate("Export", "layer {layer} {direction}").format(layer=state.layer,
+                                                                     direction=direction_name(state.direction))
+             if trace.num_layers > 1 or len(trace.directions(0)) > 1 else "")
+    step = translate("Export", "step {step} of 0..{last}").format(step=state.step, last=trace.length - 1)
+    title = translate("Export", ", ").join(part for part in (f"{name}: {panel_id}", where, step) if part)
     changed = intervention_caption(state)
     return f"{title}; {changed}" if changed else title
 
@@ -130,7 +137,9 @@ def intervention_caption(state) -> str:
     if not active or state.original is None:
         return ""
     single_layer = state.trace.num_layers == 1 and len(state.trace.directions(0)) == 1
-    return "Intervened: " + describe_all(active, with_layer=not single_layer)
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("Export", "Intervened: ") + describe_all(active, with_layer=not single_layer)
 
 
 def with_caption(widget, text: str, theme):
