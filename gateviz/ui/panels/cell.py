@@ -37,7 +37,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, NAN_COLOUR, QUANTITY_INFO, Panel, muted, per_unit_scaled, symmetric_limit,
                      tooltip, unit_limits)
-from .masking import MASKED_GREY, MASKED_NOTE, masked_steps
+from .masking import masked_steps, paint_cell_veil
 
 translate = QCoreApplication.translate
 
@@ -485,30 +485,5 @@ class CellDiagramPanel(Panel):
             p.fillRect(self.rect(), self.bg)
             cell_scene.paint(p, scene, ts, self, static=True, dynamic=True, cached=False)
         self.clamp_line = cell_clamps.paint(p, self, ts)
-        self._paint_masked(p, ts)
-
-    def _paint_masked(self, p: QPainter, ts) -> None:
-        """At a step a Keras mask skips: a grey veil over the diagram (its gates were computed but not
-        used; h and c are the step before's) and a note saying so, centred on a plate of the background."""
-        self.masked_veil = self.masked_label = None
-        if self.step not in self.masked:
-            return
-        veil = QRectF(self.rect())
-        colour = QColor(MASKED_GREY)
-        colour.setAlpha(120)  # the values stay readable under it
-        p.fillRect(veil, colour)
-        p.setFont(ts.font())
-        note = translate("Panels", MASKED_NOTE)
-        width = p.fontMetrics().horizontalAdvance(note) + ts.em
-        # over the gates' names, under their boxes and values: the names say least at such a step
-        gates = [r for r in self.gate_rects().values()]
-        frames = [r for kind, r in self.outlines() if kind == "frame"]
-        y = (max(r.bottom() for r in gates) + frames[0].bottom()) / 2 if gates and frames else self.height() / 2
-        cx = frames[0].center().x() if frames else self.width() / 2
-        box = QRectF(cx - width / 2, y - (ts.line + 6) / 2, width, ts.line + 6)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(self.bg)
-        p.drawRoundedRect(box, 4, 4)
-        p.setPen(self.fg)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, note)
-        self.masked_veil, self.masked_label = veil, (note, box)
+        # a step a Keras mask skips: veiled, and a note says so (masking.py)
+        self.masked_veil, self.masked_label = paint_cell_veil(p, self, ts) if self.step in self.masked else (None, None)

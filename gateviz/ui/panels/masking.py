@@ -3,14 +3,15 @@ core/engine.py) are greyed wherever a panel has a time axis or shows one step. T
 were computed but not used; h and c are carried over from the step before.
 
 ``masked_runs`` groups the steps into runs; ``MaskedSteps`` is one item per plot, created once and
-updated in place, that greys those runs over the plot's whole visible height.
+updated in place, that greys those runs over the plot's whole visible height; ``paint_cell_veil``
+veils the cell diagram at such a step.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter
 
 from gateviz.ui.guard import guarded
 
@@ -92,3 +93,28 @@ def add_masked_steps(plot: pg.PlotItem, trace, alpha: int = MASKED_BAND_ALPHA) -
     plot.addItem(item, ignoreBounds=True)
     item.update_for(trace)
     return item
+
+
+def paint_cell_veil(p: QPainter, panel, ts) -> tuple[QRectF, tuple[str, QRectF]]:
+    """The cell diagram at a step a Keras mask skips: a grey veil over it (its gates were computed but
+    not used; h and c are the step before's) and a note saying so on a plate of the background, over the
+    gates' names (under their boxes and values: the names say least at such a step). Returns (veil,
+    (note, its box)), widget coordinates."""
+    veil = QRectF(panel.rect())
+    colour = QColor(MASKED_GREY)
+    colour.setAlpha(120)  # the values stay readable under it
+    p.fillRect(veil, colour)
+    p.setFont(ts.font())
+    note = QCoreApplication.translate("Panels", MASKED_NOTE)
+    width = p.fontMetrics().horizontalAdvance(note) + ts.em
+    gates = list(panel.gate_rects().values())
+    frames = [r for kind, r in panel.outlines() if kind == "frame"]
+    y = (max(r.bottom() for r in gates) + frames[0].bottom()) / 2 if gates and frames else panel.height() / 2
+    cx = frames[0].center().x() if frames else panel.width() / 2
+    box = QRectF(cx - width / 2, y - (ts.line + 6) / 2, width, ts.line + 6)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(panel.bg)
+    p.drawRoundedRect(box, 4, 4)
+    p.setPen(panel.fg)
+    p.drawText(box, Qt.AlignmentFlag.AlignCenter, note)
+    return veil, (note, box)
