@@ -34,11 +34,16 @@ LABELLED_BARS = 12  # the most important units are named under their bars
 MIN_LABEL_PX = 24  # ... each with this much room at least
 TOP_NAMED = 5  # named above the chart
 BAR_COLOUR = "#0072B2"
-HINT = ("Silence each unit of the shown layer in turn (its h — and c for an LSTM — set to 0 at every step) "
-        "and rank the units by how much the task's metric, or the output, changes. Run computes it.")
-QUANTITY_LABELS = {"hidden_state": "h (and c of an LSTM)", "cell_state": "c", "input_gate": "input gate i",
-                   "forget_gate": "forget gate f", "cell_candidate": "candidate g", "output_gate": "output gate o",
-                   "reset_gate": "reset gate r", "update_gate": "update gate z", "candidate": "candidate n"}
+HINT = QT_TRANSLATE_NOOP(
+    "Ablation", "Silence each unit of the shown layer in turn (its h — and c for an LSTM — set to 0 at every step) "
+                "and rank the units by how much the task's metric, or the output, changes. Run computes it.")
+QUANTITY_LABELS = {"hidden_state": QT_TRANSLATE_NOOP("Ablation", "h (and c of an LSTM)"), "cell_state": "c"}
+
+
+def _quantity_label(q: str) -> str:
+    from gateviz.ui.intervention_menu import quantity_name
+
+    return translate("Ablation", QUANTITY_LABELS[q]) if q in QUANTITY_LABELS else quantity_name(q)
 
 
 class _Number(QTableWidgetItem):
@@ -83,18 +88,22 @@ class AblationPanel(QWidget):
         self.over_combo = QComboBox(self)
         self._over_chosen: str | None = None  # what the user picked; until then the task's sequences when there are
         self.over_combo.activated.connect(lambda _i: setattr(self, "_over_chosen", self.over_combo.currentData()))
-        self.over_combo.setToolTip("What to score: the task's held-out sequences (its own metric), or the shown "
-                                   "input (the task's metric when it can judge it, else mean |Δ output|)")
+        i18n.bind(self.over_combo, "setToolTip", "Ablation", QT_TRANSLATE_NOOP(
+            "Ablation", "What to score: the task's held-out sequences (its own metric), or the shown input (the task's "
+                        "metric when it can judge it, else mean |Δ output|)"))
         self.quantity_combo = QComboBox(self)
-        self.quantity_combo.setToolTip("What silencing sets to 0 at every step")
-        form.addRow("Over", self.over_combo)
-        form.addRow("Silence", self.quantity_combo)
+        i18n.bind(self.quantity_combo, "setToolTip", "Ablation",
+                  QT_TRANSLATE_NOOP("Ablation", "What silencing sets to 0 at every step"))
+        form.addRow(i18n.bound(QLabel(self), "Ablation", QT_TRANSLATE_NOOP("Ablation", "Over")), self.over_combo)
+        form.addRow(i18n.bound(QLabel(self), "Ablation", QT_TRANSLATE_NOOP("Ablation", "Silence")),
+                    self.quantity_combo)
         layout.addLayout(form)
         buttons = QHBoxLayout()
-        self.run_button = QPushButton("Run", self)
-        self.run_button.setToolTip("Silence each unit of the shown layer in turn, all in one batched trace")
+        self.run_button = i18n.bound(QPushButton(self), "Ablation", QT_TRANSLATE_NOOP("Ablation", "Run"))
+        i18n.bind(self.run_button, "setToolTip", "Ablation", QT_TRANSLATE_NOOP(
+            "Ablation", "Silence each unit of the shown layer in turn, all in one batched trace"))
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = i18n.bound(QPushButton(self), "Ablation", QT_TRANSLATE_NOOP("Ablation", "Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(self)
@@ -105,11 +114,13 @@ class AblationPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.progress, 1)
         layout.addLayout(buttons)
-        self.summary = QLabel(HINT, self)
+        self.summary = QLabel(translate("Ablation", HINT), self)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.sort_box = QCheckBox("Sort heatmap rows by importance", self)
-        self.sort_box.setToolTip("Heatmap rows top to bottom in this ranking (the shown layer and direction)")
+        self.sort_box = i18n.bound(QCheckBox(self), "Ablation",
+                                   QT_TRANSLATE_NOOP("Ablation", "Sort heatmap rows by importance"))
+        i18n.bind(self.sort_box, "setToolTip", "Ablation", QT_TRANSLATE_NOOP(
+            "Ablation", "Heatmap rows top to bottom in this ranking (the shown layer and direction)"))
         self.sort_box.toggled.connect(self._sort_toggled)
         layout.addWidget(self.sort_box)
         self.table = QTableWidget(0, 4, self)
@@ -123,7 +134,8 @@ class AblationPanel(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setSortingEnabled(True)
-        self.table.setToolTip("Click a column title to sort; click a row to pin or unpin that unit")
+        i18n.bind(self.table, "setToolTip", "Ablation", QT_TRANSLATE_NOOP(
+            "Ablation", "Click a column title to sort; click a row to pin or unpin that unit"))
         self.table.cellClicked.connect(self._row_clicked)
         layout.addWidget(self.table, 3)
         self.chart = pg.PlotWidget(self)
@@ -142,9 +154,15 @@ class AblationPanel(QWidget):
         layout.addWidget(self.chart, 2)
         state.traceChanged.connect(self._trace_changed)
         state.ablationChanged.connect(self.show_result)
+        i18n.notifier.languageChanged.connect(self._language_changed)
         state.selectionChanged.connect(self._selection_changed)
         state.themeChanged.connect(self.apply_theme)
         self.apply_theme()
+        self._trace_changed()
+        self.show_result()
+
+    @guarded
+    def _language_changed(self, _code: str) -> None:
         self._trace_changed()
         self.show_result()
 
@@ -170,13 +188,14 @@ class AblationPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self.summary.setText(f"Silencing the units of layer {layer}…")
+        self.summary.setText(translate("Ablation", "Silencing the units of layer {layer}…").format(layer=layer))
 
     @guarded
     def cancel(self) -> None:
         self.runner.cancel()
         self._idle()
-        self.summary.setText("Cancelled. " + (self.state.ablation.describe() if self.state.ablation else HINT))
+        self.summary.setText(translate("Ablation", "Cancelled.") + " "
+                             + (self.state.ablation.describe() if self.state.ablation else translate("Ablation", HINT)))
         self.finished.emit()
 
     def _idle(self) -> None:
@@ -204,8 +223,8 @@ class AblationPanel(QWidget):
 
         self._idle()
         if not isinstance(exc, (Superseded, AblationCancelled)):
-            errors.show_error(self, "Unit importance", errors.describe_exception(exc))
-            self.summary.setText(HINT)
+            errors.show_error(self, translate("Ablation", "Unit importance"), errors.describe_exception(exc))
+            self.summary.setText(translate("Ablation", HINT))
         self.finished.emit()
 
     # ------------------------------------------------------------------ from the state
@@ -215,8 +234,9 @@ class AblationPanel(QWidget):
         with QSignalBlocker(self.over_combo):
             self.over_combo.clear()
             if s.task is not None:
-                self.over_combo.addItem(f"the {s.task.name} task's own sequences", "task")
-            self.over_combo.addItem("the shown input", "input")
+                self.over_combo.addItem(translate("Ablation", "the {task} task's own sequences").format(task=s.task.name),
+                                        "task")
+            self.over_combo.addItem(translate("Ablation", "the shown input"), "input")
             index = self.over_combo.findData(self._over_chosen or "task")
             self.over_combo.setCurrentIndex(max(0, index))
         with QSignalBlocker(self.quantity_combo):
@@ -225,7 +245,7 @@ class AblationPanel(QWidget):
             if s.model is not None:
                 cell = s.model.layers[min(s.layer, len(s.model.layers) - 1)].cell
                 for q in ("hidden_state",) + tuple(q for q in QUANTITIES[cell] if q != "hidden_state"):
-                    self.quantity_combo.addItem(QUANTITY_LABELS.get(q, q), q)
+                    self.quantity_combo.addItem(_quantity_label(q), q)
             index = self.quantity_combo.findData(keep)
             self.quantity_combo.setCurrentIndex(max(0, index))
         if not self.runner.is_busy:
@@ -257,7 +277,8 @@ class AblationPanel(QWidget):
             cells = [rank_item, unit_item, _Number(result.scores[r], _number_text(result.scores[r])),
                      _Number(np.nan if result.metric is None else result.metric[r],
                              "–" if result.metric is None else _number_text(result.metric[r]))]
-            tip = f"unit {result.row_label(r)}: mean |Δ {result.output_kind}| {_number_text(result.output_change[r])}"
+            tip = translate("Ablation", "unit {unit}: mean |Δ {output}| {value}").format(
+                unit=result.row_label(r), output=result.output_kind, value=_number_text(result.output_change[r]))
             for col, item in enumerate(cells):
                 item.setToolTip(tip)
                 self.table.setItem(rank - 1, col, item)
@@ -265,9 +286,10 @@ class AblationPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
         fm = self.table.fontMetrics()
-        self.table.setColumnWidth(0, fm.horizontalAdvance("rank") + 22)  # + the sort arrow
-        self.table.setColumnWidth(1, max(fm.horizontalAdvance("unit"), *(fm.horizontalAdvance(result.row_label(r))
-                                                                           for r in order)) + 20)
+        rank, unit = translate("Ablation", "rank"), translate("Ablation", "unit")
+        self.table.setColumnWidth(0, fm.horizontalAdvance(rank) + 22)  # + the sort arrow
+        self.table.setColumnWidth(1, max(fm.horizontalAdvance(unit), *(fm.horizontalAdvance(result.row_label(r))
+                                                                         for r in order)) + 20)
         self._update_chart()
         self._update_summary()
         self.sort_box.setEnabled(True)
@@ -277,12 +299,24 @@ class AblationPanel(QWidget):
 
     def _set_headers(self, result) -> None:
         """Short column titles (the dock is narrow); their tooltips say them in full."""
-        what = "the metric" if result is None or result.metric is None else f"the {result.measure_label}"
-        change = ("how much worse the measure gets with the unit silenced" if result is None else
-                  f"how much the {result.measure_label} {'drops' if result.goal == 'max' else 'rises'} with the unit "
-                  f"silenced" if result.goal is not None else f"{result.definition} with the unit silenced")
-        for col, (title, tip) in enumerate((("rank", "1 = matters most"), ("unit", "click a row to pin the unit"),
-                                            ("change", change), ("silenced", f"{what} with the unit silenced"))):
+        silenced = (translate("Ablation", "the metric with the unit silenced") if result is None or result.metric is None
+                    else translate("Ablation", "the {measure} with the unit silenced").format(
+                        measure=result.measure_label))
+        if result is None:
+            change = translate("Ablation", "how much worse the measure gets with the unit silenced")
+        elif result.goal == "max":
+            change = translate("Ablation", "how much the {measure} drops with the unit silenced").format(
+                measure=result.measure_label)
+        elif result.goal is not None:
+            change = translate("Ablation", "how much the {measure} rises with the unit silenced").format(
+                measure=result.measure_label)
+        else:
+            change = translate("Ablation", "{definition} with the unit silenced").format(definition=result.definition)
+        for col, (title, tip) in enumerate(((translate("Ablation", "rank"), translate("Ablation", "1 = matters most")),
+                                            (translate("Ablation", "unit"),
+                                             translate("Ablation", "click a row to pin the unit")),
+                                            (translate("Ablation", "change"), change),
+                                            (translate("Ablation", "silenced"), silenced))):
             item = QTableWidgetItem(title)
             item.setToolTip(tip)
             self.table.setHorizontalHeaderItem(col, item)
@@ -291,12 +325,13 @@ class AblationPanel(QWidget):
         result = self.state.ablation
         if result is None:
             if not self.runner.is_busy:
-                self.summary.setText(HINT if self.state.model is not None else "Open a model first.")
+                self.summary.setText(translate("Ablation", HINT) if self.state.model is not None
+                                     else translate("Ablation", "Open a model first."))
             return
-        text = result.describe() + f" — {result.seconds:.2f} s."
+        text = result.describe() + translate("Ablation", " — {seconds} s.").format(seconds=f"{result.seconds:.2f}")
         if result.source == "the input" and self._sequence_used is not None \
                 and self._sequence_used is not self.state.sequence:
-            text += " The input has changed since: Run again to rank on it."
+            text += translate("Ablation", " The input has changed since: Run again to rank on it.")
         self.summary.setText(text)
 
     def _update_chart(self) -> None:
@@ -325,12 +360,13 @@ class AblationPanel(QWidget):
                  if per_bar >= MIN_LABEL_PX else [])
         self.chart.getAxis("bottom").setTicks([ticks, []])
         names = ", ".join(result.row_label(r) for r in order[:TOP_NAMED])
-        self.top_label.setText(f"Most important: <b>{names}</b>")
-        label = (f"drop in {result.measure_label}" if result.goal == "max" else
-                 f"rise in {result.measure_label}" if result.goal == "min" else result.measure_label)
+        self.top_label.setText(translate("Ablation", "Most important: {names}").format(names=f"<b>{names}</b>"))
+        label = (translate("Ablation", "drop in {measure}").format(measure=result.measure_label) if result.goal == "max"
+                 else translate("Ablation", "rise in {measure}").format(measure=result.measure_label)
+                 if result.goal == "min" else result.measure_label)
         room = self.chart.getPlotItem().vb.height()
         if self.chart.fontMetrics().horizontalAdvance(label) > room:  # the axis title runs along the plot's height
-            label = "change"
+            label = translate("Ablation", "change")
         self.chart.getAxis("left").setLabel(label)
         style_plot(self.chart.getPlotItem(), s.theme)
 

@@ -23,13 +23,33 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog,
                                QPushButton, QSpinBox, QWidget)
 
+from gateviz.ui import i18n
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-PANEL_LABELS = {"dashboard": "Whole dashboard", "io": "Input and output", "heatmaps": "Gate heatmaps",
-                "traces": "Unit traces", "cell": "Cell diagram", "saturation": "Saturation"}
-FIGURE_SIZES = [("Current size", None, None), ("Slide 1920×1080", (1920, 1080), None),
-                ("Print 300 dpi", None, 300.0), ("Custom…", "custom", None)]
-ANIMATION_SIZES = [("Current size", None), ("Slide 1920×1080", (1920, 1080)), ("HD 1280×720", (1280, 720)),
-                   ("Small 640×360", (640, 360)), ("Custom…", "custom")]
+
+# English sources; shown through translate("Export", ...)
+PANEL_LABELS = {"dashboard": QT_TRANSLATE_NOOP("Export", "Whole dashboard"),
+                "io": QT_TRANSLATE_NOOP("Export", "Input and output"),
+                "heatmaps": QT_TRANSLATE_NOOP("Export", "Gate heatmaps"),
+                "traces": QT_TRANSLATE_NOOP("Export", "Unit traces"),
+                "cell": QT_TRANSLATE_NOOP("Export", "Cell diagram"),
+                "saturation": QT_TRANSLATE_NOOP("Export", "Saturation"),
+                "memory": QT_TRANSLATE_NOOP("Export", "Memory through time")}
+FIGURE_SIZES = [(QT_TRANSLATE_NOOP("Export", "Current size"), None, None),
+                (QT_TRANSLATE_NOOP("Export", "Slide 1920×1080"), (1920, 1080), None),
+                (QT_TRANSLATE_NOOP("Export", "Print 300 dpi"), None, 300.0),
+                (QT_TRANSLATE_NOOP("Export", "Custom…"), "custom", None)]
+ANIMATION_SIZES = [(QT_TRANSLATE_NOOP("Export", "Current size"), None),
+                   (QT_TRANSLATE_NOOP("Export", "Slide 1920×1080"), (1920, 1080)),
+                   (QT_TRANSLATE_NOOP("Export", "HD 1280×720"), (1280, 720)),
+                   (QT_TRANSLATE_NOOP("Export", "Small 640×360"), (640, 360)),
+                   (QT_TRANSLATE_NOOP("Export", "Custom…"), "custom")]
+
+
+def panel_label(panel_id: str, lower: bool = False) -> str:
+    """A panel's (or the dashboard's) name in the interface language; ``lower`` inside a sentence."""
+    text = translate("Export", PANEL_LABELS[panel_id]) if panel_id in PANEL_LABELS else panel_id
+    return text.lower() if lower else text
 FRAME_BUDGET_S = 0.04  # GUI-thread work per timer tick while rendering an animation
 
 
@@ -74,8 +94,9 @@ def confirm_overwrite(parent: QWidget, path: str) -> bool:
     if not os.path.exists(path):
         return True
     answer = QMessageBox.question(
-        parent, "Replace file?", f"{os.path.basename(path)} already exists in {os.path.dirname(path) or '.'}.\n"
-        "Do you want to replace it?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent, translate("Export", "Replace file?"),
+        translate("Export", "{name} already exists in {folder}.\nDo you want to replace it?").format(
+            name=os.path.basename(path), folder=os.path.dirname(path) or "."), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
@@ -98,8 +119,8 @@ class _PathRow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("file to write")
-        browse = QPushButton("Browse…")
+        self.edit.setPlaceholderText(translate("Export", "file to write"))
+        browse = QPushButton(translate("Export", "Browse…"))
         browse.clicked.connect(self.browse)
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
@@ -124,12 +145,12 @@ class _ExportDialog(QDialog):
         self.form = QFormLayout(self)
         self.path_row = _PathRow(title, filters)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button = self.buttons.addButton(translate("Export", "Export"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
 
     def finish_form(self) -> None:
-        self.form.addRow("File:", self.path_row)
+        self.form.addRow(translate("Export", "File:"), self.path_row)
         self.form.addRow(self.buttons)
 
     def chosen_path(self, fmt: str) -> str | None:
@@ -157,7 +178,7 @@ class _ExportDialog(QDialog):
         return path
 
     def fail(self, exc: BaseException) -> None:
-        QMessageBox.warning(self, "Export failed", str(exc) or type(exc).__name__)
+        QMessageBox.warning(self, translate("Export", "Export failed"), str(exc) or type(exc).__name__)
 
     def export(self) -> None:  # overridden
         raise NotImplementedError
@@ -167,7 +188,7 @@ def _panel_combo(window) -> QComboBox:
     combo = QComboBox()
     ids = ["dashboard"] + [pid for pid in (getattr(window, "panels", {}) or {})]
     for pid in ids:
-        combo.addItem(PANEL_LABELS.get(pid, pid), pid)
+        combo.addItem(panel_label(pid), pid)
     current = current_panel_id(window)
     combo.setCurrentIndex(max(0, ids.index(current) if current in ids else 0))
     return combo
@@ -187,43 +208,46 @@ def _size_spins(default=(1920, 1080)) -> tuple[QSpinBox, QSpinBox]:
 
 class FigureDialog(_ExportDialog):
     def __init__(self, window):
-        super().__init__(window, "Export figure", "PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)")
+        super().__init__(window, translate("Export", "Export figure"),
+                         translate("Export", "PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)"))
         self.panel = _panel_combo(window)
         self.format = QComboBox()
-        for label, fmt in (("PNG image", "png"), ("SVG (vector)", "svg"), ("PDF (vector)", "pdf")):
-            self.format.addItem(label, fmt)
+        for label, fmt in ((QT_TRANSLATE_NOOP("Export", "PNG image"), "png"),
+                           (QT_TRANSLATE_NOOP("Export", "SVG (vector)"), "svg"),
+                           (QT_TRANSLATE_NOOP("Export", "PDF (vector)"), "pdf")):
+            self.format.addItem(translate("Export", label), fmt)
         self.preset = QComboBox()
         for label, size, dpi in FIGURE_SIZES:
-            self.preset.addItem(label, (size, dpi))
+            self.preset.addItem(translate("Export", label), (size, dpi))
         self.preset.setCurrentIndex(1)
         self.width_spin, self.height_spin = _size_spins()
         self.dpi_spin = QDoubleSpinBox()
         self.dpi_spin.setRange(0, 2400)
         self.dpi_spin.setDecimals(0)
-        self.dpi_spin.setSpecialValueText("auto")
+        self.dpi_spin.setSpecialValueText(translate("Export", "auto"))
         self.dpi_spin.setSuffix(" dpi")
-        self.transparent = QCheckBox("Transparent background")
+        self.transparent = QCheckBox(translate("Export", "Transparent background"))
         # the step the window shows; heatmaps mark it under its column, covering no cell
         self.step_spin = QSpinBox()
         trace = getattr(getattr(window, "state", None), "trace", None)
         last = trace.length - 1 if trace is not None else 0
         self.step_spin.setRange(0, last)
         self.step_spin.setValue(min(max(getattr(window.state, "step", last), 0), last) if trace is not None else 0)
-        self.step_spin.setSuffix(f" of 0–{last}")
-        self.step_spin.setToolTip("The step the figure shows (the window's current step). Heatmaps mark it with "
-                                  "a triangle under its column instead of drawing the cursor over the data; "
-                                  "the file's title names it.")
+        self.step_spin.setSuffix(translate("Export", " of 0–{last}").format(last=last))
+        self.step_spin.setToolTip(translate(
+            "Export", "The step the figure shows (the window's current step). Heatmaps mark it with a triangle under "
+                      "its column instead of drawing the cursor over the data; the file's title names it."))
         size_row = QWidget()
         row = QHBoxLayout(size_row)
         row.setContentsMargins(0, 0, 0, 0)
         for w in (self.width_spin, self.height_spin, self.dpi_spin):
             row.addWidget(w)
         self.size_row = size_row
-        self.form.addRow("Show:", self.panel)
-        self.form.addRow("Step:", self.step_spin)
-        self.form.addRow("Format:", self.format)
-        self.form.addRow("Size:", self.preset)
-        self.form.addRow("Custom size:", size_row)
+        self.form.addRow(translate("Export", "Show:"), self.panel)
+        self.form.addRow(translate("Export", "Step:"), self.step_spin)
+        self.form.addRow(translate("Export", "Format:"), self.format)
+        self.form.addRow(translate("Export", "Size:"), self.preset)
+        self.form.addRow(translate("Export", "Custom size:"), size_row)
         self.form.addRow("", self.transparent)
         self.finish_form()
         self.preset.currentIndexChanged.connect(self._sync)
@@ -263,8 +287,8 @@ class FigureDialog(_ExportDialog):
             return
         QApplication.restoreOverrideCursor()
         w, h = plan.pixels
-        _status(window, f"Exported {PANEL_LABELS.get(panel_id, panel_id).lower()} at step {self.step_spin.value()} "
-                        f"to {path} ({w}×{h} px)")
+        _status(window, translate("Export", "Exported {panel} at step {step} to {path} ({w}×{h} px)").format(
+            panel=panel_label(panel_id, lower=True), step=self.step_spin.value(), path=path, w=w, h=h))
         self.exported.emit(path)
         self.accept()
 
@@ -283,8 +307,9 @@ class AnimationRunner(QObject):
         super().__init__(parent)
         self.job, self.view = job, view
         self._cancel_requested = False
-        self.progress = QProgressDialog(f"Rendering {job.total} frames…", "Cancel", 0, job.total, parent)
-        self.progress.setWindowTitle("Export animation")
+        self.progress = QProgressDialog(translate("Export", "Rendering {n} frames…").format(n=job.total),
+                                        translate("Export", "Cancel"), 0, job.total, parent)
+        self.progress.setWindowTitle(translate("Export", "Export animation"))
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(0)
         self.progress.setAutoClose(False)
@@ -328,10 +353,11 @@ class AnimationRunner(QObject):
             while self.job.render_next() and time.perf_counter() < deadline:
                 pass  # at least one frame per tick, more while the budget lasts
             if not self.job.finished:
-                self.progress.setLabelText(f"Rendering frame {self.job.done + 1} of {self.job.total}…")
+                self.progress.setLabelText(translate("Export", "Rendering frame {k} of {n}…").format(
+                    k=self.job.done + 1, n=self.job.total))
                 self.progress.setValue(self.job.done)
                 return
-            self.progress.setLabelText("Finishing the file…")
+            self.progress.setLabelText(translate("Export", "Finishing the file…"))
             path = self.job.finish()
         except Exception as exc:  # noqa: BLE001
             self.job.abort()
@@ -355,16 +381,17 @@ class AnimationRunner(QObject):
 
 class AnimationDialog(_ExportDialog):
     def __init__(self, window):
-        super().__init__(window, "Export animation", "MP4 video (*.mp4);;GIF animation (*.gif)")
+        super().__init__(window, translate("Export", "Export animation"),
+                         translate("Export", "MP4 video (*.mp4);;GIF animation (*.gif)"))
         state = window.state
         length = state.trace.length if state.trace is not None else 1
         self.panel = _panel_combo(window)
         self.format = QComboBox()
-        self.format.addItem("MP4 video (H.264)", "mp4")
-        self.format.addItem("GIF animation", "gif")
+        self.format.addItem(translate("Export", "MP4 video (H.264)"), "mp4")
+        self.format.addItem(translate("Export", "GIF animation"), "gif")
         self.preset = QComboBox()
         for label, size in ANIMATION_SIZES:
-            self.preset.addItem(label, size)
+            self.preset.addItem(translate("Export", label), size)
         self.preset.setCurrentIndex(2)
         self.width_spin, self.height_spin = _size_spins((1280, 720))
         size_row = QWidget()
@@ -376,7 +403,7 @@ class AnimationDialog(_ExportDialog):
         self.fps = QSpinBox()
         self.fps.setRange(1, 120)
         self.fps.setValue(10)
-        self.fps.setSuffix(" frames/s")
+        self.fps.setSuffix(translate("Export", " frames/s"))
         self.first, self.last = QSpinBox(), QSpinBox()
         for spin, value in ((self.first, 0), (self.last, length - 1)):
             spin.setRange(0, max(0, length - 1))
@@ -386,12 +413,12 @@ class AnimationDialog(_ExportDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.first)
         row.addWidget(self.last)
-        self.form.addRow("Show:", self.panel)
-        self.form.addRow("Format:", self.format)
-        self.form.addRow("Size:", self.preset)
-        self.form.addRow("Custom size:", size_row)
-        self.form.addRow("Frame rate:", self.fps)
-        self.form.addRow("Steps (first, last):", range_row)
+        self.form.addRow(translate("Export", "Show:"), self.panel)
+        self.form.addRow(translate("Export", "Format:"), self.format)
+        self.form.addRow(translate("Export", "Size:"), self.preset)
+        self.form.addRow(translate("Export", "Custom size:"), size_row)
+        self.form.addRow(translate("Export", "Frame rate:"), self.fps)
+        self.form.addRow(translate("Export", "Steps (first, last):"), range_row)
         self.finish_form()
         self.preset.currentIndexChanged.connect(lambda: self.size_row.setEnabled(self.preset.currentData() == "custom"))
         self.size_row.setEnabled(False)
@@ -403,13 +430,14 @@ class AnimationDialog(_ExportDialog):
 
         window = self.window_
         if window.state.trace is None:
-            self.fail(RuntimeError("nothing to animate: no model is traced yet"))
+            self.fail(RuntimeError(translate("Export", "nothing to animate: no model is traced yet")))
             return
         fmt = self.format.currentData()
         panel_id = self.panel.currentData()
         first, last = self.first.value(), self.last.value()
         if last < first:
-            self.fail(ValueError(f"the last step ({last}) comes before the first ({first})"))
+            self.fail(ValueError(translate("Export", "the last step ({last}) comes before the first ({first})").format(
+                last=last, first=first)))
             return
         path = self.chosen_path(fmt)
         if path is None:
@@ -435,10 +463,13 @@ class AnimationDialog(_ExportDialog):
             self.fail(exc)
             return
         self.runner = AnimationRunner(job, view, window)
-        self.runner.finished.connect(lambda p: (_status(window, f"Exported {job.total} frames to {p}"),
+        self.runner.finished.connect(lambda p: (_status(window, translate("Export", "Exported {n} frames to {path}")
+                                                        .format(n=job.total, path=p)),
                                                 self.exported.emit(p)))
-        self.runner.failed.connect(lambda message: QMessageBox.warning(window, "Export failed", message))
-        self.runner.cancelled.connect(lambda: _status(window, "Animation export cancelled; nothing was written"))
+        self.runner.failed.connect(lambda message: QMessageBox.warning(window, translate("Export", "Export failed"),
+                                                                       message))
+        self.runner.cancelled.connect(lambda: _status(window, translate(
+            "Export", "Animation export cancelled; nothing was written")))
         self.accept()
         self.runner.start()
 
@@ -448,13 +479,14 @@ class AnimationDialog(_ExportDialog):
 
 class DataDialog(_ExportDialog):
     def __init__(self, window):
-        super().__init__(window, "Export data", "Trace file (*.npz);;Tidy table (*.csv)")
+        super().__init__(window, translate("Export", "Export data"),
+                         translate("Export", "Trace file (*.npz);;Tidy table (*.csv)"))
         self.format = QComboBox()
-        self.format.addItem("Trace file (.npz, every layer and quantity)", "npz")
-        self.format.addItem("Tidy table (.csv, a row per step and unit)", "csv")
-        self.only_view = QCheckBox("CSV: only the shown layer and direction")
-        self.only_pinned = QCheckBox("CSV: only the pinned units")
-        self.form.addRow("Format:", self.format)
+        self.format.addItem(translate("Export", "Trace file (.npz, every layer and quantity)"), "npz")
+        self.format.addItem(translate("Export", "Tidy table (.csv, a row per step and unit)"), "csv")
+        self.only_view = QCheckBox(translate("Export", "CSV: only the shown layer and direction"))
+        self.only_pinned = QCheckBox(translate("Export", "CSV: only the pinned units"))
+        self.form.addRow(translate("Export", "Format:"), self.format)
         self.form.addRow("", self.only_view)
         self.form.addRow("", self.only_pinned)
         self.finish_form()
@@ -471,7 +503,7 @@ class DataDialog(_ExportDialog):
 
         state = self.window_.state
         if state.trace is None:
-            self.fail(RuntimeError("nothing to export: no model is traced yet"))
+            self.fail(RuntimeError(translate("Export", "nothing to export: no model is traced yet")))
             return
         fmt = self.format.currentData()
         path = self.chosen_path(fmt)
@@ -481,13 +513,13 @@ class DataDialog(_ExportDialog):
         try:
             if fmt == "npz":
                 save_npz(state.trace, path, overwrite=True)
-                message = f"Exported the trace file to {path}"
+                message = translate("Export", "Exported the trace file to {path}").format(path=path)
             else:
                 only = self.only_view.isChecked()
                 rows = save_csv(state.trace, path, overwrite=True, layer=state.layer if only else None,
                                 direction=state.direction if only else None,
                                 units=list(state.pinned) if self.only_pinned.isChecked() else None)
-                message = f"Exported {rows} rows to {path}"
+                message = translate("Export", "Exported {n} rows to {path}").format(n=rows, path=path)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc)
             return
@@ -512,11 +544,11 @@ def copy_picture(window) -> None:
     panel_id = current_panel_id(window)
     widget = _view_widget(window, panel_id) or window.centralWidget()
     if widget is None or not widget.isVisible():
-        _status(window, "Nothing to copy yet")
+        _status(window, translate("Export", "Nothing to copy yet"))
         return
     image = copy_to_clipboard(widget)
-    _status(window, f"Copied {PANEL_LABELS.get(panel_id, panel_id).lower()} to the clipboard "
-                    f"({image.width()}×{image.height()} px)")
+    _status(window, translate("Export", "Copied {panel} to the clipboard ({w}×{h} px)").format(
+        panel=panel_label(panel_id, lower=True), w=image.width(), h=image.height()))
 
 
 def open_dialog(window, cls) -> _ExportDialog:
@@ -533,25 +565,29 @@ def install_export_actions(window) -> dict[str, QAction]:
     menu = getattr(window, "file_menu", None)
     if menu is None:
         menu = next((a.menu() for a in bar.actions() if a.menu() is not None
-                     and a.text().replace("&", "").lower() == "file"), None) or bar.addMenu("&File")
+                     and a.text().replace("&", "").lower() == "file"), None) or bar.addMenu(translate("Menu", "&File"))
     before = getattr(window, "export_separator", None)
     specs = [
-        ("figure", "Export &figure…", "Ctrl+E", "A panel or the dashboard as PNG, SVG or PDF",
+        ("figure", QT_TRANSLATE_NOOP("Export", "Export &figure…"), "Ctrl+E",
+         QT_TRANSLATE_NOOP("Export", "A panel or the dashboard as PNG, SVG or PDF"),
          lambda: open_dialog(window, FigureDialog)),
-        ("animation", "Export &animation…", "Ctrl+Shift+E", "A range of steps as MP4 or GIF",
+        ("animation", QT_TRANSLATE_NOOP("Export", "Export &animation…"), "Ctrl+Shift+E",
+         QT_TRANSLATE_NOOP("Export", "A range of steps as MP4 or GIF"),
          lambda: open_dialog(window, AnimationDialog)),
-        ("data", "Export &data…", None, "The trace as a .npz trace file or a tidy .csv",
+        ("data", QT_TRANSLATE_NOOP("Export", "Export &data…"), None,
+         QT_TRANSLATE_NOOP("Export", "The trace as a .npz trace file or a tidy .csv"),
          lambda: open_dialog(window, DataDialog)),
-        ("copy", "&Copy picture", "Ctrl+Shift+C", "The focused panel (or the dashboard) to the clipboard",
+        ("copy", QT_TRANSLATE_NOOP("Export", "&Copy picture"), "Ctrl+Shift+C",
+         QT_TRANSLATE_NOOP("Export", "The focused panel (or the dashboard) to the clipboard"),
          lambda: copy_picture(window)),
     ]
     actions = {}
     for name, text, shortcut, tip, slot in specs:
-        action = QAction(text, window)
+        action = i18n.bound(QAction(window), "Export", text)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(tip)
+        i18n.bind(action, "setStatusTip", "Export", tip)
         action.triggered.connect(slot)
         if before is not None:
             menu.insertAction(before, action)

@@ -17,7 +17,9 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 TEXT_DEBOUNCE_MS = 300
 
@@ -46,8 +48,10 @@ class TextEditor(QWidget):
         super().__init__(parent)
         self.vocab = set(vocab)
         self.edit = QPlainTextEdit(self)
-        self.edit.setPlaceholderText("Type or paste text; the model re-reads it as you type")
-        self.edit.setToolTip("The model's input. Characters outside its vocabulary are dropped (shown below).")
+        i18n.bind(self.edit, "setPlaceholderText", "Editors",
+                  QT_TRANSLATE_NOOP("Editors", "Type or paste text; the model re-reads it as you type"))
+        i18n.bind(self.edit, "setToolTip", "Editors", QT_TRANSLATE_NOOP(
+            "Editors", "The model's input. Characters outside its vocabulary are dropped (shown below)."))
         self.edit.setMaximumHeight(140)
         self.note = QLabel("", self)
         self.note.setObjectName("hint")
@@ -72,10 +76,10 @@ class TextEditor(QWidget):
         text = self.edit.toPlainText()
         kept = "".join(ch for ch in text if ch in self.vocab)
         dropped = sorted({ch for ch in text if ch not in self.vocab})
-        self.note.setText("not in the vocabulary, skipped: " + " ".join(repr(c) for c in dropped[:12])
-                          if dropped else "")
+        skipped = translate("Editors", "not in the vocabulary, skipped: ")
+        self.note.setText(skipped + " ".join(repr(c) for c in dropped[:12]) if dropped else "")
         if kept:
-            self.sequenceEdited.emit(kept, "typed text")
+            self.sequenceEdited.emit(kept, translate("Editors", "typed text"))
 
 
 # --------------------------------------------------------------------------- 1-D signal
@@ -94,7 +98,8 @@ class SignalCanvas(QWidget):
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw the input with the mouse: press and drag left to right. Release to re-trace.")
+        i18n.bind(self, "setToolTip", "Editors", QT_TRANSLATE_NOOP(
+            "Editors", "Draw the input with the mouse: press and drag left to right. Release to re-trace."))
 
     def set_values(self, values: np.ndarray) -> None:
         self.values = np.asarray(values, dtype=np.float32).reshape(-1).copy()
@@ -172,16 +177,18 @@ class SignalEditor(QWidget):
         self.steps = QSpinBox(self)
         self.steps.setRange(2, 100000)
         self.steps.setValue(50)
-        self.steps.setToolTip("Number of time steps of the drawn signal")
+        i18n.bind(self.steps, "setToolTip", "Editors",
+                  QT_TRANSLATE_NOOP("Editors", "Number of time steps of the drawn signal"))
         self.steps.editingFinished.connect(self._resize)
-        sine = QPushButton("Sine", self)
-        sine.setToolTip("Reset the drawing to one and a half periods of a sine")
+        sine = i18n.bound(QPushButton(self), "Editors", QT_TRANSLATE_NOOP("Editors", "Sine"))
+        i18n.bind(sine, "setToolTip", "Editors",
+                  QT_TRANSLATE_NOOP("Editors", "Reset the drawing to one and a half periods of a sine"))
         sine.clicked.connect(self._sine)
-        flat = QPushButton("Flat", self)
-        flat.setToolTip("Reset the drawing to zeros")
+        flat = i18n.bound(QPushButton(self), "Editors", QT_TRANSLATE_NOOP("Editors", "Flat"))
+        i18n.bind(flat, "setToolTip", "Editors", QT_TRANSLATE_NOOP("Editors", "Reset the drawing to zeros"))
         flat.clicked.connect(lambda: self._fill(np.zeros(self.steps.value(), dtype=np.float32)))
         row = QHBoxLayout()
-        row.addWidget(QLabel("steps", self))
+        row.addWidget(i18n.bound(QLabel(self), "Editors", QT_TRANSLATE_NOOP("Editors", "steps")))
         row.addWidget(self.steps)
         row.addStretch(1)
         row.addWidget(sine)
@@ -230,7 +237,8 @@ class AdditionEditor(QWidget):
         self.a_box, self.b_box = QSpinBox(self), QSpinBox(self)
         for box, name in ((self.a_box, "a"), (self.b_box, "b")):
             box.setRange(0, top)
-            box.setToolTip(f"Operand {name} (0..{top}); fed least significant bit first")
+            i18n.bind(box, "setToolTip", "Editors", QT_TRANSLATE_NOOP(
+                "Editors", "Operand {name} (0..{top}); fed least significant bit first"), name=name, top=top)
             box.valueChanged.connect(self._changed)
         self.result = QLabel("", self)
         self.result.setObjectName("hint")
@@ -283,7 +291,8 @@ class DigitCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(180)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw a digit: left button paints, right button erases. Each row is one time step.")
+        i18n.bind(self, "setToolTip", "Editors", QT_TRANSLATE_NOOP(
+            "Editors", "Draw a digit: left button paints, right button erases. Each row is one time step."))
 
     def set_image(self, image: np.ndarray) -> None:
         self.image = np.clip(np.asarray(image, dtype=np.float32), 0, 1).copy()
@@ -360,24 +369,26 @@ class DigitEditor(QWidget):
         self.canvas = DigitCanvas(rows, cols, self)
         self.canvas.drawn.connect(lambda: self._emit("drawn digit"))
         self.index_box = QSpinBox(self)
-        self.index_box.setToolTip("Pick any held-out test image by its index")
+        i18n.bind(self.index_box, "setToolTip", "Editors",
+                  QT_TRANSLATE_NOOP("Editors", "Pick any held-out test image by its index"))
         self.index_box.setRange(0, max(0, self._test_count() - 1))
-        pick = self.pick_button = QPushButton("From data", self)
-        pick.setToolTip("Show the held-out test image with this index")
+        pick = self.pick_button = i18n.bound(QPushButton(self), "Editors", QT_TRANSLATE_NOOP("Editors", "From data"))
+        i18n.bind(pick, "setToolTip", "Editors",
+                  QT_TRANSLATE_NOOP("Editors", "Show the held-out test image with this index"))
         pick.clicked.connect(self._pick)
-        clear = self.clear_button = QPushButton("Clear", self)
-        clear.setToolTip("Erase the grid")
+        clear = self.clear_button = i18n.bound(QPushButton(self), "Editors", QT_TRANSLATE_NOOP("Editors", "Clear"))
+        i18n.bind(clear, "setToolTip", "Editors", QT_TRANSLATE_NOOP("Editors", "Erase the grid"))
         clear.clicked.connect(lambda: (self.canvas.set_image(np.zeros_like(self.canvas.image)),
                                        self._emit("drawn digit")))
         # two short rows, not one long one: a row wider than the dock was cut off at its right edge
         # (Clear, and with it the dock's other right-hand controls, out of reach)
         pick_row = QHBoxLayout()
-        pick_row.addWidget(QLabel("test image", self))
+        pick_row.addWidget(i18n.bound(QLabel(self), "Editors", QT_TRANSLATE_NOOP("Editors", "test image")))
         pick_row.addWidget(self.index_box)
         pick_row.addWidget(pick)
         pick_row.addStretch(1)
         draw_row = QHBoxLayout()
-        hint = QLabel("left button inks, right erases", self)
+        hint = i18n.bound(QLabel(self), "Editors", QT_TRANSLATE_NOOP("Editors", "left button inks, right erases"))
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         draw_row.addWidget(hint, 1)
@@ -407,7 +418,7 @@ class DigitEditor(QWidget):
         except Exception:
             return
         self.canvas.set_image(img)
-        self._emit(f"test image {k} (a {label})")
+        self._emit(translate("Editors", "test image {k} (a {label})").format(k=k, label=label))
 
     def _emit(self, name: str) -> None:
         self.sequenceEdited.emit(self.canvas.image.copy(), name)  # (rows, cols): one row per step

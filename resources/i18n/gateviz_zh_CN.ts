@@ -4,6 +4,150 @@
     <context>
         <name>Ablation</name>
         <message>
+            <source>Silence each unit of the shown layer in turn (its h — and c for an LSTM — set to 0 at every step) and rank the units by how much the task's metric, or the output, changes. Run computes it.</source>
+            <translation>依次静默所显示层的每个单元（每一步都把它的 h——对 LSTM 还有 c——设为 0），并按任务指标或输出的变化大小给单元排序。单击“运行”开始计算。</translation>
+        </message>
+        <message>
+            <source>h (and c of an LSTM)</source>
+            <translation>h（LSTM 还包括 c）</translation>
+        </message>
+        <message>
+            <source>What to score: the task's held-out sequences (its own metric), or the shown input (the task's metric when it can judge it, else mean |Δ output|)</source>
+            <translation>评估对象：任务的留出序列（用任务自己的指标），或所显示的输入（任务指标能评判时用任务指标，否则用平均 |Δ 输出|）</translation>
+        </message>
+        <message>
+            <source>What silencing sets to 0 at every step</source>
+            <translation>静默时每一步设为 0 的量</translation>
+        </message>
+        <message>
+            <source>Over</source>
+            <translation>评估对象</translation>
+        </message>
+        <message>
+            <source>Silence</source>
+            <translation>静默</translation>
+        </message>
+        <message>
+            <source>Run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <source>Silence each unit of the shown layer in turn, all in one batched trace</source>
+            <translation>依次静默所显示层的每个单元，全部在一次批量计算中完成</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Sort heatmap rows by importance</source>
+            <translation>按重要性排列热图的行</translation>
+        </message>
+        <message>
+            <source>Heatmap rows top to bottom in this ranking (the shown layer and direction)</source>
+            <translation>热图的行按此排名从上到下排列（所显示的层和方向）</translation>
+        </message>
+        <message>
+            <source>Click a column title to sort; click a row to pin or unpin that unit</source>
+            <translation>单击列标题排序；单击某一行可固定或取消固定该单元</translation>
+        </message>
+        <message>
+            <source>Silencing the units of layer {layer}…</source>
+            <translation>正在静默第 {layer} 层的单元…</translation>
+        </message>
+        <message>
+            <source>Cancelled.</source>
+            <translation>已取消。</translation>
+        </message>
+        <message>
+            <source>Unit importance</source>
+            <translation>单元重要性</translation>
+        </message>
+        <message>
+            <source>the {task} task's own sequences</source>
+            <translation>{task} 任务自己的序列</translation>
+        </message>
+        <message>
+            <source>the shown input</source>
+            <translation>所显示的输入</translation>
+        </message>
+        <message>
+            <source>unit {unit}: mean |Δ {output}| {value}</source>
+            <translation>单元 {unit}：平均 |Δ {output}| {value}</translation>
+        </message>
+        <message>
+            <source>rank</source>
+            <translation>排名</translation>
+        </message>
+        <message>
+            <source>unit</source>
+            <translation>单元</translation>
+        </message>
+        <message>
+            <source>the metric with the unit silenced</source>
+            <translation>静默该单元后的指标</translation>
+        </message>
+        <message>
+            <source>the {measure} with the unit silenced</source>
+            <translation>静默该单元后的 {measure}</translation>
+        </message>
+        <message>
+            <source>how much worse the measure gets with the unit silenced</source>
+            <translation>静默该单元后度量变差了多少</translation>
+        </message>
+        <message>
+            <source>how much the {measure} drops with the unit silenced</source>
+            <translation>静默该单元后 {measure} 下降了多少</translation>
+        </message>
+        <message>
+            <source>how much the {measure} rises with the unit silenced</source>
+            <translation>静默该单元后 {measure} 上升了多少</translation>
+        </message>
+        <message>
+            <source>{definition} with the unit silenced</source>
+            <translation>静默该单元后的 {definition}</translation>
+        </message>
+        <message>
+            <source>1 = matters most</source>
+            <translation>1 = 最重要</translation>
+        </message>
+        <message>
+            <source>click a row to pin the unit</source>
+            <translation>单击某一行以固定该单元</translation>
+        </message>
+        <message>
+            <source>change</source>
+            <translation>变化</translation>
+        </message>
+        <message>
+            <source>silenced</source>
+            <translation>静默后</translation>
+        </message>
+        <message>
+            <source>Open a model first.</source>
+            <translation>请先打开一个模型。</translation>
+        </message>
+        <message>
+            <source> — {seconds} s.</source>
+            <translation> — {seconds} 秒。</translation>
+        </message>
+        <message>
+            <source> The input has changed since: Run again to rank on it.</source>
+            <translation> 此后输入已改变：请再次运行以按新输入排名。</translation>
+        </message>
+        <message>
+            <source>Most important: {names}</source>
+            <translation>最重要：{names}</translation>
+        </message>
+        <message>
+            <source>drop in {measure}</source>
+            <translation>{measure} 的下降</translation>
+        </message>
+        <message>
+            <source>rise in {measure}</source>
+            <translation>{measure} 的上升</translation>
+        </message>
+        <message>
             <source>Unit &amp;importance (ablation)</source>
             <translation>单元重要性（消融）(&amp;I)</translation>
         </message>
@@ -226,6 +370,93 @@
         </message>
     </context>
     <context>
+        <name>Editors</name>
+        <message>
+            <source>Type or paste text; the model re-reads it as you type</source>
+            <translation>输入或粘贴文本；模型会随着输入重新读取</translation>
+        </message>
+        <message>
+            <source>The model's input. Characters outside its vocabulary are dropped (shown below).</source>
+            <translation>模型的输入。词表之外的字符会被丢弃（显示在下方）。</translation>
+        </message>
+        <message>
+            <source>not in the vocabulary, skipped: </source>
+            <translation>不在词表中，已跳过：</translation>
+        </message>
+        <message>
+            <source>typed text</source>
+            <translation>输入的文本</translation>
+        </message>
+        <message>
+            <source>Draw the input with the mouse: press and drag left to right. Release to re-trace.</source>
+            <translation>用鼠标绘制输入：按住并从左向右拖动。松开后重新计算。</translation>
+        </message>
+        <message>
+            <source>Number of time steps of the drawn signal</source>
+            <translation>所绘信号的时间步数</translation>
+        </message>
+        <message>
+            <source>Sine</source>
+            <translation>正弦</translation>
+        </message>
+        <message>
+            <source>Reset the drawing to one and a half periods of a sine</source>
+            <translation>把绘图重置为一个半周期的正弦</translation>
+        </message>
+        <message>
+            <source>Flat</source>
+            <translation>平直</translation>
+        </message>
+        <message>
+            <source>Reset the drawing to zeros</source>
+            <translation>把绘图重置为全零</translation>
+        </message>
+        <message>
+            <source>steps</source>
+            <translation>步</translation>
+        </message>
+        <message>
+            <source>Operand {name} (0..{top}); fed least significant bit first</source>
+            <translation>操作数 {name}（0..{top}）；从最低有效位开始输入</translation>
+        </message>
+        <message>
+            <source>Draw a digit: left button paints, right button erases. Each row is one time step.</source>
+            <translation>画一个数字：左键绘制，右键擦除。每一行是一个时间步。</translation>
+        </message>
+        <message>
+            <source>Pick any held-out test image by its index</source>
+            <translation>按编号选取任意一张留出测试图像</translation>
+        </message>
+        <message>
+            <source>From data</source>
+            <translation>从数据中取</translation>
+        </message>
+        <message>
+            <source>Show the held-out test image with this index</source>
+            <translation>显示此编号的留出测试图像</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>清除</translation>
+        </message>
+        <message>
+            <source>Erase the grid</source>
+            <translation>擦除网格</translation>
+        </message>
+        <message>
+            <source>test image</source>
+            <translation>测试图像</translation>
+        </message>
+        <message>
+            <source>left button inks, right erases</source>
+            <translation>左键绘制，右键擦除</translation>
+        </message>
+        <message>
+            <source>test image {k} (a {label})</source>
+            <translation>测试图像 {k}（数字 {label}）</translation>
+        </message>
+    </context>
+    <context>
         <name>Errors</name>
         <message>
             <source>no such file: {name}</source>
@@ -292,6 +523,287 @@ Choose the encoder's input sequence (.npy, .csv or .txt): gateviz traces the enc
         <message>
             <source>Input of the encoder {encoder}</source>
             <translation>编码器 {encoder} 的输入</translation>
+        </message>
+    </context>
+    <context>
+        <name>Export</name>
+        <message>
+            <source>Whole dashboard</source>
+            <translation>整个仪表板</translation>
+        </message>
+        <message>
+            <source>Input and output</source>
+            <translation>输入与输出</translation>
+        </message>
+        <message>
+            <source>Gate heatmaps</source>
+            <translation>门控热图</translation>
+        </message>
+        <message>
+            <source>Unit traces</source>
+            <translation>单元曲线</translation>
+        </message>
+        <message>
+            <source>Cell diagram</source>
+            <translation>单元结构图</translation>
+        </message>
+        <message>
+            <source>Saturation</source>
+            <translation>饱和度</translation>
+        </message>
+        <message>
+            <source>Memory through time</source>
+            <translation>随时间的记忆</translation>
+        </message>
+        <message>
+            <source>Current size</source>
+            <translation>当前尺寸</translation>
+        </message>
+        <message>
+            <source>Slide 1920×1080</source>
+            <translation>幻灯片 1920×1080</translation>
+        </message>
+        <message>
+            <source>Print 300 dpi</source>
+            <translation>打印 300 dpi</translation>
+        </message>
+        <message>
+            <source>Custom…</source>
+            <translation>自定义…</translation>
+        </message>
+        <message>
+            <source>HD 1280×720</source>
+            <translation>高清 1280×720</translation>
+        </message>
+        <message>
+            <source>Small 640×360</source>
+            <translation>小尺寸 640×360</translation>
+        </message>
+        <message>
+            <source>Replace file?</source>
+            <translation>替换文件？</translation>
+        </message>
+        <message>
+            <source>{name} already exists in {folder}.
+Do you want to replace it?</source>
+            <translation>{folder} 中已有 {name}。
+要替换它吗？</translation>
+        </message>
+        <message>
+            <source>file to write</source>
+            <translation>要写入的文件</translation>
+        </message>
+        <message>
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation>导出</translation>
+        </message>
+        <message>
+            <source>File:</source>
+            <translation>文件：</translation>
+        </message>
+        <message>
+            <source>Export failed</source>
+            <translation>导出失败</translation>
+        </message>
+        <message>
+            <source>Export figure</source>
+            <translation>导出图</translation>
+        </message>
+        <message>
+            <source>PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)</source>
+            <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF (*.pdf)</translation>
+        </message>
+        <message>
+            <source>PNG image</source>
+            <translation>PNG 图像</translation>
+        </message>
+        <message>
+            <source>SVG (vector)</source>
+            <translation>SVG（矢量）</translation>
+        </message>
+        <message>
+            <source>PDF (vector)</source>
+            <translation>PDF（矢量）</translation>
+        </message>
+        <message>
+            <source>auto</source>
+            <translation>自动</translation>
+        </message>
+        <message>
+            <source>Transparent background</source>
+            <translation>透明背景</translation>
+        </message>
+        <message>
+            <source> of 0–{last}</source>
+            <translation>（0–{last}）</translation>
+        </message>
+        <message>
+            <source>The step the figure shows (the window's current step). Heatmaps mark it with a triangle under its column instead of drawing the cursor over the data; the file's title names it.</source>
+            <translation>图中显示的时间步（即窗口的当前步）。热图在该列下方用三角形标出它，而不是在数据上画光标；文件的标题会写明这一步。</translation>
+        </message>
+        <message>
+            <source>Show:</source>
+            <translation>显示：</translation>
+        </message>
+        <message>
+            <source>Step:</source>
+            <translation>时间步：</translation>
+        </message>
+        <message>
+            <source>Format:</source>
+            <translation>格式：</translation>
+        </message>
+        <message>
+            <source>Size:</source>
+            <translation>尺寸：</translation>
+        </message>
+        <message>
+            <source>Custom size:</source>
+            <translation>自定义尺寸：</translation>
+        </message>
+        <message>
+            <source>Exported {panel} at step {step} to {path} ({w}×{h} px)</source>
+            <translation>已将第 {step} 步的{panel}导出到 {path}（{w}×{h} 像素）</translation>
+        </message>
+        <message>
+            <source>Rendering {n} frames…</source>
+            <translation>正在渲染 {n} 帧…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Export animation</source>
+            <translation>导出动画</translation>
+        </message>
+        <message>
+            <source>Rendering frame {k} of {n}…</source>
+            <translation>正在渲染第 {k} 帧，共 {n} 帧…</translation>
+        </message>
+        <message>
+            <source>Finishing the file…</source>
+            <translation>正在完成文件…</translation>
+        </message>
+        <message>
+            <source>MP4 video (*.mp4);;GIF animation (*.gif)</source>
+            <translation>MP4 视频 (*.mp4);;GIF 动画 (*.gif)</translation>
+        </message>
+        <message>
+            <source>MP4 video (H.264)</source>
+            <translation>MP4 视频（H.264）</translation>
+        </message>
+        <message>
+            <source>GIF animation</source>
+            <translation>GIF 动画</translation>
+        </message>
+        <message>
+            <source> frames/s</source>
+            <translation> 帧/秒</translation>
+        </message>
+        <message>
+            <source>Frame rate:</source>
+            <translation>帧率：</translation>
+        </message>
+        <message>
+            <source>Steps (first, last):</source>
+            <translation>时间步（起，止）：</translation>
+        </message>
+        <message>
+            <source>nothing to animate: no model is traced yet</source>
+            <translation>没有可生成动画的内容：尚未计算任何模型</translation>
+        </message>
+        <message>
+            <source>the last step ({last}) comes before the first ({first})</source>
+            <translation>最后一步（{last}）在第一步（{first}）之前</translation>
+        </message>
+        <message>
+            <source>Exported {n} frames to {path}</source>
+            <translation>已将 {n} 帧导出到 {path}</translation>
+        </message>
+        <message>
+            <source>Animation export cancelled; nothing was written</source>
+            <translation>动画导出已取消；未写入任何内容</translation>
+        </message>
+        <message>
+            <source>Export data</source>
+            <translation>导出数据</translation>
+        </message>
+        <message>
+            <source>Trace file (*.npz);;Tidy table (*.csv)</source>
+            <translation>轨迹文件 (*.npz);;整洁表格 (*.csv)</translation>
+        </message>
+        <message>
+            <source>Trace file (.npz, every layer and quantity)</source>
+            <translation>轨迹文件（.npz，包含每一层和每个量）</translation>
+        </message>
+        <message>
+            <source>Tidy table (.csv, a row per step and unit)</source>
+            <translation>整洁表格（.csv，每个时间步和单元一行）</translation>
+        </message>
+        <message>
+            <source>CSV: only the shown layer and direction</source>
+            <translation>CSV：只含所显示的层和方向</translation>
+        </message>
+        <message>
+            <source>CSV: only the pinned units</source>
+            <translation>CSV：只含已固定的单元</translation>
+        </message>
+        <message>
+            <source>nothing to export: no model is traced yet</source>
+            <translation>没有可导出的内容：尚未计算任何模型</translation>
+        </message>
+        <message>
+            <source>Exported the trace file to {path}</source>
+            <translation>已将轨迹文件导出到 {path}</translation>
+        </message>
+        <message>
+            <source>Exported {n} rows to {path}</source>
+            <translation>已将 {n} 行导出到 {path}</translation>
+        </message>
+        <message>
+            <source>Nothing to copy yet</source>
+            <translation>还没有可复制的内容</translation>
+        </message>
+        <message>
+            <source>Copied {panel} to the clipboard ({w}×{h} px)</source>
+            <translation>已将{panel}复制到剪贴板（{w}×{h} 像素）</translation>
+        </message>
+        <message>
+            <source>Export &amp;figure…</source>
+            <translation>导出图(&amp;F)…</translation>
+        </message>
+        <message>
+            <source>A panel or the dashboard as PNG, SVG or PDF</source>
+            <translation>把某个面板或整个仪表板导出为 PNG、SVG 或 PDF</translation>
+        </message>
+        <message>
+            <source>Export &amp;animation…</source>
+            <translation>导出动画(&amp;A)…</translation>
+        </message>
+        <message>
+            <source>A range of steps as MP4 or GIF</source>
+            <translation>把一段时间步导出为 MP4 或 GIF</translation>
+        </message>
+        <message>
+            <source>Export &amp;data…</source>
+            <translation>导出数据(&amp;D)…</translation>
+        </message>
+        <message>
+            <source>The trace as a .npz trace file or a tidy .csv</source>
+            <translation>把轨迹导出为 .npz 轨迹文件或整洁的 .csv</translation>
+        </message>
+        <message>
+            <source>&amp;Copy picture</source>
+            <translation>复制图片(&amp;C)</translation>
+        </message>
+        <message>
+            <source>The focused panel (or the dashboard) to the clipboard</source>
+            <translation>把获得焦点的面板（或整个仪表板）复制到剪贴板</translation>
         </message>
     </context>
     <context>
