@@ -121,9 +121,9 @@ def bracket_depth(text: str) -> np.ndarray:
     return out
 
 
-# encodings a text that is not UTF-8 is often in, and what to call them in a message
-# (Python codec, its name for iconv, what to call it), Shift-JIS first: GB18030 reads Japanese bytes
-# as hanzi too, but Chinese bytes never read as Shift-JIS's full-width kana
+# encodings a text that is not UTF-8 is often in: (Python codec, its name for iconv, what to call it).
+# Shift-JIS first: GB18030 reads Japanese bytes as hanzi too, but Chinese bytes never read as
+# Shift-JIS's full-width kana
 LEGACY_ENCODINGS = (("shift_jis", "SHIFT_JIS", "Shift-JIS (Japanese)"),
                     ("gb18030", "GB18030", "GB18030/GBK (Simplified Chinese)"),
                     ("big5", "BIG5", "Big5 (Traditional Chinese)"))
