@@ -191,6 +191,7 @@ class Trainer:
         # snapshots as taken: (step, epoch, loss, metric, metric_step, state dict clone); converted lazily
         self._raw_snapshots: list[tuple] = []
         self._snapshots: list[Snapshot] = []
+        self._snapshot_lock = threading.Lock()  # the GUI thread may ask while the training thread adds
         self.snapshot_seconds = 0.0  # time the training loop spent copying snapshot weights
 
     # ---- control -----------------------------------------------------------
@@ -343,12 +344,13 @@ class Trainer:
     @property
     def snapshots(self) -> list[Snapshot]:
         """The snapshots taken so far, as canonical arrays (each converted once, on first request)."""
-        raw = list(self._raw_snapshots)
-        for step, epoch, loss, metric, metric_step, state in raw[len(self._snapshots):]:
-            weights = weight_arrays(self._model_from_state(state))
-            self._snapshots.append(Snapshot(step=step, epoch=epoch, loss=loss, metric=metric, weights=weights,
-                                            metric_name=self.task.metric, metric_step=metric_step))
-        return list(self._snapshots[:len(raw)])
+        with self._snapshot_lock:
+            raw = list(self._raw_snapshots)
+            for step, epoch, loss, metric, metric_step, state in raw[len(self._snapshots):]:
+                weights = weight_arrays(self._model_from_state(state))
+                self._snapshots.append(Snapshot(step=step, epoch=epoch, loss=loss, metric=metric, weights=weights,
+                                                metric_name=self.task.metric, metric_step=metric_step))
+            return list(self._snapshots[:len(raw)])
 
     def evaluate_snapshots(self) -> float:
         """Measure the task's metric on each snapshot's own weights (held-out data, as the per-epoch

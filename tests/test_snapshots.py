@@ -279,3 +279,17 @@ def test_evaluate_snapshots_measures_each_snapshots_own_weights():
         assert snap.metric == trainer.task.evaluate(model_at_snapshot(model, k))[metric]
     assert model.snapshots[-1].metric == trainer.metrics[metric]
     assert metric in model.snapshots[0].title() and "at step" not in model.snapshots[0].title()
+
+
+def test_snapshots_so_far_are_available_while_training():
+    """The app can show the newest snapshot live: model() mid-run carries the snapshots taken so far."""
+    trainer = Trainer(TrainConfig(task="binary-addition", units=4, epochs=2, snapshots=6, seed=3))
+    plan = snapshot_steps(128, 6)
+    seen = []
+    for progress in trainer.run():
+        if not progress.done:
+            steps = [s.step for s in trainer.model().snapshots]
+            assert steps == [s for s in plan if s < progress.step][:len(steps)]
+            seen.append(len(steps))
+    assert [s.step for s in trainer.snapshots] == plan
+    assert max(seen) < 6  # the last one comes with the end of the run
