@@ -18,6 +18,7 @@ from gateviz.ui.compare_models import load_models, shared_input, trace_all
 from gateviz.ui.compare_panels import DetailView, GradientCurves, OutputsPlot
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import translate
 
 NATURAL_SIZE = (1280, 800)  # an export's layout size with neither --size nor --dpi
 
@@ -71,14 +72,16 @@ class StepBar(QWidget):
         self.cstate = cstate
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        self.play = QPushButton("▶ Play")
+        self.play = QPushButton(translate("Compare", "▶ Play"))
         self.play.setCheckable(True)
-        self.play.setToolTip("Play / pause (Space)")
+        self.play.setToolTip(translate("Compare", "Play / pause (Space)"))
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("The shared time step t*: every model's cursor and the gradients' target step")
+        self.slider.setToolTip(translate("Compare", "The shared time step t*: every model's cursor and the gradients' "
+                                                    "target step"))
         self.label = QLabel()
-        self.export = QPushButton("Export…")
-        self.export.setToolTip("This view as a figure (PNG, SVG, PDF) or an animation of t* (GIF, MP4)")
+        self.export = QPushButton(translate("Compare", "Export…"))
+        self.export.setToolTip(translate("Compare", "This view as a figure (PNG, SVG, PDF) or an animation of t* "
+                                                    "(GIF, MP4)"))
         row.addWidget(self.play)
         row.addWidget(self.slider, 1)
         row.addWidget(self.label)
@@ -103,11 +106,12 @@ class StepBar(QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(step)
         self.slider.blockSignals(False)
-        self.label.setText(f"step t* = {step} of 0..{self.cstate.length - 1}")
+        self.label.setText(translate("Compare", "step t* = {step} of 0..{last}").format(
+            step=step, last=self.cstate.length - 1))
 
     @guarded
     def _toggle(self, on: bool) -> None:
-        self.play.setText("❚❚ Pause" if on else "▶ Play")
+        self.play.setText(translate("Compare", "❚❚ Pause") if on else translate("Compare", "▶ Play"))
         if on:
             if self.cstate.step >= self.cstate.length - 1:
                 self.cstate.set_step(0)
@@ -129,7 +133,7 @@ class CompareWindow(QMainWindow):
     def __init__(self, specs: list[str] | None = None, input_path: str | None = None, theme=None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("gateviz — compare models")
+        self.setWindowTitle("gateviz — " + translate("Compare", "compare models"))
         self.cstate = CompareState(self)
         if theme is not None:
             self.cstate.set_theme(theme)
@@ -189,20 +193,22 @@ class CompareWindow(QMainWindow):
 
         if not self.cstate.entries:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the comparison", "compare.png",
-                                              "Figures (*.png *.svg *.pdf);;Animations (*.gif *.mp4)")
+        path, _ = QFileDialog.getSaveFileName(self, translate("Compare", "Export the comparison"), "compare.png",
+                                              translate("Compare", "Figures (*.png *.svg *.pdf);;Animations "
+                                                                   "(*.gif *.mp4)"))
         if not path:
             return
         try:  # the file dialog has asked about replacing an existing file
             plan = self.export_to(path, overwrite=True)
         except Exception as exc:  # noqa: BLE001 - every failure is shown, the window stays
-            show_error(self, "Export failed", describe_exception(exc))
+            show_error(self, translate("Compare", "Export failed"), describe_exception(exc))
             return
-        self.statusBar().showMessage(f"wrote {path} ({plan.pixels[0]}x{plan.pixels[1]} px)", 8000)
+        self.statusBar().showMessage(translate("Compare", "wrote {path} ({w}x{h} px)").format(
+            path=path, w=plan.pixels[0], h=plan.pixels[1]), 8000)
 
     def load(self, specs: list[str], input_path: str | None = None) -> None:
         """Load, check and trace ``specs`` (files or bundled:NAME) in the background, then show them."""
-        self.statusBar().showMessage("loading " + ", ".join(specs))
+        self.statusBar().showMessage(translate("Compare", "loading {models}").format(models=", ".join(specs)))
 
         def job(progress):
             entries = load_models(list(specs))
@@ -216,18 +222,19 @@ class CompareWindow(QMainWindow):
     def _loaded(self, _tag, result) -> None:
         entries, where = result
         self.cstate.set_entries(entries, where)
-        self.statusBar().showMessage(f"{len(entries)} models on {where}: " + ", ".join(e.name for e in entries), 8000)
+        self.statusBar().showMessage(translate("Compare", "{n} models on {where}: {names}").format(
+            n=len(entries), where=where, names=", ".join(e.name for e in entries)), 8000)
 
     @guarded
     def _load_failed(self, _tag, exc) -> None:
         from gateviz.ui.errors import describe_exception, show_error
 
         self.statusBar().clearMessage()
-        show_error(self, "Cannot compare these models", describe_exception(exc))
+        show_error(self, translate("Compare", "Cannot compare these models"), describe_exception(exc))
 
     @guarded
     def _gradients_failed(self, message: str) -> None:
-        self.statusBar().showMessage(f"gradients: {message}", 8000)
+        self.statusBar().showMessage(translate("Compare", "gradients: {message}").format(message=message), 8000)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.bar.timer.stop()

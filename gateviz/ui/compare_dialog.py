@@ -13,19 +13,22 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QListWidget, QPushButton, QVBoxLayout, QWidget)
 
 from gateviz.ui.compare_models import MAX_MODELS, MIN_MODELS
+from gateviz.ui.i18n import translate
+from gateviz.ui.window_loading import SEQUENCE_FILTER
 
 
 class CompareDialog(QDialog):
     def __init__(self, specs: list[str], parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Compare models")
+        self.setWindowTitle(translate("Compare", "Compare models"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Models to compare on one input ({MIN_MODELS} to {MAX_MODELS}), in legend order:"))
+        layout.addWidget(QLabel(translate("Compare", "Models to compare on one input ({low} to {high}), in legend "
+                                                     "order:").format(low=MIN_MODELS, high=MAX_MODELS)))
         self.list = QListWidget()
         layout.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.bundled = QComboBox()
-        self.bundled.setToolTip("A bundled model to add")
+        self.bundled.setToolTip(translate("Compare", "A bundled model to add"))
         try:
             from gateviz.bundled import list_bundled
 
@@ -33,25 +36,26 @@ class CompareDialog(QDialog):
                 self.bundled.addItem(f"{entry.label} ({entry.name})", f"bundled:{entry.name}")
         except Exception:  # no bundled models in this installation: files only
             pass
-        self.add_bundled = QPushButton("Add")
-        self.add_file = QPushButton("Add file…")
-        self.remove = QPushButton("Remove")
+        self.add_bundled = QPushButton(translate("Compare", "Add"))
+        self.add_file = QPushButton(translate("Compare", "Add file…"))
+        self.remove = QPushButton(translate("Compare", "Remove"))
         for w in (self.bundled, self.add_bundled, self.add_file, self.remove):
             row.addWidget(w)
         layout.addLayout(row)
         input_row = QHBoxLayout()
         self.input_edit = QLineEdit()
-        self.input_edit.setPlaceholderText("the first model's task's sample")
-        self.input_edit.setToolTip("An input file (.npy, .csv, .txt) every model reads; empty: the task's sample")
-        browse = QPushButton("Browse…")
-        input_row.addWidget(QLabel("Input:"))
+        self.input_edit.setPlaceholderText(translate("Compare", "the first model's task's sample"))
+        self.input_edit.setToolTip(translate(
+            "Compare", "An input file (.npy, .csv, .txt) every model reads; empty: the task's sample"))
+        browse = QPushButton(translate("Compare", "Browse…"))
+        input_row.addWidget(QLabel(translate("Compare", "Input:")))
         input_row.addWidget(self.input_edit, 1)
         input_row.addWidget(browse)
         layout.addLayout(input_row)
         self.note = QLabel()
         layout.addWidget(self.note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(translate("Compare", "Compare"))
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -82,13 +86,13 @@ class CompareDialog(QDialog):
         self._update()
 
     def _browse_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Add a model to compare", os.getcwd())
+        path, _ = QFileDialog.getOpenFileName(self, translate("Compare", "Add a model to compare"), os.getcwd())
         if path:
             self.add(path)
 
     def _browse_input(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Input for every model", os.getcwd(),
-                                              "Sequences (*.npy *.csv *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, translate("Compare", "Input for every model"), os.getcwd(),
+                                              translate("Loading", SEQUENCE_FILTER))
         if path:
             self.input_edit.setText(path)
 
@@ -99,4 +103,5 @@ class CompareDialog(QDialog):
         self.add_bundled.setEnabled(n < MAX_MODELS and self.bundled.count() > 0)
         self.add_file.setEnabled(n < MAX_MODELS)
         self.remove.setEnabled(n > 0)
-        self.note.setText("" if ok else f"Add {MIN_MODELS - n} more." if n < MIN_MODELS else "")
+        self.note.setText("" if ok else translate("Compare", "Add {n} more.").format(n=MIN_MODELS - n)
+                          if n < MIN_MODELS else "")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 from gateviz.ui.compare_models import curve_layer, gradient_curve, input_series, output_series, target_title
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.panels.common import TimeCursor, style_plot
 from gateviz.ui.panels.plot_fit import (axis_width_for, log_ticks, max_y_ticks, power_label, size_bottom_axis,
                                         y_fit)
@@ -96,7 +97,7 @@ class OutputsPlot(_PlotBox):
         self.curves: list[pg.PlotDataItem] = []  # one per model (None-free: a model without a head has none)
         self.cursor = TimeCursor()
         self.plot.addItem(self.cursor)
-        self.plot.setLabel("bottom", "step t")
+        self.plot.setLabel("bottom", translate("Compare", "step t"))
         cstate.modelsChanged.connect(self._models_changed)
         cstate.stepChanged.connect(self._step)
         self.apply_theme()
@@ -119,7 +120,8 @@ class OutputsPlot(_PlotBox):
                 item = self.plot.plot(np.arange(T, dtype=np.float64), x_in[:, k], connect="finite")
                 self.input_curves.append(item)
                 values.append(x_in[:, k])
-            what_in = "input" if x_in.shape[1] == 1 else f"input ({x_in.shape[1]} features)"
+            what_in = (translate("Compare", "input") if x_in.shape[1] == 1
+                       else translate("Compare", "input ({n} features)").format(n=x_in.shape[1]))
             legend.append((f"{what_in}: {self.cstate.input_name}" if self.cstate.input_name else what_in,
                            INPUT_COLOUR))
         # sine: the output at step t predicts the input at t + 1, so it is drawn at t + 1 over the input
@@ -148,9 +150,10 @@ class OutputsPlot(_PlotBox):
         self.fit_left_axis()
         self.plot.setXRange(-0.5, T - 0.5 + shift, padding=0.01)
         self._char_ticks(first.sequence, T)
-        outputs = " / ".join(sorted(what)) or "no output (no head)"
-        next_value = ", drawn at t + 1 (it predicts the next value)" if shift else ""
-        self.set_title(f"<b>Outputs</b>: each model's {outputs}{next_value}<br>{legend_line}")
+        outputs = " / ".join(sorted(what)) or translate("Compare", "no output (no head)")
+        next_value = translate("Compare", ", drawn at t + 1 (it predicts the next value)") if shift else ""
+        self.set_title(translate("Compare", "<b>Outputs</b>: each model's {outputs}{next}").format(
+            outputs=outputs, next=next_value) + f"<br>{legend_line}")
         self._step(self.cstate.step)
 
     def _char_ticks(self, sequence, T: int) -> None:
@@ -159,10 +162,10 @@ class OutputsPlot(_PlotBox):
         if isinstance(sequence, str) and T <= 80:
             shown = {" ": "␣", "\n": "↵", "\t": "⇥"}
             axis.setTicks([[(float(t), shown.get(ch, ch)) for t, ch in enumerate(sequence)], []])
-            self.plot.setLabel("bottom", "input character at step t")
+            self.plot.setLabel("bottom", translate("Compare", "input character at step t"))
         else:
             axis.setTicks(None)
-            self.plot.setLabel("bottom", "step t")
+            self.plot.setLabel("bottom", translate("Compare", "step t"))
 
     @guarded
     def _step(self, step: int) -> None:
@@ -186,7 +189,7 @@ class GradientCurves(_PlotBox):
         super().__init__(cstate, parent)
         self.curves: list[pg.PlotDataItem] = []
         self.plot.setLogMode(x=False, y=True)
-        self.plot.setLabel("bottom", "steps back in time, t* − t")
+        self.plot.setLabel("bottom", translate("Compare", "steps back in time, t* − t"))
         self.plot.setLabel("left", "‖∂y/∂h<sub>t</sub>‖")
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # the ticks are powers of ten: no "(x0.001)"
         self.range_log: tuple[float, float] | None = None  # the visible y range as log10 values
@@ -208,7 +211,7 @@ class GradientCurves(_PlotBox):
             item.gateviz_model = e.name
             self.curves.append(item)
         self.apply_theme()
-        self.set_title("<b>Gradients through time</b> (computing…)")
+        self.set_title(translate("Compare", "<b>Gradients through time</b> (computing…)"))
 
     @guarded
     def _gradients_changed(self) -> None:
@@ -240,7 +243,8 @@ class GradientCurves(_PlotBox):
             item.setData(x, y, connect="finite")
             found.append(y[np.isfinite(y)])
             if np.isnan(y).any():  # say what a gap is, and where it starts
-                gaps.append(f"{e.name} from {int(np.argmax(np.isnan(y)))} steps back")
+                gaps.append(translate("Compare", "{name} from {n} steps back").format(
+                    name=e.name, n=int(np.argmax(np.isnan(y)))))
         values = np.concatenate(found) if found else np.zeros(0)
         if values.size:
             lo_exp, hi_exp = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
@@ -255,11 +259,12 @@ class GradientCurves(_PlotBox):
         self.plot.setXRange(-0.5, max(step, 1) + 0.5, padding=0.01)
         where = ""
         if any(multi for _, _, multi in layers):
-            where = " (" + ", ".join(sorted({f"layer {k} {d}" for k, d, _ in layers})) + ")"
-        note = " — every gradient is zero" if not values.size else \
-            f" — a gap is an exact zero ({'; '.join(gaps)})" if gaps else ""
+            where = " (" + ", ".join(sorted({translate("Compare", "layer {k} {direction}").format(
+                k=k, direction=translate("Controls", d)) for k, d, _ in layers})) + ")"
+        note = translate("Compare", " — every gradient is zero") if not values.size else \
+            translate("Compare", " — a gap is an exact zero ({gaps})").format(gaps="; ".join(gaps)) if gaps else ""
         legend = self.legend_line([(e.name, e.colour) for e in entries])
-        self.set_title(f"<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>{where}, "
+        self.set_title(translate("Compare", "<b>‖∂y/∂h<sub>t</sub>‖ against t* − t</b>") + f"{where}, "
                        f"{html.escape(target_title(entries), quote=False)}{note}<br>{legend}")
 
     def apply_theme(self) -> None:
@@ -273,7 +278,8 @@ class GradientCurves(_PlotBox):
 class DetailView(QWidget):
     """One model's heatmaps or cell diagram (the app's panels on that model's ViewState)."""
 
-    PANELS = (("heatmaps", "heatmaps"), ("cell", "cell diagram"))
+    PANELS = (("heatmaps", QT_TRANSLATE_NOOP("Compare", "heatmaps")),
+              ("cell", QT_TRANSLATE_NOOP("Compare", "cell diagram")))
 
     def __init__(self, cstate: CompareState, parent: QWidget | None = None):
         super().__init__(parent)
@@ -283,11 +289,11 @@ class DetailView(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(8, 2, 8, 2)
         self.model_box = QComboBox()
-        self.model_box.setToolTip("Whose gates to show below")
+        self.model_box.setToolTip(translate("Compare", "Whose gates to show below"))
         self.panel_box = QComboBox()
         for pid, label in self.PANELS:
-            self.panel_box.addItem(label, pid)
-        self.label = QLabel("Show")
+            self.panel_box.addItem(translate("Compare", label), pid)
+        self.label = QLabel(translate("Compare", "Show"))
         row.addWidget(self.label)
         row.addWidget(self.model_box)
         row.addWidget(self.panel_box)

@@ -157,6 +157,201 @@
         </message>
     </context>
     <context>
+        <name>Compare</name>
+        <message>
+            <source>▶ Play</source>
+            <translation>▶ 播放</translation>
+        </message>
+        <message>
+            <source>Play / pause (Space)</source>
+            <translation>播放 / 暂停 (空格)</translation>
+        </message>
+        <message>
+            <source>The shared time step t*: every model's cursor and the gradients' target step</source>
+            <translation>共同的时间步 t*：所有模型的光标，也是梯度的目标时间步</translation>
+        </message>
+        <message>
+            <source>Export…</source>
+            <translation>导出…</translation>
+        </message>
+        <message>
+            <source>This view as a figure (PNG, SVG, PDF) or an animation of t* (GIF, MP4)</source>
+            <translation>把此视图导出为图（PNG、SVG、PDF）或 t* 的动画（GIF、MP4）</translation>
+        </message>
+        <message>
+            <source>step t* = {step} of 0..{last}</source>
+            <translation>时间步 t* = {step}（0..{last}）</translation>
+        </message>
+        <message>
+            <source>❚❚ Pause</source>
+            <translation>❚❚ 暂停</translation>
+        </message>
+        <message>
+            <source>compare models</source>
+            <translation>比较模型</translation>
+        </message>
+        <message>
+            <source>Export the comparison</source>
+            <translation>导出比较</translation>
+        </message>
+        <message>
+            <source>Figures (*.png *.svg *.pdf);;Animations (*.gif *.mp4)</source>
+            <translation>图 (*.png *.svg *.pdf);;动画 (*.gif *.mp4)</translation>
+        </message>
+        <message>
+            <source>Export failed</source>
+            <translation>导出失败</translation>
+        </message>
+        <message>
+            <source>wrote {path} ({w}x{h} px)</source>
+            <translation>已写入 {path}（{w}x{h} 像素）</translation>
+        </message>
+        <message>
+            <source>loading {models}</source>
+            <translation>正在加载 {models}</translation>
+        </message>
+        <message>
+            <source>{n} models on {where}: {names}</source>
+            <translation>{n} 个模型，输入为{where}：{names}</translation>
+        </message>
+        <message>
+            <source>Cannot compare these models</source>
+            <translation>无法比较这些模型</translation>
+        </message>
+        <message>
+            <source>gradients: {message}</source>
+            <translation>梯度：{message}</translation>
+        </message>
+        <message>
+            <source>Compare models</source>
+            <translation>比较模型</translation>
+        </message>
+        <message>
+            <source>Models to compare on one input ({low} to {high}), in legend order:</source>
+            <translation>在同一输入上比较的模型（{low} 至 {high} 个），按图例顺序：</translation>
+        </message>
+        <message>
+            <source>A bundled model to add</source>
+            <translation>要添加的内置模型</translation>
+        </message>
+        <message>
+            <source>Add</source>
+            <translation>添加</translation>
+        </message>
+        <message>
+            <source>Add file…</source>
+            <translation>添加文件…</translation>
+        </message>
+        <message>
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <source>the first model's task's sample</source>
+            <translation>第一个模型所属任务的样本</translation>
+        </message>
+        <message>
+            <source>An input file (.npy, .csv, .txt) every model reads; empty: the task's sample</source>
+            <translation>所有模型共同读取的输入文件（.npy、.csv、.txt）；留空则用任务的样本</translation>
+        </message>
+        <message>
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <source>Input:</source>
+            <translation>输入：</translation>
+        </message>
+        <message>
+            <source>Compare</source>
+            <translation>比较</translation>
+        </message>
+        <message>
+            <source>Add a model to compare</source>
+            <translation>添加要比较的模型</translation>
+        </message>
+        <message>
+            <source>Input for every model</source>
+            <translation>所有模型的输入</translation>
+        </message>
+        <message>
+            <source>Add {n} more.</source>
+            <translation>还需添加 {n} 个。</translation>
+        </message>
+        <message>
+            <source>step t</source>
+            <translation>时间步 t</translation>
+        </message>
+        <message>
+            <source>input</source>
+            <translation>输入</translation>
+        </message>
+        <message>
+            <source>input ({n} features)</source>
+            <translation>输入（{n} 个特征）</translation>
+        </message>
+        <message>
+            <source>no output (no head)</source>
+            <translation>没有输出（没有输出层）</translation>
+        </message>
+        <message>
+            <source>, drawn at t + 1 (it predicts the next value)</source>
+            <translation>，画在 t + 1 处（它预测下一个值）</translation>
+        </message>
+        <message>
+            <source>&lt;b&gt;Outputs&lt;/b&gt;: each model's {outputs}{next}</source>
+            <translation>&lt;b&gt;输出&lt;/b&gt;：各模型的 {outputs}{next}</translation>
+        </message>
+        <message>
+            <source>input character at step t</source>
+            <translation>第 t 步的输入字符</translation>
+        </message>
+        <message>
+            <source>steps back in time, t* − t</source>
+            <translation>向前回溯的步数 t* − t</translation>
+        </message>
+        <message>
+            <source>&lt;b&gt;Gradients through time&lt;/b&gt; (computing…)</source>
+            <translation>&lt;b&gt;随时间的梯度&lt;/b&gt;（计算中…）</translation>
+        </message>
+        <message>
+            <source>{name} from {n} steps back</source>
+            <translation>{name} 从回溯 {n} 步处起</translation>
+        </message>
+        <message>
+            <source>layer {k} {direction}</source>
+            <translation>第 {k} 层 {direction}</translation>
+        </message>
+        <message>
+            <source> — every gradient is zero</source>
+            <translation> — 所有梯度均为零</translation>
+        </message>
+        <message>
+            <source> — a gap is an exact zero ({gaps})</source>
+            <translation> — 断开处恰好为零（{gaps}）</translation>
+        </message>
+        <message>
+            <source>&lt;b&gt;‖∂y/∂h&lt;sub&gt;t&lt;/sub&gt;‖ against t* − t&lt;/b&gt;</source>
+            <translation>&lt;b&gt;‖∂y/∂h&lt;sub&gt;t&lt;/sub&gt;‖ 随 t* − t 的变化&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <source>heatmaps</source>
+            <translation>热图</translation>
+        </message>
+        <message>
+            <source>cell diagram</source>
+            <translation>单元结构图</translation>
+        </message>
+        <message>
+            <source>Whose gates to show below</source>
+            <translation>下方显示哪个模型的门</translation>
+        </message>
+        <message>
+            <source>Show</source>
+            <translation>显示</translation>
+        </message>
+    </context>
+    <context>
         <name>Controls</name>
         <message>
             <source>Unit index</source>
