@@ -19,6 +19,7 @@ compact level needs at ``min_em``: layouts never give the panel less.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF, QSize
@@ -98,16 +99,23 @@ def _title_width(b: Builder, c: Content) -> float:
     return b.w(c.title, "bold") + 1.5 * b.E + b.w(c.templates["where"])
 
 
+# where a line may break: at spaces, and before any hanzi (Chinese has no spaces between words),
+# never before closing punctuation ("，。）：" end their line) nor after an opening one ("（" starts it)
+_PIECES = re.compile(r"\s+|[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
+_CLOSING, _OPENING = "，。）、：；！？”’》】", "（“‘《【"
+
+
 def _wrap(b: Builder, text: str, width: float, style: str) -> list[str]:
     lines, current = [], ""
-    for word in text.split(" "):
-        joined = f"{current} {word}" if current else word
-        if current and b.w(joined, style) > width:
-            lines.append(current)
-            current = word
+    for piece in _PIECES.findall(text):
+        joined = current + piece
+        may_break = not piece.isspace() and piece[0] not in _CLOSING and current.rstrip()[-1:] not in _OPENING
+        if current.strip() and may_break and b.w(joined.rstrip(), style) > width:
+            lines.append(current.rstrip())
+            current = piece
         else:
-            current = joined
-    return lines + [current] if current else lines
+            current = joined if current or not piece.isspace() else ""
+    return lines + [current.rstrip()] if current.strip() else lines
 
 
 def _formulas(b: Builder, c: Content, top: float, width: float) -> float:

@@ -17,6 +17,8 @@ Keys of the dynamic labels and colours are the panel's value keys ("f", "c-1", "
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF
 
 from . import notation
@@ -30,6 +32,15 @@ GATE_NAMES = {"i": QT_TRANSLATE_NOOP("Quantity", "input gate"), "f": QT_TRANSLAT
               "n": QT_TRANSLATE_NOOP("Quantity", "candidate")}
 GATE_QUANTITY = {"i": "input_gate", "f": "forget_gate", "g": "cell_candidate", "o": "output_gate",
                  "r": "reset_gate", "z": "update_gate", "n": "candidate"}
+
+
+CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")  # hanzi, CJK and full-width punctuation
+
+
+def upright(markup: str, style: str) -> str:
+    """Chinese is never set in italics (a slanted hanzi is a synthetic, unreadable oblique): an
+    italic label holding CJK characters is drawn regular."""
+    return "regular" if style == "italic" and CJK.search(markup) else style
 
 
 class Builder:
@@ -47,7 +58,7 @@ class Builder:
         self.scene = Scene(em=ts.em, stroke=max(1.0, 0.07 * E))
 
     def w(self, markup: str, style: str = "regular") -> float:
-        return self.ts.width(markup, style)
+        return self.ts.width(markup, upright(markup, style))
 
     def clear(self, width: float, arrow: bool = True) -> float:
         """How far a label must stay from the centre line of a wire of ``width`` (its arrow head's half
@@ -67,6 +78,7 @@ class Builder:
 
     def label(self, markup: str, x: float, cy: float, align: str = "c", style: str = "regular", colour: str = "fg",
               key: str | None = None) -> QRectF:
+        style = upright(markup, style)
         rect = self.ts.box(markup, x, cy, align, style)
         self.scene.labels.append(Label(markup, rect, style, colour, align, key))
         return rect
