@@ -144,6 +144,8 @@ def untranslated_strings(path: Path) -> list[tuple[int, str, str]]:
         if not isinstance(node, ast.Call) or _name(node.func) not in SINKS:
             continue
         which = SINKS[_name(node.func)]
+        if _name(node.func) == "setLabel" and len(node.args) == 1:  # an AxisItem's setLabel(text)
+            which = (0,)
         args = [a for i, a in enumerate(node.args) if which is None or i in which]
         args += [k.value for k in node.keywords if k.arg in ("text", "title", "toolTip", "caption", "filter")]
         found += [(lit.lineno, _name(node.func), lit.value) for a in args for lit in _literals(a)]

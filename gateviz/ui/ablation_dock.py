@@ -145,7 +145,8 @@ class AblationPanel(QWidget):
         self.chart.setMenuEnabled(False)
         self.bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.8)  # created once, setOpts after
         self.chart.addItem(self.bars)
-        self.chart.getAxis("bottom").setLabel("units, most important first")
+        i18n.bind(self.chart.getAxis("bottom"), "setLabel", "Ablation",
+                  QT_TRANSLATE_NOOP("Ablation", "units, most important first"))
         self.chart.getAxis("left").enableAutoSIPrefix(False)  # a metric's drop reads as it is, not "×0.001"
         self.chart.getAxis("bottom").setStyle(hideOverlappingLabels=False)  # the first bar's label may overhang
         self.top_label = QLabel("", self)  # the top units by name (bars may be too narrow to name them)

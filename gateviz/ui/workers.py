@@ -245,7 +245,10 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
         source = str(model_or_path)
     else:
         if progress:
-            progress(0.0, f"reading {os.path.basename(str(model_or_path))}")
+            from PySide6.QtCore import QCoreApplication
+
+            progress(0.0, QCoreApplication.translate("Workers", "reading {name}").format(
+                name=os.path.basename(str(model_or_path))))
         model = load_model_file(str(model_or_path), module)
         source = str(model_or_path)
     if model.initial_state_from is not None and getattr(model, "encoder", None) is None:

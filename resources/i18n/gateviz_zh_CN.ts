@@ -52,6 +52,10 @@
             <translation>单击列标题排序；单击某一行可固定或取消固定该单元</translation>
         </message>
         <message>
+            <source>units, most important first</source>
+            <translation>单元（按重要性从高到低）</translation>
+        </message>
+        <message>
             <source>Silencing the units of layer {layer}…</source>
             <translation>正在静默第 {layer} 层的单元…</translation>
         </message>
@@ -2227,6 +2231,13 @@ RNN：
         <message>
             <source>Training failed</source>
             <translation>训练失败</translation>
+        </message>
+    </context>
+    <context>
+        <name>Workers</name>
+        <message>
+            <source>reading {name}</source>
+            <translation>正在读取 {name}</translation>
         </message>
     </context>
 </TS>
