@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
-from gateviz.core.interventions import QUANTITY_WORDS
+from gateviz.core.interventions import QUANTITY_WORDS, _runs  # _runs: 8-11 for 8, 9, 10, 11, as the core writes
 from gateviz.ui.guard import guarded
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
@@ -80,6 +80,32 @@ QUANTITY_NAMES = {"input_gate": QT_TRANSLATE_NOOP("Quantities", "input gate i"),
 def quantity_name(q: str) -> str:
     """'forget gate f' / '遗忘门 f': a quantity as the interface language names it."""
     return translate("Quantities", QUANTITY_NAMES[q]) if q in QUANTITY_NAMES else QUANTITY_WORDS.get(q, q)
+
+
+def describe_intervention(iv, with_layer: bool = True) -> str:
+    """``iv.describe()`` in the interface language ("遗忘门 f：单元 8 = 0，从第 10 步起")."""
+    from gateviz.ui import i18n
+
+    if i18n.current_language() == "en":
+        return iv.describe(with_layer=with_layer)  # the core's own words
+    what = quantity_name(iv.quantity)
+    units = (translate("Intervene", "every unit") if iv.units is None
+             else translate("Intervene", "unit {units}").format(units=", ".join(_runs(iv.units))))
+    value = {"set": "= ", "scale": "× ", "add": "+ "}[iv.op] + f"{iv.value:g}"
+    if iv.start is None and iv.stop is None:
+        steps = translate("Intervene", "at every step")
+    elif iv.start is not None and iv.stop == iv.start + 1:
+        steps = translate("Intervene", "at step {t}").format(t=iv.start)
+    elif iv.stop is None:
+        steps = translate("Intervene", "from step {t}").format(t=iv.start)
+    elif iv.start is None:
+        steps = translate("Intervene", "before step {t}").format(t=iv.stop)
+    else:
+        steps = translate("Intervene", "at steps {first}–{last}").format(first=iv.start, last=iv.stop - 1)
+    where = translate("Intervene", " (layer {k} {direction})").format(
+        k=iv.layer, direction=translate("Controls", iv.direction)) if with_layer else ""
+    return translate("Intervene", "{what} of {units} {value} {steps}{where}").format(
+        what=what, units=units, value=value, steps=steps, where=where)
 
 
 def preset_spec(layer: int, direction: str, quantity: str, value: float) -> str:

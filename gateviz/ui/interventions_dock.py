@@ -20,7 +20,7 @@ from gateviz.core.trace import QUANTITIES
 from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
-from gateviz.ui.intervention_menu import quantity_name
+from gateviz.ui.intervention_menu import describe_intervention, quantity_name
 
 EMPTY_HINT = QT_TRANSLATE_NOOP(
     "InterventionsDock", "No interventions. Right-click a heatmap row, a unit's line in the unit traces or a gate in "
@@ -100,7 +100,7 @@ class InterventionsPanel(QWidget):
                 state = (translate("InterventionsDock", "applied to the shown run") if str(iv) in applied
                          else translate("InterventionsDock", "on (re-tracing…)") if on
                          else translate("InterventionsDock", "off"))
-                item.setToolTip(f"{iv.describe()}\n{state}")
+                item.setToolTip(f"{describe_intervention(iv)}\n{state}")
                 self.list.addItem(item)
             if entries:
                 self.list.setCurrentRow(min(max(row, 0), len(entries) - 1))
@@ -269,7 +269,7 @@ class InterventionDialog(QDialog):
             return
         self.intervention = iv
         self.error.setText("")
-        self.words.setText(iv.describe())
+        self.words.setText(describe_intervention(iv))
         self.ok_button.setEnabled(True)
         if not self._writing:
             self._show_fields(iv)

@@ -134,7 +134,9 @@ class StatusBar(QStatusBar):
             self.interventions_button.setText(
                 (translate("StatusBar", "⚡ {n} intervention active") if n == 1
                  else translate("StatusBar", "⚡ {n} interventions active")).format(n=n))
-            lines = [f"{iv}   ({iv.describe()})" for iv in active]
+            from gateviz.ui.intervention_menu import describe_intervention
+
+            lines = [f"{iv}   ({describe_intervention(iv)})" for iv in active]
             if off:
                 lines.append(translate("StatusBar", "({n} more switched off)").format(n=off))
             self.interventions_button.setToolTip(

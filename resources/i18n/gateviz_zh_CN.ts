@@ -1008,6 +1008,42 @@ Do you want to replace it?</source>
     <context>
         <name>Intervene</name>
         <message>
+            <source>every unit</source>
+            <translation>每个单元</translation>
+        </message>
+        <message>
+            <source>unit {units}</source>
+            <translation>单元 {units}</translation>
+        </message>
+        <message>
+            <source>at every step</source>
+            <translation>每一步</translation>
+        </message>
+        <message>
+            <source>at step {t}</source>
+            <translation>第 {t} 步</translation>
+        </message>
+        <message>
+            <source>from step {t}</source>
+            <translation>从第 {t} 步起</translation>
+        </message>
+        <message>
+            <source>before step {t}</source>
+            <translation>第 {t} 步之前</translation>
+        </message>
+        <message>
+            <source>at steps {first}–{last}</source>
+            <translation>第 {first}–{last} 步</translation>
+        </message>
+        <message>
+            <source> (layer {k} {direction})</source>
+            <translation>（第 {k} 层，{direction}）</translation>
+        </message>
+        <message>
+            <source>{what} of {units} {value} {steps}{where}</source>
+            <translation>{what}（{units}）{value}，{steps}{where}</translation>
+        </message>
+        <message>
             <source>Adds {specs}</source>
             <translation>添加 {specs}</translation>
         </message>
