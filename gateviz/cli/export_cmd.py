@@ -247,7 +247,9 @@ def _set_language(lang: str | None) -> None:
     from gateviz.ui import i18n
 
     headless.ensure_app()
-    i18n.set_language(i18n.normalize(lang or os.environ.get(i18n.ENV)) or "en")
+    wanted = i18n.normalize(lang or os.environ.get(i18n.ENV)) or "en"
+    if wanted != i18n.current_language():  # no languageChanged (views rebuilding their texts) for nothing
+        i18n.set_language(wanted)
 
 
 def run(args: argparse.Namespace) -> int:
