@@ -72,7 +72,7 @@ class StepBar(QWidget):
         self.cstate = cstate
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        self.play = QPushButton(translate("Compare", "▶ Play"))
+        self.play = QPushButton("▶ " + translate("Compare", "Play"))  # the symbols stay out of the .ts
         self.play.setCheckable(True)
         self.play.setToolTip(translate("Compare", "Play / pause (Space)"))
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -111,7 +111,7 @@ class StepBar(QWidget):
 
     @guarded
     def _toggle(self, on: bool) -> None:
-        self.play.setText(translate("Compare", "❚❚ Pause") if on else translate("Compare", "▶ Play"))
+        self.play.setText("❚❚ " + translate("Compare", "Pause") if on else "▶ " + translate("Compare", "Play"))
         if on:
             if self.cstate.step >= self.cstate.length - 1:
                 self.cstate.set_step(0)

@@ -163,10 +163,6 @@
     <context>
         <name>Compare</name>
         <message>
-            <source>▶ Play</source>
-            <translation>▶ 播放</translation>
-        </message>
-        <message>
             <source>Play / pause (Space)</source>
             <translation>播放 / 暂停 (空格)</translation>
         </message>
@@ -187,8 +183,12 @@
             <translation>时间步 t* = {step}（0..{last}）</translation>
         </message>
         <message>
-            <source>❚❚ Pause</source>
-            <translation>❚❚ 暂停</translation>
+            <source>Play</source>
+            <translation>播放</translation>
+        </message>
+        <message>
+            <source>Pause</source>
+            <translation>暂停</translation>
         </message>
         <message>
             <source>compare models</source>
