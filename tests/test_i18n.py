@@ -284,3 +284,24 @@ def test_cli_lang_is_one_line_error_when_unknown(capsys):
     assert main(["--lang", "fr"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["gateviz: error: --lang takes zh (Simplified Chinese) or en, not 'fr'"]
+
+
+@pytest.mark.parametrize("argv, lang, rest", [
+    (["--lang", "zh"], "zh_CN", ()),
+    (["--lang=en", "bundled:sine-lstm"], "en", ("bundled:sine-lstm",)),
+    (["bundled:sine-lstm", "--lang", "zh"], "zh_CN", ("bundled:sine-lstm",)),
+])
+def test_cli_lang_reaches_the_app(monkeypatch, argv, lang, rest):
+    """gateviz --lang zh|en [MODEL [INPUT]]: the app starts in that language (and GATEVIZ_LANG tells the
+    subcommands and exports)."""
+    import gateviz.ui.app as app_module
+    from gateviz.cli import main
+
+    seen = {}
+    monkeypatch.delenv("GATEVIZ_LANG", raising=False)
+    monkeypatch.setattr(app_module, "run_app", lambda *a, lang=None: seen.update(argv=a, lang=lang) or 0)
+    assert main(argv) == 0
+    assert seen == {"argv": rest, "lang": lang}
+    import os
+
+    assert os.environ["GATEVIZ_LANG"] == lang

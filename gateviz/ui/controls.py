@@ -156,7 +156,11 @@ class SequenceBox(QGroupBox):
         layout.addWidget(self.editor_stack)
         layout.addWidget(self.load_button)
         self._current: str | None = None
-        i18n.notifier.languageChanged.connect(lambda _code: self.set_samples(self._samples, self._current))
+        i18n.notifier.languageChanged.connect(self._language_changed)  # a method: disconnected when deleted
+
+    @guarded
+    def _language_changed(self, _code: str) -> None:
+        self.set_samples(self._samples, self._current)
 
     def set_samples(self, samples: list, current: str | None) -> None:
         self._samples = list(samples)

@@ -30,7 +30,9 @@ ENV = "GATEVIZ_LANG"
 
 
 class _Notifier(QObject):
-    languageChanged = Signal(str)  # the new code, emitted after the translators are installed
+    # the new code, emitted after the translators are installed. Connect a method of a QObject (Qt
+    # disconnects it when that object is deleted), never a lambda: it would outlive its widget.
+    languageChanged = Signal(str)
 
 
 notifier = _Notifier()
