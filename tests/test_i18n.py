@@ -206,9 +206,13 @@ def test_language_switches_live_and_back_keeping_the_view(qtbot, settings_dir, s
     window = open_window(qtbot)
     state = window.state
     qtbot.waitUntil(lambda: window.dashboard is not None, timeout=WINDOW_WAIT_MS)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.interventions.add("layer0.forward.forget_gate[1]=0@3:")
+    window.set_theme(name="dark")
     state.set_pinned([1, 3])
     state.set_step(5)
     model, trace = state.model, state.trace
+    interventions, theme = list(state.interventions), state.theme
     english = _menu_titles(window)
     assert english[:3] == ["&File", "&Model", "&View"]
     old_dashboard = window.dashboard
@@ -223,6 +227,10 @@ def test_language_switches_live_and_back_keeping_the_view(qtbot, settings_dir, s
     assert window.dashboard is not old_dashboard  # the panels were built again, in Chinese
     qtbot.waitUntil(lambda: window.dashboard.isVisible(), timeout=WINDOW_WAIT_MS)
     assert (state.model, state.trace, state.step, state.pinned) == (model, trace, 5, [1, 3])
+    assert (state.interventions, state.theme) == (interventions, theme)
+    assert window.interventions.menu.title() == "干预(&I)"
+    assert "遗忘门 f" in window.status.interventions_button.toolTip()  # the status bar says it in Chinese
+    assert window.status.model_label.text().startswith(model.name)
     assert i18n.remembered_language() == "zh_CN"
     assert not shown_errors
 
@@ -231,6 +239,8 @@ def test_language_switches_live_and_back_keeping_the_view(qtbot, settings_dir, s
     assert _menu_titles(window) == english
     assert window.controls_dock.windowTitle() == "Controls"
     assert (state.model, state.trace, state.step, state.pinned) == (model, trace, 5, [1, 3])
+    assert (state.interventions, state.theme) == (interventions, theme)
+    assert "forget gate f" in window.status.interventions_button.toolTip()
     assert i18n.remembered_language() == "en"
     window.close()
 
