@@ -660,6 +660,38 @@ Each input step t is shaded by ‖∂y/∂xₜ‖, the size of the gradient of y
         <translation>反向</translation>
     </message>
     <message>
+        <source>h of unit {unit} (layer {layer} {direction}) at step {step}</source>
+        <translation>第 {step} 步单元 {unit} 的 h（第 {layer} 层，{direction}）</translation>
+    </message>
+    <message>
+        <source>sum of layer {layer}&apos;s output at step {step} (the head reads only the final states)</source>
+        <translation>第 {step} 步第 {layer} 层输出之和（输出层只读取最终状态）</translation>
+    </message>
+    <message>
+        <source>sum of layer {layer}&apos;s output at step {step}</source>
+        <translation>第 {step} 步第 {layer} 层输出之和</translation>
+    </message>
+    <message>
+        <source>sum of the model&apos;s outputs at step {step}</source>
+        <translation>第 {step} 步模型各输出之和</translation>
+    </message>
+    <message>
+        <source>log p({name}) (predicted) at step {step}</source>
+        <translation>第 {step} 步的 log p({name})（预测类别）</translation>
+    </message>
+    <message>
+        <source>log p({name}) at step {step}</source>
+        <translation>第 {step} 步的 log p({name})</translation>
+    </message>
+    <message>
+        <source>output {name} at step {step}</source>
+        <translation>第 {step} 步的输出 {name}</translation>
+    </message>
+    <message>
+        <source> (intervened run)</source>
+        <translation>（干预后的运行）</translation>
+    </message>
+    <message>
         <source>unbounded</source>
         <translation>无界</translation>
     </message>

@@ -12,6 +12,7 @@ construction and listens to the state's four signals:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,44 @@ def direction_name(direction: str) -> str:
     """'forward' / 'backward' in the interface language (the state keeps the English key)."""
     names = {"forward": QT_TRANSLATE_NOOP("Panels", "forward"), "backward": QT_TRANSLATE_NOOP("Panels", "backward")}
     return translate("Panels", names[direction]) if direction in names else direction
+
+
+# what y is (gateviz.core.gradients._definition, Qt-free and English): its patterns, to say it again
+# in the interface language; a definition matching none is shown as it is
+_STEP = r" at step (?P<step>\d+)"
+_DEFINITIONS = (
+    (re.compile(r"h of unit (?P<unit>\d+) \(layer (?P<layer>\d+) (?P<direction>forward|backward)\)" + _STEP + "$"),
+     QT_TRANSLATE_NOOP("Panels", "h of unit {unit} (layer {layer} {direction}) at step {step}")),
+    (re.compile(r"sum of layer (?P<layer>\d+)'s output" + _STEP + r" \(the head reads only the final states\)$"),
+     QT_TRANSLATE_NOOP("Panels", "sum of layer {layer}'s output at step {step} (the head reads only the final "
+                                 "states)")),
+    (re.compile(r"sum of layer (?P<layer>\d+)'s output" + _STEP + "$"),
+     QT_TRANSLATE_NOOP("Panels", "sum of layer {layer}'s output at step {step}")),
+    (re.compile(r"sum of the model's outputs" + _STEP + "$"),
+     QT_TRANSLATE_NOOP("Panels", "sum of the model's outputs at step {step}")),
+    (re.compile(r"log p\((?P<name>.*)\) \(predicted\)" + _STEP + "$"),
+     QT_TRANSLATE_NOOP("Panels", "log p({name}) (predicted) at step {step}")),
+    (re.compile(r"log p\((?P<name>.*)\)" + _STEP + "$"), QT_TRANSLATE_NOOP("Panels", "log p({name}) at step {step}")),
+    (re.compile(r"output (?P<name>.*)" + _STEP + "$"), QT_TRANSLATE_NOOP("Panels", "output {name} at step {step}")),
+)
+
+
+def gradient_definition(definition: str) -> str:
+    """What y is ("log p(depth 0) (predicted) at step 36", made by the Qt-free core in English) in the
+    interface language; the same text in English."""
+    intervened = definition.endswith(" (intervened run)")
+    core = definition[: -len(" (intervened run)")] if intervened else definition
+    for pattern, template in _DEFINITIONS:
+        m = pattern.match(core)
+        if m:
+            parts = m.groupdict()
+            if "direction" in parts:
+                parts["direction"] = direction_name(parts["direction"])
+            core = translate("Panels", template)
+            for key, value in parts.items():  # not str.format: a class name may hold braces
+                core = core.replace("{" + key + "}", value)
+            break
+    return core + (translate("Panels", " (intervened run)") if intervened else "")
 
 
 def tooltip(quantity: str, cell: str, convention: str = "framework") -> str:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gateviz.ui.state import ViewState
 
-from .common import NAN_COLOUR, TimeCursor, cache_static, muted, style_plot
+from .common import NAN_COLOUR, TimeCursor, cache_static, muted, style_plot, translate
 from .masking import MASKED_GREY, MaskedSteps, add_masked_steps
 from .overlay import original_pen
 from .plot_fit import MIN_VIEW_LINES, EvenRows, bottom_axis_height, label_px, relayout, size_bottom_axis, y_fit
@@ -35,7 +35,7 @@ def legend_html(names: list[str], colours: list[int] | None = None) -> str:
     """Series names in their line colours (the legend of a small plot's title); ``colours``: the
     series' indices into SERIES_COLOURS when they are not 0, 1, 2, ..."""
     colours = colours or list(range(len(names)))
-    return ", ".join(f"<span style='color:{SERIES_COLOURS[k % len(SERIES_COLOURS)]}'>━ {n}</span>"
+    return translate("IO", ", ").join(f"<span style='color:{SERIES_COLOURS[k % len(SERIES_COLOURS)]}'>━ {n}</span>"
                      for k, n in zip(colours, names))
 
 

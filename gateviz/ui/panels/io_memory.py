@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gateviz.ui.guard import guarded
 
-from .common import mark_dynamic, translate
+from .common import gradient_definition, mark_dynamic, translate
 from .io_base import shade_colour
 from .io_chargrid import ColourLegend
 
@@ -90,7 +90,7 @@ def memory_caption(shade: MemoryShade, mark: str) -> str:
     e.g. "▼ at t*")."""
     x = translate("IO", " (x_t: an embedding)") if shade.embedding else ""
     return translate("IO", "shading ‖∂y/∂xₜ‖{x} for y = {y}, {mark}: which earlier inputs matter now").format(
-        x=x, y=shade.definition, mark=mark)
+        x=x, y=gradient_definition(shade.definition), mark=mark)
 
 
 def memory_tip(shade: MemoryShade, mark: str) -> str:

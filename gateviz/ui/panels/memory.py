@@ -27,7 +27,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 from gateviz.core.gradients import forget_product
 from gateviz.ui.guard import guarded
 
-from .common import DIVERGING_MAP, Panel, TimeCursor, direction_name, muted, style_plot, translate
+from .common import (DIVERGING_MAP, Panel, TimeCursor, direction_name, gradient_definition, muted, style_plot,
+                     translate)
 from .plot_fit import label_px, log_ticks, power_label
 
 # one colour per layer and direction (Okabe-Ito); the dark theme starts with the lighter ones
@@ -230,7 +231,7 @@ class MemoryPanel(Panel):
         else:
             lag = "" if g.target.step == s.step else translate("Memory", " (computing step {step}…)").format(step=s.step)
             text = (f"<span style='font-size:{theme.font_pt}pt; color:{theme.foreground}'><b>y</b> = "
-                    f"{g.definition}</span><span style='{small}'>&nbsp; t* = {g.target.step}{lag}</span>")
+                    f"{gradient_definition(g.definition)}</span><span style='{small}'>&nbsp; t* = {g.target.step}{lag}</span>")
         self.caption.setText(text)
 
     def _update_gradients(self) -> None:
