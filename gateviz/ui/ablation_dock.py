@@ -235,8 +235,8 @@ class AblationPanel(QWidget):
         with QSignalBlocker(self.over_combo):
             self.over_combo.clear()
             if s.task is not None:
-                self.over_combo.addItem(translate("Ablation", "the {task} task's own sequences").format(task=s.task.name),
-                                        "task")
+                self.over_combo.addItem(
+                    translate("Ablation", "the {task} task's own sequences").format(task=s.task.name), "task")
             self.over_combo.addItem(translate("Ablation", "the shown input"), "input")
             index = self.over_combo.findData(self._over_chosen or "task")
             self.over_combo.setCurrentIndex(max(0, index))
@@ -300,9 +300,10 @@ class AblationPanel(QWidget):
 
     def _set_headers(self, result) -> None:
         """Short column titles (the dock is narrow); their tooltips say them in full."""
-        silenced = (translate("Ablation", "the metric with the unit silenced") if result is None or result.metric is None
-                    else translate("Ablation", "the {measure} with the unit silenced").format(
-                        measure=result.measure_label))
+        if result is None or result.metric is None:
+            silenced = translate("Ablation", "the metric with the unit silenced")
+        else:
+            silenced = translate("Ablation", "the {measure} with the unit silenced").format(measure=result.measure_label)
         if result is None:
             change = translate("Ablation", "how much worse the measure gets with the unit silenced")
         elif result.goal == "max":

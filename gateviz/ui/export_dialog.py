@@ -96,8 +96,8 @@ def confirm_overwrite(parent: QWidget, path: str) -> bool:
     answer = QMessageBox.question(
         parent, translate("Export", "Replace file?"),
         translate("Export", "{name} already exists in {folder}.\nDo you want to replace it?").format(
-            name=os.path.basename(path), folder=os.path.dirname(path) or "."), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No)
+            name=os.path.basename(path), folder=os.path.dirname(path) or "."),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -145,7 +145,8 @@ class _ExportDialog(QDialog):
         self.form = QFormLayout(self)
         self.path_row = _PathRow(title, filters)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = self.buttons.addButton(translate("Export", "Export"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button = self.buttons.addButton(translate("Export", "Export"),
+                                                    QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
 

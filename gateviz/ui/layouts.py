@@ -63,7 +63,8 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
                        (Split("v", (("cell", 9), ("traces", 9), ("saturation", 6))), 1))),
            drop_order=("saturation", "traces", "io", "heatmaps")),
     Layout("story", QT_TRANSLATE_NOOP("Layouts", "&Input and cell diagram"),
-           QT_TRANSLATE_NOOP("Layouts", "What the model reads and predicts above the cell that does it: the lecture's main view"),
+           QT_TRANSLATE_NOOP("Layouts", "What the model reads and predicts above the cell that does it: "
+                                        "the lecture's main view"),
            "Ctrl+2", Split("v", (("io", 2), ("cell", 5))), drop_order=("io",)),
     Layout("gates", QT_TRANSLATE_NOOP("Layouts", "&Heatmaps and unit traces"),
            QT_TRANSLATE_NOOP("Layouts", "Every gate of every unit beside the pinned units' curves"), "Ctrl+3",

@@ -201,10 +201,13 @@ class PlaybackBar(QWidget):
         super().__init__(parent)
         self.player = player
         self.state = player.state
-        self.start_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Jump to the first step (Home)"), player.to_start)
-        self.back_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step back (←)"), lambda: player.step_by(-1))
+        self.start_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Jump to the first step (Home)"),
+                                         player.to_start)
+        self.back_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step back (←)"),
+                                        lambda: player.step_by(-1))
         self.play_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Play / pause (Space)"), player.toggle)
-        self.forward_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step forward (→)"), lambda: player.step_by(1))
+        self.forward_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "One step forward (→)"),
+                                           lambda: player.step_by(1))
         self.end_button = _tool_button(self, QT_TRANSLATE_NOOP("Player", "Jump to the last step (End)"), player.to_end)
         self._icon_colour = "#202020"
 

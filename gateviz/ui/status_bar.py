@@ -62,7 +62,8 @@ class StatusBar(QStatusBar):
         self.state = state
         self._is_busy = is_busy
         self.model_label = QLabel(translate("StatusBar", "no model"))
-        i18n.bind(self.model_label, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP("StatusBar", "The current model and input"))
+        i18n.bind(self.model_label, "setToolTip", "StatusBar",
+                  QT_TRANSLATE_NOOP("StatusBar", "The current model and input"))
         self.model_label.setContentsMargins(4, 0, 16, 0)  # keep the step apart from the unit read-out
         self.value_label = FittingLabel()
         i18n.bind(self.value_label, "setToolTip", "StatusBar", QT_TRANSLATE_NOOP(

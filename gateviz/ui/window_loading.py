@@ -88,10 +88,11 @@ class ModelLoading:
                 else translate("Loading", "; open a model with File ▸ Open"))
         if tag is not None and tag[0] == "load":
             label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
-            self.statusBar().showMessage(translate("Loading", "Cancelled opening {name}").format(name=label) + kept, 5000)
+            self.statusBar().showMessage(translate("Loading", "Cancelled opening {name}").format(name=label) + kept,
+                                         5000)
         elif tag is not None and tag[0] == "intervene":
-            self.statusBar().showMessage(translate("Loading", "Cancelled re-tracing with the interventions{kept} as shown")
-                                         .format(kept=kept), 5000)
+            self.statusBar().showMessage(translate(
+                "Loading", "Cancelled re-tracing with the interventions{kept} as shown").format(kept=kept), 5000)
         else:
             self.statusBar().showMessage(translate("Loading", "Cancelled tracing the new input") + kept, 5000)
         fallback = getattr(self, "_after_failure", None)  # `gateviz MODEL` cancelled: the bundled model opens

@@ -31,14 +31,16 @@ class WindowMenus:
                                         QT_TRANSLATE_NOOP("Menu", "Open a model file (gateviz, PyTorch, Keras, ONNX)"))
         self.recent_menu = self._menu(file_menu, QT_TRANSLATE_NOOP("Menu", "Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._action(file_menu, QT_TRANSLATE_NOOP("Menu", "Open &sequence…"), self.open_sequence_dialog, "Ctrl+Shift+O",
+        self._action(file_menu, QT_TRANSLATE_NOOP("Menu", "Open &sequence…"), self.open_sequence_dialog,
+                     "Ctrl+Shift+O",
                      QT_TRANSLATE_NOOP("Menu", "Feed the model an input from a .npy, .csv or .txt file"))
         self.save_action = self._action(file_menu, QT_TRANSLATE_NOOP("Menu", "&Save model…"), self.save_model_dialog,
                                         QKeySequence.StandardKey.Save,
-                                        QT_TRANSLATE_NOOP("Menu", "Save the current model as a gateviz model file (.gvm)"))
-        self.compare_action = self._action(file_menu, QT_TRANSLATE_NOOP("Menu", "&Compare models…"), self.open_compare_dialog,
-                                           "Ctrl+K", QT_TRANSLATE_NOOP("Menu", "RNN vs LSTM vs GRU: 2 to 4 models on one input, "
-                                                               "side by side"))
+                                        QT_TRANSLATE_NOOP("Menu", "Save the current model as a gateviz model file "
+                                                                  "(.gvm)"))
+        self.compare_action = self._action(
+            file_menu, QT_TRANSLATE_NOOP("Menu", "&Compare models…"), self.open_compare_dialog, "Ctrl+K",
+            QT_TRANSLATE_NOOP("Menu", "RNN vs LSTM vs GRU: 2 to 4 models on one input, side by side"))
         file_menu.addSeparator()
         self.export_separator = file_menu.addSeparator()
         self._action(file_menu, QT_TRANSLATE_NOOP("Menu", "&Quit"), self.close, QKeySequence.StandardKey.Quit,
@@ -63,7 +65,8 @@ class WindowMenus:
         self.panels_menu = self._menu(view_menu, QT_TRANSLATE_NOOP("Menu", "&Panels"))
         toggle = self.controls_dock.toggleViewAction()
         i18n.bind(toggle, "setText", "Menu", QT_TRANSLATE_NOOP("Menu", "&Controls"))
-        i18n.bind(toggle, "setToolTip", "Menu", QT_TRANSLATE_NOOP("Menu", "Show or hide the model, input and unit controls"))
+        i18n.bind(toggle, "setToolTip", "Menu",
+                  QT_TRANSLATE_NOOP("Menu", "Show or hide the model, input and unit controls"))
         view_menu.addAction(toggle)
         bar_toggle = self.playback_toolbar.toggleViewAction()
         i18n.bind(bar_toggle, "setText", "Menu", QT_TRANSLATE_NOOP("Menu", "Play&back bar"))
@@ -71,14 +74,17 @@ class WindowMenus:
         self.memory_shading_action = self._action(
             view_menu, QT_TRANSLATE_NOOP("Menu", "Shade input by &memory"),
             lambda *_: self.state.set_show_memory(not self.state.show_memory),
-            "Ctrl+Shift+M", QT_TRANSLATE_NOOP("Menu", "Shade each input step by how much the output at the cursor depends on it "
-                                      "(||∂y/∂x_t||, the connectivity); the Memory panel shows the same as bars"))
+            "Ctrl+Shift+M", QT_TRANSLATE_NOOP(
+                "Menu", "Shade each input step by how much the output at the cursor depends on it "
+                        "(||∂y/∂x_t||, the connectivity); the Memory panel shows the same as bars"))
         self.memory_shading_action.setCheckable(True)
         self.state.gradientsChanged.connect(self._update_gradient_follower)  # show_memory toggles emit it
         view_menu.addSeparator()
         theme_menu = self._menu(view_menu, QT_TRANSLATE_NOOP("Menu", "&Theme"))
-        theme_texts = {"light": (QT_TRANSLATE_NOOP("Menu", "Light"), QT_TRANSLATE_NOOP("Menu", "Light background for the window and every plot")),
-                       "dark": (QT_TRANSLATE_NOOP("Menu", "Dark"), QT_TRANSLATE_NOOP("Menu", "Dark background for the window and every plot"))}
+        theme_texts = {"light": (QT_TRANSLATE_NOOP("Menu", "Light"),
+                                 QT_TRANSLATE_NOOP("Menu", "Light background for the window and every plot")),
+                       "dark": (QT_TRANSLATE_NOOP("Menu", "Dark"),
+                                QT_TRANSLATE_NOOP("Menu", "Dark background for the window and every plot"))}
         self.theme_actions = self._choice_actions(
             theme_menu, ("light", "dark"), lambda n: self.set_theme(name=n),
             label=lambda n: ("Menu", theme_texts[n][0]), tip=lambda n: ("Menu", theme_texts[n][1]))
@@ -93,12 +99,13 @@ class WindowMenus:
         cmap_menu = self._menu(view_menu, QT_TRANSLATE_NOOP("Menu", "&Colour map"))
         self.cmap_actions = self._choice_actions(
             cmap_menu, COLORMAPS, lambda n: self.set_theme(colormap=n), label=lambda n: None,
-            tip=lambda n: ("Menu", QT_TRANSLATE_NOOP("Menu", "{name}: perceptually uniform and readable with colour-vision "
-                                             "deficiencies"), {"name": n}))
+            tip=lambda n: ("Menu", QT_TRANSLATE_NOOP(
+                "Menu", "{name}: perceptually uniform and readable with colour-vision deficiencies"), {"name": n}))
         for name, action in self.cmap_actions.items():
             action.setText(name)  # a colour map's own name (viridis …), the same in every language
         self.cell_scale_action = QAction(self, checkable=True)
-        i18n.bind(self.cell_scale_action, "setText", "Menu", QT_TRANSLATE_NOOP("Menu", "Cell state: each &unit to its own range"))
+        i18n.bind(self.cell_scale_action, "setText", "Menu",
+                  QT_TRANSLATE_NOOP("Menu", "Cell state: each &unit to its own range"))
         self.cell_scale_action.setShortcut("Ctrl+U")
         i18n.bind(self.cell_scale_action, "setToolTip", "Menu", QT_TRANSLATE_NOOP(
             "Menu", "Draw each unit's cell state against that unit's own max |c| (heatmap rows, "
@@ -113,7 +120,8 @@ class WindowMenus:
             "Menu", "Show GRUs as textbooks write them: z_t is PyTorch's, Keras' and ONNX's 1 − z_t, so a high z_t "
                     "writes the candidate h̃_t. Relabels the cell diagram, its formulas, the z heatmap and traces, "
                     "the saturation of z and the status bar; trace files and CSV exports keep the frameworks' z. "
-                    "Off: the frameworks' h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, where a high z_t keeps the old state."))
+                    "Off: the frameworks' h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, where a high z_t keeps the old "
+                    "state."))
         self.gru_convention_action.toggled.connect(
             lambda on: self.set_theme(gru_convention="textbook" if on else "framework"))
         view_menu.addAction(self.gru_convention_action)
