@@ -103,11 +103,6 @@ ALLOWED: dict[str, dict[str, str]] = {
     "interventions_dock.py": {
         "layer{k}.{direction}.{quantity}[{units}]={value}@{steps}": "the spec's syntax, typed as it is in every language"},
 }
-# files whose strings are being wrapped right now (issue 15, in progress): expected to fail, strictly,
-# so each entry must go the moment its file is clean
-IN_PROGRESS = {"panels/heatmaps.py", "panels/io_chargrid.py", "panels/io_digits.py", "panels/io_generic.py",
-               "panels/io_memory.py", "panels/io_signals.py", "panels/io_text.py", "panels/memory.py",
-               "panels/saturation.py", "panels/traces.py"}
 
 
 def _name(func) -> str | None:
@@ -158,8 +153,6 @@ def _ui_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", _ui_files(), ids=lambda p: str(p.relative_to(UI)))
 def test_no_user_visible_string_bypasses_the_translation(path):
-    if str(path.relative_to(UI)) in IN_PROGRESS:
-        pytest.xfail("issue 15: strings of this file not wrapped yet")
     allowed = ALLOWED.get(str(path.relative_to(UI)), {})
     left = [f"{path.name}:{line} {call}({text!r})" for line, call, text in untranslated_strings(path)
             if text not in allowed]
