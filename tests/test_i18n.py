@@ -91,7 +91,9 @@ SINKS = {"setText": None, "setToolTip": None, "setWindowTitle": None, "setTitle"
          "information": (1, 2), "warning": (1, 2), "critical": (1, 2), "question": (1, 2), "about": (1, 2),
          "QMessageBox": (1, 2), "getOpenFileName": (1, 3), "getSaveFileName": (1, 3),
          "getExistingDirectory": (1,), "getText": (1, 2), "getInt": (1, 2), "getDouble": (1, 2),
-         "getItem": (1, 2)}
+         "getItem": (1, 2),
+         # gateviz's own ways to a dialog or the status bar
+         "show_error": (1, 2), "_report_failure": (0,), "message": (0,), "_status": (1,), "ask_value": (1, 2)}
 MARKERS = {"translate", "tr", "QT_TRANSLATE_NOOP", "QT_TR_NOOP", "bind", "bound"}
 # words that read the same in every language: the program, frameworks, file types, HTML and CSS
 NAMES = re.compile(r"<[^>]*>|&[a-z]+;|\b(gateviz|LSTM|GRU|RNN|ONNX|Keras|PyTorch|TensorFlow|npz|npy|csv|txt|"
