@@ -310,3 +310,22 @@ def test_cli_lang_reaches_the_app(monkeypatch, argv, lang, rest):
     import os
 
     assert os.environ["GATEVIZ_LANG"] == lang
+
+
+def test_export_lang_decides_the_pictures_language(qapp, monkeypatch, settings_dir, english_after):
+    """gateviz export --lang zh|en; without it $GATEVIZ_LANG, else English: never the app's remembered choice
+    (a script's figures must not depend on what was last clicked in the app)."""
+    from gateviz.cli.export_cmd import _set_language
+    from gateviz.ui import i18n
+
+    monkeypatch.delenv("GATEVIZ_LANG", raising=False)
+    i18n.remember_language("zh_CN")
+    _set_language(None)
+    assert i18n.current_language() == "en"
+    _set_language("zh")
+    assert i18n.current_language() == "zh_CN"
+    monkeypatch.setenv("GATEVIZ_LANG", "zh")
+    _set_language(None)
+    assert i18n.current_language() == "zh_CN"
+    _set_language("en")
+    assert i18n.current_language() == "en"
