@@ -58,3 +58,23 @@ def test_chunked_decoder_start_carries_the_initial_state(monkeypatch):
     chunked = Tracer(model).trace(x, initial_state=[(h0, c0)])
     for q, values in whole.states[(0, "forward")].items():
         np.testing.assert_allclose(chunked.states[(0, "forward")][q], values, atol=2e-6, rtol=0, err_msg=q)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("start", [False, True])
+def test_gru_recompute_in_chunks_equals_one_block(bidirectional, start, monkeypatch):
+    """The GRU's recurrent part is recomputed a chunk of steps at a time (peak memory); any chunk
+    size gives the same gates, an initial state included."""
+    from gateviz.core import native_gates
+
+    torch.manual_seed(4)
+    model = _model(torch.nn.GRU(3, 5, bidirectional=bidirectional))
+    x = np.random.default_rng(5).normal(size=(23, 3))
+    init = [(np.full(5, 0.2), None)] * (2 if bidirectional else 1) if start else None
+    whole = Tracer(model, dtype=torch.float64).trace(x, initial_state=init)
+    for steps in (1, 4, 22):
+        monkeypatch.setattr(native_gates, "RECOMPUTE_CHUNK_ELEMENTS", steps * 3 * 5)
+        chunked = Tracer(model, dtype=torch.float64).trace(x, initial_state=init)
+        for key, quantities in whole.states.items():
+            for q, values in quantities.items():
+                np.testing.assert_allclose(chunked.states[key][q], values, atol=1e-13, rtol=0, err_msg=f"{steps} {key} {q}")

@@ -89,9 +89,11 @@ def _is_native(layer: RecurrentLayer) -> bool:
             and not layer.input_forget)
 
 
-# Gate elements per native torch call (T*N*gates*units*directions): oneDNN fails near 2^31 bytes;
-# longer inputs run in chunks (Tracer._native_h)
-NATIVE_CHUNK_ELEMENTS = 2 ** 27
+# Gate elements per native torch call (T*N*gates*units*directions); longer inputs run in chunks
+# (Tracer._native_h). oneDNN fails near 2^31 bytes of gates, and torch's forward holds every step's
+# input gates at once (a GRU's forward alone peaked at 1.4x the whole trace's arrays): 2^24
+# elements (64 MB in float32) keep that small while each call still covers thousands of steps.
+NATIVE_CHUNK_ELEMENTS = 2 ** 24
 
 
 

@@ -105,6 +105,37 @@ def _shifted_recurrent_(pre: Tensor, h: Tensor, WhT: Tensor, reverse: bool) -> N
 # --------------------------------------------------------------------------- tracer
 
 
+# Elements of the GRU's recurrent part held at once: it is recomputed a chunk of steps at a time,
+# so the trace's peak memory stays near its own arrays' (one (T, N, 3H) block was 75% more)
+RECOMPUTE_CHUNK_ELEMENTS = 2 ** 22
+
+
+def _gru_gates_chunk_(xs: Tensor, h: Tensor, t: dict[str, Tensor], reverse: bool, init, s0: int, s1: int) -> None:
+    """Steps s0..s1-1 of xs (T, N, [r, z, 2n]), input parts on entry, r and z and 2*(x part + r * rec
+    part of n) on return; the recurrent part bh + Wh h_{t-1} made for these steps only."""
+    T, N, G = xs.shape
+    H = G // 3
+    WhT = t["gWhT"]
+    rec = xs.new_empty(s1 - s0, N, G).copy_(t["gbh"])  # (C, N, 3H); h_{-1} = 0 leaves bh
+    if reverse:  # h_{t+1} for t in [s0, min(s1, T-1)); the first step taken (T-1) starts from h0
+        lo, hi = s0 + 1, min(s1 + 1, T)
+        if hi > lo:
+            rec[:hi - lo].view(-1, G).addmm_(h[lo:hi].reshape((hi - lo) * N, -1), WhT)
+        if s1 == T and init is not None:
+            rec[-1].addmm_(init[0].expand(N, -1), WhT)
+    else:  # h_{t-1} for t in [max(s0, 1), s1); step 0 starts from h0
+        first = 1 if s0 == 0 else 0
+        lo, hi = s0 + first - 1, s1 - 1
+        if hi > lo:
+            rec[first:].view(-1, G).addmm_(h[lo:hi].reshape((hi - lo) * N, -1), WhT)
+        if s0 == 0 and init is not None:
+            rec[0].addmm_(init[0].expand(N, -1), WhT)
+    part = xs[s0:s1]
+    part[..., :2 * H] += rec[..., :2 * H]
+    torch.sigmoid_(part[..., :2 * H])
+    part[..., 2 * H:].addcmul_(part[..., :H], rec[..., 2 * H:])  # 2 * (input part + r * recurrent part)
+
+
 def gates_from_h(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
                   h: Tensor, init: tuple[Tensor, Tensor | None] | None = None) -> dict[str, Tensor]:
     """Recompute every gate from x_t and h_{t-1} in batched matmuls (native cells).
@@ -119,16 +150,10 @@ def gates_from_h(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: 
     if layer.cell == "gru":
         # r and z may sum both biases; n needs the recurrent part apart (r multiplies it).
         xs = torch.addmm(t["gbx"], x2, t["gWxT"]).view(T, N, 3 * H)  # (T, N, [r, z, 2n]) input part
-        rec = x.new_empty(T, N, 3 * H).copy_(t["gbh"])  # recurrent part; h_{-1} = 0 leaves bh
-        _shifted_recurrent_(rec, h, t["gWhT"], reverse)
-        if init is not None:
-            rec[T - 1 if reverse else 0].addmm_(init[0].expand(N, -1), t["gWhT"])  # h_{-1} = h0
-        xs[..., :2 * H] += rec[..., :2 * H]
-        rz = torch.sigmoid_(xs[..., :2 * H])
-        r, z = rz[..., :H], rz[..., H:]
-        n = xs[..., 2 * H:]
-        n.addcmul_(r, rec[..., 2 * H:])  # 2 * (input part + r * recurrent part)
-        del rec
+        steps = max(1, RECOMPUTE_CHUNK_ELEMENTS // (N * 3 * H))
+        for s0 in range(0, T, steps):
+            _gru_gates_chunk_(xs, h, t, reverse, init, s0, min(T, s0 + steps))
+        r, z, n = xs[..., :H], xs[..., H:2 * H], xs[..., 2 * H:]
         torch.sigmoid_(n).mul_(2).sub_(1)  # tanh(a) = 2*sigmoid(2a) - 1
         return {"reset_gate": r, "update_gate": z, "candidate": n, "hidden_state": h}
     pre = torch.addmm(t["gb"], x2, t["gWxT"]).view(T, N, 4 * H)  # (T, N, [i, f, o, 2g])
