@@ -329,3 +329,22 @@ def test_export_lang_decides_the_pictures_language(qapp, monkeypatch, settings_d
     assert i18n.current_language() == "zh_CN"
     _set_language("en")
     assert i18n.current_language() == "en"
+
+
+def test_the_cores_progress_messages_are_said_in_chinese(qapp, english_after):
+    """The engine's and the ablation's progress (Qt-free English) reach the status bar in the interface language."""
+    import numpy as np
+
+    from gateviz.core.engine import Tracer
+    from gateviz.ui import i18n
+    from gateviz.ui.status_bar import progress_text
+    from gateviz.ui.workers import demo_model
+
+    seen = []
+    model = demo_model()
+    Tracer(model).trace(np.zeros((5, model.input.features), np.float32), progress=lambda f, m: seen.append(m))
+    assert seen and all(progress_text(m) == m for m in seen)  # English: the core's own words
+    i18n.set_language("zh")
+    said = [progress_text(m) for m in seen]
+    assert "正在计算第 1 层（共 1 层）" in said and "完成" in said, said
+    assert progress_text("silenced 5 of 16 units (input 1 of 3)") == "已静默 5 / 16 个单元（输入 1 / 3）"

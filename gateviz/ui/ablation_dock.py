@@ -207,6 +207,9 @@ class AblationPanel(QWidget):
     @guarded
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(fraction * 1000)))
+        from gateviz.ui.status_bar import progress_text
+
+        message = progress_text(message)
         self.summary.setText(f"{message[:1].upper()}{message[1:]}…")
 
     @guarded

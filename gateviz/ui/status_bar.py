@@ -262,7 +262,7 @@ class StatusBar(QStatusBar):
             self._elapsed_timer.start()
 
     def job_progress(self, fraction: float, message: str) -> None:
-        self._job_message = message
+        self._job_message = progress_text(message)
         if fraction <= 0.0:
             # the engine reports between layers only: while one layer runs there is no fraction to show,
             # so a busy bar and the running seconds say it is alive (not a bar stuck at 0 %)
@@ -277,6 +277,24 @@ class StatusBar(QStatusBar):
         message = self._job_message[:1].upper() + self._job_message[1:]
         self.progress_label.setText(translate("StatusBar", "{message}… {seconds} s").format(
             message=message, seconds=f"{elapsed:.1f}"))
+
+
+def progress_text(message: str) -> str:
+    """A progress message of the core (Qt-free, English) in the interface language; unknown ones as they are."""
+    import re
+
+    m = re.fullmatch(r"tracing layer (\d+) of (\d+)", message)
+    if m:
+        return translate("Progress", "tracing layer {k} of {n}").format(k=m[1], n=m[2])
+    m = re.fullmatch(r"silenced (-?\d+) of (\d+) units(?: \(input (\d+) of (\d+)\))?", message)
+    if m:
+        text = translate("Progress", "silenced {k} of {n} units").format(k=m[1], n=m[2])
+        if m[3]:
+            text += translate("Progress", " (input {i} of {n})").format(i=m[3], n=m[4])
+        return text
+    if message == "done":
+        return translate("Progress", "done")
+    return message
 
 
 def _num(v: float, digits: int) -> str:

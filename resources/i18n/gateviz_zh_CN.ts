@@ -1977,6 +1977,25 @@ RNN：
         </message>
     </context>
     <context>
+        <name>Progress</name>
+        <message>
+            <source>tracing layer {k} of {n}</source>
+            <translation>正在计算第 {k} 层（共 {n} 层）</translation>
+        </message>
+        <message>
+            <source>silenced {k} of {n} units</source>
+            <translation>已静默 {k} / {n} 个单元</translation>
+        </message>
+        <message>
+            <source> (input {i} of {n})</source>
+            <translation>（输入 {i} / {n}）</translation>
+        </message>
+        <message>
+            <source>done</source>
+            <translation>完成</translation>
+        </message>
+    </context>
+    <context>
         <name>Quantities</name>
         <message>
             <source>input gate i</source>
