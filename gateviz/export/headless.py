@@ -110,6 +110,17 @@ def build_view(state, panel_id: str = "dashboard", layout: str | None = None):
     return widget
 
 
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (Qt's name, which lupdate extracts)
+    return text  # as QtCore's, without importing Qt before ensure_app chose the platform
+
+
+# the views' names in a figure's title: their ids in English (scripts read them), translated otherwise
+VIEW_NAMES = {"dashboard": QT_TRANSLATE_NOOP("Export", "dashboard"), "io": QT_TRANSLATE_NOOP("Export", "io"),
+              "heatmaps": QT_TRANSLATE_NOOP("Export", "heatmaps"), "traces": QT_TRANSLATE_NOOP("Export", "traces"),
+              "cell": QT_TRANSLATE_NOOP("Export", "cell"), "saturation": QT_TRANSLATE_NOOP("Export", "saturation"),
+              "memory": QT_TRANSLATE_NOOP("Export", "memory")}
+
+
 def figure_title(state, panel_id: str) -> str:
     """What a still figure shows, for the file's title (PNG Title text, SVG <title>, PDF title):
     model, view, layer and direction, and the step, which the picture marks but does not print."""
@@ -124,22 +135,26 @@ def figure_title(state, panel_id: str) -> str:
                                                                      direction=direction_name(state.direction))
              if trace.num_layers > 1 or len(trace.directions(0)) > 1 else "")
     step = translate("Export", "step {step} of 0..{last}").format(step=state.step, last=trace.length - 1)
-    title = translate("Export", ", ").join(part for part in (f"{name}: {panel_id}", where, step) if part)
+    view = translate("Export", VIEW_NAMES[panel_id]) if panel_id in VIEW_NAMES else panel_id
+    title = translate("Export", ", ").join(part for part in (f"{name}: {view}", where, step) if part)
     changed = intervention_caption(state)
-    return f"{title}; {changed}" if changed else title
+    return title + translate("Export", "; ") + changed if changed else title
 
 
 def intervention_caption(state) -> str:
     """"Intervened: forget gate f of unit 8 = 0 from step 10 (layer 0 forward)", or "" when the run is not."""
-    from gateviz.core.interventions import describe_all
+    from PySide6.QtCore import QCoreApplication
+
+    from gateviz.core.interventions import parse_all
+    from gateviz.ui.intervention_menu import describe_intervention  # the core's words, or the language's
 
     active = state.active_interventions()
     if not active or state.original is None:
         return ""
     single_layer = state.trace.num_layers == 1 and len(state.trace.directions(0)) == 1
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("Export", "Intervened: ") + describe_all(active, with_layer=not single_layer)
+    words = [describe_intervention(iv, with_layer=not single_layer) for iv in parse_all(active)]
+    return (QCoreApplication.translate("Export", "Intervened: ")
+            + QCoreApplication.translate("Export", "; ").join(words))
 
 
 def with_caption(widget, text: str, theme):

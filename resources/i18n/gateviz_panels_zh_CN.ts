@@ -99,12 +99,44 @@
         <translation>第 {step} 步（共 0..{last}）</translation>
     </message>
     <message>
+        <source>dashboard</source>
+        <translation>仪表板</translation>
+    </message>
+    <message>
+        <source>io</source>
+        <translation>输入与输出</translation>
+    </message>
+    <message>
+        <source>heatmaps</source>
+        <translation>门控热图</translation>
+    </message>
+    <message>
+        <source>traces</source>
+        <translation>单元曲线</translation>
+    </message>
+    <message>
+        <source>cell</source>
+        <translation>单元结构图</translation>
+    </message>
+    <message>
+        <source>saturation</source>
+        <translation>饱和度</translation>
+    </message>
+    <message>
+        <source>memory</source>
+        <translation>随时间的记忆</translation>
+    </message>
+    <message>
         <source>, </source>
         <translation>，</translation>
     </message>
     <message>
         <source>Intervened: </source>
         <translation>已干预：</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
     </message>
 </context>
 <context>
