@@ -9,7 +9,8 @@ so ``pyside6-lupdate`` extracts them into ``resources/i18n/*.ts``;
 plus Qt's own ``qtbase_<code>.qm`` (standard dialogs' buttons), and then emits
 ``notifier.languageChanged(code)`` so views rebuild their texts. English installs nothing.
 
-Qt-only and cheap: no pyqtgraph, no torch; loading two small .qm files takes < 1 ms.
+Qt-only and cheap: no pyqtgraph, no torch. Measured: the first set_language("zh") 10 ms (the two
+gateviz .qm files and Qt's qtbase_zh_CN.qm), switching back and forth afterwards < 1 ms.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _installed: list[QTranslator] = []  # kept referenced: Qt does not own installed
 
 
 _bound: list[tuple[weakref.ref, str, str, str, str, dict]] = []
+_prune_at = [256]
 
 
 def bind(obj: QObject, setter: str, context: str, text: str, *, after: str = "", **fmt) -> str:
@@ -48,8 +50,17 @@ def bind(obj: QObject, setter: str, context: str, text: str, *, after: str = "",
     change, for as long as ``obj`` lives: the simplest way to keep a label, action or title
     live-switchable. Mark ``text`` with ``QT_TRANSLATE_NOOP(context, text)`` where it is written so
     lupdate extracts it; ``after`` is appended untranslated (a shortcut, a number)."""
+    if len(_bound) >= _prune_at[0]:  # windows and editors come and go: forget the dead now and then
+        _bound[:] = [e for e in _bound if _alive(e[0]())]
+        _prune_at[0] = 2 * len(_bound) + 256
     _bound.append((weakref.ref(obj), setter, context, text, after, fmt))
     return _apply(obj, setter, context, text, after, fmt)
+
+
+def _alive(obj) -> bool:
+    from shiboken6 import isValid
+
+    return obj is not None and isValid(obj)
 
 
 def bound(obj, context: str, text: str, setter: str = "setText", **kw):
@@ -68,12 +79,10 @@ def _apply(obj, setter: str, context: str, text: str, after: str, fmt: dict) -> 
 
 
 def _retranslate_bound() -> None:
-    from shiboken6 import isValid
-
     alive = []
     for entry in _bound:
         obj = entry[0]()
-        if obj is None or not isValid(obj):
+        if not _alive(obj):
             continue  # its widget was deleted: forget it
         _apply(obj, *entry[1:])
         alive.append(entry)
