@@ -216,3 +216,21 @@ def test_export_lang_zh_writes_chinese_svg_and_png_and_en_writes_english(tmp_pat
     a = np.frombuffer(image.convertToFormat(QImage.Format.Format_RGB32).constBits(), np.uint8)
     b = np.frombuffer(image_en.convertToFormat(QImage.Format.Format_RGB32).constBits(), np.uint8)
     assert (a != b).mean() > 0.001  # the words differ; the plots (same trace) do not
+
+
+def test_a_timelapse_frame_title_in_chinese_and_the_cores_words_in_english(qapp):
+    from types import SimpleNamespace
+
+    from gateviz.core.snapshots import Snapshot
+    from gateviz.export.timelapse import frame_title
+    from gateviz.ui import i18n
+
+    snaps = [Snapshot(96, 4, 0.0123, 0.0101, {}, "mse", 90, "float16"), Snapshot(192, 8, 0.01, None, {}, "mse")]
+    model = SimpleNamespace(name="sine-lstm", snapshots=snaps)
+    assert frame_title(model, 0) == "sine-lstm · " + snaps[0].title(total_steps=192)
+    try:
+        i18n.set_language("zh_CN")
+        assert frame_title(model, 0) == "sine-lstm · 训练第 96/192 步 · 第 4 轮 · 损失 0.0123 · mse 0.0101（第 90 训练步时） · float16 权重"
+        assert frame_title(model, 1) == "sine-lstm · 训练第 192/192 步 · 第 8 轮 · 损失 0.01 · mse 尚未测量"
+    finally:
+        i18n.set_language("en")

@@ -22,9 +22,35 @@ TIMELAPSE_FORMATS = ("gif", "mp4")
 
 
 def frame_title(model, index: int) -> str:
-    """The title of snapshot ``index``'s frame: model name, step (of the run's last), epoch, loss, metric."""
+    """The title of snapshot ``index``'s frame: model name, step (of the run's last), epoch, loss, metric;
+    in the export's language (English: the core's Snapshot.title, word for word)."""
+    from gateviz.ui import i18n
+
     snaps = model.snapshots
-    return f"{model.name} · " + snaps[index].title(total_steps=snaps[-1].step)
+    if i18n.current_language() == "en":
+        return f"{model.name} · " + snaps[index].title(total_steps=snaps[-1].step)
+    return f"{model.name} · " + _translated_title(snaps[index], snaps[-1].step)
+
+
+def _translated_title(s, total_steps: int | None) -> str:
+    """Snapshot.title (gateviz.core.snapshots, Qt-free, English) in the interface language."""
+    from PySide6.QtCore import QCoreApplication
+
+    translate = QCoreApplication.translate
+    step = (translate("Export", "training step {step}/{total}").format(step=s.step, total=total_steps) if total_steps
+            else translate("Export", "training step {step}").format(step=s.step))
+    parts = [step, translate("Export", "epoch {epoch}").format(epoch=s.epoch)]
+    if s.loss is not None:
+        parts.append(translate("Export", "loss {loss}").format(loss=f"{s.loss:.4g}"))
+    if s.metric_name:
+        if s.metric is None:
+            parts.append(translate("Export", "{metric} not yet measured").format(metric=s.metric_name))
+        else:
+            at = "" if s.metric_step == s.step else translate("Export", " (at step {step})").format(step=s.metric_step)
+            parts.append(f"{s.metric_name} {s.metric:.4g}{at}")
+    if s.dtype != "float32":
+        parts.append(translate("Export", "{dtype} weights").format(dtype=s.dtype))
+    return " · ".join(parts)
 
 
 class TimelapseExport(AnimationExport):

@@ -138,6 +138,34 @@
         <source>; </source>
         <translation>；</translation>
     </message>
+    <message>
+        <source>training step {step}/{total}</source>
+        <translation>训练第 {step}/{total} 步</translation>
+    </message>
+    <message>
+        <source>training step {step}</source>
+        <translation>训练第 {step} 步</translation>
+    </message>
+    <message>
+        <source>epoch {epoch}</source>
+        <translation>第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>loss {loss}</source>
+        <translation>损失 {loss}</translation>
+    </message>
+    <message>
+        <source>{metric} not yet measured</source>
+        <translation>{metric} 尚未测量</translation>
+    </message>
+    <message>
+        <source> (at step {step})</source>
+        <translation>（第 {step} 训练步时）</translation>
+    </message>
+    <message>
+        <source>{dtype} weights</source>
+        <translation>{dtype} 权重</translation>
+    </message>
 </context>
 <context>
     <name>Heatmaps</name>
@@ -472,7 +500,7 @@ Each input step t is shaded by ‖∂y/∂xₜ‖, the size of the gradient of y
     </message>
     <message>
         <source>predicted, intervened (dashed)</source>
-        <translation>预测，干预后（虚线）</translation>
+        <translation>干预后的预测（虚线）</translation>
     </message>
     <message>
         <source>original&apos;s prediction</source>
