@@ -200,6 +200,14 @@ def test_cli_train_snapshots_and_dtype(tmp_path, capsys):
     model = load_gateviz_model(out)
     assert [s.step for s in model.snapshots] == snapshot_steps(64, 5)
     assert {s.dtype for s in model.snapshots} == {"float16"}
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0  # gateviz info says what the file holds
+    assert "snapshots:  5 from training steps 0 to 64 (float16 weights)" in capsys.readouterr().out
+    assert main(["info", str(out), "--json"]) == 0
+    import json
+
+    listed = json.loads(capsys.readouterr().out)["snapshots"]
+    assert [(s["step"], s["dtype"]) for s in listed] == [(s.step, "float16") for s in model.snapshots]
     none = tmp_path / "none.gvm"
     assert main(["train", "binary-addition", "--units", "4", "--epochs", "1", "--quiet", "--snapshots", "0",
                  "-o", str(none)]) == 0

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         desc = model.describe()
         desc["format"] = fmt
         desc["nonfinite"] = [{"tensor": t.name, "nan": t.nan, "inf": t.inf, "size": t.size} for t in bad]
+        desc["snapshots"] = [dict(s.info(), dtype=s.dtype) for s in getattr(model, "snapshots", None) or []]
         print(json.dumps(desc, indent=2))
         return 0
     units = ", ".join(str(layer.units) for layer in model.layers)
@@ -60,8 +61,13 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if model.initial_state_from:
         link = model.initial_state_from
-        print(f"decoder:    starts from module {link['module']}'s final {', '.join(link['states'])}: trace it with "
-              "--encoder-input FILE (that module's input)")
+        print(f"decoder:    starts from module {link['module']}'s final {', '.join(link['states'])}: trace, export "
+              "or ablate it with --encoder-input FILE (that module's input)")
+    snapshots = getattr(model, "snapshots", None) or []
+    if snapshots:  # training snapshots (gateviz train --snapshots N): gateviz export --timelapse plays them
+        dtypes = sorted({s.dtype for s in snapshots})
+        print(f"snapshots:  {len(snapshots)} from training steps {snapshots[0].step} to {snapshots[-1].step} "
+              f"({'/'.join(dtypes)} weights); gateviz export --timelapse plays them")
     if bad:
         print(f"NaN/Inf:    {len(bad)} tensor(s) hold NaN or Inf values (traced as they are: gates that read them turn NaN):")
         for t in bad:
