@@ -409,3 +409,18 @@ def test_the_chinese_sample_files_match_the_task():
     assert [e["name"] for e in listed] == [s.name for s in samples]
     for entry, sample in zip(listed, samples):
         assert (folder / entry["file"]).read_text(encoding="utf-8") == sample.sequence
+
+
+def test_cli_trains_on_the_chinese_numerals_corpus(tmp_path, capsys):
+    out = tmp_path / "zh.gvm"
+    assert main(["train", "text", "--corpus", "zh-sums", "--units", "8", "--epochs", "1", "--time-budget", "5",
+                 "--quiet", "--snapshots", "0", "-o", str(out)]) == 0
+    from gateviz.formats.gateviz_file import load_gateviz_model
+
+    vocab = load_gateviz_model(out).input.vocab
+    assert "等" in vocab and "十" in vocab and "\n" in vocab and len(vocab) == 22
+    capsys.readouterr()
+    assert main(["train", "sine", "--corpus", "zh-sums", "-o", str(tmp_path / "x.gvm")]) == 2
+    error_line(capsys, "--corpus", "text task")
+    assert main(["train", "text", "--corpus", "zh-sums", "--text", str(out), "-o", str(tmp_path / "y.gvm")]) == 2
+    error_line(capsys, "--corpus and --text", "one of them")

@@ -61,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(train-images-idx3-ubyte[.gz] and friends) instead of the built-in 8x8 digits")
     parser.add_argument("--text", metavar="FILE", dest="text_file",
                         help="text only: train on this text file instead of the standard-library corpus")
+    parser.add_argument("--corpus", choices=("stdlib", "zh-sums"),
+                        help="text only: a built-in corpus — stdlib (Python's standard library source, the "
+                             "default) or zh-sums (sums and dates in Chinese numerals, generated for gateviz)")
     parser.add_argument("--snapshots", type=int, default=20, metavar="N",
                         help="keep N copies of the weights spread over the run, denser early (the untrained "
                              "weights and the last step always among them), stored in MODEL for the app's training "
@@ -139,6 +142,12 @@ def run(args: argparse.Namespace) -> int:
         if not Path(args.text_file).expanduser().is_file():
             raise GatevizError(f"no such text file: {args.text_file}")
         options["path"] = args.text_file
+    if args.corpus:
+        if args.task != "text":
+            raise GatevizError("--corpus only applies to the text task")
+        if args.text_file:
+            raise GatevizError("--corpus and --text both choose the text: give one of them")
+        options["corpus"] = args.corpus
     if args.dropout and args.layers < 2:
         raise GatevizError("--dropout acts between stacked layers; add --layers 2 or more (or leave dropout at 0)")
     if args.threads < 1:
