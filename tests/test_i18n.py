@@ -303,7 +303,8 @@ def test_cli_lang_reaches_the_app(monkeypatch, argv, lang, rest):
     from gateviz.cli import main
 
     seen = {}
-    monkeypatch.delenv("GATEVIZ_LANG", raising=False)
+    monkeypatch.setenv("GATEVIZ_LANG", "")  # recorded, so the value main() sets is undone after the test
+    monkeypatch.delenv("GATEVIZ_LANG")
     monkeypatch.setattr(app_module, "run_app", lambda *a, lang=None: seen.update(argv=a, lang=lang) or 0)
     assert main(argv) == 0
     assert seen == {"argv": rest, "lang": lang}
