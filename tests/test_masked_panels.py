@@ -159,3 +159,21 @@ def test_png_export_greys_the_masked_steps(tmp_path, qtbot, panel_id):
     assert changed.any()
     spread = lambda a: a.max(axis=-1) - a.min(axis=-1)  # noqa: E731 (0 for a grey)
     assert (spread(grey[changed]) <= spread(plain[changed])).mean() > 0.95  # greyer where it changed
+
+
+def test_model_box_describes_an_embedding_without_a_vocabulary(qtbot):
+    """A Keras/PyTorch embedding has token ids, not characters: the summary says so."""
+    import numpy as np
+
+    from gateviz.core.model import InputStage, RecurrentLayer, RecurrentModel, DirectionWeights
+    from gateviz.ui.controls import ModelBox
+
+    rng = np.random.default_rng(0)
+    d = DirectionWeights(Wx=rng.normal(size=(8, 3)), Wh=rng.normal(size=(8, 2)), bx=np.zeros(8), bh=np.zeros(8))
+    model = RecurrentModel([RecurrentLayer("lstm", 2, 3, [d])],
+                           InputStage(kind="embedding", features=3, embedding=rng.normal(size=(10, 3)), mask_zero=True))
+    box = ModelBox()
+    qtbot.addWidget(box)
+    box.show_current(model, None)
+    assert "input: token ids 0–9, embedded in 3 features" in box.summary.text()
+    assert "characters" not in box.summary.text()

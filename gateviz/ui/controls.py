@@ -105,8 +105,11 @@ class ModelBox(QGroupBox):
             cell=model.cell.upper(), units=units, layers=len(layers), bi=bi)]
         if model.input.kind == "raw":
             lines.append(translate("Controls", "input: {n} feature(s) per step").format(n=model.input.features))
-        else:
-            lines.append(translate("Controls", "input: text, {n} characters").format(n=len(model.input.vocab or [])))
+        elif model.input.vocab:
+            lines.append(translate("Controls", "input: text, {n} characters").format(n=len(model.input.vocab)))
+        elif model.input.embedding is not None:  # an embedding without a vocabulary (a Keras/PyTorch file)
+            lines.append(translate("Controls", "input: token ids 0–{last}, embedded in {e} features").format(
+                last=int(model.input.embedding.shape[0]) - 1, e=int(model.input.embedding.shape[1])))
         if task:
             lines.append(translate("Controls", "task: {task}").format(task=task))
         if model.framework:
