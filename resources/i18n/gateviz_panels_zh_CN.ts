@@ -610,6 +610,10 @@ Each input step t is shaded by ‖∂y/∂xₜ‖, the size of the gradient of y
         <translation>（把 y 带得最远）</translation>
     </message>
     <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
         <source>∏ f&lt;sub&gt;s&lt;/sub&gt; from t to t*</source>
         <translation>∏ f&lt;sub&gt;s&lt;/sub&gt;，从 t 到 t*</translation>
     </message>

@@ -364,7 +364,8 @@ class MemoryPanel(Panel):
             thin.setPen(pg.mkPen(faint, width=max(1.0, theme.line_width * 0.6), style=Qt.PenStyle.DotLine))
             thin.setData(steps, np.asarray(f[:, u], dtype=np.float64), connect="finite")
         unit, furthest = translate("Memory", "unit {unit}"), translate("Memory", " (carries y furthest)")
-        units = ", ".join(f"<span style='color:{s.pin_colour(u) if u in s.pinned else theme.foreground}'>"
+        units = translate("Memory", ", ").join(
+            f"<span style='color:{s.pin_colour(u) if u in s.pinned else theme.foreground}'>"
                           + unit.format(unit=u) + ("" if u in s.pinned else furthest) + "</span>" for u in pins)
         head = translate("Memory", "∏ f<sub>s</sub> from t to t*")
         product = translate("Memory", "product")
