@@ -366,7 +366,7 @@ class MemoryPanel(Panel):
         unit, furthest = translate("Memory", "unit {unit}"), translate("Memory", " (carries y furthest)")
         units = translate("Memory", ", ").join(
             f"<span style='color:{s.pin_colour(u) if u in s.pinned else theme.foreground}'>"
-                          + unit.format(unit=u) + ("" if u in s.pinned else furthest) + "</span>" for u in pins)
+            + unit.format(unit=u) + ("" if u in s.pinned else furthest) + "</span>" for u in pins)
         head = translate("Memory", "∏ f<sub>s</sub> from t to t*")
         product = translate("Memory", "product")
         self.carousel_plot.setTitle(
