@@ -234,3 +234,16 @@ def test_a_timelapse_frame_title_in_chinese_and_the_cores_words_in_english(qapp)
         assert frame_title(model, 1) == "sine-lstm · 训练第 192/192 步 · 第 8 轮 · 损失 0.01 · mse 尚未测量"
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_a_chinese_pdf_keeps_its_words_searchable(tmp_path, qapp):
+    from gateviz.ui import i18n
+
+    try:
+        pdf = _export(tmp_path, "fig.pdf", "--lang", "zh")
+    finally:
+        i18n.set_language("en")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for words in ("遗忘门", "候选记忆元", "已固定", "时间步", "第 0 层"):
+        assert words in text, words
