@@ -357,6 +357,14 @@
         <translation>每步</translation>
     </message>
     <message>
+        <source>running</source>
+        <translation>逐步累积</translation>
+    </message>
+    <message>
+        <source>final</source>
+        <translation>最终</translation>
+    </message>
+    <message>
         <source>faint dashed: the original run</source>
         <translation>浅色虚线：原始运行</translation>
     </message>

@@ -63,8 +63,10 @@ class GenericView(PlotView):
                 plot.setXRange(-0.6, out.shape[1] - 0.4, padding=0)
                 plot.getAxis("bottom").setTicks([[(k, n) for k, n in enumerate(names)]] if len(names) <= 20 else None)
             else:
-                mode = trace.meta.get("output_mode")
-                mode = mode.replace("_", " ") if mode else translate("IO", "per step")
+                mode = trace.meta.get("output_mode") or "per_step"
+                modes = {"per_step": translate("IO", "per step"), "running": translate("IO", "running"),
+                         "final": translate("IO", "final")}
+                mode = modes.get(mode, mode.replace("_", " "))
                 shown = translate("IO", "as an image") if out.shape[-1] > MAX_LINES else legend_html(names)
                 plot = self.add_plot(1, translate("IO", "output"), f"{mode}, {act}: {shown}")
                 items = _series_block(plot, out.reshape(out.shape[0], -1), names)
