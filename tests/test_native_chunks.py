@@ -79,3 +79,31 @@ def test_gru_recompute_in_chunks_equals_one_block(bidirectional, start, monkeypa
         for key, quantities in whole.states.items():
             for q, values in quantities.items():
                 np.testing.assert_allclose(chunked.states[key][q], values, atol=1e-13, rtol=0, err_msg=f"{steps} {key} {q}")
+
+
+def test_a_long_native_layer_reports_progress_between_chunks_and_can_be_cancelled(monkeypatch):
+    """One layer on torch's fused path used to report nothing until done, so Cancel waited for the
+    whole layer; now every chunk ends with a progress report, and a raising report stops the trace."""
+    torch.manual_seed(6)
+    model = _model(torch.nn.GRU(3, 8, bidirectional=True))
+    x = np.random.default_rng(7).normal(size=(200, 3)).astype("float32")
+    monkeypatch.setattr(engine, "NATIVE_TICK_CHUNK_ELEMENTS", 20 * 3 * 8 * 2)  # 20 steps a chunk
+    seen = []
+    whole = Tracer(model).trace(x, progress=lambda f, msg: seen.append(f))
+    assert len(seen) >= 18 and seen == sorted(seen), "reports between chunks, in order"
+    np.testing.assert_allclose(whole.get(0, "backward", "hidden_state"),
+                               Tracer(model).trace(x).get(0, "backward", "hidden_state"), atol=1e-5, rtol=1e-5)
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def cancel_at_third(fraction, message):
+        calls.append(fraction)
+        if len(calls) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        Tracer(model).trace(x, progress=cancel_at_third)
+    assert len(calls) == 3, "nothing ran after the cancel"
