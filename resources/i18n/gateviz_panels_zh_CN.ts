@@ -329,6 +329,10 @@
         <translation>；真实数字为 {label}</translation>
     </message>
     <message>
+        <source>identity</source>
+        <translation>恒等</translation>
+    </message>
+    <message>
         <source>as an image</source>
         <translation>以图像显示</translation>
     </message>
@@ -363,6 +367,10 @@
     <message>
         <source>final</source>
         <translation>最终</translation>
+    </message>
+    <message>
+        <source>{mode}, {activation}: {shown}</source>
+        <translation>{mode}，{activation}：{shown}</translation>
     </message>
     <message>
         <source>faint dashed: the original run</source>

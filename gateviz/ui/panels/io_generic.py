@@ -10,6 +10,11 @@ from .common import EncoderBoundary, translate
 from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
+def activation_name(name: str) -> str:
+    """A head's activation as the interface names it: 'identity' is a word, sigmoid/softmax/tanh are names."""
+    return translate("IO", "identity") if name == "identity" else name
+
+
 class GenericView(PlotView):
     """Any numeric model: its input features and its output over time."""
 
@@ -45,7 +50,7 @@ class GenericView(PlotView):
             out = np.asarray(out)
             labels = model.head.labels if model is not None and model.head is not None and model.head.labels else None
             names = labels or [f"y{k}" for k in range(out.shape[-1])]
-            act = model.head.activation if model is not None and model.head is not None else ""
+            act = activation_name(model.head.activation) if model is not None and model.head is not None else ""
             if out.shape[0] == 1 and T > 1:  # only the final state's output exists (bidirectional head)
                 plot = self.add_plot(1, translate("IO", "output"),
                                      translate("IO", "final state, {activation}").format(activation=act), cursor=False)
@@ -68,7 +73,8 @@ class GenericView(PlotView):
                          "final": translate("IO", "final")}
                 mode = modes.get(mode, mode.replace("_", " "))
                 shown = translate("IO", "as an image") if out.shape[-1] > MAX_LINES else legend_html(names)
-                plot = self.add_plot(1, translate("IO", "output"), f"{mode}, {act}: {shown}")
+                plot = self.add_plot(1, translate("IO", "output"), translate("IO", "{mode}, {activation}: {shown}").format(
+                    mode=mode, activation=act, shown=shown))
                 items = _series_block(plot, out.reshape(out.shape[0], -1), names)
                 self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
                 if out.shape[-1] <= MAX_LINES:  # an image of many outputs gets no overlay (the heatmaps' Δ shows it)
@@ -155,7 +161,8 @@ class GenericView(PlotView):
         parts = [translate("IO", "{n} steps").format(n=trace.length)]
         if model is not None and model.head is not None:
             parts.append(translate("IO", "head: linear {inputs} → {outputs}, {activation}").format(
-                inputs=model.head.in_features, outputs=model.head.out_features, activation=model.head.activation))
+                inputs=model.head.in_features, outputs=model.head.out_features,
+                activation=activation_name(model.head.activation)))
         elif trace.output is None:
             parts.append(translate("IO", "no read-out head: the last layer's h is the output"))
         return " · ".join(parts)
