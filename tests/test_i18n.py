@@ -224,6 +224,10 @@ def test_language_switches_live_and_back_keeping_the_view(qtbot, settings_dir, s
     assert (state.model, state.trace, state.step, state.pinned) == (model, trace, 5, [1, 3])
     assert (state.interventions, state.theme) == (interventions, theme)
     assert window.interventions.menu.title() == "干预(&I)"
+    from gateviz.ui.dashboard import panel_title
+
+    panel_names = [a.text() for a in window.panels_menu.actions()]
+    assert panel_title("heatmaps") in panel_names and "Gate heatmaps" not in panel_names, panel_names
     assert "遗忘门 f" in window.status.interventions_button.toolTip()  # the status bar says it in Chinese
     assert window.status.model_label.text().startswith(model.name)
     assert i18n.remembered_language() == "zh_CN"

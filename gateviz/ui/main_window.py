@@ -123,7 +123,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         """Create the panels (imports pyqtgraph; the start-up path calls it after the first paint)."""
         if self.dashboard is not None:
             return
-        from gateviz.ui.dashboard import Dashboard, panel_title
+        from gateviz.ui.dashboard import PANEL_TITLES, Dashboard, panel_title
 
         self.dashboard = Dashboard(self.state, parent=self)
         self.dashboard.layoutChanged.connect(self._layout_changed)
@@ -135,7 +135,9 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         menu.clear()
         self._panel_actions.clear()
         for pid, panel in self.panels.items():
-            action = QAction(getattr(panel, "title", "") or panel_title(pid), self, checkable=True)
+            # the interface language's name (panel.title is the panel's English name, for code)
+            action = QAction(panel_title(pid) if pid in PANEL_TITLES else (getattr(panel, "title", "") or pid),
+                             self, checkable=True)
             action.setChecked(True)
             action.setToolTip(translate("MainWindow", "Show or hide the {panel} panel").format(
                 panel=panel_title(pid, lower=True)))
