@@ -7,7 +7,8 @@ without copying (a numpy view of the QImage's memory):
     MP4  imageio-ffmpeg's bundled ffmpeg (libx264, yuv420p, even width and height),
          fed raw BGRA frames through a pipe; ffmpeg encodes in its own process while
          the next frame is painted, and dies with gateviz.
-    GIF  imageio's pillow writer, each frame quantised to a 256-colour palette as it comes.
+    GIF  gif_stream.GifStream: each frame quantised to its own 256-colour palette and written
+         as it comes (only the rectangle that changed), in constant memory.
 
 It runs frame by frame (``start``, ``render_next``, ``finish``/``abort``) so the app
 can drive it from a QTimer and stay responsive, or all at once (``run``) for the CLI.
@@ -269,25 +270,29 @@ class _Mp4Encoder:
 
 
 class _GifEncoder:
+    """Frames go into the file as they come (gif_stream.GifStream): constant memory, however many."""
+
     buffers = 1
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float):
-        import imageio.v3 as iio
+        from .gif_stream import GifStream
 
-        self._file = iio.imopen(str(path), "w", plugin="pillow", extension=".gif")
-        # GIF delays are in 1/100 s: the nearest the format can do
-        self._duration = max(20, round(100 / fps) * 10)
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()/abort()
+        # GIF delays are in 1/100 s: the nearest the format can do (at least 2: browsers slow faster ones)
+        self._stream = GifStream(self._fh, size, max(2, round(100 / fps)))
 
     def add(self, image: QImage) -> None:
-        rgb = qimage_bgra(image)[:, :, 2::-1]  # BGRA -> RGB (a strided view; pillow copies it)
-        self._file.write(np.ascontiguousarray(rgb), is_batch=False, duration=self._duration, loop=0, bits=8)
+        rgb = qimage_bgra(image)[:, :, 2::-1]  # BGRA -> RGB, a strided view of the QImage
+        self._stream.add(np.ascontiguousarray(rgb))
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._stream.close()
+        finally:
+            self._fh.close()
 
     def abort(self) -> None:
-        getattr(self._file, "images_to_write", []).clear()  # drop the frames instead of saving them
-        self._file.close()
+        self._fh.close()  # the temporary file is removed by the caller
 
 
 ENCODERS = {"mp4": _Mp4Encoder, "gif": _GifEncoder}
