@@ -138,3 +138,71 @@ def index_entry(model, file: str, description: str, metrics: dict[str, float]) -
     return {"name": Path(file).stem, "task": model.task["name"], "cell": model.cell, "file": file,
             "units": model.layers[0].units, "description": description,
             "metrics": {k: float(f"{v:.5g}") for k, v in metrics.items()}}
+
+
+# --------------------------------------------------------------------------- the start-up trace
+# The app opens on the default model's default sample. Its trace ships with the bundle (made by
+# scripts/train_bundled.py, checked by tests against a fresh trace), so the window shows a traced
+# model without importing torch first (~1 s of start-up; issue 17): torch loads later, when
+# something is traced again.
+STARTUP_TRACE = "startup-trace.npz"
+
+
+def _sequence_digest(sequence) -> str:
+    import hashlib
+
+    if isinstance(sequence, str):
+        return "text:" + hashlib.sha256(sequence.encode("utf-8")).hexdigest()
+    a = np.ascontiguousarray(sequence)
+    return f"array:{a.dtype.str}:{a.shape}:" + hashlib.sha256(a.tobytes()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_startup_trace(folder: Path | None = None) -> Path:
+    """Trace the default model on its default sample and store it beside the models (torch needed)."""
+    from .core.engine import Tracer
+
+    folder = Path(folder) if folder is not None else models_dir()
+    entry = default_bundled()
+    model = load_bundled(entry.name)
+    sequence = default_sample(model).sequence
+    trace = Tracer(model).trace(sequence)
+    arrays = trace.to_arrays()
+    if trace.inputs is not None:
+        arrays["startup.inputs"] = np.ascontiguousarray(trace.inputs)
+    if trace.tokens is not None:
+        arrays["startup.tokens"] = np.ascontiguousarray(trace.tokens)
+    arrays["startup.key"] = np.array(json.dumps({"model": entry.name, "model_sha256": _file_digest(entry.path),
+                                                 "sequence": _sequence_digest(sequence)}))
+    path = folder / STARTUP_TRACE
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+def startup_trace(name: str, sequence):
+    """The shipped trace of bundled model ``name`` on ``sequence``, or None when none was shipped
+    for exactly that model file and input (then the caller traces as usual)."""
+    from .core.trace import Trace
+
+    path = models_dir() / STARTUP_TRACE
+    try:
+        entry = get_bundled(name)
+        with np.load(path, allow_pickle=False) as data:
+            key = json.loads(str(data["startup.key"]))
+            if key != {"model": name, "model_sha256": _file_digest(entry.path),
+                       "sequence": _sequence_digest(sequence)}:
+                return None
+            inputs = data["startup.inputs"] if "startup.inputs" in data.files else None
+            tokens = data["startup.tokens"] if "startup.tokens" in data.files else None
+        trace = Trace.load(path)
+    except (OSError, KeyError, ValueError, GatevizError):
+        return None
+    trace.inputs, trace.tokens = inputs, tokens
+    trace.meta.pop("length", None)  # the file's own bookkeeping, not in a fresh trace's meta
+    return trace

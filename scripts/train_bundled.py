@@ -196,6 +196,23 @@ def check(names: list[str], out_dir: Path) -> int:
     return 1 if differ else 0
 
 
+def check_startup_trace() -> int:
+    """The shipped start-up trace equals a fresh trace of the default model on its default sample."""
+    import numpy as np
+
+    from gateviz.bundled import default_bundled, default_sample, load_bundled, startup_trace
+    from gateviz.core.engine import Tracer
+
+    entry = default_bundled()
+    model = load_bundled(entry.name)
+    sequence = default_sample(model).sequence
+    shipped, fresh = startup_trace(entry.name, sequence), Tracer(model).trace(sequence)
+    same = shipped is not None and shipped.meta == fresh.meta and all(
+        np.array_equal(shipped.states[k][q], a) for k, v in fresh.states.items() for q, a in v.items())
+    print("start-up trace identical" if same else "start-up trace differs: run --startup-trace")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=list(SPECS), help="retrain only these models")
@@ -204,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="retrain (all or --only) in a temporary folder and compare with the files in --out")
     parser.add_argument("--table", action="store_true", help="print the README's table of the bundled models")
+    parser.add_argument("--startup-trace", action="store_true",
+                        help="only write resources/models/startup-trace.npz (the app's first trace, shown "
+                             "before torch is imported) from the committed default model")
     parser.add_argument("--snapshots", type=int, default=0, metavar="N",
                         help="keep N training snapshots in each model for the time-lapse (default 0: none)")
     parser.add_argument("--snapshot-dtype", choices=("float32", "float16"), default="float32",
@@ -215,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         print(table(args.out / INDEX))
         return 0
     if args.check:
-        return check(args.only or list(SPECS), args.out)
+        return check(args.only or list(SPECS), args.out) or check_startup_trace()
+    if args.startup_trace:
+        from gateviz.bundled import write_startup_trace
+
+        print(f"wrote {write_startup_trace()}")
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     index_path = args.out / INDEX
     entries = {}
@@ -228,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     total = sum((args.out / e["file"]).stat().st_size for e in ordered)
     print(f"{len(ordered)} models, {total / 1e6:.2f} MB in {args.out}")
     write_samples(args.samples)
+    if args.out == ROOT / "resources" / "models":  # the app's first trace ships with the bundle
+        from gateviz.bundled import write_startup_trace
+
+        print(f"wrote {write_startup_trace(args.out)}")
     return 0
 
 

@@ -72,7 +72,10 @@ class GradientFollower(QObject):
     # ---- the work ------------------------------------------------------------
     def _new_trace(self) -> None:
         self._trace_generation += 1
-        self.request()
+        if self.sync:
+            self.request()
+        else:  # after the new trace is shown: the job's start (torch's import, the first time) never
+            QTimer.singleShot(0, self, self.request)  # competes with the panels being drawn
 
     def _wanted(self):
         s = self.state

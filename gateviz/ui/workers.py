@@ -269,6 +269,15 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
         sample_name = os.path.basename(input_path)
     elif sequence is None:
         sequence, sample_name = default_sequence(model, task, samples)
+        if source.startswith("bundled:"):  # the app's first model: its trace ships with the bundle
+            from gateviz.bundled import startup_trace
+
+            trace = startup_trace(source[len("bundled:"):], sequence)
+            if trace is not None:
+                from gateviz.tasks.base import story_units_for
+
+                story = story_units_for(model, task, sequence, trace)
+                return Loaded(model, task, samples, sequence, sample_name, trace, source, story_units=story)
     trace = trace_model(model, sequence, progress)
     from gateviz.tasks.base import story_units_for
 
