@@ -95,6 +95,9 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         from gateviz.ui.interventions_ctl import InterventionsController
 
         self.interventions = InterventionsController(self)  # issue 13: re-tracing, its dock and menu
+        from gateviz.ui.training_slider import install_training_slider
+
+        install_training_slider(self)  # issue 16: the training-step slider of a model with snapshots
         # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
         guard.add_listener(self._guard_error)
         self._error_dialog_pending = False

@@ -13,7 +13,8 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
@@ -241,7 +242,12 @@ class PlaybackBar(QWidget):
         self.loop_box.toggled.connect(player.set_loop)
         self.loop_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        row = QHBoxLayout(self)
+        rows = QVBoxLayout(self)  # a second row (the training slider, issue 16) goes below: add_row
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        row = QHBoxLayout()
+        rows.addLayout(row)
+        self._rows = rows
         row.setContentsMargins(6, 2, 6, 2)
         for w in (self.start_button, self.back_button, self.play_button, self.forward_button, self.end_button):
             row.addWidget(w)
@@ -258,6 +264,10 @@ class PlaybackBar(QWidget):
         self.state.themeChanged.connect(self._on_theme)
         self._on_theme()
         self._on_trace()
+
+    def add_row(self, widget: QWidget) -> None:
+        """A row under the playback controls (the training slider of a model with snapshots)."""
+        self._rows.addWidget(widget)
 
     @guarded
     def _on_theme(self) -> None:

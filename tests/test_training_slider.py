@@ -1,0 +1,137 @@
+"""The training time-lapse in the app (issue 16): the training-step slider under the time slider.
+
+A tiny brackets LSTM trained here with snapshots is opened in the real main window; moving the
+slider must show exactly the trace of that snapshot's weights (Tracer on model_at_snapshot), keep
+layer, pins and step, serve a snapshot seen before from the cache, and give back the trained
+model's own trace at the last position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app_helpers import WINDOW_WAIT_MS, open_window
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A brackets LSTM(4) trained one epoch with 6 snapshots, saved as a .gvm."""
+    from gateviz.formats.gateviz_file import save_model
+    from gateviz.training import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(task="brackets", cell="lstm", units=4, epochs=1, seed=0, snapshots=6))
+    for _ in trainer.run():
+        pass
+    model = trainer.model()
+    path = tmp_path_factory.mktemp("snap") / "brackets.gvm"
+    save_model(model, str(path))
+    return str(path)
+
+
+def _same_trace(a, b) -> None:
+    assert a.length == b.length and a.num_layers == b.num_layers
+    assert set(a.states) == set(b.states)
+    for key, quantities in a.states.items():
+        assert set(quantities) == set(b.states[key])
+        for name, values in quantities.items():
+            np.testing.assert_array_equal(values, b.states[key][name], err_msg=f"{key} {name}")
+    if a.output is not None or b.output is not None:
+        np.testing.assert_array_equal(a.output, b.output)
+
+
+def _show(qtbot, window, index: int) -> None:
+    """Move the slider as a user would and wait until the state shows that snapshot."""
+    with qtbot.waitSignal(window.training.shown, timeout=WINDOW_WAIT_MS,
+                          check_params_cb=lambda k: k == index):
+        window.training_bar.slider.setValue(index)
+
+
+def test_the_slider_shows_each_snapshots_own_trace(qtbot, trained):
+    from gateviz.core.engine import Tracer
+    from gateviz.core.snapshots import model_at_snapshot
+
+    window = open_window(qtbot, trained)
+    base, scrub, bar = window.state.model, window.training, window.training_bar
+    sequence = window.state.sequence
+    assert len(base.snapshots) == 6
+    assert bar.isVisible() and bar.slider.maximum() == 5 and bar.slider.value() == 5
+    assert bar.title.text() == base.snapshots[5].title(total_steps=base.snapshots[-1].step)
+    trained_trace = Tracer(base).trace(sequence)
+    _same_trace(window.state.trace, trained_trace)
+
+    # a user's view: layer, pins and the time step stay while the weights change
+    window.state.set_pinned([1, 3])
+    window.state.set_step(7)
+    for k in (0, 2, 4):
+        _show(qtbot, window, k)
+        assert window.state.model is model_at_snapshot(base, k)
+        _same_trace(window.state.trace, Tracer(model_at_snapshot(base, k)).trace(sequence))
+        assert window.state.pinned == [1, 3] and window.state.step == 7 and window.state.layer == 0
+        assert bar.title.text() == base.snapshots[k].title(total_steps=base.snapshots[-1].step)
+        assert window.state.sequence is sequence
+    before = window.state.trace
+    _show(qtbot, window, 0)
+    assert not np.array_equal(window.state.trace.get(0, "forward", "cell_state"), before.get(0, "forward", "cell_state"))
+
+    # back to a snapshot seen before: from the cache, no trace job
+    jobs = scrub.trace_jobs
+    _show(qtbot, window, 2)
+    assert scrub.trace_jobs == jobs
+    _same_trace(window.state.trace, Tracer(model_at_snapshot(base, 2)).trace(sequence))
+
+    # the last position is the trained model itself, its trace exactly
+    _show(qtbot, window, 5)
+    assert window.state.model is base
+    _same_trace(window.state.trace, trained_trace)
+
+
+def test_the_cache_fills_in_the_background(qtbot, trained):
+    window = open_window(qtbot, trained)
+    traces = window.training.traces
+    qtbot.waitUntil(lambda: all(traces.cached(k) for k in range(5)), timeout=WINDOW_WAIT_MS)
+    jobs = window.training.trace_jobs
+    for k in (3, 0, 1):
+        _show(qtbot, window, k)
+    assert window.training.trace_jobs == jobs
+
+
+def test_a_new_input_is_traced_with_the_snapshot_shown(qtbot, trained):
+    from gateviz.core.engine import Tracer
+    from gateviz.core.snapshots import model_at_snapshot
+
+    window = open_window(qtbot, trained)
+    base = window.state.model
+    _show(qtbot, window, 1)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence("(()(()))()", "mine")
+    assert window.state.model is model_at_snapshot(base, 1)
+    _same_trace(window.state.trace, Tracer(model_at_snapshot(base, 1)).trace("(()(()))()"))
+    assert window.training_bar.slider.value() == 1
+    _show(qtbot, window, 3)  # the new input's own cache
+    _same_trace(window.state.trace, Tracer(model_at_snapshot(base, 3)).trace("(()(()))()"))
+
+
+def test_playing_training_steps_through_the_snapshots(qtbot, trained):
+    window = open_window(qtbot, trained)
+    scrub = window.training
+    _show(qtbot, window, 3)
+    seen = []
+    scrub.shown.connect(seen.append)
+    with qtbot.waitSignal(scrub.playingChanged, timeout=WINDOW_WAIT_MS, check_params_cb=lambda on: not on):
+        scrub.play()
+    assert seen == [4, 5] and scrub.index == 5 and window.state.model is window.training.base
+
+
+def test_no_slider_for_a_model_without_snapshots(qtbot, trained):
+    from gateviz.training import TrainConfig, Trainer
+
+    window = open_window(qtbot, trained)
+    assert window.training_bar.isVisible()
+    trainer = Trainer(TrainConfig(task="brackets", cell="gru", units=3, epochs=1, seed=1))
+    for _ in trainer.run():
+        pass
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(trainer.model())
+    assert not window.state.model.snapshots
+    assert not window.training_bar.isVisible() and window.training.base is None
