@@ -64,7 +64,9 @@ def test_every_panel_greys_exactly_the_masked_steps(tmp_path, qtbot):
         plot.setYRange(y0 - 5, y1 + 5, padding=0)
         io.grab()  # the view box applies a new range when it paints
         (y0, y1) = plot.vb.viewRange()[1]
-        assert item.rects()[0].top() == pytest.approx(y0) and item.rects()[0].bottom() == pytest.approx(y1)
+        # the band hears of the new view range through pyqtgraph's (queued) transform change
+        qtbot.waitUntil(lambda: item.rects()[0].top() == pytest.approx(y0)
+                        and item.rects()[0].bottom() == pytest.approx(y1), timeout=10000)
 
     heat = shown(window, "heatmaps", 3)
     for row in heat.rows:
