@@ -31,9 +31,10 @@ def saturation_fractions(gate: np.ndarray, low: float = LEFT_SATURATED,
     gate = np.asarray(gate)
     if gate.ndim != 2 or gate.shape[0] == 0:
         raise ValueError(f"expected a gate of shape (T, units) with T >= 1, got {gate.shape}")
-    left = (gate < low).mean(axis=0, dtype=np.float64)
-    right = (gate > high).mean(axis=0, dtype=np.float64)
-    return left, right
+    steps = gate.shape[0]  # counting beats mean(dtype=float64), which converts every bool first
+    left = np.count_nonzero(gate < low, axis=0) / steps
+    right = np.count_nonzero(gate > high, axis=0) / steps
+    return left.astype(np.float64), right.astype(np.float64)
 
 
 def layer_saturation(quantities: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -43,15 +43,15 @@ PAD = 0.03  # the view shows -0.03..1.03: points on the edges stay whole
 
 def tanh_saturation(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(left, right) fractions of a tanh state: h < −0.9 and h > 0.9 per unit."""
-    return (h < -RIGHT_SATURATED).mean(axis=0, dtype=np.float64), (h > RIGHT_SATURATED).mean(axis=0, dtype=np.float64)
+    return saturation_fractions(h, -RIGHT_SATURATED, RIGHT_SATURATED)
 
 
 def fractions_of_valid_steps(a: np.ndarray, quantity: str) -> tuple[np.ndarray, np.ndarray]:
     """(left, right) per unit, counted over the steps where the unit's value is not NaN; NaN for a
     unit that is NaN at every step (it has no saturation to show)."""
-    nan = np.isnan(a) if a.dtype.kind == "f" else None
-    if nan is None or not nan.any():
+    if a.dtype.kind != "f" or not a.size or not np.isnan(np.max(a)):  # no NaN (it propagates through max)
         return tanh_saturation(a) if quantity == "hidden_state" else saturation_fractions(a)
+    nan = np.isnan(a)
     valid = (~nan).sum(axis=0)  # (units,)
     low, high = (-RIGHT_SATURATED, RIGHT_SATURATED) if quantity == "hidden_state" else (LEFT_SATURATED,
                                                                                        RIGHT_SATURATED)
