@@ -135,3 +135,59 @@ def test_no_slider_for_a_model_without_snapshots(qtbot, trained):
         window.open_model(trainer.model())
     assert not window.state.model.snapshots
     assert not window.training_bar.isVisible() and window.training.base is None
+
+
+# ---------------------------------------------------------------- training shown live (the Train dialog)
+def test_training_is_shown_live_in_the_window(qtbot, trained):
+    from gateviz.core.engine import Tracer
+
+    window = open_window(qtbot, trained)  # a brackets LSTM: the run below reads the same input
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    assert dialog.live_box.isChecked()
+    dialog.set_config(task="brackets", cell="lstm", units=4, layers=1, epochs=2, seed=3)
+    seen = []
+
+    def check(index: int) -> None:  # each update: that snapshot's weights traced on the window's input
+        s = window.state
+        seen.append((index, s.model.name))
+        _same_trace(s.trace, Tracer(s.model).trace(s.sequence))
+        assert s.pinned == [1, 2] and s.step == 5
+
+    window.state.set_pinned([1, 2])
+    window.state.set_step(5)
+    dialog.live_box.setChecked(True)
+    with qtbot.waitSignal(dialog.trainingFinished, timeout=WINDOW_WAIT_MS):
+        dialog.start_training()
+        dialog.live.updated.connect(check)
+    assert seen, "the window never showed the run"
+    assert all("snapshot" in name for _, name in seen)
+    assert [k for k, _ in seen] == sorted({k for k, _ in seen})  # newer snapshots only
+    qtbot.waitUntil(lambda: not window.runner.is_busy, timeout=WINDOW_WAIT_MS)
+
+
+def test_training_never_waits_for_the_live_view(qtbot, trained, monkeypatch):
+    import threading
+
+    from gateviz.ui import workers
+
+    window = open_window(qtbot, trained)
+    release, entered = threading.Event(), threading.Event()
+    real = workers.trace_model
+
+    def stuck(*args, **kwargs):  # the live view's first trace hangs until training has finished
+        if not entered.is_set():
+            entered.set()
+            release.wait(WINDOW_WAIT_MS / 1000)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "trace_model", stuck)
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    dialog.set_config(task="brackets", cell="lstm", units=4, layers=1, epochs=2, seed=4)
+    with qtbot.waitSignal(dialog.trainingFinished, timeout=WINDOW_WAIT_MS) as finished:
+        dialog.start_training()
+    release.set()
+    assert finished.args == [True] and entered.is_set()
+    assert dialog.live.skipped > 0  # polls while the trace hung were skipped, not queued
+    qtbot.waitUntil(lambda: not window.runner.is_busy, timeout=WINDOW_WAIT_MS)

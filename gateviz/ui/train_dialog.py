@@ -21,6 +21,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from gateviz.core.snapshots import DEFAULT_SNAPSHOTS
 from gateviz.ui import errors
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
@@ -83,6 +84,7 @@ class TrainDialog(QDialog):
         self._metric_x: list[float] = []
         self._metric_y: list[float] = []
         self._task = None  # the chosen task (gateviz.tasks.Task): defaults, description, metric label
+        self.live = None  # LiveTraining while the window follows a run
 
         from gateviz.tasks import TASK_NAMES
 
@@ -110,6 +112,11 @@ class TrainDialog(QDialog):
         self.seed_box = QSpinBox(self)
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.setToolTip(translate("Train", "The same seed gives the same weights on this machine"))
+        self.live_box = QCheckBox(translate("Train", "Show training live in the window"), self)
+        self.live_box.setChecked(True)
+        self.live_box.setToolTip(translate(
+            "Train", "While training, the main window shows the newest weight snapshot on its current input (a few "
+                     "times per second; training never waits for it)"))
         self.task_description = QLabel("", self)
         self.task_description.setObjectName("hint")
         self.task_description.setWordWrap(True)
@@ -123,6 +130,7 @@ class TrainDialog(QDialog):
         form.addRow("", self.bidirectional_box)
         form.addRow(translate("Train", "Epochs"), self.epochs_box)
         form.addRow(translate("Train", "Seed"), self.seed_box)
+        form.addRow("", self.live_box)
 
         import pyqtgraph as pg
 
@@ -281,7 +289,8 @@ class TrainDialog(QDialog):
         return TrainConfig(task=self.task_combo.currentData(), cell=self.cell_combo.currentData(),
                            units=self.units_box.value(), layers=self.layers_box.value(),
                            bidirectional=self.bidirectional_box.isChecked() and self.bidirectional_box.isEnabled(),
-                           epochs=self.epochs_box.value(), seed=self.seed_box.value())
+                           epochs=self.epochs_box.value(), seed=self.seed_box.value(),
+                           snapshots=DEFAULT_SNAPSHOTS)  # issue 16: the time-lapse of every run
 
     # ---- running ---------------------------------------------------------------
     @property
@@ -313,6 +322,18 @@ class TrainDialog(QDialog):
         self._worker = worker
         self._set_running(True)
         worker.start()
+        self._start_live()
+
+    def _start_live(self) -> None:
+        """The window follows the run's newest snapshot (issue 16) when asked and there is a window."""
+        window = self.parent()
+        if not self.live_box.isChecked() or getattr(window, "state", None) is None:
+            return
+        from gateviz.ui.training_live import LiveTraining
+
+        if self.live is None:
+            self.live = LiveTraining(window, self._holder, self)
+        self.live.start(self._holder)
 
     def cancel_training(self) -> None:
         """Stop after the current step (thread-safe); the worker then finishes normally."""
@@ -338,6 +359,7 @@ class TrainDialog(QDialog):
         self.cancel_button.setEnabled(running)
         for w in (self.task_combo, self.cell_combo, self.units_box, self.layers_box, self.epochs_box, self.seed_box):
             w.setEnabled(not running)
+        self.live_box.setEnabled(not running)
         if not running:
             self._task_changed_enable_bidirectional()
         else:
@@ -389,6 +411,8 @@ class TrainDialog(QDialog):
         errors.show_error(self, translate("Train", "Training failed"), errors.describe_exception(exc))
 
     def _on_finished(self) -> None:
+        if self.live is not None:
+            self.live.stop()
         self._worker = None
         self._set_running(False)
         self.use_button.setEnabled(self._result is not None)
