@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
 
-from gateviz.core.nonfinite import max_abs_finite
+from gateviz.core.nonfinite import extremes, max_abs_finite
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.guard import guarded
 from gateviz.ui.state import Theme, ViewState
@@ -68,7 +68,7 @@ def nan_note(a: np.ndarray | None, theme: Theme) -> str:
     """Title markup that explains the NaN colour ("■ NaN: 1568 values") when ``a`` holds NaN; "" otherwise."""
     if a is None or not a.size or a.dtype.kind not in "fc":
         return ""
-    if np.isfinite(np.max(a)) and np.isfinite(np.min(a)):  # all finite (NaN propagates): no counting passes
+    if all(np.isfinite(extremes(a))):  # all finite (NaN propagates): no counting passes
         return ""
     n_nan = int(np.count_nonzero(np.isnan(a)))
     n_inf = int(np.count_nonzero(np.isinf(a)))
