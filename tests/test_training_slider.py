@@ -191,3 +191,52 @@ def test_training_never_waits_for_the_live_view(qtbot, trained, monkeypatch):
     assert finished.args == [True] and entered.is_set()
     assert dialog.live.skipped > 0  # polls while the trace hung were skipped, not queued
     qtbot.waitUntil(lambda: not window.runner.is_busy, timeout=WINDOW_WAIT_MS)
+
+
+# ---------------------------------------------------------------- the Export dialog's time-lapse
+def test_the_export_dialog_writes_one_frame_per_snapshot(qtbot, trained, tmp_path, monkeypatch):
+    import imageio.v3 as iio
+    from PySide6.QtWidgets import QMessageBox
+
+    from gateviz.export.timelapse import frame_title
+    from gateviz.ui.export_dialog import AnimationDialog
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: warnings.append(text)))
+    window = open_window(qtbot, trained)
+    base = window.state.model
+    _show(qtbot, window, 2)  # exporting from a snapshot still exports the whole run
+    window.state.set_step(4)
+    dialog = AnimationDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.timelapse.isVisibleTo(dialog)
+    dialog.timelapse.setChecked(True)
+    assert not dialog.range_row.isEnabled()
+    dialog.panel.setCurrentIndex(dialog.panel.findData("heatmaps"))
+    dialog.format.setCurrentIndex(dialog.format.findData("gif"))
+    dialog.preset.setCurrentIndex(dialog.preset.findData("custom"))
+    dialog.width_spin.setValue(960)
+    dialog.height_spin.setValue(400)
+    dialog.path_row.edit.setText(str(tmp_path / "grow.gif"))
+    dialog.export()
+    assert warnings == []
+    with qtbot.waitSignal(dialog.runner.finished, timeout=WINDOW_WAIT_MS) as blocker:
+        pass
+    assert blocker.args == [str(tmp_path / "grow.gif")] and warnings == []
+    frames = iio.imread(tmp_path / "grow.gif", index=None)
+    assert frames.shape[0] == 6 == len(base.snapshots)
+    assert dialog.timelapse_job.titles == [frame_title(base, k) for k in range(6)]
+    assert not np.array_equal(frames[0], frames[-1])  # the weights, and so the picture, changed
+    assert window.state.step == 4 and window.training.index == 2  # the window's view stayed
+
+
+def test_no_time_lapse_offered_without_snapshots(qtbot, trained):
+    from gateviz.ui.export_dialog import AnimationDialog
+    from gateviz.ui.workers import demo_model
+
+    window = open_window(qtbot, trained)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(demo_model())
+    dialog = AnimationDialog(window)
+    qtbot.addWidget(dialog)
+    assert not dialog.timelapse.isVisibleTo(dialog)

@@ -420,10 +420,26 @@ class AnimationDialog(_ExportDialog):
         self.form.addRow(translate("Export", "Custom size:"), size_row)
         self.form.addRow(translate("Export", "Frame rate:"), self.fps)
         self.form.addRow(translate("Export", "Steps (first, last):"), range_row)
+        self.range_row = range_row
+        self.timelapse = QCheckBox(translate("Export", "Training time-lapse: one frame per weight snapshot, at the "
+                                                       "current step"))
+        self.timelapse.setToolTip(translate("Export", "Each frame traces this input with the weights of one training "
+                                                      "snapshot and is titled with its step, epoch, loss and metric"))
+        scrubber = getattr(window, "training", None)
+        if scrubber is not None and scrubber.base is not None:  # issue 16: the model has snapshots
+            self.form.addRow("", self.timelapse)
+            self.timelapse.toggled.connect(self._timelapse_toggled)
+        else:
+            self.timelapse.hide()
         self.finish_form()
         self.preset.currentIndexChanged.connect(lambda: self.size_row.setEnabled(self.preset.currentData() == "custom"))
         self.size_row.setEnabled(False)
         self.runner: AnimationRunner | None = None
+
+    def _timelapse_toggled(self, on: bool) -> None:
+        self.range_row.setEnabled(not on)
+        if on and self.fps.value() > 4:
+            self.fps.setValue(2)  # a few snapshots per second: each frame stays readable
 
     def export(self) -> None:
         from gateviz.export import headless
@@ -432,6 +448,9 @@ class AnimationDialog(_ExportDialog):
         window = self.window_
         if window.state.trace is None:
             self.fail(RuntimeError(translate("Export", "nothing to animate: no model is traced yet")))
+            return
+        if self.timelapse.isChecked() and self.timelapse.isVisibleTo(self):
+            self._export_timelapse()
             return
         fmt = self.format.currentData()
         panel_id = self.panel.currentData()
@@ -467,6 +486,50 @@ class AnimationDialog(_ExportDialog):
         self.runner.finished.connect(lambda p: (_status(window, translate("Export", "Exported {n} frames to {path}")
                                                         .format(n=job.total, path=p)),
                                                 self.exported.emit(p)))
+        self.runner.failed.connect(lambda message: QMessageBox.warning(window, translate("Export", "Export failed"),
+                                                                       message))
+        self.runner.cancelled.connect(lambda: _status(window, translate(
+            "Export", "Animation export cancelled; nothing was written")))
+        self.accept()
+        self.runner.start()
+
+
+    def _export_timelapse(self) -> None:
+        """One frame per training snapshot (gateviz.export.timelapse), rendered like any animation."""
+        from gateviz.export import headless
+        from gateviz.export.timelapse import TimelapseExport, titled
+
+        window = self.window_
+        fmt = self.format.currentData()
+        panel_id = self.panel.currentData()
+        path = self.chosen_path(fmt)
+        if path is None:
+            return
+        fmt = self.chosen_format
+        size = self.preset.currentData()
+        if size == "custom":
+            size = (self.width_spin.value(), self.height_spin.value())
+        traces = window.training.traces  # the slider's cache: snapshots seen or prefetched are not traced again
+        view_state = headless.clone_state(window.state)
+        layout = _layout(window, panel_id)
+        view = headless.build_view(view_state, panel_id, layout)
+        if headless.shows_memory(view_state, panel_id, layout):
+            from gateviz.ui.gradient_follower import GradientFollower
+
+            GradientFollower(view_state, view, sync=True)
+        box = titled(view, view_state.theme)
+        try:
+            job = TimelapseExport(box, view_state, traces, path, step=view_state.step, fmt=fmt, fps=self.fps.value(),
+                                  size=size, overwrite=True)
+        except Exception as exc:  # noqa: BLE001
+            box.deleteLater()
+            self.fail(exc)
+            return
+        self.timelapse_job = job
+        self.runner = AnimationRunner(job, box, window)
+        self.runner.finished.connect(lambda p: (_status(window, translate(
+            "Export", "Exported the training time-lapse ({n} snapshots) to {path}").format(n=job.total, path=p)),
+            self.exported.emit(p)))
         self.runner.failed.connect(lambda message: QMessageBox.warning(window, translate("Export", "Export failed"),
                                                                        message))
         self.runner.cancelled.connect(lambda: _status(window, translate(
