@@ -917,6 +917,14 @@ Do you want to replace it?</source>
         <translation>时间步（起，止）：</translation>
     </message>
     <message>
+        <source>Training time-lapse: one frame per weight snapshot, at the current step</source>
+        <translation>训练延时动画：每个权重快照一帧，停在当前时间步</translation>
+    </message>
+    <message>
+        <source>Each frame traces this input with the weights of one training snapshot and is titled with its step, epoch, loss and metric</source>
+        <translation>每一帧用一个训练快照的权重追踪此输入，标题写明其训练步、轮次、损失和指标</translation>
+    </message>
+    <message>
         <source>nothing to animate: no model is traced yet</source>
         <translation>没有可生成动画的内容：尚未计算任何模型</translation>
     </message>
@@ -931,6 +939,10 @@ Do you want to replace it?</source>
     <message>
         <source>Animation export cancelled; nothing was written</source>
         <translation>动画导出已取消；未写入任何内容</translation>
+    </message>
+    <message>
+        <source>Exported the training time-lapse ({n} snapshots) to {path}</source>
+        <translation>已将训练延时动画（{n} 个快照）导出到 {path}</translation>
     </message>
     <message>
         <source>Export data</source>
@@ -2184,6 +2196,14 @@ RNN：
         <translation>在同一台机器上，相同的种子得到相同的权重</translation>
     </message>
     <message>
+        <source>Show training live in the window</source>
+        <translation>在主窗口中实时显示训练</translation>
+    </message>
+    <message>
+        <source>While training, the main window shows the newest weight snapshot on its current input (a few times per second; training never waits for it)</source>
+        <translation>训练时，主窗口用最新的权重快照追踪当前输入（每秒几次；训练从不等待显示）</translation>
+    </message>
+    <message>
         <source>Task</source>
         <translation>任务</translation>
     </message>
@@ -2290,6 +2310,41 @@ RNN：
     <message>
         <source>Training failed</source>
         <translation>训练失败</translation>
+    </message>
+</context>
+<context>
+    <name>Training</name>
+    <message>
+        <source>Cannot trace this training snapshot: {why}</source>
+        <translation>无法追踪这个训练快照：{why}</translation>
+    </message>
+    <message>
+        <source>Play training: show the snapshots one after another</source>
+        <translation>播放训练：依次显示各个快照</translation>
+    </message>
+    <message>
+        <source>training step</source>
+        <translation>训练步</translation>
+    </message>
+    <message>
+        <source>Training step: drag to trace this input with the weights of that snapshot of training</source>
+        <translation>训练步：拖动以用该训练快照的权重追踪此输入</translation>
+    </message>
+    <message>
+        <source>Snapshot {k} of {n}: {title}</source>
+        <translation>第 {k} 个快照（共 {n} 个）：{title}</translation>
+    </message>
+    <message>
+        <source>Training loss (blue) at each snapshot, log scale</source>
+        <translation>各快照的训练损失（蓝色，对数刻度）</translation>
+    </message>
+    <message>
+        <source>; {metric} on held-out data (orange)</source>
+        <translation>；留出集上的 {metric}（橙色）</translation>
+    </message>
+    <message>
+        <source>. Each curve uses its own range; the line marks the snapshot shown. Steps on a log scale.</source>
+        <translation>。每条曲线按各自的范围缩放；竖线标出当前显示的快照。训练步为对数刻度。</translation>
     </message>
 </context>
 <context>
