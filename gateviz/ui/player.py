@@ -13,8 +13,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget)
 
 from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
@@ -218,6 +217,7 @@ class PlaybackBar(QWidget):
         self.slider.setMinimum(0)
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setMinimumWidth(200)  # it shares the row with the training slider (issue 16)
 
         self.step_label = QLabel("t = – / –", self)
         i18n.bind(self.step_label, "setToolTip", "Player",
@@ -242,12 +242,8 @@ class PlaybackBar(QWidget):
         self.loop_box.toggled.connect(player.set_loop)
         self.loop_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        rows = QVBoxLayout(self)  # a second row (the training slider, issue 16) goes below: add_row
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setSpacing(0)
-        row = QHBoxLayout()
-        rows.addLayout(row)
-        self._rows = rows
+        row = QHBoxLayout(self)
+        self._row = row
         row.setContentsMargins(6, 2, 6, 2)
         for w in (self.start_button, self.back_button, self.play_button, self.forward_button, self.end_button):
             row.addWidget(w)
@@ -265,9 +261,10 @@ class PlaybackBar(QWidget):
         self._on_theme()
         self._on_trace()
 
-    def add_row(self, widget: QWidget) -> None:
-        """A row under the playback controls (the training slider of a model with snapshots)."""
-        self._rows.addWidget(widget)
+    def add_part(self, widget: QWidget, stretch: int = 0) -> None:
+        """More controls at the end of the row (the training slider of a model with snapshots, issue 16):
+        in the same row, so the panels keep their height."""
+        self._row.addWidget(widget, stretch)
 
     @guarded
     def _on_theme(self) -> None:

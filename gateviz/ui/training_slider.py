@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
@@ -244,15 +244,16 @@ class TrainingBar(QWidget):
         i18n.bind(self.slider, "setToolTip", "Training", QT_TRANSLATE_NOOP(
             "Training", "Training step: drag to trace this input with the weights of that snapshot of training"))
         self.slider.valueChanged.connect(self._slider_moved)
-        self.title = QLabel(self)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.slider.setMinimumWidth(120)
+        self.title = _ElidedLabel(self)
+
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curve = None
         row = QHBoxLayout(self)
-        row.setContentsMargins(6, 0, 6, 2)
+        row.setContentsMargins(8, 0, 0, 0)
         row.addWidget(self.play_button)
         row.addWidget(self.caption)
-        row.addWidget(self.slider, 2)
+        row.addWidget(self.slider, 1)
         row.addWidget(self.title, 3)
         self._row = row
         scrubber.snapshotsChanged.connect(self._on_snapshots)
@@ -278,7 +279,15 @@ class TrainingBar(QWidget):
             self.slider.setValue(s.index)
         if self.curve is not None:
             self.curve.set_snapshots(s.base.snapshots, self.scrubber.state.theme)
+        self._fit_title()
         self._on_index(s.index)
+
+    def _fit_title(self) -> None:
+        """Room for the widest snapshot's title where the row has it (elided where not), the same
+        for every snapshot so the sliders keep their length while scrubbing."""
+        s, metrics = self.scrubber, self.title.fontMetrics()
+        widest = max(metrics.horizontalAdvance(_compact(snapshot_title(s.base, k))) for k in range(s.count))
+        self.title.setMaximumWidth(widest + 8)
 
     @guarded
     def _on_index(self, index: int) -> None:
@@ -288,7 +297,7 @@ class TrainingBar(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setValue(index)
         text = snapshot_title(s.base, index)
-        self.title.setText(text)
+        self.title.setText(_compact(text))
         self.title.setToolTip(translate("Training", "Snapshot {k} of {n}: {title}").format(
             k=index + 1, n=s.count, title=text))
         if self.curve is not None:
@@ -297,7 +306,15 @@ class TrainingBar(QWidget):
     @guarded
     def _on_language(self, _code: str) -> None:
         if self.scrubber.base is not None:
+            self._fit_title()
             self._on_index(self.scrubber.index)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.FontChange and self.scrubber.base is not None:  # presentation mode
+            self._fit_title()
 
     @guarded
     def _slider_moved(self, value: int) -> None:
@@ -318,6 +335,38 @@ class TrainingBar(QWidget):
             self.curve.mark(self.scrubber.index)
 
 
+class _ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when narrower than its text (the whole text in the tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(80)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
+def _compact(title: str) -> str:
+    """The bar's shorter title: step, loss and metric (the epoch, and the whole title, in the tooltip)."""
+    parts = title.split(" · ")
+    return " · ".join(parts[:1] + parts[2:])
+
+
 LOSS_COLOUR, METRIC_COLOUR = "#0072B2", "#D55E00"
 
 
@@ -328,7 +377,7 @@ class TrainingCurve(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFixedSize(200, 40)
+        self.setFixedSize(150, 22)  # one text line high: the row must not cost the dashboard a panel
         self._x = self._loss = self._metric = None
         self._index = -1
         self._theme = None
@@ -364,7 +413,7 @@ class TrainingCurve(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(self._theme.background))
-        pad = 4.0
+        pad = 3.0
         w, h = self.width() - 2 * pad, self.height() - 2 * pad
 
         def point(k: int, values) -> QPointF:  # y = 1 at the top
@@ -408,9 +457,9 @@ def _scaled(values, *, log: bool):
 
 
 def install_training_slider(window) -> TrainingBar:
-    """The scrubber (``window.training``) and its bar, as a second row of the playback bar."""
+    """The scrubber (``window.training``) and its bar, at the end of the playback bar's row."""
     window.training = TrainingScrubber(window)
     bar = TrainingBar(window.training, window.playback_bar)
-    window.playback_bar.add_row(bar)
+    window.playback_bar.add_part(bar, 3)
     window.training_bar = bar
     return bar
