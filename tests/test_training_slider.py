@@ -241,3 +241,26 @@ def test_no_time_lapse_offered_without_snapshots(qtbot, trained):
     dialog = AnimationDialog(window)
     qtbot.addWidget(dialog)
     assert not dialog.timelapse.isVisibleTo(dialog)
+
+
+def test_interventions_apply_to_the_snapshot_shown(qtbot, trained):
+    from gateviz.core.engine import Tracer
+    from gateviz.core.interventions import Intervention
+    from gateviz.core.snapshots import model_at_snapshot
+
+    window = open_window(qtbot, trained)
+    base, sequence = window.state.model, window.state.sequence
+    _show(qtbot, window, 1)
+    iv = Intervention(layer=0, direction="forward", quantity="forget_gate", units=(1,), op="set", value=0.0)
+    with qtbot.waitSignal(window.state.traceChanged, timeout=WINDOW_WAIT_MS):
+        window.interventions.add(iv)
+    model = model_at_snapshot(base, 1)
+    assert window.state.model is model and window.state.original is not None
+    _same_trace(window.state.trace, Tracer(model).trace(sequence, interventions=[iv]))
+    for k in (3, 5):  # another snapshot, and the trained model: traced with the same intervention
+        _show(qtbot, window, k)
+        model = model_at_snapshot(base, k) if k < 5 else base
+        assert window.state.model is model
+        _same_trace(window.state.trace, Tracer(model).trace(sequence, interventions=[iv]))
+        _same_trace(window.state.original, Tracer(model).trace(sequence))
+        assert window.state.trace.get(0, "forward", "forget_gate")[:, 1].max() == 0.0
