@@ -264,3 +264,17 @@ def test_interventions_apply_to_the_snapshot_shown(qtbot, trained):
         _same_trace(window.state.trace, Tracer(model).trace(sequence, interventions=[iv]))
         _same_trace(window.state.original, Tracer(model).trace(sequence))
         assert window.state.trace.get(0, "forward", "forget_gate")[:, 1].max() == 0.0
+
+
+def test_save_writes_the_model_with_its_snapshots_while_one_is_shown(qtbot, trained, tmp_path):
+    from gateviz.core.snapshots import weight_arrays
+    from gateviz.formats import load_model
+
+    window = open_window(qtbot, trained)
+    base = window.state.model
+    _show(qtbot, window, 1)
+    assert window.save_model_to(str(tmp_path / "again.gvm"))
+    again = load_model(str(tmp_path / "again.gvm"))
+    assert [s.step for s in again.snapshots] == [s.step for s in base.snapshots]
+    for name, a in weight_arrays(base).items():
+        np.testing.assert_array_equal(weight_arrays(again)[name], a)

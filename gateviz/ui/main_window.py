@@ -269,8 +269,12 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         self.bundled_menu.setEnabled(bool(entries))
 
     # ------------------------------------------------------------------ saving
+    def model_to_save(self):
+        """The model Save writes: the loaded one with its training snapshots while one is shown (issue 16)."""
+        return self.training.base if self.training.base is not None else self.state.model
+
     def save_model_dialog(self) -> None:
-        model = self.state.model
+        model = self.model_to_save()
         if model is None:
             return
         suggested = (model.name or "model").replace(os.sep, "_") + ".gvm"
@@ -292,7 +296,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
                 return False
             overwrite = True
         try:
-            save_model(self.state.model, path, overwrite=overwrite)
+            save_model(self.model_to_save(), path, overwrite=overwrite)
         except Exception as exc:  # noqa: BLE001
             self._report_failure(translate("MainWindow", "Cannot save the model"), exc)
             return False
