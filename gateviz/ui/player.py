@@ -217,7 +217,6 @@ class PlaybackBar(QWidget):
         self.slider.setMinimum(0)
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.slider.setMinimumWidth(200)  # it shares the row with the training slider (issue 16)
 
         self.step_label = QLabel("t = – / –", self)
         i18n.bind(self.step_label, "setToolTip", "Player",

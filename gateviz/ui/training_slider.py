@@ -460,6 +460,6 @@ def install_training_slider(window) -> TrainingBar:
     """The scrubber (``window.training``) and its bar, at the end of the playback bar's row."""
     window.training = TrainingScrubber(window)
     bar = TrainingBar(window.training, window.playback_bar)
-    window.playback_bar.add_part(bar, 3)
+    window.playback_bar.add_part(bar, 2)  # the time slider keeps a third of the room
     window.training_bar = bar
     return bar
