@@ -26,6 +26,7 @@ from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.workers import TraceRunner
 
 PLAY_PER_SECOND = 3.0  # snapshots per second while "training" plays
+PREFETCH_DELAY_MS = 500  # the other snapshots are traced ahead this long after a new model or input
 
 
 def snapshot_title(model, index: int) -> str:
@@ -91,14 +92,17 @@ class TrainingScrubber(QObject):
             self.base, self.traces, self.index = model, None, len(model.snapshots) - 1
             self._models = {id(model): self.index}
             self._base_plain = None
+            for k in range(self.last):  # built here, once: the prefetching thread must find them built
+                self.model_at(k)
             self.snapshotsChanged.emit()
         if model is self.base:
             self._base_plain = (sequence, self.state.original or self.state.trace)
         if self.traces is None or self.traces.sequence is not sequence:
             from gateviz.core.snapshots import SnapshotTraces
 
-            self.traces = SnapshotTraces(self.base, sequence)  # a new input: its own cache
-            self._prefetch(self.traces)
+            self.traces = traces = SnapshotTraces(self.base, sequence)  # a new input: its own cache
+            # after the window has drawn what it just got (a model opened at start-up first of all)
+            QTimer.singleShot(PREFETCH_DELAY_MS, self, lambda: self._prefetch(traces))
         index = self._models[id(model)]
         if index != self.index:
             self.index = index
@@ -173,6 +177,8 @@ class TrainingScrubber(QObject):
     def _prefetch(self, traces) -> None:
         """Trace every snapshot of ``traces`` in a daemon thread, nearest the shown one first; it
         stops when the input or model changes (a newer SnapshotTraces replaced it)."""
+        if self.traces is not traces:
+            return  # replaced before it started
         start = self.index
 
         def work() -> None:
