@@ -278,3 +278,17 @@ def test_save_writes_the_model_with_its_snapshots_while_one_is_shown(qtbot, trai
     assert [s.step for s in again.snapshots] == [s.step for s in base.snapshots]
     for name, a in weight_arrays(base).items():
         np.testing.assert_array_equal(weight_arrays(again)[name], a)
+
+
+def test_the_play_training_action_and_key(qtbot, trained):
+    from PySide6.QtCore import Qt
+
+    window = open_window(qtbot, trained)
+    action = window.play_training_action
+    assert action.isEnabled() and action.shortcut().toString() == "Ctrl+Shift+Space"
+    assert any(action in a.menu().actions() for a in window.menuBar().actions() if a.menu() is not None)
+    _show(qtbot, window, 4)
+    with qtbot.waitSignal(window.training.playingChanged, timeout=WINDOW_WAIT_MS,
+                          check_params_cb=lambda on: not on):
+        qtbot.keyClick(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.training.index == 5 and window.state.model is window.training.base

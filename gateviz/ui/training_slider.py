@@ -468,4 +468,32 @@ def install_training_slider(window) -> TrainingBar:
     bar = TrainingBar(window.training, window.playback_bar)
     window.playback_bar.add_part(bar, 2)  # the time slider keeps a third of the room
     window.training_bar = bar
+    _install_play_action(window)
     return bar
+
+
+PLAY_TRAINING_KEY = "Ctrl+Shift+Space"
+
+
+def _install_play_action(window) -> None:
+    """Playback ▸ Play training (Ctrl+Shift+Space), enabled for a model with snapshots."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    action = QAction(window)
+    i18n.bind(action, "setText", "Training", QT_TRANSLATE_NOOP("Training", "Play / pause training"),
+              after="\t" + QKeySequence(PLAY_TRAINING_KEY).toString(QKeySequence.SequenceFormat.NativeText))
+    i18n.bind(action, "setStatusTip", "Training", QT_TRANSLATE_NOOP(
+        "Training", "Show the model's training snapshots one after another (models trained with snapshots)"))
+    action.setShortcut(QKeySequence(PLAY_TRAINING_KEY))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(window.training.toggle)
+    action.setEnabled(False)
+    window.training.snapshotsChanged.connect(lambda: action.setEnabled(window.training.base is not None))
+    window.addAction(action)  # the key works while the menu bar is hidden too
+    loop = getattr(window, "loop_action", None)
+    menu = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None and loop is not None
+                 and loop in a.menu().actions()), None)
+    if menu is not None:
+        menu.addSeparator()
+        menu.addAction(action)
+    window.play_training_action = action

@@ -2346,6 +2346,14 @@ RNN：
         <source>. Each curve uses its own range; the line marks the snapshot shown. Steps on a log scale.</source>
         <translation>。每条曲线按各自的范围缩放；竖线标出当前显示的快照。训练步为对数刻度。</translation>
     </message>
+    <message>
+        <source>Play / pause training</source>
+        <translation>播放 / 暂停训练过程</translation>
+    </message>
+    <message>
+        <source>Show the model&apos;s training snapshots one after another (models trained with snapshots)</source>
+        <translation>依次显示模型的各个训练快照（适用于带快照训练的模型）</translation>
+    </message>
 </context>
 <context>
     <name>Workers</name>
