@@ -59,14 +59,14 @@ def window(qtbot, settings_dir, shown_errors):
 
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests():
-    """Once a window has moved cycle collection onto the GUI thread's timer (gateviz.ui.workers),
+    """Once a window has moved cycle collection onto the GUI thread's timer (gateviz.ui.runner),
     tests that never run an event loop would never collect: collect what is due after each test."""
     yield
     import sys
 
-    workers = sys.modules.get("gateviz.ui.workers")
-    if workers is not None and workers._gui_collector is not None:
-        workers.collect_due_garbage()
+    runner = sys.modules.get("gateviz.ui.runner")
+    if runner is not None and runner._gui_collector is not None:
+        runner.collect_due_garbage()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QObject  # noqa: E402
 
-from gateviz.ui.workers import TraceRunner, _Bridge, collect_garbage_on_gui_thread  # noqa: E402
+from gateviz.ui.runner import TraceRunner, _Bridge, collect_garbage_on_gui_thread  # noqa: E402
 
 
 def _bridges(runner) -> list:
@@ -89,7 +89,7 @@ def test_the_cycle_collector_runs_on_the_gui_thread_only(qtbot):
     collect_garbage_on_gui_thread()
     collect_garbage_on_gui_thread()  # idempotent
     assert not gc.isenabled(), "automatic collection would run on whichever thread allocates"
-    from gateviz.ui import workers
+    from gateviz.ui import runner as workers
 
     assert workers._gui_collector.isActive()
     assert workers._gui_collector.thread() is QObject().thread()

@@ -72,7 +72,7 @@ class AblationPanel(QWidget):
 
     def __init__(self, state: ViewState, parent: QWidget | None = None):
         super().__init__(parent)
-        from gateviz.ui.workers import TraceRunner
+        from gateviz.ui.runner import TraceRunner
 
         self.state = state
         self.runner = TraceRunner(self)
@@ -223,7 +223,7 @@ class AblationPanel(QWidget):
     def _failed(self, _tag, exc) -> None:
         from gateviz.core.ablation import AblationCancelled
         from gateviz.ui import errors
-        from gateviz.ui.workers import Superseded
+        from gateviz.ui.runner import Superseded
 
         self._idle()
         if not isinstance(exc, (Superseded, AblationCancelled)):

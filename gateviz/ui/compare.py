@@ -148,7 +148,7 @@ class CompareWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1280, 860)
         self.cstate.failed.connect(self._gradients_failed)
-        from gateviz.ui.workers import TraceRunner
+        from gateviz.ui.runner import TraceRunner
 
         self.loader = TraceRunner(self)
         self.loader.done.connect(self._loaded)

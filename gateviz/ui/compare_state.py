@@ -40,7 +40,7 @@ class CompareState(QObject):
         self.target_output: int | None = None  # the head's class/output K for every model (None: the default y)
         self._runner = None
         if not sync:
-            from gateviz.ui.workers import TraceRunner
+            from gateviz.ui.runner import TraceRunner
 
             self._runner = TraceRunner(self)
             self._runner.done.connect(self._gradients_done)

@@ -45,7 +45,7 @@ class GradientFollower(QObject):
         self._later.setSingleShot(True)
         self._later.timeout.connect(self.request)
         if not sync:
-            from gateviz.ui.workers import TraceRunner
+            from gateviz.ui.runner import TraceRunner
 
             self._runner = TraceRunner(self)
             self._runner.done.connect(self._done)

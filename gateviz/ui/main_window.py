@@ -34,7 +34,7 @@ from gateviz.ui.state import Theme, ViewState
 from gateviz.ui.theme import COLORMAPS, apply_theme
 from gateviz.ui.window_loading import ModelLoading
 from gateviz.ui.window_menus import WindowMenus
-from gateviz.ui.workers import TraceRunner, collect_garbage_on_gui_thread
+from gateviz.ui.runner import TraceRunner, collect_garbage_on_gui_thread
 
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gateviz.ui.guard import guarded
-from gateviz.ui.workers import TraceRunner
+from gateviz.ui.runner import TraceRunner
 
 POLL_MS = 300  # at most ~3 updates per second
 
