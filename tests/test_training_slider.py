@@ -139,8 +139,11 @@ def test_no_slider_for_a_model_without_snapshots(qtbot, trained):
 
 
 # ---------------------------------------------------------------- training shown live (the Train dialog)
-def test_training_is_shown_live_in_the_window(qtbot, trained):
+def test_training_is_shown_live_in_the_window(qtbot, trained, monkeypatch):
     from gateviz.core.engine import Tracer
+    from gateviz.ui import training_live
+
+    monkeypatch.setattr(training_live, "POLL_MS", 50)  # several polls even where this tiny run is quick
 
     window = open_window(qtbot, trained)  # a brackets LSTM: the run below reads the same input
     window.open_train_dialog()
@@ -170,8 +173,9 @@ def test_training_is_shown_live_in_the_window(qtbot, trained):
 def test_training_never_waits_for_the_live_view(qtbot, trained, monkeypatch):
     import threading
 
-    from gateviz.ui import workers
+    from gateviz.ui import training_live, workers
 
+    monkeypatch.setattr(training_live, "POLL_MS", 50)
     window = open_window(qtbot, trained)
     release, entered = threading.Event(), threading.Event()
     real = workers.trace_model

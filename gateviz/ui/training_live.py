@@ -43,14 +43,13 @@ class LiveTraining(QObject):
         self.runner = TraceRunner(self)
         self.runner.done.connect(self._done)
         self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
 
     def start(self, holder: dict | None = None) -> None:
         if holder is not None:
             self.holder = holder
         self.shown = -1
-        self.timer.start()
+        self.timer.start(POLL_MS)
 
     def stop(self) -> None:
         self.timer.stop()
