@@ -110,8 +110,8 @@ def test_snapshots_stored_and_read_back_exactly(trained, tmp_path):
 
 
 def test_model_without_snapshots_writes_the_same_bytes_as_before(tmp_path):
-    """adding-long-lstm.gvm was written before snapshots existed: reading and saving it gives its bytes."""
-    original = BUNDLED / "adding-long-lstm.gvm"
+    """text-rnn.gvm was written before snapshots existed: reading and saving it gives its bytes."""
+    original = BUNDLED / "text-rnn.gvm"
     model = load_gateviz_model(original)
     assert model.snapshots == []
     out = save_model(model, tmp_path / "same.gvm")
@@ -121,8 +121,24 @@ def test_model_without_snapshots_writes_the_same_bytes_as_before(tmp_path):
 
 
 def test_old_files_open_without_snapshots():
-    for path in sorted(BUNDLED.glob("*.gvm")):
+    """The text models were written before snapshots existed (the others carry 16 since)."""
+    old = sorted(BUNDLED.glob("text-*.gvm"))
+    assert old
+    for path in old:
         assert load_gateviz_model(path).snapshots == [], path
+
+
+def test_bundled_models_carry_their_training_snapshots():
+    """The time-lapse works out of the box: every bundled model but the text ones keeps 16 float16
+    snapshots, from the untrained weights to exactly the trained ones (rounded to float16)."""
+    import numpy as np
+
+    for path in sorted(set(BUNDLED.glob("*.gvm")) - set(BUNDLED.glob("text-*.gvm"))):
+        model = load_gateviz_model(path)
+        assert len(model.snapshots) == 16 and {s.dtype for s in model.snapshots} == {"float16"}, path
+        assert model.snapshots[0].step == 0 and model.snapshots[0].loss is not None
+        last = model.snapshots[-1].weights["layers.0.dir0.Wx"]
+        np.testing.assert_array_equal(last, model.layers[0].directions[0].Wx.astype(np.float16), err_msg=str(path))
 
 
 def test_float16_snapshots_are_marked(trained, tmp_path):
@@ -186,7 +202,7 @@ def test_snapshot_errors_are_clear(trained):
     _, model = trained
     with pytest.raises(GatevizError, match="snapshots 0..7"):
         model_at_snapshot(model, 8)
-    plain = load_gateviz_model(BUNDLED / "sine-lstm.gvm")
+    plain = load_gateviz_model(BUNDLED / "text-rnn.gvm")
     with pytest.raises(GatevizError, match="no training snapshots.*--snapshots"):
         model_at_snapshot(plain, 0)
 
@@ -262,7 +278,7 @@ def test_cli_timelapse_one_titled_frame_per_snapshot(trained, tmp_path, capsys):
 
 
 def test_cli_timelapse_refusals(trained, tmp_path, capsys):
-    assert main(["export", str(BUNDLED / "sine-lstm.gvm"), "--timelapse", "-o", str(tmp_path / "a.gif")]) == 2
+    assert main(["export", str(BUNDLED / "text-rnn.gvm"), "--timelapse", "-o", str(tmp_path / "a.gif")]) == 2
     error_line(capsys, "no training snapshots", "--snapshots N")
     _, model = trained
     path = save_model(model, tmp_path / "m.gvm")

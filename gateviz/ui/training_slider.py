@@ -244,19 +244,20 @@ class TrainingBar(QWidget):
                   QT_TRANSLATE_NOOP("Training", "Play training: show the snapshots one after another"))
         self.play_button.clicked.connect(scrubber.toggle)
         self.caption = i18n.bound(QLabel(self), "Training", QT_TRANSLATE_NOOP("Training", "training step"))
+        self.caption.setMinimumWidth(1)  # clipped rather than widening a narrow window (the slider's tooltip says it)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setMinimum(0)
         i18n.bind(self.slider, "setToolTip", "Training", QT_TRANSLATE_NOOP(
             "Training", "Training step: drag to trace this input with the weights of that snapshot of training"))
         self.slider.valueChanged.connect(self._slider_moved)
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(40)  # a narrow window (700 px) still fits the whole row
         self.title = _ElidedLabel(self)
 
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curve = None
         row = QHBoxLayout(self)
-        row.setContentsMargins(8, 0, 0, 0)
+        row.setContentsMargins(4, 0, 0, 0)
         row.addWidget(self.play_button)
         row.addWidget(self.caption)
         row.addWidget(self.slider, 1)
@@ -350,7 +351,7 @@ class _ElidedLabel(QLabel):
         from PySide6.QtWidgets import QSizePolicy
 
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(80)
+        self.setMinimumWidth(0)  # elided to nothing in a narrow window; the tooltip keeps the text
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
         self._full = text
@@ -383,7 +384,14 @@ class TrainingCurve(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFixedSize(150, 22)  # one text line high: the row must not cost the dashboard a panel
+        # one text line high (the row must not cost the dashboard a panel); up to 150 px wide, and it
+        # gives its width up first in a narrow window
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.setFixedHeight(22)
+        self.setMaximumWidth(150)
+        self.setMinimumWidth(0)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._x = self._loss = self._metric = None
         self._index = -1
         self._theme = None
@@ -414,7 +422,7 @@ class TrainingCurve(QWidget):
         from PySide6.QtCore import QPointF
         from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
-        if self._x is None or self._theme is None:
+        if self._x is None or self._theme is None or self.width() < 24:  # squeezed out by a narrow window
             return
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
