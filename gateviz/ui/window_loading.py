@@ -341,12 +341,7 @@ class ModelLoading:
         if name is not None:
             self.open_model(tag[1], tag[2], module=name)  # a start-up fallback stays armed for this try
             return
-        self.statusBar().showMessage(translate("Loading", "Kept {name}").format(name=self.state.model.name)
-                                     if self.state.model is not None else "", 5000)
-        fallback = getattr(self, "_after_failure", None)
-        self._after_failure = None
-        if fallback is not None and self.state.model is None:
-            fallback()
+        self._kept_current()
 
     def _ask_for_encoder_input(self, tag, exc) -> None:
         """A decoder: trace it after its encoder on the input the user picks, or open the encoder
@@ -362,6 +357,11 @@ class ModelLoading:
         if answer is not None:
             self.open_model(spec, module=exc.encoder)
             return
+        self._kept_current()
+
+    def _kept_current(self) -> None:
+        """A choice was cancelled: say the current model stays; with none (``gateviz MODEL`` at start-up)
+        the bundled model opens."""
         self.statusBar().showMessage(translate("Loading", "Kept {name}").format(name=self.state.model.name)
                                      if self.state.model is not None else "", 5000)
         fallback = getattr(self, "_after_failure", None)
