@@ -317,3 +317,14 @@ def test_snapshots_so_far_are_available_while_training():
             seen.append(len(steps))
     assert [s.step for s in trainer.snapshots] == plan
     assert max(seen) < 6  # the last one comes with the end of the run
+
+
+def test_a_bundled_models_time_lapse_works_out_of_the_box(tmp_path, capsys):
+    """The default size is narrower than a long title: the title is elided, the export is written."""
+    from PIL import Image
+
+    out = tmp_path / "grow.gif"
+    assert main(["export", "bundled:brackets-lstm", "--timelapse", "-o", str(out)]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 16
+    assert "step 768/768" in capsys.readouterr().out, "the full titles are reported"

@@ -79,7 +79,13 @@ class TimelapseExport(AnimationExport):
         self.timings["trace"] += time.perf_counter() - t0
         self.state.set_trace(model_at_snapshot(model, k), trace, self.state.sequence, self.state.task)
         title = frame_title(model, k)
-        self.widget.title.setText(title)
+        label = self.widget.title
+        label.ensurePolished()  # its style sheet's font, for measuring
+        room = self.plan.logical[0] - 24  # the label's padding
+        from PySide6.QtCore import Qt
+
+        # a title wider than the frame ends in "…" rather than making the frame impossible to lay out
+        label.setText(label.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, max(room, 40)))
         self.titles.append(title)
         return super().render_next()
 
@@ -94,6 +100,7 @@ def titled(widget, theme):
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
     label = QLabel("step")
+    label.setMinimumWidth(1)  # never wider than the frame: a long title is elided (TimelapseExport)
     label.setObjectName("timelapse-title")
     label.setStyleSheet(f"QLabel {{ background: {theme.background}; color: {theme.foreground}; "
                         f"font-weight: bold; font-size: {theme.font_pt + 3}pt; padding: 6px 10px; }}")
