@@ -205,4 +205,5 @@ def startup_trace(name: str, sequence):
         return None
     trace.inputs, trace.tokens = inputs, tokens
     trace.meta.pop("length", None)  # the file's own bookkeeping, not in a fresh trace's meta
+    trace.meta["source"] = str(entry.path)  # where this installation's model file is, as a fresh trace says
     return trace

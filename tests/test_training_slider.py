@@ -148,7 +148,7 @@ def test_training_is_shown_live_in_the_window(qtbot, trained, monkeypatch):
     window = open_window(qtbot, trained)  # a brackets LSTM: the run below reads the same input
     window.open_train_dialog()
     dialog = window.train_dialog
-    assert dialog.live_box.isChecked()
+    assert not dialog.live_box.isChecked(), "opt-in"
     dialog.set_config(task="brackets", cell="lstm", units=4, layers=1, epochs=2, seed=3)
     seen = []
 
@@ -190,6 +190,7 @@ def test_training_never_waits_for_the_live_view(qtbot, trained, monkeypatch):
     window.open_train_dialog()
     dialog = window.train_dialog
     dialog.set_config(task="brackets", cell="lstm", units=4, layers=1, epochs=2, seed=4)
+    dialog.live_box.setChecked(True)
     with qtbot.waitSignal(dialog.trainingFinished, timeout=WINDOW_WAIT_MS) as finished:
         dialog.start_training()
     release.set()

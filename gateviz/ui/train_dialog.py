@@ -113,7 +113,7 @@ class TrainDialog(QDialog):
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.setToolTip(translate("Train", "The same seed gives the same weights on this machine"))
         self.live_box = QCheckBox(translate("Train", "Show training live in the window"), self)
-        self.live_box.setChecked(True)
+        self.live_box.setChecked(False)  # opt-in: the window keeps what the user looks at unless asked
         self.live_box.setToolTip(translate(
             "Train", "While training, the main window shows the newest weight snapshot on its current input (a few "
                      "times per second; training never waits for it)"))

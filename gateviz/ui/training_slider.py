@@ -58,6 +58,8 @@ class TrainingScrubber(QObject):
         self.traces = None  # SnapshotTraces of base on the state's sequence
         self.index = -1
         self.trace_jobs = 0  # jobs handed to the runner (a cached snapshot needs none)
+        self._prefetching = None  # the prefetching thread, joined when the app quits
+        self._quitting = False
         self._models: dict[int, int] = {}  # id(model shown) -> snapshot index (the last: base itself)
         self._base_plain = None  # (sequence, base's trace without interventions)
         self.runner = TraceRunner(self)
@@ -184,14 +186,25 @@ class TrainingScrubber(QObject):
         def work() -> None:
             order = sorted(range(len(traces) - 1), key=lambda k: (abs(k - start), k))
             for k in order:
-                if self.traces is not traces:
+                if self.traces is not traces or self._quitting:
                     return
                 try:
                     traces.get(k)
                 except Exception:  # noqa: BLE001 - the slider's own job reports it when that snapshot is asked for
                     return
 
-        threading.Thread(target=work, name="gateviz-snapshot-prefetch", daemon=True).start()
+        thread = threading.Thread(target=work, name="gateviz-snapshot-prefetch", daemon=True)
+        if self._prefetching is None:  # once: the app's end waits for the thread (a thread still inside
+            from PySide6.QtWidgets import QApplication  # torch at exit aborts the process)
+
+            QApplication.instance().aboutToQuit.connect(self._stop_prefetching)
+        self._prefetching = thread
+        thread.start()
+
+    def _stop_prefetching(self) -> None:
+        self._quitting = True
+        if self._prefetching is not None:
+            self._prefetching.join(5.0)
 
     # ---- playing "training" ---------------------------------------------------------------------
     @property
@@ -244,7 +257,9 @@ class TrainingBar(QWidget):
                   QT_TRANSLATE_NOOP("Training", "Play training: show the snapshots one after another"))
         self.play_button.clicked.connect(scrubber.toggle)
         self.caption = i18n.bound(QLabel(self), "Training", QT_TRANSLATE_NOOP("Training", "training step"))
-        self.caption.setMinimumWidth(1)  # clipped rather than widening a narrow window (the slider's tooltip says it)
+        # not shown: a lecture screen (1024x768, presentation) had no room for it and clipped it; the
+        # slider's tooltip and the snapshot's title ("step 96/192 · loss …") say what the slider is
+        self.caption.setVisible(False)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setMinimum(0)
