@@ -1,0 +1,195 @@
+"""The GUI thread's worst block (issue 17's event-loop latency probe) while the real window works.
+
+A QTimer on the GUI thread fires every 10 ms and records the largest gap between two firings; a
+gap of G ms means the event loop was blocked for about G − 10 ms (nothing else can be drawn or
+clicked meanwhile). The real MainWindow (offscreen, 1600x900) opens a seeded 2-layer LSTM (by
+default bidirectional, so a direction switch can be measured), then, each with the probe running:
+
+    trace shown       the window re-traces a long input (``set_sequence``: the trace job runs on the
+                      window's TraceRunner as in the app) until it is shown and painted
+    layer switch      layer 0 → 1 (and back), as the layer box does
+    direction switch  forward → backward (and back)
+    pin a unit        one more pinned unit (the traces, cell diagram and input panel follow it)
+    step move         a jump to the middle, then single steps
+    playback          two seconds of playback at 60 steps/s
+
+Every row is repeated (``--repeat``); the best and the median worst gap are printed. Targets:
+no block > 50 ms while a trace is shown, a layer switch ≤ 100 ms. The machine this was written on
+has 2 busy cores: numbers are noisy.
+
+    python benchmarks/gui_latency.py [--units 256] [--steps 100000] [--layers 2] [--unidirectional]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+
+PROBE_MS = 10
+
+
+def build_model(units: int, layers: int, bidirectional: bool, features: int = 8):
+    import torch
+
+    from gateviz.core.model import InputStage, RecurrentModel
+    from gateviz.formats.torch_state import layers_from_module
+
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(features, units, num_layers=layers, bidirectional=bidirectional)
+    name = f"benchmark {'bi' if bidirectional else ''}LSTM {layers}x{units}"
+    return RecurrentModel(layers_from_module(module), InputStage(kind="raw", features=features), name=name).validate()
+
+
+def sequence(steps: int, features: int = 8) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    t = np.arange(steps)[:, None]
+    return (np.sin(t / (5.0 + np.arange(features))) + 0.3 * rng.standard_normal((steps, features))).astype(np.float32)
+
+
+class Probe:
+    """A 10 ms QTimer on the GUI thread; ``worst`` is the largest gap between two firings (ms)."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.worst = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last is not None:
+            self.worst = max(self.worst, (now - self.last) * 1000)
+        self.last = now
+
+    def start(self) -> None:
+        self.last, self.worst = time.perf_counter(), 0.0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        self._tick()
+        return self.worst
+
+
+def run_events(app, seconds: float, until=None) -> None:
+    """Run the event loop for ``seconds`` (after ``until()`` turns true, when given)."""
+    from PySide6.QtCore import QEventLoop
+
+    if until is not None:
+        while not until():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.001)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.001)
+
+
+def measure(app, probe: Probe, action, settle: float = 0.6, until=None) -> float:
+    """The worst gap (ms) from just before ``action()`` (run from the event loop) to ``settle``
+    seconds after it (and after ``until()``)."""
+    from PySide6.QtCore import QTimer
+
+    run_events(app, 0.2)  # whatever was pending first
+    probe.start()
+    QTimer.singleShot(0, action)
+    run_events(app, settle, until)
+    return probe.stop()
+
+
+def row(name: str, gaps: list[float]) -> None:
+    g = np.asarray(gaps)
+    print(f"{name:18s} worst gap: best {g.min():7.1f} ms   median {np.median(g):7.1f} ms   "
+          f"({len(g)} runs: {', '.join(f'{v:.0f}' for v in g)})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--unidirectional", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row (the trace row: --trace-repeat)")
+    parser.add_argument("--trace-repeat", type=int, default=2)
+    parser.add_argument("--size", default="1600x900", help="window size WxH")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    os.environ.setdefault("GATEVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="gateviz-bench-"))
+    import gateviz.ui  # noqa: F401  (PySide6 refcount workaround first)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from gateviz.ui.main_window import MainWindow
+
+    model = build_model(args.units, args.layers, not args.unidirectional)
+    x = sequence(args.steps)
+    window = MainWindow(restore=False)
+    window.resize(width, height)
+    window.show()
+    ready = []
+    window.traceReady.connect(lambda: ready.append(True))
+    window.open_model(model)
+    run_events(app, 0.5, lambda: ready)
+    print(f"{model.name}, {args.steps:,} steps, window {width}x{height} (offscreen; probe every {PROBE_MS} ms; "
+          f"a gap of G ms = the GUI thread blocked ~G − {PROBE_MS} ms)", flush=True)
+    probe = Probe()
+    s = window.state
+
+    gaps, times = [], []
+    for k in range(args.trace_repeat):
+        ready.clear()
+        t0 = time.perf_counter()
+        # a slightly different input each time: the window traces and shows a new trace
+        xs = x if k % 2 == 0 else x[::-1].copy()
+        gaps.append(measure(app, probe, lambda xs=xs: window.set_sequence(xs, f"bench {k}"), 1.0, lambda: ready))
+        times.append(time.perf_counter() - t0 - 1.2)
+    row("trace shown", gaps)
+    print(f"{'':18s} (request → shown: {', '.join(f'{t:.1f}' for t in times)} s, tracing included)", flush=True)
+
+    two = [(0, s.trace.directions(0)[0]), (min(1, s.trace.num_layers - 1), s.trace.directions(0)[0])]
+    gaps = []
+    for k in range(args.repeat * 2):
+        layer, direction = two[(k + 1) % 2]
+        gaps.append(measure(app, probe, lambda l=layer, d=direction: s.set_layer_direction(l, d)))
+    row("layer switch", gaps)
+    if len(s.trace.directions(s.layer)) > 1:
+        gaps = []
+        for k in range(args.repeat * 2):
+            direction = s.trace.directions(s.layer)[(k + 1) % 2]
+            gaps.append(measure(app, probe, lambda d=direction: s.set_layer_direction(s.layer, d)))
+        row("direction switch", gaps)
+    gaps = []
+    for k in range(args.repeat):
+        gaps.append(measure(app, probe, lambda u=10 + k: s.set_pinned(s.pinned[:1] + [u])))
+    row("pin a unit", gaps)
+    gaps = []
+    for k in range(args.repeat):
+        def jump(k=k):
+            s.set_step(args.steps // 2 + 1000 * k)
+        gaps.append(measure(app, probe, jump))
+        gaps.append(measure(app, probe, lambda: s.set_step(s.step + 1)))
+    row("step move", gaps)
+    gaps = []
+    window.player.set_speed(60.0)
+    for k in range(args.repeat):
+        gaps.append(measure(app, probe, window.player.play, 2.0))
+        window.player.pause()
+    row("playback", gaps)
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
