@@ -20,11 +20,27 @@ from typing import Any
 import numpy as np
 
 from .core.errors import GatevizError
+from .core.texts import QT_TRANSLATE_NOOP
 from .paths import resource
 from .tasks.base import Sample
 
 INDEX = "index.json"
 DEFAULT_MODEL = "brackets-lstm"  # its deep-nesting sample shows a counting cell climb and fall
+
+# The words of the menu labels and of index.json's descriptions, for the interface's translation
+# (gateviz.ui.i18n.localized; scripts/train_bundled.py writes the descriptions with these templates)
+TASK_WORDS = {"sine": QT_TRANSLATE_NOOP("Bundled", "sine"),
+              "binary-addition": QT_TRANSLATE_NOOP("Bundled", "binary-addition"),
+              "digits": QT_TRANSLATE_NOOP("Bundled", "digits"),
+              "brackets": QT_TRANSLATE_NOOP("Bundled", "brackets"),
+              "adding": QT_TRANSLATE_NOOP("Bundled", "adding"),
+              "text": QT_TRANSLATE_NOOP("Bundled", "text")}
+STEPS_VARIANT = QT_TRANSLATE_NOOP("Bundled", "{steps} steps")
+LONG_ADDING_DESCRIPTIONS = {
+    "lstm": QT_TRANSLATE_NOOP("Bundled", "LSTM(32) on the adding problem over {steps} steps"),
+    "gru": QT_TRANSLATE_NOOP("Bundled", "GRU(32) on the adding problem over {steps} steps"),
+    "rnn": QT_TRANSLATE_NOOP("Bundled", "plain tanh RNN(32) on the adding problem over {steps} steps: its "
+                                        "gradient vanishes long before the first marker")}
 
 
 @dataclass(frozen=True)
@@ -42,9 +58,14 @@ class BundledModel:
 
     @property
     def label(self) -> str:
-        """For menus: "brackets: LSTM(16)", "adding, 150 steps: RNN(32)"."""
-        task = f"{self.task}, {self.variant}" if self.variant else self.task
-        return f"{task}: {self.cell.upper()}({self.units})" if self.units else self.name
+        """For menus: "brackets: LSTM(16)", "adding, 150 steps: RNN(32)" (a Message: it translates)."""
+        if not self.units:
+            return self.name
+        task: str = TASK_WORDS.get(self.task, self.task)
+        if self.variant:
+            task = QT_TRANSLATE_NOOP("Bundled", "{task}, {variant}").format(task=task, variant=self.variant)
+        cell = f"{self.cell.upper()}({self.units})"
+        return QT_TRANSLATE_NOOP("Bundled", "{task}: {cell}").format(task=task, cell=cell)
 
 
 def models_dir() -> Path:

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateviz.bundled import INDEX, index_entry  # noqa: E402
+from gateviz.bundled import INDEX, LONG_ADDING_DESCRIPTIONS, STEPS_VARIANT, index_entry  # noqa: E402
+from gateviz.core.texts import QT_TRANSLATE_NOOP  # noqa: E402
 from gateviz.formats.gateviz_file import save_model  # noqa: E402
 from gateviz.tasks import TASK_NAMES, get_task  # noqa: E402
 from gateviz.training import TrainConfig, Trainer  # noqa: E402
@@ -41,40 +42,54 @@ _ZH = {"task_options": {"corpus": "zh-sums"}, "units": 64, "epochs": 40}
 # A plain RNN gets exactly its task's LSTM budget (units, epochs, lr, batch size, seed, one thread),
 # except sine-rnn, bundled before issue 12 with 12 epochs instead of 8.
 SPECS: dict[str, tuple[str, str, dict, str]] = {
-    "sine-lstm": ("sine", "lstm", {}, "LSTM(32) predicting sin(x) one step ahead; rolls the wave out"),
-    "sine-gru": ("sine", "gru", {}, "GRU(32) predicting sin(x) one step ahead"),
-    "sine-rnn": ("sine", "rnn", {"epochs": 12}, "plain tanh RNN(32) predicting sin(x), as in the seed notes' demo"),
-    "binary-addition-lstm": ("binary-addition", "lstm", {}, "LSTM(16) adding two 8-bit numbers; one unit keeps the carry"),
-    "binary-addition-gru": ("binary-addition", "gru", {}, "GRU(16) adding two 8-bit numbers bit by bit"),
-    "binary-addition-rnn": ("binary-addition", "rnn", {}, "plain tanh RNN(16) adding two 8-bit numbers bit by bit"),
-    "digits-lstm": ("digits", "lstm", {}, "LSTM(64) reading 8x8 handwritten digits row by row"),
-    "digits-gru": ("digits", "gru", {}, "GRU(64) reading 8x8 handwritten digits row by row"),
-    "digits-rnn": ("digits", "rnn", {}, "plain tanh RNN(64) reading 8x8 handwritten digits row by row"),
-    "brackets-lstm": ("brackets", "lstm", {}, "LSTM(16) counting bracket depth: watch the counting cell"),
-    "brackets-gru": ("brackets", "gru", {}, "GRU(16) counting bracket depth"),
-    "brackets-rnn": ("brackets", "rnn", {}, "plain tanh RNN(16) counting bracket depth"),
-    "adding-lstm": ("adding", "lstm", {}, "LSTM(32) on the adding problem: the input gate opens at the markers"),
-    "adding-gru": ("adding", "gru", {}, "GRU(32) on the adding problem"),
-    "adding-rnn": ("adding", "rnn", {}, "plain tanh RNN(32) on the adding problem"),
-    "adding-long-lstm": ("adding", "lstm", _LONG, f"LSTM(32) on the adding problem over {LONG_ADDING} steps"),
-    "adding-long-gru": ("adding", "gru", _LONG, f"GRU(32) on the adding problem over {LONG_ADDING} steps"),
-    "adding-long-rnn": ("adding", "rnn", _LONG, f"plain tanh RNN(32) on the adding problem over {LONG_ADDING} "
-                        "steps: its gradient vanishes long before the first marker"),
-    "text-lstm": ("text", "lstm", {"epochs": 4},
-                  "LSTM(128) character model of Python source: quote, indentation and bracket cells"),
-    "text-gru": ("text", "gru", {"epochs": 4}, "GRU(128) character model of Python source"),
-    "text-rnn": ("text", "rnn", {"epochs": 4}, "plain tanh RNN(128) character model of Python source"),
+    "sine-lstm": ("sine", "lstm", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(32) predicting sin(x) one step ahead; rolls the wave out")),
+    "sine-gru": ("sine", "gru", {}, QT_TRANSLATE_NOOP("Bundled", "GRU(32) predicting sin(x) one step ahead")),
+    "sine-rnn": ("sine", "rnn", {"epochs": 12}, QT_TRANSLATE_NOOP(
+        "Bundled", "plain tanh RNN(32) predicting sin(x), as in the seed notes' demo")),
+    "binary-addition-lstm": ("binary-addition", "lstm", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(16) adding two 8-bit numbers; one unit keeps the carry")),
+    "binary-addition-gru": ("binary-addition", "gru", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "GRU(16) adding two 8-bit numbers bit by bit")),
+    "binary-addition-rnn": ("binary-addition", "rnn", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "plain tanh RNN(16) adding two 8-bit numbers bit by bit")),
+    "digits-lstm": ("digits", "lstm", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(64) reading 8x8 handwritten digits row by row")),
+    "digits-gru": ("digits", "gru", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "GRU(64) reading 8x8 handwritten digits row by row")),
+    "digits-rnn": ("digits", "rnn", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "plain tanh RNN(64) reading 8x8 handwritten digits row by row")),
+    "brackets-lstm": ("brackets", "lstm", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(16) counting bracket depth: watch the counting cell")),
+    "brackets-gru": ("brackets", "gru", {}, QT_TRANSLATE_NOOP("Bundled", "GRU(16) counting bracket depth")),
+    "brackets-rnn": ("brackets", "rnn", {}, QT_TRANSLATE_NOOP("Bundled", "plain tanh RNN(16) counting bracket depth")),
+    "adding-lstm": ("adding", "lstm", {}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(32) on the adding problem: the input gate opens at the markers")),
+    "adding-gru": ("adding", "gru", {}, QT_TRANSLATE_NOOP("Bundled", "GRU(32) on the adding problem")),
+    "adding-rnn": ("adding", "rnn", {}, QT_TRANSLATE_NOOP("Bundled", "plain tanh RNN(32) on the adding problem")),
+    "adding-long-lstm": ("adding", "lstm", _LONG, LONG_ADDING_DESCRIPTIONS["lstm"].format(steps=LONG_ADDING)),
+    "adding-long-gru": ("adding", "gru", _LONG, LONG_ADDING_DESCRIPTIONS["gru"].format(steps=LONG_ADDING)),
+    "adding-long-rnn": ("adding", "rnn", _LONG, LONG_ADDING_DESCRIPTIONS["rnn"].format(steps=LONG_ADDING)),
+    "text-lstm": ("text", "lstm", {"epochs": 4}, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(128) character model of Python source: quote, indentation and bracket cells")),
+    "text-gru": ("text", "gru", {"epochs": 4}, QT_TRANSLATE_NOOP(
+        "Bundled", "GRU(128) character model of Python source")),
+    "text-rnn": ("text", "rnn", {"epochs": 4}, QT_TRANSLATE_NOOP(
+        "Bundled", "plain tanh RNN(128) character model of Python source")),
     # issue 15: Chinese text written for gateviz (gateviz/tasks/zh_numerals.py), sums and dates in Chinese numerals
-    "text-zh-lstm": ("text", "lstm", _ZH, "LSTM(64) character model of sums and dates in Chinese numerals "
-                     "(三十五加十二等于四十七。): a cell holds 'inside the answer' from 等于 to 。"),
-    "text-zh-gru": ("text", "gru", _ZH, "GRU(64) character model of sums and dates in Chinese numerals"),
-    "text-zh-rnn": ("text", "rnn", _ZH, "plain tanh RNN(64) character model of sums and dates in Chinese numerals"),
+    "text-zh-lstm": ("text", "lstm", _ZH, QT_TRANSLATE_NOOP(
+        "Bundled", "LSTM(64) character model of sums and dates in Chinese numerals (三十五加十二等于四十七。): a cell "
+                   "holds 'inside the answer' from 等于 to 。")),
+    "text-zh-gru": ("text", "gru", _ZH, QT_TRANSLATE_NOOP(
+        "Bundled", "GRU(64) character model of sums and dates in Chinese numerals")),
+    "text-zh-rnn": ("text", "rnn", _ZH, QT_TRANSLATE_NOOP(
+        "Bundled", "plain tanh RNN(64) character model of sums and dates in Chinese numerals")),
 }
 # sample folders beyond the tasks' own (resources/samples/<folder>): a variant's task and options
 SAMPLE_VARIANTS = {"adding-long": ("adding", {"length": LONG_ADDING}), "text-zh": ("text", {"corpus": "zh-sums"})}
 # a variant's models: the menu says which variant ("adding, 150 steps: LSTM(32)")
-VARIANTS = {name: f"{LONG_ADDING} steps" for name in SPECS if name.startswith("adding-long-")} | {
-    name: "Chinese numerals" for name in SPECS if name.startswith("text-zh-")}
+VARIANTS = {name: STEPS_VARIANT.format(steps=LONG_ADDING) for name in SPECS if name.startswith("adding-long-")} | {
+    name: QT_TRANSLATE_NOOP("Bundled", "Chinese numerals") for name in SPECS if name.startswith("text-zh-")}
 SEED = 0
 
 

@@ -1,6 +1,6 @@
 """Refresh the Simplified Chinese translation files and compile them (issue 15).
 
-    python scripts/update_translations.py            # lupdate the window's .ts, lrelease every .ts
+    python scripts/update_translations.py            # lupdate the window's and the tasks' .ts, lrelease every .ts
     python scripts/update_translations.py --release  # only compile every resources/i18n/*.ts to .qm
 
 1. ``pyside6-lupdate`` extracts every ``translate("Context", "text")``, ``self.tr("text")`` and
@@ -8,6 +8,9 @@
    gateviz_panels_zh_CN.ts, kept by its own lupdate run) and gateviz/cli/*.py into
    resources/i18n/gateviz_zh_CN.ts, keeping the translations already there (new strings arrive as
    type="unfinished": tests/test_i18n.py fails until they are translated) and dropping obsolete ones.
+   The Qt-free words (``gateviz.core.texts.QT_TRANSLATE_NOOP`` in gateviz/tasks/*.py, gateviz/bundled.py
+   and scripts/train_bundled.py: task titles, samples, metric names, bundled models' labels and
+   descriptions) go the same way into resources/i18n/gateviz_tasks_zh_CN.ts.
 2. ``pyside6-lrelease`` compiles every resources/i18n/*.ts to the .qm beside it, which ships in the
    wheel (package data "gateviz.resources" = **/*) and gateviz/ui/i18n.py loads at run time.
 
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
 WINDOW_TS = I18N / "gateviz_zh_CN.ts"
+TASKS_TS = I18N / "gateviz_tasks_zh_CN.ts"
 
 
 def tool(name: str) -> str:
@@ -44,10 +48,18 @@ def window_sources() -> list[Path]:
             or "translate(" in text or ".tr(" in text]
 
 
+def task_sources() -> list[Path]:
+    """The Qt-free files whose marked words gateviz_tasks_zh_CN.ts holds."""
+    files = sorted((ROOT / "gateviz" / "tasks").glob("*.py")) + [ROOT / "gateviz" / "bundled.py",
+                                                                   ROOT / "scripts" / "train_bundled.py"]
+    return [f for f in files if "QT_TRANSLATE_NOOP" in f.read_text(encoding="utf-8")]
+
+
 def lupdate() -> None:
-    sources = [str(p.relative_to(ROOT)) for p in window_sources()]
-    subprocess.run([tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none", "-target-language", "zh_CN",
-                    *sources, "-ts", str(WINDOW_TS.relative_to(ROOT))], cwd=ROOT, check=True)
+    for ts, files in ((WINDOW_TS, window_sources()), (TASKS_TS, task_sources())):
+        sources = [str(p.relative_to(ROOT)) for p in files]
+        subprocess.run([tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none", "-target-language", "zh_CN",
+                        *sources, "-ts", str(ts.relative_to(ROOT))], cwd=ROOT, check=True)
 
 
 def lrelease() -> list[Path]:

@@ -22,22 +22,27 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from .base import Batch, Sample, Task, best_tracking_units, final_outputs, generated_dataset, memory_state
 
 HELD_OUT_SEED = 4242
+# sample descriptions with numbers: module-level, so gateviz.core.texts knows the template when the
+# text comes back from a sample catalogue (see texts.match_template)
+FAR_APART = QT_TRANSLATE_NOOP("Tasks", "marked at steps 2 and {second}: hold the first value for {hold} steps")
 
 
 class AddingTask(Task):
     name = "adding"
-    title = "The adding problem"
-    description = ("A value channel and a marker channel; exactly two steps are marked and the model outputs the "
-                   "sum of their values after the last step: it has to store a value and hold it.")
+    title = QT_TRANSLATE_NOOP("Tasks", "The adding problem")
+    description = QT_TRANSLATE_NOOP("Tasks", "A value channel and a marker channel; exactly two steps are marked and "
+                                    "the model outputs the sum of their values after the last step: it has to "
+                                    "store a value and hold it.")
     predicts_next_step = False
     head_on = "final_state"
     head_activation = "identity"
     loss = "mse"
     metric = "test_mse"
-    metric_label = "test MSE"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "test MSE")
     metric_goal = "min"
     quality_bar = 0.01
     defaults = {"units": 32, "epochs": 10, "lr": 2e-2, "batch_size": 64}
@@ -59,7 +64,7 @@ class AddingTask(Task):
         return 1
 
     def output_labels(self) -> list[str]:
-        return ["sum of marked values"]
+        return [QT_TRANSLATE_NOOP("Tasks", "sum of marked values")]
 
     # ---- data ------------------------------------------------------------
     def generate(self, rng: np.random.Generator, n: int, length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -102,12 +107,14 @@ class AddingTask(Task):
     def samples(self) -> list[Sample]:
         T = self.length
         return [
-            self.sample(2, T - 4, "markers far apart", f"marked at steps 2 and {T - 4}: hold the first value "
-                        f"for {T - 6} steps", seed=7),
-            self.sample(T // 2, T // 2 + 1, "markers adjacent", "two neighbouring marked steps in the middle", seed=8),
-            self.sample(0, 1, "markers at the start", "both values come first; then only the forget gate works",
-                        seed=9),
-            self.sample(T - 2, T - 1, "markers at the end", "both values arrive in the last two steps", seed=10),
+            self.sample(2, T - 4, QT_TRANSLATE_NOOP("Tasks", "markers far apart"), FAR_APART.format(
+                second=T - 4, hold=T - 6), seed=7),
+            self.sample(T // 2, T // 2 + 1, QT_TRANSLATE_NOOP("Tasks", "markers adjacent"),
+                        QT_TRANSLATE_NOOP("Tasks", "two neighbouring marked steps in the middle"), seed=8),
+            self.sample(0, 1, QT_TRANSLATE_NOOP("Tasks", "markers at the start"),
+                        QT_TRANSLATE_NOOP("Tasks", "both values come first; then only the forget gate works"), seed=9),
+            self.sample(T - 2, T - 1, QT_TRANSLATE_NOOP("Tasks", "markers at the end"),
+                        QT_TRANSLATE_NOOP("Tasks", "both values arrive in the last two steps"), seed=10),
         ]
 
     # ---- model output --------------------------------------------------------

@@ -22,9 +22,16 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from .base import Batch, Sample, Task, best_tracking_units, generated_dataset, memory_state, trace_outputs
 
 HELD_OUT_SEED = 20240  # the held-out pairs are the same for every training seed
+# sample descriptions with numbers: module-level, so gateviz.core.texts knows the template when the
+# text comes back from a sample catalogue (see texts.match_template)
+RIPPLE = QT_TRANSLATE_NOOP("Tasks", "{a} + 1: a carry runs through {bits} bits")
+CARRY_OUT = QT_TRANSLATE_NOOP("Tasks", "{a} + {b}: every step carries, the last bit is the carry out")
+NO_CARRY = QT_TRANSLATE_NOOP("Tasks", "{a} + {b}: the bits never collide, no carry at all")
+MIXED = QT_TRANSLATE_NOOP("Tasks", "{a} + {b}: carries come and go")
 
 
 def to_bits(values: np.ndarray, steps: int) -> np.ndarray:
@@ -52,15 +59,16 @@ def from_bits(bits: np.ndarray) -> np.ndarray:
 
 class BinaryAdditionTask(Task):
     name = "binary-addition"
-    title = "Binary addition, bit by bit"
-    description = ("Two 8-bit numbers are fed least significant bit first, one bit of each per step; the model "
-                   "outputs the sum's bit at every step and must remember the carry.")
+    title = QT_TRANSLATE_NOOP("Tasks", "Binary addition, bit by bit")
+    description = QT_TRANSLATE_NOOP("Tasks", "Two 8-bit numbers are fed least significant bit first, one bit of "
+                                    "each per step; the model outputs the sum's bit at every step and must "
+                                    "remember the carry.")
     predicts_next_step = False
     head_on = "every_step"
     head_activation = "sigmoid"
     loss = "bce"
     metric = "exact_sums"
-    metric_label = "exact sums"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "exact sums")
     metric_goal = "max"
     quality_bar = 1.0
     defaults = {"units": 16, "epochs": 8, "lr": 2e-2, "batch_size": 64}
@@ -89,7 +97,7 @@ class BinaryAdditionTask(Task):
         return 1
 
     def output_labels(self) -> list[str]:
-        return ["sum bit"]
+        return [QT_TRANSLATE_NOOP("Tasks", "sum bit")]
 
     # ---- data ------------------------------------------------------------
     def encode(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -122,11 +130,13 @@ class BinaryAdditionTask(Task):
         top = (1 << self.bits) - 1
         half = 1 << (self.bits - 1)
         return [
-            self.sample(half - 1, 1, "carry ripple", f"{half - 1} + 1: a carry runs through {self.bits - 1} bits"),
-            self.sample(top, top, "carry out", f"{top} + {top}: every step carries, the last bit is the carry out"),
-            self.sample(0b01010101 & top, 0b00101010 & top, "no carry",
-                        f"{0b01010101 & top} + {0b00101010 & top}: the bits never collide, no carry at all"),
-            self.sample(107 & top, 58 & top, "mixed", f"{107 & top} + {58 & top}: carries come and go"),
+            self.sample(half - 1, 1, QT_TRANSLATE_NOOP("Tasks", "carry ripple"),
+                        RIPPLE.format(a=half - 1, bits=self.bits - 1)),
+            self.sample(top, top, QT_TRANSLATE_NOOP("Tasks", "carry out"), CARRY_OUT.format(a=top, b=top)),
+            self.sample(0b01010101 & top, 0b00101010 & top, QT_TRANSLATE_NOOP("Tasks", "no carry"), NO_CARRY.format(
+                a=0b01010101 & top, b=0b00101010 & top)),
+            self.sample(107 & top, 58 & top, QT_TRANSLATE_NOOP("Tasks", "mixed"),
+                        MIXED.format(a=107 & top, b=58 & top)),
         ]
 
     # ---- model output --------------------------------------------------------

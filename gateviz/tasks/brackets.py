@@ -22,7 +22,13 @@ import numpy as np
 
 from ..core.errors import SequenceError
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from .base import Batch, Sample, Task, best_tracking_units, generated_dataset, memory_state, trace_outputs
+
+# texts with numbers: module-level, so gateviz.core.texts knows the template when the text comes
+# back from a model file or a sample catalogue (see texts.match_template)
+DEPTH = QT_TRANSLATE_NOOP("Tasks", "depth {d}")
+ALL_OPEN = QT_TRANSLATE_NOOP("Tasks", "{d} brackets open, then all close")
 
 VOCAB = ["(", ")", "a", "b", "c"]
 FILLERS = "abc"
@@ -37,15 +43,16 @@ def depth_of(text: str) -> np.ndarray:
 
 class BracketsTask(Task):
     name = "brackets"
-    title = "Bracket depth counting"
-    description = ("Strings of '(' and ')' with filler letters; at every character the model names the current "
-                   "nesting depth (0 to 8). An LSTM solves it with a visible counting cell.")
+    title = QT_TRANSLATE_NOOP("Tasks", "Bracket depth counting")
+    description = QT_TRANSLATE_NOOP("Tasks", "Strings of '(' and ')' with filler letters; at every character the "
+                                    "model names the current nesting depth (0 to 8). An LSTM solves it with a "
+                                    "visible counting cell.")
     predicts_next_step = False
     head_on = "every_step"
     head_activation = "softmax"
     loss = "ce"
     metric = "depth_accuracy"
-    metric_label = "depth accuracy"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "depth accuracy")
     metric_goal = "max"
     quality_bar = 0.99
     defaults = {"units": 16, "epochs": 12, "lr": 2e-2, "batch_size": 64}
@@ -68,7 +75,7 @@ class BracketsTask(Task):
         return self.max_depth + 1
 
     def output_labels(self) -> list[str]:
-        return [f"depth {d}" for d in range(self.max_depth + 1)]
+        return [DEPTH.format(d=d) for d in range(self.max_depth + 1)]
 
     # ---- data ------------------------------------------------------------
     def generate(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,11 +119,16 @@ class BracketsTask(Task):
         D = self.max_depth
         deep = "(" * D + "a" + ")" * D
         return [
-            Sample("deep nesting", "climbs to depth 7, falls to 1, climbs to 8 and closes everything",
+            Sample(QT_TRANSLATE_NOOP("Tasks", "deep nesting"),
+                   QT_TRANSLATE_NOOP("Tasks", "climbs to depth 7, falls to 1, climbs to 8 and closes everything"),
                    _clip("((a(((b((c))))a)b)((((a(((b)))c))))a)", D)),
-            Sample(f"depth {D}", f"{D} brackets open, then all close", deep),
-            Sample("siblings", "many shallow groups side by side", "(a)(b)((c))(a)(b(c))()(a)"),
-            Sample("slow climb", "open, close one, open two: a staircase",
+            Sample(DEPTH.format(d=D),
+                   ALL_OPEN.format(d=D), deep),
+            Sample(QT_TRANSLATE_NOOP("Tasks", "siblings"),
+                   QT_TRANSLATE_NOOP("Tasks", "many shallow groups side by side"),
+                   "(a)(b)((c))(a)(b(c))()(a)"),
+            Sample(QT_TRANSLATE_NOOP("Tasks", "slow climb"),
+                   QT_TRANSLATE_NOOP("Tasks", "open, close one, open two: a staircase"),
                    _clip("(a(b)(c(a)(b(c)(a(b)))))", D)),
         ]
 

@@ -23,7 +23,16 @@ import numpy as np
 
 from ..core.errors import GatevizError
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from .base import Sample, Task, best_tracking_units, final_outputs, fixed_dataset
+
+# texts with numbers: module-level, so gateviz.core.texts knows the template when the text comes
+# back from a model file or a sample catalogue (see texts.match_template)
+COLUMN = QT_TRANSLATE_NOOP("Tasks", "column {c}")
+A_DIGIT = QT_TRANSLATE_NOOP("Tasks", "a {digit}")
+MNIST_IMAGE = QT_TRANSLATE_NOOP("Tasks", "an MNIST test image of a {digit}")
+HELD_OUT_8X8 = QT_TRANSLATE_NOOP("Tasks", "a held-out 8x8 test image of a {digit}, read one row per step")
+HELD_OUT_MNIST = QT_TRANSLATE_NOOP("Tasks", "a held-out MNIST test image of a {digit}, read one row per step")
 
 SPLIT_SEED = 1797  # the train/test split of the 8x8 digits is the same for every training seed
 TEST_FRACTION = 0.2
@@ -41,15 +50,16 @@ def load_sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
 
 class DigitsTask(Task):
     name = "digits"
-    title = "Handwritten digits, row by row"
-    description = ("A handwritten digit is read one pixel row per step; after the last row the model names the "
-                   "digit. Default data: scikit-learn's 8x8 digits (offline); MNIST from its IDX files on request.")
+    title = QT_TRANSLATE_NOOP("Tasks", "Handwritten digits, row by row")
+    description = QT_TRANSLATE_NOOP("Tasks", "A handwritten digit is read one pixel row per step; after the last row "
+                                    "the model names the digit. Default data: scikit-learn's 8x8 digits "
+                                    "(offline); MNIST from its IDX files on request.")
     predicts_next_step = False
     head_on = "final_state"
     head_activation = "softmax"
     loss = "ce"
     metric = "test_accuracy"
-    metric_label = "test accuracy"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "test accuracy")
     metric_goal = "max"
     quality_bar = 0.95
     defaults = {"units": 64, "epochs": 15, "lr": 1e-2, "batch_size": 32}
@@ -117,7 +127,7 @@ class DigitsTask(Task):
 
     def input_stage(self) -> InputStage:
         rows, cols = self.image_shape
-        return InputStage(kind="raw", features=cols, feature_names=[f"column {c}" for c in range(cols)])
+        return InputStage(kind="raw", features=cols, feature_names=[COLUMN.format(c=c) for c in range(cols)])
 
     @property
     def output_size(self) -> int:
@@ -133,17 +143,17 @@ class DigitsTask(Task):
     # ---- samples -----------------------------------------------------------
     def samples(self) -> list[Sample]:
         if self._stored and (self.mnist_dir is None or not Path(self.mnist_dir).is_dir()):
-            return [Sample(f"a {label}", f"an MNIST test image of a {label}",
+            return [Sample(A_DIGIT.format(digit=label), MNIST_IMAGE.format(digit=label),
                            (np.asarray(img, dtype=np.float32) / 255.0), {"label": int(label)})
                     for label, img in self._stored]
         d = self.data()
-        where = "8x8 test image" if self.source == "sklearn" else "MNIST test image"
+        held_out = HELD_OUT_8X8 if self.source == "sklearn" else HELD_OUT_MNIST
         out = []
         for digit in SAMPLE_ORDER:
             hits = np.flatnonzero(d["test_y"] == digit)
             if len(hits):
                 k = int(hits[0])
-                out.append(Sample(f"a {digit}", f"a held-out {where} of a {digit}, read one row per step",
+                out.append(Sample(A_DIGIT.format(digit=digit), held_out.format(digit=digit),
                                   d["test_x"][k].copy(), {"label": digit, "index": k}))
         return out[:STORED_SAMPLES]
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from .base import Sample, Task, best_tracking_units, fixed_dataset, trace_outputs
 
 POINTS = 1000
@@ -35,15 +36,16 @@ def sine_series(points: int = POINTS) -> np.ndarray:
 
 class SineTask(Task):
     name = "sine"
-    title = "Sine wave: predict the next value"
-    description = ("Windows of 50 steps of sin(x) sampled at 1000 points on [-100, 100]; the model predicts the "
-                   "next value at every step and can roll the wave out by feeding its predictions back.")
+    title = QT_TRANSLATE_NOOP("Tasks", "Sine wave: predict the next value")
+    description = QT_TRANSLATE_NOOP("Tasks", "Windows of 50 steps of sin(x) sampled at 1000 points on [-100, 100]; "
+                                    "the model predicts the next value at every step and can roll the wave out "
+                                    "by feeding its predictions back.")
     predicts_next_step = True
     head_on = "every_step"
     head_activation = "identity"
     loss = "mse"
     metric = "test_mse"
-    metric_label = "test MSE"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "test MSE")
     metric_goal = "min"
     quality_bar = 1e-3
     defaults = {"units": 32, "epochs": 8, "lr": 1e-2, "batch_size": 32}
@@ -65,7 +67,7 @@ class SineTask(Task):
         return 1
 
     def output_labels(self) -> list[str]:
-        return ["next value"]
+        return [QT_TRANSLATE_NOOP("Tasks", "next value")]
 
     # ---- data ------------------------------------------------------------
     def _windows(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,9 +95,12 @@ class SineTask(Task):
         s, W, R = self.series, self.window, self.rollout_steps
         out = []
         for name, start, text in (
-            ("held-out window", self.split + 40, "a window the model never trained on; watch the rollout continue it"),
-            ("first window", 0, "the very start of the series, x from -100"),
-            ("around x = 0", POINTS // 2 - W // 2, "a window centred on x = 0"),
+            (QT_TRANSLATE_NOOP("Tasks", "held-out window"), self.split + 40,
+             QT_TRANSLATE_NOOP("Tasks", "a window the model never trained on; watch the rollout continue it")),
+            (QT_TRANSLATE_NOOP("Tasks", "first window"), 0,
+             QT_TRANSLATE_NOOP("Tasks", "the very start of the series, x from -100")),
+            (QT_TRANSLATE_NOOP("Tasks", "around x = 0"), POINTS // 2 - W // 2,
+             QT_TRANSLATE_NOOP("Tasks", "a window centred on x = 0")),
         ):
             stop = min(POINTS, start + W + R)
             out.append(Sample(name, text, s[start:start + W, None].copy(),

@@ -33,8 +33,13 @@ import numpy as np
 
 from ..core.errors import GatevizError
 from ..core.model import InputStage, RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 from . import zh_numerals
 from .base import Batch, Sample, Task, generated_dataset, memory_state, trace_outputs, unit_correlations
+
+# texts with numbers: module-level, so gateviz.core.texts knows the template when the text comes
+# back from a model file or a sample catalogue (see texts.match_template)
+PASSAGE = QT_TRANSLATE_NOOP("Tasks", "held-out passage {n}")
 
 # Modules present (with these names) in every CPython 3.10+; read in this order.
 STDLIB_MODULES = (
@@ -55,13 +60,16 @@ EVAL_CHARS = 20_000  # held-out characters scored by evaluate()
 EVAL_CHUNK = 250  # ... in sequences of this length
 
 SAMPLE_TEXTS = (
-    ("indentation and quotes", "a function with a docstring, nested blocks and both kinds of quotes",
+    (QT_TRANSLATE_NOOP("Tasks", "indentation and quotes"),
+     QT_TRANSLATE_NOOP("Tasks", "a function with a docstring, nested blocks and both kinds of quotes"),
      'def greet(name, loud=False):\n    """Say hello to someone."""\n    if name:\n'
      '        text = "Hello, " + name + "!"\n        if loud:\n            return text.upper()\n'
      "        return text\n    return 'nobody is here'\n"),
-    ("nested brackets", "calls inside lists inside calls: a cell tracks the open brackets",
+    (QT_TRANSLATE_NOOP("Tasks", "nested brackets"),
+     QT_TRANSLATE_NOOP("Tasks", "calls inside lists inside calls: a cell tracks the open brackets"),
      "result = max(len(words), sum([int(x) for x in (a, b, c)]), key=lambda k: (k[0], k[1]))\n"),
-    ("a comment and a string", "prose inside code: the model switches style after '#' and inside quotes",
+    (QT_TRANSLATE_NOOP("Tasks", "a comment and a string"),
+     QT_TRANSLATE_NOOP("Tasks", "prose inside code: the model switches style after '#' and inside quotes"),
      "# the quick brown fox jumps over the lazy dog\nmessage = \"it's a long way down\"\nprint(message)\n"),
 )
 
@@ -73,13 +81,22 @@ def zh_samples() -> list[tuple[str, str, str]]:
     tens = [(15, 90), (55, 55), (60, 40), (3, 17), (91, 9)]
     dates = [(2026, 11, 28), (1999, 12, 31), (2000, 2, 29), (1949, 10, 1)]
     return [
-        ("sums with carries", "a cell holds 'inside the answer' from 等于 to 。; carries make 百 appear",
+        (QT_TRANSLATE_NOOP("Tasks", "sums with carries"),
+         QT_TRANSLATE_NOOP("Tasks", "a cell holds 'inside the answer' from 等于 to 。; carries make 百 appear"),
          "".join(zh.sum_line(a, b) + "\n" for a, b in sums)),
-        ("tens and hundreds", "十 after a tens digit, 十 alone for 10..19, 百 after a hundreds digit, 一百零五 and 一百一十",
+        (QT_TRANSLATE_NOOP("Tasks", "tens and hundreds"),
+         QT_TRANSLATE_NOOP("Tasks", "十 after a tens digit, 十 alone for 10..19, 百 after a hundreds digit, "
+                                    "一百零五 and 一百一十"),
          "".join(zh.sum_line(a, b) + "\n" for a, b in tens)),
-        ("dates", "the year digit by digit with 〇, month and day as numbers; 年 月 日 close the parts",
+        (QT_TRANSLATE_NOOP("Tasks", "dates"),
+         QT_TRANSLATE_NOOP("Tasks", "the year digit by digit with 〇, month and day as numbers; 年 月 日 close the parts"),
          "".join(zh.date_line(*d) + "\n" for d in dates)),
     ]
+
+
+def _passage(k: int, text: str) -> Sample:
+    return Sample(PASSAGE.format(n=k + 1),
+                  QT_TRANSLATE_NOOP("Tasks", "300 characters from the held-out part of the text"), text)
 
 
 def clean_text(text: str) -> str:
@@ -176,16 +193,16 @@ def read_text_file(path: str | Path) -> str:
 
 class TextTask(Task):
     name = "text"
-    title = "Character-level language model"
-    description = ("A character model predicts the next character at every step (Karpathy's char-rnn). The "
-                   "default corpus is Python's own standard library source, so cells that track quotes, "
-                   "indentation and brackets can emerge.")
+    title = QT_TRANSLATE_NOOP("Tasks", "Character-level language model")
+    description = QT_TRANSLATE_NOOP("Tasks", "A character model predicts the next character at every step "
+                                    "(Karpathy's char-rnn). The default corpus is Python's own standard library "
+                                    "source, so cells that track quotes, indentation and brackets can emerge.")
     predicts_next_step = True
     head_on = "every_step"
     head_activation = "softmax"
     loss = "ce"
     metric = "bits_below_unigram"
-    metric_label = "bits/char below unigram"
+    metric_label = QT_TRANSLATE_NOOP("Tasks", "bits/char below unigram")
     metric_goal = "max"
     quality_bar = 1.0
     defaults = {"units": 128, "epochs": 2, "lr": 2e-2, "batch_size": 32}
@@ -281,8 +298,8 @@ class TextTask(Task):
         if self.path is None:
             # rebuilt from a model file (which never names a file to read): its stored passages, the
             # ones its vocabulary can encode, or none
-            return [Sample(f"held-out passage {k + 1}", "300 characters from the held-out part of the text", t)
-                    for k, t in enumerate(self._stored or []) if self._vocab is not None and set(t) <= allowed]
+            return [_passage(k, t) for k, t in enumerate(self._stored or [])
+                    if self._vocab is not None and set(t) <= allowed]
         if self._stored and not Path(self.path).is_file():
             texts = list(self._stored)
         else:
@@ -290,8 +307,7 @@ class TextTask(Task):
             text = "".join(self.vocab[i] for i in held)
             n = 3
             texts = [text[k * len(text) // n: k * len(text) // n + 300] for k in range(n)]
-        return [Sample(f"held-out passage {k + 1}", "300 characters from the held-out part of the text", t)
-                for k, t in enumerate(texts) if t]
+        return [_passage(k, t) for k, t in enumerate(texts) if t]
 
     # ---- model output --------------------------------------------------------
     def decode(self, sequence, trace, model: RecurrentModel | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QListWidget, QPushButton, QVBoxLayout, QWidget)
 
 from gateviz.ui.compare_models import MAX_MODELS, MIN_MODELS
-from gateviz.ui.i18n import translate
+from gateviz.ui.i18n import localized, translate
 from gateviz.ui.window_loading import SEQUENCE_FILTER
 
 
@@ -33,7 +33,7 @@ class CompareDialog(QDialog):
             from gateviz.bundled import list_bundled
 
             for entry in list_bundled():
-                self.bundled.addItem(f"{entry.label} ({entry.name})", f"bundled:{entry.name}")
+                self.bundled.addItem(f"{localized(entry.label, 'Bundled')} ({entry.name})", f"bundled:{entry.name}")
         except Exception:  # no bundled models in this installation: files only
             pass
         self.add_bundled = QPushButton(translate("Compare", "Add"))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 from gateviz.ui.compare_models import curve_layer, gradient_curve, input_series, output_series, target_title
 from gateviz.ui.compare_state import CompareState
 from gateviz.ui.guard import guarded
-from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, localized, translate
 from gateviz.ui.panels.common import TimeCursor, style_plot
 from gateviz.ui.panels.plot_fit import (axis_width_for, log_ticks, max_y_ticks, power_label, size_bottom_axis,
                                         y_fit)
@@ -122,7 +122,7 @@ class OutputsPlot(_PlotBox):
                 values.append(x_in[:, k])
             what_in = (translate("Compare", "input") if x_in.shape[1] == 1
                        else translate("Compare", "input ({n} features)").format(n=x_in.shape[1]))
-            legend.append((f"{what_in}: {self.cstate.input_name}" if self.cstate.input_name else what_in,
+            legend.append((f"{what_in}: {localized(self.cstate.input_name)}" if self.cstate.input_name else what_in,
                            INPUT_COLOUR))
         # sine: the output at step t predicts the input at t + 1, so it is drawn at t + 1 over the input
         shift = 1.0 if first.task is not None and first.task.name == "sine" else 0.0

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 
 from gateviz.ui import i18n
 from gateviz.ui.guard import guarded
-from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, localized, translate
 from gateviz.ui.state import ViewState
 
 ORDERINGS = (("index", QT_TRANSLATE_NOOP("Controls", "Unit index"),
@@ -86,7 +86,7 @@ class ModelBox(QGroupBox):
             self.bundled_combo.clear()
             self.bundled_combo.addItem(translate("Controls", "Bundled models…"), None)
             for name, label in entries:
-                self.bundled_combo.addItem(label, name)
+                self.bundled_combo.addItem(localized(label, "Bundled"), name)
         self.bundled_combo.setVisible(bool(entries))
 
     def show_current(self, model, bundled_name: str | None) -> None:
@@ -111,7 +111,7 @@ class ModelBox(QGroupBox):
             lines.append(translate("Controls", "input: token ids 0–{last}, embedded in {e} features").format(
                 last=int(model.input.embedding.shape[0]) - 1, e=int(model.input.embedding.shape[1])))
         if task:
-            lines.append(translate("Controls", "task: {task}").format(task=task))
+            lines.append(translate("Controls", "task: {task}").format(task=localized(task, "Bundled")))
         if model.framework:
             lines.append(translate("Controls", "from: {framework}").format(framework=model.framework))
         self.summary.setText("<br>".join(lines))
@@ -169,9 +169,10 @@ class SequenceBox(QGroupBox):
         self._samples = list(samples)
         with QSignalBlocker(self.sample_combo):
             self.sample_combo.clear()
-            for s in self._samples:
-                self.sample_combo.addItem(s.name)
-                self.sample_combo.setItemData(self.sample_combo.count() - 1, s.description, Qt.ItemDataRole.ToolTipRole)
+            for s in self._samples:  # task samples' words are Qt-free English Messages: translated here
+                self.sample_combo.addItem(localized(s.name))
+                self.sample_combo.setItemData(self.sample_combo.count() - 1, localized(s.description),
+                                              Qt.ItemDataRole.ToolTipRole)
             self.sample_combo.addItem(translate("Controls", "(your own input)"))
         self.show_current(current)
 
@@ -182,10 +183,10 @@ class SequenceBox(QGroupBox):
             if name in names:
                 k = names.index(name)
                 self.sample_combo.setCurrentIndex(k)
-                self.description.setText(self._samples[k].description)
+                self.description.setText(localized(self._samples[k].description))
             else:
                 self.sample_combo.setCurrentIndex(self.sample_combo.count() - 1)
-                self.description.setText(translate("Controls", "from {name}").format(name=name) if name else "")
+                self.description.setText(translate("Controls", "from {name}").format(name=localized(name)) if name else "")
         self.sample_combo.setEnabled(bool(self._samples))
 
     def set_editor(self, editor: QWidget | None) -> None:
@@ -204,7 +205,7 @@ class SequenceBox(QGroupBox):
     @guarded
     def _sample_activated(self, index: int) -> None:
         if 0 <= index < len(self._samples):
-            self.description.setText(self._samples[index].description)
+            self.description.setText(localized(self._samples[index].description))
             self.sampleChosen.emit(index)
 
 

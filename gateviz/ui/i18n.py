@@ -21,8 +21,8 @@ import weakref
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator, Signal
 
 translate = QCoreApplication.translate  # lupdate extracts translate("Context", "text") under any prefix
-__all__ = ["LANGUAGES", "QT_TRANSLATE_NOOP", "bind", "bound", "current_language", "initial_language", "notifier",
-           "set_language", "translate"]
+__all__ = ["LANGUAGES", "QT_TRANSLATE_NOOP", "bind", "bound", "current_language", "initial_language", "localized",
+           "notifier", "set_language", "translate"]
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT = "en"
@@ -87,6 +87,45 @@ def _retranslate_bound() -> None:
         _apply(obj, *entry[1:])
         alive.append(entry)
     _bound[:] = alive
+
+
+def localized(text, context: str = "Tasks") -> str:
+    """Words written by Qt-free code (``gateviz.core.texts``: task titles, sample descriptions, metric
+    names, bundled models' labels) in the interface language.
+
+    A ``Message`` is translated in its own context and formatted with its fields; text fields are
+    localized in the same context ("{task}, {variant}" with the variant "150 steps"). A plain string
+    (a head label or a sample name read back from a file) is translated when ``context`` holds it word
+    for word or one of its templates wrote it ("depth 3"); anything else (a user's own text, a file
+    name) comes back unchanged. Contexts: "Tasks" (gateviz/tasks) and "Bundled" (gateviz/bundled.py).
+    """
+    from gateviz.core.texts import Message, match_template
+
+    if not isinstance(text, str) or not text:
+        return text
+    if not isinstance(text, Message):
+        exact = translate(context, text)
+        if exact != text or _current == "en":
+            return exact
+        _import_template_modules()
+        text = match_template(context, text)
+        if text is None:
+            return exact
+    fields = {k: localized(v, text.context) if isinstance(v, str) else v for k, v in text.fields.items()}
+    value = translate(text.context, text.template)
+    try:
+        return value.format(**fields) if fields else value
+    except (KeyError, IndexError, ValueError):  # a translation that names other fields: keep the English
+        return str(text)
+
+
+def _import_template_modules() -> None:
+    """The modules whose module-level templates match plain strings read back from files."""
+    import importlib
+
+    for name in ("gateviz.bundled", "gateviz.tasks.adding", "gateviz.tasks.binary_addition", "gateviz.tasks.brackets",
+                 "gateviz.tasks.digits", "gateviz.tasks.sine", "gateviz.tasks.text"):
+        importlib.import_module(name)
 
 
 def normalize(code: str | None) -> str | None:

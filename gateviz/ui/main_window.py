@@ -98,6 +98,9 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         from gateviz.ui.training_slider import install_training_slider
 
         install_training_slider(self)  # issue 16: the training-step slider of a model with snapshots
+        from gateviz.ui.session_ctl import install_session_actions
+
+        install_session_actions(self)  # issue 16: File ▸ Save Session / Open Session (window.sessions)
         # an exception caught in a paint event or slot: the status bar says so, one dialog per new error
         guard.add_listener(self._guard_error)
         self._error_dialog_pending = False
@@ -263,7 +266,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         self.controls.model_box.set_bundled(entries)
         self.bundled_menu.clear()
         for name, label in entries:
-            a = QAction(label, self)
+            a = QAction(i18n.localized(label, "Bundled"), self)
             a.triggered.connect(lambda _=False, n=name: self.open_model(f"bundled:{n}"))
             self.bundled_menu.addAction(a)
         self.bundled_menu.setEnabled(bool(entries))
@@ -408,6 +411,15 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
             event.acceptProposedAction()
             self.open_path(files[0])
 
+    def open_path(self, path: str) -> None:
+        """A dropped or recent file: a session (issue 16) opens with its whole view, else as ModelLoading."""
+        from gateviz.session import is_session_file
+
+        if is_session_file(path):
+            self.sessions.open_session(path)
+        else:
+            super().open_path(path)
+
     # ------------------------------------------------------------------ settings
     def _remember_recent(self, path: str) -> None:
         if os.path.isfile(path):
@@ -543,5 +555,5 @@ def bundled_entries() -> list[tuple[str, str]]:
     for item in found:
         name = getattr(item, "name", item)
         label = getattr(item, "label", None) or getattr(item, "title", None) or str(name)
-        entries.append((str(name), str(label)))
+        entries.append((str(name), label if isinstance(label, str) else str(label)))  # a Message stays one
     return entries

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBox
 
 from gateviz.core.snapshots import DEFAULT_SNAPSHOTS
 from gateviz.ui import errors
-from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, localized, translate
 
 CELL_LABELS = (("lstm", "LSTM"), ("gru", "GRU"), ("rnn", QT_TRANSLATE_NOOP("Train", "RNN (tanh)")))
 DEFAULT_FORM = {"task": "sine", "cell": "lstm", "layers": 1, "bidirectional": False}  # units: the task's
@@ -45,7 +45,7 @@ def config_of_model(model) -> dict | None:
 
 def metric_title(task, value: float | None = None) -> str:
     """The metric plot's title: the task's own label, which way is better, the latest value."""
-    label = task.metric_label or task.metric
+    label = localized(task.metric_label) or task.metric
     better = (translate("Train", "lower is better") if task.metric_goal == "min"
               else translate("Train", "higher is better"))
     shown = "" if value is None or not math.isfinite(value) else f": {value:.4g}"
@@ -86,11 +86,12 @@ class TrainDialog(QDialog):
         self._task = None  # the chosen task (gateviz.tasks.Task): defaults, description, metric label
         self.live = None  # LiveTraining while the window follows a run
 
+        from gateviz.bundled import TASK_WORDS
         from gateviz.tasks import TASK_NAMES
 
         self.task_combo = QComboBox(self)
         for name in TASK_NAMES:
-            self.task_combo.addItem(name, name)
+            self.task_combo.addItem(localized(TASK_WORDS.get(name, name), "Bundled"), name)
         self.task_combo.setToolTip(translate("Train", "The built-in task: its data, its read-out head and its quality "
                                                       "metric"))
         self.task_combo.currentIndexChanged.connect(self._task_changed)
@@ -260,7 +261,7 @@ class TrainDialog(QDialog):
         d = task.defaults
         self.units_box.setValue(int(d.get("units", 32)))
         self.epochs_box.setValue(int(d.get("epochs", 10)))
-        self.task_description.setText(task.description)
+        self.task_description.setText(localized(task.description))
         self.metric_plot.setTitle(metric_title(task))
         next_step = bool(task.predicts_next_step)
         self.bidirectional_box.setEnabled(not next_step)
@@ -384,7 +385,7 @@ class TrainDialog(QDialog):
         self.progress_bar.setValue(int(round(1000 * fraction)))
         self.progress_bar.setFormat(f"{100 * fraction:.0f} %")
         task = self._task
-        label = task.metric_label if task is not None and p.metric_name == task.metric else p.metric_name
+        label = localized(task.metric_label) if task is not None and p.metric_name == task.metric else p.metric_name
         metric = "" if p.metric is None else f", {label or p.metric_name} {p.metric:.4g}"
         if p.evaluated and p.metric is not None and task is not None:
             self.metric_plot.setTitle(metric_title(task, float(p.metric)))

@@ -10,6 +10,14 @@ from .common import EncoderBoundary, translate
 from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
+def localized_names(names: list[str]) -> list[str]:
+    """Feature and output names in the interface language ("column 3", "depth 2" from a task; a
+    model file's own names unchanged); a text model's thousands of characters are left as they are."""
+    from gateviz.ui.i18n import localized
+
+    return [localized(n) for n in names] if len(names) <= 64 else list(names)
+
+
 def activation_name(name: str) -> str:
     """A head's activation as the interface names it: 'identity' is a word, sigmoid/softmax/tanh are names."""
     return translate("IO", "identity") if name == "identity" else name
@@ -36,6 +44,7 @@ class GenericView(PlotView):
             names = trace.meta.get("input_names") or \
                 (model.input.feature_names if model is not None and model.input.feature_names else None) or \
                 [f"x{k}" for k in range(inputs.shape[1])]  # input_names: an encoder's then its decoder's
+            names = localized_names(names)
             kind = translate("IO", "as an image") if inputs.shape[1] > MAX_LINES else legend_html(names)
             plot = self.input_plot = self.add_plot(0, translate("IO", "input"), translate(
                 "IO", "{n} feature(s): {kind}").format(n=inputs.shape[1], kind=kind))
@@ -49,7 +58,7 @@ class GenericView(PlotView):
         if out is not None:
             out = np.asarray(out)
             labels = model.head.labels if model is not None and model.head is not None and model.head.labels else None
-            names = labels or [f"y{k}" for k in range(out.shape[-1])]
+            names = localized_names(labels) if labels else [f"y{k}" for k in range(out.shape[-1])]
             act = activation_name(model.head.activation) if model is not None and model.head is not None else ""
             if out.shape[0] == 1 and T > 1:  # only the final state's output exists (bidirectional head)
                 plot = self.add_plot(1, translate("IO", "output"),

@@ -29,6 +29,7 @@ from gateviz.ui.guard import guarded
 
 from .common import (DIVERGING_MAP, Panel, TimeCursor, direction_name, gradient_definition, muted, style_plot,
                      translate)
+from .io_generic import localized_names
 from .plot_fit import label_px, log_ticks, power_label
 
 # one colour per layer and direction (Okabe-Ito); the dark theme starts with the lighter ones
@@ -188,7 +189,7 @@ class MemoryPanel(Panel):
         add(translate("Memory", "y: the model's output") if head is not None
             else translate("Memory", "y: the top layer's output"), (None, None))
         if head is not None and head.out_features <= self.MAX_CLASSES:
-            labels = head.labels or []
+            labels = localized_names(head.labels or [])
             word = "log p" if head.activation == "softmax" else translate("Memory", "output")
             for k in range(head.out_features):
                 name = labels[k] if k < len(labels) else str(k)

@@ -1,0 +1,422 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Bundled</name>
+    <message>
+        <source>sine</source>
+        <translation>正弦</translation>
+    </message>
+    <message>
+        <source>binary-addition</source>
+        <translation>二进制加法</translation>
+    </message>
+    <message>
+        <source>digits</source>
+        <translation>手写数字</translation>
+    </message>
+    <message>
+        <source>brackets</source>
+        <translation>括号深度</translation>
+    </message>
+    <message>
+        <source>adding</source>
+        <translation>加法问题</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>{steps} steps</source>
+        <translation>{steps} 步</translation>
+    </message>
+    <message>
+        <source>LSTM(32) on the adding problem over {steps} steps</source>
+        <translation>LSTM(32) 求解 {steps} 步的加法问题</translation>
+    </message>
+    <message>
+        <source>GRU(32) on the adding problem over {steps} steps</source>
+        <translation>GRU(32) 求解 {steps} 步的加法问题</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(32) on the adding problem over {steps} steps: its gradient vanishes long before the first marker</source>
+        <translation>普通 tanh RNN(32) 求解 {steps} 步的加法问题：梯度远在第一个标记之前就已消失</translation>
+    </message>
+    <message>
+        <source>{task}, {variant}</source>
+        <translation>{task}，{variant}</translation>
+    </message>
+    <message>
+        <source>{task}: {cell}</source>
+        <translation>{task}：{cell}</translation>
+    </message>
+    <message>
+        <source>LSTM(32) predicting sin(x) one step ahead; rolls the wave out</source>
+        <translation>LSTM(32) 预测 sin(x) 的下一步；可自回归延续波形</translation>
+    </message>
+    <message>
+        <source>GRU(32) predicting sin(x) one step ahead</source>
+        <translation>GRU(32) 预测 sin(x) 的下一步</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(32) predicting sin(x), as in the seed notes&apos; demo</source>
+        <translation>普通 tanh RNN(32) 预测 sin(x)，即讲义中的演示</translation>
+    </message>
+    <message>
+        <source>LSTM(16) adding two 8-bit numbers; one unit keeps the carry</source>
+        <translation>LSTM(16) 逐位相加两个 8 位二进制数；由一个单元保存进位</translation>
+    </message>
+    <message>
+        <source>GRU(16) adding two 8-bit numbers bit by bit</source>
+        <translation>GRU(16) 逐位相加两个 8 位二进制数</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(16) adding two 8-bit numbers bit by bit</source>
+        <translation>普通 tanh RNN(16) 逐位相加两个 8 位二进制数</translation>
+    </message>
+    <message>
+        <source>LSTM(64) reading 8x8 handwritten digits row by row</source>
+        <translation>LSTM(64) 逐行读取 8×8 手写数字</translation>
+    </message>
+    <message>
+        <source>GRU(64) reading 8x8 handwritten digits row by row</source>
+        <translation>GRU(64) 逐行读取 8×8 手写数字</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(64) reading 8x8 handwritten digits row by row</source>
+        <translation>普通 tanh RNN(64) 逐行读取 8×8 手写数字</translation>
+    </message>
+    <message>
+        <source>LSTM(16) counting bracket depth: watch the counting cell</source>
+        <translation>LSTM(16) 计数括号深度：请观察计数记忆元</translation>
+    </message>
+    <message>
+        <source>GRU(16) counting bracket depth</source>
+        <translation>GRU(16) 计数括号深度</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(16) counting bracket depth</source>
+        <translation>普通 tanh RNN(16) 计数括号深度</translation>
+    </message>
+    <message>
+        <source>LSTM(32) on the adding problem: the input gate opens at the markers</source>
+        <translation>LSTM(32) 求解加法问题：输入门在标记处打开</translation>
+    </message>
+    <message>
+        <source>GRU(32) on the adding problem</source>
+        <translation>GRU(32) 求解加法问题</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(32) on the adding problem</source>
+        <translation>普通 tanh RNN(32) 求解加法问题</translation>
+    </message>
+    <message>
+        <source>LSTM(128) character model of Python source: quote, indentation and bracket cells</source>
+        <translation>LSTM(128) Python 源代码字符模型：有跟踪引号、缩进和括号的记忆元</translation>
+    </message>
+    <message>
+        <source>GRU(128) character model of Python source</source>
+        <translation>GRU(128) Python 源代码字符模型</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(128) character model of Python source</source>
+        <translation>普通 tanh RNN(128) Python 源代码字符模型</translation>
+    </message>
+    <message>
+        <source>LSTM(64) character model of sums and dates in Chinese numerals (三十五加十二等于四十七。): a cell holds &apos;inside the answer&apos; from 等于 to 。</source>
+        <translation>LSTM(64) 中文数字算式与日期的字符模型（三十五加十二等于四十七。）：有一个记忆元从“等于”到“。”一直记着“正在写答案”</translation>
+    </message>
+    <message>
+        <source>GRU(64) character model of sums and dates in Chinese numerals</source>
+        <translation>GRU(64) 中文数字算式与日期的字符模型</translation>
+    </message>
+    <message>
+        <source>plain tanh RNN(64) character model of sums and dates in Chinese numerals</source>
+        <translation>普通 tanh RNN(64) 中文数字算式与日期的字符模型</translation>
+    </message>
+    <message>
+        <source>Chinese numerals</source>
+        <translation>中文数字</translation>
+    </message>
+</context>
+<context>
+    <name>Tasks</name>
+    <message>
+        <source>marked at steps 2 and {second}: hold the first value for {hold} steps</source>
+        <translation>标记在第 2 步和第 {second} 步：第一个值要保持 {hold} 步</translation>
+    </message>
+    <message>
+        <source>The adding problem</source>
+        <translation>加法问题</translation>
+    </message>
+    <message>
+        <source>A value channel and a marker channel; exactly two steps are marked and the model outputs the sum of their values after the last step: it has to store a value and hold it.</source>
+        <translation>一个数值通道和一个标记通道；恰有两个时间步被标记，模型在最后一步之后输出这两个值之和：它必须存下一个值并一直保持。</translation>
+    </message>
+    <message>
+        <source>test MSE</source>
+        <translation>测试集 MSE</translation>
+    </message>
+    <message>
+        <source>sum of marked values</source>
+        <translation>标记值之和</translation>
+    </message>
+    <message>
+        <source>markers far apart</source>
+        <translation>标记相距很远</translation>
+    </message>
+    <message>
+        <source>markers adjacent</source>
+        <translation>标记相邻</translation>
+    </message>
+    <message>
+        <source>two neighbouring marked steps in the middle</source>
+        <translation>中间两个相邻的时间步被标记</translation>
+    </message>
+    <message>
+        <source>markers at the start</source>
+        <translation>标记在开头</translation>
+    </message>
+    <message>
+        <source>both values come first; then only the forget gate works</source>
+        <translation>两个值都在最前面；之后只有遗忘门在工作</translation>
+    </message>
+    <message>
+        <source>markers at the end</source>
+        <translation>标记在结尾</translation>
+    </message>
+    <message>
+        <source>both values arrive in the last two steps</source>
+        <translation>两个值在最后两步才到来</translation>
+    </message>
+    <message>
+        <source>{a} + 1: a carry runs through {bits} bits</source>
+        <translation>{a} + 1：进位连续传过 {bits} 位</translation>
+    </message>
+    <message>
+        <source>{a} + {b}: every step carries, the last bit is the carry out</source>
+        <translation>{a} + {b}：每一步都进位，最后一位是最高位的进位</translation>
+    </message>
+    <message>
+        <source>{a} + {b}: the bits never collide, no carry at all</source>
+        <translation>{a} + {b}：各位从不同时为 1，完全没有进位</translation>
+    </message>
+    <message>
+        <source>{a} + {b}: carries come and go</source>
+        <translation>{a} + {b}：进位时有时无</translation>
+    </message>
+    <message>
+        <source>Binary addition, bit by bit</source>
+        <translation>二进制加法，逐位计算</translation>
+    </message>
+    <message>
+        <source>Two 8-bit numbers are fed least significant bit first, one bit of each per step; the model outputs the sum&apos;s bit at every step and must remember the carry.</source>
+        <translation>两个 8 位二进制数从最低位开始输入，每步各输入一位；模型在每一步输出和的对应位，必须记住进位。</translation>
+    </message>
+    <message>
+        <source>exact sums</source>
+        <translation>完全正确的和</translation>
+    </message>
+    <message>
+        <source>sum bit</source>
+        <translation>和的位</translation>
+    </message>
+    <message>
+        <source>carry ripple</source>
+        <translation>连续进位</translation>
+    </message>
+    <message>
+        <source>carry out</source>
+        <translation>最高位进位</translation>
+    </message>
+    <message>
+        <source>no carry</source>
+        <translation>无进位</translation>
+    </message>
+    <message>
+        <source>mixed</source>
+        <translation>混合</translation>
+    </message>
+    <message>
+        <source>depth {d}</source>
+        <translation>深度 {d}</translation>
+    </message>
+    <message>
+        <source>{d} brackets open, then all close</source>
+        <translation>先打开 {d} 个括号，再全部关闭</translation>
+    </message>
+    <message>
+        <source>Bracket depth counting</source>
+        <translation>括号深度计数</translation>
+    </message>
+    <message>
+        <source>Strings of &apos;(&apos; and &apos;)&apos; with filler letters; at every character the model names the current nesting depth (0 to 8). An LSTM solves it with a visible counting cell.</source>
+        <translation>由“(”“)”和填充字母组成的字符串；模型在每个字符处给出当前的嵌套深度（0 到 8）。LSTM 用一个清晰可见的计数记忆元解决它。</translation>
+    </message>
+    <message>
+        <source>depth accuracy</source>
+        <translation>深度准确率</translation>
+    </message>
+    <message>
+        <source>deep nesting</source>
+        <translation>深层嵌套</translation>
+    </message>
+    <message>
+        <source>climbs to depth 7, falls to 1, climbs to 8 and closes everything</source>
+        <translation>升到深度 7，降到 1，再升到 8，最后全部关闭</translation>
+    </message>
+    <message>
+        <source>siblings</source>
+        <translation>并列</translation>
+    </message>
+    <message>
+        <source>many shallow groups side by side</source>
+        <translation>许多浅层括号组并排</translation>
+    </message>
+    <message>
+        <source>slow climb</source>
+        <translation>缓慢攀升</translation>
+    </message>
+    <message>
+        <source>open, close one, open two: a staircase</source>
+        <translation>开一个、关一个、再开两个：像楼梯一样</translation>
+    </message>
+    <message>
+        <source>column {c}</source>
+        <translation>第 {c} 列</translation>
+    </message>
+    <message>
+        <source>a {digit}</source>
+        <translation>数字 {digit}</translation>
+    </message>
+    <message>
+        <source>an MNIST test image of a {digit}</source>
+        <translation>一张数字 {digit} 的 MNIST 测试图像</translation>
+    </message>
+    <message>
+        <source>a held-out 8x8 test image of a {digit}, read one row per step</source>
+        <translation>一张数字 {digit} 的 8×8 留出测试图像，每步读入一行</translation>
+    </message>
+    <message>
+        <source>a held-out MNIST test image of a {digit}, read one row per step</source>
+        <translation>一张数字 {digit} 的 MNIST 留出测试图像，每步读入一行</translation>
+    </message>
+    <message>
+        <source>Handwritten digits, row by row</source>
+        <translation>手写数字，逐行读取</translation>
+    </message>
+    <message>
+        <source>A handwritten digit is read one pixel row per step; after the last row the model names the digit. Default data: scikit-learn&apos;s 8x8 digits (offline); MNIST from its IDX files on request.</source>
+        <translation>每步读入手写数字图像的一行像素；读完最后一行后模型给出是哪个数字。默认数据：scikit-learn 自带的 8×8 数字（无需联网）；也可按需读取 MNIST 的 IDX 文件。</translation>
+    </message>
+    <message>
+        <source>test accuracy</source>
+        <translation>测试集准确率</translation>
+    </message>
+    <message>
+        <source>Sine wave: predict the next value</source>
+        <translation>正弦波：预测下一个值</translation>
+    </message>
+    <message>
+        <source>Windows of 50 steps of sin(x) sampled at 1000 points on [-100, 100]; the model predicts the next value at every step and can roll the wave out by feeding its predictions back.</source>
+        <translation>在 [-100, 100] 上取 1000 个点的 sin(x)，截成 50 步的窗口；模型在每一步预测下一个值，并可把预测回送作为输入，自行延续波形。</translation>
+    </message>
+    <message>
+        <source>next value</source>
+        <translation>下一个值</translation>
+    </message>
+    <message>
+        <source>held-out window</source>
+        <translation>留出窗口</translation>
+    </message>
+    <message>
+        <source>a window the model never trained on; watch the rollout continue it</source>
+        <translation>模型训练时从未见过的窗口；观察自回归预测如何延续它</translation>
+    </message>
+    <message>
+        <source>first window</source>
+        <translation>第一个窗口</translation>
+    </message>
+    <message>
+        <source>the very start of the series, x from -100</source>
+        <translation>序列的最开头，x 从 -100 起</translation>
+    </message>
+    <message>
+        <source>around x = 0</source>
+        <translation>x = 0 附近</translation>
+    </message>
+    <message>
+        <source>a window centred on x = 0</source>
+        <translation>以 x = 0 为中心的窗口</translation>
+    </message>
+    <message>
+        <source>held-out passage {n}</source>
+        <translation>留出段落 {n}</translation>
+    </message>
+    <message>
+        <source>indentation and quotes</source>
+        <translation>缩进与引号</translation>
+    </message>
+    <message>
+        <source>a function with a docstring, nested blocks and both kinds of quotes</source>
+        <translation>一个带文档字符串、嵌套代码块和两种引号的函数</translation>
+    </message>
+    <message>
+        <source>nested brackets</source>
+        <translation>嵌套括号</translation>
+    </message>
+    <message>
+        <source>calls inside lists inside calls: a cell tracks the open brackets</source>
+        <translation>调用里套列表、列表里套调用：有一个记忆元跟踪未闭合的括号</translation>
+    </message>
+    <message>
+        <source>a comment and a string</source>
+        <translation>注释与字符串</translation>
+    </message>
+    <message>
+        <source>prose inside code: the model switches style after &apos;#&apos; and inside quotes</source>
+        <translation>代码中的自然语言：模型在“#”之后和引号之内切换风格</translation>
+    </message>
+    <message>
+        <source>sums with carries</source>
+        <translation>带进位的加法</translation>
+    </message>
+    <message>
+        <source>a cell holds &apos;inside the answer&apos; from 等于 to 。; carries make 百 appear</source>
+        <translation>有一个记忆元从“等于”到“。”一直记着“正在写答案”；进位会让“百”出现</translation>
+    </message>
+    <message>
+        <source>tens and hundreds</source>
+        <translation>十位与百位</translation>
+    </message>
+    <message>
+        <source>十 after a tens digit, 十 alone for 10..19, 百 after a hundreds digit, 一百零五 and 一百一十</source>
+        <translation>十位数字后接“十”，10 到 19 只写“十”，百位数字后接“百”，还有“一百零五”和“一百一十”</translation>
+    </message>
+    <message>
+        <source>dates</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>the year digit by digit with 〇, month and day as numbers; 年 月 日 close the parts</source>
+        <translation>年份逐位书写（含“〇”），月和日按数值书写；“年”“月”“日”结束各部分</translation>
+    </message>
+    <message>
+        <source>300 characters from the held-out part of the text</source>
+        <translation>取自文本留出部分的 300 个字符</translation>
+    </message>
+    <message>
+        <source>Character-level language model</source>
+        <translation>字符级语言模型</translation>
+    </message>
+    <message>
+        <source>A character model predicts the next character at every step (Karpathy&apos;s char-rnn). The default corpus is Python&apos;s own standard library source, so cells that track quotes, indentation and brackets can emerge.</source>
+        <translation>字符模型在每一步预测下一个字符（Karpathy 的 char-rnn）。默认语料是 Python 标准库的源代码，因此会出现跟踪引号、缩进和括号的记忆元。</translation>
+    </message>
+    <message>
+        <source>bits/char below unigram</source>
+        <translation>比一元模型少的比特/字符</translation>
+    </message>
+</context>
+</TS>
