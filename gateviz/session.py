@@ -499,3 +499,16 @@ def _check_specs(entries) -> None:
             Intervention.parse(spec)
         except InterventionError as e:
             raise SessionError(_bad(f"interventions[{k}].spec", repr(spec), f"an intervention spec ({e})")) from None
+
+
+def is_session_file(path: str | os.PathLike) -> bool:
+    """A session by its name (``.gvsession``) or its first bytes (a JSON object naming the format)."""
+    path = Path(path)
+    if path.suffix.lower() == EXTENSION:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and f'"format": "{FORMAT}"'.encode() in head.replace(b'":"', b'": "')
