@@ -72,9 +72,16 @@ class ModelLoading:
         self.statusBar().showMessage(translate("Loading", "Opening {name}…").format(name=label))
         # now: a reader stuck on a hostile file never makes this open (or a later one) wait
         self.runner.submit(("load", spec, input_path, module),
-                           lambda progress: load_and_trace(spec, input_path, progress=progress, module=module,
-                                                           encoder_input=encoder_input),
+                           self._with_products(lambda progress: load_and_trace(
+                               spec, input_path, progress=progress, module=module, encoder_input=encoder_input)),
                            now=True)
+
+    def _with_products(self, job):
+        """``job``, then the panels' images and statistics of its trace, on its worker thread (issue 17)."""
+        from gateviz.ui.workers import with_view_products
+
+        theme = self.state.theme
+        return with_view_products(job, theme.gru_convention, theme.cell_scale)
 
     def cancel_job(self) -> None:
         """Stop waiting for the running open or trace (Cancel in the status bar, Esc). Nothing was shown
@@ -130,7 +137,7 @@ class ModelLoading:
             return
         # with interventions on, the job traces the input with and without them
         self.runner.submit(("trace", model, sequence, name, from_editor),
-                           self.interventions.trace_job(model, sequence))
+                           self._with_products(self.interventions.trace_job(model, sequence)))
 
     def _sample_chosen(self, index: int) -> None:
         if 0 <= index < len(self.samples):
@@ -328,7 +335,8 @@ class ModelLoading:
 
             spec, module = tag[1], tag[3]
             self.runner.submit((tag[0], spec, None, module),
-                               lambda progress: load_and_trace(spec, sequence=shorter, progress=progress, module=module))
+                               self._with_products(lambda progress: load_and_trace(
+                                   spec, sequence=shorter, progress=progress, module=module)))
         else:
             self.set_sequence(shorter, name)
         self.statusBar().showMessage(translate("Loading", "Tracing the {name}…").format(name=name))

@@ -277,6 +277,29 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
     return Loaded(model, task, samples, sequence, sample_name, trace, source, story_units=story)
 
 
+def with_view_products(job: Callable[[Callable[[float, str], None]], Any], convention: str = "framework",
+                       cell_scale: str = "shared") -> Callable[[Callable[[float, str], None]], Any]:
+    """``job`` (a trace job: it returns a Loaded, an Intervened or a Trace), then, on the same worker
+    thread, the panels' products of the trace it made for every layer and direction
+    (``gateviz.core.view_products.precompute``), so that showing it, or switching layer, never blocks
+    the GUI thread on a long trace. ``convention`` and ``cell_scale``: the theme's, when submitted."""
+
+    def run(progress: Callable[[float, str], None]) -> Any:
+        result = job(progress)
+        trace = result.trace if isinstance(result, (Loaded, Intervened)) else result
+        if trace is not None and hasattr(trace, "states"):
+            from PySide6.QtCore import QCoreApplication
+
+            from gateviz.core.view_products import masked_steps, precompute
+
+            what = QCoreApplication.translate("Workers", "preparing the panels")
+            precompute(trace, convention, cell_scale, masked_steps(trace),
+                       progress=(lambda fraction, _message: progress(fraction, what)) if progress else None)
+        return result
+
+    return run
+
+
 def startup_model_spec() -> str | RecurrentModel:
     """What the app opens on: the bundled default LSTM (``bundled:NAME``) or its model object."""
     from gateviz.bundled import default_bundled

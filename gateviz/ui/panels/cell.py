@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEngine, QPixmap
 from PySide6.QtWidgets import QToolTip
 
 from gateviz.core.nonfinite import max_abs_finite
+from gateviz.core.view_products import holds_nan
 from gateviz.core.trace import SIGMOID_GATES
 
 from . import cell_clamps, cell_layout, cell_scene, cell_values, notation
@@ -314,7 +315,7 @@ class CellDiagramPanel(Panel):
             charts.append((notation.at_t(self._symbol(q)), q) + ticks)
         units = state.trace.units(state.layer)
         note = translate("CellDiagram", "{units} units; unit {unit} in its pin colour").format(units=units, unit=self.unit)
-        if any(np.isnan(a).any() for a in self.layer_data.values()):
+        if any(holds_nan(a) for a in self.layer_data.values()):  # remembered per array: no pass per pin
             note += translate("CellDiagram", "; NaN in magenta")
         return cell_layout.Content(
             cell=cell, templates=templates, title=translate("CellDiagram", "{cell} cell").format(cell=cell.upper()),

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPixmapCache
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QGraphicsView,
                                QWidget)
 
-from gateviz.core.nonfinite import extremes, max_abs_finite
+from gateviz.core.view_products import levels_for, nonfinite_counts, symmetric_limit, unit_limits  # noqa: F401 (the panels' names)
 from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.guard import guarded
 from gateviz.ui.state import Theme, ViewState
@@ -64,14 +64,10 @@ DIVERGING_MAP = "CET-D1A"  # blue-white-red, for signed quantities (g, n, c, h)
 NAN_COLOUR = "#ff00ff"
 
 
-def nan_note(a: np.ndarray | None, theme: Theme) -> str:
-    """Title markup that explains the NaN colour ("■ NaN: 1568 values") when ``a`` holds NaN; "" otherwise."""
-    if a is None or not a.size or a.dtype.kind not in "fc":
-        return ""
-    if all(np.isfinite(extremes(a))):  # all finite (NaN propagates): no counting passes
-        return ""
-    n_nan = int(np.count_nonzero(np.isnan(a)))
-    n_inf = int(np.count_nonzero(np.isinf(a)))
+def nan_note(a: np.ndarray | None, theme: Theme, counts: tuple[int, int] | None = None) -> str:
+    """Title markup that explains the NaN colour ("■ NaN: 1568 values") when ``a`` holds NaN; "" otherwise.
+    ``counts``: ``a``'s (NaN, ±inf) counts when known (view_products), so no pass over ``a`` is made."""
+    n_nan, n_inf = counts if counts is not None else nonfinite_counts(a)
     parts = []
     if n_nan:
         text = (translate("Panels", "NaN: {n} values") if n_nan != 1 else translate("Panels", "NaN: {n} value"))
@@ -151,16 +147,6 @@ def per_unit_scaled(quantity: str, theme: Theme) -> bool:
     return QUANTITY_INFO[quantity].kind == "cell" and theme.cell_scale == "unit"
 
 
-def unit_limits(a: np.ndarray) -> np.ndarray:
-    """(T, units) -> (units,): each unit's max |value|, 1 where a unit is all zero or not finite."""
-    if not a.size:
-        return np.ones(a.shape[1:])
-    mags = np.abs(a)  # one copy; the trace itself stays untouched
-    mags[~np.isfinite(mags)] = 0.0  # non-finite values do not set a range
-    m = mags.max(axis=0)
-    return np.where(m > 0, m, 1.0)
-
-
 def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
     """A plot title: symbol, name and range; ``per_unit`` when each unit is shown against its own max."""
     info = display_info(quantity, theme)
@@ -170,24 +156,6 @@ def title_html(quantity: str, theme: Theme, per_unit: bool = False) -> str:
     return (f"<span style='color:{theme.foreground}; font-size:{theme.font_pt + 1}pt'><b>{info.symbol}</b>"
             f"&nbsp; {info.name}</span> <span style='color:{muted(theme)}; font-size:{theme.font_pt - 1}pt'>"
             f"&nbsp;{rng}</span>")
-
-
-def symmetric_limit(a: np.ndarray) -> float:
-    """A symmetric range ±L for an unbounded quantity (the cell state): max |value|, at least 1, nicely rounded."""
-    m = max_abs_finite(a, default=1.0)
-    if m <= 1.0:
-        return 1.0
-    return float(np.ceil(m * 2) / 2)  # to 0.5
-
-
-def levels_for(quantity: str, data: np.ndarray | None = None) -> tuple[float, float]:
-    kind = QUANTITY_INFO[quantity].kind
-    if kind == "sigmoid":
-        return (0.0, 1.0)
-    if kind == "tanh":
-        return (-1.0, 1.0)
-    lim = symmetric_limit(data) if data is not None else 1.0
-    return (-lim, lim)
 
 
 def colormap_for(quantity: str, theme: Theme) -> pg.ColorMap:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout
 
 from gateviz.core.analysis import downsample_time
+from gateviz.core.view_products import MAX_COLUMNS, nonfinite_counts, products_for
 
 from gateviz.ui.guard import guarded
 
@@ -31,7 +32,6 @@ from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row
 
-MAX_COLUMNS = 4000  # longer traces are block-averaged to this many columns for display
 
 
 def _nice_step(n: int, ticks: int = 6) -> int:
@@ -88,6 +88,7 @@ class _HeatRow:
         self.data: np.ndarray | None = None  # (T, units) full resolution, for tooltips
         self.levels = (0.0, 1.0)
         self.unit_limits: np.ndarray | None = None  # (units,) when each row is shown against its own max |value|
+        self.nan_counts = (0, 0)  # (NaN, ±inf) values in data
         self.nan_note = ""  # the title's explanation of the NaN colour ("■ NaN: 1568 values")
         self.difference = False  # the image shows intervened − original (interventions)
 
@@ -168,34 +169,24 @@ class HeatmapPanel(Panel):
         self.order = np.arange(units) if order is None else np.asarray(order, dtype=int)
         margin = T * 0.015  # room left of the image for the pin markers
         difference = showing_difference(state)
+        products = products_for(trace)  # precomputed by the trace job (view_products); else made here once
         for row in self.rows:
             data = state.displayed(row.quantity)  # (T, units); a GRU's z as the theme's convention shows it
+            row.data = data
+            was_difference, row.difference = row.difference, difference
+            row.unit_limits = None
             if difference:  # (T, units) intervened − original, as displayed (a textbook z: (1 − z) − (1 − z'))
                 data = data - original_displayed(state, row.quantity)
-            was_difference, row.difference = row.difference, difference
-            row.data = data
-            key = (state.layer, state.direction, row.quantity, state.theme.gru_convention,
-                   id(state.original) if difference else None)
-            if key not in self._cache:
-                self._cache[key] = downsample_time(data, MAX_COLUMNS)
-            disp, _ = self._cache[key]  # (C, units)
-            row.unit_limits = None
-            if difference:  # centred on 0: the diverging map's white is "unchanged"
-                row.levels = symmetric_levels(data)
-                labels = (f"−{row.levels[1]:g}", "0", f"+{row.levels[1]:g}")
-            elif per_unit_scaled(row.quantity, state.theme):
-                row.unit_limits = unit_limits(data)
-                disp = disp / row.unit_limits  # (C, units): every unit spans [-1, 1]
-                row.levels = (-1.0, 1.0)
-                labels = ("−max", "0", "+max")
+                row.data = data
+                img, has_nan, counts, labels = self._difference_image(row, data, order)
             else:
-                row.levels = levels_for(row.quantity, data)
-                labels = tuple(f"{v:g}" for v in (row.levels[0], sum(row.levels) / 2, row.levels[1]))
-            img = disp.T if order is None else disp[:, self.order].T
-            img = np.ascontiguousarray(img, dtype=np.float32)
-            has_nan = bool(np.isnan(img).any())
-            if np.isinf(img).any():  # ±inf at the colour map's ends (pyqtgraph's scaling turns inf into garbage)
-                img = np.clip(img, row.levels[0], row.levels[1])  # NaN stays NaN
+                heat = products.heat(state.layer, state.direction, row.quantity, state.theme.gru_convention,
+                                     per_unit_scaled(row.quantity, state.theme), data)
+                row.levels, row.unit_limits, has_nan, counts = heat.levels, heat.unit_limits, heat.has_nan, heat.counts
+                labels = (("−max", "0", "+max") if heat.unit_limits is not None else
+                          tuple(f"{v:g}" for v in (row.levels[0], sum(row.levels) / 2, row.levels[1])))
+                img = heat.image if order is None else heat.image[self.order]  # (units, C) rows in display order
+            row.nan_counts = counts
             row.image.setImage(img, autoLevels=False, levels=row.levels)
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.nan_back.setRect(QRectF(-0.5, 0, T, units))
@@ -205,7 +196,7 @@ class HeatmapPanel(Panel):
                 path.addRect(QRectF(first - 0.5, 0, n, units))
             row.masked.setPath(path)
             row.boundary.update_for(trace)
-            note = nan_note(data, state.theme)
+            note = nan_note(data, state.theme, counts)
             if note != row.nan_note or was_difference != difference:
                 row.nan_note = note
                 fit_title_row(row.plot, self._row_title(row, state.theme))
@@ -229,6 +220,22 @@ class HeatmapPanel(Panel):
         self._shown_cell_scale = (state.theme.cell_scale, state.theme.gru_convention)
         self._update_pins()
         self.on_step(state.step)
+
+    def _difference_image(self, row: _HeatRow, data: np.ndarray, order):
+        """The image of intervened − original (``data``, (T, units)) on the diverging map, centred on 0:
+        (image (units, C) in display order, has NaN, (NaN, inf) counts, the colour bar's labels)."""
+        key = (self.state.layer, self.state.direction, row.quantity, self.state.theme.gru_convention,
+               id(self.state.original))
+        if key not in self._cache:
+            self._cache[key] = downsample_time(data, MAX_COLUMNS)
+        disp, _ = self._cache[key]  # (C, units)
+        row.levels = symmetric_levels(data)
+        img = disp.T if order is None else disp[:, self.order].T
+        img = np.ascontiguousarray(img, dtype=np.float32)
+        has_nan = bool(np.isnan(img).any())
+        if np.isinf(img).any():
+            img = np.clip(img, row.levels[0], row.levels[1])  # NaN stays NaN
+        return img, has_nan, nonfinite_counts(data), (f"−{row.levels[1]:g}", "0", f"+{row.levels[1]:g}")
 
     def on_step(self, step: int) -> None:
         for row in self.rows:
@@ -259,7 +266,7 @@ class HeatmapPanel(Panel):
             style_axis(row.bar.axis, theme)
             self._size_unit_axis(row)
             row.bar.setColorMap(pg.colormap.get(DIVERGING_MAP) if row.difference else colormap_for(row.quantity, theme))
-            note = nan_note(row.data, theme) if row.nan_note else ""  # its colours follow the theme
+            note = nan_note(row.data, theme, row.nan_counts) if row.nan_note else ""  # its colours follow the theme
             row.nan_note = note
             fit_title_row(row.plot, self._row_title(row, theme))
             w = theme.line_width

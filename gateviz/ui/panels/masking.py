@@ -13,19 +13,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter
 
+from gateviz.core.view_products import masked_steps  # noqa: F401 (the panels' name)
 from gateviz.ui.guard import guarded
 
 MASKED_GREY = QColor(128, 128, 128, 170)  # over the steps a Keras mask skips
 MASKED_BAND_ALPHA = 110  # behind line plots: lighter, so the lines over it stay readable
 MASKED_NOTE = QT_TRANSLATE_NOOP("Panels", "masked step: state carried over")  # English; translate where drawn
-
-
-def masked_steps(trace) -> list[int]:
-    """The steps a Keras mask skips in this (one-sequence) trace; [] without a mask or for a batch."""
-    steps = trace.meta.get("masked_steps") if trace is not None else None
-    if not steps or not isinstance(steps[0], int):
-        return []  # none, or a batch (the panels show one sequence)
-    return list(steps)
 
 
 def masked_runs(trace) -> list[tuple[int, int]]:

@@ -24,7 +24,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, saturation_fractions
+from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED
+from gateviz.core.view_products import fractions_of_valid_steps, products_for, tanh_saturation  # noqa: F401 (moved)
 from gateviz.core.trace import SIGMOID_GATES
 
 from gateviz.ui.guard import guarded
@@ -39,26 +40,6 @@ LAYER_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00
 SPACING = 8  # pixels between the plots
 MIN_PLOT_LINES = 1.5 * MIN_VIEW_LINES  # a scatter is at least this many tick-label heights wide and tall
 PAD = 0.03  # the view shows -0.03..1.03: points on the edges stay whole
-
-
-def tanh_saturation(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(left, right) fractions of a tanh state: h < −0.9 and h > 0.9 per unit."""
-    return saturation_fractions(h, -RIGHT_SATURATED, RIGHT_SATURATED)
-
-
-def fractions_of_valid_steps(a: np.ndarray, quantity: str) -> tuple[np.ndarray, np.ndarray]:
-    """(left, right) per unit, counted over the steps where the unit's value is not NaN; NaN for a
-    unit that is NaN at every step (it has no saturation to show)."""
-    if a.dtype.kind != "f" or not a.size or not np.isnan(np.max(a)):  # no NaN (it propagates through max)
-        return tanh_saturation(a) if quantity == "hidden_state" else saturation_fractions(a)
-    nan = np.isnan(a)
-    valid = (~nan).sum(axis=0)  # (units,)
-    low, high = (-RIGHT_SATURATED, RIGHT_SATURATED) if quantity == "hidden_state" else (LEFT_SATURATED,
-                                                                                       RIGHT_SATURATED)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        left = np.where(valid > 0, (a < low).sum(axis=0) / np.maximum(valid, 1), np.nan)
-        right = np.where(valid > 0, (a > high).sum(axis=0) / np.maximum(valid, 1), np.nan)
-    return left.astype(np.float64), right.astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -230,19 +211,16 @@ class SaturationPanel(Panel):
         self.layer_ids = [k for k in range(trace.num_layers) if direction in trace.directions(k)]
         nan_steps = False
         skipped = masked_steps(trace)  # Keras-masked steps: their gates were computed but not used
+        products = products_for(trace)  # precomputed by the trace job (view_products); else made here once
         for gp in self.plots:
             for item in gp.layers:
                 gp.plot.removeItem(item)
             gp.layers, gp.points = [], {}
             for k in self.layer_ids:
-                a = self.state.displayed(gp.quantity, k, direction)  # textbook GRU: 1 − z, its sides swapped
-                if skipped:
-                    a = np.delete(a, skipped, axis=0)  # (T − masked, units): the steps the layer really took
-                if len(a):
-                    left, right = fractions_of_valid_steps(a, gp.quantity)
-                else:  # every step masked: no unit has a saturation to show
-                    left = right = np.full(a.shape[1], np.nan)
-                nan_steps = nan_steps or (a.dtype.kind == "f" and bool(np.isnan(a).any()))
+                sat = products.saturation(k, direction, gp.quantity, self._convention, skipped,
+                                          self.state.displayed(gp.quantity, k, direction))  # textbook GRU: 1 − z
+                left, right = sat.left, sat.right
+                nan_steps = nan_steps or sat.nan_steps
                 gp.points[k] = (left, right)
                 shown = np.flatnonzero(~np.isnan(left))  # a unit NaN at every step has no point
                 item = pg.ScatterPlotItem(x=right[shown], y=left[shown], data=[(k, int(u)) for u in shown],
