@@ -433,7 +433,7 @@ def check_against(session: Session, model, trace) -> None:
     if session.step >= trace.length:
         raise SessionError(_bad("view.step", str(session.step), f"0..{trace.length - 1}"))
     count = len(getattr(model, "snapshots", None) or ())
-    if session.snapshot is not None and session.snapshot >= max(count, 1):
+    if session.snapshot is not None and session.snapshot >= count:
         raise SessionError(_bad("view.snapshot", str(session.snapshot),
                                 f"0..{count - 1}" if count else "null (the model has no training snapshots)"))
 
