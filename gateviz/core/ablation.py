@@ -23,12 +23,22 @@ from typing import Callable
 
 import numpy as np
 
-from .ablation_measures import Group, Measure, task_measure
+from .ablation_measures import THE_INPUT, Group, Measure, task_measure
 from .errors import GatevizError
 from .interventions import Intervention
+from .texts import QT_TRANSLATE_NOOP
 from .trace import QUANTITIES
 
 OUTPUT_CHANGE = "mean_abs_output_change"
+MEAN_CHANGE = QT_TRANSLATE_NOOP("Measures", "mean |Δ {what}|")
+QUANTITY_WORDS = {"hidden_state": "h", "cell_state": QT_TRANSLATE_NOOP("Measures", "cell state"),
+                  "input_gate": QT_TRANSLATE_NOOP("Measures", "input gate"),
+                  "forget_gate": QT_TRANSLATE_NOOP("Measures", "forget gate"),
+                  "cell_candidate": QT_TRANSLATE_NOOP("Measures", "cell candidate"),
+                  "output_gate": QT_TRANSLATE_NOOP("Measures", "output gate"),
+                  "reset_gate": QT_TRANSLATE_NOOP("Measures", "reset gate"),
+                  "update_gate": QT_TRANSLATE_NOOP("Measures", "update gate"),
+                  "new_gate": QT_TRANSLATE_NOOP("Measures", "new gate")}
 # Sequence-steps (copies × sequences × steps) above which the copies are split into chunks, so a
 # long job reports progress and can be cancelled between them.
 CHUNK_WORK = 400_000
@@ -96,21 +106,27 @@ class Ablation:
 
     def describe(self) -> str:
         """One line: what was silenced and what was measured."""
-        what = (f"{self.measure_label} over {self.source}" if self.goal is not None
-                else f"mean |Δ {self.output_kind}| over {self.source}")
-        base = f" (baseline {self.baseline:.4g} with every unit on)" if self.baseline is not None else ""
-        return f"layer {self.layer}: {len(self.rows)} units, {self.silenced}; ranked by {what}{base}"
+        # Messages (gateviz.core.texts): English here and in the CLI, translated by the window
+        what = QT_TRANSLATE_NOOP("Measures", "{measure} over {source}").format(
+            measure=self.measure_label if self.goal is not None else MEAN_CHANGE.format(what=self.output_kind),
+            source=self.source)
+        base = (QT_TRANSLATE_NOOP("Measures", " (baseline {value} with every unit on)").format(
+            value=f"{self.baseline:.4g}") if self.baseline is not None else "")
+        return QT_TRANSLATE_NOOP("Measures", "layer {layer}: {units} units, {silenced}; ranked by {what}{base}").format(
+            layer=self.layer, units=len(self.rows), silenced=self.silenced, what=what, base=base)
 
 
 def _silencing(layer, quantity: str) -> tuple[tuple[str, ...], int, str]:
     """(quantities to set to 0, units per direction, in words)."""
     if quantity == "hidden_state" and layer.cell == "lstm":
         if layer.proj_size:  # h is projected: a cell unit is silenced through c (tanh(0) = 0 feeds the projection)
-            return ("cell_state",), layer.units, "c set to 0 at every step (h is projected)"
-        return ("cell_state", "hidden_state"), layer.units, "h and c set to 0 at every step"
-    words = {"hidden_state": "h"}.get(quantity, quantity.replace("_", " "))
+            return ("cell_state",), layer.units, QT_TRANSLATE_NOOP(
+                "Measures", "c set to 0 at every step (h is projected)")
+        return ("cell_state", "hidden_state"), layer.units, QT_TRANSLATE_NOOP(
+            "Measures", "h and c set to 0 at every step")
+    words = QUANTITY_WORDS.get(quantity, quantity.replace("_", " "))
     width = layer.width(quantity)
-    return (quantity,), width, f"{words} set to 0 at every step"
+    return (quantity,), width, QT_TRANSLATE_NOOP("Measures", "{what} set to 0 at every step").format(what=words)
 
 
 def _check(model, layer: int, quantity: str, direction: str | None, length: int) -> tuple[str, ...]:
@@ -171,9 +187,10 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
             from ..bundled import default_sample
 
             sample = default_sample(model)
-            sequence, source = sample.sequence, f"the {sample.name!r} sample"
+            sequence, source = sample.sequence, QT_TRANSLATE_NOOP("Measures", "the '{name}' sample").format(
+                name=sample.name)
         else:
-            source = "the input"
+            source = THE_INPUT
         feats, tokens, batched = encode_sequence(model, sequence)
         if batched:
             raise AblationError("ablation takes one input sequence, not a batch; give a (T, features) array or a text")
@@ -186,7 +203,8 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
     rows = [(d, u) for d in directions for u in range(width)]
     R, C = len(rows), len(rows) + 1
     tracer = tracer or Tracer(model)
-    output_kind = "output" if model.head is not None else "top layer's output"
+    output_kind = (QT_TRANSLATE_NOOP("Measures", "output") if model.head is not None
+                   else QT_TRANSLATE_NOOP("Measures", "top layer's output"))
 
     sums = np.zeros(C)  # per copy: the metric's sum over items
     count = 0
@@ -252,8 +270,9 @@ def ablate(model, sequence=None, *, task=None, layer: int = 0, quantity: str = "
         label, definition, goal = measure.label, measure.definition, measure.goal
     else:
         baseline, metric, scores, goal = None, None, output_change.copy(), None
-        label = f"mean |Δ {output_kind}|"
-        definition = f"mean absolute change of the {output_kind} over every step"
+        label = MEAN_CHANGE.format(what=output_kind)
+        definition = QT_TRANSLATE_NOOP("Measures", "mean absolute change of the {what} over every step").format(
+            what=output_kind)
     return Ablation(layer=layer, quantity=quantity, silenced=silenced, directions=directions, rows=rows,
                     scores=scores, measure=measure.name, measure_label=label, definition=definition, goal=goal,
                     baseline=baseline, metric=metric, output_change=output_change, output_kind=output_kind,

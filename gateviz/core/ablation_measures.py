@@ -21,10 +21,17 @@ from typing import Callable
 import numpy as np
 
 from .errors import GatevizError
+from .texts import QT_TRANSLATE_NOOP
 
 # Held-out sequences an ablation scores (each copied once per unit): enough to rank units, few
 # enough that ranking 128 units stays interactive.
 MAX_SEQUENCES = 256
+# the words of results, shown by the CLI as they are and translated by the window (gateviz.core.texts)
+THE_INPUT = QT_TRANSLATE_NOOP("Measures", "the input")
+DEPTH_ACCURACY = QT_TRANSLATE_NOOP("Measures", "depth accuracy")
+DEPTH_DEFINITION = QT_TRANSLATE_NOOP("Measures", "share of steps whose predicted depth is right")
+TEST_MSE = QT_TRANSLATE_NOOP("Measures", "test MSE")
+SUM_ERROR = QT_TRANSLATE_NOOP("Measures", "mean squared error of the sum at the last step")
 
 # outputs (C, S, T', out) -> per-copy sums (C,) and how many items they hold
 ScoreFn = Callable[[np.ndarray], tuple[np.ndarray, int]]
@@ -143,9 +150,9 @@ def _brackets(task, model, sequence):
     if sequence is None:
         tokens, depths = task.test_set()
         idx = _evenly(len(tokens))
-        return Measure("depth_accuracy", "depth accuracy", "share of steps whose predicted depth is right", "max",
+        return Measure("depth_accuracy", DEPTH_ACCURACY, DEPTH_DEFINITION, "max",
                        [Group(tokens[idx], _accuracy(depths[idx]))],
-                       f"{len(idx)} held-out strings of the brackets task")
+                       QT_TRANSLATE_NOOP("Measures", "{n} held-out strings of the brackets task").format(n=len(idx)))
     _, tokens = _input_array(model, sequence)
     vocab = list(model.input.vocab or [])
     if tokens is None or vocab != VOCAB:
@@ -153,16 +160,16 @@ def _brackets(task, model, sequence):
     depth = depth_of("".join(VOCAB[int(t)] for t in tokens))
     if depth.min() < 0 or depth.max() > task.max_depth:
         return None  # the input closes more than it opened, or nests deeper than the model names
-    return Measure("depth_accuracy", "depth accuracy", "share of steps whose predicted depth is right", "max",
-                   [Group(tokens[None], _accuracy(depth[None]))], "the input")
+    return Measure("depth_accuracy", DEPTH_ACCURACY, DEPTH_DEFINITION, "max",
+                   [Group(tokens[None], _accuracy(depth[None]))], THE_INPUT)
 
 
 def _text(task, model, sequence):
     if sequence is None:
         texts = [s.sequence for s in task.samples() if isinstance(s.sequence, str) and len(s.sequence) > 1]
-        source = f"the text task's {len(texts)} sample passages"
+        source = QT_TRANSLATE_NOOP("Measures", "the text task's {n} sample passages").format(n=len(texts))
     else:
-        texts, source = [sequence], "the input"
+        texts, source = [sequence], THE_INPUT
     groups = []
     for text in texts:
         _, tokens = _input_array(model, text)
@@ -171,9 +178,9 @@ def _text(task, model, sequence):
         groups.append(Group(tokens[None], _bits(tokens[None, 1:])))
     if not groups:
         return None
-    return Measure("bits_per_char", "bits per character",
-                   "mean −log2 p(next character) the model gives the text's own next character", "min",
-                   groups, source)
+    return Measure("bits_per_char", QT_TRANSLATE_NOOP("Measures", "bits per character"),
+                   QT_TRANSLATE_NOOP("Measures", "mean −log2 p(next character) the model gives the text's own next "
+                                                 "character"), "min", groups, source)
 
 
 def _sine(task, model, sequence):
@@ -182,33 +189,36 @@ def _sine(task, model, sequence):
     if sequence is None:
         x, y = task.test_windows()
         idx = _evenly(len(x))
-        return Measure("test_mse", "test MSE", "mean squared error of the prediction after each held-out window",
+        return Measure("test_mse", TEST_MSE, QT_TRANSLATE_NOOP(
+                       "Measures", "mean squared error of the prediction after each held-out window"),
                        "min", [Group(x[idx], _final_squared_error(y[idx, -1, 0].astype(np.float64)))],
-                       f"{len(idx)} held-out windows of the sine task")
+                       QT_TRANSLATE_NOOP("Measures", "{n} held-out windows of the sine task").format(n=len(idx)))
     feats, _ = _input_array(model, sequence)
     T = len(feats)
     first = WARMUP if T > WARMUP + 1 else 0
     if T < 2:
         return None
     values = feats[None, :, 0].astype(np.float64)  # (1, T)
-    return Measure("next_value_mse", "next-value MSE",
-                   f"mean squared error of each step's prediction of the input's next value (from step {first})",
-                   "min", [Group(feats[None], _next_value_error(values, first))], "the input")
+    return Measure("next_value_mse", QT_TRANSLATE_NOOP("Measures", "next-value MSE"), QT_TRANSLATE_NOOP(
+                   "Measures", "mean squared error of each step's prediction of the input's next value (from step "
+                               "{first})").format(first=first),
+                   "min", [Group(feats[None], _next_value_error(values, first))], THE_INPUT)
 
 
 def _adding(task, model, sequence):
     if sequence is None:
         x, y = task.test_set()
         idx = _evenly(len(x))
-        return Measure("test_mse", "test MSE", "mean squared error of the sum at the last step", "min",
+        return Measure("test_mse", TEST_MSE, SUM_ERROR, "min",
                        [Group(x[idx], _final_squared_error(y[idx, 0].astype(np.float64)))],
-                       f"{len(idx)} held-out sequences of the adding task")
+                       QT_TRANSLATE_NOOP("Measures", "{n} held-out sequences of the adding task").format(n=len(idx)))
     feats, _ = _input_array(model, sequence)
     if feats.shape[1] != 2 or not np.any(feats[:, 1] > 0.5):
         return None
     target = np.array([feats[feats[:, 1] > 0.5, 0].sum()], dtype=np.float64)
-    return Measure("squared_error", "squared error", "squared error of the sum at the last step", "min",
-                   [Group(feats[None], _final_squared_error(target))], "the input")
+    return Measure("squared_error", QT_TRANSLATE_NOOP("Measures", "squared error"),
+                   QT_TRANSLATE_NOOP("Measures", "squared error of the sum at the last step"), "min",
+                   [Group(feats[None], _final_squared_error(target))], THE_INPUT)
 
 
 def _binary_addition(task, model, sequence):
@@ -218,16 +228,19 @@ def _binary_addition(task, model, sequence):
         a, b = task._pairs(task.held_out_pairs[_evenly(len(task.held_out_pairs))])
         x = task.encode(a, b)  # (S, steps, 2)
         target = to_bits(a + b, task.steps)  # (S, steps)
-        return Measure("exact_sums", "exact sums", "share of sums with every bit right", "max",
-                       [Group(x, _exact_sums(target))], f"{len(a)} held-out pairs of the binary-addition task")
+        return Measure("exact_sums", QT_TRANSLATE_NOOP("Measures", "exact sums"),
+                       QT_TRANSLATE_NOOP("Measures", "share of sums with every bit right"), "max",
+                       [Group(x, _exact_sums(target))],
+                       QT_TRANSLATE_NOOP("Measures", "{n} held-out pairs of the binary-addition task").format(n=len(a)))
     feats, _ = _input_array(model, sequence)
     bits = np.round(feats).astype(np.int64)
     if feats.shape[1] != 2 or not np.all((bits == 0) | (bits == 1)):
         return None
     total = from_bits(bits[:, 0]) + from_bits(bits[:, 1])
     target = to_bits(np.array([total]), len(feats))  # (1, T)
-    return Measure("bit_accuracy", "bit accuracy", "share of the sum's bits the model gets right", "max",
-                   [Group(feats[None], _bit_accuracy(target))], "the input")
+    return Measure("bit_accuracy", QT_TRANSLATE_NOOP("Measures", "bit accuracy"),
+                   QT_TRANSLATE_NOOP("Measures", "share of the sum's bits the model gets right"), "max",
+                   [Group(feats[None], _bit_accuracy(target))], THE_INPUT)
 
 
 def _digits(task, model, sequence):
@@ -235,20 +248,22 @@ def _digits(task, model, sequence):
         try:
             d = task.data()
             x, y = d["test_x"], d["test_y"]
-            source = "held-out images of the digits task"
+            source = QT_TRANSLATE_NOOP("Measures", "{n} held-out images of the digits task")
         except GatevizError:  # MNIST not here: the images stored in the model file
             samples = task.samples()
             x = np.stack([np.asarray(s.sequence, dtype=np.float32) for s in samples])
             y = np.array([s.extra["label"] for s in samples])
-            source = "sample images of the digits task"
+            source = QT_TRANSLATE_NOOP("Measures", "{n} sample images of the digits task")
         idx = _evenly(len(x))
-        return Measure("test_accuracy", "test accuracy", "share of images whose digit is named right", "max",
-                       [Group(x[idx], _final_accuracy(np.asarray(y)[idx]))], f"{len(idx)} {source}")
+        return Measure("test_accuracy", QT_TRANSLATE_NOOP("Measures", "test accuracy"),
+                       QT_TRANSLATE_NOOP("Measures", "share of images whose digit is named right"), "max",
+                       [Group(x[idx], _final_accuracy(np.asarray(y)[idx]))], source.format(n=len(idx)))
     feats, _ = _input_array(model, sequence)
     for s in task.samples():  # a sample image: its label is known
         if np.array_equal(np.asarray(s.sequence, dtype=np.float32), feats.astype(np.float32)):
-            return Measure("accuracy", "accuracy", "whether the digit is named right", "max",
-                           [Group(feats[None], _final_accuracy(np.array([s.extra["label"]])))], "the input")
+            return Measure("accuracy", QT_TRANSLATE_NOOP("Measures", "accuracy"),
+                           QT_TRANSLATE_NOOP("Measures", "whether the digit is named right"), "max",
+                           [Group(feats[None], _final_accuracy(np.array([s.extra["label"]])))], THE_INPUT)
     return None
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWid
 from gateviz.core.trace import QUANTITIES
 from gateviz.ui.docks import add_dock
 from gateviz.ui import i18n
-from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, localized, translate
 from gateviz.ui.guard import guarded
 from gateviz.ui.panels.common import muted, style_plot
 from gateviz.ui.state import ViewState
@@ -195,8 +195,9 @@ class AblationPanel(QWidget):
     def cancel(self) -> None:
         self.runner.cancel()
         self._idle()
+        done = self.state.ablation
         self.summary.setText(translate("Ablation", "Cancelled.") + " "
-                             + (self.state.ablation.describe() if self.state.ablation else translate("Ablation", HINT)))
+                             + (localized(done.describe()) if done else translate("Ablation", HINT)))
         self.finished.emit()
 
     def _idle(self) -> None:
@@ -282,7 +283,8 @@ class AblationPanel(QWidget):
                      _Number(np.nan if result.metric is None else result.metric[r],
                              "–" if result.metric is None else _number_text(result.metric[r]))]
             tip = translate("Ablation", "unit {unit}: mean |Δ {output}| {value}").format(
-                unit=result.row_label(r), output=result.output_kind, value=_number_text(result.output_change[r]))
+                unit=result.row_label(r), output=localized(result.output_kind),
+                value=_number_text(result.output_change[r]))
             for col, item in enumerate(cells):
                 item.setToolTip(tip)
                 self.table.setItem(rank - 1, col, item)
@@ -303,20 +305,22 @@ class AblationPanel(QWidget):
 
     def _set_headers(self, result) -> None:
         """Short column titles (the dock is narrow); their tooltips say them in full."""
+        measure = None if result is None else localized(result.measure_label)  # the core's words, translated
         if result is None or result.metric is None:
             silenced = translate("Ablation", "the metric with the unit silenced")
         else:
-            silenced = translate("Ablation", "the {measure} with the unit silenced").format(measure=result.measure_label)
+            silenced = translate("Ablation", "the {measure} with the unit silenced").format(measure=measure)
         if result is None:
             change = translate("Ablation", "how much worse the measure gets with the unit silenced")
         elif result.goal == "max":
             change = translate("Ablation", "how much the {measure} drops with the unit silenced").format(
-                measure=result.measure_label)
+                measure=measure)
         elif result.goal is not None:
             change = translate("Ablation", "how much the {measure} rises with the unit silenced").format(
-                measure=result.measure_label)
+                measure=measure)
         else:
-            change = translate("Ablation", "{definition} with the unit silenced").format(definition=result.definition)
+            change = translate("Ablation", "{definition} with the unit silenced").format(
+                definition=localized(result.definition))
         for col, (title, tip) in enumerate(((translate("Ablation", "rank"), translate("Ablation", "1 = matters most")),
                                             (translate("Ablation", "unit"),
                                              translate("Ablation", "click a row to pin the unit")),
@@ -333,7 +337,8 @@ class AblationPanel(QWidget):
                 self.summary.setText(translate("Ablation", HINT) if self.state.model is not None
                                      else translate("Ablation", "Open a model first."))
             return
-        text = result.describe() + translate("Ablation", " — {seconds} s.").format(seconds=f"{result.seconds:.2f}")
+        text = localized(result.describe()) + translate("Ablation", " — {seconds} s.").format(
+            seconds=f"{result.seconds:.2f}")
         if result.source == "the input" and self._sequence_used is not None \
                 and self._sequence_used is not self.state.sequence:
             text += translate("Ablation", " The input has changed since: Run again to rank on it.")
@@ -366,9 +371,10 @@ class AblationPanel(QWidget):
         self.chart.getAxis("bottom").setTicks([ticks, []])
         names = ", ".join(result.row_label(r) for r in order[:TOP_NAMED])
         self.top_label.setText(translate("Ablation", "Most important: {names}").format(names=f"<b>{names}</b>"))
-        label = (translate("Ablation", "drop in {measure}").format(measure=result.measure_label) if result.goal == "max"
-                 else translate("Ablation", "rise in {measure}").format(measure=result.measure_label)
-                 if result.goal == "min" else result.measure_label)
+        measure = localized(result.measure_label)
+        label = (translate("Ablation", "drop in {measure}").format(measure=measure) if result.goal == "max"
+                 else translate("Ablation", "rise in {measure}").format(measure=measure)
+                 if result.goal == "min" else measure)
         room = self.chart.getPlotItem().vb.height()
         if self.chart.fontMetrics().horizontalAdvance(label) > room:  # the axis title runs along the plot's height
             label = translate("Ablation", "change")

@@ -105,6 +105,8 @@ def localized(text, context: str = "Tasks") -> str:
         return text
     if not isinstance(text, Message):
         exact = translate(context, text)
+        if exact == text and context != "Tasks":  # a sample's name inside a result's words
+            exact = translate("Tasks", text)
         if exact != text or _current == "en":
             return exact
         _import_template_modules()

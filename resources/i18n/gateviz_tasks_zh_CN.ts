@@ -141,6 +141,193 @@
     </message>
 </context>
 <context>
+    <name>Measures</name>
+    <message>
+        <source>mean |Δ {what}|</source>
+        <translation>{what}的平均 |Δ|</translation>
+    </message>
+    <message>
+        <source>cell state</source>
+        <translation>记忆元</translation>
+    </message>
+    <message>
+        <source>input gate</source>
+        <translation>输入门</translation>
+    </message>
+    <message>
+        <source>forget gate</source>
+        <translation>遗忘门</translation>
+    </message>
+    <message>
+        <source>cell candidate</source>
+        <translation>候选记忆元</translation>
+    </message>
+    <message>
+        <source>output gate</source>
+        <translation>输出门</translation>
+    </message>
+    <message>
+        <source>reset gate</source>
+        <translation>重置门</translation>
+    </message>
+    <message>
+        <source>update gate</source>
+        <translation>更新门</translation>
+    </message>
+    <message>
+        <source>new gate</source>
+        <translation>候选隐状态</translation>
+    </message>
+    <message>
+        <source>{measure} over {source}</source>
+        <translation>{source}上的{measure}</translation>
+    </message>
+    <message>
+        <source> (baseline {value} with every unit on)</source>
+        <translation>（所有单元开启时的基线为 {value}）</translation>
+    </message>
+    <message>
+        <source>layer {layer}: {units} units, {silenced}; ranked by {what}{base}</source>
+        <translation>第 {layer} 层：{units} 个单元，{silenced}；按{what}排序{base}</translation>
+    </message>
+    <message>
+        <source>c set to 0 at every step (h is projected)</source>
+        <translation>每一步都把 c 设为 0（h 经过投影）</translation>
+    </message>
+    <message>
+        <source>h and c set to 0 at every step</source>
+        <translation>每一步都把 h 和 c 设为 0</translation>
+    </message>
+    <message>
+        <source>{what} set to 0 at every step</source>
+        <translation>每一步都把{what}设为 0</translation>
+    </message>
+    <message>
+        <source>the &apos;{name}&apos; sample</source>
+        <translation>样本“{name}”</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>top layer&apos;s output</source>
+        <translation>最上层的输出</translation>
+    </message>
+    <message>
+        <source>mean absolute change of the {what} over every step</source>
+        <translation>{what}在所有时间步上的平均绝对变化</translation>
+    </message>
+    <message>
+        <source>the input</source>
+        <translation>当前输入</translation>
+    </message>
+    <message>
+        <source>depth accuracy</source>
+        <translation>深度准确率</translation>
+    </message>
+    <message>
+        <source>share of steps whose predicted depth is right</source>
+        <translation>预测深度正确的时间步所占比例</translation>
+    </message>
+    <message>
+        <source>test MSE</source>
+        <translation>测试集 MSE</translation>
+    </message>
+    <message>
+        <source>mean squared error of the sum at the last step</source>
+        <translation>最后一步所输出的和的均方误差</translation>
+    </message>
+    <message>
+        <source>{n} held-out strings of the brackets task</source>
+        <translation>括号任务的 {n} 个留出字符串</translation>
+    </message>
+    <message>
+        <source>the text task&apos;s {n} sample passages</source>
+        <translation>文本任务的 {n} 个样本段落</translation>
+    </message>
+    <message>
+        <source>bits per character</source>
+        <translation>每字符比特数</translation>
+    </message>
+    <message>
+        <source>mean −log2 p(next character) the model gives the text&apos;s own next character</source>
+        <translation>模型对文本中实际下一个字符给出的 −log2 p(下一个字符) 的平均值</translation>
+    </message>
+    <message>
+        <source>mean squared error of the prediction after each held-out window</source>
+        <translation>每个留出窗口之后那一步预测的均方误差</translation>
+    </message>
+    <message>
+        <source>{n} held-out windows of the sine task</source>
+        <translation>正弦任务的 {n} 个留出窗口</translation>
+    </message>
+    <message>
+        <source>next-value MSE</source>
+        <translation>下一个值的 MSE</translation>
+    </message>
+    <message>
+        <source>mean squared error of each step&apos;s prediction of the input&apos;s next value (from step {first})</source>
+        <translation>每一步对输入下一个值的预测的均方误差（从第 {first} 步起）</translation>
+    </message>
+    <message>
+        <source>{n} held-out sequences of the adding task</source>
+        <translation>加法问题的 {n} 个留出序列</translation>
+    </message>
+    <message>
+        <source>squared error</source>
+        <translation>平方误差</translation>
+    </message>
+    <message>
+        <source>squared error of the sum at the last step</source>
+        <translation>最后一步所输出的和的平方误差</translation>
+    </message>
+    <message>
+        <source>exact sums</source>
+        <translation>完全正确的和</translation>
+    </message>
+    <message>
+        <source>share of sums with every bit right</source>
+        <translation>每一位都正确的和所占比例</translation>
+    </message>
+    <message>
+        <source>{n} held-out pairs of the binary-addition task</source>
+        <translation>二进制加法任务的 {n} 对留出数</translation>
+    </message>
+    <message>
+        <source>bit accuracy</source>
+        <translation>位准确率</translation>
+    </message>
+    <message>
+        <source>share of the sum&apos;s bits the model gets right</source>
+        <translation>模型算对的和的位所占比例</translation>
+    </message>
+    <message>
+        <source>{n} held-out images of the digits task</source>
+        <translation>手写数字任务的 {n} 张留出图像</translation>
+    </message>
+    <message>
+        <source>{n} sample images of the digits task</source>
+        <translation>手写数字任务的 {n} 张样本图像</translation>
+    </message>
+    <message>
+        <source>test accuracy</source>
+        <translation>测试集准确率</translation>
+    </message>
+    <message>
+        <source>share of images whose digit is named right</source>
+        <translation>数字识别正确的图像所占比例</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>whether the digit is named right</source>
+        <translation>数字是否识别正确</translation>
+    </message>
+</context>
+<context>
     <name>Tasks</name>
     <message>
         <source>marked at steps 2 and {second}: hold the first value for {hold} steps</source>
