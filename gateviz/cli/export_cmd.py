@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           "unless --force is given.")
     from .models import MODEL_HELP
 
-    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP + "; or a session file (.gvsession, File > Save "
+                        "Session in the app): its view exactly as saved (--panel, --size, --dpi, --lang may be given)")
     parser.add_argument("input", metavar="INPUT", nargs="*",
                         help="input sequence (.npy, .csv, .txt); default: the model's task's default sample. "
                              "With --panel compare: 1 to 3 more MODELs (2 to 4 in all), the input from --input")
@@ -53,17 +54,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dpi", type=float, metavar="N",
                         help="resolution: 300 for print; with --size the layout shrinks so text keeps its size")
     parser.add_argument("--transparent", action="store_true", help="no background (png, svg, pdf)")
-    parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colour theme (default light)")
+    parser.add_argument("--theme", choices=("light", "dark"), default=None, help="colour theme (default light)")
     parser.add_argument("--presentation", action="store_true", help="larger fonts and thicker lines")
     parser.add_argument("--lang", choices=("zh", "en"), default=None,
                         help="language of titles, axes and legends: zh (Simplified Chinese) or en "
                              "(default: $GATEVIZ_LANG, else en)")
-    parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default="viridis",
+    parser.add_argument("--colormap", choices=("viridis", "cividis", "magma"), default=None,
                         help="colour map of the gate heatmaps (default viridis)")
-    parser.add_argument("--cell-scale", choices=("shared", "unit"), default="shared",
+    parser.add_argument("--cell-scale", choices=("shared", "unit"), default=None,
                         help="cell state in the heatmap and the cell diagram: one range for all units (shared, "
                              "default) or each unit against its own max |c| (unit)")
-    parser.add_argument("--gru-convention", choices=("framework", "textbook"), default="framework",
+    parser.add_argument("--gru-convention", choices=("framework", "textbook"), default=None,
                         help="how GRU pictures write the update: framework (PyTorch, Keras, ONNX: "
                              "h_t = z_t⊙h_{t−1} + (1−z_t)⊙n_t, default) or textbook (h_t = (1−z_t)⊙h_{t−1} + "
                              "z_t⊙h̃_t, its z_t the frameworks' 1 − z_t); npz and csv data keep the frameworks' z")
@@ -252,8 +253,20 @@ def _set_language(lang: str | None) -> None:
         i18n.set_language(wanted)
 
 
+# the view options' defaults, filled in by run (None on the command line: a session refuses them when given)
+VIEW_DEFAULTS = {"theme": "light", "colormap": "viridis", "cell_scale": "shared", "gru_convention": "framework"}
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
+
+    from gateviz.session import is_session_file
+
+    session = is_session_file(args.model) and not args.model.startswith("bundled:")
+    if not session:
+        for name, value in VIEW_DEFAULTS.items():
+            if getattr(args, name, None) is None:
+                setattr(args, name, value)
 
     if args.panel is None:
         args.panel = "heatmaps" if args.timelapse and args.layout is None else "dashboard"
@@ -281,6 +294,10 @@ def run(args: argparse.Namespace) -> int:
                           "(export the intervened model alone, without --panel compare)")
     if fmt not in ("npz", "csv"):
         _set_language(args.lang)
+    if session:  # the view a session file shows (issue 16)
+        from gateviz.export.session_view import run_cli as session_cli
+
+        return session_cli(args, fmt, size, dpi)
     if args.timelapse:  # one frame per training snapshot (issue 16)
         from gateviz.export.timelapse import run_cli as timelapse_cli
 
