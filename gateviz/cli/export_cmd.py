@@ -195,6 +195,7 @@ def _view_state(args, model, trace, sequence, task, original=None, clamps=()):
     from gateviz.export.files import ExportError
     from gateviz.ui.state import PIN_COLOURS, Theme, ViewState
 
+    _fill_view_defaults(args)
     state = ViewState()
     state.theme = Theme(args.theme, args.presentation, args.colormap, args.cell_scale,
                         getattr(args, "gru_convention", "framework"))
@@ -257,6 +258,12 @@ def _set_language(lang: str | None) -> None:
 VIEW_DEFAULTS = {"theme": "light", "colormap": "viridis", "cell_scale": "shared", "gru_convention": "framework"}
 
 
+def _fill_view_defaults(args) -> None:
+    for name, value in VIEW_DEFAULTS.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+
+
 def run(args: argparse.Namespace) -> int:
     from gateviz.export.files import ExportError, check_target
 
@@ -264,9 +271,7 @@ def run(args: argparse.Namespace) -> int:
 
     session = is_session_file(args.model) and not args.model.startswith("bundled:")
     if not session:
-        for name, value in VIEW_DEFAULTS.items():
-            if getattr(args, name, None) is None:
-                setattr(args, name, value)
+        _fill_view_defaults(args)
 
     if args.panel is None:
         args.panel = "heatmaps" if args.timelapse and args.layout is None else "dashboard"
