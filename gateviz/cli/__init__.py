@@ -2,6 +2,7 @@
 
     gateviz                      open the app on a bundled model
     gateviz MODEL [INPUT]        open the app on that model (and input)
+    gateviz SESSION              open the app on a saved session (.gvsession): model, input and view
     gateviz --lang zh|en ...     the interface (and exported figures) in Chinese or English
     gateviz trace|info|train|export|ablate ...   batch work, no window
 
@@ -104,6 +105,12 @@ def _names_a_model(word: str) -> bool:
     return word.startswith("bundled:") or os.path.exists(word)
 
 
+def _is_session(word: str) -> bool:
+    from gateviz.session import is_session_file
+
+    return not word.startswith("bundled:") and os.path.isfile(word) and is_session_file(word)
+
+
 def _not_a_command(word: str) -> str:
     """'gateviz ablte ...' must not start the app on a model called 'ablte': say what it is not,
     and the command it was probably meant to be."""
@@ -155,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
             return _report("usage: gateviz [MODEL [INPUT]] or gateviz COMMAND ...; see gateviz --help")
         if argv and not _names_a_model(argv[0]):
             return _report(_not_a_command(argv[0]))
+        if argv and _is_session(argv[0]):  # gateviz SESSION (issue 16): checked here, one line if broken
+            if len(argv) > 1:
+                return _report(f"{argv[0]} is a session file: it holds its own input; give the session alone")
+            from gateviz.session import read_session
+
+            status = run_guarded(lambda path: read_session(path) and 0, argv[0])
+            if status:
+                return status
 
         def start_app() -> int:
             from gateviz.ui.app import run_app

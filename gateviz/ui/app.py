@@ -18,7 +18,7 @@ import time
 
 
 def run_app(*argv: str, lang: str | None = None) -> int:
-    """Open the main window; returns the exit code. argv: () | (MODEL,) | (MODEL, INPUT).
+    """Open the main window; returns the exit code. argv: () | (MODEL,) | (MODEL, INPUT) | (SESSION,).
     lang: "zh_CN" | "en" from --lang; None: $GATEVIZ_LANG, the remembered choice, the system locale."""
     if len(argv) > 2:
         print("gateviz: error: usage: gateviz [MODEL [INPUT]]", file=sys.stderr)
@@ -65,7 +65,12 @@ def run_app(*argv: str, lang: str | None = None) -> int:
 
     @guarded
     def start() -> None:
-        window.open_startup(*argv)  # the worker imports torch and traces meanwhile
+        from gateviz.session import is_session_file
+
+        if argv and is_session_file(argv[0]):  # gateviz SESSION (issue 16): the whole saved view
+            window.sessions.open_startup(argv[0])
+        else:
+            window.open_startup(*argv)  # the worker imports torch and traces meanwhile
         window.build_dashboard()
 
     @guarded

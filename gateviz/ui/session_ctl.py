@@ -157,6 +157,17 @@ class SessionController(QObject):
         if path:
             self.open_session(path)
 
+    def open_startup(self, path: str) -> None:
+        """``gateviz SESSION``: open it; when it cannot be (a dialog said why), the bundled model opens."""
+        def fallback(_message: str) -> None:
+            self.failed.disconnect(fallback)
+            if self.state.model is None:
+                self.window.open_default_model()
+
+        self.failed.connect(fallback)
+        self.restored.connect(lambda: _disconnect(self.failed, fallback))
+        self.open_session(path)
+
     def open_session(self, path: str) -> None:
         """Read ``path`` and restore it (asynchronously: ``restored`` or ``failed`` follows)."""
         try:
@@ -327,6 +338,13 @@ class SessionController(QObject):
         message = errors.describe_exception(exc)
         errors.show_error(self.window, title, message)
         self.failed.emit(message)
+
+
+def _disconnect(signal, slot) -> None:
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError):
+        pass  # already disconnected
 
 
 def install_session_actions(window) -> SessionController:
