@@ -142,3 +142,17 @@ def test_view_options_are_refused_with_a_session(tmp_path, gvm_session, capsys):
         error_line(capsys, extra[0], "cannot be combined with a session file")
     assert _main("export", session, "-o", tmp_path / "x.csv") == 2
     error_line(capsys, "renders pictures")
+
+
+def test_gateviz_session_checks_the_file_before_the_window(tmp_path, capsys, gvm_session):
+    _path, session = gvm_session
+    future = tmp_path / "future.gvsession"
+    future.write_text(json.dumps({"format": "gateviz-session", "version": 2}), encoding="utf-8")
+    assert _main(future) == 2
+    error_line(capsys, "written by a newer gateviz (session format 2)", "update gateviz")
+    broken = tmp_path / "broken.gvsession"
+    broken.write_text("{", encoding="utf-8")
+    assert _main(broken) == 2
+    error_line(capsys, "is not a gateviz session file")
+    assert _main(session, "input.npy") == 2
+    error_line(capsys, "is a session file: it holds its own input")
