@@ -662,6 +662,50 @@
 <context>
     <name>Errors</name>
     <message>
+        <source>The intervention does not fit this model or input.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trace would not fit in this machine&apos;s memory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This needs more memory or disk than this machine has.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ablation cannot run as asked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The export could not be written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session file cannot be opened.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This input sequence does not fit the model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gateviz cannot read this file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This model cannot be traced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This cannot be done as asked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details (in English):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>no such file: {name}</source>
         <translation>没有这个文件：{name}</translation>
     </message>
@@ -2051,6 +2095,109 @@ RNN：
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <source>gateviz session (*.gvsession);;All files (*)</source>
+        <translation>gateviz 会话 (*.gvsession);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The session&apos;s model file is missing (moved or deleted):
+{path}</source>
+        <translation>会话的模型文件不见了（已移动或删除）：
+{path}</translation>
+    </message>
+    <message>
+        <source>The session&apos;s model file has changed since the session was saved (its SHA-256 differs), so the view may not fit it:
+{path}</source>
+        <translation>会话保存之后，它的模型文件已被修改（SHA-256 不同），保存的视图可能与它不符：
+{path}</translation>
+    </message>
+    <message>
+        <source>Model file not found</source>
+        <translation>找不到模型文件</translation>
+    </message>
+    <message>
+        <source>Model file changed</source>
+        <translation>模型文件已修改</translation>
+    </message>
+    <message>
+        <source>Locate…</source>
+        <translation>查找…</translation>
+    </message>
+    <message>
+        <source>Use the copy in the session</source>
+        <translation>使用会话中保存的模型副本</translation>
+    </message>
+    <message>
+        <source>Locate {name}</source>
+        <translation>查找 {name}</translation>
+    </message>
+    <message>
+        <source>{path} is not the file the session was saved with (its SHA-256 differs). The view may not fit it.
+
+Continue with this file?</source>
+        <translation>{path} 不是保存会话时的那个文件（SHA-256 不同），保存的视图可能与它不符。
+
+仍用这个文件继续吗？</translation>
+    </message>
+    <message>
+        <source>Save session</source>
+        <translation>保存会话</translation>
+    </message>
+    <message>
+        <source>Cannot save the session</source>
+        <translation>无法保存会话</translation>
+    </message>
+    <message>
+        <source>Saved session {path}</source>
+        <translation>已保存会话 {path}</translation>
+    </message>
+    <message>
+        <source>Open session</source>
+        <translation>打开会话</translation>
+    </message>
+    <message>
+        <source>Cannot open the session</source>
+        <translation>无法打开会话</translation>
+    </message>
+    <message>
+        <source>Opening session {name}…</source>
+        <translation>正在打开会话 {name}…</translation>
+    </message>
+    <message>
+        <source>Cannot restore the session&apos;s view</source>
+        <translation>无法恢复会话的视图</translation>
+    </message>
+    <message>
+        <source>Opened session {name}</source>
+        <translation>已打开会话 {name}</translation>
+    </message>
+    <message>
+        <source>Session not opened: its model file {path} was not located</source>
+        <translation>未打开会话：没有找到它的模型文件 {path}</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Open Sess&amp;ion…</source>
+        <translation>打开会话(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Open a session file: a model, its input and the whole view as they were saved</source>
+        <translation>打开会话文件：模型、输入序列和整个视图，与保存时完全一样</translation>
+    </message>
+    <message>
+        <source>Save Sessio&amp;n…</source>
+        <translation>保存会话(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Save the model, the input and the whole view (layer, pins, step, interventions, layout, theme, language) to open again exactly</source>
+        <translation>保存模型、输入序列和整个视图（层、已固定的单元、时间步、干预、布局、主题、语言），以便原样重新打开</translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message>
         <source>They would be unreadable at this window and font size. Enlarge the window, leave presentation mode (F5) or choose a layout with fewer panels (View ▸ Layout, Ctrl+1 … Ctrl+8).</source>
@@ -2360,6 +2507,10 @@ RNN：
     <message>
         <source>reading {name}</source>
         <translation>正在读取 {name}</translation>
+    </message>
+    <message>
+        <source>preparing the panels</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
