@@ -8,9 +8,9 @@
    gateviz_panels_zh_CN.ts, kept by its own lupdate run) and gateviz/cli/*.py into
    resources/i18n/gateviz_zh_CN.ts, keeping the translations already there (new strings arrive as
    type="unfinished": tests/test_i18n.py fails until they are translated) and dropping obsolete ones.
-   The Qt-free words (``gateviz.core.texts.QT_TRANSLATE_NOOP`` in gateviz/tasks/*.py, gateviz/core/*.py,
+   The Qt-free words (``gateviz.core.texts.QT_TRANSLATE_NOOP`` in gateviz/tasks, core and formats,
    gateviz/bundled.py and scripts/train_bundled.py: task titles, samples, metric names, ablation results,
-   bundled models' labels and descriptions) go the same way into resources/i18n/gateviz_tasks_zh_CN.ts.
+   the errors a user meets first, bundled models' labels and descriptions) go the same way into resources/i18n/gateviz_tasks_zh_CN.ts.
 2. ``pyside6-lrelease`` compiles every resources/i18n/*.ts to the .qm beside it, which ships in the
    wheel (package data "gateviz.resources" = **/*) and gateviz/ui/i18n.py loads at run time.
 
@@ -50,8 +50,8 @@ def window_sources() -> list[Path]:
 
 def task_sources() -> list[Path]:
     """The Qt-free files whose marked words gateviz_tasks_zh_CN.ts holds."""
-    files = (sorted((ROOT / "gateviz" / "tasks").glob("*.py")) + sorted((ROOT / "gateviz" / "core").glob("*.py"))
-             + [ROOT / "gateviz" / "bundled.py", ROOT / "scripts" / "train_bundled.py"])
+    files = [f for folder in ("tasks", "core", "formats") for f in sorted((ROOT / "gateviz" / folder).glob("*.py"))]
+    files += [ROOT / "gateviz" / "bundled.py", ROOT / "scripts" / "train_bundled.py"]
     return [f for f in files if "QT_TRANSLATE_NOOP" in f.read_text(encoding="utf-8")]
 
 

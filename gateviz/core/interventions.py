@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SequenceError
+from .texts import QT_TRANSLATE_NOOP
 from .trace import QUANTITIES
 
 _SPEC = re.compile(r"""^\s*layer(?P<layer>\d+)\.(?P<direction>[a-z]+)\.(?P<quantity>[a-z_]+)
@@ -34,6 +35,32 @@ USAGE = ("write layer{k}.{direction}.{quantity}[{units}]={value}@{steps}, e.g. "
          "layer0.forward.forget_gate[8]=0@10: (units 8, 3,5,8, 8-11 or *; value 0.5, *0.5 or +0.2; "
          "steps 10:, :20, 10:20 or 15)")
 OPS = {"set": "", "scale": "*", "add": "+"}
+
+# What goes wrong, as Messages (gateviz.core.texts): English here and in the CLI; the app's dialogs,
+# the Add-intervention one as the user types, show them in the interface language
+_UNREADABLE = QT_TRANSLATE_NOOP("CoreErrors", "cannot read the intervention {spec}; write "
+                                "layer{{k}}.{{direction}}.{{quantity}}[{{units}}]={{value}}@{{steps}}, e.g. "
+                                "layer0.forward.forget_gate[8]=0@10: (units 8, 3,5,8, 8-11 or *; value 0.5, *0.5 "
+                                "or +0.2; steps 10:, :20, 10:20 or 15)")
+_BAD_DIRECTION = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: the direction is forward or backward, not {direction}")
+_BAD_QUANTITY = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: {quantity} is not a trace quantity; choose one of {known}")
+_NO_LAYER = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: layer {layer} does not exist; the model has layers 0..{last}")
+_NO_DIRECTION = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: layer {layer} has no {direction} direction; it has {names}")
+_AN_CELL = QT_TRANSLATE_NOOP("CoreErrors", "an {cell}")
+_A_CELL = QT_TRANSLATE_NOOP("CoreErrors", "a {cell}")
+_NO_QUANTITY = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: {a_cell} has no {quantity}; choose one of {allowed}")
+_NO_UNIT = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: unit {unit} does not exist; this {quantity} has units 0..{last}")
+_STEP_OUTSIDE = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: step {start} is outside the sequence; it has steps 0..{last}")
+_STEPS_OUTSIDE = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: steps {start}..{end} are outside the sequence; it has "
+                                                 "steps 0..{last}")
+_BAD_UNITS = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: cannot read the units {units}; give 8, 3,5,8, 8-11 or *")
+_BACKWARD_RANGE = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: the unit range {part} runs backwards; write {hi}-{lo}")
+_BAD_VALUE = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: cannot read the value {value}; give a number (set), *0.5 "
+                                             "(scale) or +0.2 (add)")
+_NOT_FINITE = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: the value must be a finite number")
+_EMPTY_STEPS = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: the steps {steps} hold none (the end is excluded); write "
+                                               "{start}:{next} for step {start} alone")
+_BAD_STEPS = QT_TRANSLATE_NOOP("CoreErrors", "{spec}: cannot read the steps {steps}; give 10:, :20, 10:20 or 15")
 
 
 QUANTITY_WORDS = {"input_gate": "input gate i", "forget_gate": "forget gate f", "cell_candidate": "candidate g",
@@ -66,14 +93,15 @@ class Intervention:
     def parse(cls, text: str) -> "Intervention":
         m = _SPEC.match(str(text))
         if m is None:
-            raise InterventionError(f"cannot read the intervention {text!r}; {USAGE}")
+            raise InterventionError(_UNREADABLE.format(spec=repr(text)))
         direction = m["direction"]
         if direction not in ("forward", "backward"):
-            raise InterventionError(f"{text!r}: the direction is forward or backward, not {direction!r}")
+            raise InterventionError(_BAD_DIRECTION.format(spec=repr(text), direction=repr(direction)))
         quantity = m["quantity"]
         known = sorted({q for qs in QUANTITIES.values() for q in qs})
         if quantity not in known:
-            raise InterventionError(f"{text!r}: {quantity!r} is not a trace quantity; choose one of {', '.join(known)}")
+            raise InterventionError(_BAD_QUANTITY.format(spec=repr(text), quantity=repr(quantity),
+                                                         known=", ".join(known)))
         units = _parse_units(m["units"], text)
         op, value = _parse_value(m["value"], text)
         start, stop = _parse_steps(m["steps"], text)
@@ -120,28 +148,27 @@ class Intervention:
         where = repr(str(self))
         layers = model.layers
         if not 0 <= self.layer < len(layers):
-            raise InterventionError(f"{where}: layer {self.layer} does not exist; the model has layers "
-                                    f"0..{len(layers) - 1}")
+            raise InterventionError(_NO_LAYER.format(spec=where, layer=self.layer, last=len(layers) - 1))
         layer = layers[self.layer]
         names = layer.direction_names()
         if self.direction not in names:
-            raise InterventionError(f"{where}: layer {self.layer} has no {self.direction} direction; it has "
-                                    f"{' and '.join(names)}")
+            raise InterventionError(_NO_DIRECTION.format(spec=where, layer=self.layer, direction=self.direction,
+                                                         names=" and ".join(names)))
         allowed = QUANTITIES[layer.cell]
         if self.quantity not in allowed:
-            raise InterventionError(f"{where}: {'an' if layer.cell in ('lstm', 'rnn') else 'a'} {layer.cell.upper()} has no {self.quantity}; choose one of "
-                                    f"{', '.join(allowed)}")
+            a_cell = (_AN_CELL if layer.cell in ("lstm", "rnn") else _A_CELL).format(cell=layer.cell.upper())
+            raise InterventionError(_NO_QUANTITY.format(spec=where, a_cell=a_cell, quantity=self.quantity,
+                                                        allowed=", ".join(allowed)))
         width = layer.width(self.quantity)
         if self.units is not None and max(self.units) >= width:
-            raise InterventionError(f"{where}: unit {max(self.units)} does not exist; this {self.quantity} has "
-                                    f"units 0..{width - 1}")
+            raise InterventionError(_NO_UNIT.format(spec=where, unit=max(self.units), quantity=self.quantity,
+                                                    last=width - 1))
         start = 0 if self.start is None else self.start
         stop = length if self.stop is None else self.stop
         if not 0 <= start < length or not start < stop <= length:
-            shown = f"step {start}" if stop == start + 1 or start >= length else f"steps {start}..{stop - 1}"
-            raise InterventionError(f"{where}: {shown} {'is' if shown.startswith('step ') else 'are'} outside the "
-                                    f"sequence; it has steps "
-                                    f"0..{length - 1}")
+            one = stop == start + 1 or start >= length
+            raise InterventionError((_STEP_OUTSIDE if one else _STEPS_OUTSIDE).format(
+                spec=where, start=start, end=stop - 1, last=length - 1))
         return self
 
     def step_mask(self, length: int) -> np.ndarray:
@@ -181,11 +208,11 @@ def _parse_units(text: str, spec: str) -> tuple[int, ...] | None:
         part = part.strip()
         m = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
         if m is None:
-            raise InterventionError(f"{spec!r}: cannot read the units {text!r}; give 8, 3,5,8, 8-11 or *")
+            raise InterventionError(_BAD_UNITS.format(spec=repr(spec), units=repr(text)))
         lo = int(m[1])
         hi = int(m[2]) if m[2] is not None else lo
         if hi < lo:
-            raise InterventionError(f"{spec!r}: the unit range {part} runs backwards; write {hi}-{lo}")
+            raise InterventionError(_BACKWARD_RANGE.format(spec=repr(spec), part=part, hi=hi, lo=lo))
         units.extend(range(lo, hi + 1))
     return tuple(sorted(set(units)))
 
@@ -198,11 +225,10 @@ def _parse_value(text: str, spec: str) -> tuple[str, float]:
     elif text[:1] == "+":
         op, text = "add", text[1:].strip()
     if not re.fullmatch(_NUMBER, text):
-        raise InterventionError(f"{spec!r}: cannot read the value {text!r}; give a number (set), *0.5 (scale) "
-                                "or +0.2 (add)")
+        raise InterventionError(_BAD_VALUE.format(spec=repr(spec), value=repr(text)))
     value = float(text)
     if not np.isfinite(value):
-        raise InterventionError(f"{spec!r}: the value must be a finite number")
+        raise InterventionError(_NOT_FINITE.format(spec=repr(spec)))
     return op, value
 
 
@@ -215,12 +241,11 @@ def _parse_steps(text: str | None, spec: str) -> tuple[int | None, int | None]:
         start = int(m[1]) if m[1] else None
         stop = int(m[2]) if m[2] else None
         if start is not None and stop is not None and stop <= start:
-            raise InterventionError(f"{spec!r}: the steps {text} hold none (the end is excluded); "
-                                    f"write {start}:{start + 1} for step {start} alone")
+            raise InterventionError(_EMPTY_STEPS.format(spec=repr(spec), steps=text, start=start, next=start + 1))
         return start, stop
     if re.fullmatch(r"\d+", text):
         return int(text), int(text) + 1
-    raise InterventionError(f"{spec!r}: cannot read the steps {text!r}; give 10:, :20, 10:20 or 15")
+    raise InterventionError(_BAD_STEPS.format(spec=repr(spec), steps=repr(text)))
 
 
 def _runs(units: tuple[int, ...]) -> list[str]:

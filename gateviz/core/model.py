@@ -18,6 +18,7 @@ import numpy as np
 
 from .activations import Activation
 from .errors import ModelError
+from .texts import QT_TRANSLATE_NOOP
 
 CELL_KINDS = ("rnn", "lstm", "gru")
 GATES_PER_CELL = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -250,8 +251,9 @@ class InputStage:
         missing = sorted({ch for ch in text if ch not in index})
         if missing:
             shown = ", ".join(repr(c) for c in missing[:10])
-            raise ModelError(f"the text contains characters the model's vocabulary lacks: {shown} "
-                             f"(vocabulary has {len(self.vocab)} characters)")
+            raise ModelError(QT_TRANSLATE_NOOP("CoreErrors", "the text contains characters the model's vocabulary "
+                                                             "lacks: {shown} (vocabulary has {n} characters)").format(
+                shown=shown, n=len(self.vocab)))
         return np.fromiter((index[ch] for ch in text), dtype=np.int64, count=len(text))
 
     def options(self) -> dict[str, Any]:

@@ -26,11 +26,23 @@ import zipfile
 from pathlib import Path
 
 from ..core.errors import FormatError
+from ..core.texts import QT_TRANSLATE_NOOP
 
 FORMATS = ("gateviz", "safetensors", "pytorch", "keras-h5", "keras-zip", "onnx", "tf-checkpoint", "tf-savedmodel")
-SUPPORTED_TEXT = ("a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, "
-                  "Keras (.h5/.keras), a tf.keras SavedModel folder, ONNX (.onnx) or a TensorFlow 1 checkpoint "
-                  "(.index/.meta/.data-*, its checkpoint file or folder)")
+SUPPORTED_TEXT = QT_TRANSLATE_NOOP("CoreErrors", "a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), "
+                                                 ".safetensors, Keras (.h5/.keras), a tf.keras SavedModel folder, "
+                                                 "ONNX (.onnx) or a TensorFlow 1 checkpoint (.index/.meta/.data-*, "
+                                                 "its checkpoint file or folder)")
+# the refusals a user meets first, as Messages (gateviz.core.texts): the app shows them translated
+_NO_FILE = QT_TRANSLATE_NOOP("CoreErrors", "no such file: {path}")
+_A_FOLDER = QT_TRANSLATE_NOOP("CoreErrors", "{path} is a folder; give a model file ({supported})")
+_EMPTY = QT_TRANSLATE_NOOP("CoreErrors", "{path} is empty (0 bytes); expected {supported}")
+_OTHER_ZIP = QT_TRANSLATE_NOOP("CoreErrors", "{path} is a zip archive but neither a PyTorch file (no data.pkl "
+                                             "inside) nor a Keras .keras file (no config.json + model.weights.h5); "
+                                             "expected {supported}")
+_DAMAGED_ZIP = QT_TRANSLATE_NOOP("CoreErrors", "{path} looks like a zip archive but it is damaged (truncated?); "
+                                               "expected {supported}")
+_UNKNOWN = QT_TRANSLATE_NOOP("CoreErrors", "{path}: unrecognised file format; gateviz reads {supported}")
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # safetensors itself refuses larger headers
@@ -39,11 +51,11 @@ _MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # safetensors itself refuses larger
 def _check_file(path: str | os.PathLike) -> Path:
     p = Path(path)
     if not p.exists():
-        raise FormatError(f"no such file: {p}")
+        raise FormatError(_NO_FILE.format(path=str(p)))
     if p.is_dir():
-        raise FormatError(f"{p} is a folder; give a model file ({SUPPORTED_TEXT})")
+        raise FormatError(_A_FOLDER.format(path=str(p), supported=SUPPORTED_TEXT))
     if p.stat().st_size == 0:
-        raise FormatError(f"{p} is empty (0 bytes); expected {SUPPORTED_TEXT}")
+        raise FormatError(_EMPTY.format(path=str(p), supported=SUPPORTED_TEXT))
     return p
 
 
@@ -142,9 +154,8 @@ def detect_format(path: str | os.PathLike) -> str:
         if kind in ("pytorch", "keras-zip"):
             return kind
         if kind == "zip":
-            raise FormatError(f"{p} is a zip archive but neither a PyTorch file (no data.pkl inside) nor a "
-                              f"Keras .keras file (no config.json + model.weights.h5); expected {SUPPORTED_TEXT}")
-        raise FormatError(f"{p} looks like a zip archive but it is damaged (truncated?); expected {SUPPORTED_TEXT}")
+            raise FormatError(_OTHER_ZIP.format(path=str(p), supported=SUPPORTED_TEXT))
+        raise FormatError(_DAMAGED_ZIP.format(path=str(p), supported=SUPPORTED_TEXT))
     if head.startswith(HDF5_MAGIC):
         return "keras-h5"
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
@@ -155,7 +166,7 @@ def detect_format(path: str | os.PathLike) -> str:
                           "inside its SavedModel folder (next to variables/) and open the folder")
     if _looks_like_onnx(p, head):
         return "onnx"
-    raise FormatError(f"{p}: unrecognised file format; gateviz reads {SUPPORTED_TEXT}")
+    raise FormatError(_UNKNOWN.format(path=str(p), supported=SUPPORTED_TEXT))
 
 
 def check_safetensors_data(path: str | os.PathLike, header: dict) -> None:

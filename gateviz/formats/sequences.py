@@ -19,6 +19,7 @@ import numpy as np
 from ..core.budget import format_bytes, require
 from ..core.errors import GatevizError, SequenceError
 from ..core.model import RecurrentModel
+from ..core.texts import QT_TRANSLATE_NOOP
 
 SEQUENCE_SUFFIXES = (".npy", ".csv", ".txt")
 SEQUENCE_FILE_FILTER = "Sequences (*.npy *.csv *.txt);;All files (*)"
@@ -28,6 +29,26 @@ _NPY_MAGIC = b"\x93NUMPY"
 SHORTER = "give a shorter sequence (fewer steps)"
 _CSV_CHECK_LINES = 65_536  # rows between two looks at the memory a .csv is heading for
 _CSV_MAX_LINE = 16 * 2**20  # one step per row: a longer "row" is not a sequence
+
+# what is wrong with an input file, as Messages (gateviz.core.texts): the app shows them translated
+_NOT_NUMBERS = QT_TRANSLATE_NOOP("CoreErrors", "{path}: expected a numeric array, found dtype {dtype}")
+_SHAPE = QT_TRANSLATE_NOOP("CoreErrors", "{path}: a sequence file holds one sequence of shape (T, features) or "
+                                         "(T,); found shape {shape}")
+_CSV_NOT_TEXT = QT_TRANSLATE_NOOP("CoreErrors", "{path}: not a text file; a .csv sequence holds rows of "
+                                                "comma-separated numbers")
+_CSV_CELL = QT_TRANSLATE_NOOP("CoreErrors", "{path}: row {row}, column {column}: {cell} is not a number")
+_CSV_WIDTH = QT_TRANSLATE_NOOP("CoreErrors", "{path}: row {row} has {n} value(s) but earlier rows have {width}; "
+                                             "every row needs the same number of features")
+_CSV_EMPTY = QT_TRANSLATE_NOOP("CoreErrors", "{path}: the sequence is empty (no numeric rows); give one row per step")
+_TXT_NOT_UTF8 = QT_TRANSLATE_NOOP("CoreErrors", "{path}: not UTF-8 text")
+_NO_FILE = QT_TRANSLATE_NOOP("CoreErrors", "no such file: {path}")
+_A_FOLDER = QT_TRANSLATE_NOOP("CoreErrors", "{path} is a folder; give a .npy, .csv or .txt sequence file")
+_TOKENS_SHAPE = QT_TRANSLATE_NOOP("CoreErrors", "{path}: a text model takes token ids of shape (T,) or a .txt "
+                                                "file; found shape {shape}")
+_NUMBERS_NOT_TEXT = QT_TRANSLATE_NOOP("CoreErrors", "{path}: this model reads {n} numeric feature(s) per step, not "
+                                                    "text; give a .npy or .csv sequence")
+_SUFFIX = QT_TRANSLATE_NOOP("CoreErrors", "{path}: unknown sequence file type {suffix}; give .npy (T, features), "
+                                          ".csv (one row per step) or .txt (text models)")
 
 
 def _encode_bytes(model: RecurrentModel, steps: int, features: int) -> int:
@@ -67,10 +88,9 @@ def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
 def _read_npy(path: Path, model: RecurrentModel) -> np.ndarray:
     shape, dtype, data_bytes = _npy_header(path)
     if dtype.hasobject or dtype.kind not in "biuf":
-        raise SequenceError(f"{path}: expected a numeric array, found dtype {dtype}")
+        raise SequenceError(_NOT_NUMBERS.format(path=str(path), dtype=str(dtype)))
     if len(shape) not in (1, 2):
-        raise SequenceError(f"{path}: a sequence file holds one sequence of shape (T, features) or (T,); "
-                            f"found shape {shape}")
+        raise SequenceError(_SHAPE.format(path=str(path), shape=str(shape)))
     steps, features = shape[0], (shape[1] if len(shape) == 2 else 1)
     declared = steps * features * dtype.itemsize  # Python ints: no overflow for absurd shapes
     if declared > data_bytes:
@@ -108,8 +128,7 @@ def _read_csv(path: Path, model: RecurrentModel) -> np.ndarray:
             try:
                 line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise SequenceError(f"{path}: not a text file; a .csv sequence holds rows of comma-separated "
-                                    "numbers") from None
+                raise SequenceError(_CSV_NOT_TEXT.format(path=str(path))) from None
             if not line.strip():
                 continue
             cells = [c.strip() for c in line.split(",")]
@@ -120,11 +139,10 @@ def _read_csv(path: Path, model: RecurrentModel) -> np.ndarray:
                 if steps == 0 and width is None:  # the first non-empty line may be a header
                     width = len(cells)
                     continue
-                raise SequenceError(f"{path}: row {line_no}, column {bad_col + 1}: {cells[bad_col]!r} is not a "
-                                    "number") from None
+                raise SequenceError(_CSV_CELL.format(path=str(path), row=line_no, column=bad_col + 1,
+                                                     cell=repr(cells[bad_col]))) from None
             if width is not None and len(row) != width:
-                raise SequenceError(f"{path}: row {line_no} has {len(row)} value(s) but earlier rows have {width}; "
-                                    "every row needs the same number of features")
+                raise SequenceError(_CSV_WIDTH.format(path=str(path), row=line_no, n=len(row), width=width))
             width = len(row)
             values.extend(row)
             steps += 1
@@ -133,7 +151,7 @@ def _read_csv(path: Path, model: RecurrentModel) -> np.ndarray:
                 require(expected * width * 8 + _encode_bytes(model, expected, width),
                         f"reading {path} (about {expected:,} steps x {width} feature(s))", SHORTER)
     if not steps:
-        raise SequenceError(f"{path}: the sequence is empty (no numeric rows); give one row per step")
+        raise SequenceError(_CSV_EMPTY.format(path=str(path)))
     return np.frombuffer(values, dtype=np.float64).reshape(steps, width)
 
 
@@ -151,7 +169,7 @@ def _read_text(path: Path, model: RecurrentModel) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise SequenceError(f"{path}: not UTF-8 text") from None
+        raise SequenceError(_TXT_NOT_UTF8.format(path=str(path))) from None
     vocab = model.input.vocab or []
     if text.endswith("\n") and "\n" not in vocab:  # an editor's final newline, not part of the input
         text = text[:-2] if text.endswith("\r\n") else text[:-1]
@@ -165,9 +183,9 @@ def read_sequence(path: str | os.PathLike, model: RecurrentModel) -> np.ndarray 
     """
     path = Path(path)
     if not path.exists():
-        raise SequenceError(f"no such file: {path}")
+        raise SequenceError(_NO_FILE.format(path=str(path)))
     if path.is_dir():
-        raise SequenceError(f"{path} is a folder; give a .npy, .csv or .txt sequence file")
+        raise SequenceError(_A_FOLDER.format(path=str(path)))
     suffix = path.suffix.lower()
     if suffix not in SEQUENCE_SUFFIXES:
         with open(path, "rb") as fh:
@@ -175,22 +193,21 @@ def read_sequence(path: str | os.PathLike, model: RecurrentModel) -> np.ndarray 
     if suffix == ".npy":
         sequence: np.ndarray | str = _read_npy(path, model)
         if model.input.takes_tokens and sequence.ndim != 1:
-            raise SequenceError(f"{path}: a text model takes token ids of shape (T,) or a .txt file; "
-                                f"found shape {sequence.shape}")
+            raise SequenceError(_TOKENS_SHAPE.format(path=str(path), shape=str(sequence.shape)))
     elif suffix == ".csv":
         sequence = _read_csv(path, model)
     elif suffix == ".txt":
         if not model.input.takes_tokens:
-            raise SequenceError(f"{path}: this model reads {model.input.features} numeric feature(s) per step, "
-                                "not text; give a .npy or .csv sequence")
+            raise SequenceError(_NUMBERS_NOT_TEXT.format(path=str(path), n=model.input.features))
         sequence = _read_text(path, model)
     else:
-        raise SequenceError(f"{path}: unknown sequence file type {path.suffix or '(no extension)'!r}; "
-                            "give .npy (T, features), .csv (one row per step) or .txt (text models)")
+        raise SequenceError(_SUFFIX.format(path=str(path), suffix=repr(path.suffix or "(no extension)")))
     from ..core.engine import encode_sequence
 
     try:
         encode_sequence(model, sequence)  # the engine's checks: features, NaN/Inf, empty, vocabulary
     except GatevizError as e:
-        raise SequenceError(f"{path}: {e}") from None
+        detail = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else str(e)  # a Message stays one
+        raise SequenceError(QT_TRANSLATE_NOOP("CoreErrors", "{path}: {error}").format(path=str(path), error=detail)) \
+            from None
     return sequence

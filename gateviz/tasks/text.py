@@ -141,9 +141,19 @@ def bracket_depth(text: str) -> np.ndarray:
 # encodings a text that is not UTF-8 is often in: (Python codec, its name for iconv, what to call it).
 # Shift-JIS first: GB18030 reads Japanese bytes as hanzi too, but Chinese bytes never read as
 # Shift-JIS's full-width kana
-LEGACY_ENCODINGS = (("shift_jis", "SHIFT_JIS", "Shift-JIS (Japanese)"),
-                    ("gb18030", "GB18030", "GB18030/GBK (Simplified Chinese)"),
-                    ("big5", "BIG5", "Big5 (Traditional Chinese)"))
+LEGACY_ENCODINGS = (("shift_jis", "SHIFT_JIS", QT_TRANSLATE_NOOP("CoreErrors", "Shift-JIS (Japanese)")),
+                    ("gb18030", "GB18030", QT_TRANSLATE_NOOP("CoreErrors", "GB18030/GBK (Simplified Chinese)")),
+                    ("big5", "BIG5", QT_TRANSLATE_NOOP("CoreErrors", "Big5 (Traditional Chinese)")))
+# the encoding refusals, as Messages (gateviz.core.texts): the Train dialog shows them in Chinese
+_BAD_UTF16 = QT_TRANSLATE_NOOP("CoreErrors", "{name} starts with a UTF-16 byte-order mark but is not valid UTF-16; "
+                                             "save it as UTF-8 and train on that")
+_BAD_BYTE = QT_TRANSLATE_NOOP("CoreErrors", "byte 0x{byte} at offset {offset} is not valid UTF-8")
+_NOT_UTF8 = QT_TRANSLATE_NOOP("CoreErrors", "{name} is not UTF-8 text ({bad}); it looks like {guess}. Save it as "
+                                            "UTF-8 (e.g. iconv -f {source} -t UTF-8 {name} > utf8.txt) and train on "
+                                            "that")
+_WESTERN = QT_TRANSLATE_NOOP("CoreErrors", "a Western single-byte encoding (Latin-1 or Windows-1252)")
+_TOO_SHORT = QT_TRANSLATE_NOOP("CoreErrors", "{path} holds only {n} characters; a character model needs at least "
+                                             "2000 (a few pages of text)")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -158,13 +168,12 @@ def decode_text(raw: bytes, name: str) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
-            raise GatevizError(f"{name} starts with a UTF-16 byte-order mark but is not valid UTF-16; "
-                               "save it as UTF-8 and train on that") from None
+            raise GatevizError(_BAD_UTF16.format(name=name)) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        bad = f"byte 0x{raw[e.start]:02X} at offset {e.start} is not valid UTF-8"
-    guess, source = "a Western single-byte encoding (Latin-1 or Windows-1252)", "CP1252"
+        bad = _BAD_BYTE.format(byte=f"{raw[e.start]:02X}", offset=e.start)
+    guess, source = _WESTERN, "CP1252"
     for codec, iconv_name, label in LEGACY_ENCODINGS:
         try:
             text = raw.decode(codec)
@@ -177,8 +186,7 @@ def decode_text(raw: bytes, name: str) -> str:
         if wide and sum(map(_is_cjk, wide)) >= 0.8 * len(wide):  # reads as CJK text, not as noise
             guess, source = label, iconv_name
             break
-    raise GatevizError(f"{name} is not UTF-8 text ({bad}); it looks like {guess}. Save it as UTF-8 "
-                       f"(e.g. iconv -f {source} -t UTF-8 {name} > utf8.txt) and train on that")
+    raise GatevizError(_NOT_UTF8.format(name=name, bad=bad, guess=guess, source=source))
 
 
 def read_text_file(path: str | Path) -> str:
@@ -186,8 +194,7 @@ def read_text_file(path: str | Path) -> str:
     raw = path.read_bytes()  # FileNotFoundError -> the CLI's "no such file"
     text = clean_text(decode_text(raw, path.name))
     if len(text) < 2000:
-        raise GatevizError(f"{path} holds only {len(text)} characters; a character model needs at least 2000 "
-                           "(a few pages of text)")
+        raise GatevizError(_TOO_SHORT.format(path=str(path), n=len(text)))
     return text
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from gateviz.ui import errors
 from gateviz.ui.compare_models import ComparedModel, check_count, compute_all
 from gateviz.ui.state import Theme, ViewState
 
@@ -116,7 +117,7 @@ class CompareState(QObject):
         self.gradientsChanged.emit()
 
     def _gradients_failed(self, _tag, exc) -> None:
-        self.failed.emit(str(exc))
+        self.failed.emit(errors.error_text(exc))
 
     @property
     def busy(self) -> bool:

@@ -10,7 +10,48 @@ import traceback
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from gateviz.ui.i18n import translate
+from gateviz.ui.i18n import QT_TRANSLATE_NOOP, current_language, localized, translate
+
+# The core's messages are written in English (gateviz/core, formats, tasks: Qt-free). Those written as
+# Messages (gateviz.core.texts) are translated whole; any other is shown under a line in the interface
+# language that says what kind of problem it is, with the English detail below it (file names, shapes
+# and numbers the user needs). Most specific class first.
+LEADS = (("gateviz.core.interventions", "InterventionError",
+          QT_TRANSLATE_NOOP("Errors", "The intervention does not fit this model or input.")),
+         ("gateviz.core.budget", "TraceTooLong",
+          QT_TRANSLATE_NOOP("Errors", "The trace would not fit in this machine's memory.")),
+         ("gateviz.core.budget", "ResourceError",
+          QT_TRANSLATE_NOOP("Errors", "This needs more memory or disk than this machine has.")),
+         ("gateviz.core.ablation", "AblationError", QT_TRANSLATE_NOOP("Errors", "The ablation cannot run as asked.")),
+         ("gateviz.export.files", "ExportError", QT_TRANSLATE_NOOP("Errors", "The export could not be written.")),
+         ("gateviz.session", "SessionError", QT_TRANSLATE_NOOP("Errors", "The session file cannot be opened.")),
+         ("gateviz.core.errors", "SequenceError",
+          QT_TRANSLATE_NOOP("Errors", "This input sequence does not fit the model.")),
+         ("gateviz.core.errors", "FormatError", QT_TRANSLATE_NOOP("Errors", "gateviz cannot read this file.")),
+         ("gateviz.core.errors", "ModelError", QT_TRANSLATE_NOOP("Errors", "This model cannot be traced.")),
+         ("gateviz.core.errors", "GatevizError", QT_TRANSLATE_NOOP("Errors", "This cannot be done as asked.")))
+
+
+def error_text(exc: BaseException) -> str:
+    """A user's error (GatevizError) in the interface language: a Message whole, else a translated
+    first line over the English detail; anything else as ``describe_exception`` words it."""
+    from gateviz.core.errors import GatevizError
+    from gateviz.core.texts import Message
+
+    if not isinstance(exc, GatevizError):
+        return describe_exception(exc)
+    message = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(message, Message):
+        return localized(message)
+    if current_language() == "en":
+        return str(exc)
+    import sys
+
+    for module, name, lead in LEADS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            break
+    return (translate("Errors", lead) + "\n\n" + translate("Errors", "Details (in English):") + "\n" + str(exc))
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -24,7 +65,7 @@ def describe_exception(exc: BaseException) -> str:
     from gateviz.core.errors import GatevizError
 
     if isinstance(exc, GatevizError):
-        return str(exc)
+        return error_text(exc)
     if isinstance(exc, FileNotFoundError):
         return translate("Errors", "no such file: {name}").format(name=exc.filename or exc)
     if isinstance(exc, IsADirectoryError):

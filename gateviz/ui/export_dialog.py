@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QProgressDialog,
                                QPushButton, QSpinBox, QWidget)
 
-from gateviz.ui import i18n
+from gateviz.ui import errors, i18n
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 
@@ -179,7 +179,7 @@ class _ExportDialog(QDialog):
         return path
 
     def fail(self, exc: BaseException) -> None:
-        QMessageBox.warning(self, translate("Export", "Export failed"), str(exc) or type(exc).__name__)
+        QMessageBox.warning(self, translate("Export", "Export failed"), errors.error_text(exc) or type(exc).__name__)
 
     def export(self) -> None:  # overridden
         raise NotImplementedError
@@ -333,7 +333,7 @@ class AnimationRunner(QObject):
             self.job.start()
         except Exception as exc:  # noqa: BLE001
             self._end()
-            self.failed.emit(str(exc))
+            self.failed.emit(errors.error_text(exc))
             return
         self._running = True
         self.progress.setValue(0)
@@ -363,7 +363,7 @@ class AnimationRunner(QObject):
         except Exception as exc:  # noqa: BLE001
             self.job.abort()
             self._end()
-            self.failed.emit(str(exc) or type(exc).__name__)
+            self.failed.emit(errors.error_text(exc) or type(exc).__name__)
             return
         self._end()
         self.finished.emit(str(path))

@@ -22,6 +22,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gateviz.ui import errors
 from gateviz.ui.state import ViewState
 
 
@@ -123,7 +124,7 @@ class GradientFollower(QObject):
         from gateviz.core.errors import GatevizError
 
         if isinstance(exc, GatevizError):
-            message = str(exc)
+            message = errors.error_text(exc)
         else:
             message = f"the gradients could not be computed ({type(exc).__name__}: {exc})"
         self._finish(key, None, message)

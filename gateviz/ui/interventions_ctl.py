@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMenu
 
 from gateviz.core.interventions import Intervention, InterventionError
 from gateviz.ui.docks import add_dock
-from gateviz.ui import i18n
+from gateviz.ui import errors, i18n
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.guard import guarded
 
@@ -152,7 +152,7 @@ class InterventionsController(QObject):
                 try:
                     iv.check(model, length)
                 except InterventionError as exc:
-                    off.append(str(exc))
+                    off.append(errors.error_text(exc))
                     on = False
                 else:
                     active.append(iv)
@@ -182,7 +182,7 @@ class InterventionsController(QObject):
             unfit = [iv for iv, _ in result.unfit]
             self._set_quietly([(iv, on and iv not in unfit) for iv, on in self.state.interventions])
             self.message(translate("Interventions", "Switched off (does not fit this input): ")
-                         + "; ".join(m for _, m in result.unfit))
+                         + "; ".join(i18n.localized(m) for _, m in result.unfit))
         return result.trace, result.original
 
     def job_done(self, tag, result) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from gateviz.core.interventions import Intervention, InterventionError
 from gateviz.core.trace import QUANTITIES
-from gateviz.ui import i18n
+from gateviz.ui import errors, i18n
 from gateviz.ui.guard import guarded
 from gateviz.ui.i18n import QT_TRANSLATE_NOOP, translate
 from gateviz.ui.intervention_menu import describe_intervention, quantity_name
@@ -263,7 +263,7 @@ class InterventionDialog(QDialog):
             if self.state.model is not None and self.state.trace is not None:
                 iv.check(self.state.model, self.state.trace.length)
         except InterventionError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(errors.error_text(exc))
             self.words.setText("")
             self.ok_button.setEnabled(False)
             return

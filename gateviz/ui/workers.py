@@ -187,7 +187,7 @@ def trace_intervened(model: RecurrentModel, sequence, interventions, original=No
         try:
             fit.append(iv.check(model, original.length))
         except InterventionError as exc:
-            unfit.append((iv, str(exc)))
+            unfit.append((iv, exc.args[0] if len(exc.args) == 1 else str(exc)))  # a Message stays translatable
     if not fit:
         return Intervened(original, None, unfit)
     return Intervened(trace_model(model, sequence, progress, interventions=fit), original, unfit)

@@ -141,6 +141,241 @@
     </message>
 </context>
 <context>
+    <name>CoreErrors</name>
+    <message>
+        <source>Shift-JIS (Japanese)</source>
+        <translation>Shift-JIS（日文）</translation>
+    </message>
+    <message>
+        <source>GB18030/GBK (Simplified Chinese)</source>
+        <translation>GB18030/GBK（简体中文）</translation>
+    </message>
+    <message>
+        <source>Big5 (Traditional Chinese)</source>
+        <translation>Big5（繁体中文）</translation>
+    </message>
+    <message>
+        <source>{name} starts with a UTF-16 byte-order mark but is not valid UTF-16; save it as UTF-8 and train on that</source>
+        <translation>{name} 以 UTF-16 字节顺序标记开头，但不是有效的 UTF-16 文本；请另存为 UTF-8 后再训练</translation>
+    </message>
+    <message>
+        <source>byte 0x{byte} at offset {offset} is not valid UTF-8</source>
+        <translation>偏移 {offset} 处的字节 0x{byte} 不是有效的 UTF-8</translation>
+    </message>
+    <message>
+        <source>{name} is not UTF-8 text ({bad}); it looks like {guess}. Save it as UTF-8 (e.g. iconv -f {source} -t UTF-8 {name} &gt; utf8.txt) and train on that</source>
+        <translation>{name} 不是 UTF-8 文本（{bad}）；它看起来是 {guess} 编码。请另存为 UTF-8（例如 iconv -f {source} -t UTF-8 {name} &gt; utf8.txt）后再训练</translation>
+    </message>
+    <message>
+        <source>a Western single-byte encoding (Latin-1 or Windows-1252)</source>
+        <translation>西文单字节编码（Latin-1 或 Windows-1252）</translation>
+    </message>
+    <message>
+        <source>{path} holds only {n} characters; a character model needs at least 2000 (a few pages of text)</source>
+        <translation>{path} 只有 {n} 个字符；字符模型至少需要 2000 个字符（几页文字）</translation>
+    </message>
+    <message>
+        <source>this model reads {n} numeric feature(s) per step, not text; give a .npy or .csv sequence</source>
+        <translation>这个模型每步读入 {n} 个数值特征，而不是文本；请提供 .npy 或 .csv 序列</translation>
+    </message>
+    <message>
+        <source>the text is empty; type at least one character</source>
+        <translation>文本为空；请至少输入一个字符</translation>
+    </message>
+    <message>
+        <source>the sequence is empty; give at least one token</source>
+        <translation>序列为空；请至少提供一个词元</translation>
+    </message>
+    <message>
+        <source>this text model takes a string or integer token ids of shape (T,) or (N, T); got {dtype} array of shape {shape}</source>
+        <translation>这个文本模型接受字符串，或形状为 (T,) 或 (N, T) 的整数词元编号；收到的是形状为 {shape} 的 {dtype} 数组</translation>
+    </message>
+    <message>
+        <source>token ids must lie in 0..{last} (the vocabulary size is {size}); found {lo}..{hi}</source>
+        <translation>词元编号必须在 0..{last} 之间（词表大小为 {size}）；实际为 {lo}..{hi}</translation>
+    </message>
+    <message>
+        <source>the sequence is not numeric; give numbers of shape (T, features)</source>
+        <translation>序列不是数值；请提供形状为 (T, 特征数) 的数字</translation>
+    </message>
+    <message>
+        <source>the model expects {n} features per step but the sequence is 1-D (one value per step); give an array of shape (T, {n})</source>
+        <translation>模型每步需要 {n} 个特征，但序列是一维的（每步一个值）；请提供形状为 (T, {n}) 的数组</translation>
+    </message>
+    <message>
+        <source>a sequence has shape (T, features) or (N, T, features); got shape {shape}</source>
+        <translation>序列的形状应为 (T, 特征数) 或 (N, T, 特征数)；收到的形状为 {shape}</translation>
+    </message>
+    <message>
+        <source>the sequence is empty (0 steps); give at least one step</source>
+        <translation>序列为空（0 步）；请至少提供一步</translation>
+    </message>
+    <message>
+        <source>the model expects {n} feature(s) per step but the sequence has {got}; give an array of shape (T, {n})</source>
+        <translation>模型每步需要 {n} 个特征，但序列有 {got} 个；请提供形状为 (T, {n}) 的数组</translation>
+    </message>
+    <message>
+        <source>the sequence contains {kind} at {where} ({count} non-finite value(s)); replace them with finite numbers</source>
+        <translation>序列在{where}处含有 {kind}（共 {count} 个非有限值）；请替换为有限的数</translation>
+    </message>
+    <message>
+        <source>step {t}, feature {f}</source>
+        <translation>第 {t} 步第 {f} 个特征</translation>
+    </message>
+    <message>
+        <source>step {t}, feature {f}, sequence {n}</source>
+        <translation>第 {n} 个序列第 {t} 步第 {f} 个特征</translation>
+    </message>
+    <message>
+        <source>cannot read the intervention {spec}; write layer{{k}}.{{direction}}.{{quantity}}[{{units}}]={{value}}@{{steps}}, e.g. layer0.forward.forget_gate[8]=0@10: (units 8, 3,5,8, 8-11 or *; value 0.5, *0.5 or +0.2; steps 10:, :20, 10:20 or 15)</source>
+        <translation>无法读取干预 {spec}；请写成 layer{{k}}.{{direction}}.{{quantity}}[{{units}}]={{value}}@{{steps}}，例如 layer0.forward.forget_gate[8]=0@10:（单元写 8、3,5,8、8-11 或 *；值写 0.5、*0.5 或 +0.2；时间步写 10:、:20、10:20 或 15）</translation>
+    </message>
+    <message>
+        <source>{spec}: the direction is forward or backward, not {direction}</source>
+        <translation>{spec}：方向只能是 forward（正向）或 backward（反向），不能是 {direction}</translation>
+    </message>
+    <message>
+        <source>{spec}: {quantity} is not a trace quantity; choose one of {known}</source>
+        <translation>{spec}：{quantity} 不是轨迹中的量；请从以下选择：{known}</translation>
+    </message>
+    <message>
+        <source>{spec}: layer {layer} does not exist; the model has layers 0..{last}</source>
+        <translation>{spec}：第 {layer} 层不存在；模型只有第 0..{last} 层</translation>
+    </message>
+    <message>
+        <source>{spec}: layer {layer} has no {direction} direction; it has {names}</source>
+        <translation>{spec}：第 {layer} 层没有 {direction} 方向；它只有 {names}</translation>
+    </message>
+    <message>
+        <source>an {cell}</source>
+        <translation>{cell}</translation>
+    </message>
+    <message>
+        <source>a {cell}</source>
+        <translation>{cell}</translation>
+    </message>
+    <message>
+        <source>{spec}: {a_cell} has no {quantity}; choose one of {allowed}</source>
+        <translation>{spec}：{a_cell} 没有 {quantity}；请从以下选择：{allowed}</translation>
+    </message>
+    <message>
+        <source>{spec}: unit {unit} does not exist; this {quantity} has units 0..{last}</source>
+        <translation>{spec}：单元 {unit} 不存在；这个 {quantity} 只有单元 0..{last}</translation>
+    </message>
+    <message>
+        <source>{spec}: step {start} is outside the sequence; it has steps 0..{last}</source>
+        <translation>{spec}：第 {start} 步在序列之外；序列只有第 0..{last} 步</translation>
+    </message>
+    <message>
+        <source>{spec}: steps {start}..{end} are outside the sequence; it has steps 0..{last}</source>
+        <translation>{spec}：第 {start}..{end} 步在序列之外；序列只有第 0..{last} 步</translation>
+    </message>
+    <message>
+        <source>{spec}: cannot read the units {units}; give 8, 3,5,8, 8-11 or *</source>
+        <translation>{spec}：无法读取单元 {units}；请写 8、3,5,8、8-11 或 *</translation>
+    </message>
+    <message>
+        <source>{spec}: the unit range {part} runs backwards; write {hi}-{lo}</source>
+        <translation>{spec}：单元范围 {part} 是倒序的；请写成 {hi}-{lo}</translation>
+    </message>
+    <message>
+        <source>{spec}: cannot read the value {value}; give a number (set), *0.5 (scale) or +0.2 (add)</source>
+        <translation>{spec}：无法读取值 {value}；请写一个数（设定）、*0.5（缩放）或 +0.2（加上）</translation>
+    </message>
+    <message>
+        <source>{spec}: the value must be a finite number</source>
+        <translation>{spec}：值必须是有限的数</translation>
+    </message>
+    <message>
+        <source>{spec}: the steps {steps} hold none (the end is excluded); write {start}:{next} for step {start} alone</source>
+        <translation>{spec}：时间步 {steps} 不含任何一步（不包括终点）；只要第 {start} 步请写 {start}:{next}</translation>
+    </message>
+    <message>
+        <source>{spec}: cannot read the steps {steps}; give 10:, :20, 10:20 or 15</source>
+        <translation>{spec}：无法读取时间步 {steps}；请写 10:、:20、10:20 或 15</translation>
+    </message>
+    <message>
+        <source>the text contains characters the model&apos;s vocabulary lacks: {shown} (vocabulary has {n} characters)</source>
+        <translation>文本中含有模型词表里没有的字符：{shown}（词表共有 {n} 个字符）</translation>
+    </message>
+    <message>
+        <source>a gateviz model (.gvm), PyTorch state_dict (.pt/.pth/.bin), .safetensors, Keras (.h5/.keras), a tf.keras SavedModel folder, ONNX (.onnx) or a TensorFlow 1 checkpoint (.index/.meta/.data-*, its checkpoint file or folder)</source>
+        <translation>gateviz 模型（.gvm）、PyTorch state_dict（.pt/.pth/.bin）、.safetensors、Keras（.h5/.keras）、tf.keras SavedModel 文件夹、ONNX（.onnx）或 TensorFlow 1 检查点（.index/.meta/.data-*、其 checkpoint 文件或所在文件夹）</translation>
+    </message>
+    <message>
+        <source>no such file: {path}</source>
+        <translation>文件不存在：{path}</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; give a model file ({supported})</source>
+        <translation>{path} 是一个文件夹；请提供模型文件（{supported}）</translation>
+    </message>
+    <message>
+        <source>{path} is empty (0 bytes); expected {supported}</source>
+        <translation>{path} 是空文件（0 字节）；应为 {supported}</translation>
+    </message>
+    <message>
+        <source>{path} is a zip archive but neither a PyTorch file (no data.pkl inside) nor a Keras .keras file (no config.json + model.weights.h5); expected {supported}</source>
+        <translation>{path} 是 zip 压缩包，但既不是 PyTorch 文件（内无 data.pkl），也不是 Keras .keras 文件（内无 config.json 和 model.weights.h5）；应为 {supported}</translation>
+    </message>
+    <message>
+        <source>{path} looks like a zip archive but it is damaged (truncated?); expected {supported}</source>
+        <translation>{path} 看起来是 zip 压缩包，但已损坏（被截断？）；应为 {supported}</translation>
+    </message>
+    <message>
+        <source>{path}: unrecognised file format; gateviz reads {supported}</source>
+        <translation>{path}：无法识别的文件格式；gateviz 可以读取 {supported}</translation>
+    </message>
+    <message>
+        <source>{path}: expected a numeric array, found dtype {dtype}</source>
+        <translation>{path}：应为数值数组，实际数据类型为 {dtype}</translation>
+    </message>
+    <message>
+        <source>{path}: a sequence file holds one sequence of shape (T, features) or (T,); found shape {shape}</source>
+        <translation>{path}：序列文件应包含一个形状为 (T, 特征数) 或 (T,) 的序列；实际形状为 {shape}</translation>
+    </message>
+    <message>
+        <source>{path}: not a text file; a .csv sequence holds rows of comma-separated numbers</source>
+        <translation>{path}：不是文本文件；.csv 序列应由逗号分隔的数字行组成</translation>
+    </message>
+    <message>
+        <source>{path}: row {row}, column {column}: {cell} is not a number</source>
+        <translation>{path}：第 {row} 行第 {column} 列：{cell} 不是数字</translation>
+    </message>
+    <message>
+        <source>{path}: row {row} has {n} value(s) but earlier rows have {width}; every row needs the same number of features</source>
+        <translation>{path}：第 {row} 行有 {n} 个值，但前面的行有 {width} 个；每一行的特征数必须相同</translation>
+    </message>
+    <message>
+        <source>{path}: the sequence is empty (no numeric rows); give one row per step</source>
+        <translation>{path}：序列为空（没有数值行）；请每步写一行</translation>
+    </message>
+    <message>
+        <source>{path}: not UTF-8 text</source>
+        <translation>{path}：不是 UTF-8 文本</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; give a .npy, .csv or .txt sequence file</source>
+        <translation>{path} 是一个文件夹；请提供 .npy、.csv 或 .txt 序列文件</translation>
+    </message>
+    <message>
+        <source>{path}: a text model takes token ids of shape (T,) or a .txt file; found shape {shape}</source>
+        <translation>{path}：文本模型接受形状为 (T,) 的词元编号或 .txt 文件；实际形状为 {shape}</translation>
+    </message>
+    <message>
+        <source>{path}: this model reads {n} numeric feature(s) per step, not text; give a .npy or .csv sequence</source>
+        <translation>{path}：这个模型每步读入 {n} 个数值特征，而不是文本；请提供 .npy 或 .csv 序列</translation>
+    </message>
+    <message>
+        <source>{path}: unknown sequence file type {suffix}; give .npy (T, features), .csv (one row per step) or .txt (text models)</source>
+        <translation>{path}：未知的序列文件类型 {suffix}；请提供 .npy（T, 特征数）、.csv（每步一行）或 .txt（文本模型）</translation>
+    </message>
+    <message>
+        <source>{path}: {error}</source>
+        <translation>{path}：{error}</translation>
+    </message>
+</context>
+<context>
     <name>Measures</name>
     <message>
         <source>mean |Δ {what}|</source>

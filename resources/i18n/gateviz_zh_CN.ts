@@ -663,47 +663,47 @@
     <name>Errors</name>
     <message>
         <source>The intervention does not fit this model or input.</source>
-        <translation type="unfinished"></translation>
+        <translation>这个干预不适用于当前模型或输入。</translation>
     </message>
     <message>
         <source>The trace would not fit in this machine&apos;s memory.</source>
-        <translation type="unfinished"></translation>
+        <translation>这条轨迹超出了本机内存所能容纳的大小。</translation>
     </message>
     <message>
         <source>This needs more memory or disk than this machine has.</source>
-        <translation type="unfinished"></translation>
+        <translation>所需的内存或磁盘空间超出了本机的容量。</translation>
     </message>
     <message>
         <source>The ablation cannot run as asked.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法按要求进行消融。</translation>
     </message>
     <message>
         <source>The export could not be written.</source>
-        <translation type="unfinished"></translation>
+        <translation>导出文件无法写入。</translation>
     </message>
     <message>
         <source>The session file cannot be opened.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打开这个会话文件。</translation>
     </message>
     <message>
         <source>This input sequence does not fit the model.</source>
-        <translation type="unfinished"></translation>
+        <translation>这个输入序列不适用于当前模型。</translation>
     </message>
     <message>
         <source>gateviz cannot read this file.</source>
-        <translation type="unfinished"></translation>
+        <translation>gateviz 无法读取这个文件。</translation>
     </message>
     <message>
         <source>This model cannot be traced.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法计算这个模型的轨迹。</translation>
     </message>
     <message>
         <source>This cannot be done as asked.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法按要求完成。</translation>
     </message>
     <message>
         <source>Details (in English):</source>
-        <translation type="unfinished"></translation>
+        <translation>详细信息（英文原文）：</translation>
     </message>
     <message>
         <source>no such file: {name}</source>
@@ -2510,7 +2510,7 @@ Continue with this file?</source>
     </message>
     <message>
         <source>preparing the panels</source>
-        <translation type="unfinished"></translation>
+        <translation>正在准备面板</translation>
     </message>
 </context>
 </TS>
