@@ -54,8 +54,10 @@ def test_a_message_is_its_english_text_and_remembers_how_to_translate():
 
 
 def test_plain_strings_read_back_match_only_numeric_templates():
-    import gateviz.tasks.brackets  # noqa: F401 - registers "depth {d}"
-    import gateviz.tasks.digits  # noqa: F401 - registers "a {digit}"
+    import importlib
+
+    for module in ("gateviz.tasks.brackets", "gateviz.tasks.digits"):  # register "depth {d}" and "a {digit}"
+        importlib.import_module(module)
 
     assert match_template("Tasks", "depth 12").fields == {"d": 12}
     assert match_template("Tasks", "a 7").template == "a {digit}"
@@ -159,6 +161,76 @@ def test_the_window_shows_task_words_in_chinese_after_a_live_switch(qtbot):
         dialog.close()
         i18n.set_language("en")
         assert [box.sample_combo.itemText(k) for k in range(box.sample_combo.count() - 1)] == english
+    finally:
+        i18n.set_language("en")
+        window.close()
+
+
+# ------------------------------------------------------------------ error messages
+def _raised(fn) -> BaseException:
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - the test looks at whatever it is
+        return exc
+    raise AssertionError("no error raised")
+
+
+def test_the_errors_a_user_meets_first_are_chinese_and_the_cli_keeps_english(chinese, tmp_path):
+    from gateviz.bundled import load_bundled
+    from gateviz.core.interventions import USAGE, Intervention
+    from gateviz.formats import load_model
+    from gateviz.formats.sequences import read_sequence
+    from gateviz.tasks.text import decode_text
+    from gateviz.ui.errors import error_text
+
+    model = load_bundled("brackets-lstm")
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a model at all")
+    cases = {
+        lambda: Intervention.parse("junk"): f"cannot read the intervention 'junk'; {USAGE}",
+        lambda: Intervention.parse("layer0.forward.forget_gate[99]=0").check(model, 10):
+            "'layer0.forward.forget_gate[99]=0': unit 99 does not exist; this forget_gate has units 0..15",
+        lambda: decode_text("三十五加十二等于四十七".encode("gbk") * 50, "a.txt"): None,
+        lambda: model.input.encode_text("xyz"): None,
+        lambda: read_sequence(tmp_path / "missing.npy", model): f"no such file: {tmp_path / 'missing.npy'}",
+        lambda: load_model(junk): None,
+    }
+    for fn, english in cases.items():
+        exc = _raised(fn)
+        if english is not None:
+            assert str(exc) == english  # the CLI's line and the tests' messages are as before
+        text = error_text(exc)
+        assert CJK.search(text) and "Details (in English)" not in text, text
+        assert not re.search(r"\b(cannot|does not|is not|give|expected|the)\b", text), text
+    encoding = error_text(_raised(lambda: decode_text("三十五加十二等于四十七".encode("gbk") * 50, "a.txt")))
+    assert "GB18030/GBK（简体中文）" in encoding and "iconv -f GB18030 -t UTF-8 a.txt" in encoding
+
+
+def test_any_other_user_error_gets_a_chinese_first_line_over_the_english_detail(chinese):
+    from gateviz.core.errors import FormatError
+    from gateviz.ui.errors import describe_exception
+
+    text = describe_exception(FormatError("m.h5: the layer 'lstm_3' has no weights"))
+    first, _, rest = text.partition("\n")
+    assert first == "gateviz 无法读取这个文件。"
+    assert rest.strip().endswith("m.h5: the layer 'lstm_3' has no weights")
+
+
+def test_the_add_intervention_dialog_explains_in_chinese_as_the_user_types(qtbot):
+    from app_helpers import open_window
+
+    from gateviz.ui import i18n
+
+    window = open_window(qtbot)
+    try:
+        i18n.set_language("zh_CN")
+        from gateviz.ui.interventions_dock import InterventionDialog
+
+        dialog = InterventionDialog(window.state, "", "add", window)
+        dialog.text.setText("layer0.forward.forget_gate[99]=0")
+        assert "单元 99 不存在" in dialog.error.text()
+        assert not dialog.ok_button.isEnabled()
+        dialog.close()
     finally:
         i18n.set_language("en")
         window.close()
