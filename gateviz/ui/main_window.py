@@ -199,8 +199,15 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
             follower.set_active(False)
             follower.deleteLater()
             self.gradient_follower = None
+        dock_width = self.controls_dock.width()
         self.dashboard = None
         self.build_dashboard()  # setCentralWidget deletes the old dashboard and its panels
+        # the new central widget starts from its small size hint and the controls dock took the room
+        # (a 1400 px window kept a 200 px dashboard after a language switch): the dock's width comes back
+        from PySide6.QtCore import QEvent
+
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out now (layouts only) …
+        self.resizeDocks([self.controls_dock], [dock_width], Qt.Orientation.Horizontal)  # … then the width
 
     def set_layout(self, name: str) -> None:
         """Show a lecture layout (View ▸ Layout, Ctrl+1 … Ctrl+8); remembered with the window."""
