@@ -66,10 +66,12 @@ def test_export_of_a_session_equals_the_apps_export_of_the_restored_view(qtbot, 
         s.set_interventions([(Intervention.parse("layer0.forward.cell_state[2]=0@5:"), True)])
     window.set_layout("gates")
     window.set_theme(name="dark", colormap="magma", cell_scale="unit")
-    window.set_language("zh_CN")
+    window.set_language("zh_CN")  # the dashboard is built again in Chinese, and laid out in the event loop
+    qtbot.waitUntil(lambda: window.dashboard.isVisible() and window.dashboard.width() > 800, timeout=WINDOW_WAIT_MS)
     session_path = tmp_path / "lecture.gvsession"
     assert window.sessions.save_to(str(session_path))
     window.set_language("en")
+    qtbot.waitUntil(lambda: window.dashboard.width() > 800, timeout=WINDOW_WAIT_MS)  # the size it closes with
     window.close()
 
     fresh = open_window(qtbot)
@@ -77,7 +79,13 @@ def test_export_of_a_session_equals_the_apps_export_of_the_restored_view(qtbot, 
         fresh.sessions.open_session(str(session_path))
     app_png, cli_png = tmp_path / "app.png", tmp_path / "cli.png"
     live = fresh.dashboard
+    assert (live.width(), live.height()) == S.read_session(session_path).view_size
     headless.export_view(fresh.state, "dashboard", app_png, "png", overwrite=True, size=(1200, 700),
+                         logical_size=(live.width(), live.height()), visible_panels=_visible_panels(fresh),
+                         layout=_layout(fresh, "dashboard"))
+    # without a size: the app's export has the dashboard's size on screen, the CLI the size saved with it
+    app_natural = tmp_path / "app-natural.png"
+    headless.export_view(fresh.state, "dashboard", app_natural, "png", overwrite=True,
                          logical_size=(live.width(), live.height()), visible_panels=_visible_panels(fresh),
                          layout=_layout(fresh, "dashboard"))
     fresh.set_language("en")
@@ -87,6 +95,9 @@ def test_export_of_a_session_equals_the_apps_export_of_the_restored_view(qtbot, 
     assert a.shape == b.shape == (700, 1200, a.shape[2])
     np.testing.assert_array_equal(a, b)
     assert len(np.unique(a.reshape(-1, a.shape[2]), axis=0)) > 50  # a real picture, not a blank frame
+    cli_natural = tmp_path / "cli-natural.png"
+    assert _main("export", session_path, "-o", cli_natural) == 0
+    np.testing.assert_array_equal(image_array(app_natural), image_array(cli_natural))
 
 
 def test_export_a_file_session_and_a_panel(tmp_path, gvm_session, capsys, english):

@@ -223,7 +223,8 @@ class SessionController(QObject):
             holder["loaded"] = loaded
             return loaded
 
-        self._pending = {"path": path, "session": session, "phase": "load", "holder": holder}
+        self._pending = {"path": path, "session": session, "phase": "load", "holder": holder,
+                         "dock_width": self.window.controls_dock.width()}
         self.window.statusBar().showMessage(translate("Session", "Opening session {name}…").format(
             name=os.path.basename(path)))
         self.window.runner.submit(("load", spec, None, None), job, now=True)
@@ -257,6 +258,7 @@ class SessionController(QObject):
             return
         w.set_theme(name=session.theme, presentation=session.presentation, colormap=session.colormap,
                     cell_scale=session.cell_scale, gru_convention=session.gru_convention)
+        p["language_before"] = i18n.current_language()
         if session.language != i18n.current_language():
             w.set_language(session.language)  # rebuilds the dashboard: before its layout is set
         layout = {"layout": session.layout, "hidden": session.hidden_panels,
@@ -327,7 +329,13 @@ class SessionController(QObject):
         note = p.get("note")
         text = translate("Session", "Opened session {name}").format(name=os.path.basename(p["path"]))
         self.window.statusBar().showMessage(text + (f" — {note}" if note else ""), 15000)
-        self.restored.emit()
+        from PySide6.QtCore import QTimer, Qt
+
+        if session.language != p.get("language_before", session.language):
+            # the dashboard was built again in the new language and the controls dock took its room (a 200 px
+            # dashboard in a 1400 px window): the dock gets its width back
+            self.window.resizeDocks([self.window.controls_dock], [p["dock_width"]], Qt.Orientation.Horizontal)
+        QTimer.singleShot(0, self, self.restored.emit)  # once the window is laid out
 
     def _cancelled(self, ref) -> None:
         self.window.statusBar().showMessage(translate("Session", "Session not opened: its model file {path} was "
