@@ -208,7 +208,12 @@ def test_constants_match_the_app():
     assert S.COLORMAPS == COLORMAPS and set(LAYOUT_NAMES) == set(LAYOUTS) and set(S.LANGUAGES) == set(i18n.LANGUAGES)
 
 
-def test_the_session_module_is_qt_free():
+def test_the_session_module_is_qt_free(tmp_path):
+    """Importing it, writing, reading and resolving a session never imports Qt."""
+    from gateviz.formats.gateviz_file import save_model
+
+    gvm_path = tmp_path / "m.gvm"
+    save_model(small_model("lstm", units=3), gvm_path)
     script = textwrap.dedent("""
         import importlib.abc, sys
         class NoQt(importlib.abc.MetaPathFinder):
@@ -216,8 +221,17 @@ def test_the_session_module_is_qt_free():
                 if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph"):
                     raise ImportError(name + " is blocked")
         sys.meta_path.insert(0, NoQt())
-        import gateviz.session
+        import numpy as np
+        from gateviz import session as S
+        from gateviz.core.model import RecurrentModel
+        from gateviz.formats.gateviz_file import load_gateviz_model
+        model = load_gateviz_model(sys.argv[1])
+        ref = S.model_ref(model, sys.argv[1])
+        path = S.write_session(S.Session(model=ref, sequence=np.zeros((4, 1), np.float32)), sys.argv[2])
+        back = S.read_session(path)
+        S.resolve_model(back.model)
         print("ok")
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", script, str(gvm_path), str(tmp_path / "q.gvsession")],
+                         capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
