@@ -43,11 +43,15 @@ def _translated_title(s, total_steps: int | None) -> str:
     if s.loss is not None:
         parts.append(translate("Export", "loss {loss}").format(loss=f"{s.loss:.4g}"))
     if s.metric_name:
+        from gateviz.tasks import metric_label
+        from gateviz.ui.i18n import localized
+
+        metric = localized(metric_label(s.metric_name))  # "depth_accuracy" -> 深度准确率
         if s.metric is None:
-            parts.append(translate("Export", "{metric} not yet measured").format(metric=s.metric_name))
+            parts.append(translate("Export", "{metric} not yet measured").format(metric=metric))
         else:
             at = "" if s.metric_step == s.step else translate("Export", " (at step {step})").format(step=s.metric_step)
-            parts.append(f"{s.metric_name} {s.metric:.4g}{at}")
+            parts.append(f"{metric} {s.metric:.4g}{at}")
     if s.dtype != "float32":
         parts.append(translate("Export", "{dtype} weights").format(dtype=s.dtype))
     return " · ".join(parts)

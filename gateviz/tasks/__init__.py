@@ -19,7 +19,7 @@ from .base import Sample, Task
 
 TASK_NAMES = ("sine", "binary-addition", "digits", "brackets", "adding", "text")
 
-__all__ = ["TASK_NAMES", "Sample", "Task", "get_task", "get_task_for_model", "sample_catalogue"]
+__all__ = ["TASK_NAMES", "Sample", "Task", "get_task", "get_task_for_model", "metric_label", "sample_catalogue"]
 
 
 def _task_class(name: str) -> type[Task]:
@@ -38,6 +38,15 @@ def _task_class(name: str) -> type[Task]:
     else:
         raise GatevizError(f"unknown task {name!r}; the built-in tasks are {', '.join(TASK_NAMES)}")
     return cls
+
+
+def metric_label(key: str) -> str:
+    """A task metric's words ("depth_accuracy" -> "depth accuracy", a translatable Message), or the key."""
+    for name in TASK_NAMES:
+        cls = _task_class(name)
+        if cls.metric == key and cls.metric_label:
+            return cls.metric_label
+    return key
 
 
 def get_task(name: str, **options: Any) -> Task:

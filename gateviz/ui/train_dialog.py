@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from gateviz.core.snapshots import DEFAULT_SNAPSHOTS
@@ -136,7 +136,8 @@ class TrainDialog(QDialog):
         import pyqtgraph as pg
 
         self.plot = pg.GraphicsLayoutWidget(self)
-        self.plot.setMinimumSize(460, 300)
+        # two plots whose tick labels stay apart also at presentation mode's larger fonts
+        self.plot.setMinimumSize(460, max(300, 20 * self.fontMetrics().lineSpacing()))
         self.loss_plot = self.plot.addPlot(row=0, col=0, title=translate("Train", "training loss"))
         self.loss_plot.setLogMode(y=True)
         self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)  # label decades only: minor log labels overlap
@@ -201,11 +202,21 @@ class TrainDialog(QDialog):
         layout.addLayout(top, 1)
         layout.addLayout(buttons)
         self._task_changed()
-        self.resize(900, 520)
+        self._fit_size()
         self._followed = self  # the model the form was last filled from (self: none yet)
         if self._state is not None:
             self._state.traceChanged.connect(self._follow_model_if_shown)
         self.follow_model()
+
+    def _fit_size(self) -> None:
+        """900×520, or larger when the fonts (presentation mode, Chinese) need it, within the screen."""
+        hint = self.sizeHint()
+        width, height = max(900, hint.width()), max(520, hint.height() + 2 * self.fontMetrics().lineSpacing())
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.92))
+        self.resize(width, height)
 
     def _apply_theme(self) -> None:
         import pyqtgraph as pg

@@ -2308,7 +2308,7 @@ Continue with this file?</source>
     </message>
     <message>
         <source>held-out {metric}{value} ({better})</source>
-        <translation>留出集上的 {metric}{value}（{better}）</translation>
+        <translation>留出集上的{metric}{value}（{better}）</translation>
     </message>
     <message>
         <source>Train a model</source>
