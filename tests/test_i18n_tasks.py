@@ -234,3 +234,24 @@ def test_the_add_intervention_dialog_explains_in_chinese_as_the_user_types(qtbot
     finally:
         i18n.set_language("en")
         window.close()
+
+
+def test_an_open_train_dialog_switches_language_and_keeps_its_form(qtbot):
+    from app_helpers import open_window
+
+    from gateviz.ui import i18n
+
+    window = open_window(qtbot)
+    try:
+        window.open_train_dialog()
+        window.train_dialog.set_config(task="adding", cell="gru", units=24, epochs=3, seed=7)
+        i18n.set_language("zh_CN")
+        dialog = window.train_dialog
+        assert dialog.isVisible() and dialog.windowTitle() != "Train a model"
+        assert dialog.task_combo.currentText() == "加法问题" and _is_chinese(dialog.task_description.text())
+        config = dialog.config()
+        assert (config.task, config.cell, config.units, config.epochs, config.seed) == ("adding", "gru", 24, 3, 7)
+        dialog.close()
+    finally:
+        i18n.set_language("en")
+        window.close()

@@ -19,6 +19,7 @@ Attributes other parts rely on (export hooks in through ``install_export_actions
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, Signal
@@ -183,9 +184,18 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         self._rebuild_dashboard()
         self._populate_bundled()
         dialog = self.train_dialog
-        if dialog is not None and not dialog.isVisible() and not dialog.running and dialog.result_model is None:
-            self.train_dialog = None  # built again, in the new language, when next opened
+        if dialog is not None and not dialog.running and dialog.result_model is None:
+            # built again in the new language: now, where it was and with the form as it was, when it is
+            # open; else when next opened (a dialog that trains or holds a result keeps its language)
+            shown, where, form = dialog.isVisible(), dialog.geometry(), dataclasses.asdict(dialog.config())
+            self.train_dialog = None
+            dialog.close()
             dialog.deleteLater()
+            if shown:
+                self.open_train_dialog()
+                self.train_dialog.set_config(**{k: form[k] for k in ("task", "cell", "units", "layers",
+                                                                     "bidirectional", "epochs", "seed")})
+                self.train_dialog.setGeometry(where)
         self.interventions.update_title()
         for code, action in getattr(self, "language_actions", {}).items():
             action.setChecked(code == i18n.current_language())
