@@ -314,3 +314,26 @@ def test_cli_animation_moves_t_star(tmp_path, qapp, capsys):
     frames = iio.imread(out, index=None)
     assert frames.shape[:3] == (3, 400, 640)
     assert all(np.any(frames[k] != frames[k + 1]) for k in range(2))  # the cursor and the curves move
+
+
+def test_the_window_follows_a_language_switch_keeping_models_step_and_detail(qtbot, traced):
+    from gateviz.ui import i18n
+    from gateviz.ui.compare import CompareWindow
+
+    entries, where = traced
+    cw = CompareWindow()
+    qtbot.addWidget(cw)
+    with qtbot.waitSignal(cw.cstate.gradientsChanged, timeout=30000):
+        cw.cstate.set_entries(entries, where, step=25)
+    cw.view.detail.select(2, "cell")
+    try:
+        i18n.set_language("zh_CN")
+        assert "比较" in cw.windowTitle()
+        assert cw.bar.play.text().endswith("播放") and "25" in cw.bar.label.text()
+        assert cw.bar.slider.value() == 25 and cw.bar.slider.maximum() == cw.cstate.length - 1
+        assert cw.view.detail.model_box.currentIndex() == 2 and cw.view.detail.panel_box.currentData() == "cell"
+        cw.cstate.set_step(26)  # the new bar follows the shared state
+        assert cw.bar.slider.value() == 26
+    finally:
+        i18n.set_language("en")
+    assert cw.bar.play.text() == "▶ Play"

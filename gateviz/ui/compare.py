@@ -158,11 +158,37 @@ class CompareWindow(QMainWindow):
                           (Qt.Key.Key_Right, lambda: self.cstate.set_step(self.cstate.step + 1)),
                           (Qt.Key.Key_Home, lambda: self.cstate.set_step(0)),
                           (Qt.Key.Key_End, lambda: self.cstate.set_step(self.cstate.length - 1)),
-                          (Qt.Key.Key_Space, self.bar.play.toggle)):
+                          (Qt.Key.Key_Space, lambda: self.bar.play.toggle())):  # the bar of the moment
             QShortcut(QKeySequence(key), self, activated=slot)
         self.bar.export.clicked.connect(self._export_dialog)
+        from gateviz.ui import i18n
+
+        i18n.notifier.languageChanged.connect(self._language_changed)
         if specs:
             self.load(specs, input_path)
+
+    @guarded
+    def _language_changed(self, _code: str) -> None:
+        """View ▸ Language in the main window: the bar and the plots write their words when built, so
+        they are built again on the same CompareState (models, step, theme), keeping the chosen detail."""
+        self.setWindowTitle("gateviz — " + translate("Compare", "compare models"))
+        detail = (self.view.detail.model_box.currentIndex(), self.view.detail.panel_box.currentData())
+        layout = self.centralWidget().layout()
+        old = (self.bar, self.view)
+        self.bar, self.view = StepBar(self.cstate), CompareView(self.cstate)
+        layout.replaceWidget(old[0], self.bar)
+        layout.replaceWidget(old[1], self.view)
+        for widget in old:
+            widget.hide()
+            widget.deleteLater()
+        self.bar.export.clicked.connect(self._export_dialog)
+        if self.cstate.entries:
+            self.bar._models_changed()
+        if detail[0] >= 0:
+            self.view.detail.model_box.setCurrentIndex(detail[0])
+        index = self.view.detail.panel_box.findData(detail[1])
+        if index >= 0:
+            self.view.detail.panel_box.setCurrentIndex(index)
 
     def export_to(self, path: str, *, overwrite: bool = False, size=None):
         """This view (same models, step, theme, chosen panel) rendered by the CLI's path
