@@ -682,8 +682,8 @@
         <translation>导出文件无法写入。</translation>
     </message>
     <message>
-        <source>The session file cannot be opened.</source>
-        <translation>无法打开这个会话文件。</translation>
+        <source>The session could not be opened or saved.</source>
+        <translation>无法打开或保存会话。</translation>
     </message>
     <message>
         <source>This input sequence does not fit the model.</source>
