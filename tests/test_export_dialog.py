@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton
 
-from gateviz.ui import export_dialog
-from gateviz.ui.export_dialog import AnimationDialog, DataDialog, FigureDialog, install_export_actions
+from gateviz.ui import export_animation, export_dialog
+from gateviz.ui.export_animation import AnimationDialog
+from gateviz.ui.export_dialog import DataDialog, FigureDialog, install_export_actions
 
 from export_helpers import image_array, small_model, small_state
 
@@ -102,13 +103,13 @@ def test_animation_runs_in_batches_with_progress_and_the_gui_responds(window, tm
     heartbeat = QTimer()
     heartbeat.timeout.connect(lambda: ticks.append(dialog.runner.job.done if dialog.runner else -1))
     heartbeat.start(0)
-    export_dialog.FRAME_BUDGET_S = 0.0  # one frame per tick: the event loop runs between every frame
+    export_animation.FRAME_BUDGET_S = 0.0  # one frame per tick: the event loop runs between every frame
     try:
         dialog.export()
         with qtbot.waitSignal(dialog.runner.finished, timeout=WAIT_MS) as blocker:
             pass
     finally:
-        export_dialog.FRAME_BUDGET_S = 0.04
+        export_animation.FRAME_BUDGET_S = 0.04
         heartbeat.stop()
     assert blocker.args == [str(tmp_path / "anim.gif")]
     frames = iio.imread(tmp_path / "anim.gif", index=None)
@@ -126,7 +127,7 @@ def test_animation_cancel_deletes_the_partial_file(window, tmp_path, messages, q
     dialog.width_spin.setValue(320)
     dialog.height_spin.setValue(200)
     dialog.path_row.edit.setText(str(tmp_path / "clip.mp4"))
-    export_dialog.FRAME_BUDGET_S = 0.0
+    export_animation.FRAME_BUDGET_S = 0.0
     try:
         dialog.export()
         runner = dialog.runner
@@ -134,7 +135,7 @@ def test_animation_cancel_deletes_the_partial_file(window, tmp_path, messages, q
         with qtbot.waitSignal(runner.cancelled, timeout=WAIT_MS):
             runner.progress.findChild(QPushButton).click()  # the Cancel button
     finally:
-        export_dialog.FRAME_BUDGET_S = 0.04
+        export_animation.FRAME_BUDGET_S = 0.04
     assert runner.job.done < runner.job.total
     assert list(tmp_path.iterdir()) == []
     assert messages["warnings"] == []

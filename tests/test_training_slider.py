@@ -205,7 +205,7 @@ def test_the_export_dialog_writes_one_frame_per_snapshot(qtbot, trained, tmp_pat
     from PySide6.QtWidgets import QMessageBox
 
     from gateviz.export.timelapse import frame_title
-    from gateviz.ui.export_dialog import AnimationDialog
+    from gateviz.ui.export_animation import AnimationDialog
 
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: warnings.append(text)))
@@ -237,7 +237,7 @@ def test_the_export_dialog_writes_one_frame_per_snapshot(qtbot, trained, tmp_pat
 
 
 def test_no_time_lapse_offered_without_snapshots(qtbot, trained):
-    from gateviz.ui.export_dialog import AnimationDialog
+    from gateviz.ui.export_animation import AnimationDialog
     from gateviz.ui.workers import demo_model
 
     window = open_window(qtbot, trained)
