@@ -154,6 +154,8 @@ def test_the_window_shows_task_words_in_chinese_after_a_live_switch(qtbot):
         assert _is_chinese(box.description.text())
         menu = [a.text() for a in window.bundled_menu.actions()]
         assert "括号深度：LSTM(16)" in menu
+        combo = window.controls.model_box.bundled_combo  # refilled in Chinese, the shown model still chosen
+        assert (combo.currentData(), combo.currentText()) == ("brackets-lstm", "括号深度：LSTM(16)")
         assert "任务：括号深度" in window.controls.model_box.summary.text()
         window.open_train_dialog()
         dialog = window.train_dialog

@@ -87,6 +87,8 @@ class ModelBox(QGroupBox):
             self.bundled_combo.addItem(translate("Controls", "Bundled models…"), None)
             for name, label in entries:
                 self.bundled_combo.addItem(localized(label, "Bundled"), name)
+            shown = self._shown[1]  # refilled (a language switch): the model shown stays selected
+            self.bundled_combo.setCurrentIndex(max(0, self.bundled_combo.findData(shown)) if shown else 0)
         self.bundled_combo.setVisible(bool(entries))
 
     def show_current(self, model, bundled_name: str | None) -> None:
