@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -218,6 +218,10 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
 
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out now (layouts only) …
         self.resizeDocks([self.controls_dock], [dock_width], Qt.Orientation.Horizontal)  # … then the width
+        # and once more after the event loop has laid out what is still pending (on a busy machine the
+        # new panels' own layout requests can arrive after this call and hand the room to the dock again)
+        QTimer.singleShot(0, self, lambda: self.resizeDocks([self.controls_dock], [dock_width],
+                                                             Qt.Orientation.Horizontal))
 
     def set_layout(self, name: str) -> None:
         """Show a lecture layout (View ▸ Layout, Ctrl+1 … Ctrl+8); remembered with the window."""
