@@ -92,17 +92,24 @@ def test_hidden_and_final_states_match_torch(cell, hidden, num_layers, bidirecti
 @pytest.mark.parametrize("batch", [None, 5], ids=["single", "batch5"])
 def test_fused_step_loop_matches_torch(monkeypatch, cell, hidden, num_layers, bidirectional, extra, dtype, batch):
     """Batches on the CPU take the fused step loop instead of native forward + recompute."""
-    monkeypatch.setattr(engine, "_use_step_loop", lambda layer, batch, device: True)
+    monkeypatch.setattr(engine, "_use_step_loop", lambda layer, batch, device, dtype: True)
     _check_against_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch)
     _check_gates_against_reference(cell, hidden, num_layers, bidirectional, extra, dtype)
 
 
 def test_strategy_choice():
+    cpu, f32, f64 = torch.device("cpu"), torch.float32, torch.float64
     one = _model_of(torch.nn.LSTM(32, 256)).layers[0]
-    assert not engine._use_step_loop(one, 1, torch.device("cpu"))
-    assert engine._use_step_loop(_model_of(torch.nn.LSTM(28, 128)).layers[0], 64, torch.device("cpu"))
-    assert engine._use_step_loop(_model_of(torch.nn.GRU(28, 128)).layers[0], 64, torch.device("cpu"))
-    assert not engine._use_step_loop(one, 64, torch.device("cuda"))
+    assert not engine._use_step_loop(one, 1, cpu, f32)
+    assert engine._use_step_loop(_model_of(torch.nn.LSTM(28, 128)).layers[0], 64, cpu, f32)
+    assert engine._use_step_loop(_model_of(torch.nn.GRU(28, 128)).layers[0], 64, cpu, f32)
+    assert not engine._use_step_loop(one, 64, torch.device("cuda"), f32)
+    # issue 17: one sequence through a wide float32 LSTM recomputes after oneDNN's forward (the loop
+    # was 2.7x torch's forward at 1024 units), as do small batches (5-9x); float64 keeps the cost model
+    wide = _model_of(torch.nn.LSTM(32, 1024)).layers[0]
+    assert not engine._use_step_loop(wide, 1, cpu, f32) and not engine._use_step_loop(wide, 4, cpu, f32)
+    assert engine._use_step_loop(wide, 1, cpu, f64)
+    assert not engine._use_step_loop(_model_of(torch.nn.LSTM(28, 128)).layers[0], 16, cpu, f32)
 
 
 def _check_against_torch(cell, hidden, num_layers, bidirectional, extra, dtype, batch):

@@ -101,7 +101,7 @@ NATIVE_TICK_CHUNK_ELEMENTS = 2 ** 22
 
 
 
-def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device) -> bool:
+def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device, dtype: torch.dtype) -> bool:
     """Native cells: a fused step loop (gates stored as they are computed) or the native
     forward followed by a batched recompute of every gate?
 
@@ -110,9 +110,18 @@ def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device) -> b
     itself a chain of efficient GEMMs, so repeating them costs as much again. The loop
     instead pays seven to nine op dispatches per step, which a batch amortises. On a GPU
     the recompute is always cheap.
+
+    A float32 LSTM without projection is oneDNN's fused kernel in torch's CPU forward, far
+    cheaper per step than our loop's dispatches and mat-vecs: measured (2 cores, T=200, ratio
+    to torch's forward) the loop was 5-9x for 4 sequences and 2.7x for one of 1024 units,
+    the recompute 1.3x for one sequence and 1.8-2.4x for any batch; the loop won only from
+    16 sequences with batch x units >= 4096 (1.4-1.9x). Other native cells (GRU, float64, a
+    projected LSTM) run torch's own per-step loop, which ours matches: the cost model below.
     """
     if device.type != "cpu" or layer.cell not in ("lstm", "gru"):
         return False
+    if layer.cell == "lstm" and dtype == torch.float32 and not layer.proj_size and torch.backends.mkldnn.is_available():
+        return batch >= 16 and batch * layer.units >= 4096
     G, H, Hr = layer.gates, layer.units, layer.hidden_size
     recompute_per_step = batch * G * H * (Hr / _GEMM_MAC_PER_S + _ELEMENTWISE_S)
     return recompute_per_step > _STEP_LOOP_OVERHEAD_S
@@ -259,7 +268,7 @@ class Tracer:
         if not _is_native(layer):
             return [self._direction_stepwise(layer, self._tensors[(k, j)], d.reverse, x, j, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
-        if init is None and _use_step_loop(layer, x.shape[1], self.device):
+        if init is None and _use_step_loop(layer, x.shape[1], self.device, self.dtype):
             return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
         Hr = layer.hidden_size
