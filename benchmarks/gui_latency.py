@@ -28,7 +28,16 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# offscreen on a 1920x1200 screen (as tests/conftest.py): Qt's default 800x600 screen shrinks the window
+# to fit it, and the dashboard then leaves the heatmaps, saturation and input panels out
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    import json
+
+    _screen = os.path.join(tempfile.gettempdir(), f"gateviz-bench-screen-{os.getuid()}.json")
+    with open(_screen, "w") as _f:
+        json.dump({"screens": [{"name": "bench", "x": 0, "y": 0, "width": 1920, "height": 1200, "logicalDpi": 96,
+                                "logicalBaseDpi": 96, "dpr": 1}]}, _f)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
@@ -143,8 +152,10 @@ def main() -> None:
     window.traceReady.connect(lambda: ready.append(True))
     window.open_model(model)
     run_events(app, 0.5, lambda: ready)
-    print(f"{model.name}, {args.steps:,} steps, window {width}x{height} (offscreen; probe every {PROBE_MS} ms; "
-          f"a gap of G ms = the GUI thread blocked ~G − {PROBE_MS} ms)", flush=True)
+    shown = [pid for pid, panel in window.panels.items() if panel.isVisible()]
+    print(f"{model.name}, {args.steps:,} steps, window {window.width()}x{window.height()} (offscreen; panels shown: "
+          f"{', '.join(shown)}; probe every {PROBE_MS} ms; a gap of G ms = the GUI thread blocked ~G − {PROBE_MS} ms)",
+          flush=True)
     probe = Probe()
     s = window.state
 

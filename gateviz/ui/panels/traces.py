@@ -20,10 +20,11 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
+from gateviz.core.view_products import holds_nan
 from gateviz.ui.guard import guarded
 
-from .common import (NAN_COLOUR, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static, display_info,
-                     direction_name, levels_for, muted, style_plot, title_html, tooltip, translate)
+from .common import (NAN_COLOUR, QUANTITY_INFO, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static,
+                     display_info, direction_name, levels_for, muted, style_plot, title_html, tooltip, translate)
 from .masking import MASKED_GREY, masked_runs
 from .overlay import comparing, original_displayed, original_pen
 from .plot_fit import (MIN_VIEW_LINES, EvenRows, axis_width_for, bottom_axis_height, fit_title_row_at_shared_detail,
@@ -65,6 +66,8 @@ class _TracePlot:
         self.originals: dict[int, pg.PlotDataItem] = {}  # unit -> the original run's line (interventions)
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
+        self.shown: dict[int, tuple] = {}  # unit -> (id of data, unit, length) its line shows
+        self.shown_data: np.ndarray | None = None  # the array those ids belong to (kept alive)
 
 
 class TracesPanel(Panel):
@@ -235,15 +238,23 @@ class TracesPanel(Panel):
                 elif p.originals[u].isVisible():
                     p.originals[u].setData([], [])
                 p.originals[u].setVisible(was is not None)
-                p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
+                shows = (id(p.data), u, self.length)  # a line already showing this column keeps its data
+                if p.shown.get(u) != shows or p.shown_data is not p.data:
+                    p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
+                    p.shown[u] = shows
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            shown = p.data[:, pinned] if pinned else None
-            if shown is not None and was is not None:  # an unbounded c's range holds the original's too
-                shown = np.concatenate([shown, was[:, pinned]])
-            levels = levels_for(p.quantity, shown)
+            p.shown = {u: key for u, key in p.shown.items() if u in pinned}
+            p.shown_data = p.data  # held: the ids in p.shown stay this array's
+            if QUANTITY_INFO[p.quantity].kind != "cell":  # a fixed range: no pass over the pinned columns
+                levels = levels_for(p.quantity)
+            else:
+                shown = p.data[:, pinned] if pinned else None
+                if shown is not None and was is not None:  # an unbounded c's range holds the original's too
+                    shown = np.concatenate([shown, was[:, pinned]])
+                levels = levels_for(p.quantity, shown)
             p.y.set_range(*levels)
             self._shade_nan(p, pinned, levels)
             self._shade_masked(p, levels)
@@ -297,7 +308,8 @@ class TracesPanel(Panel):
 
     def _shade_nan(self, p: _TracePlot, pinned: list[int], levels: tuple[float, float]) -> None:
         """Shade the steps at which a pinned unit is NaN, over the plot's value range."""
-        nan = np.isnan(p.data[:, pinned]).any(axis=1) if pinned and p.data.dtype.kind == "f" else None
+        nan = (np.isnan(p.data[:, pinned]).any(axis=1) if pinned and p.data.dtype.kind == "f" and holds_nan(p.data)
+               else None)  # holds_nan: the array's remembered max, no pass when it has no NaN
         if nan is None or not nan.any():
             p.nan_band.setVisible(False)
             return
