@@ -138,11 +138,10 @@ class AblationPanel(QWidget):
             "Ablation", "Click a column title to sort; click a row to pin or unpin that unit"))
         self.table.cellClicked.connect(self._row_clicked)
         layout.addWidget(self.table, 3)
-        self.chart = pg.PlotWidget(self)
+        self.chart = pg.PlotWidget(self, enableMenu=False)
         self.chart.setMinimumHeight(160)
         self.chart.setMouseEnabled(x=False, y=False)
         self.chart.hideButtons()
-        self.chart.setMenuEnabled(False)
         self.bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.8)  # created once, setOpts after
         self.chart.addItem(self.bars)
         i18n.bind(self.chart.getAxis("bottom"), "setLabel", "Ablation",

@@ -53,8 +53,7 @@ class _HeatRow:
 
     def __init__(self, quantity: str, layout: pg.GraphicsLayout, row: int):
         self.quantity = quantity
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=0)
-        self.plot.setMenuEnabled(False)
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=0, enableMenu=False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.disableAutoRange()

@@ -40,8 +40,7 @@ def legend_html(names: list[str], colours: list[int] | None = None) -> str:
 
 
 def new_plot(layout: pg.GraphicsLayout, row: int, col: int = 0, **kw) -> pg.PlotItem:
-    plot = layout.addPlot(row=row, col=col, **kw)
-    plot.setMenuEnabled(False)
+    plot = layout.addPlot(row=row, col=col, enableMenu=False, **kw)
     plot.hideButtons()
     plot.setMouseEnabled(x=True, y=False)
     plot.disableAutoRange()

@@ -93,14 +93,13 @@ class MemoryPanel(Panel):
         self.view.ci.setSpacing(2)
         layout.addWidget(self.view, 1)
         ci = self.view.ci
-        self.conn_plot = ci.addPlot(row=0, col=0)
-        self.norm_plot = ci.addPlot(row=1, col=0, axisItems={"left": _PowerAxis("left")})
-        self.heat_plot = ci.addPlot(row=2, col=0)
-        self.carousel_plot = ci.addPlot(row=3, col=0)
+        self.conn_plot = ci.addPlot(row=0, col=0, enableMenu=False)
+        self.norm_plot = ci.addPlot(row=1, col=0, axisItems={"left": _PowerAxis("left")}, enableMenu=False)
+        self.heat_plot = ci.addPlot(row=2, col=0, enableMenu=False)
+        self.carousel_plot = ci.addPlot(row=3, col=0, enableMenu=False)
         self._carousel_shown = True
         self.plots = [self.conn_plot, self.norm_plot, self.heat_plot, self.carousel_plot]
         for p in self.plots:
-            p.setMenuEnabled(False)
             p.hideButtons()
             p.setMouseEnabled(x=True, y=False)
             p.disableAutoRange()

@@ -70,8 +70,7 @@ def thresholds(quantity: str, theme=None) -> Thresholds:
 class _GatePlot:
     def __init__(self, quantity: str, layout: pg.GraphicsLayout, col: int):
         self.quantity = quantity
-        self.plot: pg.PlotItem = layout.addPlot(row=0, col=col)
-        self.plot.setMenuEnabled(False)
+        self.plot: pg.PlotItem = layout.addPlot(row=0, col=col, enableMenu=False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.disableAutoRange()

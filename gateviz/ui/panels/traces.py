@@ -38,8 +38,7 @@ MIN_PLOT_EMS = 11  # a plot is at least this many tick-label heights wide (room 
 class _TracePlot:
     def __init__(self, quantity: str, layout: pg.GraphicsLayout, row: int, col: int):
         self.quantity = quantity
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col)
-        self.plot.setMenuEnabled(False)
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, enableMenu=False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.disableAutoRange()
