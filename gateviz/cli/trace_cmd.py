@@ -95,8 +95,10 @@ def run(args: argparse.Namespace) -> int:
                   what=f"tracing {args.input} ({steps:,} steps)", hint="give a shorter input")
 
     from gateviz.core.engine import Tracer
+    from gateviz.core.threads import threads_for_free_cores
 
-    trace = Tracer(model, dtype=dtype).trace(sequence, interventions=clamps, initial_state=initial_state)
+    with threads_for_free_cores():  # a busy machine: torch's threads only on the cores left free
+        trace = Tracer(model, dtype=dtype).trace(sequence, interventions=clamps, initial_state=initial_state)
     if model.initial_state_from is not None:
         trace.meta["encoder_input_file"] = str(args.encoder_input)
     from gateviz.core.nonfinite import warn_nonfinite

@@ -142,6 +142,7 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
     """
     from gateviz.core.budget import require_sequence_fits
     from gateviz.core.engine import Tracer
+    from gateviz.core.threads import threads_for_free_cores
 
     require_sequence_fits(model, sequence)  # TraceTooLong before a trace that cannot fit: the window offers fewer steps
     if progress is not None:
@@ -159,9 +160,10 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
         _tracer_cache.clear()
         tracer = Tracer(model)
         _tracer_cache[key] = tracer
-    if interventions:
-        return tracer.trace(sequence, progress=progress, interventions=interventions)
-    return tracer.trace(sequence, progress=progress)  # the plain call, as before interventions existed
+    with threads_for_free_cores():  # a busy laptop: no OpenMP threads spinning on a core it lacks
+        if interventions:
+            return tracer.trace(sequence, progress=progress, interventions=interventions)
+        return tracer.trace(sequence, progress=progress)  # the plain call, as before interventions existed
 
 
 @dataclass
