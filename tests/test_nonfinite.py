@@ -69,8 +69,8 @@ def test_first_nonfinite_finds_the_earliest_step_and_quantity():
     finite = {q: np.zeros((T, H), np.float32) for q in ("reset_gate", "update_gate", "candidate", "hidden_state")}
     states = {(0, "forward"): {q: a.copy() for q, a in finite.items()},
               (1, "forward"): {q: a.copy() for q, a in finite.items()}}
-    trace = Trace("gru", states)
-    assert first_nonfinite(trace) is None
+    assert first_nonfinite(Trace("gru", {k: {q: a.copy() for q, a in v.items()} for k, v in states.items()})) is None
+    trace = Trace("gru", states)  # a trace's arrays never change once made (their extremes are remembered)
     states[(1, "forward")]["reset_gate"][2, 0] = np.nan
     states[(0, "forward")]["hidden_state"][4, 1] = np.inf
     first = first_nonfinite(trace)
