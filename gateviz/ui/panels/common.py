@@ -177,6 +177,9 @@ def grid_colour(theme: Theme) -> QColor:
 LONG_CURVE = 600  # points
 
 
+DOWNSAMPLE_PER_PIXEL = 2.0  # samples per pixel column a long curve keeps (pyqtgraph: 5)
+
+
 def cache_static(item, n_points: int = 0) -> None:
     """Cache a curve that does not change with the step as a device pixmap.
 
@@ -190,6 +193,11 @@ def cache_static(item, n_points: int = 0) -> None:
     # ones (cheap anyway) stay one clean path.
     if hasattr(target, "opts") and "segmentedLineMode" in target.opts:
         target.opts["segmentedLineMode"] = "on" if n_points > LONG_CURVE else "auto"
+    if isinstance(item, pg.PlotDataItem):
+        # a long curve's auto "peak" downsampling keeps min and max of ~2 samples per pixel instead of
+        # pyqtgraph's ~5 (10 points per pixel): the same envelope, 2.5x fewer antialiased segments to
+        # stroke (a 100k-step input line was 30 ms a paint)
+        item.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
 
 
 def mark_dynamic(item):
