@@ -56,3 +56,15 @@ def test_a_worker_threads_setting_is_its_own(monkeypatch):
     checked.set()
     worker.join()
     assert seen == [1] and during == default and torch.get_num_threads() == default
+
+
+def test_a_small_trace_does_not_look(monkeypatch):
+    """Sampling costs ~10 ms: a trace smaller than that keeps torch's threads without looking."""
+    looked = []
+    monkeypatch.setattr(threads, "free_cores", lambda: looked.append(1) or 1)
+    with threads.threads_for_free_cores(threads.SMALL_TRACE_UNIT_STEPS - 1) as used:
+        assert used == torch.get_num_threads()
+    assert not looked
+    with threads.threads_for_free_cores(threads.SMALL_TRACE_UNIT_STEPS):
+        pass
+    assert looked == [1]

@@ -60,15 +60,21 @@ def cores_left(cores: int, runnable: int, own_running: int) -> int:
     return max(1, cores - max(0, runnable - own_running))
 
 
+# Unit-steps (steps x units, summed over layers and directions) below which a trace keeps torch's
+# threads without looking: it takes a few ms, less than the ~10 ms the samples cost
+SMALL_TRACE_UNIT_STEPS = 2_000_000
+
+
 @contextmanager
-def threads_for_free_cores() -> Iterator[int]:
+def threads_for_free_cores(unit_steps: float | None = None) -> Iterator[int]:
     """Inside: torch uses at most the free cores (never more than its own setting); the thread count
     it had is restored after. torch's count is per calling thread under OpenMP, so a trace job's
-    worker does not change the GUI thread's."""
+    worker does not change the GUI thread's. ``unit_steps``: the trace's size; a small one is not
+    worth the samples."""
     import torch
 
     default = torch.get_num_threads()
-    free = free_cores()
+    free = None if unit_steps is not None and unit_steps < SMALL_TRACE_UNIT_STEPS else free_cores()
     wanted = default if free is None else max(1, min(default, free))
     if wanted == default:
         yield default

@@ -160,7 +160,8 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
         _tracer_cache.clear()
         tracer = Tracer(model)
         _tracer_cache[key] = tracer
-    with threads_for_free_cores():  # a busy laptop: no OpenMP threads spinning on a core it lacks
+    unit_steps = sequence_steps(sequence) * sum(layer.units * len(layer.directions) for layer in model.layers)
+    with threads_for_free_cores(unit_steps):  # a busy laptop: no OpenMP threads spinning on a core it lacks
         if interventions:
             return tracer.trace(sequence, progress=progress, interventions=interventions)
         return tracer.trace(sequence, progress=progress)  # the plain call, as before interventions existed
