@@ -141,6 +141,7 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
     reports only between layers, so a one-layer trace has no fraction to show until it is done.
     """
     from gateviz.core.budget import require_sequence_fits
+    from gateviz.core.budget import sequence_steps as budget_steps  # (batch, steps), as the engine reads it
     from gateviz.core.engine import Tracer
     from gateviz.core.threads import threads_for_free_cores
 
@@ -160,7 +161,8 @@ def trace_model(model: RecurrentModel, sequence, progress: Callable[[float, str]
         _tracer_cache.clear()
         tracer = Tracer(model)
         _tracer_cache[key] = tracer
-    unit_steps = sequence_steps(sequence) * sum(layer.units * len(layer.directions) for layer in model.layers)
+    batch, steps = budget_steps(model, sequence)
+    unit_steps = batch * steps * sum(layer.units * len(layer.directions) for layer in model.layers)
     with threads_for_free_cores(unit_steps):  # a busy laptop: no OpenMP threads spinning on a core it lacks
         if interventions:
             return tracer.trace(sequence, progress=progress, interventions=interventions)

@@ -65,8 +65,8 @@ class _TracePlot:
         self.originals: dict[int, pg.PlotDataItem] = {}  # unit -> the original run's line (interventions)
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
         self.data: np.ndarray | None = None  # (T, units)
-        self.shown: dict[int, tuple] = {}  # unit -> (id of data, unit, length) its line shows
-        self.shown_data: np.ndarray | None = None  # the array those ids belong to (kept alive)
+        self.shown: set[int] = set()  # units whose line already shows their column of shown_data
+        self.shown_data: np.ndarray | None = None  # the array those lines show
 
 
 class TracesPanel(Panel):
@@ -214,6 +214,8 @@ class TracesPanel(Panel):
         for p in self.plots:
             p.data = self.state.displayed(p.quantity)  # a GRU's z as the theme's convention shows it
             was = original_displayed(self.state, p.quantity) if compare else None  # (T, units)
+            if p.shown_data is not p.data:  # another layer, direction or trace: every line is redrawn
+                p.shown, p.shown_data = set(), p.data
             for u in list(p.lines):
                 if u not in pinned:
                     p.plot.removeItem(p.lines.pop(u))
@@ -237,16 +239,14 @@ class TracesPanel(Panel):
                 elif p.originals[u].isVisible():
                     p.originals[u].setData([], [])
                 p.originals[u].setVisible(was is not None)
-                shows = (id(p.data), u, self.length)  # a line already showing this column keeps its data
-                if p.shown.get(u) != shows or p.shown_data is not p.data:
+                if u not in p.shown:  # a line already showing this column keeps its data
                     p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
-                    p.shown[u] = shows
+                    p.shown.add(u)
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            p.shown = {u: key for u, key in p.shown.items() if u in pinned}
-            p.shown_data = p.data  # held: the ids in p.shown stay this array's
+            p.shown.intersection_update(pinned)  # an unpinned unit's line was removed
             if QUANTITY_INFO[p.quantity].kind != "cell":  # a fixed range: no pass over the pinned columns
                 levels = levels_for(p.quantity)
             else:
@@ -307,8 +307,8 @@ class TracesPanel(Panel):
 
     def _shade_nan(self, p: _TracePlot, pinned: list[int], levels: tuple[float, float]) -> None:
         """Shade the steps at which a pinned unit is NaN, over the plot's value range."""
-        nan = (np.isnan(p.data[:, pinned]).any(axis=1) if pinned and p.data.dtype.kind == "f" and holds_nan(p.data)
-               else None)  # holds_nan: the array's remembered max, no pass when it has no NaN
+        # holds_nan: the float array's remembered max, no pass over it when it has no NaN
+        nan = np.isnan(p.data[:, pinned]).any(axis=1) if pinned and holds_nan(p.data) else None
         if nan is None or not nan.any():
             p.nan_band.setVisible(False)
             return
