@@ -129,3 +129,26 @@ def test_pinning_a_unit_keeps_the_lines_already_shown(qtbot):
         assert not np.array_equal(layer1[:, 1], trace.get(0, "forward", p.quantity)[:, 1])
         for u in (1, 5):
             np.testing.assert_array_equal(p.lines[u].yData, layer1[:, u].astype(np.float32))
+
+
+def test_a_line_kept_from_a_short_trace_strokes_segments_when_the_trace_grows_long(qtbot):
+    """The traces panel keeps its lines across traces. A line made for the model's short default
+    input and then given a 3,000-step input must switch to separate segments (one antialiased
+    polyline of the downsampled curve stroked ~5x slower: 63 -> 12 ms of a layer switch's paint
+    at 100k steps), and back to one clean path for a short input."""
+    from gateviz.ui.panels.common import LONG_CURVE
+
+    window = open_window(qtbot)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(lstm(units=8))
+    state, panel = window.state, window.panels["traces"]
+    assert state.trace.length <= LONG_CURVE
+
+    def modes():
+        return {p.lines[u].curve.opts["segmentedLineMode"] for p in panel.plots for u in p.lines}
+
+    assert modes() == {"auto"}
+    for steps, expected in ((3000, {"on"}), (40, {"auto"})):
+        with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+            window.set_sequence(long_input(steps), f"{steps} steps")
+        assert state.trace.length == steps and modes() == expected

@@ -225,22 +225,24 @@ class TracesPanel(Panel):
             for u in pinned:
                 if u not in p.lines:
                     p.lines[u] = p.plot.plot()
-                    cache_static(p.lines[u], self.length)
                     # one marker item per unit with its own style: a step only moves it
                     p.dots[u] = StepMarker()
                     p.dots[u].setZValue(10)
                     p.plot.addItem(p.dots[u])
                     p.originals[u] = p.plot.plot()
                     p.originals[u].setZValue(-1)  # behind every unit's intervened line
-                    cache_static(p.originals[u], self.length)
                 if was is not None:
                     p.originals[u].setData(steps, np.ascontiguousarray(was[:, u], dtype=np.float32))
+                    cache_static(p.originals[u], self.length)
                     p.originals[u].setPen(original_pen(self.state.pin_colour(u), self.state.theme))
                 elif p.originals[u].isVisible():
                     p.originals[u].setData([], [])
                 p.originals[u].setVisible(was is not None)
                 if u not in p.shown:  # a line already showing this column keeps its data
                     p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
+                    # a line lives on across traces: its drawing mode follows this trace's length
+                    # (a line made for 50 steps and kept for 100k would stroke one slow path)
+                    cache_static(p.lines[u], self.length)
                     p.shown.add(u)
                 p.lines[u].setPen(pg.mkPen(self.state.pin_colour(u), width=width))
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
