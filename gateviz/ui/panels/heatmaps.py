@@ -30,7 +30,7 @@ from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCurs
                      translate, unit_limits)
 from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
-from .plot_fit import EvenRows, fit_title_row
+from .plot_fit import EvenRows, fit_title_row, set_axis_ticks
 
 
 
@@ -202,7 +202,8 @@ class HeatmapPanel(Panel):
             if was_difference != difference:
                 row.bar.setColorMap(pg.colormap.get(DIVERGING_MAP) if difference else
                                     colormap_for(row.quantity, state.theme))
-            row.bar.setLevels(values=row.levels)
+            if tuple(row.bar.levels()) != tuple(row.levels):  # unchanged: the bar's axis keeps its drawing
+                row.bar.setLevels(values=row.levels)
             row.bar_labels = labels
             # limits first: a view box clamps every new range to its current limits, so setting the
             # range before them kept the previous model's (e.g. 16 units x 37 steps of a 128 x 209 trace)
@@ -327,7 +328,9 @@ class HeatmapPanel(Panel):
         numbers = QFontMetricsF(tick_font(self.state.theme)).horizontalAdvance("8" * len(widest))
         axis = row.plot.getAxis("left")
         title = axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0
-        axis.setWidth(int(numbers + title + max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][0] + 6))
+        width = int(numbers + title + max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][0] + 6)
+        if axis.fixedWidth != width:  # the same width again: the axis keeps its drawing
+            axis.setWidth(width)
 
     def _align_bar(self, row: _HeatRow) -> None:
         """Line the colour bar up with the image: skip the plot's title above and its axis below."""
@@ -353,14 +356,14 @@ class HeatmapPanel(Panel):
         shown = list(range(0, units, step))
         if len(shown) > slots:
             shown = shown[:slots]
-        row.plot.getAxis("left").setTicks([[(r + 0.5, str(int(self.order[r]))) for r in shown], []])
+        set_axis_ticks(row.plot.getAxis("left"), [[(r + 0.5, str(int(self.order[r]))) for r in shown], []])
         lo, hi = row.levels
         labels = getattr(row, "bar_labels", None) or tuple(f"{v:g}" for v in (lo, (lo + hi) / 2, hi))
         values = ((lo, labels[0]), ((lo + hi) / 2, labels[1]), (hi, labels[2]))
         if slots < 3:
             values = (values[0], values[2])  # the ends say the range; the middle would collide
         shown = list(values) if slots >= 2 else []
-        row.bar.axis.setTicks([shown, []])
+        set_axis_ticks(row.bar.axis, [shown, []])
         # room for "−88.8" or the widest label if longer: pyqtgraph drops a label wider than its axis
         # ("−81.5" in 16 pt), and one width for most ranges keeps the images of every row where they were
         fm = QFontMetricsF(tick_font(self.state.theme))
