@@ -25,9 +25,9 @@ from gateviz.core.view_products import MAX_COLUMNS, nonfinite_counts, products_f
 
 from gateviz.ui.guard import guarded
 
-from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, levels_for, muted,
+from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, muted,
                      nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip,
-                     translate, unit_limits)
+                     translate)
 from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row, set_axis_ticks
