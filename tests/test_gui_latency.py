@@ -174,3 +174,27 @@ def test_a_layer_switch_keeps_the_drawings_of_axes_whose_ticks_did_not_change(qt
     state.set_layer_direction(1, "forward")
     assert [a.picture for a in axes] == drawn  # the same ticks: the same drawings
     assert heat.rows[0].image.image is not None and heat._shown[1] == 1  # the images did change layer
+
+
+def test_the_cell_diagram_re_uses_a_layers_layout_when_the_user_returns_to_it(qtbot):
+    """A layout tries several text sizes and arrangements (~25 ms at 1600x900): flipping between two
+    layers lays each out once, and the returning layer gets the layout made before. Another room
+    (a resize) is laid out again."""
+    window = open_window(qtbot, size=(1600, 900))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(lstm(units=16, layers=2))
+    state, cell = window.state, window.panels["cell"]
+    first, words = cell.scene(), repr(cell.content())
+    assert first is not None
+    state.set_layer_direction(1, "forward")
+    assert repr(cell.content()) != words  # layer 1's cell state spans another range: its own layout
+    second = cell.scene()
+    assert second is not first
+    state.set_layer_direction(0, "forward")
+    assert cell.scene() is first
+    state.set_layer_direction(1, "forward")
+    assert cell.scene() is second
+    width = cell.width()
+    window.resize(1400, 860)
+    qtbot.waitUntil(lambda: cell.width() != width, timeout=WINDOW_WAIT_MS)
+    assert cell.scene() not in (first, second)

@@ -41,6 +41,7 @@ from .common import (DIVERGING_MAP, NAN_COLOUR, QUANTITY_INFO, Panel, muted, per
 from .masking import masked_steps, paint_cell_veil
 
 translate = QCoreApplication.translate
+LAYOUTS_KEPT = 8  # layouts remembered per panel (each a few hundred small rectangles and strings)
 
 
 
@@ -68,6 +69,9 @@ class CellDiagramPanel(Panel):
         self._content: cell_layout.Content | None = None
         self._scene: cell_scene.Scene | None = None
         self._scene_key = None
+        # recent layouts by what they lay out: flipping between two layers re-uses each one's layout
+        # (a layout tries several text sizes and arrangements, ~25 ms at 1600x900)
+        self._layouts: dict[tuple, cell_scene.Scene] = {}
         self._static: QPixmap | None = None  # cached drawing of what does not change with the step
         self._static_key = None
         self.setMinimumSize(160, 100)
@@ -330,8 +334,16 @@ class CellDiagramPanel(Panel):
             return None
         key = (self.width(), self.height(), self.state.theme)
         if self._scene is None or self._scene_key != key:
-            self._scene = cell_layout.layout(self.content(), (float(self.width()), float(self.height())),
-                                             self.state.theme.presentation)
+            content = self.content()
+            layout_key = (repr(content), self.width(), self.height(), self.state.theme.presentation)
+            scene = self._layouts.pop(layout_key, None)
+            if scene is None:
+                scene = cell_layout.layout(content, (float(self.width()), float(self.height())),
+                                           self.state.theme.presentation)
+            self._layouts[layout_key] = scene  # the most recent last
+            while len(self._layouts) > LAYOUTS_KEPT:
+                del self._layouts[next(iter(self._layouts))]
+            self._scene = scene
             self._scene_key = key
             self._static = None
         return self._scene
