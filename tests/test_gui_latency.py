@@ -198,3 +198,27 @@ def test_the_cell_diagram_re_uses_a_layers_layout_when_the_user_returns_to_it(qt
     window.resize(1400, 860)
     qtbot.waitUntil(lambda: cell.width() != width, timeout=WINDOW_WAIT_MS)
     assert cell.scene() not in (first, second)
+
+
+def test_a_dense_long_line_is_drawn_without_antialiasing_until_zoomed_in(qtbot):
+    """Where a line shows 2+ steps per pixel column (pyqtgraph draws each column's min and max) it is
+    stroked without antialiasing, ~3x faster and the same pixels a column can show; zoomed in until
+    it is sparse it is antialiased again, and a short input's lines always are."""
+    window = open_window(qtbot, size=(1600, 900))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(lstm(units=8))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(20_000), "long")
+    panel = window.panels["traces"]
+    plot = panel.plots[0]
+    lines = [line for p in panel.plots for line in p.lines.values()]
+    assert lines and all(not line.curve.opts["antialias"] for line in lines)
+    assert plot.plot.vb.width() * 2 < 20_000
+    line = next(iter(plot.lines.values()))
+    plot.plot.setXRange(100, 100 + plot.plot.vb.width() / 2, padding=0)  # 0.5 steps per pixel
+    assert line.curve.opts["antialias"]
+    plot.plot.setXRange(0, 20_000, padding=0)
+    assert not line.curve.opts["antialias"]
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(50), "short")
+    assert all(line.curve.opts["antialias"] for p in panel.plots for line in p.lines.values())
