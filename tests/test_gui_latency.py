@@ -222,3 +222,25 @@ def test_a_dense_long_line_is_drawn_without_antialiasing_until_zoomed_in(qtbot):
     with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
         window.set_sequence(long_input(50), "short")
     assert all(line.curve.opts["antialias"] for p in panel.plots for line in p.lines.values())
+
+
+def test_a_replaced_trace_is_freed_on_the_release_thread_not_the_gui_thread(qtbot):
+    import threading
+    import weakref
+
+    from gateviz.core import release
+
+    window = open_window(qtbot)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(lstm(units=16))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(3000), "first")
+    block = window.state.trace.get(0, "forward", "cell_state").base
+    freed_on = []
+    weakref.finalize(block, lambda: freed_on.append(threading.current_thread().name))
+    del block
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(2000), "second")
+    assert release.flush()
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=WINDOW_WAIT_MS)
+    assert freed_on == ["gateviz-release"]
