@@ -244,3 +244,27 @@ def test_a_replaced_trace_is_freed_on_the_release_thread_not_the_gui_thread(qtbo
     assert release.flush()
     qtbot.waitUntil(lambda: bool(freed_on), timeout=WINDOW_WAIT_MS)
     assert freed_on == ["gateviz-release"]
+
+
+def test_pinning_another_unit_in_place_of_one_re_uses_its_hidden_items(qtbot):
+    """Unpinning a unit hides its line, marker and original-run line for the next pinned unit instead
+    of removing them and making new ones (~40 ms of a pin at 100k steps); what is shown is the new
+    unit's data, and the hidden items draw nothing."""
+    window = open_window(qtbot)
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.open_model(lstm(units=8))
+    state, panel = window.state, window.panels["traces"]
+    state.set_pinned([1, 2])
+    counts = [len(p.plot.items) for p in panel.plots]
+    state.set_pinned([1, 5])
+    assert [len(p.plot.items) for p in panel.plots] == counts  # nothing added, nothing removed
+    for p in panel.plots:
+        assert sorted(p.lines) == [1, 5] and all(line.isVisible() for line in p.lines.values())
+        np.testing.assert_array_equal(p.lines[5].yData, state.displayed(p.quantity)[:, 5].astype(np.float32))
+    state.set_pinned([1])
+    for p in panel.plots:
+        assert len(p.spare) == 1 and not any(item.isVisible() for item in p.spare[0])
+    state.set_pinned([1, 3, 6])  # one from the spares, one made
+    for p in panel.plots:
+        assert not p.spare and sorted(p.lines) == [1, 3, 6]
+        assert all(line.isVisible() for line in p.lines.values())

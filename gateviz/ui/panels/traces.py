@@ -64,6 +64,9 @@ class _TracePlot:
         self.lines: dict[int, pg.PlotDataItem] = {}
         self.originals: dict[int, pg.PlotDataItem] = {}  # unit -> the original run's line (interventions)
         self.dots: dict[int, StepMarker] = {}  # unit -> its marker at the current step
+        # (line, marker, original) of units no longer pinned, hidden: re-used for the next pinned unit
+        # (removing and making 3 items in each of 6 plots was ~40 ms of a pin at 100k steps)
+        self.spare: list[tuple[pg.PlotDataItem, StepMarker, pg.PlotDataItem]] = []
         self.data: np.ndarray | None = None  # (T, units)
         self.shown: set[int] = set()  # units whose line already shows their column of shown_data
         self.shown_data: np.ndarray | None = None  # the array those lines show
@@ -217,13 +220,18 @@ class TracesPanel(Panel):
             if p.shown_data is not p.data:  # another layer, direction or trace: every line is redrawn
                 p.shown, p.shown_data = set(), p.data
             for u in list(p.lines):
-                if u not in pinned:
-                    p.plot.removeItem(p.lines.pop(u))
-                    p.plot.removeItem(p.dots.pop(u))
-                    p.plot.removeItem(p.originals.pop(u))
+                if u not in pinned:  # kept hidden for the next pinned unit: no items removed and made
+                    items = (p.lines.pop(u), p.dots.pop(u), p.originals.pop(u))
+                    for item in items:
+                        item.setVisible(False)
+                    p.spare.append(items)
             size = 7 + 3 * self.state.theme.presentation
             for u in pinned:
-                if u not in p.lines:
+                if u not in p.lines and p.spare:
+                    p.lines[u], p.dots[u], p.originals[u] = p.spare.pop()
+                    p.lines[u].setVisible(True)
+                    p.dots[u].setVisible(True)
+                elif u not in p.lines:
                     p.lines[u] = p.plot.plot()
                     # one marker item per unit with its own style: a step only moves it
                     p.dots[u] = StepMarker()
