@@ -203,7 +203,8 @@ class SaturationPanel(Panel):
         if trace is None:
             return
         gates = self._gates()
-        if tuple(g.quantity for g in self.plots) != gates:
+        made = tuple(g.quantity for g in self.plots) != gates
+        if made:
             self._make_plots(gates)
         direction = self.state.direction
         self._convention = self.state.theme.gru_convention
@@ -212,16 +213,24 @@ class SaturationPanel(Panel):
         skipped = masked_steps(trace)  # Keras-masked steps: their gates were computed but not used
         products = products_for(trace)  # precomputed by the trace job (view_products); else made here once
         for gp in self.plots:
-            for item in gp.layers:
-                gp.plot.removeItem(item)
-            gp.layers, gp.points = [], {}
-            for k in self.layer_ids:
+            # one scatter per layer, kept while the layer count stays (another direction, another trace
+            # of the same model): new points only, instead of new items styled from scratch
+            reuse = len(gp.layers) == len(self.layer_ids)
+            if not reuse:
+                for item in gp.layers:
+                    gp.plot.removeItem(item)
+                gp.layers = []
+            gp.points = {}
+            for j, k in enumerate(self.layer_ids):
                 sat = products.saturation(k, direction, gp.quantity, self._convention, skipped,
                                           self.state.displayed(gp.quantity, k, direction))  # textbook GRU: 1 − z
                 left, right = sat.left, sat.right
                 nan_steps = nan_steps or sat.nan_steps
                 gp.points[k] = (left, right)
                 shown = np.flatnonzero(~np.isnan(left))  # a unit NaN at every step has no point
+                if reuse:
+                    gp.layers[j].setData(x=right[shown], y=left[shown], data=[(k, int(u)) for u in shown])
+                    continue
                 item = pg.ScatterPlotItem(x=right[shown], y=left[shown], data=[(k, int(u)) for u in shown],
                                           pxMode=True, hoverable=True, tip=self._tip(gp.quantity))
                 gp.plot.addItem(item)
@@ -235,7 +244,13 @@ class SaturationPanel(Panel):
         self._masked_info = len(skipped)
         self._nan_info = (nan_steps, sum(int(np.isnan(left).sum()) for gp in self.plots
                                          for left, _ in gp.points.values()))
-        self.apply_theme()
+        if made:
+            self.apply_theme()
+        else:  # the plots and their axes are styled already: only the points are new
+            self._style_points(self.state.theme)
+            self._direction = self.state.direction
+            self._update_pins()
+            self._update_legend()
 
     def _tip(self, quantity: str):
         words = thresholds(quantity, self.state.theme)
@@ -271,18 +286,12 @@ class SaturationPanel(Panel):
         self.setAutoFillBackground(True)
         # room at the right for the last x label ("1"), centred on the plot's right edge
         self.view.ci.setContentsMargins(9, 4, int(theme.font_pt * 1.2), 4)
-        size = 7 + 3 * theme.presentation
         for gp in self.plots:
             style_plot(gp.plot, theme)
             size_bottom_axis(gp.plot.getAxis("bottom"), theme)
             gp.diagonal.setPen(pg.mkPen(muted(theme), width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
             gp.plot.showGrid(x=True, y=True, alpha=0.12)
-            for k, item in zip(self.layer_ids, gp.layers):
-                colour = pg.mkColor(LAYER_COLOURS[k % len(LAYER_COLOURS)])
-                colour.setAlpha(190)
-                item.setBrush(pg.mkBrush(colour))
-                item.setPen(pg.mkPen(theme.background, width=0.5))
-                item.setSize(size)
+        self._style_points(theme)
         if self.plots:
             self.axes_label.setText(f"<span style='color:{muted(theme)}; font-size:{theme.font_pt}pt'>"
                                     f"{thresholds(self.plots[0].quantity).axes_html()}</span>")
@@ -290,6 +299,17 @@ class SaturationPanel(Panel):
         self._direction = self.state.direction
         self._update_pins()
         self._update_legend()
+
+    def _style_points(self, theme) -> None:
+        """Every layer's points in the layer's colour, at the theme's size."""
+        size = 7 + 3 * theme.presentation
+        for gp in self.plots:
+            for k, item in zip(self.layer_ids, gp.layers):
+                colour = pg.mkColor(LAYER_COLOURS[k % len(LAYER_COLOURS)])
+                colour.setAlpha(190)
+                item.setBrush(pg.mkBrush(colour))
+                item.setPen(pg.mkPen(theme.background, width=0.5))
+                item.setSize(size)
 
     def _update_pins(self) -> None:
         if self.state.trace is None:
