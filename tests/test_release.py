@@ -6,6 +6,7 @@ import time
 import weakref
 
 import numpy as np
+import pytest
 import torch
 
 from gateviz.core import release
@@ -56,6 +57,8 @@ def test_another_thread_waits_for_one_array_at_most_not_the_whole_trace():
     t0 = time.perf_counter()
     del whole
     whole_free = time.perf_counter() - t0
+    if whole_free < 0.02:  # e.g. huge pages: a free this fast blocks nobody, and scheduling noise would decide
+        pytest.skip(f"freeing 1 GB takes {whole_free * 1000:.1f} ms here: nothing to spread out")
     done = threading.Event()
     release.release_later(trace())  # handed straight over, as the window does
     release._queue.put(done)
