@@ -247,10 +247,7 @@ class SaturationPanel(Panel):
         if made:
             self.apply_theme()
         else:  # the plots and their axes are styled already: only the points are new
-            self._style_points(self.state.theme)
-            self._direction = self.state.direction
-            self._update_pins()
-            self._update_legend()
+            self._show_points(self.state.theme)
 
     def _tip(self, quantity: str):
         words = thresholds(quantity, self.state.theme)
@@ -291,17 +288,15 @@ class SaturationPanel(Panel):
             size_bottom_axis(gp.plot.getAxis("bottom"), theme)
             gp.diagonal.setPen(pg.mkPen(muted(theme), width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
             gp.plot.showGrid(x=True, y=True, alpha=0.12)
-        self._style_points(theme)
         if self.plots:
             self.axes_label.setText(f"<span style='color:{muted(theme)}; font-size:{theme.font_pt}pt'>"
                                     f"{thresholds(self.plots[0].quantity).axes_html()}</span>")
         self._fit()
-        self._direction = self.state.direction
-        self._update_pins()
-        self._update_legend()
+        self._show_points(theme)
 
-    def _style_points(self, theme) -> None:
-        """Every layer's points in the layer's colour, at the theme's size."""
+    def _show_points(self, theme) -> None:
+        """Every layer's points in the layer's colour at the theme's size, the pinned units marked,
+        the legend for the current direction."""
         size = 7 + 3 * theme.presentation
         for gp in self.plots:
             for k, item in zip(self.layer_ids, gp.layers):
@@ -310,6 +305,9 @@ class SaturationPanel(Panel):
                 item.setBrush(pg.mkBrush(colour))
                 item.setPen(pg.mkPen(theme.background, width=0.5))
                 item.setSize(size)
+        self._direction = self.state.direction
+        self._update_pins()
+        self._update_legend()
 
     def _update_pins(self) -> None:
         if self.state.trace is None:

@@ -256,7 +256,7 @@ class TracesPanel(Panel):
                 p.dots[u].setBrush(pg.mkBrush(self.state.pin_colour(u)))
                 p.dots[u].setPen(pg.mkPen(self.state.theme.foreground, width=1))
                 p.dots[u].set_size(size)
-            p.shown.intersection_update(pinned)  # an unpinned unit's line was removed
+            p.shown.intersection_update(pinned)  # an unpinned unit's line went to the spares
             if QUANTITY_INFO[p.quantity].kind != "cell":  # a fixed range: no pass over the pinned columns
                 levels = levels_for(p.quantity)
             else:
