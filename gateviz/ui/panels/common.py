@@ -28,9 +28,10 @@ from gateviz.core.trace import SIGMOID_GATES, SYMBOLS
 from gateviz.ui.guard import guarded
 from gateviz.ui.state import Theme, ViewState
 
-from . import notation
+from . import axis_labels, notation
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+axis_labels.install()  # before any axis is made: unchanged labels are not re-parsed on every range change
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class TracesPanel(Panel):
             p.plot.vb.sigRangeChangedManually.connect(self._synced_by_sender)
             p.plot.vb.sigResized.connect(self._fit_axes)  # after the plot's own YFit: new ticks, new widths
             self.even_rows.watch(p.plot)
-        self.apply_theme()
+        self._style_plots()  # the caller (rebuild) draws the lines next: not here as well
 
     @guarded
     def _synced_by_sender(self, *_args) -> None:
@@ -194,7 +194,7 @@ class TracesPanel(Panel):
         if trace is None:
             return
         quantities = tuple(trace.quantities)
-        self.length = trace.length  # before _make_plots: its apply_theme redraws the lines with this length
+        self.length = trace.length
         if tuple(p.quantity for p in self.plots) != quantities:
             self._make_plots(quantities)
         self._convention = self.state.theme.gru_convention
@@ -290,6 +290,15 @@ class TracesPanel(Panel):
                     dot.setPos(x, y)
 
     def apply_theme(self) -> None:
+        self._style_plots()
+        if self.state.trace is not None and self.plots:
+            if getattr(self, "_convention", None) != self.state.theme.gru_convention:
+                self.rebuild()  # a GRU's z and the tooltips follow the convention
+            else:
+                self.on_selection()
+
+    def _style_plots(self) -> None:
+        """The theme's colours, fonts and pens on every plot; the lines are left as they are."""
         theme = self.state.theme
         self.view.setBackground(theme.background)
         self.setStyleSheet(f"TracesPanel {{ background: {theme.background}; }}")
@@ -309,11 +318,6 @@ class TracesPanel(Panel):
             p.zero.setVisible(p.quantity not in SIGMOID)
             p.plot.showGrid(x=False, y=True, alpha=0.15)
         self._fit_axes()
-        if self.state.trace is not None and self.plots:
-            if getattr(self, "_convention", None) != theme.gru_convention:
-                self.rebuild()  # a GRU's z and the tooltips follow the convention
-            else:
-                self.on_selection()
 
     def _shade_nan(self, p: _TracePlot, pinned: list[int], levels: tuple[float, float]) -> None:
         """Shade the steps at which a pinned unit is NaN, over the plot's value range."""
