@@ -289,3 +289,73 @@ def test_a_direction_switch_gives_the_saturation_scatters_new_points_not_new_ite
             np.testing.assert_allclose(x, expected.right)
             np.testing.assert_allclose(y, expected.left)
             assert item.opts["brush"].color().alpha() == 190
+
+
+def test_the_traces_panel_draws_each_line_once_when_it_makes_its_plots(qtbot):
+    """The first trace makes the traces panel's plots; their styling used to re-enter rebuild, so
+    every pinned unit's line was set and downsampled twice on the way to the first model shown."""
+    from gateviz.ui.panels.traces import TracesPanel
+
+    window = open_window(qtbot)
+    panel = window.panels["traces"]
+    torch.manual_seed(0)
+    gru = RecurrentModel(layers_from_module(torch.nn.GRU(4, 8)), InputStage(kind="raw", features=4),
+                         name="GRU 8").validate()
+    assert "reset_gate" not in {p.quantity for p in panel.plots}  # a GRU: the plots are made anew
+    calls = []
+    original = TracesPanel.on_selection
+
+    def counted(self):
+        calls.append(self)
+        original(self)
+
+    TracesPanel.on_selection = counted
+    try:
+        with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+            window.open_model(gru)
+    finally:
+        TracesPanel.on_selection = original
+    assert "reset_gate" in {p.quantity for p in panel.plots} and calls.count(panel) == 1
+    state = window.state
+    assert state.pinned
+    for p in panel.plots:  # and what it drew is the trace
+        for u in state.pinned:
+            np.testing.assert_array_equal(p.lines[u].yData, state.displayed(p.quantity)[:, u].astype(np.float32))
+
+
+def test_an_axis_sets_its_label_again_only_when_the_label_changes(qtbot):
+    """pyqtgraph re-parsed each axis label's HTML on every range change (~1,500 parses on the way
+    to the first model shown). A label that reads the same is not set again; one that changes is:
+    a new text, and the ×1e+09 pyqtgraph adds beyond 1e9 and removes below."""
+    import pyqtgraph as pg
+
+    import gateviz.ui.panels.common  # noqa: F401  (installs the axis label rule)
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot.setLabel("bottom", "step")
+    axis = plot.getAxis("bottom")
+    sets = []
+    real = axis.label.setHtml
+
+    def counting(html):
+        sets.append(html)
+        real(html)
+
+    axis.label.setHtml = counting
+    for k in range(20):
+        plot.setXRange(0, 100 + k, padding=0)
+    assert sets == [] and axis.label.toPlainText().strip() == "step"
+    plot.setXRange(0, 2e9, padding=0)
+    assert len(sets) == 1 and "x1e+09" in axis.label.toPlainText()
+    plot.setXRange(0, 3e9, padding=0)
+    assert len(sets) == 1
+    plot.setXRange(0, 50, padding=0)
+    assert len(sets) == 2 and axis.label.toPlainText().strip() == "step"
+    plot.setLabel("bottom", "time")
+    assert len(sets) == 3 and axis.label.toPlainText().strip() == "time"
+    width = axis.width()
+    plot.setLabel("left", "a much longer label than before")
+    assert plot.getAxis("left").label.toPlainText().strip() == "a much longer label than before"
+    assert axis.width() == width
