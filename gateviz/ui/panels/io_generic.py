@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from .common import EncoderBoundary, translate
+from .common import EncoderBoundary, cache_static, translate
 from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
 
 
@@ -26,14 +26,107 @@ def activation_name(name: str) -> str:
 class GenericView(PlotView):
     """Any numeric model: its input features and its output over time."""
 
+    _refill_key = None  # what the plots show when they may be refilled in place (see _layout_key)
+
     def rebuild(self, decoded: dict | None) -> None:
+        key = self._layout_key()
+        if key is not None and key == self._refill_key:
+            self._refill(decoded)
+            return
+        self._rebuild(decoded)
+        self._refill_key = key
+
+    def _layout_key(self) -> tuple | None:
+        """The plots' layout for the current trace when it is lines only (an input and an
+        optional per-step output of at most MAX_LINES series each, no masked steps, no encoder):
+        the number of series and every title and name. A new trace with the same key only needs new
+        data in the same lines (a 100k-step input's plot and 8 lines took ~50 ms to make again).
+        None for anything else: images, bars, masks and encoders are made anew each time."""
+        from .masking import masked_runs
+
+        trace = self.state.trace
+        if trace.inputs is None or trace.meta.get("encoder_steps") or masked_runs(trace):
+            return None
+        T = trace.length
+        inputs = np.asarray(trace.inputs).reshape(T, -1)
+        names = self._input_names(inputs.shape[1])
+        if inputs.shape[1] > MAX_LINES:
+            return None
+        key = [(inputs.shape[1], tuple(names))]
+        if trace.output is not None:
+            out = np.asarray(trace.output)
+            if out.shape[-1] > MAX_LINES or (out.shape[0] == 1 and T > 1) or out.shape[0] != T:
+                return None
+            names, title = self._output_lines_title(out)
+            key.append((out.shape[-1], tuple(names), title))
+        return tuple(key)
+
+    def _input_names(self, features: int) -> list[str]:
+        trace, model = self.state.trace, self.state.model
+        names = trace.meta.get("input_names") or \
+            (model.input.feature_names if model is not None and model.input.feature_names else None) or \
+            [f"x{k}" for k in range(features)]  # input_names: an encoder's then its decoder's
+        return localized_names(names)
+
+    def _output_names(self, out: np.ndarray) -> list[str]:
+        model = self.state.model
+        labels = model.head.labels if model is not None and model.head is not None and model.head.labels else None
+        return localized_names(labels) if labels else [f"y{k}" for k in range(out.shape[-1])]
+
+    def _activation(self) -> str:
+        model = self.state.model
+        return activation_name(model.head.activation) if model is not None and model.head is not None else ""
+
+    def _output_lines_title(self, out: np.ndarray) -> tuple[list[str], str]:
+        """A per-step output's names and its plot's small title ("per step, sigmoid: legend")."""
+        names = self._output_names(out)
+        mode = self.state.trace.meta.get("output_mode") or "per_step"
+        modes = {"per_step": translate("IO", "per step"), "running": translate("IO", "running"),
+                 "final": translate("IO", "final")}
+        mode = modes.get(mode, mode.replace("_", " "))
+        shown = translate("IO", "as an image") if out.shape[-1] > MAX_LINES else legend_html(names)
+        return names, translate("IO", "{mode}, {activation}: {shown}").format(
+            mode=mode, activation=self._activation(), shown=shown)
+
+    def _refill(self, decoded: dict | None) -> None:
+        """The same plots and lines, the new trace's data: what _rebuild would show, without making
+        them again."""
+        self.decoded, self.original = decoded, None
+        trace = self.state.trace
+        T = trace.length
+        series = [np.asarray(trace.inputs).reshape(T, -1)]
+        if trace.output is not None:
+            series.append(np.asarray(trace.output).reshape(T, -1))
+        steps = np.arange(T, dtype=np.float32)
+        lines = iter(self.lines)
+        for plot, data in zip(self.plots, series):  # the input's plot, then the output's
+            for _ in range(data.shape[1]):
+                item, k = next(lines)
+                cache_static(item, T)  # before the data: the drawing mode follows the new length
+                with np.errstate(over="ignore"):
+                    item.setData(steps, np.ascontiguousarray(data[:, k], dtype=np.float32))
+            lo, hi = finite_range(data)
+            pad = 0.06 * (hi - lo)
+            plot.setYRange(lo - pad, hi + pad, padding=0)
+            plot.setXRange(0, max(T - 1, 1), padding=0.01)
+        for item in self.original_lines:  # on_original shows the new original run's, if any
+            self.show_original(item, None, None)
+        if self.output_plot is not None:  # its title without on_original's note on the original run
+            title, small = self.titles[id(self.output_plot)]
+            self.titles[id(self.output_plot)] = (title, small.split(" &nbsp;┅")[0])
+        if self.memory_band is not None:  # made for the old trace's length; on_gradients makes a new one
+            self.memory_band.remove()
+            self.memory_band = None
+        self.apply_theme()
+
+    def _rebuild(self, decoded: dict | None) -> None:
         self.decoded = decoded
         self.graphics.ci.clear()
         self.plots, self.cursors, self.titles, self.original_curves = [], [], {}, []
         self.original = None
         self.output_plot = self.original_bars = None
         self.original_lines: list[pg.PlotDataItem] = []  # the original run's output lines (interventions)
-        trace, model = self.state.trace, self.state.model
+        trace = self.state.trace
         T = trace.length
         inputs = trace.inputs
         self.lines: list[tuple[pg.PlotDataItem, int]] = []
@@ -41,10 +134,7 @@ class GenericView(PlotView):
         self.input_rows = 0  # the input's features when drawn as an image (rows), else 0
         if inputs is not None:
             inputs = np.asarray(inputs).reshape(T, -1)
-            names = trace.meta.get("input_names") or \
-                (model.input.feature_names if model is not None and model.input.feature_names else None) or \
-                [f"x{k}" for k in range(inputs.shape[1])]  # input_names: an encoder's then its decoder's
-            names = localized_names(names)
+            names = self._input_names(inputs.shape[1])
             kind = translate("IO", "as an image") if inputs.shape[1] > MAX_LINES else legend_html(names)
             plot = self.input_plot = self.add_plot(0, translate("IO", "input"), translate(
                 "IO", "{n} feature(s): {kind}").format(n=inputs.shape[1], kind=kind))
@@ -57,12 +147,10 @@ class GenericView(PlotView):
         out = trace.output
         if out is not None:
             out = np.asarray(out)
-            labels = model.head.labels if model is not None and model.head is not None and model.head.labels else None
-            names = localized_names(labels) if labels else [f"y{k}" for k in range(out.shape[-1])]
-            act = activation_name(model.head.activation) if model is not None and model.head is not None else ""
             if out.shape[0] == 1 and T > 1:  # only the final state's output exists (bidirectional head)
-                plot = self.add_plot(1, translate("IO", "output"),
-                                     translate("IO", "final state, {activation}").format(activation=act), cursor=False)
+                names = self._output_names(out)
+                plot = self.add_plot(1, translate("IO", "output"), translate(
+                    "IO", "final state, {activation}").format(activation=self._activation()), cursor=False)
                 bars = pg.BarGraphItem(x=np.arange(out.shape[1]), height=out[0], width=0.7,
                                        brush=SERIES_COLOURS[0])
                 plot.addItem(bars)
@@ -77,13 +165,8 @@ class GenericView(PlotView):
                 plot.setXRange(-0.6, out.shape[1] - 0.4, padding=0)
                 plot.getAxis("bottom").setTicks([[(k, n) for k, n in enumerate(names)]] if len(names) <= 20 else None)
             else:
-                mode = trace.meta.get("output_mode") or "per_step"
-                modes = {"per_step": translate("IO", "per step"), "running": translate("IO", "running"),
-                         "final": translate("IO", "final")}
-                mode = modes.get(mode, mode.replace("_", " "))
-                shown = translate("IO", "as an image") if out.shape[-1] > MAX_LINES else legend_html(names)
-                plot = self.add_plot(1, translate("IO", "output"), translate("IO", "{mode}, {activation}: {shown}").format(
-                    mode=mode, activation=act, shown=shown))
+                names, small = self._output_lines_title(out)
+                plot = self.add_plot(1, translate("IO", "output"), small)
                 items = _series_block(plot, out.reshape(out.shape[0], -1), names)
                 self.lines += [(it, k) for k, it in enumerate(items) if isinstance(it, pg.PlotDataItem)]
                 if out.shape[-1] <= MAX_LINES:  # an image of many outputs gets no overlay (the heatmaps' Δ shows it)

@@ -154,6 +154,12 @@ class MemoryBand:
         self.marker.setBrush(pg.mkBrush(mark))
         self.marker.setPen(pg.mkPen(theme.background, width=1))
 
+    def remove(self) -> None:
+        """Take the band off its plot (the plot stays: refilled for a trace of another length)."""
+        self.plot.vb.sigYRangeChanged.disconnect(self._fit_height)
+        self.plot.removeItem(self.image)
+        self.plot.removeItem(self.marker)
+
     def set(self, shade: MemoryShade | None) -> None:
         if shade is None:
             if self.visible:
