@@ -1,5 +1,6 @@
 """The app's first trace ships with the bundle (issue 17): the default model on its default sample,
-shown without importing torch. It must be exactly what the engine computes today."""
+shown without importing torch. It must be what the engine computes today: every state exactly, the
+head's output to within the few ulps torch's CPU kernels differ by from one processor to another."""
 
 from __future__ import annotations
 
@@ -23,11 +24,18 @@ def test_the_shipped_trace_is_the_engines_trace_exactly():
         assert list(shipped.states[key]) == list(quantities)
         for q, values in quantities.items():
             np.testing.assert_array_equal(shipped.states[key][q], values, err_msg=f"{key} {q}")
-    for name in ("output", "inputs", "tokens"):
+    for name in ("inputs", "tokens"):
         a, b = getattr(shipped, name), getattr(fresh, name)
         assert (a is None) == (b is None), name
         if b is not None:
             np.testing.assert_array_equal(a, b, err_msg=name)
+    # the head's softmax is torch's vectorised exp, chosen for the CPU it runs on (AVX2 or AVX-512):
+    # the file written on one machine's CPU and a fresh trace on an AMD EPYC's differ there by up to
+    # 3 float32 ulps (3.6e-7 relative), the recurrent states not at all
+    assert (shipped.output is None) == (fresh.output is None)
+    if fresh.output is not None:
+        np.testing.assert_allclose(shipped.output, fresh.output, rtol=8 * np.finfo(np.float32).eps, atol=0,
+                                   err_msg="output")
 
 
 def test_it_is_used_only_for_that_model_file_and_input(tmp_path, monkeypatch):
