@@ -97,6 +97,26 @@ def test_fused_step_loop_matches_torch(monkeypatch, cell, hidden, num_layers, bi
     _check_gates_against_reference(cell, hidden, num_layers, bidirectional, extra, dtype)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_batched_input_part_by_either_route_matches_torch(monkeypatch, cell):
+    """Issue 17: a batch's input part through small weights is one batched product written unit-major,
+    through large ones one GEMM and a transposing copy; both match torch, and each other to float32
+    rounding (the sums run in another order: ~3e-7 apart)."""
+    from gateviz.core import fused_loops
+
+    monkeypatch.setattr(engine, "_use_step_loop", lambda layer, batch, device, dtype: True)
+    mod = _torch_module(cell, 4, 6, 2, True, torch.float32, seed=3)
+    x = np.random.default_rng(3).standard_normal((5, 23, 4))
+    traces = []
+    for cached in (0, 1 << 30):  # every weight "large", every weight "small"
+        monkeypatch.setattr(fused_loops, "_CACHED_WEIGHTS", cached)
+        _check_against_torch(cell, 6, 2, True, {}, torch.float32, 5)
+        traces.append(Tracer(_model_of(mod)).trace(x))
+    for key, quantities in traces[0].states.items():
+        for q, a in quantities.items():
+            np.testing.assert_allclose(traces[1].states[key][q], a, rtol=1e-6, atol=1e-6, err_msg=f"{key} {q}")
+
+
 def test_strategy_choice():
     cpu, f32, f64 = torch.device("cpu"), torch.float32, torch.float64
     one = _model_of(torch.nn.LSTM(32, 256)).layers[0]
