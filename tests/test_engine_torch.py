@@ -99,8 +99,8 @@ def test_fused_step_loop_matches_torch(monkeypatch, cell, hidden, num_layers, bi
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_batched_input_part_by_either_route_matches_torch(monkeypatch, cell):
-    """Issue 17: a batch's input part through small weights is one batched product written unit-major,
-    through large ones one GEMM and a transposing copy; both match torch, and each other to float32
+    """Issue 17: a wide batch's input part through small weights is one batched product written
+    unit-major, otherwise one GEMM and a transposing copy; both match torch, and each other to float32
     rounding (the sums run in another order: ~3e-7 apart)."""
     from gateviz.core import fused_loops
 
@@ -108,8 +108,9 @@ def test_batched_input_part_by_either_route_matches_torch(monkeypatch, cell):
     mod = _torch_module(cell, 4, 6, 2, True, torch.float32, seed=3)
     x = np.random.default_rng(3).standard_normal((5, 23, 4))
     traces = []
-    for cached in (0, 1 << 30):  # every weight "large", every weight "small"
+    for cached, batched_from in ((0, 1 << 30), (1 << 30, 2)):  # the GEMM always, the batched products always
         monkeypatch.setattr(fused_loops, "_CACHED_WEIGHTS", cached)
+        monkeypatch.setattr(fused_loops, "_BATCHED_FROM", batched_from)
         _check_against_torch(cell, 6, 2, True, {}, torch.float32, 5)
         traces.append(Tracer(_model_of(mod)).trace(x))
     for key, quantities in traces[0].states.items():
