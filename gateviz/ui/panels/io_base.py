@@ -363,14 +363,10 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
     if K <= MAX_LINES:
         items = []
         for k in range(K):
-            with np.errstate(over="ignore"):  # beyond float32 is ±inf, drawn off the plot like NaN gaps
-                column = np.ascontiguousarray(data[:, k], dtype=np.float32)
-            item = plot.plot(steps, column, name=names[k])
+            item = plot.plot(steps, line_column(data, k), name=names[k])
             cache_static(item, T)
             items.append(item)
-        lo, hi = finite_range(data)
-        pad = 0.06 * (hi - lo)
-        plot.setYRange(lo - pad, hi + pad, padding=0)
+        fit_lines_y(plot, data)
         plot.invertY(False)
         return items
     image = pg.ImageItem(axisOrder="row-major")
@@ -385,6 +381,19 @@ def _series_block(plot: pg.PlotItem, data: np.ndarray, names: list[str], levels=
     plot.invertY(True)
     plot.setYRange(0, K, padding=0)
     return [image]
+
+
+def line_column(data: np.ndarray, k: int) -> np.ndarray:
+    """Column ``k`` of (T, K) ``data`` as a line's contiguous float32 y values."""
+    with np.errstate(over="ignore"):  # beyond float32 is ±inf, drawn off the plot like NaN gaps
+        return np.ascontiguousarray(data[:, k], dtype=np.float32)
+
+
+def fit_lines_y(plot: pg.PlotItem, data: np.ndarray) -> None:
+    """Show every finite value of ``data`` on ``plot``'s y axis, with 6% of room above and below."""
+    lo, hi = finite_range(data)
+    pad = 0.06 * (hi - lo)
+    plot.setYRange(lo - pad, hi + pad, padding=0)
 
 
 def finite_range(data: np.ndarray, *, pad_flat: bool = True) -> tuple[float, float]:

@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .common import EncoderBoundary, cache_static, translate
-from .io_base import MAX_LINES, SERIES_COLOURS, PlotView, _series_block, finite_range, legend_html, series_colour
+from .io_base import (MAX_LINES, SERIES_COLOURS, PlotView, _series_block, fit_lines_y, legend_html, line_column,
+                      series_colour)
 
 
 def localized_names(names: list[str]) -> list[str]:
@@ -103,11 +104,8 @@ class GenericView(PlotView):
             for _ in range(data.shape[1]):
                 item, k = next(lines)
                 cache_static(item, T)  # before the data: the drawing mode follows the new length
-                with np.errstate(over="ignore"):
-                    item.setData(steps, np.ascontiguousarray(data[:, k], dtype=np.float32))
-            lo, hi = finite_range(data)
-            pad = 0.06 * (hi - lo)
-            plot.setYRange(lo - pad, hi + pad, padding=0)
+                item.setData(steps, line_column(data, k))
+            fit_lines_y(plot, data)
             plot.setXRange(0, max(T - 1, 1), padding=0.01)
         for item in self.original_lines:  # on_original shows the new original run's, if any
             self.show_original(item, None, None)
@@ -202,9 +200,7 @@ class GenericView(PlotView):
         if self.output_plot is not None and self.original_lines and out is not None:
             shown = np.concatenate([np.asarray(state.trace.output, dtype=np.float64).ravel(),
                                     out.astype(np.float64).ravel()])
-            lo, hi = finite_range(shown)
-            pad = 0.06 * (hi - lo)
-            self.output_plot.setYRange(lo - pad, hi + pad, padding=0)
+            fit_lines_y(self.output_plot, shown)
         if self.output_plot is not None:
             title, small = self.titles[id(self.output_plot)]
             small = small.split(" &nbsp;┅")[0]
