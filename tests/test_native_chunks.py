@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from gateviz.core import engine
+from gateviz.core import engine, onednn_gates
 from gateviz.core.engine import Tracer
 from gateviz.core.model import InputStage, RecurrentModel
 from gateviz.formats.torch_state import layers_from_module
@@ -39,6 +39,13 @@ def test_chunked_native_trace_equals_the_single_call(make, dtype, monkeypatch):
         return real(self, *a, **k)
 
     monkeypatch.setattr(torch.nn.modules.rnn.RNNBase, "__call__", counting)
+    real_fused = onednn_gates._fused_forward  # a float32 LSTM's route: oneDNN's training forward
+
+    def counting_fused(x, *a, **k):
+        calls.append(x.shape[0])
+        return real_fused(x, *a, **k)
+
+    monkeypatch.setattr(onednn_gates, "_fused_forward", counting_fused)
     monkeypatch.setattr(engine, "NATIVE_CHUNK_ELEMENTS", 10 * 4 * 8 * 2)  # ~10 steps per chunk
     chunked = Tracer(model, dtype=dtype).trace(x)
     assert calls and max(calls) < 53, "the time axis was split"

@@ -7,7 +7,9 @@ tanh/relu RNN) take one of two fast paths, chosen per layer by ``_use_step_loop`
     h_t (the floor we measure against; it makes h bit-identical to torch), then
     recompute all gate pre-activations for all steps at once from x_t and h_{t-1} in
     two batched matmuls, and recover the LSTM cell state with a cheap elementwise scan
-    c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops);
+    c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops).
+    A float32 LSTM on the CPU skips the recompute: oneDNN's fused forward, run in
+    training mode, leaves every gate in its workspace (``onednn_gates``, checked);
   * a batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM, nine
     for a GRU) writing every gate straight into the trace's arrays. For a batch the
     native forward is already a chain of efficient GEMMs, so repeating them in a
@@ -29,6 +31,7 @@ of the same shapes (see ``fused_loops.lstm_fused_loop``).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Callable
 
@@ -36,6 +39,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import onednn_gates
 from .edits import DirectionEdits, Stored, UnitEdit, compile_interventions, edits_by_direction
 from .encoding import encode_sequence
 from .fused_loops import _TICK_EVERY, gru_fused_loop, lstm_fused_loop
@@ -47,6 +51,7 @@ from .seq2seq import DecoderWithEncoder, JoinedTracer
 from .trace import QUANTITIES, Trace
 
 ProgressFn = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -271,6 +276,16 @@ class Tracer:
         if init is None and _use_step_loop(layer, x.shape[1], self.device, self.dtype):
             return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
+        if onednn_gates.usable(layer, self.dtype, self.device):
+            per_step = x.shape[1] * 4 * layer.units  # gate elements of one step of one direction
+            chunk = max(1, (NATIVE_CHUNK_ELEMENTS if tick is None else NATIVE_TICK_CHUNK_ELEMENTS) // per_step)
+            try:
+                return [onednn_gates.lstm_direction(layer, self._tensors[(k, j)], d.reverse, x,
+                                                    None if init is None else init[j], chunk, direction_tick(j))
+                        for j, d in enumerate(layer.directions)]
+            except onednn_gates.LayoutMismatch as exc:  # another oneDNN: recompute, now and from now on
+                onednn_gates.disable()
+                log.info("gates recomputed from h: %s", exc)
         Hr = layer.hidden_size
         hx = None  # a decoder's initial state for torch: h0 (D, N, Hr), an LSTM's c0 (D, N, H) with it
         if init is not None:
