@@ -45,14 +45,19 @@ import numpy as np  # noqa: E402
 PROBE_MS = 10
 
 
-def build_model(units: int, layers: int, bidirectional: bool, features: int = 8):
+def torch_module(units: int, layers: int, bidirectional: bool, features: int = 8):
+    """The seeded torch LSTM the benchmark model is made from."""
     import torch
 
+    torch.manual_seed(0)
+    return torch.nn.LSTM(features, units, num_layers=layers, bidirectional=bidirectional).eval()
+
+
+def build_model(units: int, layers: int, bidirectional: bool, features: int = 8):
     from gateviz.core.model import InputStage, RecurrentModel
     from gateviz.formats.torch_state import layers_from_module
 
-    torch.manual_seed(0)
-    module = torch.nn.LSTM(features, units, num_layers=layers, bidirectional=bidirectional)
+    module = torch_module(units, layers, bidirectional, features)
     name = f"benchmark {'bi' if bidirectional else ''}LSTM {layers}x{units}"
     return RecurrentModel(layers_from_module(module), InputStage(kind="raw", features=features), name=name).validate()
 
@@ -93,17 +98,28 @@ class Probe:
 
 
 def run_events(app, seconds: float, until=None) -> None:
-    """Run the event loop for ``seconds`` (after ``until()`` turns true, when given)."""
-    from PySide6.QtCore import QEventLoop
+    """Run the event loop for ``seconds`` (after ``until()`` turns true, when given).
 
-    if until is not None:
-        while not until():
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.001)
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.001)
+    A real QEventLoop, idle between events as the app's is: a loop polling processEvents every
+    millisecond woke the GUI thread 1000 times a second, which on 2 cores took a core from torch's
+    OpenMP threads and made a 2x1024 trace ~30% slower than in the app."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = [None if until is not None else time.perf_counter() + seconds]
+
+    def check() -> None:
+        if deadline[0] is None and until():
+            deadline[0] = time.perf_counter() + seconds
+        if deadline[0] is not None and time.perf_counter() >= deadline[0]:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
 
 
 def measure(app, probe: Probe, action, settle: float = 0.6, until=None) -> float:
@@ -133,6 +149,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row (the trace row: --trace-repeat)")
     parser.add_argument("--trace-repeat", type=int, default=2)
     parser.add_argument("--size", default="1600x900", help="window size WxH")
+    parser.add_argument("--against-torch", action="store_true",
+                        help="also time torch's own forward over the same input (issue 17's 'app open -> shown' "
+                             "row: request -> shown against it)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -169,6 +188,16 @@ def main() -> None:
         times.append(time.perf_counter() - t0 - 1.2)
     row("trace shown", gaps)
     print(f"{'':18s} (request → shown: {', '.join(f'{t:.1f}' for t in times)} s, tracing included)", flush=True)
+    if args.against_torch:
+        import torch
+
+        module = torch_module(args.units, args.layers, not args.unidirectional)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            module(torch.as_tensor(x)[:, None])  # (T, 1, features)
+        native = time.perf_counter() - t0
+        print(f"{'':18s} (torch's own forward over the same input: {native:.1f} s; request → shown / forward: "
+              f"{', '.join(f'{t / native:.2f}x' for t in times)}, target <= 1.5x)", flush=True)
 
     two = [(0, s.trace.directions(0)[0]), (min(1, s.trace.num_layers - 1), s.trace.directions(0)[0])]
     gaps = []
