@@ -63,8 +63,18 @@ def test_a_long_trace_is_shown_from_products_made_off_the_gui_thread(qtbot):
     assert trace.length == 20_000 and window.state.model is model
     qtbot.waitUntil(lambda: probe.ticks > 20, timeout=WINDOW_WAIT_MS)  # it painted and kept going
     products = view_products.products_for(trace)
-    # every layer and direction was made by the trace job; the panels took them ready
-    assert products.precomputed == 4 * (6 + 3) and products.made == 0 and products.hits >= 6 + 3 * 2
+    # every layer and direction was made by the trace job, the pinned units' columns too (for the
+    # traces panel's lines); the panels took them ready
+    pinned = window.state.pinned
+    assert pinned, "the window pins units: their columns are part of the products"
+    assert products.precomputed == 4 * (6 + 3) + 4 * 6 * len(pinned) and products.made == 0
+    assert products.hits >= 6 + 3 * 2 + 6 * len(pinned)
+    traces = window.panels["traces"]
+    for p in traces.plots:
+        for u in pinned:
+            y = p.lines[u].yData  # the data set, before the view's downsampling
+            assert np.shares_memory(y, products.column(0, "forward", p.quantity, "framework", u)), "the ready column"
+            np.testing.assert_array_equal(y, trace.get(0, "forward", p.quantity)[:, u])
     heat = window.panels["heatmaps"]
     row = next(r for r in heat.rows if r.quantity == "forget_gate")
     np.testing.assert_array_equal(row.image.image, products.heat(0, "forward", "forget_gate", "framework",

@@ -237,6 +237,18 @@ class TraceProducts:
 
         return self.get(("heat", layer, direction, quantity, convention, per_unit), make, ahead=ahead)
 
+    def column(self, layer: int, direction: str, quantity: str, convention: str, unit: int,
+               data: np.ndarray | None = None, *, ahead: bool = False) -> np.ndarray:
+        """One unit's values over time, (T,) float32 contiguous, as the traces panel draws a pinned
+        unit's line (a strided gather of T cache lines: ~1-5 ms at 100k steps, 20 of them per trace)."""
+        trace = self._trace()
+
+        def make() -> np.ndarray:
+            a = data if data is not None else displayed(trace, layer, direction, quantity, convention)
+            return np.ascontiguousarray(a[:, unit], dtype=np.float32)
+
+        return self.get(("column", layer, direction, quantity, convention, unit), make, ahead=ahead)
+
     def saturation(self, layer: int, direction: str, quantity: str, convention: str, skipped: list[int],
                    data: np.ndarray | None = None, *, ahead: bool = False) -> Saturation:
         trace = self._trace()
@@ -273,11 +285,12 @@ def _trim() -> None:
 
 
 def precompute(trace: Trace, convention: str = "framework", cell_scale: str = "shared", skipped: list[int] = (),
-               progress: Callable[[float, str], None] | None = None) -> TraceProducts:
+               progress: Callable[[float, str], None] | None = None, pinned: list[int] = ()) -> TraceProducts:
     """Make every layer's and direction's heatmap images, NaN counts, colour ranges and saturation
     fractions of ``trace`` (one sequence, not a batch) as the panels will ask for them under the
-    theme's ``convention`` and ``cell_scale``; ``skipped``: Keras-masked steps. ``progress`` is
-    called between arrays (a raising callback stops the work: the job was cancelled)."""
+    theme's ``convention`` and ``cell_scale``; ``skipped``: Keras-masked steps; ``pinned``: the
+    units whose lines the traces panel will draw (their columns, in every layer and direction).
+    ``progress`` is called between arrays (a raising callback stops the work: the job was cancelled)."""
     products = products_for(trace)
     if trace.batched:
         return products
@@ -293,6 +306,9 @@ def precompute(trace: Trace, convention: str = "framework", cell_scale: str = "s
             extremes(a)  # remembered: the panels' range and NaN checks find it
             per_unit = quantity_kind(quantity) == "cell" and cell_scale == "unit"
             products.heat(layer, direction, quantity, convention, per_unit, a, ahead=True)
+            for unit in pinned:
+                if unit < a.shape[1]:
+                    products.column(layer, direction, quantity, convention, unit, a, ahead=True)
             done += 1
         for quantity in gates:
             if progress is not None:

@@ -283,11 +283,12 @@ def load_and_trace(model_or_path, input_path: str | None = None, sequence=None,
 
 
 def with_view_products(job: Callable[[Callable[[float, str], None]], Any], convention: str = "framework",
-                       cell_scale: str = "shared") -> Callable[[Callable[[float, str], None]], Any]:
+                       cell_scale: str = "shared", pinned: list[int] = ()) -> Callable[[Callable[[float, str], None]], Any]:
     """``job`` (a trace job: it returns a Loaded, an Intervened or a Trace), then, on the same worker
     thread, the panels' products of the trace it made for every layer and direction
     (``gateviz.core.view_products.precompute``), so that showing it, or switching layer, never blocks
-    the GUI thread on a long trace. ``convention`` and ``cell_scale``: the theme's, when submitted."""
+    the GUI thread on a long trace. ``convention``, ``cell_scale`` and ``pinned``: the theme's and the
+    pinned units when submitted (a new model's story units instead, which the window pins)."""
 
     def run(progress: Callable[[float, str], None]) -> Any:
         result = job(progress)
@@ -298,8 +299,10 @@ def with_view_products(job: Callable[[Callable[[float, str], None]], Any], conve
             from gateviz.core.view_products import masked_steps, precompute
 
             what = QCoreApplication.translate("Workers", "preparing the panels")
+            pins = result.story_units if isinstance(result, Loaded) and result.story_units else pinned
             precompute(trace, convention, cell_scale, masked_steps(trace),
-                       progress=(lambda fraction, _message: progress(fraction, what)) if progress else None)
+                       progress=(lambda fraction, _message: progress(fraction, what)) if progress else None,
+                       pinned=list(pins))
         return result
 
     return run

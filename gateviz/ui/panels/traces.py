@@ -20,7 +20,7 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from gateviz.core.view_products import holds_nan
+from gateviz.core.view_products import holds_nan, products_for
 from gateviz.ui.guard import guarded
 
 from .common import (NAN_COLOUR, QUANTITY_INFO, EncoderBoundary, Panel, StepMarker, TimeCursor, cache_static,
@@ -212,6 +212,9 @@ class TracesPanel(Panel):
         units = self.state.trace.units(self.state.layer)
         pinned = [u for u in self.state.pinned if u < units]
         steps = np.arange(self.length, dtype=np.float32)
+        # the pinned units' columns: gathered by the trace job (view_products), else here once
+        products = products_for(self.state.trace)
+        layer, direction, convention = self.state.layer, self.state.direction, self.state.theme.gru_convention
         width = self.state.theme.line_width
         compare = comparing(self.state)
         for p in self.plots:
@@ -247,7 +250,7 @@ class TracesPanel(Panel):
                     p.originals[u].setData([], [])
                 p.originals[u].setVisible(was is not None)
                 if u not in p.shown:  # a line already showing this column keeps its data
-                    p.lines[u].setData(steps, np.ascontiguousarray(p.data[:, u], dtype=np.float32))
+                    p.lines[u].setData(steps, products.column(layer, direction, p.quantity, convention, u, p.data))
                     # a line lives on across traces: its drawing mode follows this trace's length
                     # (a line made for 50 steps and kept for 100k would stroke one slow path)
                     cache_static(p.lines[u], self.length)
