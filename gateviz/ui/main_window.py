@@ -36,6 +36,7 @@ from gateviz.ui.theme import COLORMAPS, apply_theme
 from gateviz.ui.window_loading import ModelLoading
 from gateviz.ui.window_menus import WindowMenus
 from gateviz.ui.runner import TraceRunner, collect_garbage_on_gui_thread
+from gateviz.ui.staged_show import StagedShow
 
 
 
@@ -53,6 +54,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         self.player = Player(self.state, self)
         collect_garbage_on_gui_thread()  # worker threads must never free Qt objects
         self.runner = TraceRunner(self)
+        self.staged = StagedShow(self)  # a long trace reaches the panels one per event-loop pass
         self.runner.done.connect(self._job_done)
         self.runner.failed.connect(self._job_failed)
         self.dashboard = None

@@ -82,7 +82,7 @@ class ModelLoading:
         from gateviz.ui.workers import with_view_products
 
         theme = self.state.theme
-        return with_view_products(job, theme.gru_convention, theme.cell_scale)
+        return with_view_products(job, theme.gru_convention, theme.cell_scale, list(self.state.pinned))
 
     def cancel_job(self) -> None:
         """Stop waiting for the running open or trace (Cancel in the status bar, Esc). Nothing was shown
@@ -169,6 +169,7 @@ class ModelLoading:
         """Show a finished job. Anything that fails while the window takes the new model or trace in
         (a bug, a model the panels cannot show) puts the previous one back, says why and emits
         ``loadFailed``: the window is never left half-updated and a waiting caller always hears back."""
+        self.staged.finish()  # a long trace still being shown panel by panel: all of it first
         previous = self._snapshot()
         fallback = getattr(self, "_after_failure", None)  # _show_loaded disarms it first thing
         kind = tag[0]
@@ -181,21 +182,25 @@ class ModelLoading:
                     return  # the model changed meanwhile
                 self.statusBar().clearMessage()  # before unpack: it may say which specs no longer fit
                 trace, original = self.interventions.unpack(result)
+                self._stage_panels(trace)
                 self.state.set_trace(model, trace, sequence, self.state.task, original=original)
                 self.controls.sequence_box.show_current(name)
                 if not from_editor:
                     self._sync_editor(sequence, name)
                 self._report_nonfinite(model, trace)
-                self.traceReady.emit()
+                self.staged.start(self.traceReady.emit)  # after the last panel (at once when not staged)
             elif kind == "intervene":
                 self.interventions.job_done(tag, result)
             # the replaced traces' memory is freed off the GUI thread (torch frees a large tensor
-            # with the GIL held: ~0.2 s for a 100k-step 2x256 biLSTM); the panels have let go of them
-            release_later(previous.pop("trace"), previous.pop("original"))
+            # with the GIL held: ~0.2 s for a 100k-step 2x256 biLSTM) once the panels have let go of
+            # them, and after a staged show: a free holding the GIL stalled the panels' passes
+            held = [previous.pop("trace"), previous.pop("original")]
+            self.staged.after(lambda: release_later(held.pop(), held.pop()))  # no reference kept here
         except Exception as exc:  # noqa: BLE001 - see the docstring
             guard.report(exc, f"MainWindow._job_done ({kind})")
             with guard.guarding("MainWindow._restore"):
                 self._restore(previous)
+                self.staged.finish()  # panels deferring for the failed trace take the restored one
             if kind == "load":
                 label = tag[1].name if isinstance(tag[1], RecurrentModel) else os.path.basename(str(tag[1]))
                 self._report_failure(translate("Loading", "Cannot open {name}").format(name=label), exc)
@@ -204,6 +209,13 @@ class ModelLoading:
             self._after_failure = None
             if fallback is not None and previous["model"] is None:
                 fallback()
+
+    def _stage_panels(self, trace) -> None:
+        """A long trace is shown one panel per event-loop pass (staged_show.py); a short one at once."""
+        from gateviz.ui.staged_show import worth_staging
+
+        if worth_staging(trace):
+            self.staged.begin(p for p in self.panels.values() if hasattr(p, "catch_up"))
 
     def _snapshot(self) -> dict:
         """What ``_restore`` needs to put the current model back."""
@@ -289,6 +301,7 @@ class ModelLoading:
         s.layer, s.direction = 0, loaded.trace.directions(0)[0]
         if loaded.story_units:
             s.pinned = list(loaded.story_units)
+        self._stage_panels(loaded.trace)
         s.set_trace(model, loaded.trace, loaded.sequence, loaded.task)
         self.controls.model_box.show_current(model, self.bundled_name)
         self.controls.sequence_box.set_samples(self.samples, loaded.sample_name)
@@ -302,7 +315,7 @@ class ModelLoading:
                            "its final state").format(why=loaded.trace.meta["encoder_not_shown"]), 20000)
         self.interventions.model_opened(model)  # the list was for the previous model: cleared, and said so
         self._report_nonfinite(model, loaded.trace)
-        self.traceReady.emit()
+        self.staged.start(self.traceReady.emit)  # after the last panel (at once when not staged)
 
     def _job_failed(self, tag, exc) -> None:
         from gateviz.core.budget import TraceTooLong
