@@ -144,3 +144,38 @@ def test_finish_catches_every_panel_up_at_once(qtbot):
     window.state.traceChanged.disconnect(finish_now)
     assert seen == [[False] * len(seen[0])] and not window.staged.active
     assert window.panels["traces"].length == STEPS
+
+
+def test_a_layer_switch_and_a_pin_on_a_long_trace_reach_the_panels_one_per_pass(qtbot, monkeypatch):
+    window = _window_with(qtbot, lstm(units=64, layers=2))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(STEPS), "long")
+    trace = window.state.trace
+    log = []
+    _log_catch_ups(monkeypatch, log)
+    from PySide6.QtCore import QTimer
+
+    ticks = QTimer()
+    ticks.setInterval(1)
+    ticks.timeout.connect(lambda: log.append(("tick", None)))
+    ticks.start()
+    window.state.set_layer_direction(1, "forward")
+    assert window.state.layer == 1 and window.staged.active, "the state changed at once, the panels wait"
+    qtbot.waitUntil(lambda: not window.staged.active, timeout=WINDOW_WAIT_MS)
+    ups = [k for k, e in enumerate(log) if e[0] == "catch_up"]
+    panels = [p for p in window.panels.values() if hasattr(p, "catch_up")]
+    assert len(ups) == len(panels)
+    assert len([e for e in log[ups[0]:ups[-1]] if e[0] == "tick"]) >= len(panels) - 1
+    row = next(r for r in window.panels["heatmaps"].rows if r.quantity == "forget_gate")
+    np.testing.assert_array_equal(row.image.image, view_products.products_for(trace).heat(
+        1, "forward", "forget_gate", "framework", False).image)
+    traces = window.panels["traces"]
+    new_unit = next(u for u in range(64) if u not in window.state.pinned)
+    window.state.set_pinned(list(window.state.pinned) + [new_unit])
+    qtbot.waitUntil(lambda: not window.staged.active, timeout=WINDOW_WAIT_MS)
+    ticks.stop()
+    for p in traces.plots:
+        assert sorted(p.lines) == sorted(window.state.pinned)
+        for u, line in p.lines.items():
+            assert line.isVisible()
+            np.testing.assert_array_equal(line.yData, trace.get(1, "forward", p.quantity)[:, u])

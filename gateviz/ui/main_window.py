@@ -55,6 +55,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
         collect_garbage_on_gui_thread()  # worker threads must never free Qt objects
         self.runner = TraceRunner(self)
         self.staged = StagedShow(self)  # a long trace reaches the panels one per event-loop pass
+        self.state.stager = self.staged  # ... and so does a layer, direction or pin change on it
         self.runner.done.connect(self._job_done)
         self.runner.failed.connect(self._job_failed)
         self.dashboard = None

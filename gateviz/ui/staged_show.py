@@ -7,6 +7,9 @@ once (every control, the player and the status bar follow it as before), but the
 their rebuild; each then catches up in its own pass of the event loop, and Qt paints it before
 the next one starts. A panel the user is looking at changes a few milliseconds after another.
 
+A layer, direction or pin change on a long trace is staged the same way: the state changes at
+once, each panel follows in its own pass (``defer_selection``).
+
 Only long traces are staged (``STAGED_FROM`` unit-steps): a short one is shown in one pass, as
 before. ``finish()`` catches every panel up at once (a new trace arriving, a failure, anything
 that needs the panels current). Whoever started the staging gets ``done`` after the last panel.
@@ -68,6 +71,19 @@ class StagedShow(QObject):
             self._timer.start()
         else:
             self._finished()
+
+    def stages(self, trace) -> bool:
+        """Are this trace's panel updates staged (selection changes too)?"""
+        return worth_staging(trace)
+
+    def defer_selection(self, panel) -> None:
+        """A layer, direction or pin change on a long trace: ``panel`` follows it in a pass of its own
+        (``Panel.catch_up`` calls its ``on_selection``)."""
+        panel._selection_pending = True
+        if panel not in self._waiting:
+            self._waiting.append(panel)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def after(self, callback: Callable[[], None]) -> None:
         """``callback()`` once the panels have caught up (now, when none is waiting)."""

@@ -82,6 +82,9 @@ class ViewState(QObject):
         self.trace: Trace | None = None
         self.sequence = None  # what the user fed in: str for text models, else an array (T, F)
         self.task = None  # gateviz.tasks Task of the model, when it has one
+        # the window's StagedShow: panels follow a long trace's selection changes one per pass; None
+        # (a bare state: tests, headless export): they follow at once
+        self.stager = None
         self.step = 0
         self.layer = 0
         self.direction = "forward"

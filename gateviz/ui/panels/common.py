@@ -406,6 +406,7 @@ class Panel(QWidget):
     # the panel pending, and selection, step and cache work wait for ``catch_up``
     _deferring = False
     _trace_pending = False
+    _selection_pending = False  # a layer, direction or pin change on a long trace, also caught up in a pass
 
     def defer_trace(self, on: bool) -> None:
         self._deferring = on
@@ -414,11 +415,15 @@ class Panel(QWidget):
     def catch_up(self) -> None:
         """Take the trace that arrived while deferring (its rebuild, the current step, the caches)."""
         self._deferring = False
-        if not self._trace_pending:
+        rebuild, self._trace_pending = self._trace_pending, False
+        select, self._selection_pending = self._selection_pending, False
+        if not (rebuild or select):
             return
-        self._trace_pending = False
         if self.state.trace is not None:
-            self.rebuild()
+            if rebuild:
+                self.rebuild()
+            else:
+                self.on_selection()
             self._follow_step(self.state.step)  # a hidden panel waits until shown, as for any step
         self.cache_static()
 
@@ -432,8 +437,12 @@ class Panel(QWidget):
 
     @guarded
     def _selection_changed(self) -> None:
-        if self._trace_pending:
-            return  # the rebuild to come shows the new selection
+        if self._trace_pending or self._selection_pending:
+            return  # the catch-up to come shows the new selection
+        stager = getattr(self.state, "stager", None)  # the window's StagedShow (none for a bare state)
+        if stager is not None and stager.stages(self.state.trace):
+            stager.defer_selection(self)  # a long trace: each panel follows in a pass of its own
+            return
         self.on_selection()
 
     @guarded
@@ -442,13 +451,13 @@ class Panel(QWidget):
 
     @guarded
     def _cache_static(self) -> None:
-        if self._trace_pending:
+        if self._trace_pending or self._selection_pending:
             return
         self.cache_static()
 
     @guarded
     def _follow_step(self, step: int) -> None:
-        if self._trace_pending:
+        if self._trace_pending or self._selection_pending:
             return  # catch_up moves to the step
         # a panel the user hid (View menu) skips step work and catches up when shown again;
         # a parentless panel (tests, headless export) always follows
