@@ -91,3 +91,37 @@ def test_downsample_large_trace_shape():
     a = np.zeros((10000, 512), dtype=np.float32)
     out, block = downsample_time(a, 2000)
     assert block == 5 and out.shape == (2000, 512)
+
+
+def test_large_arrays_take_the_fast_routes_with_the_same_results():
+    """Issue 17: a long trace's products are made a few hundred rows at a time or in torch; the
+    counts, extremes and block means are those of the plain numpy expressions."""
+    import warnings
+
+    from gateviz.core import nonfinite
+    from gateviz.core.view_products import _transposed
+
+    rng = np.random.default_rng(3)
+    buf = rng.random((4103, 1, 1200), dtype=np.float32)  # a trace's gates share rows: strided views
+    gate = buf[0:, 0, 300:600]  # (4103, 300): 1.2M values, a partial last chunk of rows
+    left, right = saturation_fractions(gate)
+    np.testing.assert_array_equal(left, np.count_nonzero(gate < 0.1, axis=0) / 4103)
+    np.testing.assert_array_equal(right, np.count_nonzero(gate > 0.9, axis=0) / 4103)
+    assert nonfinite._min_max(gate) == (float(gate.min()), float(gate.max()))
+    holed = gate.copy()
+    holed[4101, 299] = np.nan  # in the last, partial chunk
+    assert all(np.isnan(nonfinite._min_max(holed)))
+    means, block = downsample_time(gate, 1000)
+    want = np.concatenate([gate[:4100].reshape(820, 5, 300).mean(axis=1, dtype=np.float64),
+                           gate[4100:].mean(axis=0, dtype=np.float64, keepdims=True)])
+    assert block == 5 and means.dtype == np.float32 and means.flags.c_contiguous
+    np.testing.assert_allclose(means, want, rtol=2e-7, atol=1e-7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch would warn about a read-only array: numpy takes those
+        frozen = gate.copy()
+        frozen.flags.writeable = False
+        np.testing.assert_allclose(downsample_time(frozen, 1000)[0], want, rtol=2e-7, atol=1e-7)
+        np.testing.assert_allclose(downsample_time(gate[::-1], 1000)[0][:820],  # negative strides: numpy
+                                   gate[::-1][:4100].reshape(820, 5, 300).mean(axis=1), rtol=2e-7, atol=1e-7)
+    np.testing.assert_array_equal(_transposed(means), np.ascontiguousarray(means.T))
+    assert _transposed(means).flags.c_contiguous

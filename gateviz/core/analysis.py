@@ -32,9 +32,18 @@ def saturation_fractions(gate: np.ndarray, low: float = LEFT_SATURATED,
     if gate.ndim != 2 or gate.shape[0] == 0:
         raise ValueError(f"expected a gate of shape (T, units) with T >= 1, got {gate.shape}")
     steps = gate.shape[0]  # counting beats mean(dtype=float64), which converts every bool first
-    left = np.count_nonzero(gate < low, axis=0) / steps
-    right = np.count_nonzero(gate > high, axis=0) / steps
-    return left.astype(np.float64), right.astype(np.float64)
+    left = np.zeros(gate.shape[1:], np.int64)
+    right = np.zeros(gate.shape[1:], np.int64)
+    # a few hundred rows at a time: the comparisons stay in cache instead of two (T, units) bool
+    # arrays going through memory (a 100k x 1024 gate: ~240 -> ~130 ms); the counts are the same
+    for s in range(0, steps, _ROWS_PER_PASS):
+        rows = gate[s:s + _ROWS_PER_PASS]
+        left += np.add.reduce(rows < low, axis=0, dtype=np.int32)
+        right += np.add.reduce(rows > high, axis=0, dtype=np.int32)
+    return (left / steps).astype(np.float64), (right / steps).astype(np.float64)
+
+
+_ROWS_PER_PASS = 256  # rows of a (T, units) array reduced at once (< 2^31, so int32 counts are safe)
 
 
 def layer_saturation(quantities: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -131,9 +140,19 @@ def downsample_time(a: np.ndarray, max_steps: int, mode: str = "mean") -> tuple[
     return np.ascontiguousarray(np.concatenate(out, axis=0), dtype=np.float32), block
 
 
+# elements from which a block mean runs in torch (float32, on its threads): a 100k x 1024 gate's
+# 4000 means took 82 ms in numpy's float64 and take ~30 ms; below it numpy's is cheap and needs no torch
+_TORCH_MEAN_FROM = 1 << 20
+
+
 def _reduce(blocks: np.ndarray, mode: str) -> np.ndarray:
     """(n, block, ...) -> (n, ...) along axis 1."""
     if mode == "mean":
+        if (blocks.size >= _TORCH_MEAN_FROM and blocks.dtype == np.float32 and blocks.flags.writeable
+                and min(blocks.strides) > 0):  # what torch.from_numpy takes without a copy or a warning
+            import torch
+
+            return torch.from_numpy(blocks).mean(dim=1).numpy()  # the strided view is read in place
         return blocks.mean(axis=1, dtype=np.float64)
     if mode == "max":
         return blocks.max(axis=1)

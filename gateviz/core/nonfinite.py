@@ -117,7 +117,7 @@ def extremes(a: np.ndarray) -> tuple[float, float]:
     hit = _EXTREMES.get(id(a))
     if hit is not None and hit[0]() is a:
         return hit[1]
-    value = (float(np.min(a)), float(np.max(a)))
+    value = _min_max(a)
     try:
         ref = weakref.ref(a)
     except TypeError:  # not an ndarray (a list): nothing to remember it by
@@ -126,6 +126,21 @@ def extremes(a: np.ndarray) -> tuple[float, float]:
         _EXTREMES.clear()
     _EXTREMES[id(a)] = (ref, value)
     return value
+
+
+def _min_max(a) -> tuple[float, float]:
+    """(min, max), NaN when there is one. A large 2-d array a few hundred rows at a time, each read
+    once for both while in cache: a strided 100k x 1024 gate took ~95 ms in two passes."""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.size < 1 << 20:
+        return float(np.min(a)), float(np.max(a))
+    rows = 256
+    n = -(-a.shape[0] // rows)
+    lows, highs = np.empty(n, a.dtype), np.empty(n, a.dtype)
+    for k in range(n):
+        part = a[k * rows:(k + 1) * rows]
+        lows[k], highs[k] = np.min(part), np.max(part)  # the second pass reads the part from cache
+    return float(np.min(lows)), float(np.max(highs))  # NaN propagates through both, as before
 
 
 def max_abs_finite(a: np.ndarray, default: float = 0.0) -> float:
