@@ -61,6 +61,10 @@ def test_a_long_trace_reaches_the_panels_one_per_pass_and_shows_what_one_pass_wo
     released = []
     monkeypatch.setattr(window_loading, "release_later",
                         lambda *traces: released.append(len([e for e in log if e[0] == "catch_up"])))
+    refit = window.dashboard.refit
+    monkeypatch.setattr(window.dashboard, "refit", lambda *a, **k: (log.append(("refit", None)), refit(*a, **k)))
+    ready_at = []
+    window.traceReady.connect(lambda: ready_at.append(len(log)))
     with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
         window.set_sequence(x, "long")
     ticks.stop()
@@ -72,6 +76,8 @@ def test_a_long_trace_reaches_the_panels_one_per_pass_and_shows_what_one_pass_wo
     between = [e for e in log[ups[0]:ups[-1]] if e[0] == "tick"]
     assert len(between) >= len(panels) - 1, "the event loop ran between the panels' updates"
     assert released == [len(panels)], "the replaced trace is freed after the last panel, not during"
+    # the dashboard measures the panels again once they hold the new trace, before traceReady
+    assert ("refit", None) in log[ups[-1]:ready_at[0]]
     staged = _shown(window)
     # the same trace shown in one pass: a new window, staging off
     monkeypatch.setattr(staged_show, "STAGED_FROM", 10 ** 12)

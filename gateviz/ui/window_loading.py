@@ -188,7 +188,7 @@ class ModelLoading:
                 if not from_editor:
                     self._sync_editor(sequence, name)
                 self._report_nonfinite(model, trace)
-                self.staged.start(self.traceReady.emit)  # after the last panel (at once when not staged)
+                self._ready_when_caught_up()
             elif kind == "intervene":
                 self.interventions.job_done(tag, result)
             # the replaced traces' memory is freed off the GUI thread (torch frees a large tensor
@@ -209,6 +209,14 @@ class ModelLoading:
             self._after_failure = None
             if fallback is not None and previous["model"] is None:
                 fallback()
+
+    def _ready_when_caught_up(self) -> None:
+        """``traceReady`` once every panel shows the new trace: at once, or after a staged show, when
+        the dashboard measures the panels' needs again (it did when the trace came, before they had
+        taken it)."""
+        if self.staged.active and self.dashboard is not None:
+            self.staged.after(self.dashboard.refit)
+        self.staged.start(self.traceReady.emit)
 
     def _stage_panels(self, trace) -> None:
         """A long trace is shown one panel per event-loop pass (staged_show.py); a short one at once."""
@@ -315,7 +323,7 @@ class ModelLoading:
                            "its final state").format(why=loaded.trace.meta["encoder_not_shown"]), 20000)
         self.interventions.model_opened(model)  # the list was for the previous model: cleared, and said so
         self._report_nonfinite(model, loaded.trace)
-        self.staged.start(self.traceReady.emit)  # after the last panel (at once when not staged)
+        self._ready_when_caught_up()
 
     def _job_failed(self, tag, exc) -> None:
         from gateviz.core.budget import TraceTooLong
