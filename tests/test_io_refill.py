@@ -150,3 +150,20 @@ def test_another_layout_makes_the_plots_anew(qtbot):
     show(state, headless, series(80, features=6))
     assert not set(map(id, view.plots)) & set(map(id, before))
     assert_same(seen(view), made_anew(panel))
+
+
+def test_finite_range_reads_min_and_max_and_leaves_out_what_is_not_finite():
+    """The y range of the input/output lines: the plain min and max when all is finite (no filtered
+    copy of a 100k-step input), else those of the finite values; all NaN gives (-1, 1)."""
+    from gateviz.ui.panels.io_base import finite_range
+
+    a = np.linspace(-3, 5, 1000, dtype=np.float32).reshape(500, 2)
+    assert finite_range(a) == (-3.0, 5.0)
+    b = a.copy()
+    b[10, 0], b[20, 1], b[30, 0] = np.nan, np.inf, -np.inf
+    assert finite_range(b) == (-3.0, 5.0)  # b[0, 0] = -3 and b[-1, 1] = 5 stay finite
+    c = np.full((4, 2), np.nan, np.float32)
+    assert finite_range(c) == (-1.0, 1.0)
+    assert finite_range(np.full(5, 2.0)) == (1.0, 3.0) and finite_range(np.full(5, 2.0), pad_flat=False) == (2.0, 3.0)
+    assert finite_range(np.array([-1e308, 1e308])) == (-1e300, 1e300)
+    assert finite_range(np.array([1, 2, 3])) == (1.0, 3.0)  # integers: the filtered route

@@ -9,6 +9,8 @@ shows above the view) and ``readable_size()`` (the smallest size at which it sta
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
@@ -400,11 +402,17 @@ def finite_range(data: np.ndarray, *, pad_flat: bool = True) -> tuple[float, flo
     """(lo, hi) of the finite values, kept within what a view range can hold (values near ±1e308 would
     overflow to ±inf once padded); (-1, 1) when nothing is finite (all NaN). ``pad_flat`` widens a flat
     series by 1 each way, else only hi moves."""
-    finite = np.asarray(data, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    if not finite.size:
-        return -1.0, 1.0
-    lo, hi = (float(np.clip(v, -1e300, 1e300)) for v in (finite.min(), finite.max()))
+    a = np.asarray(data)
+    lo = hi = math.nan
+    if a.size and a.dtype.kind == "f":  # all finite (the usual case): min and max, no filtered copy
+        lo, hi = float(np.min(a)), float(np.max(a))  # NaN when a NaN is there
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        finite = np.asarray(data, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        if not finite.size:
+            return -1.0, 1.0
+        lo, hi = float(finite.min()), float(finite.max())
+    lo, hi = (float(np.clip(v, -1e300, 1e300)) for v in (lo, hi))
     if hi - lo < 1e-9:
         return (lo - 1, hi + 1) if pad_flat else (lo, lo + 1)
     return lo, hi

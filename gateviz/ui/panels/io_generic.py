@@ -101,12 +101,13 @@ class GenericView(PlotView):
         steps = np.arange(T, dtype=np.float32)
         lines = iter(self.lines)
         for plot, data in zip(self.plots, series):  # the input's plot, then the output's
+            # the ranges before the data: each range change makes every line downsample itself again
+            fit_lines_y(plot, data)
+            plot.setXRange(0, max(T - 1, 1), padding=0.01)
             for _ in range(data.shape[1]):
                 item, k = next(lines)
                 cache_static(item, T)  # before the data: the drawing mode follows the new length
                 item.setData(steps, line_column(data, k))
-            fit_lines_y(plot, data)
-            plot.setXRange(0, max(T - 1, 1), padding=0.01)
         for item in self.original_lines:  # on_original shows the new original run's, if any
             self.show_original(item, None, None)
         if self.output_plot is not None:  # its title without on_original's note on the original run
