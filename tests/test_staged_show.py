@@ -34,6 +34,18 @@ def _log_catch_ups(monkeypatch, log):
     monkeypatch.setattr(Panel, "catch_up", logged)
 
 
+def _log_catch_ups_and_ticks(monkeypatch, log):
+    """Log the panels' catch-ups and the ticks of a 1 ms timer (the event loop running between them)."""
+    from PySide6.QtCore import QTimer
+
+    _log_catch_ups(monkeypatch, log)
+    ticks = QTimer()
+    ticks.setInterval(1)
+    ticks.timeout.connect(lambda: log.append(("tick", None)))
+    ticks.start()
+    return ticks
+
+
 def _shown(window):
     """What the panels show of the current trace: the heatmap images, the traces' lines, the step."""
     heat = window.panels["heatmaps"]
@@ -48,13 +60,7 @@ def test_a_long_trace_reaches_the_panels_one_per_pass_and_shows_what_one_pass_wo
     x = long_input(STEPS)
     window = _window_with(qtbot, model)
     log = []
-    _log_catch_ups(monkeypatch, log)
-    from PySide6.QtCore import QTimer
-
-    ticks = QTimer()
-    ticks.setInterval(1)
-    ticks.timeout.connect(lambda: log.append(("tick", None)))
-    ticks.start()
+    ticks = _log_catch_ups_and_ticks(monkeypatch, log)
     pending_when_set = []
     window.state.traceChanged.connect(lambda: pending_when_set.extend(
         p._trace_pending for p in window.panels.values() if hasattr(p, "catch_up")))
@@ -158,13 +164,7 @@ def test_a_layer_switch_and_a_pin_on_a_long_trace_reach_the_panels_one_per_pass(
         window.set_sequence(long_input(STEPS), "long")
     trace = window.state.trace
     log = []
-    _log_catch_ups(monkeypatch, log)
-    from PySide6.QtCore import QTimer
-
-    ticks = QTimer()
-    ticks.setInterval(1)
-    ticks.timeout.connect(lambda: log.append(("tick", None)))
-    ticks.start()
+    ticks = _log_catch_ups_and_ticks(monkeypatch, log)
     window.state.set_layer_direction(1, "forward")
     assert window.state.layer == 1 and window.staged.active, "the state changed at once, the panels wait"
     qtbot.waitUntil(lambda: not window.staged.active, timeout=WINDOW_WAIT_MS)
