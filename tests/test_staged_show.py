@@ -185,3 +185,21 @@ def test_a_layer_switch_and_a_pin_on_a_long_trace_reach_the_panels_one_per_pass(
         for u, line in p.lines.items():
             assert line.isVisible()
             np.testing.assert_array_equal(line.yData, trace.get(1, "forward", p.quantity)[:, u])
+
+
+def test_a_dashboard_rebuilt_while_panels_wait_leaves_none_waiting(qtbot):
+    """A language switch builds the dashboard again (its panels are deleted): the staged work is
+    finished first, and the new panels show the current layer."""
+    window = _window_with(qtbot, lstm(units=64, layers=2))
+    with qtbot.waitSignal(window.traceReady, timeout=WINDOW_WAIT_MS):
+        window.set_sequence(long_input(STEPS), "long")
+    window.state.set_layer_direction(1, "forward")
+    assert window.staged.active
+    old = window.panels["traces"]
+    window._rebuild_dashboard()
+    assert not window.staged.active and window.panels["traces"] is not old
+    qtbot.wait(50)  # a stray catch-up would have run on a deleted panel by now
+    trace = window.state.trace
+    for p in window.panels["traces"].plots:
+        for u, line in p.lines.items():
+            np.testing.assert_array_equal(line.yData, trace.get(1, "forward", p.quantity)[:, u])

@@ -206,6 +206,7 @@ class MainWindow(ModelLoading, WindowMenus, QMainWindow):
     def _rebuild_dashboard(self) -> None:
         if self.dashboard is None:
             return
+        self.staged.finish()  # panels still catching up are about to be deleted: done with them first
         self._saved_dashboard_layout = self.dashboard.save_layout()
         follower = getattr(self, "gradient_follower", None)
         if follower is not None:
