@@ -164,9 +164,19 @@ def gates_from_h(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: 
     torch.sigmoid_(pre)
     i, f, o, g = (pre[..., q * H:(q + 1) * H] for q in range(4))
     g.mul_(2).sub_(1)  # tanh(a) = 2*sigmoid(2a) - 1
+    return lstm_quantities(i, f, g, o, h, reverse, None if init is None else init[1])
+
+
+def lstm_quantities(i: Tensor, f: Tensor, g: Tensor, o: Tensor, h: Tensor, reverse: bool,
+                    c0: Tensor | None) -> dict[str, Tensor]:
+    """An LSTM direction's quantities from its activated gates and h, all (T, N, H): the cell state
+    is scanned from them, c_t = f_t * c_{t-1} + i_t * g_t, starting from ``c0`` (else zeros) before
+    the first step taken (t = 0, or T-1 backward)."""
+    T, N = i.shape[:2]
     c = torch.mul(i, g)  # (T, N, H) holds u = i*g, scanned in place into c
-    if init is not None:
-        c[first].addcmul_(f[first], init[1].expand(N, -1))  # c_first = f*c0 + u: the scan goes on from it
+    if c0 is not None:
+        first = T - 1 if reverse else 0
+        c[first].addcmul_(f[first], c0.expand(N, -1))  # c_first = f*c0 + u: the scan goes on from it
     _linear_scan_(c, f, reverse)
     return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
             "cell_state": c, "hidden_state": h}

@@ -18,7 +18,7 @@ The layout read (oneDNN's RNN primitive as torch 2.x builds it for one layer and
 the workspace starts with the gates, (T, N, ld) float32 in processing order, each row holding
 i, f, g, o (H each, activated) and padding up to ld, where ld is 4H rounded up to 16 floats
 and 16 more when that is a multiple of 256 (oneDNN's ``get_good_ld``, against cache aliasing).
-The cell state is scanned from the gates here (``_linear_scan_``), as on the recompute path.
+The cell state is scanned from the gates as on the recompute path (``native_gates.lstm_quantities``).
 
 Qt-free; the engine (``Tracer._layer``) decides when to use it.
 """
@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from .model import RecurrentLayer
-from .native_gates import _linear_scan_
+from .native_gates import lstm_quantities
 
 _LSTM_MODE = 2  # ideep::rnn_kind::LSTM (torch/_decomp/decompositions.py calls the same op with it)
 # How far a gate read from the workspace may be from the one computed here: float32 sums of a
@@ -147,10 +147,4 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
         _check(xc, h_c, h0, gates_c, t, reverse)
         h0, c0 = h0_next, c0_next
     i, f, g, o = gates.split(H, dim=-1)
-    c = torch.mul(i, g)  # (T, N, H) holds u = i*g, scanned in place into c
-    first = T - 1 if reverse else 0  # the step this direction takes first
-    if init is not None:
-        c[first].addcmul_(f[first], init[1].expand(N, H))  # c_first = f*c0 + u: the scan goes on from it
-    _linear_scan_(c, f, reverse)
-    return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
-            "cell_state": c, "hidden_state": h_all}
+    return lstm_quantities(i, f, g, o, h_all, reverse, None if init is None else init[1])
