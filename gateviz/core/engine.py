@@ -105,6 +105,10 @@ NATIVE_CHUNK_ELEMENTS = 2 ** 24
 NATIVE_TICK_CHUNK_ELEMENTS = 2 ** 22
 
 
+def _native_chunk_steps(gates_per_step: int, tick) -> int:
+    """Steps of one fused native call: shorter when someone listens to progress (``tick``)."""
+    return max(1, (NATIVE_CHUNK_ELEMENTS if tick is None else NATIVE_TICK_CHUNK_ELEMENTS) // gates_per_step)
+
 
 def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device, dtype: torch.dtype) -> bool:
     """Native cells: a fused step loop (gates stored as they are computed) or the native
@@ -212,7 +216,7 @@ class Tracer:
         T, N, _ = x.shape
         gates = {"lstm": 4, "gru": 3}.get(layer.cell, 1)
         per_step = N * gates * layer.units * len(layer.directions)
-        chunk = max(1, (NATIVE_CHUNK_ELEMENTS if tick is None else NATIVE_TICK_CHUNK_ELEMENTS) // per_step)
+        chunk = _native_chunk_steps(per_step, tick)
         with warnings.catch_warnings():  # torch notes that projected LSTMs skip oneDNN: not the user's concern
             warnings.filterwarnings("ignore", message=".*projections is not supported with oneDNN")
             if T <= chunk:
@@ -277,8 +281,7 @@ class Tracer:
             return [self._direction_fused_loop(layer, self._tensors[(k, j)], d.reverse, x, direction_tick(j))
                     for j, d in enumerate(layer.directions)]
         if onednn_gates.usable(layer, self.dtype, self.device):
-            per_step = x.shape[1] * 4 * layer.units  # gate elements of one step of one direction
-            chunk = max(1, (NATIVE_CHUNK_ELEMENTS if tick is None else NATIVE_TICK_CHUNK_ELEMENTS) // per_step)
+            chunk = _native_chunk_steps(x.shape[1] * 4 * layer.units, tick)  # gates of a step, one direction
             try:
                 return [onednn_gates.lstm_direction(layer, self._tensors[(k, j)], d.reverse, x,
                                                     None if init is None else init[j], chunk, direction_tick(j))
