@@ -140,19 +140,28 @@ def downsample_time(a: np.ndarray, max_steps: int, mode: str = "mean") -> tuple[
     return np.ascontiguousarray(np.concatenate(out, axis=0), dtype=np.float32), block
 
 
-# elements from which a block mean runs in torch (float32, on its threads): a 100k x 1024 gate's
-# 4000 means took 82 ms in numpy's float64 and take ~30 ms; below it numpy's is cheap and needs no torch
-_TORCH_MEAN_FROM = 1 << 20
+# elements from which a long trace's float32 array is reduced or copied in torch (on its threads):
+# a 100k x 1024 gate's 4000 block means took 82 ms in numpy's float64 and take ~30 ms; below it
+# numpy is cheap and needs no torch
+TORCH_FROM = 1 << 20
+
+
+def torch_view(a: np.ndarray):
+    """A large float32 ``a`` as a torch tensor on the same memory, or None: small, another dtype, or
+    what ``torch.from_numpy`` takes only with a warning or not at all (read-only, reversed)."""
+    if a.size < TORCH_FROM or a.dtype != np.float32 or not a.flags.writeable or min(a.strides) <= 0:
+        return None
+    import torch
+
+    return torch.from_numpy(a)
 
 
 def _reduce(blocks: np.ndarray, mode: str) -> np.ndarray:
     """(n, block, ...) -> (n, ...) along axis 1."""
     if mode == "mean":
-        if (blocks.size >= _TORCH_MEAN_FROM and blocks.dtype == np.float32 and blocks.flags.writeable
-                and min(blocks.strides) > 0):  # what torch.from_numpy takes without a copy or a warning
-            import torch
-
-            return torch.from_numpy(blocks).mean(dim=1).numpy()  # the strided view is read in place
+        t = torch_view(blocks)
+        if t is not None:
+            return t.mean(dim=1).numpy()  # the strided view is read in place
         return blocks.mean(axis=1, dtype=np.float64)
     if mode == "max":
         return blocks.max(axis=1)

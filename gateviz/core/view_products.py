@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from .analysis import LEFT_SATURATED, RIGHT_SATURATED, downsample_time, saturation_fractions
+from .analysis import LEFT_SATURATED, RIGHT_SATURATED, downsample_time, saturation_fractions, torch_view
 from .nonfinite import extremes, max_abs_finite
 from .trace import QUANTITIES, SIGMOID_GATES, Trace
 
@@ -127,10 +127,9 @@ def _transposed(disp: np.ndarray) -> np.ndarray:
     """(C, units) -> (units, C) float32 C-contiguous. A large one through torch: numpy's transposing
     copy of a 4000 x 1024 image took ~30 ms, torch's ~7 (the same values)."""
     disp = np.asarray(disp, dtype=np.float32)
-    if disp.size >= 1 << 20 and disp.flags.writeable and min(disp.strides) > 0:
-        import torch
-
-        return torch.from_numpy(disp).t().contiguous().numpy()
+    t = torch_view(disp)
+    if t is not None:
+        return t.t().contiguous().numpy()
     return np.ascontiguousarray(disp.T)
 
 
