@@ -24,9 +24,7 @@ from PySide6.QtCore import QObject, QTimer
 # trace steps x units (all layers and directions) from which a trace is shown panel by panel: a
 # 20k-step 2x64 LSTM took ~30 ms to show whole; staging costs a pass per panel
 STAGED_FROM = 2_000_000
-
-
-STAGE_GAP_MS = 5
+STAGE_GAP_MS = 5  # between two panels' catch-ups (see StagedShow.__init__)
 
 
 def worth_staging(trace) -> bool:
@@ -61,7 +59,7 @@ class StagedShow(QObject):
         self.finish()
         self._waiting = list(panels)
         for panel in self._waiting:
-            panel.defer_trace(True)
+            panel.defer_trace()
 
     def start(self, done: Callable[[], None] | None = None) -> None:
         """The state holds the new trace: catch the panels up, one per pass; then ``done()``."""

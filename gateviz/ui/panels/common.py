@@ -408,8 +408,9 @@ class Panel(QWidget):
     _trace_pending = False
     _selection_pending = False  # a layer, direction or pin change on a long trace, also caught up in a pass
 
-    def defer_trace(self, on: bool) -> None:
-        self._deferring = on
+    def defer_trace(self) -> None:
+        """Until ``catch_up``: a new trace only marks this panel pending."""
+        self._deferring = True
 
     @guarded
     def catch_up(self) -> None:
