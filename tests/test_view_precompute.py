@@ -8,6 +8,7 @@ row orders, Keras-masked steps."""
 import numpy as np
 import pytest
 import torch
+from pyqtgraph import functions as pg_functions
 
 from gateviz.core import view_products as vp
 from gateviz.core.analysis import LEFT_SATURATED, RIGHT_SATURATED, downsample_time
@@ -127,6 +128,11 @@ def assert_same_heat(heat, ref):
     np.testing.assert_array_equal(heat.image, img)  # NaN where NaN, every other value bit for bit
     assert heat.image.dtype == np.float32 and heat.image.flags.c_contiguous
     assert heat.levels == levels and heat.has_nan == has_nan
+    if has_nan:
+        assert heat.indices is None  # drawn by pyqtgraph's own path (NaN pixels transparent)
+    else:  # the colour-table entries pyqtgraph itself would compute from the image when drawing it
+        want = pg_functions.rescaleData(img, 256 / (levels[1] - levels[0]), levels[0], dtype=np.uint8, clip=(0, 255))
+        np.testing.assert_array_equal(heat.indices, want)
     if limits is None:
         assert heat.unit_limits is None
     else:
@@ -153,7 +159,8 @@ def test_precomputed_products_equal_the_panels_own(case, convention, cell_scale)
             assert_same_heat(heat, ref_heat(data, q, per_unit))
             order = rng.permutation(data.shape[1])  # a row order: rows of the ready image
             assert_same_heat(vp.HeatImage(heat.image[order], heat.levels, heat.unit_limits, heat.has_nan,
-                                          heat.counts), ref_heat(data, q, per_unit, order))
+                                          heat.counts, None if heat.indices is None else heat.indices[order]),
+                             ref_heat(data, q, per_unit, order))
             assert heat.counts == (int(np.isnan(data).sum()), int(np.isinf(data).sum()))
         for q in gates:
             data = displayed(trace, layer, direction, q, convention)

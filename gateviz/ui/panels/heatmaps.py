@@ -28,6 +28,7 @@ from gateviz.ui.guard import guarded
 from .common import (DIVERGING_MAP, NAN_COLOUR, EncoderBoundary, Panel, TimeCursor, colormap_for, muted,
                      nan_note, per_unit_scaled, style_axis, style_plot, tick_font, title_font, title_html, tooltip,
                      translate)
+from .indexed_image import IndexedImageItem
 from .masking import MASKED_GREY, masked_runs
 from .overlay import original_displayed, showing_difference, symmetric_levels
 from .plot_fit import EvenRows, fit_title_row, set_axis_ticks
@@ -60,7 +61,7 @@ class _HeatRow:
         self.plot.invertY(True)  # unit rows from the top
         self.plot.setLabel("left", translate("Panels", "unit"))
         self.plot.getAxis("left").setWidth(44)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = IndexedImageItem(axisOrder="row-major")
         # pyqtgraph draws NaN pixels transparent: this rectangle under the image shows them in the NaN colour
         self.nan_back = QGraphicsRectItem()
         self.nan_back.setPen(pg.mkPen(None))
@@ -174,6 +175,7 @@ class HeatmapPanel(Panel):
             row.data = data
             was_difference, row.difference = row.difference, difference
             row.unit_limits = None
+            indices = None  # the image's colour-table entries, made by the trace job
             if difference:  # (T, units) intervened − original, as displayed (a textbook z: (1 − z) − (1 − z'))
                 data = data - original_displayed(state, row.quantity)
                 row.data = data
@@ -185,8 +187,9 @@ class HeatmapPanel(Panel):
                 labels = (("−max", "0", "+max") if heat.unit_limits is not None else
                           tuple(f"{v:g}" for v in (row.levels[0], sum(row.levels) / 2, row.levels[1])))
                 img = heat.image if order is None else heat.image[self.order]  # (units, C) rows in display order
+                indices = heat.indices if order is None or heat.indices is None else heat.indices[self.order]
             row.nan_counts = counts
-            row.image.setImage(img, autoLevels=False, levels=row.levels)
+            row.image.set_indexed_image(img, indices, row.levels)
             row.image.setRect(QRectF(-0.5, 0, T, units))  # step t's column is centred on x = t
             row.nan_back.setRect(QRectF(-0.5, 0, T, units))
             row.nan_back.setVisible(has_nan)
