@@ -3,6 +3,7 @@
 import gc
 import threading
 import time
+import traceback
 import weakref
 
 import numpy as np
@@ -69,3 +70,56 @@ def test_another_thread_waits_for_one_array_at_most_not_the_whole_trace():
     print(f"\nfreeing 6 x 164 MB: {whole_free * 1000:.0f} ms in one go; the other thread's worst wait "
           f"{worst * 1000:.1f} ms")
     assert worst < 0.6 * whole_free
+
+
+def test_a_failed_jobs_frames_are_emptied_and_their_arrays_freed_on_the_releasing_thread():
+    """A cancelled trace's layers sat in its exception's frames, in a cycle with the job's wrapper
+    that kept the exception: the GUI thread's collector freed them later (150 ms in one pass).
+    Emptied, each array is freed on the releasing thread; the traceback still says where it failed,
+    and what someone else holds stays whole."""
+    freed_on = []
+    shared = {"kept": torch.ones(1000)}  # e.g. the tracer's weights: still in use after the failure
+
+    class Cancelled(Exception):
+        pass
+
+    def inner_layer(partial):
+        block = torch.zeros(3000, 64)  # the layer in progress
+        weakref.finalize(block, lambda: freed_on.append(("block", threading.current_thread().name)))
+        raise Cancelled("stopped at a progress report")
+
+    def job(weights):
+        states = {(0, "forward"): {"hidden_state": torch.zeros(3000, 64)}}  # the layers traced so far
+        weakref.finalize(states[(0, "forward")]["hidden_state"],
+                         lambda: freed_on.append(("layer 0", threading.current_thread().name)))
+        trace = big_trace()
+        weakref.finalize(trace, lambda: freed_on.append(("trace", threading.current_thread().name)))
+        inner_layer(states)
+
+    try:
+        job(shared)
+    except Cancelled as exc:
+        release.release_frames_later(exc)
+        kept = exc
+    assert release.flush()
+    gc.collect()
+    assert sorted(freed_on) == [("block", "gateviz-release"), ("layer 0", "gateviz-release"),
+                                ("trace", "gateviz-release")]
+    text = "".join(traceback.format_exception(kept))
+    assert "in inner_layer" in text and "Cancelled: stopped at a progress report" in text
+    assert torch.equal(shared["kept"], torch.ones(1000))
+
+
+def test_only_dicts_nobody_else_holds_are_taken_apart():
+    shared = {"a": torch.ones(3)}
+    also_here = shared
+    release.release_later(shared)  # a dict handed over while someone else still holds it
+    del shared
+    assert release.flush()
+    assert list(also_here) == ["a"]
+    alone = {"a": {"b": torch.ones(3)}}
+    inner = alone["a"]
+    release.release_later(alone)
+    del alone
+    assert release.flush()
+    assert list(inner) == ["b"]  # an entry still held here too: left whole

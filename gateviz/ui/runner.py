@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from gateviz.core.release import release_frames_later
+
 
 class TraceRunner(QObject):
     """Background jobs; the newest request wins.
@@ -104,11 +106,16 @@ class TraceRunner(QObject):
             try:
                 outcome = (fn(report), None)
             except BaseException as exc:  # noqa: BLE001 - every failure reaches the GUI as a dialog
+                # what the failed job held (a cancelled trace's layers, a trace whose products were
+                # being made) is freed array by array on the releasing thread, not by the GUI
+                # thread's collector when the exception's frames are collected
+                release_frames_later(exc)
                 outcome = (None, exc)
             try:
                 bridge.finished.emit(*outcome)
             except RuntimeError:
                 pass  # the runner, and with it the bridge, was deleted while the job ran: drop the result
+            outcome = None  # this frame no longer holds the exception: no cycle through its traceback
 
         # a plain daemon thread: superqt's workers would put its import (~0.5 s) on the start-up path,
         # and an abandoned job must not keep the app from exiting
