@@ -7,6 +7,11 @@ default bidirectional, so a direction switch can be measured), then, each with t
 
     trace shown       the window re-traces a long input (``set_sequence``: the trace job runs on the
                       window's TraceRunner as in the app) until it is shown and painted
+    cancel            Cancel beside the progress, clicked while layer 1 is traced, while the last
+                      layer is, and while the panels' products are made: how long the job's thread
+                      ran on after the click (target: within 0.5 s at any stage), and the worst gap
+    input panel paint the input/output panel's time range changed and the panel painted whole
+                      (its lines downsampled again, nothing cached), ms per change and paint
     layer switch      layer 0 → 1 (and back), as the layer box does
     direction switch  forward → backward (and back)
     pin a unit        one more pinned unit (the traces, cell diagram and input panel follow it)
@@ -14,7 +19,7 @@ default bidirectional, so a direction switch can be measured), then, each with t
     playback          two seconds of playback at 60 steps/s
 
 Every row is repeated (``--repeat``); the best and the median worst gap are printed. Targets:
-no block > 50 ms while a trace is shown, a layer switch ≤ 100 ms. The machine this was written on
+no block > 50 ms while a trace is shown, a layer switch ≤ 100 ms, a cancel within 0.5 s. The machine this was written on
 has 2 busy cores: numbers are noisy.
 
     python benchmarks/gui_latency.py [--units 256] [--steps 100000] [--layers 2] [--unidirectional]
@@ -140,6 +145,82 @@ def row(name: str, gaps: list[float]) -> None:
           f"({len(g)} runs: {', '.join(f'{v:.0f}' for v in g)})", flush=True)
 
 
+def cancel_row(app, probe: Probe, window, x: np.ndarray) -> None:
+    """Cancel clicked at three stages of a trace job: the first layer, the last layer, the panels'
+    products. Prints how long the job's thread ran on after the click, and the worst gap."""
+    from PySide6.QtCore import QTimer
+
+    layers = window.state.trace.num_layers
+    stages = [("layer 1", "layer 1 of"), (f"layer {layers}", f"layer {layers} of"),  # "tracing N steps, layer k of n"
+              ("panels", "preparing the panels")]
+    before = window.state.trace
+    results = []
+    for k, (name, wanted) in enumerate(stages):
+        messages = []
+
+        def slot(_fraction, message, messages=messages) -> None:
+            messages.append(message)
+
+        window.runner.progress.connect(slot)
+        xs = (x * (1.0 + 0.01 * (k + 1))).astype(np.float32)  # an input not traced yet
+        run_events(app, 0.2)
+        probe.start()
+        QTimer.singleShot(0, lambda xs=xs: window.set_sequence(xs, "bench cancel"))
+        run_events(app, 0.0, lambda: any(wanted in m for m in messages))
+        job = window.runner._running[1] if window.runner._running is not None else None  # its worker thread
+        if job is None or not job.is_alive():
+            window.runner.progress.disconnect(slot)
+            probe.stop()
+            print(f"{'cancel':18s} ({name}: the job had ended before the click)", flush=True)
+            continue
+        clicked = time.perf_counter()
+        window.status.cancel_button.click()
+        stopped = [None]
+
+        def ended(job=job) -> bool:
+            if stopped[0] is None and not job.is_alive():
+                stopped[0] = time.perf_counter() - clicked
+            return stopped[0] is not None
+
+        run_events(app, 0.3, ended)
+        gap = probe.stop()
+        window.runner.progress.disconnect(slot)
+        kept = window.state.trace is before
+        results.append(stopped[0])
+        print(f"{'cancel':18s} ({name}): the job's thread stopped {stopped[0] * 1000:6.0f} ms after the click; "
+              f"worst gap {gap:.0f} ms; the shown trace {'kept' if kept else 'REPLACED'}", flush=True)
+    if results:
+        print(f"{'':18s} (slowest stop {max(results) * 1000:.0f} ms, target <= 500 ms)", flush=True)
+
+
+def input_panel_row(app, window, repeat: int) -> None:
+    """ms per paint of the input/output panel after its time range changed (lines downsampled anew)."""
+    import pyqtgraph as pg
+
+    panel = window.panels.get("io")
+    if panel is None or not panel.isVisible():
+        print(f"{'input panel paint':18s} (the input/output panel is not shown)", flush=True)
+        return
+    boxes = [item for view in panel.findChildren(pg.GraphicsView) for item in view.scene().items()
+             if isinstance(item, pg.ViewBox)]
+    T = window.state.trace.length
+    ranges = [vb.viewRange()[0] for vb in boxes]
+    times = []
+    for k in range(repeat * 2):
+        span = T * (1.0 - 0.01 * (k % 2 + 1))  # 98 or 99 % of the steps: new pixels per step each time
+        t0 = time.perf_counter()
+        for vb in boxes:  # the lines downsample again for the new range (pyqtgraph does it here)
+            vb.setXRange(0, span, padding=0)
+        panel.grab()  # every item of the panel painted now
+        times.append((time.perf_counter() - t0) * 1000)
+    for vb, (x0, x1) in zip(boxes, ranges):
+        vb.setXRange(x0, x1, padding=0)
+    run_events(app, 0.2)
+    g = np.asarray(times)
+    print(f"{'input panel paint':18s} after a time-range change: best {g.min():6.1f} ms   median {np.median(g):6.1f} ms"
+          f"   ({T:,} steps, {len(boxes)} plot(s))", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=256)
@@ -198,6 +279,9 @@ def main() -> None:
         native = time.perf_counter() - t0
         print(f"{'':18s} (torch's own forward over the same input: {native:.1f} s; request → shown / forward: "
               f"{', '.join(f'{t / native:.2f}x' for t in times)}, target <= 1.5x)", flush=True)
+
+    cancel_row(app, probe, window, x)
+    input_panel_row(app, window, args.repeat)
 
     two = [(0, s.trace.directions(0)[0]), (min(1, s.trace.num_layers - 1), s.trace.directions(0)[0])]
     gaps = []
