@@ -27,9 +27,10 @@ _thread: threading.Thread | None = None
 _lock = threading.Lock()
 
 
-def release_later(*traces: Trace | None) -> None:
-    """Hand these references to the releasing thread (pass them straight from where they were, and
-    keep none). Whatever else still holds a trace keeps it alive and whole, as before."""
+def release_later(*traces) -> None:
+    """Hand these references (traces, or anything a failed job held) to the releasing thread (pass
+    them straight from where they were, and keep none). Whatever else still holds one keeps it alive
+    and whole, as before."""
     global _thread
     with _lock:
         if _thread is None or not _thread.is_alive():
@@ -89,14 +90,14 @@ def _release_forever() -> None:
         if isinstance(item, threading.Event):
             item.set()
             continue
-        for trace in item:
-            if trace is not None:
-                _take_apart(trace)
-        item = trace = None  # the last references: what _take_apart left is freed here
+        for value in item:
+            if value is not None:
+                _take_apart(value)
+        item = value = None  # the last references: what _take_apart left is freed here
 
 
-# references to a trace that only the handed-over tuple holds: the tuple's slot, the loop's
-# variable, _take_apart's argument and getrefcount's own
+# references to a trace (or dict) that only the handed-over tuple holds: the tuple's slot, the
+# loop's variable, _take_apart's argument and getrefcount's own
 _SOLE_OWNER_REFS = 4
 # ... and to an entry popped from a sole-owned dict: the local it was popped into, the argument
 # and getrefcount's own
