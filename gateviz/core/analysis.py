@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .nonfinite import ROWS_PER_PASS
 from .trace import SIGMOID_GATES
 
 LEFT_SATURATED = 0.1  # a sigmoid gate below this is "left-saturated" (closed)
@@ -36,14 +37,12 @@ def saturation_fractions(gate: np.ndarray, low: float = LEFT_SATURATED,
     right = np.zeros(gate.shape[1:], np.int64)
     # a few hundred rows at a time: the comparisons stay in cache instead of two (T, units) bool
     # arrays going through memory (a 100k x 1024 gate: ~240 -> ~130 ms); the counts are the same
-    for s in range(0, steps, _ROWS_PER_PASS):
-        rows = gate[s:s + _ROWS_PER_PASS]
+    for s in range(0, steps, ROWS_PER_PASS):  # (< 2^31 rows, so the int32 counts are safe)
+        rows = gate[s:s + ROWS_PER_PASS]
         left += np.add.reduce(rows < low, axis=0, dtype=np.int32)
         right += np.add.reduce(rows > high, axis=0, dtype=np.int32)
     return (left / steps).astype(np.float64), (right / steps).astype(np.float64)
 
-
-_ROWS_PER_PASS = 256  # rows of a (T, units) array reduced at once (< 2^31, so int32 counts are safe)
 
 
 def layer_saturation(quantities: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -128,13 +128,18 @@ def extremes(a: np.ndarray) -> tuple[float, float]:
     return value
 
 
+# rows of a large (T, units) array read in one pass, so that the pass stays in cache (min and max
+# here, the saturation counts in analysis)
+ROWS_PER_PASS = 256
+
+
 def _min_max(a) -> tuple[float, float]:
-    """(min, max), NaN when there is one. A large 2-d array a few hundred rows at a time, each read
+    """(min, max), NaN when there is one. A large 2-d array ROWS_PER_PASS rows at a time, each read
     once for both while in cache: a strided 100k x 1024 gate took ~95 ms in two passes."""
     a = np.asarray(a)
     if a.ndim != 2 or a.size < 1 << 20:
         return float(np.min(a)), float(np.max(a))
-    rows = 256
+    rows = ROWS_PER_PASS
     n = -(-a.shape[0] // rows)
     lows, highs = np.empty(n, a.dtype), np.empty(n, a.dtype)
     for k in range(n):
