@@ -137,3 +137,63 @@ def test_progress_between_chunks_and_a_cancel_stops_the_next_chunk(monkeypatch):
     with pytest.raises(Stop):
         Tracer(model).trace(x, progress=cancel_at_third)
     assert len(calls) == 3, "no chunk ran after the cancel"
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize("inputs,units,batch", [(32, 128, 64), (200, 64, 9)], ids=["64x128", "wide-input"])
+def test_cell_states_read_from_the_workspace_equal_the_step_loop(monkeypatch, inputs, units, batch, reverse):
+    """The cell states come out of the workspace too (no scan): every quantity equals the fused step
+    loop's, in short chunks (the c region moves with the chunk's length), for either direction and
+    for an input wider than the units (the states region is as wide as the input)."""
+    torch.manual_seed(5)
+    module = torch.nn.LSTM(inputs, units, bidirectional=reverse).eval()
+    model = _model(module, inputs)
+    x = np.random.default_rng(5).standard_normal((batch, 37, inputs)).astype("float32")
+    monkeypatch.setattr(onednn_gates, "workspace_steps", lambda N, I, H: 8)  # 8, 8, 8, 8 and 5 steps
+    calls = _spy(monkeypatch)
+    monkeypatch.setattr(engine, "_use_step_loop", lambda *a: False)
+    fast = Tracer(model).trace(x)
+    assert len(calls) > 2 * len(model.layers[0].directions) and len(set(calls)) == 2, "chunks of two lengths"
+    monkeypatch.setattr(engine, "_use_step_loop", lambda *a: True)
+    loop = Tracer(model).trace(x)
+    for key, quantities in loop.states.items():
+        for q, want in quantities.items():
+            np.testing.assert_allclose(fast.states[key][q], want, rtol=1e-5, atol=2e-6, err_msg=f"{key} {q}")
+    xt = torch.as_tensor(x).transpose(0, 1)
+    with torch.no_grad():
+        out = module(xt)[0].transpose(0, 1).numpy()  # (N, T, D*units)
+    got = np.concatenate([fast.get(0, d, "hidden_state") for d in model.layers[0].direction_names()], -1)
+    np.testing.assert_allclose(got, out, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("batch,inputs,units", [(64, 32, 128), (1, 32, 1024), (1, 2048, 1024), (16, 300, 64),
+                                                (3, 5, 100), (8, 64, 512)])
+def test_a_call_s_workspace_stays_within_its_budget(batch, inputs, units):
+    """``workspace_steps`` against oneDNN's real workspace: within the budget (under glibc's 32 MB mmap
+    threshold, and 8 MB while the weights are small) and not far below it."""
+    steps = onednn_gates.workspace_steps(batch, inputs, units)
+    weights = 4 * units * (inputs + units) * 4
+    budget = min(onednn_gates.WORKSPACE_BYTES, max(onednn_gates.CACHED_WORKSPACE_BYTES, 4 * weights))
+    module = torch.nn.LSTM(inputs, units)
+    t = {"Wx": module.weight_ih_l0.detach(), "Wh": module.weight_hh_l0.detach(),
+         "bx": module.bias_ih_l0.detach(), "bh": module.bias_hh_l0.detach()}
+    x = torch.zeros(steps, batch, inputs)
+    zeros = torch.zeros(1, batch, units)
+    gates, h, c = (torch.empty(steps, batch, n) for n in (4 * units, units, units))
+    onednn_gates._fused_forward(x, t, zeros, zeros, gates, h, c, False)
+    with torch.enable_grad():
+        workspace = torch.ops.aten.mkldnn_rnn_layer(
+            x.requires_grad_(True), t["Wx"], t["Wh"], t["bx"], t["bh"], zeros, zeros, False, [steps], 2, units, 1,
+            True, False, False, True)[3]
+    assert 0.8 * budget < workspace.numel() <= budget + (64 << 10), (steps, workspace.numel(), budget)
+
+
+def test_cell_states_looked_for_elsewhere_fail_the_check(monkeypatch):
+    """A c region one step off is caught (the engine then recomputes, as for the gates)."""
+    torch.manual_seed(6)
+    model = _model(torch.nn.LSTM(3, 16), 3)
+    x = torch.as_tensor(np.random.default_rng(6).standard_normal((30, 2, 3)).astype("float32"))
+    real = onednn_gates._regions
+    monkeypatch.setattr(onednn_gates, "_regions", lambda T, N, I, H: (real(T, N, I, H)[0], real(T, N, I, H)[1] + N * H))
+    with pytest.raises(onednn_gates.LayoutMismatch, match="differ by"):
+        onednn_gates.lstm_direction(model.layers[0], Tracer(model)._tensors[(0, 0)], False, x, None, 30)

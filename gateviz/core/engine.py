@@ -121,16 +121,18 @@ def _use_step_loop(layer: RecurrentLayer, batch: int, device: torch.device, dtyp
     the recompute is always cheap.
 
     A float32 LSTM without projection is oneDNN's fused kernel in torch's CPU forward, far
-    cheaper per step than our loop's dispatches and mat-vecs: measured (2 cores, T=200, ratio
-    to torch's forward) the loop was 5-9x for 4 sequences and 2.7x for one of 1024 units,
-    the recompute 1.3x for one sequence and 1.8-2.4x for any batch; the loop won only from
-    16 sequences with batch x units >= 4096 (1.4-1.9x). Other native cells (GRU, float64, a
-    projected LSTM) run torch's own per-step loop, which ours matches: the cost model below.
+    cheaper per step than our loop's dispatches and mat-vecs, and its gates are read from that
+    kernel's workspace (``onednn_gates``). Measured (2 cores, T=200, 32 inputs, ratio to torch's
+    forward), the workspace route against the loop: 1.3-1.7x against 5-11x for 4-8 sequences,
+    1.45x against 1.77x for 64 sequences of 128 units, 1.39x against 1.47x for 32 of 512; the
+    loop won from batch x units = 16,384 (64 x 256: 1.54x against 1.75x; 64 x 512, 128 x 256).
+    Other native cells (GRU, float64, a projected LSTM) run torch's own per-step loop, which
+    ours matches: the cost model below.
     """
     if device.type != "cpu" or layer.cell not in ("lstm", "gru"):
         return False
     if layer.cell == "lstm" and dtype == torch.float32 and not layer.proj_size and torch.backends.mkldnn.is_available():
-        return batch >= 16 and batch * layer.units >= 4096
+        return batch * layer.units > 8192
     G, H, Hr = layer.gates, layer.units, layer.hidden_size
     recompute_per_step = batch * G * H * (Hr / _GEMM_MAC_PER_S + _ELEMENTWISE_S)
     return recompute_per_step > _STEP_LOOP_OVERHEAD_S

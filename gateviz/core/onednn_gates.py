@@ -1,24 +1,30 @@
-"""An LSTM's gates as oneDNN's fused forward computed them, read from its training workspace.
+"""An LSTM's gates and cell states as oneDNN's fused forward computed them, read from its training workspace.
 
 torch's CPU LSTM forward (float32, no projection) is oneDNN's fused kernel, which returns only h.
-Run for training, the kernel also keeps every step's activated gates in a workspace for its
-backward pass. Reading them there costs one forward in training mode plus a copy, where
-recomputing them from h (``native_gates.gates_from_h``) repeats every matmul once more:
-measured on 2 cores against torch's inference forward, a 2x1024 LSTM over 5,000 steps traced
-in 1.2x instead of 1.45x, one sequence of 128 units in 1.2x instead of 1.5x, 8 sequences of
-512 units in 1.55x instead of 2.2x.
+Run for training, the kernel also keeps every step's activated gates and cell state in a workspace
+for its backward pass. Reading them there costs one forward in training mode plus a copy, where
+recomputing them from h (``native_gates.gates_from_h``) repeats every matmul once more and scans c:
+measured on 2 cores against torch's inference forward, a 2x1024 LSTM over 5,000 steps traced in
+1.1-1.2x instead of 1.45x, one sequence of 128 units in 1.2x instead of 1.5x, 64 sequences of 128
+units in 1.45x against the step loop's 1.77x (``engine._use_step_loop``).
 
-The workspace is oneDNN's private buffer, so its layout is checked on every chunk, not
-trusted: the gates of the chunk's first and last steps are computed here from x_t and h_{t-1}
-and must agree with what was read. Any disagreement (another oneDNN, another layout, no
-workspace at all) raises ``LayoutMismatch``; the engine then recomputes the gates as before and
-stops asking for the workspace in this process.
+The workspace is oneDNN's private buffer, so its layout is checked, not trusted: on the first and
+the last chunk of a direction (the chunks between have the first one's shape) the gates and c of
+the chunk's first and last steps are computed here, for its first and last sequence, and must
+agree with what was read. Any disagreement (another oneDNN, another layout, no workspace at all)
+raises ``LayoutMismatch``; the engine then recomputes the gates as before and stops asking for
+the workspace in this process.
 
-The layout read (oneDNN's RNN primitive as torch 2.x builds it for one layer and direction):
-the workspace starts with the gates, (T, N, ld) float32 in processing order, each row holding
-i, f, g, o (H each, activated) and padding up to ld, where ld is 4H rounded up to 16 floats
-and 16 more when that is a multiple of 256 (oneDNN's ``get_good_ld``, against cache aliasing).
-The cell state is scanned from the gates as on the recompute path (``native_gates.lstm_quantities``).
+The layout read (oneDNN's RNN primitive as torch 2.x builds it for one layer and direction, offsets
+in float32 elements, each region starting on a 4 KB page):
+  * the gates, (T, N, ld) in processing order, each row holding i, f, g, o (H each, activated) and
+    padding up to ld, where ld is 4H rounded up to 16 floats and 16 more when that is a multiple
+    of 256 (oneDNN's ``get_good_ld``, against cache aliasing);
+  * two regions of states, (2, T+1, N, ld') with ld' the good ld of max(input, H), and (T, N, ld(H));
+  * the cell states, (2, T+1, N, H): c after step t at slot (1, t+1), for every step but the last,
+    whose c is the c_T the kernel returns.
+Each call's workspace is held under 8 MB while the weights are small (it is then still in the cache
+when the next call reuses it) and under 28 MB at most (glibc's heap, ``heap``).
 
 Qt-free; the engine (``Tracer._layer``) decides when to use it.
 """
@@ -30,19 +36,30 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from . import heap
 from .model import RecurrentLayer
-from .native_gates import lstm_quantities
 
 _LSTM_MODE = 2  # ideep::rnn_kind::LSTM (torch/_decomp/decompositions.py calls the same op with it)
-# How far a gate read from the workspace may be from the one computed here: float32 sums of a
-# few thousand products in another order differ by ~1e-6; a wrong offset reads other numbers
+# How far a gate or cell state read from the workspace may be from the one computed here: float32
+# sums of a few thousand products in another order differ by ~1e-6 (c by that relative to its size);
+# a wrong offset reads other numbers
 _CHECK_ATOL = 1e-4
+_CHECK_RTOL = 1e-5
+# One training forward's workspace stays under the heap's 32 MB mmap threshold (``heap``): above it
+# every call faulted its pages in again, 1.5-2x the forward's time for 64 sequences of 128 units
+WORKSPACE_BYTES = 28 << 20
+# ... and near 8 MB while the weights are small: the next call then reuses a workspace still in the
+# cache. Measured (2 cores, 32 MB L3, 64 sequences of 128 units, T=200, ratio to torch's forward):
+# 1.45-1.47x at 8 MB, 1.47-1.61x at 12-16, 1.58-1.63x at 28. Each call also lays the weights out
+# anew (~3 ms for 1024 units), so large weights keep calls long: 1.14-1.18x at 28 MB, 1.25-1.35x at 8
+CACHED_WORKSPACE_BYTES = 8 << 20
+_PAGE = 1024  # float32 elements: oneDNN starts each region of a workspace on a 4 KB page
 
 _disabled = False  # set after a mismatch: this process recomputes from then on
 
 
 class LayoutMismatch(RuntimeError):
-    """The workspace did not hold the gates where they were looked for (the engine recomputes)."""
+    """The workspace did not hold the gates or cell states where they were looked for (the engine recomputes)."""
 
 
 def usable(layer: RecurrentLayer, dtype: torch.dtype, device: torch.device) -> bool:
@@ -63,16 +80,40 @@ def _good_ld(width: int) -> int:
     return ld + 16 if ld % 256 == 0 else ld
 
 
+def _regions(T: int, N: int, I: int, H: int) -> tuple[int, int]:
+    """Where a T-step workspace keeps the gates and the cell states, in float32 elements: the gates'
+    row length (ld) and the offset of c after the first step (see the module docstring)."""
+    ldg = _good_ld(4 * H)
+
+    def pages(n: int) -> int:
+        return -(-n // _PAGE) * _PAGE
+
+    states = pages(T * N * ldg) + pages(2 * (T + 1) * N * _good_ld(max(I, H))) + pages(T * N * _good_ld(H))
+    return ldg, states + (T + 2) * N * H
+
+
+def workspace_steps(N: int, I: int, H: int) -> int:
+    """Steps per training forward: its workspace at most ``WORKSPACE_BYTES``, at most 4x the weights
+    when that is more than ``CACHED_WORKSPACE_BYTES``. Per step and sequence the workspace holds
+    (measured, 64-1024 units, 8-1000 inputs) a row of gates, six rows of states as wide as the wider
+    of input and h, one as wide as h, and 4H floats of cell states."""
+    per_step = N * (_good_ld(4 * H) + 6 * _good_ld(max(I, H)) + _good_ld(H) + 4 * H) * 4
+    once = N * (6 * _good_ld(max(I, H)) + 4 * H) * 4 + 16 * _PAGE * 4  # states before the first step, page ends
+    weights = 4 * H * (I + H) * 4
+    budget = min(WORKSPACE_BYTES, max(CACHED_WORKSPACE_BYTES, 4 * weights))
+    return max(1, (budget - once) // per_step)
+
+
 def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gates_out: Tensor,
-                   h_out: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
+                   h_out: Tensor, c_out: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
     """One forward pass of oneDNN's LSTM in training mode over x (T, N, I), given in processing order.
 
-    Writes the gates copied out of its workspace into ``gates_out`` (T, N, 4H: i, f, g, o) and h
-    into ``h_out`` (T, N, H), both in time order (reversed back when ``reverse``); returns the
-    state after the last step, h_T and c_T (1, N, H)."""
-    T, N, _ = x.shape
+    Copies the gates (T, N, 4H: i, f, g, o) and the cell states (T, N, H) out of its workspace into
+    ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (reversed back
+    when ``reverse``); returns the state after the last step, h_T and c_T (1, N, H)."""
+    T, N, I = x.shape
     H = h0.shape[-1]
-    ld = _good_ld(4 * H)
+    ld, c_at = _regions(T, N, I, H)
     with torch.enable_grad():  # the kernel fills its workspace only when a gradient may follow
         xg = x.detach().requires_grad_(True)
         try:
@@ -81,40 +122,56 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
                 True)
         except RuntimeError as exc:  # e.g. a torch whose op takes other arguments
             raise LayoutMismatch(f"oneDNN's training forward failed: {exc}") from exc
-    if workspace is None or workspace.dtype != torch.uint8 or workspace.numel() < T * N * ld * 4:
-        raise LayoutMismatch("no workspace, or one too small to hold the gates")
-    rows = workspace[: T * N * ld * 4].view(torch.float32).view(T, N, ld)[..., : 4 * H]  # (T, N, 4H), no copy
-    h = h.detach()
+    c_end = c_at + (T - 1) * N * H
+    if workspace is None or workspace.dtype != torch.uint8 or workspace.numel() < max(T * N * ld, c_end) * 4:
+        raise LayoutMismatch("no workspace, or one too small to hold the gates and cell states")
+    floats = workspace.view(torch.float32)
+    rows = floats[: T * N * ld].view(T, N, ld)[..., : 4 * H]  # (T, N, 4H), no copy
+    cells = floats[c_at:c_end].view(T - 1, N, H)  # c of every step but the last (that is c_T)
+    h, cT = h.detach(), cT.detach()
     if reverse:  # one copy each, straight into time order
         back = torch.arange(T - 1, -1, -1)
         torch.index_select(rows, 0, back, out=gates_out)
         torch.index_select(h, 0, back, out=h_out)
+        torch.index_select(cells, 0, back[1:], out=c_out[1:])  # c_out[k+1] is step T-2-k taken
+        c_out[0] = cT[0]
     else:
         gates_out.copy_(rows)
         h_out.copy_(h)
-    return hT.detach(), cT.detach()  # the workspace (~3.8x the gates) goes with the graph
+        c_out[:-1] = cells
+        c_out[-1] = cT[0]
+    return hT.detach(), cT  # the workspace (~3.8x the gates) goes with the graph
 
 
-def _expected_gates(x_t: Tensor, h_prev: Tensor, t: dict[str, Tensor]) -> Tensor:
-    """The activated gates (N, 4H: i, f, g, o) of one step, computed here from x_t (N, I) and h_{t-1} (N, H)."""
-    pre = torch.addmm(t["bx"] + t["bh"], x_t, t["Wx"].t()).addmm_(h_prev, t["Wh"].t())
-    H = pre.shape[-1] // 4
-    i, f, g, o = pre.split(H, dim=-1)
-    return torch.cat([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=-1)
-
-
-def _check(x: Tensor, h: Tensor, h0: Tensor, gates: Tensor, t: dict[str, Tensor], reverse: bool) -> None:
-    """The gates read from the workspace for the first and last steps taken, against the same steps
-    computed here. x (T, N, I) in processing order; h and gates in time order."""
-    T = x.shape[0]
-    for s in {0, T - 1}:  # processing order
-        at = T - 1 - s if reverse else s
-        before = at + 1 if reverse else at - 1
-        h_prev = h0[0] if s == 0 else h[before]
-        want = _expected_gates(x[s], h_prev, t)
-        if not torch.allclose(gates[at], want, rtol=0, atol=_CHECK_ATOL):
-            worst = (gates[at] - want).abs().max().item()
-            raise LayoutMismatch(f"step {s} of a chunk: gates read from the workspace differ by {worst:.3g}")
+def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: Tensor, t: dict[str, Tensor],
+           reverse: bool) -> None:
+    """The gates and cell states read from the workspace for the first and last steps taken, of the
+    first and last sequence, against the same computed here. x (T, N, I) in processing order; h, c
+    and gates in time order. The last step's c is oneDNN's returned c_T, so its check tests the
+    workspace's last c before it. A wrong offset or row length reads other numbers in any row, so
+    two sequences tell as much as all, for a few small ops."""
+    T, N = x.shape[:2]
+    H = h.shape[-1]
+    seqs = [0, N - 1] if N > 1 else [0]
+    first, last = (T - 1, 0) if reverse else (0, T - 1)  # time order
+    # the rows checked, (k, ...): the first step from (h0, c0), the last from the step before it
+    x_rows = torch.cat([x[0, seqs], x[T - 1, seqs]]) if T > 1 else x[0, seqs]
+    h_prev, c_prev = h0[0, seqs], c0[0, seqs]
+    got = torch.cat([gates[first, seqs], c[first, seqs]], dim=-1)  # (k, 5H)
+    if T > 1:
+        before = last + 1 if reverse else last - 1
+        h_prev, c_prev = torch.cat([h_prev, h[before, seqs]]), torch.cat([c_prev, c[before, seqs]])
+        got = torch.cat([got, torch.cat([gates[last, seqs], c[last, seqs]], dim=-1)])
+    pre = torch.addmm(t["bx"] + t["bh"], x_rows, t["Wx"].t()).addmm_(h_prev, t["Wh"].t())  # (k, 4H)
+    want = torch.cat([pre, c_prev], dim=-1)  # (k, 5H): [i, f, g, o, c]
+    torch.sigmoid_(want[:, :4 * H])
+    torch.tanh(pre[:, 2 * H:3 * H], out=want[:, 2 * H:3 * H])
+    i, f, g = want[:, :H], want[:, H:2 * H], want[:, 2 * H:3 * H]
+    want[:, 4 * H:].mul_(f).addcmul_(i, g)  # c = f * c_prev + i * g
+    worst = float((got - want).abs_().sub_(want.abs().mul_(_CHECK_RTOL)).max())
+    if not worst <= _CHECK_ATOL:  # NaN fails too
+        raise LayoutMismatch(f"a chunk's first or last step: gates or cell states read from the workspace "
+                             f"differ by {worst:.3g}")
 
 
 def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
@@ -122,29 +179,34 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
                    tick: Callable[[float], None] | None = None) -> dict[str, Tensor]:
     """Every gate and state of one LSTM direction: x (T, N, I) -> quantity -> (T, N, H), time-aligned.
 
-    Runs the input in chunks of ``chunk_steps`` steps in the direction's own order (a backward
-    direction reversed, then realigned), carrying (h, c) across them; ``tick(fraction)`` between
-    chunks (progress, and the caller's chance to cancel by raising). ``init`` (h0, c0): the state
-    before the first step taken, else zeros. Raises ``LayoutMismatch`` (see the module docstring).
+    Runs the input in chunks of at most ``chunk_steps`` steps (fewer when the workspace would pass
+    ``WORKSPACE_BYTES``) in the direction's own order (a backward direction reversed, then realigned),
+    carrying (h, c) across them; ``tick(fraction)`` between chunks (progress, and the caller's chance
+    to cancel by raising). ``init`` (h0, c0): the state before the first step taken, else zeros.
+    Raises ``LayoutMismatch`` (see the module docstring).
     """
     T, N, _ = x.shape
     H = layer.units
+    heap.keep_heap_warm()
+    chunk_steps = min(chunk_steps, workspace_steps(N, x.shape[2], H))
     if init is None:
         h0 = c0 = x.new_zeros(1, N, H)
     else:
         h0 = init[0].expand(N, H)[None].contiguous()  # (1, N, H)
         c0 = init[1].expand(N, H)[None].contiguous()
     gates = x.new_empty(T, N, 4 * H)  # (T, N, [i, f, g, o]), time-aligned
-    h_all = x.new_empty(T, N, H)
+    h_all, c_all = x.new_empty(T, N, H), x.new_empty(T, N, H)
     starts = list(range(0, T, chunk_steps))
     for n_done, s in enumerate(reversed(starts) if reverse else starts):
         if tick is not None and n_done:
             tick(n_done / len(starts))
         xc = x[s:s + chunk_steps]
         xc = xc.flip(0) if reverse else xc.contiguous()  # (Tc, N, I) in processing order
-        gates_c, h_c = gates[s:s + chunk_steps], h_all[s:s + chunk_steps]  # contiguous views
-        h0_next, c0_next = _fused_forward(xc, t, h0, c0, gates_c, h_c, reverse)
-        _check(xc, h_c, h0, gates_c, t, reverse)
+        part = slice(s, s + chunk_steps)  # contiguous views of this chunk's steps
+        h0_next, c0_next = _fused_forward(xc, t, h0, c0, gates[part], h_all[part], c_all[part], reverse)
+        if n_done in (0, len(starts) - 1):  # the chunks between have the first one's shape, so its layout
+            _check(xc, h_all[part], c_all[part], h0, c0, gates[part], t, reverse)
         h0, c0 = h0_next, c0_next
     i, f, g, o = gates.split(H, dim=-1)
-    return lstm_quantities(i, f, g, o, h_all, reverse, None if init is None else init[1])
+    return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
+            "cell_state": c_all, "hidden_state": h_all}
