@@ -43,6 +43,7 @@ def _spy(monkeypatch) -> list[int]:
 @pytest.fixture(autouse=True)
 def _enabled(monkeypatch):
     monkeypatch.setattr(onednn_gates, "_disabled", False)  # a fallback in one test must not leak into others
+    monkeypatch.setattr(onednn_gates, "_checked", set())  # nor a layout checked in another
 
 
 @pytest.mark.parametrize("batch", [None, 3], ids=["one", "batch3"])
@@ -197,3 +198,20 @@ def test_cell_states_looked_for_elsewhere_fail_the_check(monkeypatch):
     monkeypatch.setattr(onednn_gates, "_regions", lambda T, N, I, H: (real(T, N, I, H)[0], real(T, N, I, H)[1] + N * H))
     with pytest.raises(onednn_gates.LayoutMismatch, match="differ by"):
         onednn_gates.lstm_direction(model.layers[0], Tracer(model)._tensors[(0, 0)], False, x, None, 30)
+
+
+def test_each_call_shape_is_checked_once_per_process(monkeypatch):
+    """The layout is a function of the call's shape: checked the first time a shape runs, trusted after."""
+    torch.manual_seed(7)
+    model = _model(torch.nn.LSTM(3, 16), 3)
+    monkeypatch.setattr(onednn_gates, "workspace_steps", lambda N, I, H: 10)
+    checked = []
+    real = onednn_gates._check
+    monkeypatch.setattr(onednn_gates, "_check", lambda x, *a: (checked.append(x.shape[0]), real(x, *a)))
+    rng = np.random.default_rng(7)
+    Tracer(model).trace(rng.standard_normal((4, 25, 3)).astype("float32"))  # calls of 10, 10 and 5 steps
+    assert sorted(checked) == [5, 10]
+    Tracer(model).trace(rng.standard_normal((4, 25, 3)).astype("float32"))
+    assert sorted(checked) == [5, 10], "the same shapes are not checked again"
+    Tracer(model).trace(rng.standard_normal((4, 27, 3)).astype("float32"))
+    assert sorted(checked) == [5, 7, 10], "a new shape is"
