@@ -9,9 +9,10 @@ tanh/relu RNN) take one of two fast paths, chosen per layer by ``_use_step_loop`
     two batched matmuls, and recover the LSTM cell state with a cheap elementwise scan
     c_t = f_t * c_{t-1} + i_t * g_t (in sqrt(T) chunks, ~3*sqrt(T) vectorised ops).
     A float32 LSTM on the CPU skips the recompute: oneDNN's fused forward, run in
-    training mode, leaves every gate in its workspace (``onednn_gates``, checked);
-  * a batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM, nine
-    for a GRU) writing every gate straight into the trace's arrays. For a batch the
+    training mode, leaves every gate and cell state in its workspace (``onednn_gates``,
+    checked), for one sequence and for batches up to batch x units = 8192;
+  * a larger batch on the CPU: a fused step loop (seven tensor ops per step for an LSTM,
+    nine for a GRU) writing every gate straight into the trace's arrays. For a batch the
     native forward is already a chain of efficient GEMMs, so repeating them in a
     recompute would cost as much again.
 
