@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     default_threads = torch.get_num_threads()
     print(f"torch {torch.__version__}, {default_threads} threads, best of {args.repeat} interleaved")
-    print(f"{'row':>3} {'model':>16} {'T':>6} {'batch':>5} {'threads':>7} {'native s':>9} {'trace s':>8} {'ratio':>6}  target")
+    print(f"{'row':>3} {'model':>16} {'T':>6} {'batch':>5} {'threads':>7} {'native ms':>10} {'trace ms':>9} {'ratio':>6}  target")
     ok = True
     wanted = {int(r) for r in args.rows.split(",")}
     for row, cell, layers, units, T, N, threads, target in ROWS:
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         ratio = traced / native
         ok &= ratio <= target
         print(f"{row:>3} {f'{layers}x{cell.upper()} {units}':>16} {T:>6} {N:>5} {torch.get_num_threads():>7} "
-              f"{native:>9.2f} {traced:>8.2f} {ratio:>6.2f}  <= {target} {'ok' if ratio <= target else 'MISSED'}",
+              f"{native * 1e3:>10.1f} {traced * 1e3:>9.1f} {ratio:>6.2f}  <= {target} {'ok' if ratio <= target else 'MISSED'}",
               flush=True)
     torch.set_num_threads(default_threads)
     if args.long:

@@ -110,11 +110,13 @@ def workspace_steps(N: int, I: int, H: int) -> int:
 
 def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gates_out: Tensor,
                    h_out: Tensor, c_out: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
-    """One forward pass of oneDNN's LSTM in training mode over x (T, N, I), given in processing order.
+    """One forward pass of oneDNN's LSTM in training mode over x (T, N, I) in time order, from the
+    last step to the first when ``reverse`` (the kernel's own right-to-left direction).
 
     Copies the gates (T, N, 4H: i, f, g, o) and the cell states (T, N, H) out of its workspace into
-    ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (reversed back
-    when ``reverse``); returns the state after the last step, h_T and c_T (1, N, H)."""
+    ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (the workspace
+    holds them in processing order, reversed back when ``reverse``; h comes in time order); returns
+    the state after the last step taken, h_T and c_T (1, N, H)."""
     T, N, I = x.shape
     H = h0.shape[-1]
     ld, c_at = _regions(T, N, I, H)
@@ -122,7 +124,7 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
         xg = x.detach().requires_grad_(True)
         try:
             h, hT, cT, workspace = torch.ops.aten.mkldnn_rnn_layer(
-                xg, t["Wx"], t["Wh"], t["bx"], t["bh"], h0, c0, False, [T], _LSTM_MODE, H, 1, True, False, False,
+                xg, t["Wx"], t["Wh"], t["bx"], t["bh"], h0, c0, reverse, [T], _LSTM_MODE, H, 1, True, False, False,
                 True)
         except RuntimeError as exc:  # e.g. a torch whose op takes other arguments
             raise LayoutMismatch(f"oneDNN's training forward failed: {exc}") from exc
@@ -133,15 +135,14 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
     rows = floats[: T * N * ld].view(T, N, ld)[..., : 4 * H]  # (T, N, 4H), no copy
     cells = floats[c_at:c_end].view(T - 1, N, H)  # c of every step but the last (that is c_T)
     h, cT = h.detach(), cT.detach()
+    h_out.copy_(h)
     if reverse:  # one copy each, straight into time order
         back = torch.arange(T - 1, -1, -1)
         torch.index_select(rows, 0, back, out=gates_out)
-        torch.index_select(h, 0, back, out=h_out)
         torch.index_select(cells, 0, back[1:], out=c_out[1:])  # c_out[k+1] is step T-2-k taken
         c_out[0] = cT[0]
     else:
         gates_out.copy_(rows)
-        h_out.copy_(h)
         c_out[:-1] = cells
         c_out[-1] = cT[0]
     return hT.detach(), cT  # the workspace (~3.8x the gates) goes with the graph
@@ -150,8 +151,7 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
 def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: Tensor, t: dict[str, Tensor],
            reverse: bool) -> None:
     """The gates and cell states read from the workspace for the first and last steps taken, of the
-    first and last sequence, against the same computed here. x (T, N, I) in processing order; h, c
-    and gates in time order. The last step's c is oneDNN's returned c_T, so its check tests the
+    first and last sequence, against the same computed here. x, h, c and gates in time order. The last step's c is oneDNN's returned c_T, so its check tests the
     workspace's last c before it. A wrong offset or row length reads other numbers in any row, so
     two sequences tell as much as all, for a few small ops."""
     T, N = x.shape[:2]
@@ -159,7 +159,7 @@ def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: Tenso
     seqs = [0, N - 1] if N > 1 else [0]
     first, last = (T - 1, 0) if reverse else (0, T - 1)  # time order
     # the rows checked, (k, ...): the first step from (h0, c0), the last from the step before it
-    x_rows = torch.cat([x[0, seqs], x[T - 1, seqs]]) if T > 1 else x[0, seqs]
+    x_rows = torch.cat([x[first, seqs], x[last, seqs]]) if T > 1 else x[first, seqs]
     h_prev, c_prev = h0[0, seqs], c0[0, seqs]
     got = torch.cat([gates[first, seqs], c[first, seqs]], dim=-1)  # (k, 5H)
     if T > 1:
@@ -184,8 +184,8 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
     """Every gate and state of one LSTM direction: x (T, N, I) -> quantity -> (T, N, H), time-aligned.
 
     Runs the input in chunks of at most ``chunk_steps`` steps (fewer when the workspace would pass
-    ``WORKSPACE_BYTES``) in the direction's own order (a backward direction reversed, then realigned),
-    carrying (h, c) across them; ``tick(fraction)`` between chunks (progress, and the caller's chance
+    ``WORKSPACE_BYTES``) in the direction's own order (a backward direction from the last chunk
+    to the first, each run right to left), carrying (h, c) across them; ``tick(fraction)`` between chunks (progress, and the caller's chance
     to cancel by raising). ``init`` (h0, c0): the state before the first step taken, else zeros.
     Raises ``LayoutMismatch`` (see the module docstring).
     """
@@ -204,8 +204,7 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
     for n_done, s in enumerate(reversed(starts) if reverse else starts):
         if tick is not None and n_done:
             tick(n_done / len(starts))
-        xc = x[s:s + chunk_steps]
-        xc = xc.flip(0) if reverse else xc.contiguous()  # (Tc, N, I) in processing order
+        xc = x[s:s + chunk_steps].contiguous()  # (Tc, N, I), a view of x
         part = slice(s, s + chunk_steps)  # contiguous views of this chunk's steps
         h0_next, c0_next = _fused_forward(xc, t, h0, c0, gates[part], h_all[part], c_all[part], reverse)
         shape = (xc.shape[0], N, xc.shape[2], H)
