@@ -102,8 +102,25 @@ class Probe:
         return self.worst
 
 
-def run_events(app, seconds: float, until=None) -> None:
-    """Run the event loop for ``seconds`` (after ``until()`` turns true, when given).
+CLOSED_DIALOGS: list[str] = []
+
+
+def _close_dialogs() -> None:
+    """A modal dialog (an error, a question) would wait for a click forever: print it and close it
+    unanswered (a question: "no"); its title goes to CLOSED_DIALOGS."""
+    from PySide6.QtWidgets import QApplication
+
+    modal = QApplication.activeModalWidget()
+    if modal is not None:
+        text = getattr(modal, "text", lambda: "")()
+        print(f"{'':18s} (a dialog was closed unanswered: {modal.windowTitle()!r}: {text!r})", flush=True)
+        CLOSED_DIALOGS.append(modal.windowTitle() or type(modal).__name__)
+        modal.reject()
+
+
+def run_events(app, seconds: float, until=None, limit: float | None = None) -> None:
+    """Run the event loop for ``seconds`` (after ``until()`` turns true, when given; at most
+    ``limit`` seconds in all, when given).
 
     A real QEventLoop, idle between events as the app's is: a loop polling processEvents every
     millisecond woke the GUI thread 1000 times a second, which on 2 cores took a core from torch's
@@ -112,11 +129,14 @@ def run_events(app, seconds: float, until=None) -> None:
 
     loop = QEventLoop()
     deadline = [None if until is not None else time.perf_counter() + seconds]
+    give_up = None if limit is None else time.perf_counter() + limit
 
     def check() -> None:
+        _close_dialogs()
         if deadline[0] is None and until():
             deadline[0] = time.perf_counter() + seconds
-        if deadline[0] is not None and time.perf_counter() >= deadline[0]:
+        now = time.perf_counter()
+        if (deadline[0] is not None and now >= deadline[0]) or (give_up is not None and now >= give_up):
             loop.quit()
 
     timer = QTimer()
@@ -166,7 +186,19 @@ def cancel_row(app, probe: Probe, window, x: np.ndarray) -> None:
         run_events(app, 0.2)
         probe.start()
         QTimer.singleShot(0, lambda xs=xs: window.set_sequence(xs, "bench cancel"))
-        run_events(app, 0.0, lambda: any(wanted in m for m in messages))
+        dialogs = len(CLOSED_DIALOGS)
+
+        def started_or_asked() -> bool:
+            # a big model: the held trace and a new one may not fit in memory, and the app asks
+            # (modal) whether to trace fewer steps; answered "no" (run_events), the stage is skipped
+            return len(CLOSED_DIALOGS) > dialogs or any(wanted in m for m in messages)
+
+        run_events(app, 0.0, started_or_asked, limit=600)
+        if len(CLOSED_DIALOGS) > dialogs:
+            window.runner.progress.disconnect(slot)
+            probe.stop()
+            print(f"{'cancel':18s} ({name}: skipped, a dialog came up instead)", flush=True)
+            continue
         job = window.runner._running[1] if window.runner._running is not None else None  # its worker thread
         if job is None or not job.is_alive():
             window.runner.progress.disconnect(slot)

@@ -215,3 +215,22 @@ def test_each_call_shape_is_checked_once_per_process(monkeypatch):
     assert sorted(checked) == [5, 10], "the same shapes are not checked again"
     Tracer(model).trace(rng.standard_normal((4, 27, 3)).astype("float32"))
     assert sorted(checked) == [5, 7, 10], "a new shape is"
+
+
+def test_a_large_trace_keeps_its_four_gates_in_separate_arrays(monkeypatch):
+    """Above JOINED_GATES_BYTES each gate is its own array (freeing one blocks the GIL a quarter as
+    long), with the same numbers as the joined buffer, both directions."""
+    torch.manual_seed(8)
+    model = _model(torch.nn.LSTM(3, 16, bidirectional=True), 3)
+    x = np.random.default_rng(8).standard_normal((5, 33, 3)).astype("float32")
+    monkeypatch.setattr(onednn_gates, "workspace_steps", lambda N, I, H: 10)
+    joined = Tracer(model).trace(x)
+    assert np.may_share_memory(joined.get(0, "forward", "input_gate"), joined.get(0, "forward", "output_gate"))
+    monkeypatch.setattr(onednn_gates, "JOINED_GATES_BYTES", 0)
+    split = Tracer(model).trace(x)
+    gates = ("input_gate", "forget_gate", "cell_candidate", "output_gate")
+    for d in ("forward", "backward"):
+        arrays = [split.get(0, d, q) for q in gates]
+        assert not any(np.may_share_memory(a, b) for k, a in enumerate(arrays) for b in arrays[k + 1:])
+        for q in joined.quantities:
+            np.testing.assert_array_equal(split.get(0, d, q), joined.get(0, d, q), err_msg=f"{d} {q}")

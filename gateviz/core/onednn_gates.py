@@ -53,6 +53,10 @@ WORKSPACE_BYTES = 28 << 20
 # 1.45-1.47x at 8 MB, 1.47-1.61x at 12-16, 1.58-1.63x at 28. Each call also lays the weights out
 # anew (~3 ms for 1024 units), so large weights keep calls long: 1.14-1.18x at 28 MB, 1.25-1.35x at 8
 CACHED_WORKSPACE_BYTES = 8 << 20
+# The gates of a trace larger than this are four arrays rather than one: torch frees a tensor with
+# the GIL held, ~60 ms a GB, and a replaced or cancelled trace's 1.6 GB of gates (100k steps of
+# 1024 units) blocked the window ~100 ms (``release`` frees one array at a time)
+JOINED_GATES_BYTES = 256 << 20
 _PAGE = 1024  # float32 elements: oneDNN starts each region of a workspace on a 4 KB page
 
 _disabled = False  # set after a mismatch: this process recomputes from then on
@@ -108,13 +112,13 @@ def workspace_steps(N: int, I: int, H: int) -> int:
     return max(1, (budget - once) // per_step)
 
 
-def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gates_out: Tensor,
+def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gates_out: Tensor | tuple[Tensor, ...],
                    h_out: Tensor, c_out: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
     """One forward pass of oneDNN's LSTM in training mode over x (T, N, I) in time order, from the
     last step to the first when ``reverse`` (the kernel's own right-to-left direction).
 
-    Copies the gates (T, N, 4H: i, f, g, o) and the cell states (T, N, H) out of its workspace into
-    ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (the workspace
+    Copies the gates (T, N, 4H: i, f, g, o; or four (T, N, H) arrays) and the cell states (T, N, H)
+    out of its workspace into ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (the workspace
     holds them in processing order, reversed back when ``reverse``; h comes in time order); returns
     the state after the last step taken, h_T and c_T (1, N, H)."""
     T, N, I = x.shape
@@ -136,22 +140,27 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
     cells = floats[c_at:c_end].view(T - 1, N, H)  # c of every step but the last (that is c_T)
     h, cT = h.detach(), cT.detach()
     h_out.copy_(h)
+    parts = [(gates_out, rows)] if isinstance(gates_out, Tensor) else \
+        [(out, rows[..., q * H:(q + 1) * H]) for q, out in enumerate(gates_out)]
     if reverse:  # one copy each, straight into time order
         back = torch.arange(T - 1, -1, -1)
-        torch.index_select(rows, 0, back, out=gates_out)
+        for out, part in parts:
+            torch.index_select(part, 0, back, out=out)
         torch.index_select(cells, 0, back[1:], out=c_out[1:])  # c_out[k+1] is step T-2-k taken
         c_out[0] = cT[0]
     else:
-        gates_out.copy_(rows)
+        for out, part in parts:
+            out.copy_(part)
         c_out[:-1] = cells
         c_out[-1] = cT[0]
     return hT.detach(), cT  # the workspace (~3.8x the gates) goes with the graph
 
 
-def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: Tensor, t: dict[str, Tensor],
-           reverse: bool) -> None:
+def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: tuple[Tensor, ...],
+           t: dict[str, Tensor], reverse: bool) -> None:
     """The gates and cell states read from the workspace for the first and last steps taken, of the
-    first and last sequence, against the same computed here. x, h, c and gates in time order. The last step's c is oneDNN's returned c_T, so its check tests the
+    first and last sequence, against the same computed here. x, h, c and the gates (i, f, g, o) in
+    time order. The last step's c is oneDNN's returned c_T, so its check tests the
     workspace's last c before it. A wrong offset or row length reads other numbers in any row, so
     two sequences tell as much as all, for a few small ops."""
     T, N = x.shape[:2]
@@ -161,11 +170,11 @@ def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: Tenso
     # the rows checked, (k, ...): the first step from (h0, c0), the last from the step before it
     x_rows = torch.cat([x[first, seqs], x[last, seqs]]) if T > 1 else x[first, seqs]
     h_prev, c_prev = h0[0, seqs], c0[0, seqs]
-    got = torch.cat([gates[first, seqs], c[first, seqs]], dim=-1)  # (k, 5H)
+    got = torch.cat([q[first, seqs] for q in gates] + [c[first, seqs]], dim=-1)  # (k, 5H)
     if T > 1:
         before = last + 1 if reverse else last - 1
         h_prev, c_prev = torch.cat([h_prev, h[before, seqs]]), torch.cat([c_prev, c[before, seqs]])
-        got = torch.cat([got, torch.cat([gates[last, seqs], c[last, seqs]], dim=-1)])
+        got = torch.cat([got, torch.cat([q[last, seqs] for q in gates] + [c[last, seqs]], dim=-1)])
     pre = torch.addmm(t["bx"] + t["bh"], x_rows, t["Wx"].t()).addmm_(h_prev, t["Wh"].t())  # (k, 4H)
     want = torch.cat([pre, c_prev], dim=-1)  # (k, 5H): [i, f, g, o, c]
     torch.sigmoid_(want[:, :4 * H])
@@ -198,7 +207,12 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
     else:
         h0 = init[0].expand(N, H)[None].contiguous()  # (1, N, H)
         c0 = init[1].expand(N, H)[None].contiguous()
-    gates = x.new_empty(T, N, 4 * H)  # (T, N, [i, f, g, o]), time-aligned
+    if T * N * 4 * H * x.element_size() > JOINED_GATES_BYTES:
+        gates = None  # four arrays: a free of one is a quarter as long
+        quantities = tuple(x.new_empty(T, N, H) for _ in range(4))  # i, f, g, o, time-aligned
+    else:
+        gates = x.new_empty(T, N, 4 * H)  # (T, N, [i, f, g, o]), time-aligned
+        quantities = gates.split(H, dim=-1)
     h_all, c_all = x.new_empty(T, N, H), x.new_empty(T, N, H)
     starts = list(range(0, T, chunk_steps))
     for n_done, s in enumerate(reversed(starts) if reverse else starts):
@@ -206,12 +220,14 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
             tick(n_done / len(starts))
         xc = x[s:s + chunk_steps].contiguous()  # (Tc, N, I), a view of x
         part = slice(s, s + chunk_steps)  # contiguous views of this chunk's steps
-        h0_next, c0_next = _fused_forward(xc, t, h0, c0, gates[part], h_all[part], c_all[part], reverse)
+        out = tuple(q[part] for q in quantities)
+        h0_next, c0_next = _fused_forward(xc, t, h0, c0, out if gates is None else gates[part],
+                                          h_all[part], c_all[part], reverse)
         shape = (xc.shape[0], N, xc.shape[2], H)
         if shape not in _checked:
-            _check(xc, h_all[part], c_all[part], h0, c0, gates[part], t, reverse)
+            _check(xc, h_all[part], c_all[part], h0, c0, out, t, reverse)
             _checked.add(shape)
         h0, c0 = h0_next, c0_next
-    i, f, g, o = gates.split(H, dim=-1)
+    i, f, g, o = quantities
     return {"input_gate": i, "forget_gate": f, "cell_candidate": g, "output_gate": o,
             "cell_state": c_all, "hidden_state": h_all}
