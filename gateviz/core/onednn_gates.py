@@ -118,9 +118,9 @@ def _fused_forward(x: Tensor, t: dict[str, Tensor], h0: Tensor, c0: Tensor, gate
     last step to the first when ``reverse`` (the kernel's own right-to-left direction).
 
     Copies the gates (T, N, 4H: i, f, g, o; or four (T, N, H) arrays) and the cell states (T, N, H)
-    out of its workspace into ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in time order (the workspace
-    holds them in processing order, reversed back when ``reverse``; h comes in time order); returns
-    the state after the last step taken, h_T and c_T (1, N, H)."""
+    out of its workspace into ``gates_out`` and ``c_out``, and h into ``h_out`` (T, N, H), all in
+    time order (the workspace holds them in processing order, reversed back when ``reverse``; h
+    comes in time order); returns the state after the last step taken, h_T and c_T (1, N, H)."""
     T, N, I = x.shape
     H = h0.shape[-1]
     ld, c_at = _regions(T, N, I, H)
@@ -192,11 +192,11 @@ def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x
                    tick: Callable[[float], None] | None = None) -> dict[str, Tensor]:
     """Every gate and state of one LSTM direction: x (T, N, I) -> quantity -> (T, N, H), time-aligned.
 
-    Runs the input in chunks of at most ``chunk_steps`` steps (fewer when the workspace would pass
-    ``WORKSPACE_BYTES``) in the direction's own order (a backward direction from the last chunk
-    to the first, each run right to left), carrying (h, c) across them; ``tick(fraction)`` between chunks (progress, and the caller's chance
-    to cancel by raising). ``init`` (h0, c0): the state before the first step taken, else zeros.
-    Raises ``LayoutMismatch`` (see the module docstring).
+    Runs the input in chunks of at most ``chunk_steps`` steps (fewer to keep the workspace small,
+    ``workspace_steps``) in the direction's own order (a backward direction from the last chunk to
+    the first, each run right to left), carrying (h, c) across them; ``tick(fraction)`` between
+    chunks (progress, and the caller's chance to cancel by raising). ``init`` (h0, c0): the state
+    before the first step taken, else zeros. Raises ``LayoutMismatch`` (see the module docstring).
     """
     T, N, _ = x.shape
     H = layer.units
