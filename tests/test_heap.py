@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -36,7 +37,6 @@ _PROBE = textwrap.dedent("""
 
 
 def _faults(warm: bool) -> dict:
-    import os
     env = dict(os.environ, HEAP_WARM="1" if warm else "0", OMP_NUM_THREADS="2")
     out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr

@@ -183,8 +183,8 @@ def _check(x: Tensor, h: Tensor, c: Tensor, h0: Tensor, c0: Tensor, gates: tuple
     want[:, 4 * H:].mul_(f).addcmul_(i, g)  # c = f * c_prev + i * g
     worst = float((got - want).abs_().sub_(want.abs().mul_(_CHECK_RTOL)).max())
     if not worst <= _CHECK_ATOL:  # NaN fails too
-        raise LayoutMismatch(f"a chunk's first or last step: gates or cell states read from the workspace "
-                             f"differ by {worst:.3g}")
+        raise LayoutMismatch(f"a call of {T} steps, its first or last step: gates or cell states read from "
+                             f"the workspace differ by {worst:.3g}")
 
 
 def lstm_direction(layer: RecurrentLayer, t: dict[str, Tensor], reverse: bool, x: Tensor,
